@@ -1,0 +1,65 @@
+# netctl — the two commands a newcomer needs: `make demo` and `make test`.
+# Everything else here is what those two call.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+NETCTL := $(VENV)/bin/netctl
+LAB_DIR ?= $(CURDIR)/.lab
+DEMO_DB ?= $(CURDIR)/demo.db
+export NETCTL_LAB_DIR := $(LAB_DIR)
+
+.PHONY: help venv install lab-install lab-up lab-down lab-status demo demo-headless test test-unit bench lint clean
+
+help:
+	@echo "make demo           install, start the lab, load the example city, poll, open the TUI"
+	@echo "make demo-headless  the same without the TUI (for scripts): prints status and exits"
+	@echo "make test           install, start the lab, run the whole suite"
+	@echo "make lab-up | lab-down | lab-status | bench | lint"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+venv install: $(VENV)/.installed
+
+lab-install: $(VENV)/.installed
+	$(PY) -m netctl.lab install
+
+lab-up: lab-install
+	$(PY) -m netctl.lab up
+
+lab-down:
+	@if [ -x $(PY) ]; then $(PY) -m netctl.lab down; fi
+
+lab-status: $(VENV)/.installed
+	$(PY) -m netctl.lab status
+
+demo-headless: lab-up
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(NETCTL) --db $(DEMO_DB) init
+	$(NETCTL) --db $(DEMO_DB) secret import $(LAB_DIR)/secrets.json
+	$(NETCTL) --db $(DEMO_DB) inventory import inventory/duisburg.yaml inventory/duisburg-transit.csv inventory/moers.yaml
+	$(NETCTL) --db $(DEMO_DB) poll
+	$(NETCTL) --db $(DEMO_DB) status
+
+demo: demo-headless
+	$(NETCTL) --db $(DEMO_DB) tui --user admin
+
+test: lab-up
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not lab" tests/unit
+
+bench: lab-up
+	$(PY) -m tests.bench
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check netctl tui tests
+	$(VENV)/bin/mypy netctl
+
+clean: lab-down
+	rm -rf $(VENV) $(LAB_DIR) *.egg-info

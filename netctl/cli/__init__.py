@@ -1,0 +1,99 @@
+"""The ``netctl`` command line: thin commands over :class:`netctl.api.Netctl`.
+
+Subcommands live in one module per area and are imported only when used, so ``netctl --help`` and
+cron calls start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from netctl import __version__
+from netctl.cli.common import Context
+from netctl.errors import NetctlError
+
+#: command name -> "module:attribute" (loaded on first use)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("netctl.cli.inventory:init_cmd", "Create or upgrade the database."),
+    "inventory": ("netctl.cli.inventory:inventory", "Tenants, sites, groups and access points."),
+    "secret": ("netctl.cli.inventory:secret", "The encrypted secret store (credentials, SNMP keys)."),
+    "render": ("netctl.cli.config:render", "Render the configuration of APs from templates."),
+    "diff": ("netctl.cli.config:diff", "Rendered vs running configuration; nothing is sent."),
+    "push": ("netctl.cli.config:push", "Push rendered configuration to APs safely."),
+    "converge": ("netctl.cli.config:converge", "Push pending configuration to APs that are back."),
+    "backup": ("netctl.cli.config:backup", "Store the running configuration of APs as versions."),
+    "history": ("netctl.cli.config:history", "Configuration versions of an AP."),
+    "show-config": ("netctl.cli.config:show_config", "Show a stored configuration version."),
+    "restore": ("netctl.cli.config:restore", "Push a stored version back through the safe path."),
+    "drift": ("netctl.cli.config:drift", "Running vs intended configuration."),
+    "audit": ("netctl.cli.config:audit", "The audit trail of pushes and restores."),
+    "poll": ("netctl.cli.poll:poll", "Poll APs over SNMP and record health and metrics."),
+    "status": ("netctl.cli.poll:status", "Current health per AP and counts per site."),
+    "metrics": ("netctl.cli.poll:metrics", "Time series of one AP."),
+    "alerts": ("netctl.cli.poll:alerts", "Open and closed alerts; acknowledge."),
+    "maintenance": ("netctl.cli.poll:maintenance", "Maintenance windows that mute notifications."),
+    "scheduler": ("netctl.cli.poll:scheduler", "The long-running job scheduler."),
+    "jobs": ("netctl.cli.poll:jobs", "Scheduled jobs and their runs."),
+    "users": ("netctl.cli.access:users", "Users, roles and scopes."),
+    "tui": ("netctl.cli.tui:tui", "Open the terminal UI."),
+    "lab": ("netctl.cli.lab:lab", "The local lab of simulated APs (for demo and tests)."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target[0].split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None
+            raise
+        command = getattr(module, attr, None)
+        return command if isinstance(command, click.Command) else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="NETCTL_DB", default="netctl.db", show_default=True,
+              help="SQLite database file (also $NETCTL_DB).")
+@click.option("--user", envvar="NETCTL_USER", default=None,
+              help="Act as this netctl user (default: the OS login's user).")
+@click.version_option(__version__, prog_name="netctl")
+@click.pass_context
+def cli(ctx: click.Context, db: str, user: str | None) -> None:
+    """netctl: inventory, templates, pushes and SNMP health for public and school WLANs."""
+    ctx.obj = Context(db, user)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point: run the CLI; NetctlError becomes a message on stderr and an exit code."""
+    try:
+        return cli.main(args=argv, prog_name="netctl", standalone_mode=False)
+    except NetctlError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

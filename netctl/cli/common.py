@@ -1,0 +1,77 @@
+"""Helpers every CLI module shares: the facade from the context, JSON and table output.
+
+CLI commands stay thin: parse, call :class:`netctl.api.Netctl`, print. Library errors become a
+clean message in :func:`netctl.cli.main`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """What the global options set: the database path and the acting user."""
+
+    def __init__(self, db: str | None, user: str | None) -> None:
+        self.db_path = db
+        self.user = user
+        self._api: Any = None
+
+    @property
+    def api(self) -> Any:
+        if self._api is None:
+            from netctl.api import Netctl
+
+            self._api = Netctl(self.db_path, user=self.user)
+        return self._api
+
+
+def pass_api(fn: F) -> F:
+    """Decorator: call ``fn(api, …)`` with the facade built from the global options."""
+
+    @click.pass_context
+    @functools.wraps(fn)
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        return fn(ctx.find_object(Context).api, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (stable shape).")
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (dates and sets as strings/lists)."""
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=_default, ensure_ascii=False))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value)
+    return str(value)
+
+
+def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
+    """Print a plain aligned table (for terminals and for grep)."""
+    body = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in body:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    line = "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()
+    click.echo(line)
+    click.echo("  ".join("-" * w for w in widths))
+    for row in body:
+        click.echo("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip())
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

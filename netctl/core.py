@@ -1,0 +1,102 @@
+"""The shared base of the facade: the database, the acting user and their scope.
+
+Every operation area (inventory, config, poll, access) is a mixin over this base in its own module;
+:class:`netctl.api.Netctl` puts them together. Mixins import heavy drivers (ncclient, netmiko,
+pysnmp) inside their methods, so opening the facade stays fast.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from netctl.errors import NotFound, PermissionDenied
+from netctl.selection import Scope, Selection, select_aps
+from netctl.store import open_db
+
+DEFAULT_DB = "netctl.db"
+
+#: What each role may do. ``school-admin`` gets more only through actions an engineer allowed.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"view", "poll", "ack", "push", "render", "backup", "restore", "drift", "inventory",
+                        "users", "secrets", "maintenance", "jobs", "ssid-toggle"}),
+    "engineer": frozenset({"view", "poll", "ack", "push", "render", "backup", "restore", "drift", "inventory",
+                           "maintenance", "jobs", "ssid-toggle"}),
+    "school-admin": frozenset({"view", "poll", "ack"}),
+}
+
+
+def default_db_path() -> str:
+    """``$NETCTL_DB`` or ``./netctl.db``."""
+    return os.environ.get("NETCTL_DB") or DEFAULT_DB
+
+
+class CoreBase:
+    """Holds the database and the acting user; resolves selections within the user's scope."""
+
+    def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *, user: str | None = None) -> None:
+        if isinstance(db, sqlite_utils.Database):
+            self.db = db
+            self.db_path = ":memory:"
+        else:
+            self.db_path = str(db or default_db_path())
+            self.db = open_db(self.db_path)
+        self.user_name, self.role, self.scope, self.allowed_actions = self._resolve_user(user)
+
+    # -- identity -----------------------------------------------------------------------------
+    def _resolve_user(self, user: str | None) -> tuple[str, str, Scope, frozenset[str]]:
+        """Map ``user`` (or the OS login) to a role and scope.
+
+        With no users defined yet, the OS user is an admin (a fresh install). Once users exist, the
+        name given (or the OS login, through ``os_login``) must be one of them.
+        """
+        import json
+
+        login = getpass.getuser()
+        if "users" not in self.db.table_names() or self.db["users"].count == 0:
+            return user or login, "admin", Scope.everything(), ROLE_ACTIONS["admin"]
+        row: dict[str, Any] | None = None
+        if user:
+            rows = list(self.db["users"].rows_where("name = ?", [user]))
+            row = rows[0] if rows else None
+            if row is None:
+                raise NotFound(f"no netctl user named {user!r}", hint="list users with: netctl users list")
+        else:
+            rows = list(self.db["users"].rows_where("name = ? or os_login = ?", [login, login]))
+            row = rows[0] if rows else None
+            if row is None:
+                raise PermissionDenied(
+                    f"the OS login {login!r} is not mapped to a netctl user",
+                    hint="pass --user NAME, or ask an admin: netctl users add NAME --role … --os-login " + login,
+                )
+        role = row["role"]
+        scope = Scope.everything() if role == "admin" else Scope.from_dict(json.loads(row["scope"] or "{}"))
+        extra = frozenset(json.loads(row.get("allowed_actions") or "[]"))
+        return row["name"], role, scope, ROLE_ACTIONS.get(role, frozenset()) | extra
+
+    def require(self, action: str) -> None:
+        """Raise PermissionDenied unless the acting user's role allows ``action``."""
+        if action not in self.allowed_actions:
+            raise PermissionDenied(
+                f"user {self.user_name!r} (role {self.role}) may not {action}",
+                hint="ask an admin or engineer to do it, or to allow it for your role",
+            )
+
+    # -- selection ----------------------------------------------------------------------------
+    def select(self, selection: Selection | None = None) -> list[dict[str, Any]]:
+        """AP rows matching ``selection`` that the acting user may see."""
+        return select_aps(self.db, selection or Selection(), self.scope)
+
+    def get_ap(self, name: str) -> dict[str, Any]:
+        """One AP by exact name, within scope; NotFound otherwise (out-of-scope APs do not exist)."""
+        rows = select_aps(self.db, Selection(names=(name,)), self.scope)
+        if not rows:
+            raise NotFound(f"no access point named {name!r}", hint="list APs with: netctl inventory list")
+        return rows[0]
+
+    def close(self) -> None:
+        self.db.conn.close()

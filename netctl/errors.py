@@ -1,0 +1,130 @@
+"""The one exception tree of netctl.
+
+Every error says what went wrong and what to do next. Third-party exceptions (ncclient, netmiko,
+paramiko, pysnmp, sqlite3) are translated at the driver or store boundary with
+``raise NetctlError(...) from exc``; nothing above a driver catches library exceptions.
+
+    NetctlError
+    ├── ConfigError            bad settings, unknown platform/template, missing secret
+    │   └── SecretError        a secret reference that cannot be resolved
+    ├── InventoryError         bad inventory input (carries a list of Problem with file/line)
+    ├── NotFound               an AP, site, tenant, job … that does not exist (or is out of scope)
+    ├── PermissionDenied       the user's role or scope does not allow the action
+    ├── RenderError            a template failed to render or its output failed a local check
+    ├── DeviceError            talking to an AP failed
+    │   ├── ConnectError       unreachable, refused, timed out, authentication failed
+    │   ├── RpcError           the device answered with an error (NETCONF rpc-error, CLI error line)
+    │   └── LockError          the configuration is locked by someone else
+    ├── PollError              an SNMP poll failed (timeout, auth, malformed reply)
+    └── StoreError             the database could not be read or written
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class NetctlError(Exception):
+    """Root of all netctl errors. ``hint`` tells the user what to do about it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+class ConfigError(NetctlError):
+    """Bad settings, an unknown platform or template, a missing secret."""
+
+
+class SecretError(ConfigError):
+    """A secret reference (env:, file:, secret:) that cannot be resolved."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file: where it is and what to do."""
+
+    file: str
+    line: int | None
+    message: str
+    ap: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = f" [{self.ap}]" if self.ap else ""
+        return f"{where}:{who} {self.message}"
+
+
+class InventoryError(NetctlError):
+    """Inventory input with one or more problems; nothing was written."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the inventory; nothing was changed:\n{lines}",
+            hint=hint or "fix the lines named above and run the command again",
+        )
+
+
+class NotFound(NetctlError):
+    """Something named does not exist, or is outside the user's scope."""
+
+    exit_code = 3
+
+
+class PermissionDenied(NetctlError):
+    """The user's role or scope does not allow this action."""
+
+    exit_code = 4
+
+
+class RenderError(NetctlError):
+    """A template failed to render, or its output failed a local check."""
+
+
+class DeviceError(NetctlError):
+    """Talking to an AP failed."""
+
+    def __init__(self, message: str, *, ap: str | None = None, hint: str | None = None) -> None:
+        super().__init__(f"{ap}: {message}" if ap else message, hint=hint)
+        self.ap = ap
+        self.reason = message
+
+
+class ConnectError(DeviceError):
+    """The AP is unreachable, refused the connection, timed out or rejected the login."""
+
+
+class RpcError(DeviceError):
+    """The AP answered with an error (NETCONF rpc-error, a CLI error line)."""
+
+    def __init__(
+        self, message: str, *, ap: str | None = None, tag: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, ap=ap, hint=hint)
+        self.tag = tag
+
+
+class LockError(DeviceError):
+    """The AP's configuration is locked by another session."""
+
+
+class PollError(NetctlError):
+    """An SNMP poll failed; ``kind`` is timeout, auth, malformed or error."""
+
+    def __init__(self, message: str, *, kind: str = "error", hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.kind = kind
+
+
+class StoreError(NetctlError):
+    """The database could not be read or written."""

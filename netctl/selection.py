@@ -1,0 +1,124 @@
+"""Selecting APs: one query for the CLI, the TUI, jobs and pushes, with the user's scope applied.
+
+A selection is data (so a job can be sent to a worker process or a task queue as JSON); resolving it
+is the only place that turns it into AP rows, and it always applies the scope of the acting user, so
+an out-of-scope AP can never be reached by any action.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see and act on. ``None`` for a field means no limit on it."""
+
+    tenants: frozenset[str] | None = None
+    sites: frozenset[str] | None = None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls()
+
+    def allows(self, tenant: str, site: str) -> bool:
+        if self.tenants is not None and tenant not in self.tenants:
+            return False
+        if self.sites is not None and site not in self.sites:
+            return False
+        return True
+
+    def to_dict(self) -> dict[str, list[str] | None]:
+        return {"tenants": sorted(self.tenants) if self.tenants is not None else None,
+                "sites": sorted(self.sites) if self.sites is not None else None}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Scope:
+        t, s = raw.get("tenants"), raw.get("sites")
+        return cls(frozenset(t) if t is not None else None, frozenset(s) if s is not None else None)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which APs: name globs (``gs-*``, exact names) and filters. Empty selection = all in scope."""
+
+    names: tuple[str, ...] = ()
+    tenant: str | None = None
+    site: str | None = None
+    kind: str | None = None
+    group: str | None = None
+    tag: str | None = None
+    role: str | None = None
+    platform: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Selection:
+        raw = json.loads(text)
+        raw["names"] = tuple(raw.get("names") or ())
+        return cls(**raw)
+
+    def describe(self) -> str:
+        parts = list(self.names)
+        for key in ("tenant", "site", "kind", "group", "tag", "role", "platform"):
+            value = getattr(self, key)
+            if value:
+                parts.append(f"{key}={value}")
+        return " ".join(parts) or "all"
+
+
+def select_aps(db: sqlite_utils.Database, selection: Selection, scope: Scope | None = None) -> list[dict[str, Any]]:
+    """Return the AP rows (dicts, JSON columns decoded) matching ``selection`` within ``scope``.
+
+    Ordered by name. Unknown names simply match nothing; callers that need "exactly these APs"
+    compare the result with the names they asked for.
+    """
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if selection.tenant:
+        where.append("aps.tenant = :tenant")
+        params["tenant"] = selection.tenant
+    if selection.site:
+        where.append("aps.site = :site")
+        params["site"] = selection.site
+    if selection.kind:
+        where.append("sites.kind = :kind")
+        params["kind"] = selection.kind
+    if selection.role:
+        where.append("aps.role = :role")
+        params["role"] = selection.role
+    if selection.platform:
+        where.append("aps.platform = :platform")
+        params["platform"] = selection.platform
+    if selection.group:
+        where.append("exists (select 1 from json_each(aps.groups) where value = :group)")
+        params["group"] = selection.group
+    if selection.tag:
+        where.append("exists (select 1 from json_each(aps.tags) where value = :tag)")
+        params["tag"] = selection.tag
+    exact = [n for n in selection.names if not any(c in n for c in "*?[")]
+    globs = [n for n in selection.names if n not in exact]
+    if selection.names and not globs:
+        where.append(f"aps.name in ({', '.join(':n%d' % i for i in range(len(exact)))})")
+        params.update({f"n{i}": n for i, n in enumerate(exact)})
+    sql = ("select aps.*, sites.kind as site_kind from aps join sites on sites.name = aps.site"
+           + (" where " + " and ".join(where) if where else "") + " order by aps.name")
+    rows = []
+    for row in db.query(sql, params):
+        if globs and not (row["name"] in exact or any(fnmatch.fnmatchcase(row["name"], g) for g in globs)):
+            continue
+        if scope is not None and not scope.allows(row["tenant"], row["site"]):
+            continue
+        for col in ("snmp", "groups", "tags", "vars"):
+            if isinstance(row.get(col), str):
+                row[col] = json.loads(row[col])
+        rows.append(row)
+    return rows
