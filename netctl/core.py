@@ -21,13 +21,28 @@ from netctl.store import open_db
 DEFAULT_DB = "netctl.db"
 
 #: What each role may do. ``school-admin`` gets more only through actions an engineer allowed.
+#: An allowed action is either a plain action (``"drift"``) or an action on one named target
+#: (``"ssid-toggle:Schule-Gast"``: enable or disable only the SSID named ``Schule-Gast``).
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"view", "poll", "ack", "push", "render", "backup", "restore", "drift", "inventory",
-                        "users", "secrets", "maintenance", "jobs", "ssid-toggle"}),
+                        "users", "delegate", "secrets", "maintenance", "jobs", "ssid-toggle"}),
     "engineer": frozenset({"view", "poll", "ack", "push", "render", "backup", "restore", "drift", "inventory",
-                           "maintenance", "jobs", "ssid-toggle"}),
+                           "delegate", "maintenance", "jobs", "ssid-toggle"}),
     "school-admin": frozenset({"view", "poll", "ack"}),
 }
+
+#: How an action reads in an error message ("user 'sam' (role school-admin) may not push configuration").
+ACTION_WORDS: dict[str, str] = {
+    "users": "manage users", "delegate": "allow actions to other users", "push": "push configuration",
+    "render": "render or diff configuration", "inventory": "change the inventory",
+    "secrets": "read or change secrets",
+    "ssid-toggle": "enable or disable SSID", "ack": "acknowledge alerts", "poll": "poll access points",
+    "maintenance": "manage maintenance windows", "jobs": "see or run jobs", "backup": "back up configuration",
+    "restore": "restore configuration", "drift": "check configuration drift", "view": "view",
+}
+
+#: Actions an engineer may allow a school-admin (plain, or with ``:TARGET``).
+DELEGABLE_ACTIONS: frozenset[str] = frozenset({"ssid-toggle", "backup", "drift", "render"})
 
 
 def default_db_path() -> str:
@@ -38,7 +53,8 @@ def default_db_path() -> str:
 class CoreBase:
     """Holds the database and the acting user; resolves selections within the user's scope."""
 
-    def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *, user: str | None = None) -> None:
+    def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
+                 user: str | None = None) -> None:
         if isinstance(db, sqlite_utils.Database):
             self.db = db
             self.db_path = ":memory:"
@@ -66,25 +82,50 @@ class CoreBase:
             if row is None:
                 raise NotFound(f"no netctl user named {user!r}", hint="list users with: netctl users list")
         else:
-            rows = list(self.db["users"].rows_where("name = ? or os_login = ?", [login, login]))
+            rows = list(self.db["users"].rows_where("os_login = ?", [login]))
+            rows = rows or list(self.db["users"].rows_where("name = ? and os_login is null", [login]))
             row = rows[0] if rows else None
             if row is None:
                 raise PermissionDenied(
                     f"the OS login {login!r} is not mapped to a netctl user",
-                    hint="pass --user NAME, or ask an admin: netctl users add NAME --role … --os-login " + login,
+                    hint="pass --user NAME, or ask an admin: "
+                         f"netctl users add NAME --role … --os-login {login}",
                 )
         role = row["role"]
         scope = Scope.everything() if role == "admin" else Scope.from_dict(json.loads(row["scope"] or "{}"))
         extra = frozenset(json.loads(row.get("allowed_actions") or "[]"))
         return row["name"], role, scope, ROLE_ACTIONS.get(role, frozenset()) | extra
 
-    def require(self, action: str) -> None:
-        """Raise PermissionDenied unless the acting user's role allows ``action``."""
-        if action not in self.allowed_actions:
+    def can(self, action: str, target: str | None = None) -> bool:
+        """Whether the acting user may do ``action`` (on ``target``, e.g. one SSID name).
+
+        A plain grant covers every target; ``action:target`` covers only that target.
+        """
+        if action in self.allowed_actions:
+            return True
+        return target is not None and f"{action}:{target}" in self.allowed_actions
+
+    def require(self, action: str, target: str | None = None) -> None:
+        """Raise PermissionDenied unless the acting user may do ``action`` (on ``target``)."""
+        if not self.can(action, target):
+            words = ACTION_WORDS.get(action, action)
+            what = f"{words} {target!r}" if target is not None else words
             raise PermissionDenied(
-                f"user {self.user_name!r} (role {self.role}) may not {action}",
+                f"user {self.user_name!r} (role {self.role}) may not {what}",
                 hint="ask an admin or engineer to do it, or to allow it for your role",
             )
+
+    def require_site(self, site: str, tenant: str | None = None) -> None:
+        """Raise NotFound unless ``site`` exists and lies within the acting user's scope."""
+        rows = list(self.db.query("select name, tenant from sites where name = ?", [site]))
+        if not rows or not self.scope.allows(rows[0]["tenant"], rows[0]["name"]) or (
+                tenant is not None and rows[0]["tenant"] != tenant):
+            raise NotFound(f"no site named {site!r}", hint="list sites with: netctl inventory list --tree")
+
+    def visible_sites(self) -> list[dict[str, Any]]:
+        """Site rows (name, tenant, kind, title) the acting user may see, ordered by tenant and name."""
+        rows = self.db.query("select name, tenant, kind, title from sites order by tenant, name")
+        return [row for row in rows if self.scope.allows(row["tenant"], row["name"])]
 
     # -- selection ----------------------------------------------------------------------------
     def select(self, selection: Selection | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,138 @@
+"""Drivers: how netctl talks to an AP's management interface, one small Protocol per transport.
+
+A driver only sequences I/O around the pure planning functions (:mod:`netctl.push.plan`). Built-in
+drivers are loaded lazily by name (``netconf`` → ncclient, ``cli`` → netmiko), so importing the
+facade never imports a heavy library; third parties add drivers through the ``netctl.drivers``
+entry point group (``name = "package.module:DriverClass"``).
+
+A driver raises only netctl errors: :class:`~netctl.errors.ConnectError` when the AP cannot be
+reached at all (the caller marks it ``pending``), :class:`~netctl.errors.LockError`,
+:class:`~netctl.errors.RpcError` (with the rpc-error tag) and :class:`~netctl.errors.DeviceError`
+for everything else. Before raising after a change began, a driver has put the AP back on its
+previous config (or says in the message that the AP's own rollback timer will).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from netctl.errors import ConfigError
+from netctl.inventory.secrets import MASK
+
+BUILTIN_DRIVERS: dict[str, str] = {
+    "netconf": "netctl.drivers.netconf:NetconfDriver",
+    "cli": "netctl.drivers.cli:CliDriver",
+}
+
+
+@dataclass
+class Target:
+    """Where and how to reach one AP (credentials already resolved; never logged)."""
+
+    ap: str
+    platform: str
+    host: str
+    port: int
+    username: str
+    password: str | None = field(default=None, repr=False)
+    key_file: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    timeout: float = 10.0
+
+
+@dataclass
+class PushOptions:
+    dry_run: bool = False
+    confirm_timeout: int = 60
+
+
+@dataclass
+class Outcome:
+    """What a driver did. ``status``: applied, unchanged, dry-run."""
+
+    status: str
+    changed: bool
+    diff: str = ""
+    running_before: str = ""
+    running_after: str = ""
+
+
+class Transcript:
+    """The device conversation of one AP, masked as it is written (secrets never reach it)."""
+
+    def __init__(self, masker: Callable[[str], str] | None = None, secrets: Sequence[str] = ()) -> None:
+        self._mask = masker or (lambda text: text)
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.lines: list[str] = []
+
+    def masked(self, text: str) -> str:
+        for value in self._secrets:
+            text = text.replace(value, MASK)
+        return self._mask(text)
+
+    def add(self, direction: str, text: str) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S.%f")[:-3]
+        body = self.masked(text.rstrip())
+        self.lines.append(f"{stamp} {direction} {body}")
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+class Driver(Protocol):
+    """What the push, backup and drift jobs need from a transport."""
+
+    def fetch_running(self, target: Target, transcript: Transcript) -> str:
+        """The AP's running configuration as the platform's dialect (what a backup stores)."""
+        ...
+
+    def push(
+        self,
+        target: Target,
+        intended: str,
+        secrets: Sequence[str],
+        options: PushOptions,
+        transcript: Transcript,
+    ) -> Outcome:
+        """Converge the AP on ``intended`` safely (or only diff it, with ``options.dry_run``)."""
+        ...
+
+
+_loaded: dict[str, Driver] = {}
+
+
+def get_driver(name: str) -> Driver:
+    """The driver registered as ``name`` (built-in or entry point), loaded on first use."""
+    if name in _loaded:
+        return _loaded[name]
+    spec = BUILTIN_DRIVERS.get(name)
+    if spec is None:
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group="netctl.drivers"):
+            if ep.name == name:
+                spec = ep.value
+                break
+    if spec is None:
+        raise ConfigError(
+            f"no driver named {name!r}",
+            hint="built-in drivers: netconf, cli; others come from the netctl.drivers entry points",
+        )
+    module_name, _, attr = spec.partition(":")
+    driver: Driver = getattr(importlib.import_module(module_name), attr)()
+    _loaded[name] = driver
+    return driver
+
+
+def error_lines(output: str, patterns: Sequence[str]) -> list[str]:
+    """Lines of device output that match one of the platform's error patterns."""
+    compiled = [re.compile(p) for p in patterns]
+    return [line.strip() for line in output.splitlines() if any(rx.search(line.strip()) for rx in compiled)]
+
+
+__all__ = ["Driver", "Outcome", "PushOptions", "Target", "Transcript", "error_lines", "get_driver"]

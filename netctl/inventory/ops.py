@@ -1,9 +1,450 @@
-"""Inventory operations of the facade (import, export, list, show, add, set, remove, vars, secrets)."""
+"""Inventory operations of the facade (import, export, list, show, add, set, remove, vars, secrets).
+
+Reads go through ``self.select`` (or filter by ``self.scope``) so a user only ever sees the tenants
+and sites of their scope; writes call ``self.require("inventory")`` (secrets: ``"secrets"``). Every
+multi-row write is one transaction: an import either applies completely or not at all.
+
+The shapes returned here are what ``--json`` prints; they are documented in docs/inventory.md and
+kept stable. Secret references (``secret:NAME`` …) appear as written; secret values are resolved
+only by drivers when a connection is made, never here.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
 from netctl.core import CoreBase
+from netctl.errors import InventoryError, NotFound, PermissionDenied, Problem
+from netctl.inventory import secrets as secret_store
+from netctl.inventory.loaders import CSV_AP_COLUMNS, CSV_SNMP_COLUMNS, format_cell_value, load_files
+from netctl.inventory.plan import COMPARED, KINDS, Snapshot, check_ap_references, plan_import
+from netctl.inventory.validate import AP_FIELDS, NAME_RE, Entry, validate_ap
+from netctl.inventory.vars import ap_layers, facts, layer_chain, merge_vars
+from netctl.platforms import PLATFORMS
+from netctl.selection import Selection
+from netctl.store.db import transaction
+
+JSON_COLUMNS = ("vars", "snmp", "groups", "tags")
+SECRET_NAME_HELP = "letters, digits, '.', '_', '-' and '/' (e.g. lab/netconf)"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its JSON columns decoded (in place; returns the row)."""
+    for col in JSON_COLUMNS:
+        if isinstance(row.get(col), str):
+            row[col] = json.loads(row[col])
+    return row
+
+
+def _encode(record: dict[str, Any]) -> dict[str, Any]:
+    """A record ready for the database: JSON columns as JSON text."""
+    row = dict(record)
+    for col in JSON_COLUMNS:
+        if col in row:
+            empty: Any = {} if col in ("vars", "snmp") else []
+            row[col] = json.dumps(row[col] if row[col] is not None else empty, ensure_ascii=False)
+    return row
+
+
+def public_ap(row: dict[str, Any]) -> dict[str, Any]:
+    """The stable JSON shape of one AP (``inventory list --json`` / ``show --json``)."""
+    row = _decode(dict(row))
+    platform = PLATFORMS.get(row.get("platform") or "", {})
+    return {
+        "name": row["name"], "tenant": row["tenant"], "site": row["site"], "site_kind": row.get("site_kind"),
+        "role": row.get("role") or "ap", "platform": row["platform"], "transport": platform.get("transport"),
+        "address": row["address"], "port": row.get("port"), "model": row.get("model"),
+        "serial": row.get("serial"), "vehicle_id": row.get("vehicle_id"),
+        "groups": list(row.get("groups") or []), "tags": list(row.get("tags") or []),
+        "snmp": dict(row.get("snmp") or {}), "credentials": row.get("credentials"),
+        "vars": dict(row.get("vars") or {}), "created": row.get("created"), "updated": row.get("updated"),
+    }
 
 
 class InventoryOps(CoreBase):
     """Inventory part of :class:`netctl.api.Netctl`."""
+
+    # -- database -------------------------------------------------------------------------------
+    def db_info(self) -> dict[str, Any]:
+        """Path, applied migrations, journal mode and row counts (``netctl init``)."""
+        migrations = [r["name"] for r in self.db["_migrations"].rows_where(order_by="name")]
+        mode = self.db.execute("pragma journal_mode").fetchone()[0]
+        counts = {t: self.db[t].count for t in ("tenants", "sites", "groups", "aps", "secrets")}
+        return {"path": self.db_path, "migrations": migrations, "journal_mode": mode, "counts": counts}
+
+    def _snapshot(self) -> Snapshot:
+        snap = Snapshot()
+        snap.globals = {r["key"]: json.loads(r["value"]) for r in self.db["globals"].rows}
+        snap.tenants = {r["name"]: _decode(r) for r in self.db["tenants"].rows}
+        snap.sites = {r["name"]: _decode(r) for r in self.db["sites"].rows}
+        snap.groups = {(r["tenant"], r["name"]): _decode(r) for r in self.db["groups"].rows}
+        snap.aps = {r["name"]: _decode(r) for r in self.db["aps"].rows}
+        return snap
+
+    def _visible_tenant(self, tenant: str) -> bool:
+        return self.scope.tenants is None or tenant in self.scope.tenants
+
+    # -- import / export ------------------------------------------------------------------------
+    def import_inventory(self, paths: list[str], *, dry_run: bool = False,
+                         prune: bool = False) -> dict[str, Any]:
+        """Import YAML/JSON/CSV files as one all-or-nothing, idempotent transaction.
+
+        Returns the report ``{"dry_run", "files", "changed", <kind>: {"added", "changed",
+        "unchanged", "removed", "fields"}}`` for kinds globals, tenants, sites, groups and aps.
+        Nothing is removed unless ``prune``: then APs of the sites the files mention but do not
+        list are removed. Raises InventoryError with every problem of every file (the database is
+        left unchanged), PermissionDenied when the user may not change the inventory or an entry
+        lies outside their scope.
+        """
+        self.require("inventory")
+        entries, problems = load_files([str(p) for p in paths])
+        if dry_run:
+            return self._plan_and_apply(paths, entries, problems, dry_run=True, prune=prune)
+        # plan inside the write transaction: what it compares against cannot change under it
+        with transaction(self.db):
+            return self._plan_and_apply(paths, entries, problems, dry_run=False, prune=prune)
+
+    def _plan_and_apply(self, paths: list[str], entries: list[Entry], problems: list[Problem], *,
+                        dry_run: bool, prune: bool) -> dict[str, Any]:
+        plan, more = plan_import(entries, self._snapshot(), prune=prune)
+        problems = problems + more
+        if problems:
+            raise InventoryError(problems)
+        self._check_scope(plan.added, plan.changed,
+                          {"globals": [], "tenants": [], "sites": [], "groups": [], "aps": plan.removed})
+        report: dict[str, Any] = {"dry_run": dry_run, "files": [str(p) for p in paths],
+                                  "changed": plan.has_changes}
+        report.update({kind: plan.report[kind] for kind in KINDS})
+        if dry_run or not plan.has_changes:
+            return report
+        now = _now()
+        rows = plan.added["globals"] + plan.changed["globals"]
+        if rows:
+            self.db.table("globals").upsert_all(
+                [{"key": r["key"], "value": json.dumps(r["value"], ensure_ascii=False)} for r in rows],
+                pk="key")
+        for kind, pk in (("tenants", "name"), ("sites", "name"), ("groups", ("tenant", "name"))):
+            if plan.added[kind]:
+                self.db.table(kind).insert_all([_encode(r) for r in plan.added[kind]], pk=pk)
+            if plan.changed[kind]:
+                self.db.table(kind).upsert_all([_encode(r) for r in plan.changed[kind]], pk=pk)
+        if plan.added["aps"]:
+            self.db.table("aps").insert_all(
+                [_encode({**r, "created": now, "updated": now}) for r in plan.added["aps"]],
+                pk="name", batch_size=500)
+        for start in range(0, len(plan.removed), 500):
+            names = [row["name"] for row in plan.removed[start:start + 500]]
+            self.db.execute(f"delete from aps where name in ({', '.join('?' * len(names))})", names)
+        if plan.changed["aps"]:
+            self.db.table("aps").upsert_all([_encode({**r, "updated": now}) for r in plan.changed["aps"]],
+                                            pk="name", batch_size=500)
+        return report
+
+    def _check_scope(self, *plans: dict[str, list[dict[str, Any]]]) -> None:
+        if self.scope.tenants is None and self.scope.sites is None:
+            return
+        outside: list[str] = []
+        for plan in plans:
+            for record in plan["tenants"] + plan["groups"]:
+                if not self._visible_tenant(record["tenant"] if "tenant" in record else record["name"]):
+                    outside.append(f"tenant {record.get('tenant', record['name'])}")
+            for record in plan["sites"]:
+                if not self.scope.allows(record["tenant"], record["name"]):
+                    outside.append(f"site {record['name']}")
+            for record in plan["aps"]:
+                if not self.scope.allows(record["tenant"], record["site"]):
+                    outside.append(f"AP {record['name']}")
+            if plan["globals"]:
+                outside.append("global variables")
+        if outside:
+            names = ", ".join(sorted(set(outside))[:10])
+            raise PermissionDenied(f"user {self.user_name!r} may not change: {names}",
+                                   hint="import only what lies in your scope, or ask an admin")
+
+    def export_inventory(self, fmt: str = "yaml", *, delimiter: str = ",") -> str:
+        """The inventory (within the user's scope) as YAML, JSON or CSV; re-importable.
+
+        YAML and JSON hold every section; CSV holds the APs only (one row each, ``snmp_*`` and
+        ``vars.NAME`` columns). Secrets appear only as their references.
+        """
+        if fmt not in ("yaml", "json", "csv"):
+            raise NotFound(f"unknown export format {fmt!r}", hint="use yaml, csv or json")
+        aps = [public_ap(r) for r in self.select(Selection())]
+        if fmt == "csv":
+            return _aps_to_csv(aps, delimiter)
+        doc = self._export_doc(aps)
+        if fmt == "json":
+            return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        import yaml
+
+        header = "# netctl inventory export; re-import with: netctl inventory import FILE\n"
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        return header + yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True,
+                                  default_flow_style=False)
+
+    def _export_doc(self, aps: list[dict[str, Any]]) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        globals_ = {r["key"]: json.loads(r["value"]) for r in self.db["globals"].rows_where(order_by="key")}
+        if globals_:
+            doc["globals"] = globals_
+        doc["tenants"] = [_prune({"name": r["name"], "title": r["title"], "vars": _decode(r)["vars"]})
+                          for r in self.db["tenants"].rows_where(order_by="name")
+                          if self._visible_tenant(r["name"])]
+        sites = []
+        for r in self.db["sites"].rows_where(order_by="tenant, name"):
+            if not self.scope.allows(r["tenant"], r["name"]):
+                continue
+            geo = {"lat": r["lat"], "lon": r["lon"]} if r["lat"] is not None else None
+            sites.append(_prune({"name": r["name"], "tenant": r["tenant"], "kind": r["kind"],
+                                 "title": r["title"], "address": r["address"], "geo": geo,
+                                 "vars": _decode(r)["vars"]}))
+        doc["sites"] = sites
+        doc["groups"] = [_prune({"name": r["name"], "tenant": r["tenant"], "vars": _decode(r)["vars"]})
+                         for r in self.db["groups"].rows_where(order_by="tenant, name")
+                         if self._visible_tenant(r["tenant"])]
+        doc["aps"] = [_prune({k: (None if k == "role" and ap[k] == "ap" else ap[k]) for k in AP_FIELDS})
+                      for ap in aps]
+        return doc
+
+    # -- reading --------------------------------------------------------------------------------
+    def list_aps(self, selection: Selection | None = None) -> list[dict[str, Any]]:
+        """APs matching ``selection`` within scope, in the public shape (references, never values)."""
+        return [public_ap(r) for r in self.select(selection)]
+
+    def show_ap(self, name: str) -> dict[str, Any]:
+        """One AP with its site and tenant titles. Raises NotFound (also when out of scope)."""
+        ap = public_ap(self.get_ap(name))
+        site = self.db.table("sites").get(ap["site"])
+        tenant = self.db.table("tenants").get(ap["tenant"])
+        ap["site_title"] = site["title"]
+        ap["tenant_title"] = tenant["title"]
+        return ap
+
+    def list_tenants(self) -> list[dict[str, Any]]:
+        """``[{name, title, sites, aps, vars}]`` within scope."""
+        sites = {s["name"]: s for s in self.list_sites()}
+        out = []
+        for r in self.db["tenants"].rows_where(order_by="name"):
+            if not self._visible_tenant(r["name"]):
+                continue
+            mine = [s for s in sites.values() if s["tenant"] == r["name"]]
+            out.append({"name": r["name"], "title": r["title"], "sites": len(mine),
+                        "aps": sum(s["aps"] for s in mine), "vars": _decode(r)["vars"]})
+        return out
+
+    def list_sites(self, tenant: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """``[{name, tenant, kind, title, address, lat, lon, aps, vars}]`` within scope."""
+        query = "select site, count(*) as n from aps group by site"
+        counts = {r["site"]: r["n"] for r in self.db.query(query)}
+        out = []
+        for r in self.db["sites"].rows_where(order_by="tenant, name"):
+            if not self.scope.allows(r["tenant"], r["name"]):
+                continue
+            if (tenant and r["tenant"] != tenant) or (kind and r["kind"] != kind):
+                continue
+            out.append({"name": r["name"], "tenant": r["tenant"], "kind": r["kind"], "title": r["title"],
+                        "address": r["address"], "lat": r["lat"], "lon": r["lon"],
+                        "aps": counts.get(r["name"], 0), "vars": _decode(r)["vars"]})
+        return out
+
+    def list_groups(self, tenant: str | None = None) -> list[dict[str, Any]]:
+        """``[{tenant, name, aps, vars}]`` within scope (``aps`` counts only visible APs)."""
+        counts: dict[tuple[str, str], int] = {}
+        for ap in self.select(Selection(tenant=tenant)):
+            for group in ap["groups"]:
+                counts[(ap["tenant"], group)] = counts.get((ap["tenant"], group), 0) + 1
+        out = []
+        for r in self.db["groups"].rows_where(order_by="tenant, name"):
+            if not self._visible_tenant(r["tenant"]) or (tenant and r["tenant"] != tenant):
+                continue
+            out.append({"tenant": r["tenant"], "name": r["name"],
+                        "aps": counts.get((r["tenant"], r["name"]), 0), "vars": _decode(r)["vars"]})
+        return out
+
+    def tree(self) -> list[dict[str, Any]]:
+        """Tenants → sites with kind and AP counts (the TUI overview).
+
+        ``[{name, title, aps, sites: [{name, title, kind, aps}]}]``
+        """
+        out = []
+        sites = self.list_sites()
+        for tenant in self.list_tenants():
+            mine = [{"name": s["name"], "title": s["title"], "kind": s["kind"], "aps": s["aps"]}
+                    for s in sites if s["tenant"] == tenant["name"]]
+            out.append({"name": tenant["name"], "title": tenant["title"], "aps": sum(s["aps"] for s in mine),
+                        "sites": mine})
+        return out
+
+    # -- variables ------------------------------------------------------------------------------
+    def _layers(self, ap: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]:
+        ap = _decode(dict(ap))
+        globals_ = {r["key"]: json.loads(r["value"]) for r in self.db["globals"].rows}
+        tenant = _decode(self.db.table("tenants").get(ap["tenant"]))
+        site = _decode(self.db.table("sites").get(ap["site"]))
+        groups = []
+        for name in ap.get("groups") or []:
+            rows = list(self.db["groups"].rows_where("tenant = ? and name = ?", [ap["tenant"], name]))
+            groups.append(_decode(rows[0]) if rows else {"name": name, "vars": {}})
+        return ap_layers(globals_, tenant, site, groups, ap), facts(tenant, site, ap)
+
+    def merged_vars(self, ap_row: dict[str, Any]) -> dict[str, Any]:
+        """The render context of one AP: variables merged global < tenant < site < group < AP,
+        plus the built-in facts under ``ap``, ``site`` and ``tenant``."""
+        layers, builtin = self._layers(ap_row)
+        merged, _ = merge_vars(layers)
+        return {**merged, **builtin}
+
+    def ap_vars(self, name: str) -> list[dict[str, Any]]:
+        """Merged variables of AP ``name``: ``[{key, value, source, overrides}]`` sorted by key,
+        then the facts (source ``fact``). ``overrides`` lists the lower layers that also set the key."""
+        layers, builtin = self._layers(self.get_ap(name))
+        merged, sources = merge_vars(layers)
+        out = []
+        for key in sorted(merged):
+            chain = layer_chain(layers, key)
+            out.append({"key": key, "value": merged[key], "source": sources[key], "overrides": chain[:-1]})
+        out.extend({"key": key, "value": value, "source": "fact", "overrides": []}
+                   for key, value in builtin.items())
+        return out
+
+    # -- single-AP changes ----------------------------------------------------------------------
+    def _check_one(self, record: dict[str, Any], entry: Entry, problems: list[Problem]) -> dict[str, Any]:
+        if record.get("site") and record.get("name"):
+            site_tenant = {r["name"]: r["tenant"] for r in self.db.query("select name, tenant from sites")}
+            groups = {(r["tenant"], r["name"]) for r in self.db.query("select tenant, name from groups")}
+            problems += check_ap_references(record, entry, site_tenant, groups)
+        if problems:
+            raise InventoryError(problems)
+        if not self.scope.allows(record["tenant"], record["site"]):
+            raise NotFound(f"no site named {record['site']!r}",
+                           hint="list sites with: netctl inventory sites")
+        return record
+
+    def add_ap(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Add one AP (fields as in an inventory file). Raises InventoryError listing every problem."""
+        self.require("inventory")
+        entry = Entry("ap", dict(fields), "add")
+        record, problems = validate_ap(entry)
+        if record.get("name") and self.db["aps"].count_where("name = ?", [record["name"]]):
+            problems.append(Problem("add", None, f"an AP named {record['name']!r} exists already; change it "
+                                                 f"with: netctl inventory set {record['name']} FIELD=VALUE",
+                                    record["name"]))
+        record = self._check_one(record, entry, problems)
+        now = _now()
+        with transaction(self.db):
+            self.db.table("aps").insert(_encode({**record, "created": now, "updated": now}), pk="name")
+        return self.show_ap(record["name"])
+
+    def set_ap(self, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change fields of AP ``name``: ``{"address": …, "snmp.community": …, "vars.x": …}``.
+
+        A value of ``None`` clears an optional field or removes a variable / SNMP setting. The AP is
+        validated as a whole afterwards. Returns ``{"ap": public AP, "changed": [fields]}``.
+        """
+        self.require("inventory")
+        current = public_ap(self.get_ap(name))
+        raw: dict[str, Any] = {k: current[k] for k in AP_FIELDS}
+        raw["snmp"], raw["vars"] = dict(raw["snmp"]), dict(raw["vars"])
+        problems: list[Problem] = []
+        for key, value in changes.items():
+            top, _, sub = key.partition(".")
+            if top == "name":
+                problems.append(Problem("set", None, "renaming an AP is not supported: add it under the new "
+                                                     "name and remove the old one", name))
+            elif sub and top in ("snmp", "vars"):
+                if value is None:
+                    raw[top].pop(sub, None)
+                else:
+                    raw[top][sub] = value
+            elif top in AP_FIELDS and not sub:
+                raw[top] = value
+            else:
+                problems.append(Problem("set", None, f"unknown field {key!r}; use one of: "
+                                                     f"{', '.join(AP_FIELDS)}, snmp.FIELD, vars.NAME", name))
+        if "site" in changes and "tenant" not in changes:
+            raw["tenant"] = None
+        entry = Entry("ap", raw, "set")
+        record, trouble = validate_ap(entry)
+        record = self._check_one(record, entry, problems + trouble)
+        diff = [f for f in COMPARED["aps"] if json.dumps(current.get(f)) != json.dumps(record.get(f))]
+        if diff:
+            with transaction(self.db):
+                changed = {**{f: record[f] for f in diff}, "updated": _now()}
+                self.db.table("aps").update(name, _encode(changed))
+        return {"ap": self.show_ap(name), "changed": diff}
+
+    def remove_ap(self, name: str) -> None:
+        """Remove AP ``name`` (NotFound when it does not exist or is out of scope)."""
+        self.require("inventory")
+        self.get_ap(name)
+        with transaction(self.db):
+            self.db.table("aps").delete(name)
+
+    # -- secrets --------------------------------------------------------------------------------
+    def _secret_name(self, name: str) -> str:
+        if not name or not all(NAME_RE.match(part) for part in name.split("/")):
+            raise InventoryError([Problem("secret", None,
+                                          f"bad secret name {name!r}: use {SECRET_NAME_HELP}")])
+        return name
+
+    def set_secret(self, name: str, value: str) -> None:
+        """Store ``value`` encrypted under ``name`` (referenced as ``secret:NAME``)."""
+        self.require("secrets")
+        with transaction(self.db):
+            secret_store.set_secret(self.db, self._secret_name(name), value)
+
+    def import_secrets(self, mapping: dict[str, Any]) -> list[str]:
+        """Store many secrets in one transaction; JSON objects (credentials) are stored as JSON text."""
+        self.require("secrets")
+        names = [self._secret_name(n) for n in mapping]
+        with transaction(self.db):
+            for name in names:
+                value = mapping[name]
+                secret_store.set_secret(self.db, name, value if isinstance(value, str) else json.dumps(value))
+        return sorted(names)
+
+    def list_secrets(self) -> list[dict[str, str]]:
+        """``[{name, updated}]``: names only, values are never listed."""
+        return secret_store.list_secrets(self.db)
+
+    def delete_secret(self, name: str) -> None:
+        """Remove secret ``name``; NotFound when there is none."""
+        self.require("secrets")
+        with transaction(self.db):
+            if not secret_store.delete_secret(self.db, name):
+                raise NotFound(f"no secret named {name!r}", hint="list them with: netctl secret list")
+
+
+def _prune(record: dict[str, Any]) -> dict[str, Any]:
+    """Leave out empty fields so exported files read like hand-written ones."""
+    return {k: v for k, v in record.items() if v not in (None, "", [], {})}
+
+
+def _aps_to_csv(aps: list[dict[str, Any]], delimiter: str) -> str:
+    var_keys = sorted({key for ap in aps for key in ap["vars"]})
+    columns = list(CSV_AP_COLUMNS) + list(CSV_SNMP_COLUMNS) + [f"vars.{k}" for k in var_keys]
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    for ap in aps:
+        row: list[str] = []
+        for col in CSV_AP_COLUMNS:
+            value = ap.get(col)
+            if col in ("groups", "tags"):
+                row.append(",".join(value or []))
+            elif col == "role" and value == "ap":
+                row.append("")
+            else:
+                row.append("" if value is None else str(value))
+        row += ["" if ap["snmp"].get(c[5:]) is None else str(ap["snmp"][c[5:]]) for c in CSV_SNMP_COLUMNS]
+        row += [format_cell_value(ap["vars"][k]) if k in ap["vars"] else "" for k in var_keys]
+        writer.writerow(row)
+    return buf.getvalue()

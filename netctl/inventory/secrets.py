@@ -59,14 +59,14 @@ def _fernet() -> Any:
 def set_secret(db: sqlite_utils.Database, name: str, value: str) -> None:
     """Store ``value`` encrypted under ``name`` (replacing an older value)."""
     token = _fernet().encrypt(value.encode()).decode()
-    db["secrets"].upsert({"name": name, "ciphertext": token, "updated": dt.datetime.now(dt.UTC).isoformat()},
-                         pk="name")
+    db.table("secrets").upsert(
+        {"name": name, "ciphertext": token, "updated": dt.datetime.now(dt.UTC).isoformat()}, pk="name")
 
 
 def delete_secret(db: sqlite_utils.Database, name: str) -> bool:
     if db["secrets"].count_where("name = ?", [name]) == 0:
         return False
-    db["secrets"].delete(name)
+    db.table("secrets").delete(name)
     return True
 
 
@@ -102,7 +102,8 @@ def resolve_secret(db: sqlite_utils.Database, ref: str) -> str:
             return str(_fernet().decrypt(rows[0]["ciphertext"].encode()).decode())
         except InvalidToken as exc:
             raise SecretError(f"secret {ref}: cannot decrypt (wrong key?)",
-                              hint="use the key the store was written with (NETCTL_SECRET_KEY or its key file)") from exc
+                              hint="use the key the store was written with "
+                                   "(NETCTL_SECRET_KEY or its key file)") from exc
     raise SecretError(f"{ref!r} is not a secret reference",
                       hint="use env:NAME, file:PATH or secret:NAME; secrets are never stored in clear text")
 

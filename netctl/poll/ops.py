@@ -1,9 +1,399 @@
-"""Polling operations of the facade (poll, status, metrics, alerts, maintenance, jobs)."""
+"""Polling operations of the facade (poll, status, metrics, alerts, maintenance, notifiers, jobs).
+
+pysnmp is imported only inside :meth:`PollOps.poll` (through :mod:`netctl.poll.snmp`), so opening the
+facade stays fast. Every method is safe to call from a worker thread (the TUI does): reads open
+their own cursors, writes hold :data:`netctl.poll.store.WRITE_LOCK` inside one transaction.
+
+Raises: PermissionDenied (the role may not poll/ack/…), NotFound (unknown AP, alert, window,
+notifier, job), ConfigError (bad time, bad rule, unknown notifier kind or job).
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from netctl.core import CoreBase
+from netctl.errors import ConfigError, NotFound, SecretError
+from netctl.poll.model import PollResult, Target
+from netctl.selection import Selection
+
+#: a selection bigger than this is split across worker processes (one engine each)
+SHARD_MIN_APS = 1000
+
+
+def as_selection(selection: Selection | str | Sequence[str] | None) -> Selection:
+    if selection is None:
+        return Selection()
+    if isinstance(selection, Selection):
+        return selection
+    if isinstance(selection, str):
+        return Selection(names=(selection,))
+    return Selection(names=tuple(selection))
+
+
+def build_targets(db: Any, aps: Sequence[dict[str, Any]]) -> tuple[list[Target], list[PollResult]]:
+    """SNMP targets for ``aps``; each secret reference is resolved once. APs that cannot be polled
+    (no SNMP settings, an unresolvable secret) come back as failed results instead."""
+    from netctl.inventory.secrets import is_reference, resolve_secret
+    from netctl.poll.oids import profile_for
+
+    resolved: dict[str, str] = {}
+
+    def secret(ref: Any, what: str) -> str | None:
+        if ref in (None, ""):
+            return None
+        if not is_reference(ref):
+            raise SecretError(f"the SNMP {what} is not a secret reference",
+                              hint="store it with `netctl secret set NAME` and use secret:NAME")
+        if ref not in resolved:
+            resolved[ref] = resolve_secret(db, ref)
+        return resolved[ref]
+
+    targets: list[Target] = []
+    failed: list[PollResult] = []
+    for ap in aps:
+        snmp = ap.get("snmp") or {}
+        if isinstance(snmp, str):
+            snmp = json.loads(snmp or "{}")
+        try:
+            if not snmp:
+                raise ConfigError("no SNMP settings", hint="set snmp.version/community (or v3 user) in the inventory")
+            version = str(snmp.get("version") or "2c")
+            profile = profile_for(ap.get("platform"), snmp.get("profile"))
+            if version == "3":
+                target = Target(ap["name"], ap["address"], int(snmp.get("port") or 161), "3",
+                                user=snmp.get("user"), auth_protocol=str(snmp.get("auth_protocol") or "SHA"),
+                                auth_key=secret(snmp.get("auth_key"), "auth key"),
+                                priv_protocol=str(snmp.get("priv_protocol") or "AES"),
+                                priv_key=secret(snmp.get("priv_key"), "privacy key"), profile=profile.name)
+                if not target.user:
+                    raise ConfigError("SNMPv3 without a user", hint="set snmp.user in the inventory")
+            else:
+                target = Target(ap["name"], ap["address"], int(snmp.get("port") or 161), version,
+                                community=secret(snmp.get("community"), "community"), profile=profile.name)
+                if target.community is None:
+                    raise ConfigError("SNMP v2c without a community", hint="set snmp.community: secret:NAME")
+        except (ConfigError, ValueError) as exc:
+            failed.append(PollResult(ap["name"], False, error_kind="error", error=f"not polled: {exc}",
+                                     ts=time.time()))
+            continue
+        targets.append(target)
+    return targets, failed
+
+
+def _shards(targets: Sequence[Target], count: int) -> list[list[Target]]:
+    shards: list[list[Target]] = [[] for _ in range(count)]
+    for i, target in enumerate(targets):
+        shards[i % count].append(target)
+    return [s for s in shards if s]
+
+
+def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, concurrency: int, timeout: float,
+                         retries: int, progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+    """Poll in this process, or split across ``workers`` processes (each with one engine)."""
+    from netctl.poll.snmp import poll_shard, poll_targets
+
+    if workers is None:
+        workers = min(os.cpu_count() or 1, max(1, math.ceil(len(targets) / SHARD_MIN_APS)))
+    options = {"concurrency": concurrency, "timeout": timeout, "retries": retries}
+    if workers <= 1 or len(targets) < 2:
+        return poll_targets(targets, progress=progress, **options)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    shards = _shards(targets, workers)
+    results: list[PollResult] = []
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=len(shards), mp_context=context) as pool:
+        futures = [pool.submit(poll_shard, shard, options) for shard in shards]
+        for future in as_completed(futures):
+            for result in future.result():
+                results.append(result)
+                if progress is not None:
+                    progress(result)
+    return results
 
 
 class PollOps(CoreBase):
     """Polling and health part of :class:`netctl.api.Netctl`."""
+
+    # -- polling --------------------------------------------------------------------------------
+    def poll(self, selection: Selection | str | Sequence[str] | None = None, *, concurrency: int = 200,
+             timeout: float = 2.0, retries: int = 1, workers: int | None = None,
+             progress: Callable[[PollResult], None] | None = None, record: bool = True) -> list[PollResult]:
+        """Poll the selected APs over SNMP; one :class:`PollResult` per AP, ordered by AP name.
+
+        A dead AP costs its own timeout and never stalls the others. Big selections are sharded across
+        ``workers`` processes (default: one per 1,000 APs, at most one per core). With ``record`` the
+        samples, health states and alerts are written and notifications sent.
+        """
+        self.require("poll")
+        aps = self.select(as_selection(selection))
+        targets, failed = build_targets(self.db, aps)
+        for result in failed:
+            if progress is not None:
+                progress(result)
+        results = poll_targets_sharded(targets, workers=workers, concurrency=concurrency, timeout=timeout,
+                                       retries=retries, progress=progress)
+        if record and results:
+            from netctl.poll.store import record_results
+
+            record_results(self.db, aps, results)
+        everything = sorted(results + failed, key=lambda r: r.ap)
+        return everything
+
+    # -- health ---------------------------------------------------------------------------------
+    def status(self, selection: Selection | str | Sequence[str] | None = None) -> dict[str, Any]:
+        """Current health per AP (from the ``health`` table) and counts per site, site kind and in total."""
+        self.require("view")
+        aps = self.select(as_selection(selection))
+        cursor = self.db.execute(
+            "select ap, state, since, last_poll, uptime, clients, latency_ms, cpu, mem, radios_down, reasons, "
+            "error_kind, flapping from health")
+        columns = [c[0] for c in cursor.description]
+        health = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+        empty = {"up": 0, "degraded": 0, "down": 0, "unknown": 0, "total": 0}
+        sites: dict[str, dict[str, int]] = {}
+        kinds: dict[str, dict[str, int]] = {}
+        totals = dict(empty)
+        rows = []
+        for ap in aps:
+            h = health.get(ap["name"]) or {}
+            state = h.get("state") or "unknown"
+            rows.append({
+                "name": ap["name"], "site": ap["site"], "tenant": ap["tenant"], "kind": ap.get("site_kind"),
+                "role": ap.get("role"), "state": state, "since": h.get("since"), "last_poll": h.get("last_poll"),
+                "uptime": h.get("uptime"), "clients": h.get("clients"), "latency_ms": h.get("latency_ms"),
+                "cpu": h.get("cpu"), "mem": h.get("mem"), "radios_down": h.get("radios_down"),
+                "reasons": _reasons(h.get("reasons")),
+                "error_kind": h.get("error_kind"), "flapping": bool(h.get("flapping")),
+            })
+            for bucket in (sites.setdefault(ap["site"], dict(empty)),
+                           kinds.setdefault(ap.get("site_kind") or "?", dict(empty)), totals):
+                bucket[state] += 1
+                bucket["total"] += 1
+        return {"aps": rows, "sites": sites, "kinds": kinds, "totals": totals}
+
+    def metrics(self, ap: str, metric: str | None = None, since: str | float | None = None) -> list[dict[str, Any]]:
+        """The time series of one AP: ``[{ts, epoch, metric, value, resolution}]`` oldest first.
+
+        ``since``: ``15m``/``2h``/``3d`` ago, an ISO time, or epoch seconds (default: the last hour).
+        """
+        from netctl.poll.store import parse_time, series
+
+        self.require("view")
+        self.get_ap(ap)
+        start = parse_time(since) if isinstance(since, str) else since
+        return series(self.db, ap, metric, start)
+
+    def health_rules(self) -> dict[str, Any]:
+        """The health rules in force (defaults with the database's overrides)."""
+        from dataclasses import asdict
+
+        from netctl.poll.store import load_rules
+
+        return asdict(load_rules(self.db))
+
+    def set_health_rules(self, **changes: Any) -> dict[str, Any]:
+        """Override health rules (e.g. ``down_after_misses=2``); validated before anything is written."""
+        from netctl.poll.health import Rules
+        from netctl.poll.store import get_setting, set_setting
+
+        self.require("maintenance")
+        merged = {**(get_setting(self.db, "rules") or {}), **changes}
+        Rules.from_dict(merged)
+        set_setting(self.db, "rules", merged)
+        return self.health_rules()
+
+    # -- alerts ---------------------------------------------------------------------------------
+    def alerts(self, open_only: bool = True, selection: Selection | str | Sequence[str] | None = None,
+               limit: int = 1000) -> list[dict[str, Any]]:
+        """Alerts (newest first) of the APs the user may see; only open ones unless ``open_only=False``."""
+        self.require("view")
+        visible = {ap["name"]: ap for ap in self.select(as_selection(selection))}
+        where = "state = 'open'" if open_only else "1 = 1"
+        out = []
+        for row in self.db.query(f"select * from alerts where {where} order by id desc"):
+            ap = visible.get(row["ap"])
+            if ap is None:
+                continue
+            row["site"] = ap["site"]
+            row["muted"] = bool(row["muted"])
+            out.append(row)
+            if len(out) >= limit:
+                break
+        return out
+
+    def ack_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        """Acknowledge an alert (someone is on it). Raises NotFound for an unknown or invisible alert."""
+        from netctl.poll.store import WRITE_LOCK, iso
+        from netctl.store.db import transaction
+
+        self.require("ack")
+        rows = list(self.db["alerts"].rows_where("id = ?", [int(alert_id)]))
+        if not rows or not self.select(Selection(names=(rows[0]["ap"],))):
+            raise NotFound(f"no alert with id {alert_id}", hint="list them with: netctl alerts list")
+        with WRITE_LOCK, transaction(self.db):
+            self.db["alerts"].update(int(alert_id), {"acked_by": self.user_name, "acked_at": iso(time.time()),
+                                                     "ack_note": note})
+        return dict(self.db["alerts"].get(int(alert_id)))
+
+    # -- maintenance windows --------------------------------------------------------------------
+    def maintenance_add(self, selection: Selection | str | Sequence[str] | None, starts: str | float,
+                        ends: str | float, *, name: str | None = None, reason: str | None = None) -> dict[str, Any]:
+        """A window during which the selected APs keep being polled and recorded, but alerts stay muted.
+
+        ``starts``/``ends``: ISO times, ``now``, or ``+2h``-style offsets from now.
+        """
+        from netctl.poll.store import iso
+
+        self.require("maintenance")
+        sel = as_selection(selection)
+        if not self.select(sel):
+            raise NotFound(f"the selection {sel.describe()!r} matches no AP you may see",
+                           hint="check the names/filters with: netctl inventory list")
+        start, end = _when(starts), _when(ends)
+        if end <= start:
+            raise ConfigError("a maintenance window must end after it starts", hint="e.g. --start now --end +2h")
+        row = {"name": name or f"{sel.describe()} {iso(start)}", "selection": sel.to_json(), "starts": iso(start),
+               "ends": iso(end), "reason": reason, "created_by": self.user_name, "created": iso(time.time())}
+        row["id"] = self.db["maintenance"].insert(row).last_pk
+        return row
+
+    def maintenance_list(self, active_only: bool = False) -> list[dict[str, Any]]:
+        from netctl.poll.store import iso
+
+        self.require("view")
+        now = iso(time.time())
+        rows = []
+        for row in self.db["maintenance"].rows_where(order_by="starts desc"):
+            row["active"] = row["starts"] <= now < row["ends"]
+            if active_only and not row["active"]:
+                continue
+            row["selection"] = json.loads(row["selection"])
+            rows.append(row)
+        return rows
+
+    def maintenance_remove(self, window_id: int) -> None:
+        self.require("maintenance")
+        if self.db["maintenance"].count_where("id = ?", [int(window_id)]) == 0:
+            raise NotFound(f"no maintenance window {window_id}", hint="list them with: netctl maintenance list")
+        self.db["maintenance"].delete(int(window_id))
+
+    # -- notifiers ------------------------------------------------------------------------------
+    def notifier_add(self, name: str, kind: str, target: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Add (or replace) a notifier: ``webhook`` URL, ``command`` line, or a plugin kind."""
+        from netctl.notify import load_notifier
+
+        self.require("maintenance")
+        load_notifier(kind, target, options)  # validates before anything is stored
+        row = {"name": name, "kind": kind, "target": target, "enabled": 1, "options": json.dumps(options or {})}
+        self.db["notifiers"].upsert(row, pk="name")
+        return row
+
+    def notifier_list(self) -> list[dict[str, Any]]:
+        self.require("view")
+        return list(self.db["notifiers"].rows_where(order_by="name"))
+
+    def notifier_remove(self, name: str) -> None:
+        self.require("maintenance")
+        if self.db["notifiers"].count_where("name = ?", [name]) == 0:
+            raise NotFound(f"no notifier named {name!r}", hint="list them with: netctl alerts notifiers")
+        self.db["notifiers"].delete(name)
+
+    def notify_test(self) -> list[dict[str, Any]]:
+        """Send a test event through every enabled notifier; one delivery result each."""
+        from netctl.notify import notify
+        from netctl.poll.store import iso
+
+        self.require("maintenance")
+        event = {"event": "test", "id": 0, "ap": None, "kind": "test", "state": "test",
+                 "message": f"netctl test notification from {self.user_name}", "first_seen": iso(time.time())}
+        return notify(self.db, [event])
+
+    # -- retention and jobs ---------------------------------------------------------------------
+    def apply_retention(self) -> dict[str, Any]:
+        """Fold raw samples into roll-ups and delete old rows (what the ``retention`` job runs)."""
+        from netctl.poll.store import apply_retention
+
+        self.require("jobs")
+        return apply_retention(self.db)
+
+    def jobs_list(self) -> list[dict[str, Any]]:
+        """Scheduled jobs with their last run."""
+        from netctl.schedule.jobs import ensure_default_jobs
+
+        self.require("view")
+        ensure_default_jobs(self.db)
+        last = {row["job"]: row for row in self.db.query(
+            "select job, max(id) as id, started, ended, status, aps, failures from job_runs group by job")}
+        rows = []
+        for row in self.db["jobs"].rows_where(order_by="name"):
+            run = last.get(row["name"], {})
+            row.update(selection=json.loads(row["selection"] or "{}"), options=json.loads(row["options"] or "{}"),
+                       last_started=run.get("started"), last_status=run.get("status"))
+            rows.append(row)
+        return rows
+
+    def job_set(self, name: str, *, job: str | None = None, interval_s: float | None = None,
+                selection: Selection | None = None, enabled: bool | None = None,
+                options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Add or change a scheduled job (``job`` names a function in :mod:`netctl.schedule.jobs`)."""
+        from netctl.poll.store import iso
+        from netctl.schedule.jobs import ensure_default_jobs, job_function
+
+        self.require("jobs")
+        ensure_default_jobs(self.db)
+        existing = list(self.db["jobs"].rows_where("name = ?", [name]))
+        row = dict(existing[0]) if existing else {"name": name, "job": job or name, "interval_s": 300.0,
+                                                   "selection": "{}", "enabled": 1, "options": "{}",
+                                                   "created": iso(time.time())}
+        if job is not None:
+            row["job"] = job
+        job_function(row["job"])
+        if interval_s is not None:
+            if interval_s <= 0:
+                raise ConfigError("a job interval must be positive", hint="give seconds, e.g. --interval 60")
+            row["interval_s"] = float(interval_s)
+        if selection is not None:
+            row["selection"] = selection.to_json()
+        if enabled is not None:
+            row["enabled"] = int(enabled)
+        if options is not None:
+            row["options"] = json.dumps(options)
+        self.db["jobs"].upsert(row, pk="name")
+        return row
+
+    def job_runs(self, limit: int = 50, job: str | None = None) -> list[dict[str, Any]]:
+        """The most recent job runs (newest first): start, end, status, APs done, failures."""
+        self.require("view")
+        where, params = ("job = ?", [job]) if job else ("1 = 1", [])
+        return list(self.db.query(f"select * from job_runs where {where} order by id desc limit ?",
+                                  [*params, int(limit)]))
+
+
+def _reasons(text: str | None) -> list[str]:
+    if not text or text == "[]":
+        return []
+    return [r[1] for r in json.loads(text)]
+
+
+def _when(value: str | float) -> float:
+    from netctl.poll.store import parse_time
+
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = value.strip()
+    if text == "now":
+        return time.time()
+    if text.startswith("+"):
+        return time.time() + (time.time() - parse_time(text[1:]))
+    return parse_time(text)
+
+
+__all__ = ["PollOps", "PollResult", "Target", "as_selection", "build_targets"]

@@ -1,9 +1,653 @@
-"""Configuration operations of the facade (render, diff, push, backup, drift, restore, audit)."""
+"""Configuration operations of the facade (render, diff, push, converge, backup, drift, restore, audit).
+
+Data path: AP rows (scope applied) → merged variables → render (pure) → driver (I/O, in worker
+threads) → per-AP result → config status, config versions and audit rows (written here, on the
+caller's thread). Secrets resolve only for work that talks to a device; previews show them masked.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from netctl.core import CoreBase
+from netctl.errors import ConnectError, NetctlError, NotFound, RenderError
+from netctl.platforms import get_platform
+from netctl.push.plan import compare, mask, restore_commands, strip_volatile
+from netctl.push.run import Progress, PushResult, failure, run_parallel
+from netctl.render.engine import RenderResult, config_hash, render_ap
+from netctl.selection import Selection
+from netctl.store.db import transaction
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _seal(text: str) -> str:
+    from netctl.inventory.secrets import _fernet
+
+    return str(_fernet().encrypt(text.encode()).decode())
+
+
+def _unseal(token: str) -> str:
+    from netctl.inventory.secrets import _fernet
+
+    return str(_fernet().decrypt(token.encode()).decode())
+
+
+def _as_selection(selection: Selection | str | Sequence[str] | None) -> Selection:
+    if selection is None:
+        return Selection()
+    if isinstance(selection, Selection):
+        return selection
+    if isinstance(selection, str):
+        return Selection(names=(selection,))
+    return Selection(names=tuple(selection))
 
 
 class ConfigOps(CoreBase):
     """Configuration part of :class:`netctl.api.Netctl`."""
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _who(self) -> str:
+        login = getpass.getuser()
+        return self.user_name if self.user_name == login else f"{self.user_name} (os:{login})"
+
+    def _variables(self, ap: dict[str, Any]) -> dict[str, Any]:
+        merged = getattr(self, "merged_vars", None)
+        return dict(merged(ap)) if merged else dict(ap.get("vars") or {})
+
+    def _resolver(self) -> Callable[[str], str]:
+        from netctl.inventory.secrets import resolve_secret
+
+        return lambda ref: resolve_secret(self.db, ref)
+
+    def _render_one(self, ap: dict[str, Any], template: str | None, resolve: bool) -> RenderResult:
+        try:
+            variables = self._variables(ap)
+        except NetctlError as exc:
+            return RenderResult(ap["name"], ap["platform"], template or "", "", False, error=exc.message)
+        if resolve:
+            return render_ap(ap, variables, template=template, resolve=self._resolver())
+        return render_ap(ap, variables, template=template)
+
+    def _target(self, ap: dict[str, Any]) -> Any:
+        from netctl.drivers import Target
+        from netctl.inventory.secrets import resolve_credentials
+
+        creds = resolve_credentials(self.db, ap.get("credentials"))
+        port = ap.get("port") or get_platform(ap["platform"])["default_port"]
+        return Target(
+            ap["name"],
+            ap["platform"],
+            ap["address"],
+            int(port),
+            creds["username"],
+            creds.get("password"),
+            creds.get("key_file"),
+            creds.get("secret"),
+        )
+
+    def _set_status(self, ap: str, status: str, **fields: Any) -> None:
+        row = {"ap": ap, "status": status, "updated": _now(), **fields}
+        self.db.table("config_status").upsert(row, pk="ap", alter=False)
+
+    def _store_version(
+        self, ap: dict[str, Any], text: str, source: str, secrets: Sequence[str] = ()
+    ) -> tuple[int, bool]:
+        """Store ``text`` as a new version unless identical to the latest; ``(version, created)``."""
+        platform = ap["platform"]
+        full = strip_volatile(text, platform)
+        digest = hashlib.sha256(full.encode()).hexdigest()
+        latest = list(
+            self.db.table("config_versions").rows_where("ap = ?", [ap["name"]], order_by="version desc", limit=1)
+        )
+        if latest and latest[0]["hash"] == digest:
+            return int(latest[0]["version"]), False
+        version = (int(latest[0]["version"]) + 1) if latest else 1
+        self.db.table("config_versions").insert(
+            {
+                "ap": ap["name"],
+                "version": version,
+                "created": _now(),
+                "hash": digest,
+                "format": get_platform(platform).get("config_format", "cli"),
+                "source": source,
+                "text": mask(full, platform, secrets),
+                "sealed": _seal(full),
+            }
+        )
+        return version, True
+
+    # -- render and diff ------------------------------------------------------------------------
+    def render(
+        self, selection: Selection | str | Sequence[str] | None = None, template: str | None = None
+    ) -> list[RenderResult]:
+        """Rendered config per AP with secrets masked; failures (missing variable, bad value) as data."""
+        self.require("render")
+        return [self._render_one(ap, template, resolve=False) for ap in self.select(_as_selection(selection))]
+
+    def diff(
+        self,
+        selection: Selection | str | Sequence[str] | None = None,
+        offline: bool = False,
+        template: str | None = None,
+        concurrency: int = 20,
+        progress: Progress | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rendered vs running per AP (running fetched, or the last backup with ``offline``); nothing sent."""
+        self.require("render")
+        return self._compare_all(_as_selection(selection), template, offline, concurrency, progress)
+
+    def _compare_all(
+        self,
+        selection: Selection,
+        template: str | None,
+        offline: bool,
+        concurrency: int,
+        progress: Progress | None,
+    ) -> list[dict[str, Any]]:
+        from netctl.drivers import Transcript, get_driver
+
+        items = []
+        results: dict[str, dict[str, Any]] = {}
+        for ap in self.select(selection):
+            rendered = self._render_one(ap, template, resolve=True)
+            base = {
+                "ap": ap["name"],
+                "platform": ap["platform"],
+                "template": rendered.template,
+                "rendered_hash": rendered.hash,
+            }
+            if not rendered.ok:
+                results[ap["name"]] = {
+                    **base,
+                    "ok": False,
+                    "status": "failed",
+                    "changed": None,
+                    "diff": "",
+                    "reason": rendered.error,
+                }
+                continue
+            if offline:
+                running = self._latest_text(ap["name"])
+                if running is None:
+                    results[ap["name"]] = {
+                        **base,
+                        "ok": False,
+                        "status": "failed",
+                        "changed": None,
+                        "diff": "",
+                        "reason": "no backup yet; run netctl backup first or drop --offline",
+                    }
+                    continue
+                results[ap["name"]] = self._compared(base, rendered, running, ap["platform"])
+                continue
+            try:
+                target = self._target(ap)
+            except NetctlError as exc:
+                results[ap["name"]] = {
+                    **base,
+                    "ok": False,
+                    "status": "failed",
+                    "changed": None,
+                    "diff": "",
+                    "reason": exc.message,
+                }
+                continue
+            items.append((ap, rendered, target, base))
+
+        def fetch(item: tuple[Any, ...]) -> dict[str, Any]:
+            ap, rendered, target, base = item
+            driver = get_driver(get_platform(ap["platform"])["driver"])
+            try:
+                running = driver.fetch_running(target, Transcript(secrets=rendered.secrets))
+                return self._compared(base, rendered, running, ap["platform"])
+            except NetctlError as exc:
+                status = "unreachable" if isinstance(exc, ConnectError) else "failed"
+                return {
+                    **base,
+                    "ok": False,
+                    "status": status,
+                    "changed": None,
+                    "diff": "",
+                    "reason": getattr(exc, "reason", exc.message),
+                }
+
+        for item, outcome in zip(
+            items,
+            run_parallel(items, fetch, key=lambda i: i[0]["name"], concurrency=concurrency, progress=progress),
+            strict=True,
+        ):
+            results[item[0]["name"]] = outcome
+        return [results[name] for name in sorted(results)]
+
+    @staticmethod
+    def _compared(base: dict[str, Any], rendered: RenderResult, running: str, platform: str) -> dict[str, Any]:
+        try:
+            result = compare(rendered.text, running, platform, rendered.secrets)
+        except Exception as exc:  # noqa: BLE001 - unparsable running config is this AP's failure
+            return {
+                **base,
+                "ok": False,
+                "status": "failed",
+                "changed": None,
+                "diff": "",
+                "reason": f"cannot compare with the running config: {exc}",
+            }
+        return {
+            **base,
+            "ok": True,
+            "status": "changed" if result.changed else "in-sync",
+            "changed": result.changed,
+            "diff": result.text,
+            "kind": result.kind,
+            "reason": None,
+        }
+
+    def _latest_text(self, ap: str) -> str | None:
+        rows = list(self.db.table("config_versions").rows_where("ap = ?", [ap], order_by="version desc", limit=1))
+        if not rows:
+            return None
+        try:
+            return _unseal(rows[0]["sealed"])
+        except Exception:  # noqa: BLE001 - without the key, the masked copy still diffs
+            return str(rows[0]["text"])
+
+    # -- push -----------------------------------------------------------------------------------
+    def push(
+        self,
+        selection: Selection | str | Sequence[str] | None = None,
+        *,
+        template: str | None = None,
+        dry_run: bool = False,
+        concurrency: int = 20,
+        confirm_timeout: int = 60,
+        progress: Progress | None = None,
+    ) -> list[PushResult]:
+        """Render and push to every selected AP safely; one PushResult per AP, failures included."""
+        self.require("push")
+        selection = _as_selection(selection)
+        aps = self.select(selection)
+        plans = [(ap, self._render_one(ap, template, resolve=True)) for ap in aps]
+        return self._push_plans(plans, selection, "push", template, dry_run, concurrency, confirm_timeout, progress)
+
+    def _push_plans(
+        self,
+        plans: list[tuple[dict[str, Any], RenderResult]],
+        selection: Selection,
+        action: str,
+        template: str | None,
+        dry_run: bool,
+        concurrency: int,
+        confirm_timeout: int,
+        progress: Progress | None,
+    ) -> list[PushResult]:
+        from netctl.drivers import PushOptions, Transcript, get_driver
+
+        run_id = uuid.uuid4().hex[:12]
+        options = PushOptions(dry_run=dry_run, confirm_timeout=confirm_timeout)
+        early: dict[str, PushResult] = {}
+        items = []
+        for ap, rendered in plans:
+            started = time.monotonic()
+            if not rendered.ok:
+                early[ap["name"]] = PushResult(
+                    ap["name"], False, "failed", reason=rendered.error, template=rendered.template
+                )
+                continue
+            try:
+                target = self._target(ap)
+            except NetctlError as exc:
+                early[ap["name"]] = failure(
+                    ap["name"], exc, started, template=rendered.template, rendered_hash=rendered.hash
+                )
+                continue
+            items.append((ap, rendered, target))
+
+        def work(item: tuple[Any, ...]) -> PushResult:
+            ap, rendered, target = item
+            started = time.monotonic()
+            transcript = Transcript(lambda text: mask(text, ap["platform"]), rendered.secrets)
+            extra = {"template": rendered.template, "rendered_hash": rendered.hash}
+            try:
+                driver = get_driver(get_platform(ap["platform"])["driver"])
+                outcome = driver.push(target, rendered.text, rendered.secrets, options, transcript)
+            except Exception as exc:  # noqa: BLE001 - every failure is this AP's result
+                result = failure(ap["name"], exc, started, **extra)
+                result.transcript = transcript.text()
+                return result
+            return PushResult(
+                ap["name"],
+                True,
+                outcome.status,
+                changed=outcome.changed,
+                diff=outcome.diff,
+                duration_s=round(time.monotonic() - started, 3),
+                transcript=transcript.text(),
+                running_after=outcome.running_after,
+                **extra,
+            )
+
+        by_name = {ap["name"]: (ap, rendered) for ap, rendered in plans}
+
+        def record(item: tuple[Any, ...], result: PushResult) -> None:
+            self._record(
+                by_name[result.ap][0],
+                by_name[result.ap][1],
+                result,
+                run_id,
+                action,
+                selection,
+                template,
+                dry_run,
+            )
+
+        done = run_parallel(
+            items,
+            work,
+            key=lambda i: i[0]["name"],
+            concurrency=concurrency,
+            progress=progress,
+            on_result=record,
+        )
+        for name, result in early.items():
+            record((), result)
+            if progress:
+                progress(name, "done", result)
+        results = {r.ap: r for r in done} | early
+        return [results[ap["name"]] for ap, _ in plans]
+
+    def _record(
+        self,
+        ap: dict[str, Any],
+        rendered: RenderResult,
+        result: PushResult,
+        run_id: str,
+        action: str,
+        selection: Selection,
+        template: str | None,
+        dry_run: bool,
+    ) -> None:
+        """Config status, the version applied and the audit row of one AP's result, in one transaction."""
+        now = _now()
+        intended = mask(rendered.text, ap["platform"], rendered.secrets) if rendered.text else None
+        with transaction(self.db):
+            if not dry_run:
+                if result.ok and result.status in ("applied", "unchanged"):
+                    if result.running_after:
+                        result.version, _ = self._store_version(ap, result.running_after, action, rendered.secrets)
+                    self._set_status(
+                        ap["name"],
+                        "applied",
+                        reason=None,
+                        version=result.version,
+                        template=result.template,
+                        intended_hash=rendered.hash,
+                        intended=intended,
+                        diff=result.diff,
+                        last_attempt=now,
+                    )
+                elif result.status == "pending":
+                    self._set_status(
+                        ap["name"],
+                        "pending",
+                        reason=result.reason,
+                        template=template,
+                        intended_hash=rendered.hash,
+                        intended=intended,
+                        diff=result.diff,
+                        last_attempt=now,
+                    )
+                elif not result.ok:
+                    self._set_status(
+                        ap["name"],
+                        "failed",
+                        reason=result.reason,
+                        template=template,
+                        intended_hash=rendered.hash,
+                        intended=intended,
+                        last_attempt=now,
+                    )
+            self.db.table("audit").insert(
+                {
+                    "run": run_id,
+                    "ts": now,
+                    "who": self._who(),
+                    "action": action,
+                    "selection": selection.describe(),
+                    "template": result.template or template,
+                    "ap": ap["name"],
+                    "rendered_hash": rendered.hash,
+                    "diff": result.diff,
+                    "outcome": result.status,
+                    "reason": result.reason,
+                    "rpc_error_tag": result.rpc_error_tag,
+                    "dry_run": int(dry_run),
+                    "transcript": result.transcript,
+                }
+            )
+
+    def converge(
+        self,
+        selection: Selection | str | Sequence[str] | None = None,
+        *,
+        concurrency: int = 20,
+        confirm_timeout: int = 60,
+        progress: Progress | None = None,
+    ) -> list[PushResult]:
+        """Push APs marked ``pending`` (unreachable at their last push) that are in ``selection``."""
+        self.require("push")
+        selection = _as_selection(selection)
+        pending = {r["ap"]: r for r in self.db.table("config_status").rows_where("status = 'pending'")}
+        plans = [
+            (ap, self._render_one(ap, pending[ap["name"]]["template"], resolve=True))
+            for ap in self.select(selection)
+            if ap["name"] in pending
+        ]
+        return self._push_plans(plans, selection, "converge", None, False, concurrency, confirm_timeout, progress)
+
+    # -- backups, history, restore --------------------------------------------------------------
+    def backup(
+        self,
+        selection: Selection | str | Sequence[str] | None = None,
+        *,
+        concurrency: int = 20,
+        progress: Progress | None = None,
+    ) -> list[dict[str, Any]]:
+        """Store each AP's running config as a version (identical ones are not stored twice)."""
+        from netctl.drivers import Transcript, get_driver
+
+        self.require("backup")
+        aps = self.select(_as_selection(selection))
+        results: dict[str, dict[str, Any]] = {}
+        items = []
+        for ap in aps:
+            try:
+                items.append((ap, self._target(ap)))
+            except NetctlError as exc:
+                results[ap["name"]] = {
+                    "ap": ap["name"],
+                    "ok": False,
+                    "status": "failed",
+                    "reason": exc.message,
+                }
+
+        def fetch(item: tuple[Any, ...]) -> tuple[str | None, str | None, str]:
+            ap, target = item
+            try:
+                driver = get_driver(get_platform(ap["platform"])["driver"])
+                return driver.fetch_running(target, Transcript()), None, "stored"
+            except NetctlError as exc:
+                status = "unreachable" if isinstance(exc, ConnectError) else "failed"
+                return None, getattr(exc, "reason", exc.message), status
+
+        fetched = run_parallel(items, fetch, key=lambda i: i[0]["name"], concurrency=concurrency, progress=progress)
+        for (ap, _), (text, error, status) in zip(items, fetched, strict=True):
+            if text is None:
+                results[ap["name"]] = {
+                    "ap": ap["name"],
+                    "ok": False,
+                    "status": status,
+                    "reason": error,
+                }
+                continue
+            with transaction(self.db):
+                version, created = self._store_version(ap, text, "backup", self._known_secrets(ap))
+            results[ap["name"]] = {
+                "ap": ap["name"],
+                "ok": True,
+                "status": "stored" if created else "unchanged",
+                "version": version,
+                "reason": None,
+            }
+        return [results[ap["name"]] for ap in aps]
+
+    def _known_secrets(self, ap: dict[str, Any]) -> list[str]:
+        """Secret values this AP's template uses (to mask them in backups); empty when unresolvable."""
+        rendered = self._render_one(ap, None, resolve=True)
+        return rendered.secrets if rendered.ok else []
+
+    def history(self, ap: str) -> list[dict[str, Any]]:
+        """Stored versions of an AP, newest first (no config text)."""
+        self.require("view")
+        self.get_ap(ap)
+        return [
+            {k: row[k] for k in ("version", "created", "source", "hash", "format")}
+            for row in self.db.table("config_versions").rows_where("ap = ?", [ap], order_by="version desc")
+        ]
+
+    def show_config(self, ap: str, version: int | None = None) -> dict[str, Any]:
+        """One stored version (masked text); the latest without ``version``."""
+        self.require("view")
+        self.get_ap(ap)
+        where, args = ("ap = ? and version = ?", [ap, version]) if version else ("ap = ?", [ap])
+        rows = list(self.db.table("config_versions").rows_where(where, args, order_by="version desc", limit=1))
+        if not rows:
+            raise NotFound(
+                f"{ap}: no stored config" + (f" version {version}" if version else ""),
+                hint=f"list versions with: netctl history {ap}; store one with: netctl backup {ap}",
+            )
+        row = rows[0]
+        return {k: row[k] for k in ("ap", "version", "created", "source", "hash", "format", "text")}
+
+    def restore(
+        self,
+        ap: str,
+        version: int,
+        *,
+        confirm_timeout: int = 60,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> PushResult:
+        """Push stored version ``version`` back through the same safe path as a push."""
+        self.require("restore")
+        row = self.get_ap(ap)
+        rows = list(self.db.table("config_versions").rows_where("ap = ? and version = ?", [ap, version]))
+        if not rows:
+            raise NotFound(f"{ap}: no stored config version {version}", hint=f"list versions with: netctl history {ap}")
+        try:
+            text = _unseal(rows[0]["sealed"])
+        except Exception as exc:  # noqa: BLE001
+            raise RenderError(
+                f"{ap}: version {version} cannot be decrypted with this secret store key",
+                hint="use the key the versions were stored with (NETCTL_SECRET_KEY)",
+            ) from exc
+        config = restore_commands(text, row["platform"])
+        label = f"version {version}"
+        rendered = RenderResult(
+            ap,
+            row["platform"],
+            label,
+            get_platform(row["platform"]).get("config_format", ""),
+            True,
+            text=config,
+            hash=config_hash(config),
+            secrets=self._known_secrets(row),
+        )
+        return self._push_plans(
+            [(row, rendered)], Selection(names=(ap,)), "restore", label, dry_run, 1, confirm_timeout, progress
+        )[0]
+
+    # -- drift, status, audit -------------------------------------------------------------------
+    def drift(
+        self,
+        selection: Selection | str | Sequence[str] | None = None,
+        *,
+        concurrency: int = 20,
+        progress: Progress | None = None,
+    ) -> list[dict[str, Any]]:
+        """Running vs intended per AP; drifted APs are marked ``drifted``, APs back in sync ``applied``."""
+        self.require("drift")
+        results = self._compare_all(_as_selection(selection), None, False, concurrency, progress)
+        with transaction(self.db):
+            for r in results:
+                if r["status"] == "changed":
+                    r["status"] = "drifted"
+                    self._set_status(
+                        r["ap"],
+                        "drifted",
+                        reason="running config differs from intended",
+                        diff=r["diff"],
+                        intended_hash=r["rendered_hash"],
+                        last_attempt=_now(),
+                    )
+                elif r["status"] == "in-sync":
+                    current = (
+                        self.db.table("config_status").get(r["ap"])
+                        if self.db.table("config_status").count_where("ap = ?", [r["ap"]])
+                        else None
+                    )
+                    if current and current["status"] == "drifted":
+                        self._set_status(r["ap"], "applied", reason=None, diff="")
+        return results
+
+    def config_status(self, selection: Selection | str | Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Config status per selected AP (``unknown`` where nothing was pushed or checked yet)."""
+        self.require("view")
+        aps = self.select(_as_selection(selection))
+        rows = {r["ap"]: r for r in self.db.table("config_status").rows}
+        out = []
+        for ap in aps:
+            row = rows.get(ap["name"]) or {"ap": ap["name"], "status": "unknown"}
+            out.append(
+                {
+                    k: row.get(k)
+                    for k in (
+                        "ap",
+                        "status",
+                        "reason",
+                        "version",
+                        "template",
+                        "intended_hash",
+                        "last_attempt",
+                        "updated",
+                    )
+                }
+            )
+        return out
+
+    def audit(
+        self, since: str | dt.datetime | None = None, ap: str | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Audit rows, newest first; ``since`` is an ISO time or a datetime. Only APs in scope are shown."""
+        self.require("view")
+        where, args = [], []
+        if since:
+            where.append("ts >= ?")
+            args.append(since.isoformat(timespec="seconds") if isinstance(since, dt.datetime) else str(since))
+        if ap:
+            where.append("ap = ?")
+            args.append(ap)
+        visible = {row["name"] for row in self.select()}
+        rows = self.db.table("audit").rows_where(" and ".join(where) or None, args, order_by="id desc", limit=limit)
+        return [dict(r) for r in rows if r["ap"] in visible]
+
+
+__all__ = ["ConfigOps", "PushResult"]

@@ -17,15 +17,24 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 def m001_inventory(db: sqlite_utils.Database) -> None:
-    """Tenants, sites, groups, access points, encrypted secrets."""
-    db["tenants"].create({"name": str, "title": str, "vars": str}, pk="name", not_null={"name"})
+    """Global variables, tenants, sites, groups, access points, encrypted secrets.
+
+    JSON columns (``vars``, ``snmp``, ``groups``, ``tags``, ``globals.value``) hold JSON text.
+    Secrets are never stored here in clear: ``credentials`` and the SNMP keys are references.
+    """
+    db["globals"].create({"key": str, "value": str}, pk="key", not_null={"key"})
+    db["tenants"].create({"name": str, "title": str, "vars": str}, pk="name", not_null={"name"},
+                         defaults={"vars": "{}"})
     db["sites"].create(
         {"name": str, "tenant": str, "kind": str, "title": str, "address": str, "lat": float, "lon": float,
          "vars": str},
         pk="name", foreign_keys=[("tenant", "tenants", "name")], not_null={"name", "tenant", "kind"},
+        defaults={"vars": "{}"},
     )
+    db["sites"].create_index(["tenant"])
     db["groups"].create({"tenant": str, "name": str, "vars": str}, pk=("tenant", "name"),
-                        foreign_keys=[("tenant", "tenants", "name")])
+                        foreign_keys=[("tenant", "tenants", "name")], not_null={"tenant", "name"},
+                        defaults={"vars": "{}"})
     db["aps"].create(
         {"name": str, "tenant": str, "site": str, "role": str, "platform": str, "address": str, "port": int,
          "model": str, "serial": str, "vehicle_id": str, "snmp": str, "credentials": str,
@@ -40,11 +49,85 @@ def m001_inventory(db: sqlite_utils.Database) -> None:
 
 
 def m002_config(db: sqlite_utils.Database) -> None:
-    """Config versions (backups), config status per AP, audit trail."""
+    """Config versions (backups), config status per AP, audit trail.
+
+    ``config_versions.text`` is masked (secrets and volatile lines); ``sealed`` is the full text
+    encrypted with the secret store's key, so a restore can push it back. No foreign keys to
+    ``aps``: history and audit outlive a removed AP.
+    """
+    db.table("config_versions").create(
+        {"id": int, "ap": str, "version": int, "created": str, "hash": str, "format": str, "source": str,
+         "text": str, "sealed": str},
+        pk="id", not_null={"ap", "version", "hash", "text"},
+    )
+    db.table("config_versions").create_index(["ap", "version"], unique=True)
+    db.table("config_versions").create_index(["ap", "hash"])
+    db.table("config_status").create(
+        {"ap": str, "status": str, "reason": str, "version": int, "template": str, "intended_hash": str,
+         "intended": str, "diff": str, "last_attempt": str, "updated": str},
+        pk="ap", not_null={"ap", "status"},
+    )
+    db.table("config_status").create_index(["status"])
+    db.table("audit").create(
+        {"id": int, "run": str, "ts": str, "who": str, "action": str, "selection": str, "template": str,
+         "ap": str, "rendered_hash": str, "diff": str, "outcome": str, "reason": str, "rpc_error_tag": str,
+         "dry_run": int, "transcript": str},
+        pk="id", not_null={"run", "ts", "who", "action", "ap", "outcome"},
+    )
+    db.table("audit").create_index(["ts"])
+    db.table("audit").create_index(["ap", "ts"])
 
 
 def m003_poll(db: sqlite_utils.Database) -> None:
-    """Poll samples, roll-ups, health, alerts, maintenance windows, jobs and job runs."""
+    """Poll samples, roll-ups, health, alerts, maintenance windows, notifiers, jobs and job runs.
+
+    ``samples`` holds one row per AP x metric x poll (``ts`` in epoch seconds) for a short window;
+    the retention job folds it into ``samples_5m`` and ``samples_1h`` (avg/min/max/n) and deletes
+    what is older than each window. ``health`` holds the current state per AP, so status never
+    aggregates samples. No foreign keys to ``aps``: history outlives a removed AP.
+    """
+    for name in ("samples", "samples_5m", "samples_1h"):
+        extra = "" if name == "samples" else ", min REAL, max REAL, n INTEGER"
+        db.execute(f"CREATE TABLE [{name}] (ap TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, "
+                   f"value REAL{extra}, PRIMARY KEY (ap, metric, ts)) WITHOUT ROWID")
+    db["samples"].create_index(["ts"])
+    db["health"].create(
+        {"ap": str, "state": str, "since": str, "since_ts": float, "last_poll": str, "last_poll_ts": float,
+         "last_ok": str, "misses": int, "oks": int, "uptime": float, "clients": int, "latency_ms": float,
+         "cpu": float, "mem": float, "radios_down": int, "reasons": str, "error_kind": str, "error": str,
+         "counters": str, "baseline": float, "changes": str, "flapping": int, "sys_name": str},
+        pk="ap", defaults={"state": "unknown", "misses": 0, "oks": 0, "reasons": "[]", "changes": "[]",
+                           "flapping": 0},
+    )
+    db["alerts"].create(
+        {"id": int, "ap": str, "kind": str, "severity": str, "message": str, "state": str, "first_seen": str,
+         "last_seen": str, "closed": str, "count": int, "muted": int, "mute_reason": str, "acked_by": str,
+         "acked_at": str, "ack_note": str, "notified": int, "notify_error": str},
+        pk="id", not_null={"ap", "kind", "state"},
+        defaults={"state": "open", "count": 1, "muted": 0, "notified": 0},
+    )
+    db["alerts"].create_index(["ap", "state"])
+    db["alerts"].create_index(["state"])
+    db["maintenance"].create(
+        {"id": int, "name": str, "selection": str, "starts": str, "ends": str, "reason": str, "created_by": str,
+         "created": str},
+        pk="id", not_null={"selection", "starts", "ends"},
+    )
+    db["notifiers"].create({"name": str, "kind": str, "target": str, "enabled": int, "options": str},
+                           pk="name", not_null={"kind", "target"}, defaults={"enabled": 1, "options": "{}"})
+    db["poll_settings"].create({"key": str, "value": str}, pk="key")
+    db["jobs"].create(
+        {"name": str, "job": str, "interval_s": float, "selection": str, "enabled": int, "options": str,
+         "created": str},
+        pk="name", not_null={"job", "interval_s"}, defaults={"enabled": 1, "selection": "{}", "options": "{}"},
+    )
+    db["job_runs"].create(
+        {"id": int, "job": str, "started": str, "ended": str, "status": str, "aps": int, "failures": int,
+         "detail": str, "pid": int, "host": str},
+        pk="id", not_null={"job", "started", "status"},
+    )
+    db["job_runs"].create_index(["job", "started"])
+    db["job_runs"].create_index(["status"])
 
 
 def m004_access(db: sqlite_utils.Database) -> None:

@@ -1,0 +1,336 @@
+"""``netctl render|diff|push|converge|backup|history|show-config|restore|drift|audit``: thin commands.
+
+Each command parses its options, calls one facade method and prints the per-AP results; exit code
+1 when any AP failed (so scripts and cron notice), 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from netctl.cli.common import emit_json, is_tty, json_option, pass_api, print_table
+from netctl.selection import Selection
+
+
+def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """NAMES (globs) plus --tenant/--site/--kind/--group/--tag/--role/--platform → ``selection``."""
+
+    @click.argument("names", nargs=-1)
+    @click.option("--tenant")
+    @click.option("--site")
+    @click.option("--kind", help="Site kind: school, zoo, transit …")
+    @click.option("--group")
+    @click.option("--tag")
+    @click.option("--role")
+    @click.option("--platform")
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any,
+        names: tuple[str, ...],
+        tenant: str | None,
+        site: str | None,
+        kind: str | None,
+        group: str | None,
+        tag: str | None,
+        role: str | None,
+        platform: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        selection = Selection(
+            names=names,
+            tenant=tenant,
+            site=site,
+            kind=kind,
+            group=group,
+            tag=tag,
+            role=role,
+            platform=platform,
+        )
+        return fn(*args, selection=selection, **kwargs)
+
+    return wrapper
+
+
+def _progress(total: int) -> Callable[[str, str, Any], None] | None:
+    """A one-line progress display on a terminal (stderr); nothing when piped."""
+    if not sys.stderr.isatty() or total <= 1:
+        return None
+    done = {"n": 0}
+
+    def show(ap: str, stage: str, result: Any) -> None:
+        if stage != "done":
+            return
+        done["n"] += 1
+        status = getattr(result, "status", None) or (result or {}).get("status", "")
+        click.echo(f"\r[{done['n']}/{total}] {ap}: {status}\x1b[K", err=True, nl=done["n"] == total)
+
+    return show
+
+
+def _exit(failed: int) -> None:
+    if failed:
+        sys.exit(1)
+
+
+@click.command()
+@selection_options
+@click.option("--template", "-t", help="Template name in the platform's folder (default: the platform's).")
+@json_option
+@pass_api
+def render(api: Any, selection: Selection, template: str | None, as_json: bool) -> None:
+    """Render the configuration of APs (secrets masked). Fails on a missing variable or a bad value."""
+    results = api.render(selection, template=template)
+    if as_json:
+        emit_json([r.as_dict() for r in results])
+    else:
+        for r in results:
+            click.echo(f"### {r.ap} ({r.platform}, {r.template})")
+            click.echo(r.text if r.ok else f"error: {r.error}", nl=not r.ok)
+    if not results:
+        click.echo("no APs selected", err=True)
+    _exit(sum(not r.ok for r in results))
+
+
+@click.command()
+@selection_options
+@click.option("--template", "-t")
+@click.option("--offline", is_flag=True, help="Compare with the last backup instead of fetching.")
+@click.option("--concurrency", "-c", default=20, show_default=True)
+@json_option
+@pass_api
+def diff(
+    api: Any, selection: Selection, template: str | None, offline: bool, concurrency: int, as_json: bool
+) -> None:
+    """Rendered vs running configuration; nothing is sent."""
+    results = api.diff(
+        selection,
+        offline=offline,
+        template=template,
+        concurrency=concurrency,
+        progress=_progress(len(api.select(selection))),
+    )
+    if as_json:
+        emit_json(results)
+    else:
+        for r in results:
+            click.echo(f"### {r['ap']}: {r['status']}" + (f" ({r['reason']})" if r.get("reason") else ""))
+            if r.get("diff"):
+                click.echo(r["diff"])
+    _exit(sum(not r["ok"] for r in results))
+
+
+def _print_push(results: list[Any], as_json: bool) -> None:
+    if as_json:
+        emit_json([r.as_dict() for r in results])
+        return
+    print_table(
+        [
+            (
+                r.ap,
+                r.status,
+                "yes" if r.changed else "no",
+                r.version or "",
+                f"{r.duration_s:.2f}",
+                r.rpc_error_tag or "",
+                (r.reason or "").splitlines()[0] if r.reason else "",
+            )
+            for r in results
+        ],
+        ["AP", "STATUS", "CHANGED", "VERSION", "SECONDS", "RPC-ERROR", "REASON"],
+    )
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no APs selected", err=True)
+
+
+@click.command()
+@selection_options
+@click.option("--template", "-t")
+@click.option("--dry-run", is_flag=True, help="Connect, render and diff; change nothing.")
+@click.option("--concurrency", "-c", default=20, show_default=True, help="APs pushed at the same time.")
+@click.option(
+    "--confirm-timeout",
+    default=60,
+    show_default=True,
+    help="Seconds before an unconfirmed NETCONF commit rolls back by itself.",
+)
+@click.option("--show-diff", is_flag=True, help="Print each AP's diff.")
+@json_option
+@pass_api
+def push(
+    api: Any,
+    selection: Selection,
+    template: str | None,
+    dry_run: bool,
+    concurrency: int,
+    confirm_timeout: int,
+    show_diff: bool,
+    as_json: bool,
+) -> None:
+    """Push rendered configuration to APs safely.
+
+    NETCONF: lock, confirmed commit, post-check, confirm. SSH: backup, apply, verify, save.
+    """
+    results = api.push(
+        selection,
+        template=template,
+        dry_run=dry_run,
+        concurrency=concurrency,
+        confirm_timeout=confirm_timeout,
+        progress=_progress(len(api.select(selection))),
+    )
+    if show_diff and not as_json:
+        for r in results:
+            if r.diff:
+                click.echo(f"### {r.ap}\n{r.diff}")
+    _print_push(results, as_json)
+    _exit(sum(r.status == "failed" for r in results))
+
+
+@click.command()
+@selection_options
+@click.option("--concurrency", "-c", default=20, show_default=True)
+@click.option("--confirm-timeout", default=60, show_default=True)
+@json_option
+@pass_api
+def converge(api: Any, selection: Selection, concurrency: int, confirm_timeout: int, as_json: bool) -> None:
+    """Push the pending configuration of APs that were unreachable (e.g. buses back in the depot)."""
+    results = api.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout)
+    _print_push(results, as_json)
+    _exit(sum(r.status == "failed" for r in results))
+
+
+@click.command()
+@selection_options
+@click.option("--concurrency", "-c", default=20, show_default=True)
+@json_option
+@pass_api
+def backup(api: Any, selection: Selection, concurrency: int, as_json: bool) -> None:
+    """Store the running configuration of APs as versions (identical configs are not stored twice)."""
+    results = api.backup(selection, concurrency=concurrency, progress=_progress(len(api.select(selection))))
+    if as_json:
+        emit_json(results)
+    else:
+        print_table(
+            [(r["ap"], r["status"], r.get("version") or "", r.get("reason") or "") for r in results],
+            ["AP", "STATUS", "VERSION", "REASON"],
+        )
+    _exit(sum(not r["ok"] for r in results))
+
+
+@click.command()
+@click.argument("ap")
+@json_option
+@pass_api
+def history(api: Any, ap: str, as_json: bool) -> None:
+    """Configuration versions of an AP, newest first."""
+    rows = api.history(ap)
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(
+        [(r["version"], r["created"], r["source"], r["hash"][:12]) for r in rows],
+        ["VERSION", "CREATED", "SOURCE", "HASH"],
+    )
+
+
+@click.command("show-config")
+@click.argument("ap")
+@click.option("--version", "-v", "version", type=int, help="Version number (default: the latest).")
+@json_option
+@pass_api
+def show_config(api: Any, ap: str, version: int | None, as_json: bool) -> None:
+    """Show a stored configuration version (secrets masked)."""
+    row = api.show_config(ap, version)
+    if as_json:
+        emit_json(row)
+        return
+    click.echo(f"# {row['ap']} version {row['version']} ({row['source']}, {row['created']})", err=True)
+    click.echo(row["text"], nl=False)
+
+
+@click.command()
+@click.argument("ap")
+@click.option("--version", "-v", "version", type=int, required=True)
+@click.option("--dry-run", is_flag=True)
+@click.option("--confirm-timeout", default=60, show_default=True)
+@json_option
+@pass_api
+def restore(api: Any, ap: str, version: int, dry_run: bool, confirm_timeout: int, as_json: bool) -> None:
+    """Push a stored version back through the same safe path as a push."""
+    result = api.restore(ap, version, dry_run=dry_run, confirm_timeout=confirm_timeout)
+    _print_push([result], as_json)
+    _exit(int(result.status == "failed"))
+
+
+@click.command()
+@selection_options
+@click.option("--concurrency", "-c", default=20, show_default=True)
+@json_option
+@pass_api
+def drift(api: Any, selection: Selection, concurrency: int, as_json: bool) -> None:
+    """Running vs intended configuration; drifted APs are marked and listed with their diff."""
+    results = api.drift(selection, concurrency=concurrency, progress=_progress(len(api.select(selection))))
+    if as_json:
+        emit_json(results)
+    else:
+        for r in results:
+            if r["status"] == "drifted":
+                click.echo(f"### {r['ap']}: drifted\n{r['diff']}")
+        print_table(
+            [(r["ap"], r["status"], r.get("reason") or "") for r in results], ["AP", "STATUS", "REASON"]
+        )
+    _exit(sum(not r["ok"] for r in results))
+
+
+@click.command()
+@click.option("--since", help="ISO date/time, e.g. 2026-11-21 or 2026-11-21T08:00.")
+@click.option("--ap", help="Only this AP.")
+@click.option("--transcript", is_flag=True, help="Include the device conversation (masked).")
+@json_option
+@pass_api
+def audit(api: Any, since: str | None, ap: str | None, transcript: bool, as_json: bool) -> None:
+    """The audit trail of pushes, restores and converges, newest first."""
+    rows = api.audit(since=since, ap=ap)
+    if as_json:
+        emit_json(rows if transcript else [{k: v for k, v in r.items() if k != "transcript"} for r in rows])
+        return
+    print_table(
+        [
+            (
+                r["ts"],
+                r["who"],
+                r["action"] + (" (dry-run)" if r["dry_run"] else ""),
+                r["ap"],
+                r["outcome"],
+                r["template"] or "",
+                (r["reason"] or "").splitlines()[0] if r["reason"] else "",
+            )
+            for r in rows
+        ],
+        ["WHEN", "WHO", "ACTION", "AP", "OUTCOME", "TEMPLATE", "REASON"],
+    )
+    if transcript:
+        for r in rows:
+            click.echo(f"\n### {r['ts']} {r['ap']} ({r['action']})\n{r['transcript'] or ''}")
+
+
+__all__ = [
+    "audit",
+    "backup",
+    "converge",
+    "diff",
+    "drift",
+    "history",
+    "push",
+    "render",
+    "restore",
+    "show_config",
+    "is_tty",
+]

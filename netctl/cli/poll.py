@@ -1,0 +1,354 @@
+"""``netctl poll|status|metrics|alerts|maintenance|scheduler|jobs``: thin commands over the facade.
+
+Exit codes: ``poll`` exits 0 when every AP answered, 5 when some did not (the results are still
+printed and recorded), so cron and monitoring can tell.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from netctl.cli.common import emit_json, json_option, pass_api, print_table
+from netctl.selection import Selection
+
+POLL_FAILED_EXIT = 5
+
+
+def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """NAMES (globs) plus --tenant/--site/--kind/--group/--tag/--role/--platform -> ``selection``."""
+
+    @click.argument("names", nargs=-1)
+    @click.option("--tenant")
+    @click.option("--site")
+    @click.option("--kind", help="Site kind: school, zoo, transit …")
+    @click.option("--group")
+    @click.option("--tag")
+    @click.option("--role")
+    @click.option("--platform")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, names: tuple[str, ...], tenant: str | None, site: str | None, kind: str | None,
+                group: str | None, tag: str | None, role: str | None, platform: str | None, **kwargs: Any) -> Any:
+        selection = Selection(names=tuple(names), tenant=tenant, site=site, kind=kind, group=group, tag=tag,
+                              role=role, platform=platform)
+        return fn(*args, selection=selection, **kwargs)
+
+    return wrapper
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _uptime(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    return f"{days}d{hours:02d}h{rest // 60:02d}m"
+
+
+# -- poll -----------------------------------------------------------------------------------------
+@click.command()
+@selection_options
+@click.option("--concurrency", "-c", default=200, show_default=True, help="APs in flight at once (per worker).")
+@click.option("--timeout", default=2.0, show_default=True, help="Seconds per SNMP request.")
+@click.option("--retries", default=1, show_default=True, help="Retries per SNMP request.")
+@click.option("--workers", "-w", type=int, default=None,
+              help="Worker processes (default: one per 1,000 APs, at most one per core).")
+@json_option
+@pass_api
+def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retries: int, workers: int | None,
+         as_json: bool) -> None:
+    """Poll APs over SNMP now and record samples, health and alerts (a complete cron job)."""
+    results = api.poll(selection, concurrency=concurrency, timeout=timeout, retries=retries, workers=workers)
+    if as_json:
+        emit_json([r.to_dict() for r in results])
+    else:
+        print_table(
+            [(r.ap, r.state or "-", "ok" if r.ok else r.error_kind, _fmt(r.latency_ms),
+              _fmt(r.values.get("clients")), _uptime(r.values.get("uptime_s")),
+              "" if r.ok else (r.error or "")[:70]) for r in results],
+            ["AP", "STATE", "POLL", "RTT_MS", "CLIENTS", "UPTIME", "ERROR"])
+        failed = sum(1 for r in results if not r.ok)
+        click.echo(f"{len(results)} AP(s) polled, {len(results) - failed} answered, {failed} failed", err=True)
+    if any(not r.ok for r in results):
+        sys.exit(POLL_FAILED_EXIT)
+
+
+# -- status and metrics ---------------------------------------------------------------------------
+@click.command()
+@selection_options
+@click.option("--problems", is_flag=True, help="Only APs that are not up.")
+@json_option
+@pass_api
+def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> None:
+    """Current health per AP and counts per site."""
+    data = api.status(selection)
+    if problems:
+        data["aps"] = [a for a in data["aps"] if a["state"] != "up"]
+    if as_json:
+        emit_json(data)
+        return
+    print_table([(a["name"], a["site"], a["state"] + ("~" if a["flapping"] else ""), a["since"] or "-",
+                  _fmt(a["clients"]), _fmt(a["latency_ms"]), _fmt(a["cpu"]), _fmt(a["mem"]), _uptime(a["uptime"]),
+                  "; ".join(a["reasons"])[:60]) for a in data["aps"]],
+                ["AP", "SITE", "STATE", "SINCE", "CLIENTS", "RTT_MS", "CPU%", "MEM%", "UPTIME", "WHY"])
+    click.echo("")
+    print_table([(site, c["up"], c["degraded"], c["down"], c["unknown"], c["total"])
+                 for site, c in sorted(data["sites"].items())],
+                ["SITE", "UP", "DEGRADED", "DOWN", "UNKNOWN", "TOTAL"])
+    t = data["totals"]
+    click.echo(f"\n{t['total']} AP(s): {t['up']} up, {t['degraded']} degraded, {t['down']} down, "
+               f"{t['unknown']} unknown")
+
+
+@click.command()
+@click.argument("ap")
+@click.option("--metric", "-m", help="One metric (e.g. clients, latency_ms, in_bps:eth0; a trailing * matches).")
+@click.option("--since", "-s", default="1h", show_default=True, help="15m, 2h, 3d ago or an ISO time.")
+@json_option
+@pass_api
+def metrics(api: Any, ap: str, metric: str | None, since: str, as_json: bool) -> None:
+    """The time series of one AP."""
+    rows = api.metrics(ap, metric=metric, since=since)
+    if as_json:
+        emit_json(rows)
+        return
+    print_table([(r["ts"], r["metric"], _fmt(r["value"], 2), r["resolution"]) for r in rows],
+                ["TIME", "METRIC", "VALUE", "RES"])
+
+
+# -- alerts ---------------------------------------------------------------------------------------
+@click.group()
+def alerts() -> None:
+    """Open and closed alerts; acknowledge; notifiers."""
+
+
+@alerts.command("list")
+@selection_options
+@click.option("--all", "show_all", is_flag=True, help="Closed alerts too.")
+@click.option("--limit", default=200, show_default=True)
+@json_option
+@pass_api
+def alerts_list(api: Any, selection: Selection, show_all: bool, limit: int, as_json: bool) -> None:
+    """List alerts (open ones by default), newest first."""
+    rows = api.alerts(open_only=not show_all, selection=selection, limit=limit)
+    if as_json:
+        emit_json(rows)
+        return
+    print_table([(r["id"], r["ap"], r["kind"], r["severity"], r["state"], r["first_seen"], r["last_seen"],
+                  "muted" if r["muted"] else "", r["acked_by"] or "", (r["message"] or "")[:50]) for r in rows],
+                ["ID", "AP", "KIND", "SEVERITY", "STATE", "FIRST_SEEN", "LAST_SEEN", "MUTED", "ACKED_BY", "MESSAGE"])
+
+
+@alerts.command("ack")
+@click.argument("alert_id", type=int)
+@click.option("--note", "-n", help="What is being done about it.")
+@json_option
+@pass_api
+def alerts_ack(api: Any, alert_id: int, note: str | None, as_json: bool) -> None:
+    """Acknowledge an alert."""
+    row = api.ack_alert(alert_id, note=note)
+    if as_json:
+        emit_json(row)
+    else:
+        click.echo(f"alert {row['id']} ({row['ap']} {row['kind']}) acknowledged by {row['acked_by']}")
+
+
+@alerts.command("notifiers")
+@json_option
+@pass_api
+def alerts_notifiers(api: Any, as_json: bool) -> None:
+    """List the configured notifiers."""
+    rows = api.notifier_list()
+    if as_json:
+        emit_json(rows)
+        return
+    print_table([(r["name"], r["kind"], r["target"], "yes" if r["enabled"] else "no") for r in rows],
+                ["NAME", "KIND", "TARGET", "ENABLED"])
+
+
+@alerts.command("add-notifier")
+@click.argument("name")
+@click.option("--webhook", "url", help="POST alert events as JSON to this URL.")
+@click.option("--command", "command", help="Run this command per event (event JSON on stdin).")
+@click.option("--kind", help="A plugin kind (entry point group netctl.notifiers) with --target.")
+@click.option("--target", help="Target of a plugin kind.")
+@pass_api
+def alerts_add_notifier(api: Any, name: str, url: str | None, command: str | None, kind: str | None,
+                        target: str | None) -> None:
+    """Add (or replace) a notifier."""
+    chosen = [(k, t) for k, t in (("webhook", url), ("command", command), (kind, target)) if k and t]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --webhook URL, --command CMD, or --kind KIND --target T")
+    api.notifier_add(name, chosen[0][0], chosen[0][1])
+    click.echo(f"notifier {name} ({chosen[0][0]}) added")
+
+
+@alerts.command("remove-notifier")
+@click.argument("name")
+@pass_api
+def alerts_remove_notifier(api: Any, name: str) -> None:
+    """Remove a notifier."""
+    api.notifier_remove(name)
+    click.echo(f"notifier {name} removed")
+
+
+@alerts.command("test-notify")
+@json_option
+@pass_api
+def alerts_test_notify(api: Any, as_json: bool) -> None:
+    """Send a test event through every enabled notifier."""
+    rows = api.notify_test()
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['notifier']}: {'ok' if r['ok'] else r['error']}")
+    if any(not r["ok"] for r in rows):
+        sys.exit(1)
+
+
+# -- maintenance ----------------------------------------------------------------------------------
+@click.group()
+def maintenance() -> None:
+    """Maintenance windows: polling goes on, alerts are recorded but muted."""
+
+
+@maintenance.command("add")
+@selection_options
+@click.option("--start", "starts", default="now", show_default=True, help="ISO time, now, or +30m.")
+@click.option("--end", "ends", required=True, help="ISO time or +2h (from now).")
+@click.option("--name")
+@click.option("--reason")
+@json_option
+@pass_api
+def maintenance_add(api: Any, selection: Selection, starts: str, ends: str, name: str | None, reason: str | None,
+                    as_json: bool) -> None:
+    """Add a maintenance window for the selected APs."""
+    row = api.maintenance_add(selection, starts, ends, name=name, reason=reason)
+    if as_json:
+        emit_json(row)
+    else:
+        click.echo(f"maintenance window {row['id']} ({row['name']}): {row['starts']} .. {row['ends']}")
+
+
+@maintenance.command("list")
+@click.option("--active", is_flag=True, help="Only windows active now.")
+@json_option
+@pass_api
+def maintenance_list(api: Any, active: bool, as_json: bool) -> None:
+    """List maintenance windows."""
+    rows = api.maintenance_list(active_only=active)
+    if as_json:
+        emit_json(rows)
+        return
+    print_table([(r["id"], r["name"], r["starts"], r["ends"], "yes" if r["active"] else "", r["reason"] or "")
+                 for r in rows], ["ID", "NAME", "STARTS", "ENDS", "ACTIVE", "REASON"])
+
+
+@maintenance.command("remove")
+@click.argument("window_id", type=int)
+@pass_api
+def maintenance_remove(api: Any, window_id: int) -> None:
+    """Remove a maintenance window."""
+    api.maintenance_remove(window_id)
+    click.echo(f"maintenance window {window_id} removed")
+
+
+# -- scheduler and jobs ---------------------------------------------------------------------------
+@click.group()
+def scheduler() -> None:
+    """The long-running job scheduler."""
+
+
+@scheduler.command("run")
+@click.option("--once", is_flag=True, help="Run every enabled job once, then exit.")
+@click.option("--poll-interval", type=float, help="Seconds between polls (overrides the poll job's interval).")
+@click.option("--max-cycles", type=int, help="Stop after this many poll runs (for tests and smoke checks).")
+@click.pass_context
+def scheduler_run(ctx: click.Context, once: bool, poll_interval: float | None, max_cycles: int | None) -> None:
+    """Run jobs at their intervals until SIGTERM/SIGINT; each run is recorded in the database."""
+    from netctl.cli.common import Context
+    from netctl.schedule.scheduler import Scheduler
+
+    options = ctx.find_object(Context)
+    api = options.api  # checks the database and the user before the loop starts
+    api.require("jobs")
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
+    sched = Scheduler(api.db_path, user=options.user, poll_interval=poll_interval, max_cycles=max_cycles,
+                      once=once, log=log)
+    sched.install_signals()
+    runs = sched.run()
+    failed = [r for r in runs if r.get("status") == "failed"]
+    click.echo(f"{len(runs)} run(s), {len(failed)} failed", err=True)
+
+
+@click.group()
+def jobs() -> None:
+    """Scheduled jobs and their runs."""
+
+
+@jobs.command("list")
+@json_option
+@pass_api
+def jobs_list(api: Any, as_json: bool) -> None:
+    """The jobs, their intervals and last runs."""
+    rows = api.jobs_list()
+    if as_json:
+        emit_json(rows)
+        return
+    print_table([(r["name"], r["job"], _fmt(r["interval_s"], 0), "yes" if r["enabled"] else "no",
+                  Selection(**{**r["selection"], "names": tuple(r["selection"].get("names") or ())}).describe()
+                  if r["selection"] else "all", r["last_started"] or "-", r["last_status"] or "-") for r in rows],
+                ["NAME", "JOB", "EVERY_S", "ENABLED", "SELECTION", "LAST_RUN", "STATUS"])
+
+
+@jobs.command("history")
+@click.option("--job", help="Only this job.")
+@click.option("--limit", default=20, show_default=True)
+@json_option
+@pass_api
+def jobs_history(api: Any, job: str | None, limit: int, as_json: bool) -> None:
+    """Recent job runs: start, end, status, APs done, failures."""
+    rows = api.job_runs(limit=limit, job=job)
+    if as_json:
+        emit_json(rows)
+        return
+    print_table([(r["id"], r["job"], r["started"], r["ended"] or "-", r["status"], _fmt(r["aps"]),
+                  _fmt(r["failures"]), (r["detail"] or "").splitlines()[0][:50] if r["detail"] else "")
+                 for r in rows], ["ID", "JOB", "STARTED", "ENDED", "STATUS", "APS", "FAILURES", "DETAIL"])
+
+
+@jobs.command("set")
+@click.argument("name")
+@click.option("--job", help="Job function name (poll, retention, …); default: NAME.")
+@click.option("--interval", "interval_s", type=float, help="Seconds between runs.")
+@click.option("--selection", "selection_json", help='Selection as JSON, e.g. \'{"site": "gs-meiderich"}\'.')
+@click.option("--enable/--disable", "enabled", default=None)
+@pass_api
+def jobs_set(api: Any, name: str, job: str | None, interval_s: float | None, selection_json: str | None,
+             enabled: bool | None) -> None:
+    """Add or change a scheduled job."""
+    selection = None
+    if selection_json is not None:
+        try:
+            selection = Selection.from_json(selection_json)
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise click.BadParameter(f"not a selection: {exc}", param_hint="--selection") from exc
+    row = api.job_set(name, job=job, interval_s=interval_s, selection=selection, enabled=enabled)
+    click.echo(f"job {row['name']} ({row['job']}) every {row['interval_s']:g} s, "
+               f"{'enabled' if row['enabled'] else 'disabled'}")

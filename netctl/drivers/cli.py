@@ -1,0 +1,240 @@
+"""SSH CLI driver (netmiko): back up → apply → verify by reading back → save; undo on any failure.
+
+Per-platform facts (the command that shows the running config, how to enter configuration mode,
+the save/commit commands, the revert commands, the regexes of lines the device prints on errors)
+come from :mod:`netctl.platforms`; this module only sequences them. Errors printed by the device
+are never ignored: a matching line fails the push and the backup taken first is put back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import paramiko
+from netmiko import ConnectHandler
+from netmiko.exceptions import (
+    NetmikoAuthenticationException,
+    NetmikoBaseException,
+    NetmikoTimeoutException,
+    ReadException,
+    ReadTimeout,
+)
+
+from netctl.drivers import Outcome, PushOptions, Target, Transcript, error_lines
+from netctl.errors import ConnectError, DeviceError, NetctlError, RpcError
+from netctl.platforms import get_platform
+from netctl.push.plan import compare, undo_commands
+
+END_MARKER = "NETCTL-CONFIG-END"
+_IO_ERRORS = (
+    NetmikoBaseException,
+    ReadTimeout,
+    ReadException,
+    paramiko.SSHException,
+    OSError,
+    EOFError,
+    ValueError,
+)
+
+
+@contextmanager
+def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
+    """A netmiko connection (in enable mode where the platform has one)."""
+    row = get_platform(target.platform)
+    transcript.add("--", f"connect {target.host}:{target.port} as {target.username} ({row['device_type']})")
+    params: dict[str, Any] = {
+        "device_type": row["device_type"],
+        "host": target.host,
+        "port": target.port,
+        "username": target.username,
+        "password": target.password or "",
+        "secret": target.secret or "",
+        "conn_timeout": target.timeout,
+        "auth_timeout": target.timeout,
+        "banner_timeout": target.timeout,
+        "allow_agent": False,
+        "fast_cli": True,
+        "read_timeout_override": 30,
+    }
+    if target.key_file:
+        params.update(use_keys=True, key_file=target.key_file)
+    try:
+        conn = ConnectHandler(**params)
+        if row.get("enter_config") and target.secret:
+            conn.enable()
+        prompt = conn.find_prompt()
+    except NetmikoAuthenticationException as exc:
+        transcript.add("<-", "authentication failed")
+        raise DeviceError(
+            f"authentication failed for {target.username}",
+            ap=target.ap,
+            hint="check the AP's credentials reference",
+        ) from exc
+    except (
+        TimeoutError,
+        NetmikoTimeoutException,
+        ConnectionError,
+        paramiko.SSHException,
+        OSError,
+        EOFError,
+    ) as exc:
+        transcript.add("<-", f"unreachable: {exc}")
+        raise ConnectError(
+            f"unreachable at {target.host}:{target.port}: {str(exc).splitlines()[0] if str(exc) else exc}",
+            ap=target.ap,
+            hint="the AP is marked pending; netctl converge pushes it later",
+        ) from exc
+    transcript.add("<-", f"connected, prompt {prompt!r}")
+    try:
+        yield conn
+    finally:
+        try:
+            if row.get("enter_config"):
+                conn.disconnect()
+            else:
+                # netmiko's linux cleanup takes a root prompt ("#") for config mode and waits ~10 s
+                # trying to leave it; a shell without config mode only needs "exit"
+                conn.write_channel("exit" + conn.RETURN)
+                conn.remote_conn_pre.close()
+        except Exception:  # noqa: BLE001 - the session is gone either way
+            pass
+
+
+def _send(conn: Any, target: Target, transcript: Transcript, command: str) -> str:
+    transcript.add("->", command)
+    try:
+        output = str(conn.send_command(command, read_timeout=30))
+    except _IO_ERRORS as exc:
+        transcript.add("<-", f"session lost: {exc}")
+        raise DeviceError(f"{command}: {exc}", ap=target.ap) from exc
+    transcript.add("<-", output)
+    return output
+
+
+def _check(output: str, target: Target, what: str) -> None:
+    bad = error_lines(output, get_platform(target.platform).get("error_patterns", []))
+    if bad:
+        raise RpcError(
+            f"{what}: the device said: {bad[0]}",
+            ap=target.ap,
+            tag="cli-error",
+            hint="fix the template or variables; the previous config was put back",
+        )
+
+
+def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequence[str]) -> str:
+    """Send configuration lines; in config mode for platforms that have one."""
+    row = get_platform(target.platform)
+    transcript.add("->", "\n".join(commands))
+    try:
+        if row.get("enter_config"):
+            # one line at a time, each answered by the next prompt: errors stay next to their line,
+            # and no fixed quiet period is waited (netmiko's send_config_set waits 2 s)
+            output = str(conn.config_mode(config_command=row["enter_config"]))
+            for command in commands:
+                conn.write_channel(command + conn.RETURN)
+                output += conn.read_until_pattern(pattern=r"#\s*$", read_timeout=30)
+            _leave_config_mode(conn, output)
+        else:
+            # a shell: write every line, then wait for a marker instead of netmiko's 2 s of quiet
+            for command in commands:
+                conn.write_channel(command + conn.RETURN)
+            conn.write_channel(f"echo {END_MARKER}" + conn.RETURN)
+            output = conn.read_until_pattern(pattern=rf"(?<!echo ){END_MARKER}\r?\n", read_timeout=30)
+            output += conn.read_until_prompt(read_timeout=10)
+    except _IO_ERRORS as exc:
+        transcript.add("<-", f"session lost: {exc}")
+        raise DeviceError(f"configuration: {exc}", ap=target.ap) from exc
+    transcript.add("<-", str(output))
+    return str(output)
+
+
+def _leave_config_mode(conn: Any, output: str, levels: int = 4) -> None:
+    """Back to exec mode one ``exit`` at a time (some CLIs know no ``end``; blocks nest).
+
+    How deep we are is read from the last prompt the device printed (``(config-if)#`` → 2 exits).
+    """
+    prompts = re.findall(r"\((config[^)]*)\)#", output)
+    depth = 0 if not prompts else (1 if prompts[-1] == "config" else 2)
+    for _ in range(min(depth, levels)):
+        conn.write_channel("exit" + conn.RETURN)
+        conn.read_until_pattern(pattern=r"#\s*$", read_timeout=10)
+    prompt = str(conn.find_prompt())
+    if "(config" in prompt:
+        raise ValueError(f"still in configuration mode ({prompt!r}) after leaving it")
+
+
+def config_lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+class CliDriver:
+    """The ``cli`` driver (platforms openwrt and cli-ios)."""
+
+    def fetch_running(self, target: Target, transcript: Transcript) -> str:
+        with connection(target, transcript) as conn:
+            return _send(conn, target, transcript, get_platform(target.platform)["backup_command"])
+
+    def push(
+        self,
+        target: Target,
+        intended: str,
+        secrets: Sequence[str],
+        options: PushOptions,
+        transcript: Transcript,
+    ) -> Outcome:
+        row = get_platform(target.platform)
+        with connection(target, transcript) as conn:
+            backup = _send(conn, target, transcript, row["backup_command"])
+            diff = compare(intended, backup, target.platform, secrets)
+            if not diff.changed:
+                return Outcome("unchanged", False, "", backup, backup)
+            if options.dry_run:
+                transcript.add("--", "dry run: nothing sent")
+                return Outcome("dry-run", True, diff.text, backup)
+            committed = False
+            try:
+                output = _configure(conn, target, transcript, config_lines(intended))
+                _check(output, target, "apply")
+                readback = _send(conn, target, transcript, row["backup_command"])
+                verify = compare(intended, readback, target.platform, secrets)
+                if verify.changed:
+                    raise DeviceError("read-back differs from the intended config:\n" + verify.text, ap=target.ap)
+                for command in row.get("commit_commands", []):
+                    committed = True
+                    _check(_send(conn, target, transcript, command), target, command)
+            except NetctlError as exc:
+                restored = self._restore(conn, target, transcript, backup, intended, committed)
+                note = (
+                    "the backup taken before the push was put back"
+                    if restored
+                    else "restoring the backup FAILED: check the AP"
+                )
+                message = f"{getattr(exc, 'reason', exc.message)}; {note}"
+                if isinstance(exc, RpcError):
+                    raise RpcError(message, ap=target.ap, tag=exc.tag) from exc
+                raise DeviceError(message, ap=target.ap) from exc
+            return Outcome("applied", True, diff.text, backup, readback)
+
+    def _restore(
+        self, conn: Any, target: Target, transcript: Transcript, backup: str, intended: str, committed: bool
+    ) -> bool:
+        """Undo a failed push from the backup; False when the undo itself failed."""
+        row = get_platform(target.platform)
+        transcript.add("--", "restoring the backup taken before the push")
+        try:
+            if not committed and row.get("revert_commands"):
+                for command in row["revert_commands"]:
+                    _send(conn, target, transcript, command)
+                return True
+            undo = undo_commands(backup, intended, target.platform)
+            if undo:
+                _check(_configure(conn, target, transcript, undo), target, "restore")
+            for command in row.get("commit_commands", []) if committed else []:
+                _send(conn, target, transcript, command)
+            return True
+        except NetctlError:
+            return False

@@ -1,0 +1,71 @@
+"""Variable precedence, in one function: global < tenant < site < group < AP.
+
+Layers are merged key by key at the top level: a later layer replaces a key's whole value (a list
+or mapping is replaced, not merged), so what an AP gets is always exactly one layer's value and
+``netctl inventory vars AP`` can say which one. Groups come in the order they are listed on the AP;
+a later group wins over an earlier one.
+
+Built-in facts (the AP's name, site, tenant, model …) are added under the reserved keys ``ap``,
+``site`` and ``tenant``; no layer may define those keys (the inventory validator rejects them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Variable names that hold built-in facts; layers may not use them.
+RESERVED_KEYS = frozenset({"ap", "site", "tenant"})
+
+
+def merge_vars(layers: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Merge ``[(source, vars), …]`` (lowest precedence first).
+
+    Returns ``(merged, sources)``: the merged variables, and for each key the source of the layer
+    whose value won. Pure; the input mappings are not modified.
+    """
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for source, layer in layers:
+        for key, value in (layer or {}).items():
+            merged[key] = value
+            sources[key] = source
+    return merged, sources
+
+
+def layer_chain(layers: list[tuple[str, dict[str, Any]]], key: str) -> list[str]:
+    """The sources that define ``key``, lowest precedence first (the last one wins)."""
+    return [source for source, layer in layers if key in (layer or {})]
+
+
+def ap_layers(globals_: dict[str, Any], tenant: dict[str, Any], site: dict[str, Any],
+              groups: list[dict[str, Any]], ap: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The layers of one AP in precedence order, labelled ``global``, ``tenant:NAME`` …
+
+    ``groups`` are the AP's group rows in the order listed on the AP.
+    """
+    layers: list[tuple[str, dict[str, Any]]] = [("global", globals_)]
+    layers.append((f"tenant:{tenant['name']}", tenant.get("vars") or {}))
+    layers.append((f"site:{site['name']}", site.get("vars") or {}))
+    for group in groups:
+        layers.append((f"group:{group['name']}", group.get("vars") or {}))
+    layers.append((f"ap:{ap['name']}", ap.get("vars") or {}))
+    return layers
+
+
+def facts(tenant: dict[str, Any], site: dict[str, Any], ap: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Built-in facts of an AP for templates: ``ap``, ``site`` and ``tenant`` (never secrets)."""
+    snmp = ap.get("snmp") or {}
+    return {
+        "ap": {
+            "name": ap["name"], "role": ap.get("role") or "ap", "platform": ap["platform"],
+            "address": ap["address"], "port": ap.get("port"), "model": ap.get("model"),
+            "serial": ap.get("serial"), "vehicle_id": ap.get("vehicle_id"),
+            "groups": list(ap.get("groups") or []), "tags": list(ap.get("tags") or []),
+            "snmp": {k: snmp[k] for k in ("version", "port", "user") if k in snmp},
+        },
+        "site": {
+            "name": site["name"], "title": site.get("title"), "kind": site["kind"],
+            "address": site.get("address"), "lat": site.get("lat"), "lon": site.get("lon"),
+        },
+        "tenant": {"name": tenant["name"], "title": tenant.get("title")},
+    }

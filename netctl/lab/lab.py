@@ -1,0 +1,416 @@
+"""The lab: start, reuse, inspect and stop every peer; switch single APs off and on.
+
+``Lab.up()`` is idempotent: when the lab in ``dir`` already runs completely, it is reused. Otherwise
+leftovers of an aborted run are stopped first (pid files, stale sockets), then all peers start in
+parallel and the call returns only when each answers for real (an SNMP GET, the NETCONF server's
+log line, an SSH banner). Everything listens on 127.0.0.0/8 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets as pysecrets
+import shutil
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netctl.lab import install, netconf, procs, snmp, ssh
+from netctl.lab.errors import LabError
+from netctl.lab.inventory import REPO, LabDevice, read_inventory, synthetic_aps
+
+NC_USER = "netctl-nc"
+WRT_USER = "netctl-wrt"
+IOS_USER = "admin"
+V3_USER = "labuser"
+HERE = Path(__file__).resolve().parent
+NETCONF_PLATFORMS = ("netconf-wlan", "openconfig-wlan")
+
+
+def owner_file() -> Path:
+    """Names the lab directory whose peers hold the lab addresses on this machine."""
+    return Path(os.environ.get("NETCTL_LAB_REGISTRY") or "/run/netctl-lab") / "owner"
+
+
+def default_dir() -> Path:
+    return Path(os.environ.get("NETCTL_LAB_DIR") or REPO / ".lab").resolve()
+
+
+def lab_aps_from_env() -> int | None:
+    """``LAB_APS`` as a count, or None when it is not set."""
+    raw = os.environ.get("LAB_APS", "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise LabError(f"LAB_APS={raw!r} is not a number", hint="set LAB_APS to a count, e.g. 1000") from exc
+
+
+@dataclass
+class Lab:
+    """A lab directory and the peers running from it (see docs/lab.md)."""
+
+    dir: Path = field(default_factory=default_dir)
+    secrets: dict[str, str] = field(default_factory=dict)
+    endpoints: dict[str, dict[str, str]] = field(default_factory=dict)
+    lab_aps: int = 0
+    #: False: a running lab with more synthetic APs than ``lab_aps`` is reused as it is
+    exact_aps: bool = False
+
+    # -- paths and data ----------------------------------------------------------------------
+
+    @property
+    def state_file(self) -> Path:
+        return self.dir / "state.json"
+
+    @property
+    def key_file(self) -> Path:
+        return self.dir / "keys" / "lab_ed25519"
+
+    def devices(self) -> list[LabDevice]:
+        return read_inventory() + synthetic_aps(self.lab_aps)
+
+    def device(self, name: str) -> LabDevice:
+        for dev in self.devices():
+            if dev.name == name:
+                return dev
+        raise LabError(f"no AP named {name!r} in the lab", hint="see `netctl lab status` for the lab's APs")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / ".lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _load_secrets(self) -> dict[str, str]:
+        path = self.dir / "secrets.json"
+        if path.exists():
+            data = json.loads(path.read_text())
+            if isinstance(data, dict) and "lab/ios" in data:
+                return {str(k): str(v) for k, v in data.items()}
+
+        def token(n: int = 9) -> str:
+            return pysecrets.token_urlsafe(n).replace("-", "x").replace("_", "y")
+
+        return {
+            "lab/snmp-community": f"lab{token(6)}",
+            "lab/snmpv3-auth": token(12),
+            "lab/snmpv3-priv": token(12),
+            "lab/netconf": json.dumps(
+                {"username": NC_USER, "password": token(), "key_file": str(self.key_file)}
+            ),
+            "lab/ssh": json.dumps(
+                {"username": WRT_USER, "password": token(), "key_file": str(self.key_file)}
+            ),
+            "lab/ios": json.dumps({"username": IOS_USER, "password": token(), "secret": token()}),
+        }
+
+    def _save_secrets(self) -> None:
+        path = self.dir / "secrets.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(self.secrets, fh, indent=2)
+        os.chmod(path, 0o600)
+
+    def creds(self, name: str) -> dict[str, str]:
+        return dict(json.loads(self.secrets[name]))
+
+    @property
+    def v3(self) -> tuple[str, str, str]:
+        return V3_USER, self.secrets["lab/snmpv3-auth"], self.secrets["lab/snmpv3-priv"]
+
+    @property
+    def community(self) -> str:
+        return self.secrets["lab/snmp-community"]
+
+    # -- status ------------------------------------------------------------------------------
+
+    def expected_processes(self) -> list[str]:
+        devs = read_inventory()
+        names = ["snmpsim", "snmpd-reference", "ios"]
+        nc = [d for d in devs if d.platform in NETCONF_PLATFORMS]
+        names += [f"netconfd-{d.name}" for d in nc]
+        names += [f"sshd-netconf{i}" for i in range(len(netconf.chunks(nc)))]
+        names += [
+            f"sshd-openwrt{i}"
+            for i in range(len(netconf.chunks([d for d in devs if d.platform == "openwrt"])))
+        ]
+        return names
+
+    def status(self) -> dict[str, Any]:
+        """What runs where: processes (alive or not), endpoints, counts."""
+        state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+        alive = procs.running(self.dir)
+        expected = state.get("processes") or self.expected_processes()
+        return {
+            "dir": str(self.dir),
+            "running": bool(state) and all(p in alive for p in expected),
+            "started_at": state.get("started_at"),
+            "startup_seconds": state.get("startup_seconds"),
+            "lab_aps": state.get("lab_aps", 0),
+            "processes": {p: alive.get(p) for p in expected},
+            "extra_processes": {p: pid for p, pid in alive.items() if p not in expected},
+            "endpoints": state.get("endpoints", {}),
+            "stopped_snmp": sorted(self._stop_file().read_text().split())
+            if self._stop_file().exists()
+            else [],
+        }
+
+    def is_running(self) -> bool:
+        """True if the lab runs completely (with the synthetic APs asked for)."""
+        st = self.status()
+        if not st["running"]:
+            return False
+        return bool(st["lab_aps"] == self.lab_aps or (not self.exact_aps and st["lab_aps"] >= self.lab_aps))
+
+    # -- up / down ---------------------------------------------------------------------------
+
+    def up(self) -> Lab:
+        """Start the lab (or reuse the running one). Raises LabError with the failing peer."""
+        with self._locked():
+            if self.is_running():
+                self.secrets = self._load_secrets()
+                state = json.loads(self.state_file.read_text())
+                self.endpoints, self.lab_aps = state["endpoints"], int(state["lab_aps"])
+                self._claim()
+                return self
+            t0 = time.monotonic()
+            self._down_unlocked()
+            self._take_over()
+            self._start_all()
+            state = {
+                "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "lab_aps": self.lab_aps,
+                "startup_seconds": round(time.monotonic() - t0, 2),
+                "processes": self.expected_processes(),
+                "endpoints": self.endpoints,
+            }
+            self.state_file.write_text(json.dumps(state, indent=1))
+            self._claim()
+        return self
+
+    def _claim(self) -> None:
+        with contextlib.suppress(OSError):
+            owner_file().parent.mkdir(parents=True, exist_ok=True)
+            owner_file().write_text(f"{self.dir}\n")
+
+    def _take_over(self) -> None:
+        """Stop the lab of another directory (e.g. an earlier checkout) that holds the addresses."""
+        try:
+            other = Path(owner_file().read_text().strip())
+        except OSError:
+            return
+        if other == self.dir or not (other / "run").is_dir():
+            return
+        stopped = Lab(dir=other).down()
+        if stopped:
+            print(
+                f"lab: stopped {len(stopped)} processes of the lab in {other}, which held the lab addresses",
+                file=sys.stderr,
+            )
+
+    def down(self) -> list[str]:
+        """Stop every lab process of this directory; returns the names stopped."""
+        with self._locked():
+            stopped = self._down_unlocked()
+            with contextlib.suppress(OSError):
+                if Path(owner_file().read_text().strip()) == self.dir:
+                    owner_file().unlink()
+            return stopped
+
+    def _down_unlocked(self) -> list[str]:
+        alive = procs.running(self.dir)
+        procs.stop_pids(list(alive.values()), timeout=5)
+        for name in alive:
+            (procs.pid_dir(self.dir) / f"{name}.pid").unlink(missing_ok=True)
+        if procs.pid_dir(self.dir).is_dir():
+            for stale in procs.pid_dir(self.dir).glob("*"):
+                stale.unlink(missing_ok=True)
+        for sock in (procs.runtime_dir(self.dir) / "netconf").glob("*/ncx.sock"):
+            sock.unlink(missing_ok=True)
+        self.state_file.unlink(missing_ok=True)
+        self._stop_file().unlink(missing_ok=True)
+        return sorted(alive)
+
+    def _check_free(self, devices: Sequence[LabDevice]) -> None:
+        busy = [f"{d.address}:{d.snmp_port}" for d in devices if procs.udp_port_busy(d.address, d.snmp_port)]
+        busy += [
+            f"{d.address}:{d.port}" for d in devices if d.port and procs.tcp_listening(d.address, d.port)
+        ]
+        if busy:
+            raise LabError(
+                f"lab addresses already in use by another process: {', '.join(busy[:8])}"
+                + (" …" if len(busy) > 8 else ""),
+                hint="stop the other lab (`make lab-down` with its NETCTL_LAB_DIR) or that process",
+            )
+
+    def _start_all(self) -> None:
+        if not install.tools_ready() or install.missing_packages():
+            raise LabError(
+                "the lab's packages or tools are not installed",
+                hint="run `make lab-install` (python -m netctl.lab install)",
+            )
+        self.dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o755)
+        self.secrets = self._load_secrets()
+        self._save_secrets()
+        devices = self.devices()
+        self._check_free(devices)
+        (self.dir / "logs").mkdir(exist_ok=True)
+        host_keys, user_key = ssh.ensure_keys(self.dir / "keys")
+        authorized = ssh.write_authorized_keys(self.dir, user_key)
+        ssh.ensure_user(NC_USER, self.creds("lab/netconf")["password"])
+        ssh.ensure_user(WRT_USER, self.creds("lab/ssh")["password"])
+
+        # SNMP: snmpsim for every AP and switch, plus the reference net-snmp agent
+        plan = snmp.write_snmpsim(procs.runtime_dir(self.dir) / "snmpsim", devices, self.community, self.v3)
+        snmp.start_snmpsim(self.dir, "snmpsim", plan, install.tools_python())
+        snmp.start_snmpd(self.dir, "reference", [snmp.REFERENCE_AGENT], self.community, self.v3)
+
+        # NETCONF: one netconfd per AP, sshds of 16 listen addresses each
+        nc_devs = [d for d in devices if d.platform in NETCONF_PLATFORMS]
+        for dev in nc_devs:
+            netconf.start_netconfd(self.dir, dev, NC_USER, reset=True)
+        for i, chunk in enumerate(netconf.chunks(nc_devs)):
+            ssh.start_sshd(
+                self.dir,
+                f"sshd-netconf{i}",
+                netconf.sshd_config(self.dir, f"sshd-netconf{i}", chunk, host_keys, NC_USER, authorized),
+            )
+
+        # OpenWrt-style CLI simulator behind OpenSSH
+        wrt_devs = [d for d in devices if d.platform == "openwrt"]
+        state_dir = procs.runtime_dir(self.dir) / "openwrt"
+        if state_dir.exists():
+            shutil.rmtree(state_dir)
+        state_dir.mkdir()
+        (state_dir / "aps.json").write_text(json.dumps({d.address: d.name for d in wrt_devs}, indent=1))
+        wrt_uid = ssh.pwd.getpwnam(WRT_USER)
+        os.chown(state_dir, wrt_uid.pw_uid, wrt_uid.pw_gid)
+        os.chmod(state_dir, 0o755)
+        simulator = state_dir / "owrt_sim.py"
+        shutil.copyfile(HERE / "owrt_sim.py", simulator)
+        os.chmod(simulator, 0o644)
+        for i, chunk in enumerate(netconf.chunks(wrt_devs)):
+            ssh.start_sshd(
+                self.dir,
+                f"sshd-openwrt{i}",
+                ssh.openwrt_sshd_config(
+                    self.dir,
+                    f"sshd-openwrt{i}",
+                    chunk,
+                    host_keys,
+                    WRT_USER,
+                    authorized,
+                    simulator,
+                    state_dir,
+                ),
+            )
+
+        # IOS-style switches (fake-switches)
+        ios_devs = [d for d in devices if d.platform == "cli-ios"]
+        ios = self.creds("lab/ios")
+        ios_conf = self.dir / "ios" / "switches.json"
+        ios_conf.parent.mkdir(exist_ok=True)
+        ios_conf.write_text(
+            json.dumps(
+                {
+                    "devices": [{"name": d.name, "address": d.address, "port": d.port} for d in ios_devs],
+                    "model": "cisco_generic",
+                    "username": ios["username"],
+                    "password": ios["password"],
+                    "secret": ios["secret"],
+                    "host_key": str(host_keys[1]),
+                }
+            )
+        )
+        os.chmod(ios_conf, 0o600)
+        procs.spawn(
+            self.dir,
+            "ios",
+            [str(install.tools_python()), str(HERE / "ios_launcher.py"), str(ios_conf)],
+            marker=str(ios_conf),
+            log=self.dir / "logs" / "ios.log",
+            env={"PATH": "/usr/bin:/bin", "HOME": str(ios_conf.parent)},
+        )
+
+        # readiness, all bounded in time
+        procs.wait_until(
+            lambda: all(netconf.netconfd_ready(self.dir, d) for d in nc_devs),
+            timeout=60,
+            what=f"netconfd ({len(nc_devs)} APs)",
+            log=None,
+        )
+        for i, chunk in enumerate(netconf.chunks(nc_devs)):
+            ssh.wait_banners(self.dir, f"sshd-netconf{i}", [(d.address, d.port) for d in chunk])
+        for i, chunk in enumerate(netconf.chunks(wrt_devs)):
+            ssh.wait_banners(self.dir, f"sshd-openwrt{i}", [(d.address, d.port) for d in chunk])
+        ssh.wait_banners(self.dir, "ios", [(d.address, d.port) for d in ios_devs], timeout=60)
+        snmp.wait_snmpd(self.dir, "reference", [snmp.REFERENCE_AGENT], self.community)
+        snmp.wait_snmpsim(self.dir, "snmpsim", plan, devices, self.community, timeout=60 + len(devices) / 20)
+
+        self.endpoints = {
+            "snmp": {d.name: f"{d.address}:{d.snmp_port}" for d in devices},
+            "snmpd": {"reference": f"{snmp.REFERENCE_AGENT[0]}:{snmp.REFERENCE_AGENT[1]}"},
+            "netconf": {d.name: f"{d.address}:{d.port}" for d in nc_devs},
+            "ssh": {d.name: f"{d.address}:{d.port}" for d in wrt_devs},
+            "ios": {d.name: f"{d.address}:{d.port}" for d in ios_devs},
+        }
+
+    # -- single peers on and off -------------------------------------------------------------
+
+    def _stop_file(self) -> Path:
+        return procs.runtime_dir(self.dir) / "snmpsim" / "stopped"
+
+    def stop_snmp_agent(self, ap_name: str) -> None:
+        """Make ``ap_name``'s SNMP agent stop answering (requests time out, as for a dead AP)."""
+        dev = self.device(ap_name)
+        snmp.set_stopped(self._stop_file(), f"{dev.address}:{dev.snmp_port}", True)
+
+    def start_snmp_agent(self, ap_name: str) -> None:
+        """Bring ``ap_name``'s SNMP agent back (answers again from the next request on)."""
+        dev = self.device(ap_name)
+        snmp.set_stopped(self._stop_file(), f"{dev.address}:{dev.snmp_port}", False)
+
+    def stop_netconf(self, ap_name: str) -> None:
+        """Kill ``ap_name``'s netconfd: SSH still answers, the NETCONF session then fails."""
+        dev = self.device(ap_name)
+        if dev.platform not in NETCONF_PLATFORMS:
+            raise LabError(f"{ap_name} is not a NETCONF AP ({dev.platform})")
+        procs.stop(self.dir, f"netconfd-{dev.name}")
+        netconf.socket_path(self.dir, dev).unlink(missing_ok=True)
+
+    def start_netconf(self, ap_name: str) -> None:
+        """Start ``ap_name``'s netconfd again, keeping the configuration it had committed."""
+        dev = self.device(ap_name)
+        if dev.platform not in NETCONF_PLATFORMS:
+            raise LabError(f"{ap_name} is not a NETCONF AP ({dev.platform})")
+        if procs.read_pid(self.dir, f"netconfd-{dev.name}"):
+            return
+        netconf.start_netconfd(self.dir, dev, NC_USER, reset=False)
+        procs.wait_until(
+            lambda: netconf.netconfd_ready(self.dir, dev), timeout=20, what=f"netconfd of {ap_name}"
+        )
+
+
+def ensure_lab(lab_dir: Path | str | None = None) -> Lab:
+    """The running lab in ``lab_dir`` (default ``$NETCTL_LAB_DIR`` or ``<repo>/.lab``), started if needed.
+
+    Raises LabError (with the failing peer and its log) when the lab cannot start; never skips.
+    """
+    aps = lab_aps_from_env()
+    lab = Lab(
+        dir=Path(lab_dir).resolve() if lab_dir else default_dir(), lab_aps=aps or 0, exact_aps=aps is not None
+    )
+    return lab.up()

@@ -1,0 +1,181 @@
+"""NETCONF peers of the lab: one yuma123 ``netconfd`` per simulated AP behind private OpenSSH sshds.
+
+Each NETCONF AP has its own netconfd (own datastores, lock and confirmed-commit timer) listening
+on a Unix socket. The AP's ``address:port`` is a ListenAddress of a private sshd whose ``netconf``
+subsystem is yuma123's ``netconf-subsystem`` with one ``--ncxserver-sockname=PORT@SOCKET`` per AP:
+it connects each session to the netconfd whose port the client dialled (from SSH_CONNECTION).
+OpenSSH accepts at most 16 listen sockets per sshd (MAX_LISTEN_SOCKS), so the APs are spread over
+several sshd processes of 16 addresses each.
+
+``netctl-wlan-ap`` APs load ``yang/netctl-wlan-ap.yang``; ``openconfig-wlan`` APs load
+openconfig-wifi-mac and openconfig-wifi-phy from ``$NETCTL_YANG_PATH`` (default
+``<repo>/../shared/yang/openconfig``), or the project model when those files are missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from netctl.lab import procs
+from netctl.lab.errors import LabError
+from netctl.lab.inventory import REPO, LabDevice
+
+YANG_DIR = REPO / "yang"
+YUMA_MODULES = Path("/usr/share/yuma/modules")
+PROJECT_MODULES = ("netctl-wlan-ap",)
+OPENCONFIG_MODULES = ("openconfig-wifi-mac", "openconfig-wifi-phy")
+MAX_LISTEN = 16
+
+
+def openconfig_dir() -> Path:
+    return Path(os.environ.get("NETCTL_YANG_PATH") or REPO.parent / "shared" / "yang" / "openconfig")
+
+
+def modules_for(dev: LabDevice) -> tuple[list[str], list[Path]]:
+    """(modules, module path) for ``dev``'s netconfd."""
+    if dev.platform == "openconfig-wlan":
+        oc = openconfig_dir()
+        if all((oc / f"{m}.yang").exists() for m in OPENCONFIG_MODULES):
+            return list(OPENCONFIG_MODULES), [oc, YUMA_MODULES]
+    return list(PROJECT_MODULES), [YANG_DIR, YUMA_MODULES]
+
+
+def initial_config(dev: LabDevice) -> str:
+    """The configuration an AP boots with in a fresh lab (its hostname and two radios)."""
+    if dev.platform == "openconfig-wlan" and modules_for(dev)[0] != list(PROJECT_MODULES):
+        return '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>\n'
+    return (
+        '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">\n'
+        '  <ap xmlns="urn:netctl:params:xml:ns:yang:netctl-wlan-ap">\n'
+        f"    <system><hostname>{dev.name}</hostname></system>\n"
+        "    <radio><id>radio0</id><band>2.4ghz</band><channel>1</channel></radio>\n"
+        "    <radio><id>radio1</id><band>5ghz</band><channel>36</channel></radio>\n"
+        "  </ap>\n"
+        "</config>\n"
+    )
+
+
+def ap_dir(lab_dir: Path, dev: LabDevice) -> Path:
+    return procs.runtime_dir(lab_dir) / "netconf" / dev.name
+
+
+def socket_path(lab_dir: Path, dev: LabDevice) -> Path:
+    return ap_dir(lab_dir, dev) / "ncx.sock"
+
+
+def write_netconfd(lab_dir: Path, dev: LabDevice, user: str, *, reset: bool) -> Path:
+    """Write ``dev``'s netconfd config (and a clean startup datastore when ``reset``)."""
+    d = ap_dir(lab_dir, dev)
+    d.mkdir(parents=True, exist_ok=True)
+    os.chmod(d, 0o755)
+    modules, modpath = modules_for(dev)
+    startup = d / "startup.xml"
+    if reset or not startup.exists():
+        startup.write_text(initial_config(dev))
+    conf = d / "netconfd.conf"
+    lines = ["netconfd {", f'  modpath "{":".join(str(p) for p in modpath)}"']
+    lines += [f"  module {m}" for m in modules]
+    lines += [
+        f"  startup {startup}",
+        f"  ncxserver-sockname {socket_path(lab_dir, dev)}",
+        f"  port {dev.port}",
+        f"  superuser {user}",
+        "  target candidate",
+        "  with-validate true",
+        "  with-startup false",
+        f"  log {d / 'netconfd.log'}",
+        "  log-level info",
+        "}",
+    ]
+    conf.write_text("\n".join(lines) + "\n")
+    return conf
+
+
+def start_netconfd(lab_dir: Path, dev: LabDevice, user: str, *, reset: bool) -> None:
+    conf = write_netconfd(lab_dir, dev, user, reset=reset)
+    d = ap_dir(lab_dir, dev)
+    socket_path(lab_dir, dev).unlink(missing_ok=True)
+    (d / "netconfd.log").unlink(missing_ok=True)
+    procs.spawn(
+        lab_dir,
+        f"netconfd-{dev.name}",
+        ["/usr/sbin/netconfd", f"--config={conf}"],
+        marker=str(conf),
+        log=lab_dir / "logs" / f"netconfd-{dev.name}.log",
+        env={"PATH": "/usr/sbin:/usr/bin:/bin", "HOME": str(d)},
+        cwd=d,
+    )
+
+
+def netconfd_ready(lab_dir: Path, dev: LabDevice) -> bool:
+    if procs.read_pid(lab_dir, f"netconfd-{dev.name}") is None:
+        log = ap_dir(lab_dir, dev) / "netconfd.log"
+        tail = log.read_text(errors="replace")[-600:] if log.exists() else ""
+        raise LabError(
+            f"netconfd of {dev.name} exited during start-up: {tail.strip()}",
+            hint=f"see {log} and {lab_dir / 'logs' / f'netconfd-{dev.name}.log'}",
+        )
+    log = ap_dir(lab_dir, dev) / "netconfd.log"
+    return (
+        socket_path(lab_dir, dev).exists()
+        and log.exists()
+        and "Running netconfd server" in log.read_text(errors="replace")
+    )
+
+
+def chunks(devices: Sequence[LabDevice], size: int = MAX_LISTEN) -> list[list[LabDevice]]:
+    return [list(devices[i : i + size]) for i in range(0, len(devices), size)]
+
+
+def sshd_config(
+    lab_dir: Path,
+    name: str,
+    devices: Sequence[LabDevice],
+    host_keys: Sequence[Path],
+    user: str,
+    authorized_keys: Path,
+) -> str:
+    """A private sshd for up to 16 NETCONF APs, offering only the ``netconf`` subsystem to ``user``."""
+    if len(devices) > MAX_LISTEN:
+        raise LabError(f"{name}: {len(devices)} listen addresses, sshd takes at most {MAX_LISTEN}")
+    socks = " ".join(f"--ncxserver-sockname={d.port}@{socket_path(lab_dir, d)}" for d in devices)
+    return "\n".join(
+        [f"ListenAddress {d.address}:{d.port}" for d in devices]
+        + [f"HostKey {k}" for k in host_keys]
+        + common_sshd_options(lab_dir, name, user, authorized_keys)
+        + [
+            "AllowTcpForwarding no",
+            "X11Forwarding no",
+            "PermitTTY no",
+            f"Subsystem netconf /usr/sbin/netconf-subsystem {socks}",
+            "",
+        ]
+    )
+
+
+def common_sshd_options(lab_dir: Path, name: str, user: str, authorized_keys: Path) -> list[str]:
+    return [
+        f"PidFile {lab_dir / 'run' / f'{name}.sshd-pid'}",
+        f"AllowUsers {user}",
+        f"AuthorizedKeysFile {authorized_keys}",
+        "PasswordAuthentication yes",
+        "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication yes",
+        "UsePAM no",
+        "PermitRootLogin no",
+        "StrictModes no",
+        "MaxStartups 200:30:400",
+        "MaxSessions 50",
+        "MaxAuthTries 6",
+        "LoginGraceTime 30",
+        "UseDNS no",
+        "PrintMotd no",
+        "PrintLastLog no",
+        "LogLevel ERROR",
+        "ClientAliveInterval 0",
+        "PermitUserEnvironment no",
+        "Banner none",
+        "AcceptEnv LANG",
+    ]

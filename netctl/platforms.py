@@ -1,0 +1,117 @@
+"""The platform registry: one table of what each AP platform is and how netctl talks to it.
+
+An AP's ``platform`` names one row here. The row says which transport and driver push and back up
+its configuration, which template directory renders it, the netmiko ``device_type`` for SSH CLI
+platforms, the management port used when the inventory gives none, and which SNMP profile (OID
+table) the poller uses. Platform differences are data: add a platform by adding a row.
+
+Keep this module free of imports beyond the standard library: the inventory validator, the
+renderer, the drivers and the poller all read it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netctl.errors import ConfigError
+
+#: platform name -> facts. Keys of every row:
+#:   transport      "netconf" or "ssh"; None for devices that are only polled
+#:   driver         the driver registered under this name (netctl.drivers)
+#:   template_dir   directory under templates/ holding this platform's Jinja2 templates
+#:   device_type    netmiko device_type for SSH CLI platforms, None for NETCONF
+#:   default_port   management port when the AP gives none (None: no management session)
+#:   snmp_profile   name of the OID/health profile the poller uses
+#:   description    one line for humans (``netctl inventory platforms``)
+PLATFORMS: dict[str, dict[str, Any]] = {
+    "netconf-wlan": {
+        "transport": "netconf",
+        "driver": "netconf",
+        "template_dir": "netconf-wlan",
+        "device_type": None,
+        "default_port": 830,
+        "snmp_profile": "wlan-ap",
+        "description": "WLAN AP with a NETCONF server (candidate datastore, confirmed commit)",
+        # configuration management (netctl.render, netctl.drivers.netconf)
+        "default_template": "ap.xml.j2",
+        "config_format": "xml",
+        "secret_patterns": [r"(<passphrase>)([^<]*)(</passphrase>)"],
+        "volatile_patterns": [],
+    },
+    "openconfig-wlan": {
+        "transport": "netconf",
+        "driver": "netconf",
+        "template_dir": "openconfig-wlan",
+        "device_type": None,
+        "default_port": 830,
+        "snmp_profile": "wlan-ap",
+        "description": "WLAN AP speaking the OpenConfig WiFi models over NETCONF",
+        "default_template": "ap.xml.j2",
+        "config_format": "xml",
+        "secret_patterns": [r"(<wpa[23]-psk>)([^<]*)(</wpa[23]-psk>)"],
+        "volatile_patterns": [],
+    },
+    "openwrt": {
+        "transport": "ssh",
+        "driver": "cli",
+        "template_dir": "openwrt",
+        "device_type": "linux",
+        "default_port": 22,
+        "snmp_profile": "wlan-ap",
+        "description": "OpenWrt (vehicle) AP configured over SSH (uci)",
+        "default_template": "vehicle.uci.j2",
+        "config_format": "cli",
+        # netctl.drivers.cli: how to read, stage, save, verify and undo a config; which lines are errors
+        "backup_command": "uci show",
+        "enter_config": None,
+        "commit_commands": ["uci commit", "wifi reload"],
+        "revert_commands": ["uci revert wireless", "uci revert system"],
+        "error_patterns": [r"^uci: ", r"(?i)invalid argument", r"(?i)entry not found", r"(?i)command not found",
+                           r"(?i)^error\b", r"(?i)parse error"],
+        "secret_patterns": [r"(\.key=')([^']*)(')"],
+        "volatile_patterns": [r"^system\.@system\[0\]\.uptime=", r"(?i)^.*\.last_(seen|change)="],
+    },
+    "cli-ios": {
+        "transport": "ssh",
+        "driver": "cli",
+        "template_dir": "cli-ios",
+        "device_type": "cisco_ios",
+        "default_port": 22,
+        "snmp_profile": "switch",
+        "description": "Cisco IOS access switch configured over the SSH CLI",
+        "default_template": "switch.ios.j2",
+        "config_format": "cli",
+        "backup_command": "show running-config",
+        "enter_config": "configure terminal",
+        "commit_commands": ["write memory"],
+        "revert_commands": [],
+        "error_patterns": [r"^% ?Invalid input", r"^% ?Incomplete command", r"^% ?Ambiguous command",
+                           r"^% ?Unknown command", r"^% ?Bad ", r"^% ?Error", r"(?i)^%.*not allowed"],
+        "secret_patterns": [r"^((?:enable )?secret \d+ |(?:enable )?password (?:\d+ )?)(\S+)()$",
+                            r"^(snmp-server community )(\S+)(.*)$", r"^( key(?:-string)? (?:\d+ )?)(\S+)()$"],
+        "volatile_patterns": [r"^! (Last configuration change|NVRAM config last updated)", r"^Building configuration",
+                              r"^Current configuration\s*:", r"^ntp clock-period"],
+    },
+    "snmp-only": {
+        "transport": None,
+        "driver": None,
+        "template_dir": None,
+        "device_type": None,
+        "default_port": None,
+        "snmp_profile": "wlan-ap",
+        "description": "Device that is only polled over SNMP; netctl never configures it",
+    },
+}
+
+
+def get_platform(name: str) -> dict[str, Any]:
+    """The registry row of ``name``. Raises ConfigError naming the known platforms."""
+    try:
+        return PLATFORMS[name]
+    except KeyError:
+        raise ConfigError(f"unknown platform {name!r}",
+                          hint="use one of: " + ", ".join(sorted(PLATFORMS))) from None
+
+
+def platform_names() -> list[str]:
+    return sorted(PLATFORMS)

@@ -1,0 +1,40 @@
+"""Poll and retention as plain job functions: picklable arguments in, per-AP result dicts out.
+
+They open their own facade on ``db_path``, so they run the same in the scheduler's threads, in a
+worker process, from cron (``netctl poll``) or on a task queue later.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def poll_job(db_path: str, selection_json: str = "{}", *, user: str | None = None,
+             options: str | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Poll the selection and record it; one dict per AP (ap, ok, state, latency_ms, error_kind, error)."""
+    from netctl.api import Netctl
+    from netctl.selection import Selection
+
+    opts = json.loads(options) if isinstance(options, str) else dict(options or {})
+    nc = Netctl(db_path, user=user)
+    try:
+        results = nc.poll(Selection.from_json(selection_json or "{}"),
+                          **{k: v for k, v in opts.items() if k in ("concurrency", "timeout", "retries", "workers")})
+    finally:
+        nc.close()
+    return [{"ap": r.ap, "ok": r.ok, "state": r.state, "latency_ms": r.latency_ms, "error_kind": r.error_kind,
+             "error": r.error} for r in results]
+
+
+def retention_job(db_path: str, selection_json: str = "{}", *, user: str | None = None,
+                  options: str | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Roll samples up and delete old ones; one summary dict."""
+    from netctl.api import Netctl
+
+    nc = Netctl(db_path, user=user)
+    try:
+        summary = nc.apply_retention()
+    finally:
+        nc.close()
+    return [{"ap": None, "ok": True, **summary}]

@@ -1,0 +1,46 @@
+"""Plain data passed between the poller, worker processes, the store and the facade (no pysnmp here)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ERROR_KINDS = ("timeout", "auth", "malformed", "error")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One AP to poll, with its credentials already resolved. Picklable; never printed with secrets."""
+
+    ap: str
+    host: str
+    port: int = 161
+    version: str = "2c"
+    community: str | None = field(default=None, repr=False)
+    user: str | None = None
+    auth_protocol: str = "SHA"
+    auth_key: str | None = field(default=None, repr=False)
+    priv_protocol: str = "AES"
+    priv_key: str | None = field(default=None, repr=False)
+    profile: str = "wlan-ap"
+
+
+@dataclass
+class PollResult:
+    """The outcome of polling one AP: values when ``ok``, else ``error_kind`` and ``error``.
+
+    ``state`` is the AP's health state after this poll (filled in by the store); ``error_kind`` is one of
+    timeout, auth, malformed, error.
+    """
+
+    ap: str
+    ok: bool
+    state: str | None = None
+    latency_ms: float | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    ts: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

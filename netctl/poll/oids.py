@@ -1,0 +1,115 @@
+"""What each platform serves over SNMP, as data: scalars fetched by GET, table columns by GETBULK.
+
+A profile names the scalars (``name -> OID``, instance included) and the tables (a column prefix and
+``column name -> column number``). The poller never looks anything up in a MIB: these numbers are all
+it sends. Adding a model is adding a profile here and a line in :data:`PLATFORM_PROFILES`.
+
+Tables used:
+
+- SNMPv2-MIB system group (sysDescr, sysObjectID, sysUpTime, sysName)
+- IF-MIB ifTable (1.3.6.1.2.1.2.2.1) and ifXTable (1.3.6.1.2.1.31.1.1.1, 64-bit counters)
+- HOST-RESOURCES-MIB hrProcessorLoad (1.3.6.1.2.1.25.3.3.1.2) and hrStorageTable (RAM row)
+- UCD-SNMP-MIB memTotalReal / memAvailReal (1.3.6.1.4.1.2021.4.5.0 / .6.0)
+- UBNT-UniFi-MIB unifiRadioTable (1.3.6.1.4.1.41112.1.6.1.1.1) and unifiVapTable
+  (1.3.6.1.4.1.41112.1.6.1.2.1): clients per SSID and radio
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Table:
+    """A conceptual table walked by GETBULK: ``base`` is the entry OID, ``columns`` name -> number."""
+
+    base: str
+    columns: dict[str, int]
+
+    def column_oid(self, name: str) -> str:
+        return f"{self.base}.{self.columns[name]}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one kind of device serves: scalars (GET) and tables (GETBULK)."""
+
+    name: str
+    scalars: dict[str, str]
+    tables: dict[str, Table] = field(default_factory=dict)
+    #: scalars a healthy agent must serve; a reply without them is malformed
+    required: tuple[str, ...] = ("sys_uptime",)
+
+
+SYSTEM = {
+    "sys_descr": "1.3.6.1.2.1.1.1.0",
+    "sys_object_id": "1.3.6.1.2.1.1.2.0",
+    "sys_uptime": "1.3.6.1.2.1.1.3.0",
+    "sys_name": "1.3.6.1.2.1.1.5.0",
+}
+
+UCD_MEMORY = {
+    "mem_total_kb": "1.3.6.1.4.1.2021.4.5.0",
+    "mem_avail_kb": "1.3.6.1.4.1.2021.4.6.0",
+}
+
+IF_TABLE = Table("1.3.6.1.2.1.2.2.1", {
+    "descr": 2, "oper_status": 8, "in_octets": 10, "in_errors": 14, "out_octets": 16, "out_errors": 20,
+})
+IFX_TABLE = Table("1.3.6.1.2.1.31.1.1.1", {"name": 1, "hc_in_octets": 6, "hc_out_octets": 10})
+HR_PROCESSOR = Table("1.3.6.1.2.1.25.3.3.1", {"load": 2})
+HR_STORAGE = Table("1.3.6.1.2.1.25.2.3.1", {"type": 2, "alloc_units": 4, "size": 5, "used": 6})
+UNIFI_RADIO = Table("1.3.6.1.4.1.41112.1.6.1.1.1", {"name": 2, "radio": 3, "cu_total": 6})
+UNIFI_VAP = Table("1.3.6.1.4.1.41112.1.6.1.2.1", {
+    "channel": 4, "essid": 6, "name": 7, "stations": 8, "radio": 9, "rx_bytes": 10, "tx_bytes": 16, "up": 22,
+})
+
+#: hrStorageType of physical memory (HOST-RESOURCES-TYPES hrStorageRam)
+HR_STORAGE_RAM = "1.3.6.1.2.1.25.2.1.2"
+
+#: interface names that are radios (ifName/ifDescr prefixes); a down one degrades the AP
+WIRELESS_IF_PREFIXES = ("wlan", "wifi", "ath", "ra", "radio", "wl")
+
+PROFILES: dict[str, Profile] = {
+    "wlan-ap": Profile(
+        "wlan-ap",
+        scalars={**SYSTEM, **UCD_MEMORY},
+        tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE,
+                "radio": UNIFI_RADIO, "vap": UNIFI_VAP},
+    ),
+    "switch": Profile(
+        "switch",
+        scalars={**SYSTEM, **UCD_MEMORY},
+        tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE},
+    ),
+    "system-only": Profile("system-only", scalars=dict(SYSTEM)),
+    # the standard scalar poll (8 OIDs by GET, no tables): reachability and identity of any SNMP agent
+    "scalar": Profile("scalar", scalars={
+        **SYSTEM,
+        "sys_contact": "1.3.6.1.2.1.1.4.0",
+        "sys_location": "1.3.6.1.2.1.1.6.0",
+        "sys_services": "1.3.6.1.2.1.1.7.0",
+        "if_number": "1.3.6.1.2.1.2.1.0",
+    }),
+}
+
+#: inventory platform -> profile; unknown platforms get :data:`DEFAULT_PROFILE`
+PLATFORM_PROFILES: dict[str, str] = {
+    "netconf-wlan": "wlan-ap",
+    "openconfig-wlan": "wlan-ap",
+    "openwrt": "wlan-ap",
+    "cli-ios": "switch",
+}
+DEFAULT_PROFILE = "wlan-ap"
+
+
+def profile_for(platform: str | None, override: str | None = None) -> Profile:
+    """The profile of an AP: its ``snmp.profile`` if set, else by platform."""
+    name = override or PLATFORM_PROFILES.get(platform or "", DEFAULT_PROFILE)
+    try:
+        return PROFILES[name]
+    except KeyError:
+        from netctl.errors import ConfigError
+
+        raise ConfigError(f"unknown SNMP profile {name!r}",
+                          hint="use one of: " + ", ".join(sorted(PROFILES))) from None

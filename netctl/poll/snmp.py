@@ -1,0 +1,443 @@
+"""SNMP I/O only: one pysnmp engine per process, every AP polled concurrently under a cap.
+
+What makes it fast (measured figures in docs/polling.md):
+
+- one :class:`SnmpEngine` per process, its UDP socket opened once with a large receive buffer, so a
+  burst of replies is not dropped by the kernel;
+- every target (address, community or USM user) registered before the first request is sent: adding
+  targets while traffic flows makes pysnmp rebuild its maps per target;
+- requests go through pysnmp's command generators with ready-made ``(ObjectName, Null)`` varbinds
+  built once per profile, and replies are never resolved against a MIB;
+- tables are fetched by GETBULK over all wanted columns at once, bounded in rounds, stopping per
+  column at the end of its table.
+
+Failures are data: each AP gets a :class:`PollResult`; a timeout, an authentication failure and a
+malformed reply are told apart. A v2c agent ignores a wrong community silently, so after a timeout the
+poller sends one SNMPv3 engine-discovery probe: an agent that answers it is alive and refused the
+community (``auth``), one that does not is unreachable (``timeout``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from netctl.poll.decode import RawScalars, RawTables, decode
+from netctl.poll.model import PollResult, Target
+from netctl.poll.oids import PROFILES, Profile
+
+RCVBUF_BYTES = 8 * 1024 * 1024
+MAX_REPETITIONS = 10
+MAX_WALK_ROUNDS = 16
+#: SNMPv3 engine-ID discovery request (noAuthNoPriv, empty user): every SNMP engine answers it
+V3_DISCOVERY_PROBE = bytes.fromhex(
+    "303a020103300f02024a69020300ffe30401040201030410300e0400020100020100040004000400"
+    "301204000400a00c020237f00201000201003000"
+)
+
+AUTH_PROTOCOLS = {"MD5": "USM_AUTH_HMAC96_MD5", "SHA": "USM_AUTH_HMAC96_SHA", "SHA1": "USM_AUTH_HMAC96_SHA",
+                  "SHA224": "USM_AUTH_HMAC128_SHA224", "SHA256": "USM_AUTH_HMAC192_SHA256",
+                  "SHA384": "USM_AUTH_HMAC256_SHA384", "SHA512": "USM_AUTH_HMAC384_SHA512"}
+PRIV_PROTOCOLS = {"DES": "USM_PRIV_CBC56_DES", "3DES": "USM_PRIV_CBC168_3DES", "AES": "USM_PRIV_CFB128_AES",
+                  "AES128": "USM_PRIV_CFB128_AES", "AES192": "USM_PRIV_CFB192_AES",
+                  "AES256": "USM_PRIV_CFB256_AES"}
+AUTH_INDICATIONS = frozenset({"UnknownUserName", "WrongDigest", "AuthenticationError", "AuthenticationFailure",
+                              "DecryptionError", "UnsupportedSecurityLevel", "UnknownSecurityName",
+                              "NoAuthentication", "UnknownCommunityName", "NoAccessEntry", "NotInView",
+                              "NoSuchView", "NoGroupName", "UnsupportedAuthProtocol",
+                              "UnsupportedPrivProtocol"})
+MALFORMED_INDICATIONS = frozenset({"ParseError", "DeserializationError", "OidNotIncreasing", "DataMismatch",
+                                   "EmptyResponse", "InvalidMsg"})
+#: SNMP error-status values that mean "you may not read this"
+AUTH_STATUS = frozenset({6, 16})  # noAccess, authorizationError
+STATUS_NAMES = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr", 6: "noAccess",
+                16: "authorizationError"}
+MISSING_TYPES = {"NoSuchObject": "noSuchObject", "NoSuchInstance": "noSuchInstance",
+                 "EndOfMibView": "endOfMibView"}
+
+
+class _Failure(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _oid(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.strip(".").split("."))
+
+
+def typed(value: Any) -> tuple[str, Any]:
+    """A pyasn1 SNMP value as ``(SMI type name, plain Python value)``."""
+    name = type(value).__name__
+    if name in MISSING_TYPES:
+        return MISSING_TYPES[name], None
+    if name in ("Integer", "Integer32", "Counter32", "Counter64", "Gauge32", "Unsigned32", "TimeTicks"):
+        return name, int(value)
+    if name == "ObjectIdentifier":
+        return name, ".".join(str(p) for p in value)
+    if name == "IpAddress":
+        return name, value.prettyPrint()
+    if name in ("OctetString", "Opaque", "Bits"):
+        raw = bytes(value)
+        try:
+            text = raw.decode("utf-8")
+            if text.isprintable() or not raw:
+                return "OctetString", text
+        except UnicodeDecodeError:
+            pass
+        return "OctetString", "0x" + raw.hex()
+    if name == "Null":
+        return "noSuchObject", None
+    return name, value.prettyPrint()
+
+
+class SnmpSession:
+    """One pysnmp engine with every target registered, ready to poll them concurrently."""
+
+    def __init__(self, *, timeout: float = 2.0, retries: int = 1, max_repetitions: int = MAX_REPETITIONS,
+                 rcvbuf: int = RCVBUF_BYTES) -> None:
+        self.timeout = timeout
+        self.retries = retries
+        self.max_repetitions = max_repetitions
+        self.rcvbuf = rcvbuf
+        self._addr: dict[str, str] = {}
+        self._scalar_binds: dict[str, tuple[list[str], list[Any]]] = {}
+        self._columns: dict[str, list[tuple[str, str, tuple[int, ...]]]] = {}
+        self.engine: Any = None
+
+    # -- set-up ---------------------------------------------------------------------------------
+    async def open(self, targets: Sequence[Target]) -> None:
+        """Create the engine, open its sockets (big receive buffer) and register every target."""
+        from pysnmp.carrier.asyncio.dgram import udp, udp6
+        from pysnmp.entity import config as engine_config
+        from pysnmp.entity.rfc3413 import config
+        from pysnmp.entity.rfc3413 import cmdgen
+        from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
+        from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
+
+        self.engine = SnmpEngine()
+        self._get = cmdgen.GetCommandGenerator()
+        self._bulk = cmdgen.BulkCommandGeneratorSingleRun()
+        families = {":" in t.host for t in targets}
+        for ipv6 in sorted(families):
+            module = udp6 if ipv6 else udp
+            cls = module.Udp6AsyncioTransport if ipv6 else module.UdpAsyncioTransport
+            transport = cls().open_client_mode()
+            await transport._lport
+            sock = transport.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+            engine_config.add_transport(self.engine, module.DOMAIN_NAME, transport)
+        # pysnmp keeps targets as SNMP-TARGET-MIB rows; writing one costs ~2 ms of MIB instrumentation,
+        # so 10,000 APs would take 20 s to register. Only one target per credential set goes through
+        # the MIB (it creates the community/user and the parameters row); the others are kept in a
+        # plain table of this engine that the target lookup consults first (see _install_target_lookup).
+        auth_cache: dict[tuple[Any, ...], Any] = {}
+        templates: dict[tuple[Any, ...], str] = {}
+        keys = []
+        for target in targets:
+            self._prepare_profile(target.profile)
+            auth = self._auth(target, auth_cache)
+            key = (id(auth), ":" in target.host)
+            keys.append(key)
+            if key not in templates:  # first pass: the MIB rows, all written before any cache entry
+                transport_target = await self._transport_target(target)
+                templates[key], _params = LCD.configure(self.engine, auth, transport_target, b"")
+                self._addr[target.ap] = templates[key]
+        _install_target_lookup()
+        entries = {key: config.get_target_info(self.engine, name) for key, name in templates.items()}
+        table: dict[str, tuple[Any, ...]] = {}
+        for number, (target, key) in enumerate(zip(targets, keys, strict=True)):
+            if target.ap in self._addr:
+                continue
+            domain, template_addr, *rest = entries[key]
+            address = type(template_addr)((target.host, target.port))
+            address.set_local_address(template_addr.get_local_address())
+            addr_name = f"netctl{number}"
+            table[addr_name] = (domain, address, *rest)
+            self._addr[target.ap] = addr_name
+        self.engine.set_user_context(netctlTargets=table)
+
+    def _auth(self, target: Target, cache: dict[tuple[Any, ...], Any]) -> Any:
+        from pysnmp.hlapi.v3arch import asyncio as hlapi
+
+        if target.version in ("1", "2c", "2"):
+            key: tuple[Any, ...] = ("c", target.version, target.community)
+            if key not in cache:
+                cache[key] = hlapi.CommunityData(target.community or "", mpModel=0 if target.version == "1" else 1)
+            return cache[key]
+        key = ("u", target.user, target.auth_protocol, target.auth_key, target.priv_protocol, target.priv_key)
+        if key not in cache:
+            auth_proto = getattr(hlapi, AUTH_PROTOCOLS.get((target.auth_protocol or "SHA").upper(),
+                                                           "USM_AUTH_HMAC96_SHA"))
+            priv_proto = getattr(hlapi, PRIV_PROTOCOLS.get((target.priv_protocol or "AES").upper(),
+                                                           "USM_PRIV_CFB128_AES"))
+            cache[key] = hlapi.UsmUserData(
+                target.user or "", authKey=target.auth_key,
+                privKey=target.priv_key,
+                authProtocol=auth_proto if target.auth_key else hlapi.USM_AUTH_NONE,
+                privProtocol=priv_proto if target.priv_key else hlapi.USM_PRIV_NONE,
+            )
+        return cache[key]
+
+    async def _transport_target(self, target: Target) -> Any:
+        from pysnmp.hlapi.v3arch.asyncio import Udp6TransportTarget, UdpTransportTarget
+
+        cls = Udp6TransportTarget if ":" in target.host else UdpTransportTarget
+        try:
+            ipaddress.ip_address(target.host)
+        except ValueError:
+            return await cls.create((target.host, target.port), timeout=self.timeout, retries=self.retries)
+        # an address literal needs no resolver round trip (10,000 of them would cost seconds)
+        transport_target = cls.__new__(cls)
+        transport_target.transport_address = (target.host, target.port)
+        transport_target.__init__(timeout=self.timeout, retries=self.retries)
+        return transport_target
+
+    def _prepare_profile(self, name: str) -> None:
+        if name in self._scalar_binds:
+            return
+        from pysnmp.proto.rfc1902 import Null, ObjectName
+
+        profile = PROFILES[name]
+        names = list(profile.scalars)
+        self._scalar_binds[name] = (names, [(ObjectName(profile.scalars[n]), Null()) for n in names])
+        self._columns[name] = [(table, column, _oid(spec.column_oid(column)))
+                               for table, spec in profile.tables.items() for column in spec.columns]
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close_dispatcher()
+            self.engine = None
+
+    # -- requests -------------------------------------------------------------------------------
+    def _send_get(self, addr: str, varbinds: list[Any]) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._get.send_varbinds(self.engine, addr, None, b"", varbinds, _resolve, future)
+        return future
+
+    def _send_bulk(self, addr: str, varbinds: list[Any]) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._bulk.send_varbinds(self.engine, addr, None, b"", 0, self.max_repetitions, varbinds, _resolve, future)
+        return future
+
+    async def _scalars(self, target: Target) -> tuple[RawScalars, float]:
+        names, varbinds = self._scalar_binds[target.profile]
+        started = time.perf_counter()
+        indication, status, index, reply = await self._send_get(self._addr[target.ap], varbinds)
+        rtt_ms = (time.perf_counter() - started) * 1000
+        _check(indication, status, index, reply)
+        if len(reply) != len(names):
+            raise _Failure("malformed", f"GET of {len(names)} OIDs answered with {len(reply)} values")
+        out: RawScalars = {}
+        for name, (oid, value) in zip(names, reply, strict=True):
+            if tuple(oid) != _oid(PROFILES[target.profile].scalars[name]):
+                raise _Failure("malformed", f"GET of {PROFILES[target.profile].scalars[name]} answered for {oid}")
+            out[name] = typed(value)
+        return out, rtt_ms
+
+    async def _tables(self, target: Target) -> RawTables:
+        from pysnmp.proto.rfc1902 import Null, ObjectName
+
+        columns = self._columns[target.profile]
+        out: RawTables = {}
+        for table, column, _prefix in columns:
+            out.setdefault(table, {})[column] = {}
+        pending = {i: prefix for i, (_t, _c, prefix) in enumerate(columns)}
+        last = dict(pending)
+        addr = self._addr[target.ap]
+        for _round in range(MAX_WALK_ROUNDS):
+            if not pending:
+                break
+            keys = list(pending)
+            varbinds = [(ObjectName(last[k]), Null()) for k in keys]
+            indication, status, index, reply = await self._send_bulk(addr, varbinds)
+            _check(indication, status, index, reply)
+            if not reply:
+                raise _Failure("malformed", "GETBULK answered with no values")
+            width = len(keys)
+            for pos, (name, value) in enumerate(reply):
+                k = keys[pos % width]
+                if k not in pending:
+                    continue
+                oid = tuple(name)
+                prefix = pending[k]
+                kind = type(value).__name__
+                if oid[:len(prefix)] != prefix or kind == "EndOfMibView":
+                    del pending[k]
+                    continue
+                if oid <= last[k]:
+                    raise _Failure("malformed", f"OID not increasing: {'.'.join(map(str, oid))} after "
+                                                f"{'.'.join(map(str, last[k]))}")
+                last[k] = oid
+                table, column, _p = columns[k]
+                out[table][column][".".join(str(p) for p in oid[len(prefix):])] = typed(value)
+        return out
+
+    async def poll_one(self, target: Target) -> PollResult:
+        """Poll one AP: scalars by GET and tables by GETBULK at the same time. Never raises."""
+        ts = time.time()
+        if target.ap not in self._addr:
+            return PollResult(target.ap, False, error_kind="error", error="target not registered", ts=ts)
+        profile: Profile = PROFILES[target.profile]
+        bound = (self.timeout * (self.retries + 1)) * (MAX_WALK_ROUNDS + 1) + 5
+        try:
+            (scalars, rtt_ms), tables = await asyncio.wait_for(
+                asyncio.gather(self._scalars(target), self._tables(target)), bound)
+            values = decode(profile, scalars, tables)
+        except _Failure as exc:
+            return PollResult(target.ap, False, error_kind=exc.kind, error=str(exc), ts=ts)
+        except TimeoutError:
+            return PollResult(target.ap, False, error_kind="timeout", error=f"no complete answer within {bound:.0f} s",
+                              ts=ts)
+        except Exception as exc:  # noqa: BLE001 - a poll failure is data, never an abort
+            from netctl.errors import PollError
+
+            if isinstance(exc, PollError):
+                return PollResult(target.ap, False, error_kind=exc.kind, error=exc.message, ts=ts)
+            return PollResult(target.ap, False, error_kind="error", error=f"{type(exc).__name__}: {exc}", ts=ts)
+        return PollResult(target.ap, True, latency_ms=round(rtt_ms, 2), values=values, ts=ts)
+
+
+def _install_target_lookup() -> None:
+    """Let pysnmp's command generators find targets in the engine's ``netctlTargets`` table first.
+
+    The entries have exactly the shape pysnmp's own ``get_target_info`` returns for a MIB row
+    (domain, address, timeout, retries, mp model, security model, name, level); targets not in the
+    table fall through to pysnmp. Installed once per process; other engines are unaffected.
+    """
+    from pysnmp.entity.rfc3413 import config
+
+    if getattr(config.get_target_info, "netctl_lookup", False):
+        return
+    original = config.get_target_info
+
+    def get_target_info(engine: Any, name: Any) -> Any:
+        table = engine.get_user_context("netctlTargets")
+        if table is not None and name in table:
+            return table[name]
+        return original(engine, name)
+
+    get_target_info.netctl_lookup = True  # type: ignore[attr-defined]
+    config.get_target_info = get_target_info
+
+
+def _resolve(engine: Any, handle: Any, indication: Any, status: Any, index: Any, varbinds: Any,
+             future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_result((indication, status, index, varbinds))
+
+
+def _check(indication: Any, status: Any, index: Any, reply: Any) -> None:
+    if indication:
+        name = type(indication).__name__
+        if name == "RequestTimedOut":
+            raise _Failure("timeout", "no answer (request timed out)")
+        if name in AUTH_INDICATIONS:
+            raise _Failure("auth", f"authentication failed: {indication}")
+        if name in MALFORMED_INDICATIONS:
+            raise _Failure("malformed", f"malformed reply: {indication}")
+        raise _Failure("error", str(indication))
+    if status and int(status):
+        code = int(status)
+        where = ""
+        if index and reply and 0 < int(index) <= len(reply):
+            where = " at " + ".".join(str(p) for p in reply[int(index) - 1][0])
+        kind = "auth" if code in AUTH_STATUS else "error"
+        raise _Failure(kind, f"agent answered {STATUS_NAMES.get(code, code)}{where}")
+
+
+class _Probe(asyncio.DatagramProtocol):
+    def __init__(self) -> None:
+        self.answered: asyncio.Event = asyncio.Event()
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.answered.set()
+
+
+async def agent_alive(host: str, port: int, timeout: float) -> bool:
+    """True when an SNMP engine answers a v3 discovery probe at ``host:port`` within ``timeout``."""
+    loop = asyncio.get_running_loop()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        transport, protocol = await loop.create_datagram_endpoint(_Probe, remote_addr=(host, port), family=family)
+    except OSError:
+        return False
+    try:
+        transport.sendto(V3_DISCOVERY_PROBE)
+        try:
+            await asyncio.wait_for(protocol.answered.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+    finally:
+        transport.close()
+
+
+def engine_groups(targets: Sequence[Target]) -> list[list[Target]]:
+    """Split targets so that no engine holds two different key sets for one SNMPv3 user name.
+
+    pysnmp keeps one USM entry per user name until the agent's engine ID is known, so APs that share a
+    user name with different keys (per-site keys, or a wrong key being reported) need their own engine.
+    Usually this is one group.
+    """
+    groups: list[tuple[dict[str, tuple[Any, ...]], list[Target]]] = []
+    for target in targets:
+        creds = (target.auth_protocol, target.auth_key, target.priv_protocol, target.priv_key)
+        for users, members in groups:
+            if target.version != "3" or users.get(target.user or "", creds) == creds:
+                if target.version == "3":
+                    users[target.user or ""] = creds
+                members.append(target)
+                break
+        else:
+            groups.append(({target.user or "": creds} if target.version == "3" else {}, [target]))
+    return [members for _users, members in groups]
+
+
+async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeout: float = 2.0,
+                     retries: int = 1, max_repetitions: int = MAX_REPETITIONS,
+                     progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+    """Poll ``targets`` with one engine, at most ``concurrency`` in flight; one result per target, in order."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+    sessions: list[SnmpSession] = []
+    session_of: dict[str, SnmpSession] = {}
+    for group in engine_groups(targets):
+        session = SnmpSession(timeout=timeout, retries=retries, max_repetitions=max_repetitions)
+        await session.open(group)
+        sessions.append(session)
+        session_of.update((t.ap, session) for t in group)
+
+    async def one(target: Target) -> PollResult:
+        async with gate:
+            result = await session_of[target.ap].poll_one(target)
+            if result.error_kind == "timeout" and await agent_alive(target.host, target.port, min(timeout, 1.0)):
+                result.error_kind = "auth"
+                result.error = ("the agent answers SNMP but not to these credentials: "
+                                + ("wrong community, or this manager is not allowed" if target.version != "3"
+                                   else "wrong privacy key?"))
+        if progress is not None:
+            progress(result)
+        return result
+
+    try:
+        return list(await asyncio.gather(*(one(t) for t in targets)))
+    finally:
+        for session in sessions:
+            session.close()
+
+
+def poll_targets(targets: Sequence[Target], **options: Any) -> list[PollResult]:
+    """Blocking wrapper of :func:`poll_async` (its own event loop; for a worker process or thread)."""
+    if not targets:
+        return []
+    return asyncio.run(poll_async(targets, **options))
+
+
+def poll_shard(targets: Sequence[Target], options: dict[str, Any]) -> list[PollResult]:
+    """Entry point of a worker process: poll one shard with this process's own engine."""
+    return poll_targets(targets, **options)

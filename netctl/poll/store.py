@@ -1,0 +1,415 @@
+"""Recording polls: samples in batches, counters turned into rates, health, alerts; roll-ups and retention.
+
+The poller hands over one :class:`PollResult` per AP; :func:`record_results` applies the health rules
+(:mod:`netctl.poll.health`) and writes everything of one poll in one transaction: the samples
+(one row per AP x metric x time), the ``health`` row per AP (current state, so status never reads
+samples) and the alerts that opened, stayed or closed. Notifications go out after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from netctl.errors import ConfigError
+from netctl.poll.health import HealthState, Observation, Rules, diff_alerts, evaluate, in_window, wanted_alerts
+from netctl.poll.model import PollResult
+from netctl.store.db import transaction
+
+#: retention defaults (seconds): raw samples, 5-minute and hourly roll-ups
+RETENTION = {"raw_s": 2 * 3600, "five_min_s": 2 * 86400, "hourly_s": 30 * 86400}
+CORE_METRICS = ("up", "latency_ms", "uptime_s", "clients", "cpu", "mem", "radios_down", "in_bps", "out_bps",
+                "if_errors_ps")
+SEVERITY = {"down": "critical"}
+DEFAULT_TIMEZONE = "Europe/Berlin"
+WRITE_LOCK = threading.RLock()
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC (seconds precision)."""
+    if ts is None:
+        return None
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
+
+
+def parse_time(text: str, now: float | None = None) -> float:
+    """``15m``, ``2h``, ``3d``, ``90s`` (ago) or an ISO date/time (UTC if no zone) -> epoch seconds."""
+    now = time.time() if now is None else now
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text or "")
+    if match:
+        factor = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
+        return now - float(match.group(1)) * factor
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"cannot read the time {text!r}",
+                          hint="use 15m, 2h, 3d (ago) or an ISO time like 2026-05-01T08:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()
+
+
+# -- settings -------------------------------------------------------------------------------------
+def get_setting(db: sqlite_utils.Database, key: str, default: Any = None) -> Any:
+    rows = list(db["poll_settings"].rows_where("key = ?", [key]))
+    return json.loads(rows[0]["value"]) if rows else default
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value: Any) -> None:
+    db["poll_settings"].upsert({"key": key, "value": json.dumps(value)}, pk="key")
+
+
+def load_rules(db: sqlite_utils.Database) -> Rules:
+    return Rules.from_dict(get_setting(db, "rules"))
+
+
+def retention_settings(db: sqlite_utils.Database) -> dict[str, float]:
+    return {**RETENTION, **(get_setting(db, "retention") or {})}
+
+
+# -- metrics of one poll (pure) -------------------------------------------------------------------
+def counters_of(values: dict[str, Any]) -> dict[str, float]:
+    """The raw counters of a poll, keyed ``kind:ifname#bits`` (bits tells the wrap size)."""
+    out: dict[str, float] = {}
+    for iface in values.get("interfaces") or []:
+        name, bits = iface["name"], iface.get("counter_bits", 32)
+        for kind, key, width in (("in", "in_octets", bits), ("out", "out_octets", bits),
+                                 ("inerr", "in_errors", 32), ("outerr", "out_errors", 32)):
+            if iface.get(key) is not None:
+                out[f"{kind}:{name}#{width}"] = iface[key]
+    return out
+
+
+def sample_metrics(values: dict[str, Any], rates: dict[str, float], latency_ms: float | None) -> dict[str, float]:
+    """The metric rows of one good poll: core metrics plus per-SSID clients and per-interface rates."""
+    metrics: dict[str, float] = {"up": 1.0}
+    for key, source in (("latency_ms", latency_ms), ("uptime_s", values.get("uptime_s")),
+                        ("clients", values.get("clients")), ("cpu", values.get("cpu")), ("mem", values.get("mem")),
+                        ("radios_down", values.get("radios_down"))):
+        if source is not None:
+            metrics[key] = float(source)
+    for ssid in values.get("ssids") or []:
+        if ssid.get("clients") is not None:
+            metrics[f"clients:{ssid.get('ssid') or ssid['index']}@{ssid.get('radio') or ssid['index']}"] = float(
+                ssid["clients"])
+    if rates:
+        totals = {"in": 0.0, "out": 0.0, "err": 0.0}
+        for key, rate in rates.items():
+            kind, _, rest = key.partition(":")
+            name = rest.rsplit("#", 1)[0]
+            if kind in ("in", "out"):
+                metrics[f"{kind}_bps:{name}"] = round(rate * 8, 3)
+                totals[kind] += rate * 8
+            else:
+                totals["err"] += rate
+        metrics["in_bps"] = round(totals["in"], 3)
+        metrics["out_bps"] = round(totals["out"], 3)
+        metrics["if_errors_ps"] = round(totals["err"], 4)
+    return metrics
+
+
+# -- context: depot windows, maintenance ----------------------------------------------------------
+def _json(text: Any) -> Any:
+    if isinstance(text, str):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return {}
+    return text or {}
+
+
+def depot_windows(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
+    """site -> (depot window, timezone) for transit sites that have a ``depot_window`` var."""
+    tenants = {r["name"]: _json(r.get("vars")) for r in db["tenants"].rows}
+    out = {}
+    for site in db["sites"].rows_where("kind = 'transit'"):
+        window = _json(site.get("vars")).get("depot_window")
+        if window:
+            out[site["name"]] = (str(window), str(tenants.get(site["tenant"], {}).get("timezone") or DEFAULT_TIMEZONE))
+    return out
+
+
+def in_depot(ap: dict[str, Any], windows: dict[str, tuple[str, str]], now: float) -> bool:
+    """True when ``ap`` is a vehicle within its depot window (its own ``depot_window`` var wins)."""
+    from zoneinfo import ZoneInfo
+
+    site_window = windows.get(ap.get("site") or "")
+    ap_vars = _json(ap.get("vars"))
+    window = ap_vars.get("depot_window") or (site_window[0] if site_window else None)
+    if not window:
+        return False
+    zone = ZoneInfo(site_window[1] if site_window else DEFAULT_TIMEZONE)
+    return in_window(str(window), dt.datetime.fromtimestamp(now, zone))
+
+
+def active_maintenance(db: sqlite_utils.Database, now: float, scope: Any = None) -> dict[str, str]:
+    """AP name -> window name for every maintenance window active at ``now``."""
+    from netctl.selection import Selection, select_aps
+
+    stamp = iso(now)
+    muted: dict[str, str] = {}
+    for row in db["maintenance"].rows_where("starts <= ? and ends > ?", [stamp, stamp], order_by="id"):
+        selection = Selection.from_json(row["selection"])
+        for ap in select_aps(db, selection, scope):
+            muted.setdefault(ap["name"], row["name"] or f"window {row['id']}")
+    return muted
+
+
+# -- recording ------------------------------------------------------------------------------------
+def _health_state(row: dict[str, Any] | None) -> HealthState | None:
+    if row is None:
+        return None
+    return HealthState(state=row["state"] or "unknown", since=row.get("since_ts"), misses=row.get("misses") or 0,
+                       oks=row.get("oks") or 0, baseline=row.get("baseline"),
+                       changes=list(_json(row.get("changes")) or []), flapping=bool(row.get("flapping")))
+
+
+def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], results: Sequence[PollResult],
+                   *, now: float | None = None, rules: Rules | None = None,
+                   send: bool = True) -> list[dict[str, Any]]:
+    """Apply health rules to ``results``, write samples, health and alerts; send notifications.
+
+    Fills ``result.state`` in place. Returns the alert events (opened/closed), each with ``muted`` and
+    the delivery outcomes under ``deliveries``.
+    """
+    now = time.time() if now is None else now
+    rules = rules or load_rules(db)
+    by_name = {ap["name"]: ap for ap in aps}
+    names = [r.ap for r in results]
+    health_rows = _rows_for(db, "health", "ap", names)
+    open_alerts: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in _rows_for(db, "alerts", "ap", names, extra="state = 'open'", many=True):
+        open_alerts.setdefault(row["ap"], {})[row["kind"]] = row
+    windows = depot_windows(db)
+    muted_by = active_maintenance(db, now)
+    stamp = iso(now)
+    samples: list[dict[str, Any]] = []
+    health_out: list[dict[str, Any]] = []
+    new_alerts: list[dict[str, Any]] = []
+    touched: list[tuple[Any, ...]] = []
+    closed: list[dict[str, Any]] = []
+    for result in results:
+        ap = by_name.get(result.ap, {"name": result.ap})
+        prev_row = health_rows.get(result.ap)
+        prev = _health_state(prev_row)
+        ts = result.ts or now
+        metrics: dict[str, float] = {}
+        counters: dict[str, float] = _json(prev_row.get("counters")) if prev_row else {}
+        if result.ok:
+            values = result.values
+            new_counters = counters_of(values)
+            rebooted = bool(prev_row and prev_row.get("uptime") is not None and values.get("uptime_s") is not None
+                            and values["uptime_s"] < prev_row["uptime"])
+            rates = _rates(counters, new_counters, rebooted, ts)
+            metrics = sample_metrics(values, rates, result.latency_ms)
+            counters = {**new_counters, "_ts": ts}
+        else:
+            metrics = {"up": 0.0}
+        observation = Observation(ok=result.ok, error_kind=result.error_kind, error=result.error,
+                                  metrics={k: metrics.get(k) for k in ("cpu", "mem", "radios_down", "if_errors_ps",
+                                                                       "clients")},
+                                  in_depot=(not result.ok) and in_depot(ap, windows, now))
+        verdict = evaluate(prev, observation, rules, now)
+        result.state = verdict.state
+        health = verdict.health
+        keep_values = result.ok
+        old = prev_row or {}
+        health_out.append({
+            "ap": result.ap, "state": health.state, "since": iso(health.since), "since_ts": health.since,
+            "last_poll": stamp, "last_poll_ts": now,
+            "last_ok": stamp if result.ok else old.get("last_ok"),
+            "misses": health.misses, "oks": health.oks,
+            "uptime": result.values.get("uptime_s") if keep_values else old.get("uptime"),
+            "clients": result.values.get("clients") if keep_values else None,
+            "latency_ms": result.latency_ms if keep_values else None,
+            "cpu": result.values.get("cpu") if keep_values else None,
+            "mem": result.values.get("mem") if keep_values else None,
+            "radios_down": result.values.get("radios_down") if keep_values else None,
+            "reasons": json.dumps([list(r) for r in verdict.reasons]),
+            "error_kind": result.error_kind, "error": result.error,
+            "counters": json.dumps(counters), "baseline": health.baseline,
+            "changes": json.dumps(health.changes), "flapping": int(health.flapping),
+            "sys_name": result.values.get("sys_name") if keep_values else old.get("sys_name"),
+        })
+        whole = int(ts)
+        samples.extend({"ap": result.ap, "metric": m, "ts": whole, "value": v}
+                       for m, v in metrics.items() if v is not None and not math.isnan(v))
+        # alerts
+        current = open_alerts.get(result.ap, {})
+        wanted = wanted_alerts(verdict)
+        to_open, to_keep, to_close = diff_alerts(set(current), wanted)
+        mute_reason = (f"maintenance: {muted_by[result.ap]}" if result.ap in muted_by
+                       else "flapping" if health.flapping else None)
+        for kind in to_open:
+            new_alerts.append({"ap": result.ap, "kind": kind, "severity": SEVERITY.get(kind, "warning"),
+                               "message": wanted[kind], "state": "open", "first_seen": stamp, "last_seen": stamp,
+                               "count": 1, "muted": int(mute_reason is not None), "mute_reason": mute_reason,
+                               "notified": 0})
+        for kind in to_keep:
+            touched.append((stamp, wanted[kind], current[kind]["id"]))
+        for kind in to_close:
+            row = dict(current[kind])
+            row.update(state="closed", closed=stamp, last_seen=stamp,
+                       muted=int(bool(row.get("muted")) or mute_reason is not None),
+                       mute_reason=row.get("mute_reason") or mute_reason)
+            closed.append(row)
+    with WRITE_LOCK, transaction(db):
+        if samples:
+            db["samples"].insert_all(samples, ignore=True, batch_size=2000)
+        if health_out:
+            db["health"].insert_all(health_out, pk="ap", replace=True, batch_size=500)
+        opened = []
+        for alert in new_alerts:
+            alert["id"] = db["alerts"].insert(alert).last_pk
+            opened.append(alert)
+        if touched:
+            db.conn.executemany("update alerts set last_seen = ?, message = ?, count = count + 1 where id = ?",
+                                touched)
+        if closed:
+            db.conn.executemany("update alerts set state = 'closed', closed = ?, last_seen = ?, muted = ?, "
+                                "mute_reason = ? where id = ?",
+                                [(a["closed"], a["last_seen"], a["muted"], a["mute_reason"], a["id"])
+                                 for a in closed])
+    events = [_event(a, "opened", by_name) for a in opened] + [_event(a, "closed", by_name) for a in closed]
+    if send:
+        deliver(db, events)
+    return events
+
+
+def _event(alert: dict[str, Any], event: str, aps: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    ap = aps.get(alert["ap"], {})
+    return {"event": event, "id": alert["id"], "ap": alert["ap"], "site": ap.get("site"), "tenant": ap.get("tenant"),
+            "kind": alert["kind"], "severity": alert.get("severity"), "state": alert["state"],
+            "message": alert.get("message"), "first_seen": alert.get("first_seen"),
+            "last_seen": alert.get("last_seen"), "closed": alert.get("closed"),
+            "muted": bool(alert.get("muted")), "mute_reason": alert.get("mute_reason")}
+
+
+def deliver(db: sqlite_utils.Database, events: list[dict[str, Any]]) -> None:
+    """Send the unmuted events through the configured notifiers; record the outcome on each alert."""
+    from netctl.notify import notify
+
+    loud = [e for e in events if not e["muted"]]
+    for event in events:
+        event["deliveries"] = []
+    if not loud:
+        return
+    deliveries = notify(db, loud)
+    by_alert: dict[Any, list[dict[str, Any]]] = {}
+    for delivery in deliveries:
+        by_alert.setdefault(delivery["alert"], []).append(delivery)
+    with WRITE_LOCK, transaction(db):
+        for event in loud:
+            mine = by_alert.get(event["id"], [])
+            event["deliveries"] = mine
+            errors = "; ".join(f"{d['notifier']}: {d['error']}" for d in mine if not d["ok"])
+            db.execute("update alerts set notified = notified + ?, notify_error = ? where id = ?",
+                       [sum(1 for d in mine if d["ok"]), errors or None, event["id"]])
+
+
+def _rates(prev: dict[str, Any], counters: dict[str, float], rebooted: bool, ts: float) -> dict[str, float]:
+    from netctl.poll.health import counter_rates
+
+    prev_ts = prev.get("_ts") if prev else None
+    return counter_rates({k: v for k, v in prev.items() if k != "_ts"} if prev else None, prev_ts, counters, ts,
+                         rebooted=rebooted)
+
+
+def _rows_for(db: sqlite_utils.Database, table: str, column: str, keys: Sequence[str], *, extra: str | None = None,
+              many: bool = False) -> Any:
+    """Rows of ``table`` whose ``column`` is in ``keys`` (chunked IN lists), as dict key -> row (or a list)."""
+    out_map: dict[str, Any] = {}
+    out_list: list[dict[str, Any]] = []
+    keys = list(keys)
+    for start in range(0, len(keys), 900):
+        chunk = keys[start:start + 900]
+        where = f"[{column}] in ({', '.join('?' for _ in chunk)})" + (f" and {extra}" if extra else "")
+        for row in db[table].rows_where(where, chunk):
+            if many:
+                out_list.append(row)
+            else:
+                out_map[row[column]] = row
+    return out_list if many else out_map
+
+
+# -- roll-ups and retention -----------------------------------------------------------------------
+def apply_retention(db: sqlite_utils.Database, now: float | None = None) -> dict[str, Any]:
+    """Fold raw samples into 5-minute and hourly averages, then drop what is older than each window.
+
+    Only complete buckets are folded; a watermark per level (``poll_settings``) makes the job
+    idempotent and cheap when run often. Returns counts of rows folded and deleted.
+    """
+    now = time.time() if now is None else now
+    keep = retention_settings(db)
+    summary: dict[str, Any] = {}
+    with WRITE_LOCK, transaction(db):
+        for level, source, width, value_expr in (
+            ("5m", "samples", 300, "avg(value), min(value), max(value), count(*)"),
+            ("1h", "samples_5m", 3600, "sum(value * n) / sum(n), min(min), max(max), sum(n)"),
+        ):
+            target = "samples_5m" if level == "5m" else "samples_1h"
+            mark_key = f"rollup_{level}_done"
+            done = get_setting(db, mark_key)
+            if done is None:
+                first = db.execute(f"select min(ts) from [{source}]").fetchone()[0]
+                done = (int(first) // width) * width if first is not None else None
+            upto = (int(now) // width) * width
+            folded = 0
+            if done is not None and upto > done:
+                cursor = db.execute(
+                    f"insert or replace into [{target}] (ap, metric, ts, value, min, max, n) "
+                    f"select ap, metric, (ts / {width}) * {width}, {value_expr} from [{source}] "
+                    f"where ts >= ? and ts < ? group by ap, metric, ts / {width}",
+                    [done, upto])
+                folded = cursor.rowcount
+                set_setting(db, mark_key, upto)
+            summary[f"folded_{level}"] = folded
+        for table, key in (("samples", "raw_s"), ("samples_5m", "five_min_s"), ("samples_1h", "hourly_s")):
+            cutoff = int(now - float(keep[key]))
+            summary[f"deleted_{table}"] = db.execute(f"delete from [{table}] where ts < ?", [cutoff]).rowcount
+    return summary
+
+
+def series(db: sqlite_utils.Database, ap: str, metric: str | None, since: float | None,
+           now: float | None = None) -> list[dict[str, Any]]:
+    """Samples of one AP (all metrics or one, ``metric`` may end in ``*``), oldest first.
+
+    Raw samples where they exist; 5-minute then hourly roll-ups for older times.
+    """
+    now = time.time() if now is None else now
+    since = since if since is not None else now - 3600
+    where = "ap = ? and ts >= ?"
+    params: list[Any] = [ap, int(since)]
+    if metric:
+        if metric.endswith("*"):
+            where += " and metric like ?"
+            params.append(metric[:-1].replace("%", r"\%") + "%")
+        else:
+            where += " and metric = ?"
+            params.append(metric)
+    out: list[dict[str, Any]] = []
+    upper: float | None = None
+    for table, resolution in (("samples", "raw"), ("samples_5m", "5m"), ("samples_1h", "1h")):
+        clause = where + (" and ts < ?" if upper is not None else "")
+        args = params + ([int(upper)] if upper is not None else [])
+        rows = list(db.query(f"select metric, ts, value from [{table}] where {clause} order by ts, metric", args))
+        for row in rows:
+            out.append({"ts": iso(row["ts"]), "epoch": row["ts"], "metric": row["metric"], "value": row["value"],
+                        "resolution": resolution})
+        if rows:
+            upper = min(r["ts"] for r in rows) if upper is None else min(upper, min(r["ts"] for r in rows))
+    out.sort(key=lambda r: (r["epoch"], r["metric"]))
+    return out
+
+
+def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,280 @@
+"""Pure planning: masking, canonical comparison and diffs of intended vs running configs, waves.
+
+Nothing here talks to a device or the database. A diff is always computed on the real values (so a
+changed passphrase counts as a change) and shown masked (so no diff, audit row or screen ever holds
+a secret). Dialects differ by platform and are dispatched through a table:
+
+    xml   NETCONF subtrees, compared as canonical leaf paths (netctl.render.schema.flatten)
+    uci   OpenWrt ``uci set`` commands against ``uci show`` output, compared per option
+    ios   IOS configuration blocks against ``show running-config``, compared per block line
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from netctl.inventory.secrets import MASK
+from netctl.platforms import PLATFORMS
+from netctl.render.schema import flatten
+
+#: IOS commands that hold one value (undo = send the old line again)
+SINGLE_LINE_COMMANDS = frozenset({"hostname", "ip", "ntp", "logging", "snmp-server", "banner"})
+
+DIALECTS: dict[str, str] = {
+    "netconf-wlan": "xml",
+    "openconfig-wlan": "xml",
+    "openwrt": "uci",
+    "cli-ios": "ios",
+}
+
+
+@dataclass(frozen=True)
+class ConfigDiff:
+    """Intended vs running: whether they differ, and a masked human-readable diff."""
+
+    changed: bool
+    text: str
+    kind: str  # "structural" (xml) or "unified" (cli)
+    secrets_differ: bool = False
+
+
+def dialect(platform: str) -> str:
+    return DIALECTS.get(
+        platform, "ios" if PLATFORMS.get(platform, {}).get("config_format") == "cli" else "xml"
+    )
+
+
+# -- masking ---------------------------------------------------------------------------------------
+
+
+def mask(text: str, platform: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with secret values replaced by the mask and volatile lines (timestamps, counters) dropped."""
+    row = PLATFORMS.get(platform, {})
+    for value in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    for pattern in row.get("secret_patterns", []):
+        text = re.sub(pattern, lambda m: m.group(1) + MASK + m.group(3), text, flags=re.MULTILINE)
+    volatile = [re.compile(p) for p in row.get("volatile_patterns", [])]
+    if volatile:
+        text = "\n".join(line for line in text.splitlines() if not any(v.search(line) for v in volatile))
+        text = text.rstrip("\n") + "\n"
+    return text
+
+
+def strip_volatile(text: str, platform: str) -> str:
+    """Only the volatile lines dropped (for hashing and dedup of backups)."""
+    volatile = [re.compile(p) for p in PLATFORMS.get(platform, {}).get("volatile_patterns", [])]
+    lines = [line.rstrip() for line in text.splitlines() if not any(v.search(line) for v in volatile)]
+    return "\n".join(line for line in lines if line).strip() + "\n"
+
+
+# -- uci -------------------------------------------------------------------------------------------
+
+_UCI_SET = re.compile(r"^uci set (?P<key>[^=\s]+)=(?P<value>.*)$")
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+
+
+def uci_options(text: str) -> dict[str, str]:
+    """``key -> value`` from ``uci set`` commands or from ``uci show`` lines."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _UCI_SET.match(line)
+        if m:
+            out[m.group("key")] = _unquote(m.group("value"))
+        elif "=" in line and not line.startswith("uci "):
+            key, _, value = line.partition("=")
+            out[key] = _unquote(value)
+    return out
+
+
+def _uci_lines(options: dict[str, str]) -> list[str]:
+    return [f"{k}='{v}'" for k, v in sorted(options.items())]
+
+
+def _diff_uci(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
+    want = uci_options(intended)
+    have = uci_options(running)
+    relevant = {k: have[k] for k in want if k in have}
+    changed = relevant != want
+    before = mask("\n".join(_uci_lines(relevant)) + "\n", platform, secrets).splitlines()
+    after = mask("\n".join(_uci_lines(want)) + "\n", platform, secrets).splitlines()
+    text = "\n".join(difflib.unified_diff(before, after, "running", "intended", lineterm="", n=1))
+    return ConfigDiff(changed, text, "unified", secrets_differ=changed and not text)
+
+
+# -- ios -------------------------------------------------------------------------------------------
+
+
+def ios_blocks(text: str) -> dict[str, list[str]]:
+    """Top-level lines → their indented child lines (``!`` and blank lines dropped)."""
+    blocks: dict[str, list[str]] = {}
+    header: str | None = None
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.strip() == "!" or line.strip() in ("end", "exit"):
+            if line.strip() == "!":
+                header = None
+            continue
+        if line[0] in " \t":
+            if header is not None:
+                blocks[header].append(line.strip())
+            continue
+        header = line.strip()
+        blocks.setdefault(header, [])
+    return blocks
+
+
+def _block_lines(blocks: dict[str, list[str]]) -> list[str]:
+    return [line for header, children in blocks.items() for line in [header, *(" " + c for c in children)]]
+
+
+def _diff_ios(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
+    want = ios_blocks(intended)
+    have = ios_blocks(running)
+    relevant = {h: have[h] for h in want if h in have}
+    changed = any(h not in have or any(c not in have[h] for c in children) for h, children in want.items())
+    before = mask("\n".join(_block_lines(relevant)) + "\n", platform, secrets).splitlines()
+    merged = {
+        h: list(relevant.get(h, [])) + [c for c in want[h] if c not in relevant.get(h, [])] for h in want
+    }
+    after = mask("\n".join(_block_lines(merged)) + "\n", platform, secrets).splitlines()
+    text = "\n".join(difflib.unified_diff(before, after, "running", "intended", lineterm="", n=1))
+    return ConfigDiff(changed, text, "unified", secrets_differ=changed and not text)
+
+
+# -- xml -------------------------------------------------------------------------------------------
+
+
+def structural_diff(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Lines ``+ path = value``, ``- path = value``, ``~ path: old -> new`` (sorted by path)."""
+    lines = []
+    for path in sorted(set(before) | set(after)):
+        if path not in before:
+            lines.append(f"+ {path} = {after[path]}")
+        elif path not in after:
+            lines.append(f"- {path} = {before[path]}")
+        elif before[path] != after[path]:
+            lines.append(f"~ {path}: {before[path]} -> {after[path]}")
+    return lines
+
+
+def _diff_xml(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
+    want = flatten(intended, platform) if intended.strip() else {}
+    have = flatten(running, platform) if running.strip() else {}
+    changed = want != have
+    masked_want = flatten(mask(intended, platform, secrets), platform) if intended.strip() else {}
+    masked_have = flatten(mask(running, platform, secrets), platform) if running.strip() else {}
+    text = "\n".join(structural_diff(masked_have, masked_want))
+    return ConfigDiff(changed, text, "structural", secrets_differ=changed and not text)
+
+
+_DIFFS = {"xml": _diff_xml, "uci": _diff_uci, "ios": _diff_ios}
+
+
+def compare(intended: str, running: str, platform: str, secrets: Sequence[str] = ()) -> ConfigDiff:
+    """Intended vs running for ``platform``. A changed secret shows as ``(secret values differ)``.
+
+    Raises lxml's XMLSyntaxError for unparsable XML (callers turn it into a per-AP failure).
+    """
+    result = _DIFFS[dialect(platform)](intended, running, platform, secrets)
+    if result.secrets_differ:
+        return ConfigDiff(True, "(secret values differ)", result.kind, True)
+    return result
+
+
+def unified(before: str, after: str, a: str = "before", b: str = "after") -> str:
+    """A plain unified diff of two texts (for show-config/history comparisons)."""
+    return "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(), a, b, lineterm=""))
+
+
+# -- restore ---------------------------------------------------------------------------------------
+
+
+def restore_commands(backup: str, platform: str) -> str:
+    """Turn a stored running config into the commands a CLI push sends to restore it."""
+    kind = dialect(platform)
+    if kind == "uci":
+        return "\n".join(f"uci set {line}" for line in _uci_lines(uci_options(backup))) + "\n"
+    if kind == "ios":
+        blocks = {
+            h: c
+            for h, c in ios_blocks(strip_volatile(backup, platform)).items()
+            if not h.startswith(("version ", "Building", "Current configuration", "end"))
+        }
+        return "\n".join(_block_lines(blocks)) + "\n"
+    return backup
+
+
+def undo_commands(backup: str, intended: str, platform: str) -> list[str]:
+    """Commands that put back what ``intended`` changed, from the ``backup`` taken before (CLI only).
+
+    uci: options the push set go back to their old value or are deleted; ios: blocks the push added
+    are removed (``no vlan 20``, ``default interface …``) and changed blocks get their old lines back.
+    """
+    kind = dialect(platform)
+    if kind == "uci":
+        old, new = uci_options(backup), uci_options(intended)
+        cmds = []
+        for key in new:
+            if key in old:
+                cmds.append(f"uci set {key}='{old[key]}'")
+            else:
+                cmds.append(f"uci delete {key}")
+        return cmds
+    if kind == "ios":
+        old_blocks, new_blocks = ios_blocks(backup), ios_blocks(intended)
+        cmds = []
+        for header, children in new_blocks.items():
+            if header not in old_blocks:
+                word = header.split()[0]
+                previous = next((h for h in old_blocks if h.split()[0] == word), None)
+                if header.startswith("interface "):
+                    cmds.append("default " + header)
+                elif not children and word in SINGLE_LINE_COMMANDS and previous is not None:
+                    cmds.append(previous)
+                else:
+                    cmds.append("no " + header)
+                continue
+            old_children = old_blocks[header]
+            added = [c for c in children if c not in old_children]
+            if added or header.startswith("hostname"):
+                cmds.append(header)
+                cmds.extend(" no " + c for c in added)
+                cmds.extend(" " + c for c in old_children)
+        return cmds
+    return []
+
+
+# -- waves -----------------------------------------------------------------------------------------
+
+
+def waves(names: Sequence[str], *, canary: int = 0, size: int | None = None) -> list[list[str]]:
+    """Split a push into waves: ``canary`` APs first, then batches of ``size`` (all at once if None)."""
+    rest = list(names)
+    out: list[list[str]] = []
+    if canary > 0 and rest:
+        out.append(rest[:canary])
+        rest = rest[canary:]
+    step = size or len(rest) or 1
+    out.extend(rest[i : i + step] for i in range(0, len(rest), step))
+    return [w for w in out if w]
+
+
+def summarize(results: Iterable[Any]) -> dict[str, int]:
+    """Counts of per-AP results by status."""
+    counts: dict[str, int] = {}
+    for r in results:
+        status = r["status"] if isinstance(r, dict) else r.status
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -1,0 +1,110 @@
+"""Running config work over many APs: bounded concurrency, one result per AP, progress callbacks.
+
+Workers only talk to devices; every database write (status, versions, audit) happens on the calling
+thread as results arrive, so one sqlite connection serves the whole run. One AP's failure is its own
+result and never stops the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
+
+from netctl.errors import ConnectError, DeviceError, LockError, NetctlError, RpcError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: ``progress(ap_name, stage, result_or_None)``; stages: "start", "done"
+Progress = Callable[[str, str, Any], None]
+
+
+@dataclass
+class PushResult:
+    """The outcome of a push (or restore, converge) on one AP.
+
+    ``status``: applied, unchanged, dry-run, pending (unreachable; converge later), failed.
+    """
+
+    ap: str
+    ok: bool
+    status: str
+    changed: bool = False
+    reason: str | None = None
+    rpc_error_tag: str | None = None
+    diff: str = ""
+    duration_s: float = 0.0
+    template: str | None = None
+    rendered_hash: str | None = None
+    version: int | None = None
+    transcript: str = field(default="", repr=False)
+    running_after: str = field(default="", repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("running_after")
+        return out
+
+
+def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushResult:
+    """A PushResult for an exception: unreachable → pending, anything else → failed."""
+    tag = None
+    if isinstance(exc, LockError):
+        tag = "lock-denied"
+    elif isinstance(exc, RpcError):
+        tag = exc.tag
+    if isinstance(exc, DeviceError):
+        reason = exc.reason
+    elif isinstance(exc, NetctlError):
+        reason = exc.message
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    status = "pending" if isinstance(exc, ConnectError) else "failed"
+    return PushResult(
+        ap,
+        False,
+        status,
+        reason=reason,
+        rpc_error_tag=tag,
+        duration_s=round(time.monotonic() - started, 3),
+        **extra,
+    )
+
+
+def run_parallel(
+    items: Sequence[T],
+    work: Callable[[T], R],
+    *,
+    key: Callable[[T], str],
+    concurrency: int = 20,
+    progress: Progress | None = None,
+    on_result: Callable[[T, R], None] | None = None,
+) -> list[R]:
+    """``work(item)`` for every item, at most ``concurrency`` at a time; results in input order.
+
+    ``work`` must not raise (it returns a failure result); ``on_result`` and the "done" progress call
+    run on this thread, the "start" progress call on the worker's thread.
+    """
+    results: dict[int, R] = {}
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
+
+        def started(item: T) -> R:
+            if progress:
+                progress(key(item), "start", None)
+            return work(item)
+
+        futures = {pool.submit(started, item): index for index, item in enumerate(items)}
+        for future in as_completed(futures):
+            index = futures[future]
+            result = future.result()
+            results[index] = result
+            if on_result:
+                on_result(items[index], result)
+            if progress:
+                progress(key(items[index]), "done", result)
+    return [results[i] for i in range(len(items))]

@@ -1,0 +1,232 @@
+"""Rendering an AP's configuration from its platform's Jinja2 templates (pure, no I/O but reading templates).
+
+Templates live in ``templates/<platform dir>/`` (or ``$NETCTL_TEMPLATES``); shared pieces in
+``templates/_shared/``. Rendering uses ``StrictUndefined``: a variable the template needs but the AP's
+merged variables lack is a :class:`RenderError` naming the AP, the template and the variable, before
+anything is sent. Secret references (``secret:…``, ``env:…``, ``file:…``) among the variables are
+resolved by a caller-supplied function, so a preview can show them masked and only a push resolves them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+
+from netctl.errors import RenderError
+from netctl.inventory.secrets import MASK, is_reference
+from netctl.platforms import PLATFORMS
+from netctl.render.schema import check_config
+
+
+def fallback_facts(ap: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``ap``/``site``/``tenant`` facts from an AP row, for variables that come without them.
+
+    The inventory's merged variables normally carry these (``netctl.inventory.vars.facts``).
+    """
+    return {
+        "ap": {
+            k: ap.get(k)
+            for k in (
+                "name",
+                "role",
+                "platform",
+                "address",
+                "port",
+                "model",
+                "serial",
+                "vehicle_id",
+                "groups",
+                "tags",
+            )
+        },
+        "site": {"name": ap.get("site"), "kind": ap.get("site_kind"), "title": ap.get("site_title")},
+        "tenant": {"name": ap.get("tenant"), "title": None},
+    }
+
+
+def template_root() -> Path:
+    """``$NETCTL_TEMPLATES`` or the ``templates/`` folder next to the package."""
+    env = os.environ.get("NETCTL_TEMPLATES")
+    return Path(env) if env else Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+@lru_cache(maxsize=8)
+def environment(root: str) -> jinja2.Environment:
+    """One Jinja2 environment per template root: strict, XML autoescaped, ``do`` available."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("xml.j2",), default_for_string=False),
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],
+    )
+
+
+@dataclass
+class RenderResult:
+    """One AP's rendered configuration, or why it could not be rendered."""
+
+    ap: str
+    platform: str
+    template: str
+    format: str
+    ok: bool
+    text: str = ""
+    error: str | None = None
+    hash: str | None = None
+    secrets: list[str] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ap": self.ap,
+            "platform": self.platform,
+            "template": self.template,
+            "format": self.format,
+            "ok": self.ok,
+            "text": self.text,
+            "error": self.error,
+            "hash": self.hash,
+        }
+
+
+def template_for(platform: str, template: str | None = None) -> tuple[str, str]:
+    """The template path (relative to the root) and format for ``platform``.
+
+    ``template`` may be a name in the platform's folder with or without the ``.j2`` suffix.
+    Raises RenderError for an unknown platform.
+    """
+    row = PLATFORMS.get(platform)
+    if row is None or "default_template" not in row:
+        known = sorted(p for p, r in PLATFORMS.items() if "default_template" in r)
+        raise RenderError(
+            f"no templates for platform {platform!r}", hint=f"known platforms: {', '.join(known)}"
+        )
+    folder, default, fmt = row["template_dir"], row["default_template"], row["config_format"]
+    name = template or default
+    if not name.endswith(".j2"):
+        found = sorted(p.name for p in (template_root() / folder).glob(f"{name}.*j2"))
+        name = found[0] if found else name + ".j2"
+    return f"{folder}/{name}", fmt
+
+
+class LazySecret:
+    """A secret reference that resolves only when a template prints it.
+
+    So an AP needs only the secrets its own template uses (a school AP never needs the zoo's
+    passphrase), and every value printed is recorded in ``found`` for masking.
+    """
+
+    def __init__(self, ref: str, resolve: Callable[[str], str], found: list[str]) -> None:
+        self.ref, self._resolve, self._found = ref, resolve, found
+        self._value: str | None = None
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = self._resolve(self.ref)
+            if self._value and self._value != MASK:
+                self._found.append(self._value)
+        return self._value
+
+    def __html__(self) -> str:
+        return str(markupsafe.escape(str(self)))
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == (str(other) if isinstance(other, LazySecret) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.ref)
+
+    def __repr__(self) -> str:
+        return f"LazySecret({self.ref!r})"
+
+
+def resolve_refs(value: Any, resolve: Callable[[str], str], found: list[str]) -> Any:
+    """A copy of ``value`` with every secret reference replaced by a :class:`LazySecret`."""
+    if isinstance(value, Mapping):
+        return {k: resolve_refs(v, resolve, found) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [resolve_refs(v, resolve, found) for v in value]
+    if is_reference(value):
+        return LazySecret(value, resolve, found)
+    return value
+
+
+def mask_refs(ref: str) -> str:
+    """The resolver a preview uses: every secret shows as the mask."""
+    return MASK
+
+
+def config_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def render_ap(
+    ap: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    *,
+    template: str | None = None,
+    resolve: Callable[[str], str] = mask_refs,
+) -> RenderResult:
+    """Render one AP; failures (missing variable, template error, failed local check) come back as data.
+
+    ``ap`` is an AP row (with ``site_kind``/``site_title`` when known); ``variables`` its merged variables.
+    """
+    platform = str(ap.get("platform") or "")
+    name = str(ap.get("name"))
+    try:
+        path, fmt = template_for(platform, template)
+    except RenderError as exc:
+        return RenderResult(name, platform, template or "", "", False, error=exc.message)
+    found: list[str] = []
+    try:
+        context = resolve_refs(dict(variables), resolve, found)
+        context.update({k: v for k, v in fallback_facts(ap).items() if k not in context})
+        context["vars"] = dict(context)
+        text = environment(str(template_root())).get_template(path).render(context)
+    except jinja2.UndefinedError as exc:
+        return RenderResult(
+            name,
+            platform,
+            path,
+            fmt,
+            False,
+            error=f"template {path}: {exc.message}; set it in the inventory vars "
+            f"(global, tenant, site, group or AP) of {name}",
+        )
+    except jinja2.TemplateNotFound as exc:
+        return RenderResult(
+            name, platform, path, fmt, False, error=f"template {exc.name} not found under {template_root()}"
+        )
+    except jinja2.TemplateError as exc:
+        where = f"{getattr(exc, 'filename', None) or path}:{getattr(exc, 'lineno', '?')}"
+        return RenderResult(name, platform, path, fmt, False, error=f"template {where}: {exc}")
+    except RenderError as exc:
+        return RenderResult(name, platform, path, fmt, False, error=exc.message)
+    except Exception as exc:  # noqa: BLE001 - a secret resolver or filter failing is this AP's failure
+        msg = getattr(exc, "message", None) or str(exc)
+        return RenderResult(name, platform, path, fmt, False, error=f"{type(exc).__name__}: {msg}")
+    text = text.strip() + "\n"
+    problems = check_config(platform, text)
+    if problems:
+        return RenderResult(
+            name,
+            platform,
+            path,
+            fmt,
+            False,
+            text=text,
+            error=f"{path}: the rendered config would be rejected: " + "; ".join(problems),
+            secrets=found,
+        )
+    return RenderResult(name, platform, path, fmt, True, text=text, hash=config_hash(text), secrets=found)

@@ -1,0 +1,339 @@
+"""Local checks of rendered configs and their canonical form (pure functions, tables per platform).
+
+The checks mirror what the AP's YANG model would reject (``yang/netctl-wlan-ap.yang`` for
+``netconf-wlan``, the OpenConfig WiFi models for ``openconfig-wlan``), so a bad value is caught
+before anything is sent. The canonical form (a flat ``path -> value`` map with list keys in the
+path and model defaults filled in) is what diffs and read-back checks compare, so element order,
+whitespace and namespace prefixes never show up as a change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+NWAP_NS = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
+OC_MAC_NS = "http://openconfig.net/yang/wifi-mac"
+OC_PHY_NS = "http://openconfig.net/yang/wifi-phy"
+
+#: list name → key leaves, per platform (an element with children and this name is a list entry)
+LIST_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    "netconf-wlan": {"radio": ("id",), "ssid": ("name",)},
+    "openconfig-wlan": {"radio": ("id", "operating-frequency"), "ssid": ("name",)},
+}
+
+#: list path (keys stripped) → leaf → default value in the model
+DEFAULTS: dict[str, dict[str, dict[str, str]]] = {
+    "netconf-wlan": {
+        "ap/radio": {"channel-width": "20", "enabled": "true"},
+        "ap/ssid": {"enabled": "true", "security": "wpa2-psk", "hidden": "false"},
+    },
+    "openconfig-wlan": {
+        "radios/radio": {
+            "config/enabled": "true",
+            "config/transmit-power": "9",
+            "config/channel-width": "20",
+        },
+        "ssids/ssid": {
+            "config/enabled": "true",
+            "config/hidden": "false",
+            "config/operating-frequency": "FREQ_2_5_GHZ",
+        },
+    },
+}
+
+#: the subtree filter that fetches only what a platform's templates manage
+RUNNING_FILTERS: dict[str, str] = {
+    "netconf-wlan": f'<ap xmlns="{NWAP_NS}"/>',
+    "openconfig-wlan": f'<radios xmlns="{OC_PHY_NS}"/><ssids xmlns="{OC_MAC_NS}"/>',
+}
+
+_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+
+
+def parse_fragment(text: str) -> Any:
+    """Parse one or more top-level XML elements under a synthetic root. Raises etree.XMLSyntaxError."""
+    body = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    return etree.fromstring(f"<root>{body}</root>".encode(), _PARSER)
+
+
+def _local(el: Any) -> str:
+    return str(etree.QName(el).localname)
+
+
+def _value(el: Any) -> str:
+    text = (el.text or "").strip()
+    if ":" in text:
+        prefix, _, rest = text.partition(":")
+        if prefix in (el.nsmap or {}):
+            return rest  # identityref: the prefix is only a spelling of the module
+    return text
+
+
+def flatten(text: str, platform: str) -> dict[str, str]:
+    """Canonical ``path -> value`` map of an XML config; leaf-lists become sorted ``a, b`` values."""
+    keys = LIST_KEYS.get(platform, {})
+    root = parse_fragment(text)
+    out: dict[str, list[str]] = {}
+
+    def walk(el: Any, prefix: str) -> None:
+        name = _local(el)
+        children = [c for c in el if isinstance(c.tag, str)]
+        if not children:
+            out.setdefault(prefix + name, []).append(_value(el))
+            return
+        seg = name
+        if name in keys:
+            parts = []
+            for key in keys[name]:
+                key_el = next((c for c in children if _local(c) == key), None)
+                parts.append(f"{key}={_value(key_el) if key_el is not None else '?'}")
+            seg = f"{name}[{','.join(parts)}]"
+        for child in children:
+            walk(child, f"{prefix}{seg}/")
+
+    for top in root:
+        if isinstance(top.tag, str):
+            walk(top, "")
+    flat = {path: ", ".join(sorted(values)) if len(values) > 1 else values[0] for path, values in out.items()}
+    for list_path, leaves in DEFAULTS.get(platform, {}).items():
+        pattern = re.compile(re.escape(list_path) + r"\[[^\]]*\]")
+        entries = {m.group(0) for path in flat if (m := pattern.match(path))}
+        for entry in entries:
+            for leaf, default in leaves.items():
+                flat.setdefault(f"{entry}/{leaf}", default)
+    return dict(sorted(flat.items()))
+
+
+# -- local checks -----------------------------------------------------------------------------------
+
+Check = Callable[[str], str | None]
+
+
+def _enum(*allowed: str) -> Check:
+    return lambda v: None if v in allowed else f"{v!r} is not one of {', '.join(allowed)}"
+
+
+def _int(lo: int, hi: int) -> Check:
+    def check(v: str) -> str | None:
+        try:
+            n = int(v)
+        except ValueError:
+            return f"{v!r} is not a number"
+        return None if lo <= n <= hi else f"{n} is out of range {lo}..{hi}"
+
+    return check
+
+
+def _length(lo: int, hi: int) -> Check:
+    return lambda v: None if lo <= len(v) <= hi else f"length {len(v)} is out of range {lo}..{hi}"
+
+
+def _pattern(regex: str) -> Check:
+    rx = re.compile(rf"^(?:{regex})$")
+    return lambda v: None if rx.match(v) else f"{v!r} does not match {regex}"
+
+
+_BOOL = _enum("true", "false")
+_HHMM = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+
+#: netctl-wlan-ap leaves: path (list keys stripped) → type check
+NWAP_LEAVES: dict[str, Check] = {
+    "ap/system/hostname": _pattern(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}"),
+    "ap/system/location": lambda v: None,
+    "ap/system/contact": lambda v: None,
+    "ap/system/timezone": lambda v: None,
+    "ap/system/ntp-server": lambda v: None,
+    "ap/system/syslog-server": lambda v: None,
+    "ap/radio/id": lambda v: None,
+    "ap/radio/band": _enum("2.4ghz", "5ghz", "6ghz"),
+    "ap/radio/channel": _int(1, 233),
+    "ap/radio/channel-width": _enum("20", "40", "80", "160"),
+    "ap/radio/tx-power": _int(1, 30),
+    "ap/radio/enabled": _BOOL,
+    "ap/ssid/name": _length(1, 32),
+    "ap/ssid/enabled": _BOOL,
+    "ap/ssid/vlan": _int(1, 4094),
+    "ap/ssid/security": _enum("open", "wpa2-psk", "wpa3-sae", "wpa2-enterprise"),
+    "ap/ssid/passphrase": _length(8, 63),
+    "ap/ssid/hidden": _BOOL,
+    "ap/ssid/max-clients": _int(1, 512),
+    "ap/ssid/radio": lambda v: None,
+    "ap/ssid/schedule/start": _pattern(_HHMM),
+    "ap/ssid/schedule/end": _pattern(_HHMM),
+    "ap/ssid/schedule/day": _enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+}
+
+OC_LEAVES: dict[str, Check] = {
+    "radios/radio/id": _int(0, 255),
+    "radios/radio/operating-frequency": lambda v: None,
+    "radios/radio/config/id": _int(0, 255),
+    "radios/radio/config/operating-frequency": lambda v: None,
+    "radios/radio/config/enabled": _BOOL,
+    "radios/radio/config/transmit-power": _int(-128, 127),
+    "radios/radio/config/channel": _int(1, 233),
+    "radios/radio/config/channel-width": _int(0, 255),
+    "ssids/ssid/name": _length(1, 32),
+    "ssids/ssid/config/name": _length(1, 32),
+    "ssids/ssid/config/enabled": _BOOL,
+    "ssids/ssid/config/hidden": _BOOL,
+    "ssids/ssid/config/default-vlan": _int(1, 4094),
+    "ssids/ssid/config/operating-frequency": lambda v: None,
+    "ssids/ssid/config/opmode": _enum(
+        "OPEN",
+        "WPA2_PERSONAL",
+        "WPA2_ENTERPRISE",
+        "ENHANCED_OPEN",
+        "ENHANCED_OPEN_TRANSITION",
+        "WPA3_SAE",
+        "WPA3_2_SAE_TRANSITION",
+        "WPA3_ENTERPRISE",
+        "WPA3_2_ENTERPRISE_TRANSITION",
+        "WPA3_ENTERPRISE_192_BIT",
+    ),
+    "ssids/ssid/config/wpa2-psk": _length(8, 63),
+    "ssids/ssid/config/wpa3-psk": _length(8, 63),
+}
+
+_KEYED = re.compile(r"\[[^\]]*\]")
+
+
+def _check_leaves(flat: dict[str, str], table: dict[str, Check], problems: list[str]) -> None:
+    for path, value in flat.items():
+        bare = _KEYED.sub("", path)
+        check = table.get(bare)
+        if check is None:
+            problems.append(f"{path}: not in the model")
+            continue
+        values = value.split(", ") if bare.endswith(("ntp-server", "ssid/radio", "schedule/day")) else [value]
+        for one in values:
+            if (msg := check(one)) is not None:
+                problems.append(f"{path}: {msg}")
+
+
+def _entries(flat: dict[str, str], list_path: str) -> dict[str, dict[str, str]]:
+    """Entries of a list: ``{entry path: {leaf: value}}`` (defaults included)."""
+    out: dict[str, dict[str, str]] = {}
+    pattern = re.compile(re.escape(list_path) + r"(\[[^\]]*\])/(.+)$")
+    for path, value in flat.items():
+        if m := pattern.match(path):
+            out.setdefault(list_path + m.group(1), {})[m.group(2)] = value
+    return out
+
+
+def _check_nwap(text: str) -> list[str]:
+    root = parse_fragment(text)
+    tops = [el for el in root if isinstance(el.tag, str)]
+    if len(tops) != 1 or etree.QName(tops[0]).namespace != NWAP_NS or _local(tops[0]) != "ap":
+        return [f'expected one <ap xmlns="{NWAP_NS}"> element']
+    flat = flatten(text, "netconf-wlan")
+    problems: list[str] = []
+    _check_leaves(flat, NWAP_LEAVES, problems)
+    ntp = flat.get("ap/system/ntp-server", "")
+    if ntp and len(ntp.split(", ")) > 4:
+        problems.append("ap/system/ntp-server: more than 4 servers (max-elements 4)")
+    radios = _entries(flat, "ap/radio")
+    radio_ids = {leaves.get("id") for leaves in radios.values()}
+    for entry, leaves in radios.items():
+        if "band" not in leaves:
+            problems.append(f"{entry}/band: missing (mandatory)")
+        elif (
+            leaves["band"] == "2.4ghz"
+            and leaves.get("channel", "").isdigit()
+            and not 1 <= int(leaves["channel"]) <= 14
+        ):
+            problems.append(f"{entry}/channel: 2.4ghz radios use channels 1..14")
+    for entry, leaves in _entries(flat, "ap/ssid").items():
+        if leaves.get("security") in ("wpa2-psk", "wpa3-sae") and "passphrase" not in leaves:
+            problems.append(f"{entry}/passphrase: required when security is {leaves['security']}")
+        for radio in (leaves.get("radio") or "").split(", "):
+            if radio and radio not in radio_ids:
+                problems.append(f"{entry}/radio: {radio!r} is not a configured radio id (leafref)")
+    return problems
+
+
+def _check_openconfig(text: str) -> list[str]:
+    root = parse_fragment(text)
+    for el in root.iter():
+        if isinstance(el.tag, str) and _local(el) == "operating-frequency":
+            prefix = (el.text or "").partition(":")[0]
+            if ":" not in (el.text or "") or prefix not in el.nsmap:
+                problems = [
+                    f"{_local(el.getparent())}/operating-frequency: identityref {el.text!r} needs "
+                    "a declared module prefix (oc-wifi-types:)"
+                ]
+                return problems
+    flat = flatten(text, "openconfig-wlan")
+    problems = []
+    _check_leaves(flat, OC_LEAVES, problems)
+    for entry, leaves in _entries(flat, "ssids/ssid").items():
+        mode = leaves.get("config/opmode")
+        if "config/wpa2-psk" in leaves and mode != "WPA2_PERSONAL":
+            problems.append(
+                f"{entry}/config/wpa2-psk: only valid with opmode WPA2_PERSONAL (would be dropped)"
+            )
+        if mode == "WPA2_PERSONAL" and "config/wpa2-psk" not in leaves:
+            problems.append(f"{entry}/config/wpa2-psk: required for WPA2_PERSONAL")
+        if mode == "WPA3_SAE" and "config/wpa3-psk" not in leaves:
+            problems.append(f"{entry}/config/wpa3-psk: required for WPA3_SAE")
+    return problems
+
+
+_UCI_LINE = re.compile(
+    r"^uci (set|add_list|del_list|delete) [A-Za-z0-9_@\[\]\-.]+(=('[^']*'|[A-Za-z0-9_-]+))?$"
+)
+
+
+def _check_uci(text: str) -> list[str]:
+    return [
+        f"line {n}: {line!r} is not a uci set/add_list/del_list/delete command"
+        for n, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.startswith("#") and not _UCI_LINE.match(line)
+    ]
+
+
+def _check_ios(text: str) -> list[str]:
+    problems = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if m := re.match(r"^vlan (\S+)$", line):
+            if _int(1, 4094)(m.group(1)) is not None:
+                problems.append(f"line {n}: vlan {m.group(1)} is out of range 1..4094")
+    return problems
+
+
+CHECKS: dict[str, Callable[[str], list[str]]] = {
+    "netconf-wlan": _check_nwap,
+    "openconfig-wlan": _check_openconfig,
+    "openwrt": _check_uci,
+    "cli-ios": _check_ios,
+}
+
+
+def check_config(platform: str, text: str) -> list[str]:
+    """Problems the device's model would reject in ``text`` (empty when it looks acceptable)."""
+    check = CHECKS.get(platform)
+    if check is None:
+        return []
+    try:
+        return check(text)
+    except etree.XMLSyntaxError as exc:
+        return [f"bad XML: {exc}"]
+
+
+def canonical_xml(text: str) -> str:
+    """Pretty XML of each top element with unused namespace declarations removed (for storage)."""
+    root = parse_fragment(text)
+    parts = []
+    for top in root:
+        if isinstance(top.tag, str):
+            in_values = {
+                (el.text or "").strip().partition(":")[0]
+                for el in top.iter()
+                if isinstance(el.tag, str) and ":" in (el.text or "")
+            }
+            etree.cleanup_namespaces(top, keep_ns_prefixes=sorted(p for p in in_values if p))
+            parts.append(etree.tostring(top, pretty_print=True).decode())
+    return "".join(parts)

@@ -1,0 +1,207 @@
+"""The long-running scheduler: runs the jobs of the ``jobs`` table at their intervals.
+
+- each run is a row in ``job_runs`` (start, end, status, APs done, failures, detail);
+- the same job never overlaps itself: not within this process (a job still running is skipped when
+  due again) and not across processes (a ``running`` row whose process is alive on this host blocks
+  it; the row of a process that died is marked ``abandoned``);
+- SIGTERM/SIGINT stop it cleanly: no new runs start, running ones are waited for (bounded), and it
+  returns. ``max_cycles`` (for tests and smoke checks) stops after that many poll runs.
+
+Jobs run in threads and open their own database connection; a job is a plain function from
+:mod:`netctl.schedule.jobs`, so cron can run the same work with ``netctl poll``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from netctl.store import open_db
+
+STATUSES = ("running", "ok", "failed", "skipped", "abandoned")
+
+
+def _iso(ts: float | None = None) -> str:
+    from netctl.poll.store import iso
+
+    return iso(time.time() if ts is None else ts) or ""
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_run(db_path: str, job: str) -> int | None:
+    """Record the start of a run of ``job``; None when another live process is running it."""
+    from netctl.store.db import transaction
+
+    db = open_db(db_path)
+    host = socket.gethostname()
+    try:
+        with transaction(db):
+            for row in db["job_runs"].rows_where("job = ? and status = 'running'", [job]):
+                if row["host"] == host and not _pid_alive(row["pid"]):
+                    db["job_runs"].update(row["id"], {"status": "abandoned", "ended": _iso(),
+                                                      "detail": "its process ended without finishing the run"})
+                else:
+                    return None
+            return int(db["job_runs"].insert({"job": job, "started": _iso(), "status": "running",
+                                               "pid": os.getpid(), "host": host}).last_pk)
+    finally:
+        db.conn.close()
+
+
+def finish_run(db_path: str, run_id: int, status: str, results: list[dict[str, Any]] | None,
+               detail: str | None) -> dict[str, Any]:
+    """Record the end of a run: status, APs done, failures and a short detail."""
+    db = open_db(db_path)
+    try:
+        results = results or []
+        failures = sum(1 for r in results if not r.get("ok", True))
+        if detail is None and failures:
+            kinds: dict[str, int] = {}
+            for r in results:
+                if not r.get("ok", True):
+                    kinds[r.get("error_kind") or "error"] = kinds.get(r.get("error_kind") or "error", 0) + 1
+            detail = json.dumps(kinds)
+        row = {"ended": _iso(), "status": status, "aps": sum(1 for r in results if r.get("ap")),
+               "failures": failures, "detail": detail}
+        db["job_runs"].update(run_id, row)
+        return {"id": run_id, **row}
+    finally:
+        db.conn.close()
+
+
+def run_job_once(db_path: str, name: str, job: str, selection_json: str, *, user: str | None = None,
+                 options: str | None = None) -> dict[str, Any]:
+    """Run one job now, recorded in ``job_runs``; ``skipped`` if it is already running elsewhere."""
+    from netctl.schedule.jobs import job_function
+
+    run_id = start_run(db_path, name)
+    if run_id is None:
+        return {"job": name, "status": "skipped", "detail": "already running"}
+    try:
+        results = job_function(job)(db_path, selection_json, user=user, options=options)
+    except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the scheduler goes on
+        detail = f"{type(exc).__name__}: {exc}"
+        if not hasattr(exc, "hint"):
+            detail += "\n" + "".join(traceback.format_exception(exc)[-3:])
+        return {"job": name, **finish_run(db_path, run_id, "failed", None, detail[:2000])}
+    return {"job": name, **finish_run(db_path, run_id, "ok", results, None)}
+
+
+@dataclass
+class Scheduler:
+    """Runs due jobs in threads until stopped, ``once`` done, or ``max_cycles`` poll runs finished."""
+
+    db_path: str
+    user: str | None = None
+    poll_interval: float | None = None
+    max_cycles: int | None = None
+    once: bool = False
+    tick: float = 0.2
+    grace: float = 60.0
+    log: Callable[[str], None] = field(default=lambda message: None)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def _jobs(self) -> list[dict[str, Any]]:
+        from netctl.schedule.jobs import ensure_default_jobs
+
+        db = open_db(self.db_path)
+        try:
+            ensure_default_jobs(db)
+            jobs = list(db["jobs"].rows_where("enabled = 1", order_by="name"))
+        finally:
+            db.conn.close()
+        for job in jobs:
+            if job["name"] == "poll" and self.poll_interval:
+                job["interval_s"] = float(self.poll_interval)
+        return jobs
+
+    def stop(self, *_args: Any) -> None:
+        """Ask the loop to stop (signal handler); running jobs finish first."""
+        self.stop_event.set()
+
+    def install_signals(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+
+    def run(self) -> list[dict[str, Any]]:
+        """The loop. Returns the runs it made (also in ``job_runs``)."""
+        running: dict[str, threading.Thread] = {}
+        next_due: dict[str, float] = {}
+        started_once: set[str] = set()
+        lock = threading.Lock()
+        poll_runs = 0
+        self.log(f"scheduler started (pid {os.getpid()})")
+
+        def work(job: dict[str, Any]) -> None:
+            nonlocal poll_runs
+            outcome = run_job_once(self.db_path, job["name"], job["job"], job["selection"] or "{}", user=self.user,
+                                   options=job.get("options"))
+            with lock:
+                self.runs.append(outcome)
+                if job["job"] == "poll" and outcome.get("status") != "skipped":
+                    poll_runs += 1
+            self.log(f"{job['name']}: {outcome.get('status')} aps={outcome.get('aps')} "
+                     f"failures={outcome.get('failures')}")
+
+        jobs = self._jobs()
+        has_poll = any(j["job"] == "poll" for j in jobs)
+        reload_at = time.monotonic() + 30
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            if now >= reload_at:
+                jobs, reload_at = self._jobs(), now + 30
+            for job in jobs:
+                name = job["name"]
+                thread = running.get(name)
+                if thread is not None and thread.is_alive():
+                    continue  # never overlap the same job
+                running.pop(name, None)
+                if self.once and name in started_once:
+                    continue
+                if now < next_due.get(name, 0.0):
+                    continue
+                if self.max_cycles is not None and job["job"] == "poll":
+                    with lock:
+                        if poll_runs + sum(1 for n, t in running.items() if t.is_alive()
+                                           and n == name) >= self.max_cycles:
+                            continue
+                next_due[name] = now + float(job["interval_s"])
+                started_once.add(name)
+                thread = threading.Thread(target=work, args=(job,), name=f"job-{name}", daemon=True)
+                running[name] = thread
+                thread.start()
+            with lock:
+                cycles_done = self.max_cycles is not None and (poll_runs >= self.max_cycles if has_poll
+                                                               else len(self.runs) >= self.max_cycles)
+            idle = not any(t.is_alive() for t in running.values())
+            if self.once and idle and started_once >= {j["name"] for j in jobs}:
+                break
+            if cycles_done and idle:
+                break
+            self.stop_event.wait(self.tick)
+        deadline = time.monotonic() + self.grace
+        for thread in running.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self.log("scheduler stopped")
+        return self.runs

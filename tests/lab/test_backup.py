@@ -1,0 +1,48 @@
+"""Backups, history, show-config and restore against the lab's NETCONF APs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.lab.test_push_netconf import TX_5G, read_leaf, set_tx, with_psks
+
+pytestmark = pytest.mark.lab
+
+
+def test_backup_dedups_masks_and_restores(city: Any) -> None:
+    api = with_psks(city)
+    ap = "gs-eick-ap01"
+    set_tx(api, ap, 8)
+    assert api.push(ap, confirm_timeout=20)[0].ok
+    first = api.backup(ap)[0]
+    assert first["ok"] and first["status"] in ("stored", "unchanged")
+    again = api.backup(ap)[0]
+    assert (again["status"], again["version"]) == ("unchanged", first["version"])
+    shown = api.show_config(ap, first["version"])
+    assert "Moers-Pupil-5" not in shown["text"] and "<passphrase>********</passphrase>" in shown["text"]
+    assert "<tx-power>8</tx-power>" in shown["text"]
+    set_tx(api, ap, 9)
+    assert api.push(ap, confirm_timeout=20)[0].changed
+    versions = [v["version"] for v in api.history(ap)]
+    assert versions[0] > first["version"]
+    assert read_leaf(api, ap, TX_5G) == ["9"]
+    restored = api.restore(ap, first["version"], confirm_timeout=20)
+    assert restored.ok and restored.status == "applied", restored.reason
+    assert read_leaf(api, ap, TX_5G) == ["8"]
+    # the passphrase came back from the sealed copy, not the masked one
+    assert read_leaf(api, ap, "//n:ssid[n:name='Moers-Schule-Lernen']/n:passphrase/text()") == [
+        "Moers-Pupil-5"
+    ]
+    audit = api.audit(ap=ap)[0]
+    assert audit["action"] == "restore" and audit["template"] == f"version {first['version']}"
+
+
+def test_backup_of_unreachable_ap_is_a_result(city: Any) -> None:
+    api = with_psks(city)
+    api.set_ap("gs-eick-ap02", {"port": 1})
+    results = api.backup(["gs-eick-ap02", "gs-eick-ap01"])
+    by_ap = {r["ap"]: r for r in results}
+    assert by_ap["gs-eick-ap02"]["status"] == "unreachable"
+    assert by_ap["gs-eick-ap01"]["ok"]

@@ -1,0 +1,366 @@
+"""The lab answers as the real servers do: one smoke test per peer kind.
+
+Every test talks to a real peer on loopback through the same client libraries netctl uses
+(pysnmp, ncclient, netmiko). The ``lab`` fixture starts the lab or reuses the running one; it never
+skips. Tests that change an AP pick Moers APs and put back what they changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.lab
+
+ROOT = Path(__file__).resolve().parents[2]
+SYSDESCR, SYSNAME, SYSUPTIME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.3.0"
+IF_HC_IN_ETH0 = "1.3.6.1.2.1.31.1.1.1.6.2"
+VAP = "1.3.6.1.4.1.41112.1.6.1.2.1"
+NWAP = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
+
+
+# -- SNMP helpers (pysnmp 7 asyncio, as the poller uses it) ----------------------------------------
+
+
+def snmp_get(
+    target: str,
+    oids: list[str],
+    *,
+    community: str | None = None,
+    v3: tuple[str, str, str] | None = None,
+    timeout: float = 1.0,
+) -> dict[str, Any] | None:
+    """GET ``oids`` from ``host:port``; a dict oid -> python value, or None on timeout."""
+    from pysnmp.hlapi.v3arch.asyncio import (
+        USM_AUTH_HMAC96_SHA,
+        USM_PRIV_CFB128_AES,
+        CommunityData,
+        ContextData,
+        ObjectIdentity,
+        ObjectType,
+        SnmpEngine,
+        UdpTransportTarget,
+        UsmUserData,
+        get_cmd,
+    )
+
+    host, port = target.rsplit(":", 1)
+
+    async def run() -> dict[str, Any] | None:
+        engine = SnmpEngine()
+        try:
+            auth = (
+                UsmUserData(
+                    v3[0], v3[1], v3[2], authProtocol=USM_AUTH_HMAC96_SHA, privProtocol=USM_PRIV_CFB128_AES
+                )
+                if v3
+                else CommunityData(community)
+            )
+            transport = await UdpTransportTarget.create((host, int(port)), timeout=timeout, retries=0)
+            err, status, _idx, binds = await get_cmd(
+                engine,
+                auth,
+                transport,
+                ContextData(),
+                *[ObjectType(ObjectIdentity(o)) for o in oids],
+                lookupMib=False,
+            )
+        finally:
+            engine.close_dispatcher()
+        if err:
+            return None
+        assert not status, f"{target}: SNMP error {status}"
+        out: dict[str, Any] = {}
+        for name, value in binds:
+            text = value.prettyPrint()
+            out[str(name)] = int(value) if text.lstrip("-").isdigit() else text
+        return out
+
+    return asyncio.run(run())
+
+
+def test_snmp_v2c_every_kind_of_ap_answers_for_itself(lab: Any) -> None:
+    community = lab.secrets["lab/snmp-community"]
+    for name, model in [
+        ("gs-meiderich-ap01", "NW-AP 620"),
+        ("zoo-koala-ap04", "OC-AP 300"),
+        ("bus-1201-ap01", "WRT-V 3200"),
+        ("gym-adolfinum-sw01", "C2960X-24PS"),
+    ]:
+        got = snmp_get(lab.endpoints["snmp"][name], [SYSNAME, SYSDESCR], community=community)
+        assert got is not None, f"{name} did not answer"
+        assert got[SYSNAME] == name
+        assert model in got[SYSDESCR]
+    assert (
+        snmp_get(
+            lab.endpoints["snmp"]["gs-meiderich-ap01"], [SYSNAME], community="not-the-community", timeout=0.5
+        )
+        is None
+    )
+
+
+def test_snmp_counters_grow_and_client_counts_vary(lab: Any) -> None:
+    community = lab.secrets["lab/snmp-community"]
+    target = lab.endpoints["snmp"]["gym-adolfinum-ap01"]
+    clients = [f"{VAP}.8.{i}" for i in range(6)]
+    polls = []
+    for _ in range(3):
+        got = snmp_get(
+            target, [SYSUPTIME, IF_HC_IN_ETH0, f"{VAP}.6.0", f"{VAP}.6.4", *clients], community=community
+        )
+        assert got is not None
+        polls.append(got)
+        time.sleep(0.6)
+    assert polls[0][f"{VAP}.6.0"] == "Schule-Lehrer" and polls[0][f"{VAP}.6.4"] == "Free-WLAN"
+    assert polls[0][SYSUPTIME] < polls[1][SYSUPTIME] < polls[2][SYSUPTIME]
+    assert polls[0][IF_HC_IN_ETH0] < polls[1][IF_HC_IN_ETH0] < polls[2][IF_HC_IN_ETH0]
+    counts = [[p[o] for o in clients] for p in polls]
+    assert all(0 <= c <= 512 for row in counts for c in row)
+    assert counts[0] != counts[1] or counts[1] != counts[2], "client counts did not change between polls"
+
+
+def test_snmp_v3_authpriv_zoo_ap_and_reference_snmpd(lab: Any) -> None:
+    v3 = ("labuser", lab.secrets["lab/snmpv3-auth"], lab.secrets["lab/snmpv3-priv"])
+    zoo = lab.endpoints["snmp"]["zoo-entrance-ap01"]
+    got = snmp_get(zoo, [SYSNAME], v3=v3)
+    assert got == {SYSNAME: "zoo-entrance-ap01"}
+    assert snmp_get(zoo, [SYSNAME], v3=(v3[0], "wrong-auth-key", v3[2]), timeout=0.5) is None
+    assert snmp_get(zoo, [SYSNAME], community=lab.secrets["lab/snmp-community"], timeout=0.5) is None
+    ref = lab.endpoints["snmpd"]["reference"]
+    assert snmp_get(ref, [SYSNAME], v3=v3) == {SYSNAME: "netctl-lab-snmpd"}
+    assert snmp_get(ref, [SYSNAME], community=lab.secrets["lab/snmp-community"]) == {
+        SYSNAME: "netctl-lab-snmpd"
+    }
+
+
+def test_snmp_agent_of_one_ap_stops_and_comes_back(lab: Any) -> None:
+    community = lab.secrets["lab/snmp-community"]
+    ep = lab.endpoints["snmp"]
+    lab.stop_snmp_agent("gs-eick-ap02")
+    try:
+        assert snmp_get(ep["gs-eick-ap02"], [SYSNAME], community=community, timeout=0.5) is None
+        assert snmp_get(ep["gs-eick-ap01"], [SYSNAME], community=community) == {SYSNAME: "gs-eick-ap01"}
+    finally:
+        lab.start_snmp_agent("gs-eick-ap02")
+    assert snmp_get(ep["gs-eick-ap02"], [SYSNAME], community=community) == {SYSNAME: "gs-eick-ap02"}
+
+
+# -- NETCONF (ncclient) -----------------------------------------------------------------------------
+
+
+def nc_connect(lab: Any, ap: str) -> Any:
+    from ncclient import manager
+
+    creds = json.loads(lab.secrets["lab/netconf"])
+    host, port = lab.endpoints["netconf"][ap].rsplit(":", 1)
+    return manager.connect(
+        host=host,
+        port=int(port),
+        username=creds["username"],
+        key_filename=creds["key_file"],
+        hostkey_verify=False,
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=15,
+    )
+
+
+def ssid_xml(name: str, vlan: int, extra: str = "") -> str:
+    return (
+        f'<config><ap xmlns="{NWAP}"><ssid><name>{name}</name><security>open</security>'
+        f"<vlan>{vlan}</vlan>{extra}</ssid></ap></config>"
+    )
+
+
+def running_vlan(session: Any, ssid: str) -> str | None:
+    flt = f'<ap xmlns="{NWAP}"><ssid><name>{ssid}</name></ssid></ap>'
+    root = session.get_config("running", filter=("subtree", flt)).data_ele
+    vlans = root.xpath(f"//n:ssid[n:name='{ssid}']/n:vlan/text()", namespaces={"n": NWAP})
+    return str(vlans[0]) if vlans else None
+
+
+def test_netconf_candidate_commit_validation_and_lock(lab: Any) -> None:
+    from ncclient.operations import RPCError
+
+    ap, ssid = "gs-eick-ap01", "lab-smoke-commit"
+    with nc_connect(lab, ap) as s1, nc_connect(lab, ap) as s2:
+        caps = set(s1.server_capabilities)
+        assert "urn:ietf:params:netconf:capability:candidate:1.0" in caps
+        assert "urn:ietf:params:netconf:capability:confirmed-commit:1.1" in caps
+        assert any("netctl-wlan-ap" in c for c in caps)
+        try:
+            s1.edit_config(target="candidate", config=ssid_xml(ssid, 42))
+            assert running_vlan(s2, ssid) is None, "candidate leaked into running before commit"
+            s1.commit()
+            assert running_vlan(s2, ssid) == "42"
+            bad = (f'<config><ap xmlns="{NWAP}"><ssid><name>x</name><security>wpa2-psk</security>'
+                   "</ssid></ap></config>")
+            with pytest.raises(RPCError, match="passphrase"):
+                s1.edit_config(target="candidate", config=bad)
+            chan = (f'<config><ap xmlns="{NWAP}"><radio><id>radio0</id><band>2.4ghz</band>'
+                    "<channel>36</channel></radio></ap></config>")
+            with pytest.raises(RPCError, match="1..14"):
+                s1.edit_config(target="candidate", config=chan)
+            s1.discard_changes()
+            with s1.locked("candidate"), pytest.raises(RPCError, match="(?i)lock"):
+                s2.lock("candidate")
+        finally:
+            s1.discard_changes()
+            s1.edit_config(
+                target="candidate",
+                config=ssid_xml(ssid, 42).replace(
+                    "<ssid>",
+                    '<ssid xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="remove">',
+                ),
+            )
+            s1.commit()
+        assert running_vlan(s2, ssid) is None
+
+
+def test_netconf_confirmed_commit_rolls_back_by_itself(lab: Any) -> None:
+    ap, ssid = "gs-eick-ap02", "lab-smoke-confirmed"
+    with nc_connect(lab, ap) as s1:
+        s1.edit_config(target="candidate", config=ssid_xml(ssid, 77))
+        s1.commit(confirmed=True, timeout="2")
+        with nc_connect(lab, ap) as s2:
+            assert running_vlan(s2, ssid) == "77"
+        time.sleep(4.5)  # the timer fires only after >= 1 s without messages on the session
+        with nc_connect(lab, ap) as s3:
+            assert running_vlan(s3, ssid) is None, "confirmed commit was not rolled back"
+
+
+def test_netconf_ap_stops_and_comes_back_with_its_config(lab: Any) -> None:
+    ap = "gym-adolfinum-ap02"
+    lab.stop_netconf(ap)
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - ncclient raises different errors per stage
+            nc_connect(lab, ap).close_session()
+    finally:
+        lab.start_netconf(ap)
+    with nc_connect(lab, ap) as s:
+        host = s.get_config("running").data_ele.xpath("//n:hostname/text()", namespaces={"n": NWAP})
+        assert host == [ap]
+
+
+def test_openconfig_ap_serves_openconfig_wifi_modules(lab: Any) -> None:
+    with nc_connect(lab, "zoo-koala-ap04") as s:
+        caps = " ".join(s.server_capabilities)
+    assert "openconfig-wifi-mac" in caps and "openconfig-wifi-phy" in caps
+
+
+# -- SSH CLI (netmiko) ------------------------------------------------------------------------------
+
+
+def test_ssh_openwrt_simulator_uci_roundtrip(lab: Any) -> None:
+    from netmiko import ConnectHandler
+
+    creds = json.loads(lab.secrets["lab/ssh"])
+    host, port = lab.endpoints["ssh"]["tram-1036-ap01"].rsplit(":", 1)
+    params = dict(
+        device_type="linux",
+        host=host,
+        port=int(port),
+        username=creds["username"],
+        password=creds["password"],
+        allow_agent=False,
+        use_keys=False,
+    )
+    ssid = f"DVG-{int(time.time() * 1000) % 10**9}"
+    conn = ConnectHandler(**params)
+    try:
+        assert conn.find_prompt() == "root@tram-1036-ap01:~#"
+        assert conn.send_command(f"uci set wireless.default_radio1.ssid={ssid}") == ""
+        assert conn.send_command("uci set wireless.nosuch.ssid=x") == "uci: Invalid argument"
+        assert conn.send_command("uci get wireless.radio0.nosuch") == "uci: Entry not found"
+        assert f"wireless.default_radio1.ssid='{ssid}'" in conn.send_command("uci changes")
+        conn.send_command("uci commit wireless")
+        assert conn.send_command("wifi reload") == ""
+    finally:
+        logout(conn)
+    conn = ConnectHandler(**{**params, "password": None, "use_keys": True, "key_file": creds["key_file"]})
+    try:
+        assert conn.send_command("uci get wireless.default_radio1.ssid") == ssid
+        assert f"option ssid '{ssid}'" in conn.send_command("cat /etc/config/wireless")
+        conn.send_command("uci set wireless.default_radio1.ssid=OpenWrt")
+        conn.send_command("uci commit wireless")
+    finally:
+        logout(conn)
+
+
+def logout(conn: Any) -> None:
+    """Leave a root shell. netmiko's linux driver takes the ``#`` prompt for config mode and, on
+    disconnect(), waits its read timeout for a prompt after ``exit``; a root shell just ends."""
+    conn.write_channel("exit\n")
+    conn.paramiko_cleanup()
+
+
+def test_ssh_ios_style_switch_vlan_roundtrip(lab: Any) -> None:
+    from netmiko import ConnectHandler
+
+    creds = json.loads(lab.secrets["lab/ios"])
+    host, port = lab.endpoints["ios"]["gym-adolfinum-sw01"].rsplit(":", 1)
+    with ConnectHandler(
+        device_type="cisco_ios",
+        host=host,
+        port=int(port),
+        username=creds["username"],
+        password=creds["password"],
+        secret=creds["secret"],
+        allow_agent=False,
+        use_keys=False,
+    ) as sw:
+        sw.enable()
+        assert sw.find_prompt() == "gym-adolfinum-sw01#"
+        sw.send_config_set(["vlan 777", "name lab-smoke", "exit"], exit_config_mode=False)
+        sw.exit_config_mode(exit_config="exit")
+        assert "lab-smoke" in sw.send_command("show vlan brief")
+        sw.send_config_set(["no vlan 777"], exit_config_mode=False)
+        sw.exit_config_mode(exit_config="exit")
+        assert "lab-smoke" not in sw.send_command("show vlan brief")
+
+
+# -- the lab itself ---------------------------------------------------------------------------------
+
+
+def test_lab_up_is_idempotent_and_status_reports_the_peers(lab: Any) -> None:
+    env_cmd = [sys.executable, "-m", "netctl.lab", "--dir", str(lab.dir)]
+    up = subprocess.run([*env_cmd, "up"], capture_output=True, text=True, timeout=120)
+    assert up.returncode == 0, up.stderr
+    assert "lab already running" in up.stdout
+    st = subprocess.run([*env_cmd, "status", "--json"], capture_output=True, text=True, timeout=60)
+    status = json.loads(st.stdout)
+    assert st.returncode == 0 and status["running"] is True
+    assert len(status["endpoints"]["netconf"]) == 46 and len(status["endpoints"]["ios"]) == 14
+    assert set(json.loads((lab.dir / "secrets.json").read_text())) >= {
+        "lab/snmp-community",
+        "lab/snmpv3-auth",
+        "lab/snmpv3-priv",
+        "lab/netconf",
+        "lab/ssh",
+        "lab/ios",
+    }
+    assert all(addr.startswith("127.") for kind in status["endpoints"].values() for addr in kind.values())
+
+
+def test_bench_inventory_matches_synthetic_aps(tmp_path: Path) -> None:
+    from netctl.lab.inventory import synthetic_aps
+
+    out = tmp_path / "bench.yaml"
+    res = subprocess.run(
+        [sys.executable, "-m", "netctl.lab", "inventory", "--count", "300", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    doc = yaml.safe_load(out.read_text())
+    assert [a["address"] for a in doc["aps"]] == [d.address for d in synthetic_aps(300)]
+    assert doc["aps"][299]["address"] == "127.3.1.50" and doc["tenants"][0]["name"] == "bench"

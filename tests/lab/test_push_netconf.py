@@ -1,0 +1,277 @@
+"""NETCONF pushes against the lab's netconfd APs, read back over separate sessions.
+
+Each test uses its own APs, so the tests do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from lxml import etree
+
+pytestmark = pytest.mark.lab
+
+NWAP = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
+
+#: passphrases the templates use (set in the facade's secret store for the tests)
+PSK = {
+    "duisburg/staff-psk": "Staff-Lab-Pass-1",
+    "duisburg/pupil-psk": "Pupil-Lab-Pass-2",
+    "duisburg/zoo-staff-psk": "Zoo-Team-Lab-3",
+    "moers/staff-psk": "Moers-Staff-4",
+    "moers/pupil-psk": "Moers-Pupil-5",
+}
+
+
+def with_psks(api: Any) -> Any:
+    api.import_secrets(PSK)
+    return api
+
+
+@pytest.fixture
+def nc_city(city: Any) -> Any:
+    return with_psks(city)
+
+
+def manager_for(api: Any, ap_name: str) -> Any:
+    """A separate ncclient session to ``ap_name`` (not through netctl's driver)."""
+    from ncclient import manager
+
+    target = api._target(api.get_ap(ap_name))
+    return manager.connect(
+        host=target.host,
+        port=target.port,
+        username=target.username,
+        password=target.password,
+        key_filename=target.key_file,
+        hostkey_verify=False,
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=10,
+    )
+
+
+def read_leaf(api: Any, ap_name: str, xpath: str) -> list[str]:
+    """Values at ``xpath`` (prefix n: = the AP model) in the AP's running config, read over a new session."""
+    with manager_for(api, ap_name) as m:
+        reply = m.get_config("running", filter=("subtree", f'<ap xmlns="{NWAP}"/>'))
+    return [str(v) for v in reply.data_ele.xpath(xpath, namespaces={"n": NWAP})]
+
+
+TX_5G = "//n:radio[n:id='radio1']/n:tx-power/text()"
+
+
+def set_tx(api: Any, ap: str, value: int) -> None:
+    api.set_ap(ap, {"vars.radio_5g_tx_power": value})
+
+
+def test_push_applies_and_reads_back_over_a_separate_session(nc_city: Any) -> None:
+    ap = "gs-neudorf-ap01"
+    set_tx(nc_city, ap, 11)
+    first = nc_city.push(ap, confirm_timeout=20)[0]
+    assert first.ok and first.status in ("applied", "unchanged"), first.reason
+    set_tx(nc_city, ap, 12)
+    result = nc_city.push(ap, confirm_timeout=20)[0]
+    assert (result.ok, result.status, result.changed) == (True, "applied", True), result.reason
+    assert "~ ap/radio[id=radio1]/tx-power: 11 -> 12" in result.diff
+    assert read_leaf(nc_city, ap, TX_5G) == ["12"]
+    assert read_leaf(nc_city, ap, "//n:ssid[n:name='Schule-Lernen']/n:passphrase/text()") == [
+        "Pupil-Lab-Pass-2"
+    ]
+    assert read_leaf(nc_city, ap, "//n:system/n:hostname/text()") == [ap]
+    again = nc_city.push(ap, confirm_timeout=20)[0]
+    assert (again.status, again.changed) == ("unchanged", False)
+    status = nc_city.config_status(ap)[0]
+    assert status["status"] == "applied" and status["version"] >= 1
+    audit = nc_city.audit(ap=ap)
+    assert [a["outcome"] for a in audit][:2] == ["unchanged", "applied"]
+    applied = audit[1]
+    assert applied["rendered_hash"] and "tx-power: 11 -> 12" in applied["diff"]
+    assert (
+        "commit confirmed timeout 20" in applied["transcript"]
+        and "commit (confirming)" in applied["transcript"]
+    )
+    assert (
+        "Pupil-Lab-Pass-2" not in applied["transcript"]
+        and "<passphrase>********</passphrase>" in applied["transcript"]
+    )
+
+
+def test_invalid_value_is_rejected_before_sending_and_by_the_device(nc_city: Any) -> None:
+    from netctl.drivers import PushOptions, Transcript, get_driver
+    from netctl.errors import RpcError
+
+    ap = "gs-neudorf-ap02"
+    set_tx(nc_city, ap, 13)
+    assert nc_city.push(ap, confirm_timeout=20)[0].ok
+    set_tx(nc_city, ap, 99)
+    local = nc_city.push(ap, confirm_timeout=20)[0]
+    assert local.status == "failed" and "tx-power: 99 is out of range 1..30" in (local.reason or "")
+    assert nc_city.config_status(ap)[0]["status"] == "failed"
+    # the device's own YANG check: a 2.4 GHz radio on channel 36 fails the model's `must`
+    bad = f'<ap xmlns="{NWAP}"><radio><id>radio0</id><band>2.4ghz</band><channel>36</channel></radio></ap>'
+    with pytest.raises(RpcError) as err:
+        get_driver("netconf").push(
+            nc_city._target(nc_city.get_ap(ap)), bad, [], PushOptions(confirm_timeout=20), Transcript()
+        )
+    assert err.value.tag in ("invalid-value", "operation-failed", "data-missing")
+    assert "rpc-error" in err.value.reason
+    assert read_leaf(nc_city, ap, TX_5G) == ["13"]
+    assert read_leaf(nc_city, ap, "//n:radio[n:id='radio0']/n:channel/text()") != ["36"]
+
+
+def test_failed_post_check_cancels_the_commit(nc_city: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from netctl.drivers.netconf import NetconfDriver
+    from netctl.errors import DeviceError
+
+    ap = "gs-huckingen-ap01"
+    set_tx(nc_city, ap, 14)
+    assert nc_city.push(ap, confirm_timeout=20)[0].ok
+
+    def broken(self: Any, target: Any, intended: str, secrets: Any, transcript: Any) -> str:
+        raise DeviceError("post-check: the AP did not answer a new session", ap=target.ap)
+
+    monkeypatch.setattr(NetconfDriver, "_post_check", broken)
+    set_tx(nc_city, ap, 15)
+    result = nc_city.push(ap, confirm_timeout=20)[0]
+    assert result.status == "failed" and "cancel-commit" in (result.reason or "")
+    assert read_leaf(nc_city, ap, TX_5G) == ["14"]
+
+
+def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The post-check fails and even cancel-commit fails: the AP's own timer must restore the old config."""
+    from netctl.drivers.netconf import NetconfDriver
+    from netctl.errors import DeviceError
+
+    ap = "gs-huckingen-ap02"
+    set_tx(nc_city, ap, 16)
+    assert nc_city.push(ap, confirm_timeout=20)[0].ok
+    seen: dict[str, list[str]] = {}
+
+    def broken(self: Any, target: Any, intended: str, secrets: Any, transcript: Any) -> str:
+        seen["during"] = read_leaf(nc_city, ap, TX_5G)  # the unconfirmed change is live
+        raise DeviceError("post-check: read-back differs", ap=target.ap)
+
+    real_quietly = NetconfDriver._quietly
+
+    def no_cancel(target: Any, transcript: Any, what: str, fn: Any) -> bool:
+        return False if what == "cancel-commit" else real_quietly(target, transcript, what, fn)
+
+    monkeypatch.setattr(NetconfDriver, "_post_check", broken)
+    monkeypatch.setattr(NetconfDriver, "_quietly", staticmethod(no_cancel))
+    set_tx(nc_city, ap, 17)
+    result = nc_city.push(ap, confirm_timeout=2)[0]
+    assert seen["during"] == ["17"]
+    assert result.status == "failed" and "rolls back by itself within 2 s" in (result.reason or "")
+    time.sleep(2 + 2)  # quiet: netconfd's timer fires only after >= 1 s without messages
+    assert read_leaf(nc_city, ap, TX_5G) == ["16"]
+
+
+@pytest.fixture
+def locked(nc_city: Any) -> Iterator[str]:
+    ap = "gs-wanheim-ap01"
+    with manager_for(nc_city, ap) as m:
+        m.lock("candidate")
+        try:
+            yield ap
+        finally:
+            m.unlock("candidate")
+
+
+def test_lock_held_by_another_session_is_reported_cleanly(nc_city: Any, locked: str) -> None:
+    before = read_leaf(nc_city, locked, TX_5G)
+    set_tx(nc_city, locked, 18 if before != ["18"] else 19)
+    result = nc_city.push(locked, confirm_timeout=20)[0]
+    assert (result.ok, result.status, result.rpc_error_tag) == (False, "failed", "lock-denied")
+    assert "lock" in (result.reason or "")
+    assert read_leaf(nc_city, locked, TX_5G) == before
+    assert nc_city.config_status(locked)[0]["status"] == "failed"
+
+
+def test_dry_run_changes_nothing(nc_city: Any) -> None:
+    ap = "gs-wanheim-ap02"
+    set_tx(nc_city, ap, 20)
+    assert nc_city.push(ap, confirm_timeout=20)[0].ok
+    status_before = nc_city.config_status(ap)[0]
+    set_tx(nc_city, ap, 21)
+    result = nc_city.push(ap, dry_run=True)[0]
+    assert (result.status, result.changed) == ("dry-run", True)
+    assert "~ ap/radio[id=radio1]/tx-power: 20 -> 21" in result.diff
+    assert read_leaf(nc_city, ap, TX_5G) == ["20"]
+    assert nc_city.config_status(ap)[0] == status_before
+    assert nc_city.audit(ap=ap)[0]["dry_run"] == 1
+
+
+def test_parallel_push_of_fifty_aps_with_dead_ones(nc_city: Any) -> None:
+    from netctl.selection import Selection
+
+    dead = ["gym-hamborn-ap02", "zoo-aquarium-ap03", "ges-marxloh-ap03"]
+    for name in dead:  # nothing listens on port 1 of these loopback addresses
+        nc_city.set_ap(name, {"port": 1})
+    names = [
+        a["name"]
+        for a in nc_city.select(Selection(role="ap"))
+        if a["platform"] in ("netconf-wlan", "openconfig-wlan")
+    ]
+    names += [a["name"] for a in nc_city.select(Selection(platform="openwrt"))][: 50 - len(names)]
+    assert len(names) == 50
+    seen: list[tuple[str, str]] = []
+    started = time.monotonic()
+    results = nc_city.push(
+        Selection(names=tuple(names)),
+        concurrency=20,
+        confirm_timeout=30,
+        progress=lambda ap, stage, _r: seen.append((ap, stage)),
+    )
+    took = time.monotonic() - started
+    by_ap = {r.ap: r for r in results}
+    assert sorted(by_ap) == sorted(names)
+    for name in dead:
+        assert by_ap[name].status == "pending" and "unreachable" in (by_ap[name].reason or "")
+    alive = [r for r in results if r.ap not in dead]
+    assert all(r.ok and r.status in ("applied", "unchanged") for r in alive), [
+        (r.ap, r.status, r.reason) for r in alive if not r.ok
+    ]
+    assert sum(stage == "done" for _, stage in seen) == 50
+    statuses = {s["ap"]: s["status"] for s in nc_city.config_status(Selection(names=tuple(names)))}
+    assert [statuses[n] for n in dead] == ["pending"] * 3
+    assert took < 60, took
+    # the dead APs come back (the buses are in the depot): converge pushes exactly those
+    for name in dead:
+        nc_city.set_ap(name, {"port": next(a for a in lab_ports(name))})
+    converged = nc_city.converge(Selection(names=tuple(names)))
+    assert sorted(r.ap for r in converged) == sorted(dead)
+    assert all(r.ok for r in converged), [(r.ap, r.reason) for r in converged]
+
+
+def lab_ports(name: str) -> list[int]:
+    """The AP's management port in the example inventory."""
+    import yaml
+
+    from tests.conftest import INVENTORY_FILES
+
+    for path in INVENTORY_FILES:
+        if path.suffix == ".yaml":
+            for ap in yaml.safe_load(path.read_text())["aps"]:
+                if ap["name"] == name:
+                    return [int(ap["port"])]
+    raise AssertionError(f"{name} not in the example inventory")
+
+
+def test_openconfig_ap_push_and_read_back(nc_city: Any) -> None:
+    ap = "zoo-delphinarium-ap02"
+    result = nc_city.push(ap, confirm_timeout=20)[0]
+    assert result.ok, result.reason
+    with manager_for(nc_city, ap) as m:
+        reply = m.get_config(
+            "running", filter=("subtree", '<ssids xmlns="http://openconfig.net/yang/wifi-mac"/>')
+        )
+    names = reply.data_ele.xpath(
+        "//m:ssid/m:config/m:name/text()", namespaces={"m": "http://openconfig.net/yang/wifi-mac"}
+    )
+    assert sorted(names) == ["Zoo-Duisburg-Gast", "Zoo-Team"]
+    assert etree.tostring(reply.data_ele).count(b"Zoo-Team-Lab-3") == 1
+    assert nc_city.push(ap, confirm_timeout=20)[0].status == "unchanged"

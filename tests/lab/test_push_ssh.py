@@ -1,0 +1,167 @@
+"""SSH CLI pushes: the OpenWrt-style vehicle AP simulator and the IOS-style school switches.
+
+Read-backs go over a separate SSH session (paramiko exec channel), not through netctl's driver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.lab.test_push_netconf import with_psks
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+def ssh_city(city: Any) -> Any:
+    return with_psks(city)
+
+
+def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
+    """``uci show PATH`` on the AP over a new SSH session, as ``key -> value``."""
+    import paramiko
+
+    from netctl.push.plan import uci_options
+
+    target = api._target(api.get_ap(ap_name))
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(
+        target.host,
+        port=target.port,
+        username=target.username,
+        password=target.password,
+        key_filename=target.key_file,
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=10,
+    )
+    try:
+        _, stdout, _ = client.exec_command(f"uci show {path}", timeout=10)
+        return uci_options(stdout.read().decode())
+    finally:
+        client.close()
+
+
+def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
+    ap = "bus-1205-ap01"
+    ssh_city.set_ap(ap, {"vars.max_clients": 70})
+    backup = ssh_city.backup(ap)[0]
+    assert backup["ok"], backup
+    result = ssh_city.push(ap)[0]
+    assert result.ok and result.status in ("applied", "unchanged"), result.reason
+    ssh_city.set_ap(ap, {"vars.max_clients": 90})
+    result = ssh_city.push(ap)[0]
+    assert (result.status, result.changed) == ("applied", True), result.reason
+    assert (
+        "-wireless.ssid0_radio0.maxassoc='70'" in result.diff and "+wireless.ssid0_radio0.maxassoc='90'" in result.diff
+    )
+    running = uci_show(ssh_city, ap)
+    assert running["wireless.ssid0_radio0.ssid"] == "DVG-Free-WLAN"
+    assert running["wireless.ssid0_radio0.maxassoc"] == "90"
+    assert running["wireless.default_radio0.disabled"] == "1"
+    assert "uci commit" in ssh_city.audit(ap=ap)[0]["transcript"]
+    assert ssh_city.push(ap)[0].status == "unchanged"
+    # restore the version stored by the push before the last one, through the same safe path
+    versions = ssh_city.history(ap)
+    assert len(versions) >= 2
+    previous = versions[1]["version"]
+    restored = ssh_city.restore(ap, previous)
+    assert restored.ok and restored.status == "applied", restored.reason
+    assert uci_show(ssh_city, ap)["wireless.ssid0_radio0.maxassoc"] == "70"
+    assert ssh_city.audit(ap=ap)[0]["action"] == "restore"
+
+
+def test_openwrt_device_error_is_detected_and_changes_reverted(
+    ssh_city: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from netctl.render.engine import environment, template_root
+
+    ap = "bus-1206-ap01"
+    before = uci_show(ssh_city, ap)
+    templates = tmp_path / "templates"
+    shutil.copytree(template_root(), templates)
+    (templates / "openwrt" / "broken.uci.j2").write_text(
+        "uci set wireless.radio0.channel='11'\nuci set nosuchconfig.x.y='1'\n"
+    )
+    monkeypatch.setenv("NETCTL_TEMPLATES", str(templates))
+    environment.cache_clear()
+    result = ssh_city.push(ap, template="broken")[0]
+    assert result.status == "failed" and result.rpc_error_tag == "cli-error"
+    assert "uci: Invalid argument" in (result.reason or "") and "put back" in (result.reason or "")
+    assert uci_show(ssh_city, ap) == before
+    assert uci_show(ssh_city, ap, "").get("wireless.radio0.channel") == before.get("wireless.radio0.channel")
+
+
+def show_run(api: Any, ap_name: str) -> dict[str, list[str]]:
+    """``show running-config`` over a separate netmiko session, as IOS blocks."""
+    from netmiko import ConnectHandler
+
+    from netctl.push.plan import ios_blocks
+
+    target = api._target(api.get_ap(ap_name))
+    conn = ConnectHandler(
+        device_type="cisco_ios",
+        host=target.host,
+        port=target.port,
+        username=target.username,
+        password=target.password or "",
+        secret=target.secret or "",
+        allow_agent=False,
+        fast_cli=True,
+        conn_timeout=10,
+    )
+    try:
+        conn.enable()
+        return ios_blocks(str(conn.send_command("show running-config")))
+    finally:
+        conn.disconnect()
+
+
+def test_ios_switch_push_and_read_back(ssh_city: Any) -> None:
+    from netctl.push.plan import ios_blocks
+
+    ap = "gs-huckingen-sw01"
+    first = ssh_city.push(ap)[0]
+    assert first.ok and first.status in ("applied", "unchanged"), (first.reason, first.transcript[-2000:])
+    vlan = next(v for v in range(100, 4000) if f"vlan {v}" not in show_run(ssh_city, ap))
+    ssh_city.set_ap(ap, {"vars.guest_vlan": vlan})
+    result = ssh_city.push(ap)[0]
+    assert (result.status, result.changed) == ("applied", True), result.reason
+    assert f"+vlan {vlan}" in result.diff and "write memory" in result.transcript
+    blocks = show_run(ssh_city, ap)
+    assert blocks[f"vlan {vlan}"] == ["name GUEST"]
+    assert f"switchport trunk allowed vlan 10,20,{vlan}" in blocks["interface FastEthernet0/1"]
+    assert ssh_city.push(ap)[0].status == "unchanged"
+    stored = ios_blocks(ssh_city.show_config(ap)["text"])
+    assert stored[f"vlan {vlan}"] == ["name GUEST"]
+
+
+def test_ios_error_line_fails_the_push_and_the_switch_is_put_back(
+    ssh_city: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from netctl.render.engine import environment, template_root
+
+    ap = "gs-wanheim-sw01"
+    before = show_run(ssh_city, ap)
+    vlan = next(v for v in range(100, 4000) if f"vlan {v}" not in before)
+    templates = tmp_path / "templates"
+    shutil.copytree(template_root(), templates)
+    (templates / "cli-ios" / "broken.ios.j2").write_text(
+        f"vlan {vlan}\n name BROKEN\ninterface TenGigabitEthernet9/9\n description nowhere\n"
+    )
+    monkeypatch.setenv("NETCTL_TEMPLATES", str(templates))
+    environment.cache_clear()
+    result = ssh_city.push(ap, template="broken")[0]
+    assert (result.status, result.rpc_error_tag) == ("failed", "cli-error")
+    assert "% Invalid input" in (result.reason or "") and "put back" in (result.reason or "")
+    assert f"no vlan {vlan}" in result.transcript
+    after = show_run(ssh_city, ap)
+    assert f"vlan {vlan}" not in after
+    assert after == before

@@ -1,0 +1,146 @@
+"""The push flow of the TUI against the real lab (netconfd behind OpenSSH on loopback).
+
+preview → diff → confirm → live per-AP progress → result with failures explained; dry run first,
+then a real push, checked through the facade's config status and audit trail and read back from
+the AP over a separate NETCONF session.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from textual.widgets import Checkbox, Input, ProgressBar, Static
+
+from tests.tui.conftest import settle, text_of
+from tui.app import NetctlApp
+from tui.screens.push import ConfirmPush, PushScreen
+from tui.widgets.table import VirtualTable
+
+pytestmark = pytest.mark.lab
+
+PSK = {
+    "duisburg/staff-psk": "Staff-Lab-Pass-1",
+    "duisburg/pupil-psk": "Pupil-Lab-Pass-2",
+    "duisburg/zoo-staff-psk": "Zoo-Team-Lab-3",
+    "moers/staff-psk": "Moers-Staff-4",
+    "moers/pupil-psk": "Moers-Pupil-5",
+}
+APS = ["hs-homberg-ap01", "hs-homberg-ap02", "hs-homberg-ap03"]
+NWAP = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
+
+
+TX_5G = "//n:radio[n:id='radio1']/n:tx-power/text()"
+
+
+def running_leaf(api: Any, ap: str, xpath: str) -> list[str]:
+    """Values at ``xpath`` in the AP's running config, read over a new NETCONF session (not the driver's)."""
+    from ncclient import manager
+
+    target = api._target(api.get_ap(ap))
+    with manager.connect(
+        host=target.host,
+        port=target.port,
+        username=target.username,
+        password=target.password,
+        key_filename=target.key_file,
+        hostkey_verify=False,
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=10,
+    ) as m:
+        reply = m.get_config("running", filter=("subtree", f'<ap xmlns="{NWAP}"/>'))
+    return [str(v) for v in reply.data_ele.xpath(xpath, namespaces={"n": NWAP})]
+
+
+def results(app: Any) -> dict[str, tuple[str, ...]]:
+    table = app.screen.query_one("#results", VirtualTable)
+    return {key: tuple(table.rows[i]) for i, key in enumerate(table.keys)}
+
+
+async def run_push(app: Any, pilot: Any) -> None:
+    await pilot.press("f8")
+    await settle(pilot)
+    assert isinstance(app.screen, ConfirmPush)
+    await pilot.press("y")
+    await settle(pilot)
+    assert isinstance(app.screen, PushScreen)
+
+
+async def test_push_flow_against_the_lab(city: Any) -> None:
+    city.import_secrets(PSK)
+    city.set_ap("hs-homberg-ap03", {"port": 9})  # nothing listens there: this AP must fail, explained
+    before = running_leaf(city, "hs-homberg-ap01", TX_5G)
+    wanted = 12 if before != ["12"] else 13  # always a real change for ap01
+    city.set_ap("hs-homberg-ap01", {"vars.radio_5g_tx_power": wanted})
+    app = NetctlApp(city, refresh_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        assert isinstance(app.screen, PushScreen)
+        app.screen.query_one("#selection", Input).value = "hs-homberg-ap*"
+        await pilot.press("f5")
+        await settle(pilot)
+        preview = text_of(app.screen.query_one("#preview-text", Static), width=200)
+        assert all(f"### {ap}" in preview for ap in APS)
+        assert "<hostname>hs-homberg-ap01</hostname>" in preview
+        assert "Pupil-Lab-Pass-2" not in preview  # secrets stay masked in the preview
+
+        await pilot.press("f6")
+        await settle(pilot)
+        diff = text_of(app.screen.query_one("#preview-text", Static), width=200)
+        assert "### hs-homberg-ap03: pending" in diff or "### hs-homberg-ap03: unreachable" in diff
+        assert "### hs-homberg-ap01: changes" in diff
+        assert re.search(rf"radio\[id=radio1\]/tx-power(: \S+ -> | = ){wanted}\b", diff), diff
+
+        # dry run (the default): every AP reported, nothing sent
+        assert app.screen.query_one("#dry-run", Checkbox).value is True
+        await run_push(app, pilot)
+        rows = results(app)
+        assert set(rows) == set(APS)
+        assert rows["hs-homberg-ap01"][1] == "dry-run" and rows["hs-homberg-ap01"][2] == "yes"
+        assert rows["hs-homberg-ap02"][1] in ("dry-run", "unchanged")
+        assert rows["hs-homberg-ap03"][1] == "pending" and rows["hs-homberg-ap03"][3]
+        assert app.screen.query_one("#progress", ProgressBar).progress == 3
+        summary = text_of(app.screen.query_one("#progress-counts", Static))
+        assert "finished with problems: 3/3 APs" in summary and "1× pending: unreachable" in summary
+        assert "because:" in summary
+
+        # the real push
+        app.screen.query_one("#dry-run", Checkbox).value = False
+        await run_push(app, pilot)
+        rows = results(app)
+        assert rows["hs-homberg-ap01"][1:3] == ("applied", "yes"), rows
+        assert rows["hs-homberg-ap02"][1] in ("applied", "unchanged"), rows
+        assert rows["hs-homberg-ap03"][1] == "pending"
+    status = {s["ap"]: s["status"] for s in city.config_status("hs-homberg-ap*")}
+    assert status == {
+        "hs-homberg-ap01": "applied",
+        "hs-homberg-ap02": "applied",
+        "hs-homberg-ap03": "pending",
+    }
+    assert [a["dry_run"] for a in city.audit(ap="hs-homberg-ap01")][:2] == [0, 1]
+    assert running_leaf(city, "hs-homberg-ap01", TX_5G) == [str(wanted)]
+
+
+async def test_poll_now_from_the_overview_updates_the_site(city: Any) -> None:
+    from textual.widgets import Tree
+
+    app = NetctlApp(city, refresh_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one("#sites", Tree)
+        site = next(
+            node for tenant in tree.root.children for node in tenant.children if node.data == "gym-mercator"
+        )
+        assert "not polled" in str(site.label)
+        tree.move_cursor(site)
+        await pilot.press("n")
+        await settle(pilot)
+        site = next(
+            node for tenant in tree.root.children for node in tenant.children if node.data == "gym-mercator"
+        )
+        assert "polled" in str(site.label) and "not polled" not in str(site.label)
+    states = {ap["name"]: ap["state"] for ap in city.status("gym-mercator-*")["aps"]}
+    assert set(states) == {"gym-mercator-ap01", "gym-mercator-ap02", "gym-mercator-ap03", "gym-mercator-sw01"}
+    assert all(state == "up" for state in states.values()), states

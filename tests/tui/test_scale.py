@@ -1,0 +1,96 @@
+"""10,000 APs: the table loads in a worker, filters on data, and keys stay quick."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from netctl.api import Netctl
+from tests.tui.conftest import NOW, seed_city, settle  # noqa: F401
+from tui.app import NetctlApp
+from tui.screens.aps import ApsScreen
+from tui.widgets.table import VirtualTable
+
+
+async def test_ten_thousand_aps_stay_responsive(memdb: Any) -> None:
+    seed_city(memdb, aps_per_site=2, extra_aps=10_000)
+    app = NetctlApp(Netctl(memdb), refresh_seconds=0, clock=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        gaps: list[float] = []
+
+        async def ticker() -> None:  # measures how long the event loop is ever blocked
+            last = time.perf_counter()
+            while True:
+                await asyncio.sleep(0.005)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        tick = asyncio.create_task(ticker())
+        started = time.perf_counter()
+        await pilot.press("a")
+        await settle(pilot)
+        loaded = time.perf_counter() - started
+        tick.cancel()
+        stall = max(gaps)
+        assert isinstance(app.screen, ApsScreen)
+        table = app.screen.query_one("#aps", VirtualTable)
+        assert table.row_count == 10_010
+        # each keystroke filters 10,010 rows and redraws: measure the slowest one
+        await pilot.press("slash")
+        slowest = 0.0
+        for key in "bulk-0999":
+            t0 = time.perf_counter()
+            await pilot.press(key)
+            slowest = max(slowest, time.perf_counter() - t0)
+        assert table.keys[:2] == ["bulk-09990", "bulk-09991"] and table.row_count == 10
+        t0 = time.perf_counter()
+        await pilot.press("ctrl+u", "escape", "end")
+        assert table.current_key == "zoo-duisburg-ap02"
+        jump = time.perf_counter() - t0
+        print(
+            f"\n10k APs: load {loaded:.2f}s (longest event-loop stall {stall * 1000:.0f} ms), "
+            f"slowest filter key {slowest * 1000:.0f} ms, clear+end {jump * 1000:.0f} ms"
+        )
+        assert stall < 0.3, stall
+        assert slowest < 0.5, slowest
+        assert loaded < 10, loaded
+
+
+async def test_a_dead_ap_never_freezes_the_screen(busy_db: Any, make_app: Any, monkeypatch: Any) -> None:
+    """Poll an AP whose SNMP port has no agent (loopback, port 9): the poll waits out its timeout in a
+    worker while the table keeps answering keys; the failure is reported when it comes."""
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("NETCTL_SECRET_KEY", Fernet.generate_key().decode())
+    admin = Netctl(busy_db, user="ada")
+    admin.set_secret("lab/dead-community", "public")
+    busy_db["aps"].update(
+        "gym-hamborn-ap01", {"snmp": '{"version": "2c", "port": 9, "community": "secret:lab/dead-community"}'}
+    )
+    app = make_app("ada", busy_db)
+    notes: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        screen.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+        table = screen.query_one("#aps", VirtualTable)
+        table.move_to("gym-hamborn-ap01")
+        started = time.perf_counter()
+        await pilot.press("n")
+        slowest = 0.0
+        for key in ("s", "S", "s", "S", "down", "up"):
+            t0 = time.perf_counter()
+            await pilot.press(key)
+            slowest = max(slowest, time.perf_counter() - t0)
+        polling = any(w.name == "poll" and w.is_running for w in app.workers)
+        await settle(pilot)
+        took = time.perf_counter() - started
+    print(f"\ndead AP: poll took {took:.1f}s in a worker; slowest key meanwhile {slowest * 1000:.0f} ms")
+    assert polling, "the poll should still be waiting for the dead AP while keys are handled"
+    assert slowest < 0.5, slowest
+    assert any("polled 1 AP(s), 1 failed" in n for n in notes), notes
+    assert busy_db["health"].get("gym-hamborn-ap01")["error_kind"] == "timeout"

@@ -1,0 +1,91 @@
+"""The real ``netctl tui`` in a real terminal (tmux): it starts from a shell, navigates and quits."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from netctl.store import open_db
+from tests.tui.conftest import add_users, seed_city
+
+NETCTL = str(Path(sys.executable).with_name("netctl"))
+
+
+@pytest.fixture
+def tmux() -> Iterator[Callable[..., str]]:
+    """Run tmux on a private socket (never the user's server); the server is killed afterwards."""
+    binary = shutil.which("tmux")
+    assert binary, "tmux is required for this test (apt-get install tmux; `make install` does it)"
+    socket = f"netctl-test-{uuid.uuid4().hex[:8]}"
+
+    def run(*args: str) -> str:
+        out = subprocess.run(
+            [binary, "-L", socket, *args], capture_output=True, text=True, timeout=10, check=True
+        )
+        return out.stdout
+
+    yield run
+    subprocess.run([binary, "-L", socket, "kill-server"], capture_output=True, timeout=10, check=False)
+
+
+def wait_for(screen: Callable[[], str], text: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    shown = ""
+    while time.monotonic() < deadline:
+        shown = screen()
+        if text in shown:
+            return shown
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} did not appear within {timeout}s; the screen shows:\n{shown}")
+
+
+def test_netctl_tui_starts_navigates_and_quits_in_a_terminal(
+    tmp_path: Path, tmux: Callable[..., str]
+) -> None:
+    db_path = tmp_path / "city.db"
+    db = open_db(db_path)
+    seed_city(db)
+    add_users(db)
+    db.conn.close()
+    env = {"NETCTL_DB": str(db_path), "TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
+    exports = " ".join(f"{k}={v!r}" for k, v in env.items())
+    command = f"env {exports} {NETCTL} tui --user sam; echo netctl-exited-$?; sleep 30"
+    tmux("new-session", "-d", "-s", "t", "-x", "80", "-y", "24", command)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "t")
+
+    shown = wait_for(screen, "gs-meiderich")
+    assert "sam (school-admin)" in shown
+    assert "gym-hamborn" not in shown  # another school: not in sam's scope
+    tmux("send-keys", "-t", "t", "a")
+    shown = wait_for(screen, "gs-meiderich-ap03")
+    assert "3 of 3 APs" in shown
+    tmux("send-keys", "-t", "t", "q")
+    shown = wait_for(screen, "netctl-exited-")
+    assert "netctl-exited-0" in shown
+
+
+def test_netctl_tui_refuses_an_unknown_user_with_a_clear_message(tmp_path: Path) -> None:
+    db_path = tmp_path / "city.db"
+    db = open_db(db_path)
+    seed_city(db)
+    add_users(db)
+    db.conn.close()
+    out = subprocess.run(
+        [NETCTL, "--db", str(db_path), "tui", "--user", "mallory"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert out.returncode == 3
+    assert "no netctl user named 'mallory'" in out.stderr

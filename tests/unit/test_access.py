@@ -1,0 +1,263 @@
+"""Users, roles and scopes: the core enforces them for every front end (in-memory database)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from netctl.api import Netctl
+from netctl.errors import ConfigError, NotFound, PermissionDenied
+from netctl.selection import Selection
+
+SITES = [
+    ("gs-meiderich", "duisburg", "school"),
+    ("gym-hamborn", "duisburg", "school"),
+    ("zoo-duisburg", "duisburg", "zoo"),
+    ("gs-moers-mitte", "moers", "school"),
+]
+
+
+def seed(db: sqlite_utils.Database) -> None:
+    """Write a tiny inventory straight into the tables (two tenants, four sites, two APs each)."""
+    db["tenants"].insert_all(
+        [
+            {"name": "duisburg", "title": "Stadt Duisburg", "vars": "{}"},
+            {"name": "moers", "title": "Stadt Moers", "vars": "{}"},
+        ]
+    )
+    db["sites"].insert_all(
+        [{"name": n, "tenant": t, "kind": k, "title": n, "vars": "{}"} for n, t, k in SITES]
+    )
+    # port 9 on loopback (discard) refuses: if anything tried to reach these APs it fails at once
+    db["aps"].insert_all(
+        [
+            {
+                "name": f"{n}-ap0{i}",
+                "tenant": t,
+                "site": n,
+                "platform": "netconf-wlan",
+                "address": "127.0.0.1",
+                "port": 9,
+            }
+            for n, t, _ in SITES
+            for i in (1, 2)
+        ]
+    )
+
+
+@pytest.fixture
+def db(memdb: sqlite_utils.Database) -> sqlite_utils.Database:
+    seed(memdb)
+    boot = Netctl(memdb)  # no users yet: the OS login is admin
+    boot.add_user("ada", "admin", os_login="nobody-maps-here")
+    boot.add_user("eva", "engineer", tenants=["duisburg"])
+    boot.add_user("sam", "school-admin", sites=["gs-meiderich"])
+    boot.add_user("mo", "school-admin", sites=["gs-moers-mitte"])
+    return memdb
+
+
+def as_user(db: sqlite_utils.Database, name: str) -> Netctl:
+    return Netctl(db, user=name)
+
+
+def test_fresh_install_os_login_is_admin_and_first_user_must_be_admin(memdb: sqlite_utils.Database) -> None:
+    seed(memdb)
+    nc = Netctl(memdb)
+    assert nc.role == "admin" and nc.whoami()["scope"] == {"tenants": None, "sites": None}
+    with pytest.raises(ConfigError, match="first user must be an admin"):
+        nc.add_user("sam", "school-admin", sites=["gs-meiderich"])
+    assert memdb["users"].count == 0
+
+
+def test_add_list_and_scopes(db: sqlite_utils.Database) -> None:
+    users = {u["name"]: u for u in as_user(db, "ada").list_users()}
+    assert set(users) == {"ada", "eva", "sam", "mo"}
+    assert users["sam"]["scope"] == {"tenants": None, "sites": ["gs-meiderich"]}
+    assert users["eva"]["scope"] == {"tenants": ["duisburg"], "sites": None}
+    assert users["ada"]["os_login"] == "nobody-maps-here"
+
+
+def test_bad_input_is_refused_with_a_hint_and_nothing_written(db: sqlite_utils.Database) -> None:
+    root = as_user(db, "ada")
+    with pytest.raises(NotFound, match="no site named 'gs-nowhere'"):
+        root.add_user("x", "school-admin", sites=["gs-nowhere"])
+    with pytest.raises(ConfigError, match="needs at least one site"):
+        root.add_user("x", "school-admin", tenants=["duisburg"])
+    with pytest.raises(ConfigError, match="unknown role"):
+        root.add_user("x", "superuser")
+    with pytest.raises(ConfigError, match="does not belong"):
+        root.add_user("x", "engineer", tenants=["moers"], sites=["gs-meiderich"])
+    with pytest.raises(ConfigError, match="exists already"):
+        root.add_user("sam", "school-admin", sites=["gs-meiderich"])
+    with pytest.raises(ConfigError) as err:
+        root.allow_action("sam", "push")
+    assert "ssid-toggle" in (err.value.hint or "")
+    assert db["users"].count == 4
+
+
+def test_last_admin_cannot_be_removed_or_demoted(db: sqlite_utils.Database) -> None:
+    root = as_user(db, "ada")
+    with pytest.raises(ConfigError, match="last admin"):
+        root.remove_user("ada")
+    with pytest.raises(ConfigError, match="last admin"):
+        root.set_user_scope("ada", role="engineer", tenants=["duisburg"])
+    root.remove_user("mo")
+    assert {u["name"] for u in root.list_users()} == {"ada", "eva", "sam"}
+
+
+def test_unknown_user_and_unmapped_os_login(db: sqlite_utils.Database) -> None:
+    with pytest.raises(NotFound, match="no netctl user named 'ghost'"):
+        Netctl(db, user="ghost")
+    with pytest.raises(PermissionDenied, match="not mapped"):
+        Netctl(db)  # the OS login running the tests is not mapped to anyone
+
+
+def test_os_login_maps_to_user(db: sqlite_utils.Database) -> None:
+    import getpass
+
+    as_user(db, "ada").add_user("me", "school-admin", sites=["gym-hamborn"], os_login=getpass.getuser())
+    nc = Netctl(db)
+    assert (nc.user_name, nc.role) == ("me", "school-admin")
+    assert {ap["site"] for ap in nc.select()} == {"gym-hamborn"}
+
+
+def test_scope_limits_every_selection(db: sqlite_utils.Database) -> None:
+    assert len(as_user(db, "ada").select()) == 8
+    assert {ap["tenant"] for ap in as_user(db, "eva").select()} == {"duisburg"}
+    assert [ap["name"] for ap in as_user(db, "sam").select()] == ["gs-meiderich-ap01", "gs-meiderich-ap02"]
+    # asking for them by name, glob or filter does not help
+    sam = as_user(db, "sam")
+    assert sam.select(Selection(names=("gs-moers-mitte-ap01",))) == []
+    assert sam.select(Selection(names=("*",), tenant="moers")) == []
+    assert [s["name"] for s in sam.visible_sites()] == ["gs-meiderich"]
+    with pytest.raises(NotFound):
+        sam.require_site("gym-hamborn")
+
+
+def _methods_naming_one_ap() -> list[str]:
+    """Every public facade method whose first parameter names one AP (the list grows with the facade)."""
+    found = []
+    for name, fn in inspect.getmembers(Netctl, inspect.isfunction):
+        params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+        if name.startswith("_") or not params or params[0].default is not inspect.Parameter.empty:
+            continue
+        if params[0].name == "ap" or (params[0].name == "name" and "ap" in name.split("_")):
+            found.append(name)
+    return found
+
+
+def _call(nc: Netctl, method: str, ap: str) -> Any:
+    """Call ``method`` for ``ap`` with harmless values for its other required parameters."""
+    fn = getattr(nc, method)
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    values = {"version": 1, "changes": {"vars.x": 1}, "metric": "clients"}
+    args = [
+        values.get(p.name, "x")
+        for p in params
+        if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
+    return fn(ap, *args)
+
+
+#: facade methods that take a selection: called for an out-of-scope AP they must act on nothing
+SELECTION_METHODS = (
+    "list_aps",
+    "status",
+    "config_status",
+    "alerts",
+    "render",
+    "diff",
+    "push",
+    "converge",
+    "backup",
+    "drift",
+    "poll",
+)
+
+
+def test_out_of_scope_ap_cannot_be_reached_by_any_facade_action(db: sqlite_utils.Database) -> None:
+    """An engineer of Duisburg (who may push) and a school-admin try every facade action on a Moers AP."""
+    outside = "gs-moers-mitte-ap01"
+    db["alerts"].insert({"id": 7, "ap": outside, "kind": "down", "state": "open", "severity": "critical"})
+    before = dict(db["aps"].get(outside))
+    methods = _methods_naming_one_ap()
+    assert {
+        "get_ap",
+        "show_ap",
+        "set_ap",
+        "remove_ap",
+        "ap_vars",
+        "history",
+        "show_config",
+        "restore",
+        "metrics",
+    } <= set(methods)
+    for user in ("eva", "sam"):
+        nc = as_user(db, user)
+        for method in methods:
+            with pytest.raises((NotFound, PermissionDenied)) as err:
+                _call(nc, method, outside)
+            if user == "eva":  # eva may do all of these inside her scope: here the AP simply does not exist
+                assert isinstance(err.value, NotFound), (method, err.value)
+                assert outside in str(err.value), (method, err.value)
+        for method in SELECTION_METHODS:
+            try:
+                result = getattr(nc, method)(Selection(names=(outside,)))
+            except PermissionDenied:
+                assert user == "sam", method
+                continue
+            assert outside not in json.dumps(result, default=str), method
+        with pytest.raises(NotFound):
+            nc.ack_alert(7)
+        if user == "eva":
+            with pytest.raises(NotFound):
+                nc.maintenance_add(Selection(names=(outside,)), "now", "+1h")
+            assert outside not in json.dumps(nc.tree()) and nc.audit(ap=outside) == []
+    assert dict(db["aps"].get(outside)) == before
+    assert db["alerts"].get(7)["acked_by"] is None
+    assert db["audit"].count == 0 and db["maintenance"].count == 0
+
+
+def test_school_admin_cannot_push_or_manage_users(db: sqlite_utils.Database) -> None:
+    sam = as_user(db, "sam")
+    for action in ("push", "render", "inventory", "users", "secrets", "delegate"):
+        with pytest.raises(PermissionDenied, match="sam"):
+            sam.require(action)
+    with pytest.raises(PermissionDenied):
+        sam.list_users()
+    with pytest.raises(PermissionDenied):
+        sam.add_user("x", "admin")
+    push = getattr(sam, "push", None)
+    if push is not None:
+        with pytest.raises(PermissionDenied):
+            push(Selection(names=("gs-meiderich-ap01",)), dry_run=True)
+    assert sam.can("view") and sam.can("poll") and sam.can("ack")
+
+
+def test_engineer_allows_one_named_ssid_to_a_school_admin_of_their_sites(db: sqlite_utils.Database) -> None:
+    eva = as_user(db, "eva")
+    assert [u["name"] for u in eva.list_users()] == ["sam"]  # mo's school is in moers, outside eva's scope
+    eva.allow_action("sam", "ssid-toggle:Schule-Gast")
+    sam = as_user(db, "sam")
+    sam.require("ssid-toggle", "Schule-Gast")
+    with pytest.raises(PermissionDenied, match="enable or disable SSID .Schule-Lehrer."):
+        sam.require("ssid-toggle", "Schule-Lehrer")
+    with pytest.raises(PermissionDenied):
+        sam.require("ssid-toggle")
+    with pytest.raises(PermissionDenied):
+        sam.require("push")
+    with pytest.raises(NotFound, match="within your scope"):
+        eva.allow_action("mo", "ssid-toggle:Schule-Gast")
+    with pytest.raises(NotFound):
+        eva.allow_action("ada", "ssid-toggle")
+    eva.revoke_action("sam", "ssid-toggle:Schule-Gast")
+    assert not as_user(db, "sam").can("ssid-toggle", "Schule-Gast")
+
+
+def test_school_admin_cannot_delegate_to_themselves(db: sqlite_utils.Database) -> None:
+    with pytest.raises(PermissionDenied):
+        as_user(db, "sam").allow_action("sam", "ssid-toggle")

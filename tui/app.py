@@ -1,0 +1,149 @@
+"""The netctl operator UI: ``netctl tui``.
+
+Screens are Textual modes (each keeps its own stack): Overview, Access points, Alerts, Jobs and Push;
+the AP detail opens on top of them. Everything the UI shows or does goes through the facade
+(:mod:`netctl.api`) as the acting user, so the core's scope rules hold here too: APs outside the
+user's scope are never shown and no action can reach them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from netctl.api import Netctl
+from tui.backend import Backend
+from tui.screens.alerts import AlertsScreen
+from tui.screens.ap_detail import ApDetailScreen
+from tui.screens.aps import ApsScreen
+from tui.screens.help import HelpScreen
+from tui.screens.jobs import JobsScreen
+from tui.screens.overview import OverviewScreen
+from tui.screens.push import PushScreen
+
+#: mode → (title, action the user needs to see it)
+SCREENS: dict[str, tuple[str, str]] = {
+    "overview": ("Overview", "view"),
+    "aps": ("Access points", "view"),
+    "alerts": ("Alerts", "view"),
+    "jobs": ("Jobs", "jobs"),
+    "push": ("Push", "push"),
+}
+
+
+class ApJumpProvider(Provider):
+    """Command palette: type part of an AP name to open its detail (quick jump)."""
+
+    async def startup(self) -> None:
+        app = self.app
+        assert isinstance(app, NetctlApp)
+        self.ap_names: list[str] = await asyncio.to_thread(lambda: [ap["name"] for ap in app.backend.call("select")])
+
+    async def search(self, query: str) -> Hits:
+        """Substring matches first (cheap on 10,000 names), fuzzy ones only when there are none."""
+        app = self.app
+        assert isinstance(app, NetctlApp)
+        matcher = self.matcher(query)
+        needle = query.strip().lower()
+        names = [n for n in self.ap_names if needle in n.lower()] if needle else []
+        shown = 0
+        for index, name in enumerate(names or self.ap_names):
+            if index % 500 == 499:
+                await asyncio.sleep(0)  # let the screen breathe between chunks
+            score = matcher.match(f"ap {name}")
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(f"ap {name}"),
+                    partial(app.open_ap, name),
+                    help="open the access point",
+                )
+                shown += 1
+                if shown >= 50:
+                    break
+
+    async def discover(self) -> Hits:
+        app = self.app
+        assert isinstance(app, NetctlApp)
+        for name in self.ap_names[:20]:
+            yield DiscoveryHit(f"ap {name}", partial(app.open_ap, name), help="open the access point")
+
+
+class NetctlApp(App[None]):
+    """The operator UI for one netctl user."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "netctl"
+    MODES = {
+        "overview": OverviewScreen,
+        "aps": ApsScreen,
+        "alerts": AlertsScreen,
+        "jobs": JobsScreen,
+        "push": PushScreen,
+    }
+    DEFAULT_MODE = "overview"
+    COMMANDS = App.COMMANDS | {ApJumpProvider}
+    BINDINGS = [
+        Binding("o", "go('overview')", "Overview", show=False),
+        Binding("a", "go('aps')", "APs", show=False),
+        Binding("l", "go('alerts')", "Alerts", show=False),
+        Binding("j", "go('jobs')", "Jobs", show=False),
+        Binding("p", "go('push')", "Push", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self, api: Netctl, *, refresh_seconds: float = 5.0, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
+        super().__init__()
+        self.backend = Backend(api)
+        self.refresh_seconds = refresh_seconds
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.sub_title = f"{self.backend.user} ({self.backend.role})"
+
+    # -- navigation -----------------------------------------------------------------------------
+    def allowed(self, mode: str) -> bool:
+        return mode in SCREENS and self.backend.can(SCREENS[mode][1])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go" and parameters:
+            return self.allowed(str(parameters[0]))
+        return True
+
+    def action_go(self, mode: str) -> None:
+        if not self.allowed(mode):
+            self.notify(f"{self.backend.user} ({self.backend.role}) may not open {mode}", severity="warning")
+            return
+        self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_ap(self, name: str) -> None:
+        """Open the detail of AP ``name`` (NotFound inside the screen if it is out of scope)."""
+        self.push_screen(ApDetailScreen(name))
+
+    def open_aps(self, query: str = "") -> None:
+        """Show the access point table filtered by ``query``."""
+        self.switch_mode("aps")
+        screen = self.screen
+        if isinstance(screen, ApsScreen):
+            screen.set_filter(query)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        for mode, (title, _) in SCREENS.items():
+            if self.allowed(mode):
+                yield SystemCommand(title, f"open the {title.lower()} screen", partial(self.action_go, mode))
+        yield SystemCommand("Help", "keys and what each screen does", self.action_help)
+        yield from super().get_system_commands(screen)

@@ -1,0 +1,168 @@
+"""Access points: the selection as a table; incremental filter, sort by any column, quick jump."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static
+
+from netctl.selection import Selection
+from tui.model import AP_COLUMNS, ApRow, LazyCells, build_rows, filter_rows, sort_rows
+from tui.screens.base import Loaded, NetctlScreen
+from tui.widgets.navbar import NavBar
+from tui.widgets.table import VirtualTable
+
+SORT_KEYS = [key for key, _, _ in AP_COLUMNS]
+STATE_CLASS = {
+    "down": "vtable--bad",
+    "failed": "vtable--bad",
+    "degraded": "vtable--warn",
+    "drifted": "vtable--warn",
+    "pending": "vtable--warn",
+    "up": "vtable--good",
+}
+
+
+def load_aps(api: Any) -> list[ApRow]:
+    """Inventory rows joined with health and config status (runs in a worker thread)."""
+    aps = api.select()
+    status = api.status(Selection()) if callable(getattr(api, "status", None)) else None
+    config = api.config_status(Selection()) if callable(getattr(api, "config_status", None)) else None
+    return build_rows(aps, status, config)
+
+
+def _styler(column: str, text: str) -> str | None:
+    if column in ("state", "config"):
+        return STATE_CLASS.get(text)
+    return None
+
+
+class ApsScreen(NetctlScreen):
+    """All APs the user may see; ``/`` filters, ``s`` sorts, Enter opens the detail."""
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("escape", "focus_table", "Table", show=False),
+        Binding("s", "sort", "Sort"),
+        Binding("S", "reverse", "Reverse", show=False),
+        Binding("n", "poll_now", "Poll"),
+        Binding("r", "reload", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.all_rows: list[ApRow] = []
+        self.shown: list[ApRow] = []
+        self.sort_key = "name"
+        self.reverse = False
+        self.loaded = False
+        self.initial_filter = ""
+
+    def compose(self) -> ComposeResult:
+        yield NavBar()
+        yield Input(
+            self.initial_filter,
+            placeholder="filter: words or field:value, e.g. state:down site:gs-",
+            id="filter",
+        )
+        yield VirtualTable(AP_COLUMNS, styler=_styler, id="aps")
+        yield Static("loading…", id="count")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#aps", VirtualTable).set_sort(self.sort_key, self.reverse)
+        self.query_one("#aps", VirtualTable).focus()
+        self.action_reload()
+        if self.netctl.refresh_seconds:
+            self.set_interval(self.netctl.refresh_seconds * 2, self.action_reload)
+
+    def action_reload(self) -> None:
+        self.fetch("aps", lambda: self.backend.run(load_aps))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "aps":
+            self.all_rows = message.data
+            self.loaded = True
+            self.apply()
+        elif message.what == "poll":
+            results = message.data or []
+            bad = [r for r in results if not (r.get("ok") if isinstance(r, dict) else getattr(r, "ok", False))]
+            self.notify(
+                f"polled {len(results)} AP(s), {len(bad)} failed",
+                title="poll",
+                severity="warning" if bad else "information",
+            )
+            self.action_reload()
+
+    # -- filtering and sorting (on data, never on widgets) ----------------------------------------
+    def set_filter(self, query: str) -> None:
+        """Show the rows matching ``query`` (also before the screen is mounted)."""
+        self.initial_filter = query
+        if self.is_mounted:
+            self.query_one("#filter", Input).value = query
+            self.apply()
+
+    def apply(self) -> None:
+        query = self.query_one("#filter", Input).value
+        self.shown = sort_rows(filter_rows(self.all_rows, query), self.sort_key, self.reverse)
+        now = self.netctl.clock()
+        table = self.query_one("#aps", VirtualTable)
+        table.set_rows([r.name for r in self.shown], LazyCells(self.shown, now))
+        table.set_sort(self.sort_key, self.reverse)
+        text = f"{len(self.shown)} of {len(self.all_rows)} APs · sorted by {self.sort_key}"
+        text += " (desc)" if self.reverse else ""
+        self.query_one("#count", Static).update(text if self.loaded else "loading…")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.apply()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        table = self.query_one("#aps", VirtualTable)
+        exact = [r for r in self.shown if r.name == event.value.strip()]
+        if exact:
+            self.netctl.open_ap(exact[0].name)
+        elif len(self.shown) == 1:
+            self.netctl.open_ap(self.shown[0].name)
+        else:
+            table.focus()
+
+    def on_virtual_table_header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        if event.column == self.sort_key:
+            self.reverse = not self.reverse
+        else:
+            self.sort_key, self.reverse = event.column, False
+        self.apply()
+
+    def on_virtual_table_chosen(self, event: VirtualTable.Chosen) -> None:
+        self.netctl.open_ap(event.key)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one("#aps", VirtualTable).focus()
+
+    def action_sort(self) -> None:
+        self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
+        self.reverse = False
+        self.apply()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self.apply()
+
+    def action_poll_now(self) -> None:
+        name = self.query_one("#aps", VirtualTable).current_key
+        if name is None:
+            return
+        if not self.backend.can("poll"):
+            self.notify("your role may not poll", severity="warning")
+            return
+        if not self.backend.has("poll"):
+            self.notify("polling is not available in this netctl version", severity="warning")
+            return
+        self.notify(f"polling {name} …", title="poll")
+        self.fetch("poll", lambda: self.backend.call("poll", Selection(names=(name,))), exclusive=False)

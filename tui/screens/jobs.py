@@ -1,0 +1,77 @@
+"""Jobs: scheduler runs (poll, push, backup, drift) and their outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from tui.model import parse_time
+from tui.screens.base import Loaded, NetctlScreen
+from tui.widgets.navbar import NavBar
+from tui.widgets.table import VirtualTable
+
+COLUMNS = (
+    ("id", "Run", 5),
+    ("job", "Job", 12),
+    ("started", "Started", 19),
+    ("took", "Took", 7),
+    ("status", "Status", 7),
+    ("detail", "Detail", 0),
+)
+OUTCOME_CLASS = {
+    "failed": "vtable--bad",
+    "abandoned": "vtable--bad",
+    "running": "vtable--warn",
+    "skipped": "vtable--warn",
+    "ok": "vtable--good",
+}
+
+
+def job_cells(run: dict[str, Any]) -> tuple[str, ...]:
+    """One job run as table text: id, job, start, duration, status, APs/failures and detail."""
+    start, end = parse_time(run.get("started")), parse_time(run.get("ended"))
+    took = f"{(end - start).total_seconds():.1f}s" if start and end else "running"
+    detail = str(run.get("detail") or "")
+    if run.get("aps") is not None:
+        detail = f"{run['aps']} APs, {run.get('failures') or 0} failed" + (f"; {detail}" if detail else "")
+    return (
+        str(run.get("id", "")),
+        str(run.get("job") or ""),
+        str(run.get("started") or "")[:19].replace("T", " "),
+        took,
+        str(run.get("status") or ""),
+        detail,
+    )
+
+
+class JobsScreen(NetctlScreen):
+    """The latest scheduler runs, newest first."""
+
+    BINDINGS = [Binding("r", "reload", "Refresh")]
+
+    def compose(self) -> ComposeResult:
+        yield NavBar()
+        yield VirtualTable(COLUMNS, styler=lambda c, t: OUTCOME_CLASS.get(t) if c == "status" else None, id="runs")
+        yield Static("loading…", id="count")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.action_reload()
+        if self.netctl.refresh_seconds:
+            self.set_interval(self.netctl.refresh_seconds * 2, self.action_reload)
+
+    def action_reload(self) -> None:
+        if not self.backend.has("job_runs"):
+            self.query_one("#count", Static).update("job runs are not available in this netctl version")
+            return
+        self.fetch("jobs", lambda: self.backend.call("job_runs", 200))
+
+    def on_loaded(self, message: Loaded) -> None:
+        runs = list(message.data or [])
+        self.query_one("#runs", VirtualTable).set_rows(
+            [str(r.get("id", i)) for i, r in enumerate(runs)], [job_cells(r) for r in runs]
+        )
+        self.query_one("#count", Static).update(f"{len(runs)} run(s), newest first")

@@ -1,0 +1,182 @@
+"""Overview: tenants → sites (school / zoo / transit) with health counts, open alerts, last poll."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static, Tree
+
+from netctl.selection import Selection
+from tui.model import ApRow, SiteHealth, ago, build_rows, counts_text, site_health, state_counts
+from tui.screens.base import Failed, Loaded, NetctlScreen
+from tui.widgets.navbar import NavBar
+
+KIND_MARK = {"school": "school", "zoo": "zoo", "transit": "transit"}
+
+
+def load_overview(api: Any) -> dict[str, Any]:
+    """Everything the overview shows, from one facade (runs in a worker thread)."""
+    sites = api.visible_sites()
+    aps = api.select()
+    status = api.status(Selection()) if callable(getattr(api, "status", None)) else None
+    alerts = api.alerts(open_only=True) if callable(getattr(api, "alerts", None)) else []
+    rows = build_rows(aps, status)
+    return {
+        "sites": site_health(sites, rows, alerts, status),
+        "rows": rows,
+        "alerts": len(alerts),
+        "polled": status is not None,
+    }
+
+
+class OverviewScreen(NetctlScreen):
+    """The tree of tenants and sites; Enter on a site shows its access points."""
+
+    BINDINGS = [
+        Binding("enter", "open_site", "Show APs", show=False),
+        Binding("n", "poll_now", "Poll"),
+        Binding("r", "reload", "Refresh"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield NavBar()
+        yield Static("loading…", id="summary")
+        tree: Tree[str] = Tree("sites", id="sites")
+        tree.show_root = False
+        yield tree
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sites: list[SiteHealth] = []
+        self.rows: list[ApRow] = []
+        self.action_reload()
+        if self.netctl.refresh_seconds:
+            self.set_interval(self.netctl.refresh_seconds, self.action_reload)
+
+    def action_reload(self) -> None:
+        self.fetch("overview", lambda: self.backend.run(load_overview))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "overview":
+            self.show(message.data)
+        elif message.what == "poll":
+            results = message.data or []
+            failed = [r for r in results if not _ok(r)]
+            self.notify(
+                f"polled {len(results)} AP(s): {len(results) - len(failed)} ok, {len(failed)} failed",
+                title="poll",
+                severity="warning" if failed else "information",
+            )
+            self.action_reload()
+
+    def on_failed(self, message: Failed) -> None:
+        super().on_failed(message)
+        if message.what == "overview":
+            self.query_one("#summary", Static).update(f"cannot load: {message.error.message}")
+
+    # -- drawing --------------------------------------------------------------------------------
+    def show(self, data: dict[str, Any]) -> None:
+        self.sites, self.rows = data["sites"], data["rows"]
+        now = self.netctl.clock()
+        totals = state_counts(r.state for r in self.rows)
+        polled = "" if data["polled"] else "  (no poll data yet)"
+        self.query_one("#summary", Static).update(
+            Text.assemble(
+                (f"{len(self.rows)} APs  ", "bold"),
+                counts_text(totals),
+                f"  open alerts {data['alerts']}{polled}",
+            )
+        )
+        tree: Tree[str] = self.query_one("#sites", Tree)
+        by_tenant: dict[str, list[SiteHealth]] = {}
+        for site in self.sites:
+            by_tenant.setdefault(site.tenant, []).append(site)
+        wanted = [(t, [s.name for s in sites]) for t, sites in by_tenant.items()]
+        current = [(str(n.data), [str(c.data) for c in n.children]) for n in tree.root.children]
+        if wanted != current:
+            tree.clear()
+            for tenant, sites in by_tenant.items():
+                node = tree.root.add(self._tenant_label(tenant, sites), data=tenant, expand=True)
+                for site in sites:
+                    node.add_leaf(self._site_label(site, now), data=site.name)
+            tree.cursor_line = 0
+            return
+        for node, (tenant, sites) in zip(tree.root.children, by_tenant.items(), strict=True):
+            node.set_label(self._tenant_label(tenant, sites))
+            for child, site in zip(node.children, sites, strict=True):
+                child.set_label(self._site_label(site, now))
+
+    def _tenant_label(self, tenant: str, sites: list[SiteHealth]) -> Text:
+        counts: dict[str, int] = {}
+        for site in sites:
+            for key, value in site.counts.items():
+                counts[key] = counts.get(key, 0) + value
+        alerts = sum(s.open_alerts for s in sites)
+        return Text.assemble(
+            (tenant, "bold"),
+            f"  {len(sites)} sites  ",
+            _colored(counts),
+            (f"  ⚠{alerts}" if alerts else "", "yellow"),
+        )
+
+    def _site_label(self, site: SiteHealth, now: Any) -> Text:
+        name = site.name[:22].ljust(22)
+        kind = KIND_MARK.get(site.kind, site.kind)[:7].ljust(8)
+        seen = "polled " + ago(site.last_poll, now) if site.last_poll else "not polled"
+        return Text.assemble(
+            name,
+            " ",
+            (kind, "dim"),
+            _colored(site.counts),
+            (f" ⚠{site.open_alerts}" if site.open_alerts else "", "yellow"),
+            ("  " + seen, "dim"),
+        )
+
+    # -- actions --------------------------------------------------------------------------------
+    def _selected_site(self) -> tuple[str | None, str | None]:
+        node = self.query_one("#sites", Tree).cursor_node
+        if node is None or node.data is None:
+            return None, None
+        if node.parent is not None and node.parent.is_root:
+            return str(node.data), None
+        return None, str(node.data)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
+        tenant, site = self._selected_site()
+        if site:
+            self.netctl.open_aps(f"site:{site}")
+
+    def action_open_site(self) -> None:
+        tenant, site = self._selected_site()
+        self.netctl.open_aps(f"site:{site}" if site else f"tenant:{tenant}" if tenant else "")
+
+    def action_poll_now(self) -> None:
+        if not self.backend.can("poll"):
+            self.notify("your role may not poll", severity="warning")
+            return
+        if not self.backend.has("poll"):
+            self.notify("polling is not available in this netctl version", severity="warning")
+            return
+        tenant, site = self._selected_site()
+        selection = Selection(site=site) if site else Selection(tenant=tenant)
+        self.notify(f"polling {selection.describe()} …", title="poll")
+        self.fetch("poll", lambda: self.backend.call("poll", selection), exclusive=False)
+
+
+def _ok(result: Any) -> bool:
+    if isinstance(result, dict):
+        return bool(result.get("ok"))
+    return bool(getattr(result, "ok", False))
+
+
+def _colored(counts: dict[str, int]) -> Text:
+    text = Text()
+    text.append(f"▲{counts.get('up', 0)} ", "green")
+    text.append(f"◆{counts.get('degraded', 0)} ", "yellow")
+    text.append(f"▼{counts.get('down', 0)}", "red")
+    if counts.get("unknown"):
+        text.append(f" ?{counts['unknown']}", "dim")
+    return text

@@ -1,0 +1,283 @@
+"""Push: selection and template → rendered preview → diff → confirm → live per-AP progress → result.
+
+A school-admin never sees this screen (the app hides it), and the core refuses a push from them
+anyway (PermissionDenied, shown as an error).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    Footer,
+    Input,
+    Label,
+    ProgressBar,
+    Static,
+)
+
+from tui.model import parse_selection, result_field
+from tui.screens.base import Loaded, NetctlScreen
+from tui.widgets.navbar import NavBar
+from tui.widgets.table import VirtualTable
+
+RESULT_COLUMNS = (("ap", "AP", 20), ("status", "Status", 9), ("changed", "Chg", 4), ("reason", "Reason", 0))
+RESULT_CLASS = {
+    "failed": "vtable--bad",
+    "applied": "vtable--good",
+    "unchanged": "vtable--good",
+    "dry-run": "vtable--good",
+    "pending": "vtable--warn",
+    "running": "vtable--warn",
+}
+#: what each final status means to someone who is not a network engineer
+STATUS_MEANING = {
+    "applied": "configuration changed",
+    "unchanged": "already up to date",
+    "dry-run": "checked, nothing sent",
+    "pending": "unreachable: pushed when it is back (converge)",
+    "failed": "refused or broken: see the reason",
+}
+WAITING = ("queued", "running")
+
+
+class PushProgress(Message):
+    """The push job reported a stage for one AP (sent from the worker thread)."""
+
+    def __init__(self, ap: str, stage: str, result: Any) -> None:
+        super().__init__()
+        self.ap = ap
+        self.stage = stage
+        self.result = result
+
+
+class ConfirmPush(ModalScreen[bool]):
+    """Are you sure? Names the number of APs and whether it is a dry run."""
+
+    BINDINGS = [Binding("escape,n", "dismiss(False)", "Cancel"), Binding("y", "dismiss(True)", "Push")]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Label(self.text, id="confirm-text")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Push (y)", variant="warning", id="yes")
+                yield Button("Cancel (n)", id="no")
+
+    @on(Button.Pressed)
+    def answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+def render_text(rendered: Any) -> str:
+    """Rendered configs (one RenderResult or dict per AP) as one preview text; failures say why."""
+    parts = []
+    for r in rendered or []:
+        ap = result_field(r, "ap")
+        if result_field(r, "ok", True):
+            parts.append(f"### {ap} ({result_field(r, 'template') or 'template'})\n{result_field(r, 'text') or ''}")
+        else:
+            parts.append(f"### {ap}: cannot render: {result_field(r, 'error') or 'unknown error'}")
+    return "\n".join(parts) or "(nothing rendered: the selection is empty)"
+
+
+def diff_text(diffs: Any) -> str:
+    """Per-AP diffs (rendered vs running) as one text; APs that could not be compared say why."""
+    parts = []
+    for d in diffs or []:
+        ap, status = result_field(d, "ap"), result_field(d, "status") or ""
+        if not result_field(d, "ok", True):
+            parts.append(f"### {ap}: {status}: {result_field(d, 'reason') or 'no reason given'}")
+        elif not result_field(d, "changed"):
+            parts.append(f"### {ap}: in sync (nothing to push)")
+        else:
+            parts.append(f"### {ap}: changes\n{result_field(d, 'diff') or ''}")
+    return "\n".join(parts) or "(nothing to compare: the selection is empty)"
+
+
+class PushScreen(NetctlScreen):
+    """Choose what to push, look at it, push it, watch it."""
+
+    BINDINGS = [
+        Binding("f5", "preview", "Preview"),
+        Binding("f6", "diff", "Diff"),
+        Binding("f8", "push", "Push"),
+        Binding("escape", "blur", "Keys", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: dict[str, tuple[str, str, str]] = {}
+        self.order: list[str] = []
+        self.total = 0
+
+    def compose(self) -> ComposeResult:
+        yield NavBar()
+        with Horizontal(id="push-form"):
+            yield Input(placeholder="selection: names/globs, site=…, tag=…", id="selection")
+            yield Input(placeholder="template (default: per platform)", id="template")
+        with Horizontal(id="push-actions"):
+            yield Checkbox("dry run", value=True, id="dry-run")
+            yield Button("Preview", id="preview")
+            yield Button("Diff", id="diff")
+            yield Button("Push…", variant="warning", id="push")
+        with ContentSwitcher(initial="preview-box", id="push-view"):
+            yield VerticalScroll(
+                Static("choose a selection, then Preview (F5), Diff (F6) or Push (F8)", id="preview-text"),
+                id="preview-box",
+            )
+            with Vertical(id="progress-box"):
+                yield ProgressBar(id="progress", show_eta=False)
+                yield Static("", id="progress-counts")
+                yield VirtualTable(
+                    RESULT_COLUMNS,
+                    styler=lambda c, t: RESULT_CLASS.get(t) if c == "status" else None,
+                    id="results",
+                )
+        yield Footer(compact=True)
+
+    def action_blur(self) -> None:
+        self.set_focus(None)
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def _selection(self) -> Any:
+        text = self.query_one("#selection", Input).value.strip()
+        if not text:
+            self.notify("give a selection first (e.g. site=gs-meiderich)", severity="warning")
+            return None
+        try:
+            return parse_selection(text)
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+
+    def _template(self) -> str | None:
+        return self.query_one("#template", Input).value.strip() or None
+
+    @on(Button.Pressed, "#preview")
+    def action_preview(self) -> None:
+        selection, template = self._selection(), self._template()
+        if selection is None:
+            return
+        self._show_text("rendering …")
+        self.fetch("render", lambda: render_text(self.backend.call("render", selection, template)))
+
+    @on(Button.Pressed, "#diff")
+    def action_diff(self) -> None:
+        selection = self._selection()
+        if selection is None:
+            return
+        self._show_text("comparing with the running configuration …")
+        self.fetch("diff", lambda: diff_text(self.backend.call("diff", selection)))
+
+    @on(Button.Pressed, "#push")
+    def action_push(self) -> None:
+        selection = self._selection()
+        if selection is None:
+            return
+        dry_run = self.query_one("#dry-run", Checkbox).value
+        self.fetch(
+            "plan",
+            lambda: (selection, dry_run, [ap["name"] for ap in self.backend.call("select", selection)]),
+        )
+
+    def _confirm(self, selection: Any, dry_run: bool, names: list[str]) -> None:
+        if not names:
+            self.notify(f"no AP matches {selection.describe()}", severity="warning")
+            return
+        what = "DRY RUN (nothing is sent)" if dry_run else "PUSH (configuration is changed)"
+        template = self._template() or "per platform"
+        text = f"{what}\n{len(names)} AP(s): {selection.describe()}\ntemplate: {template}"
+
+        def start(yes: bool | None) -> None:
+            if yes:
+                self._start_push(selection, dry_run, names)
+
+        self.app.push_screen(ConfirmPush(text), start)
+
+    def _start_push(self, selection: Any, dry_run: bool, names: list[str]) -> None:
+        self.order, self.total = list(names), len(names)
+        self.results = {name: ("queued", "", "") for name in names}
+        self.query_one("#push-view", ContentSwitcher).current = "progress-box"
+        self.query_one("#progress", ProgressBar).update(total=self.total, progress=0)
+        self._draw_results()
+        template = self._template()
+
+        def progress(ap: str, stage: str, result: Any = None) -> None:
+            self.post_message(PushProgress(ap, stage, result))
+
+        self.fetch(
+            "push",
+            lambda: self.backend.call("push", selection, template=template, dry_run=dry_run, progress=progress),
+        )
+
+    # -- answers --------------------------------------------------------------------------------
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what in ("render", "diff"):
+            self._show_text(message.data, syntax="diff" if message.what == "diff" else "xml")
+        elif message.what == "plan":
+            self._confirm(*message.data)
+        elif message.what == "push":
+            for result in message.data or []:
+                self._record(result)
+            self._draw_results(final=True)
+
+    def on_push_progress(self, message: PushProgress) -> None:
+        if message.result is not None:
+            self._record(message.result)
+        elif message.ap in self.results and self.results[message.ap][0] == "queued":
+            self.results[message.ap] = ("running", "", "")
+        self._draw_results()
+
+    def _record(self, result: Any) -> None:
+        ap = str(result_field(result, "ap"))
+        ok = bool(result_field(result, "ok"))
+        status = str(result_field(result, "status") or ("ok" if ok else "failed"))
+        changed = result_field(result, "changed")
+        reason = str(result_field(result, "reason") or "")
+        if ap not in self.results:
+            self.order.append(ap)
+        self.results[ap] = (status, "yes" if changed else "no" if changed is not None else "", reason)
+
+    def _draw_results(self, final: bool = False) -> None:
+        statuses = [status for status, _, _ in self.results.values()]
+        done = sum(1 for status in statuses if status not in WAITING)
+        self.query_one("#progress", ProgressBar).update(total=self.total or 1, progress=done)
+        counts: dict[str, int] = {}
+        for status in statuses:
+            counts[status] = counts.get(status, 0) + 1
+        text = f"{done}/{self.total} done · " + " · ".join(f"{status} {n}" for status, n in sorted(counts.items()))
+        if final:
+            bad = counts.get("failed", 0) + counts.get("pending", 0)
+            lines = [("finished" if not bad else "finished with problems") + f": {done}/{self.total} APs"]
+            for status, n in sorted(counts.items()):
+                lines.append(f"  {n}× {status}: {STATUS_MEANING.get(status, status)}")
+            reasons: dict[str, int] = {}
+            for status, _, reason in self.results.values():
+                if status in ("failed", "pending"):
+                    reasons[reason or "no reason given"] = reasons.get(reason or "no reason given", 0) + 1
+            for reason, n in sorted(reasons.items(), key=lambda item: -item[1])[:3]:
+                lines.append(f"  {n}× because: {reason}")
+            text = "\n".join(lines)
+        self.query_one("#progress-counts", Static).update(text)
+        rows = [(ap, *self.results[ap]) for ap in self.order]
+        self.query_one("#results", VirtualTable).set_rows(self.order, rows)
+
+    def _show_text(self, text: str, syntax: str | None = None) -> None:
+        self.query_one("#push-view", ContentSwitcher).current = "preview-box"
+        body: Any = Syntax(text, syntax, theme="ansi_dark", word_wrap=True) if syntax else Text(text)
+        self.query_one("#preview-text", Static).update(body)
