@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +116,21 @@ class CoreBase:
                 f"user {self.user_name!r} (role {self.role}) may not {what}",
                 hint="ask an admin or engineer to do it, or to allow it for your role",
             )
+
+    @contextmanager
+    def _granted(self, *actions: str) -> Iterator[None]:
+        """Let one narrow operation use broader actions inside the core (never the caller's scope).
+
+        An allowed ``ssid-toggle`` pushes the site's configuration although the user may not push:
+        the toggle checks its own permission first, then runs the push path under this grant. The
+        scope is untouched, so nothing outside it becomes reachable.
+        """
+        before = self.allowed_actions
+        self.allowed_actions = before | frozenset(actions)
+        try:
+            yield
+        finally:
+            self.allowed_actions = before
 
     def require_site(self, site: str, tenant: str | None = None) -> None:
         """Raise NotFound unless ``site`` exists and lies within the acting user's scope."""

@@ -290,7 +290,7 @@ def drift(api: Any, selection: Selection, concurrency: int, as_json: bool) -> No
 
 
 @click.command()
-@click.option("--since", help="ISO date/time, e.g. 2026-11-21 or 2026-11-21T08:00.")
+@click.option("--since", help="Date, time or age: 2026-11-21, 2026-11-21T08:00, 30m, 24h, 7d.")
 @click.option("--ap", help="Only this AP.")
 @click.option("--transcript", is_flag=True, help="Include the device conversation (masked).")
 @json_option

@@ -283,6 +283,7 @@ def scheduler_run(ctx: click.Context, once: bool, poll_interval: float | None, m
     from netctl.schedule.scheduler import Scheduler
 
     options = ctx.find_object(Context)
+    assert options is not None
     api = options.api  # checks the database and the user before the loop starts
     api.require("jobs")
 
@@ -352,3 +353,19 @@ def jobs_set(api: Any, name: str, job: str | None, interval_s: float | None, sel
     row = api.job_set(name, job=job, interval_s=interval_s, selection=selection, enabled=enabled)
     click.echo(f"job {row['name']} ({row['job']}) every {row['interval_s']:g} s, "
                f"{'enabled' if row['enabled'] else 'disabled'}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@json_option
+@pass_api
+def jobs_run(api: Any, name: str, as_json: bool) -> None:
+    """Run one scheduled job now (recorded like a scheduled run; for cron)."""
+    row = api.run_job(name)
+    if as_json:
+        emit_json(row)
+    else:
+        click.echo(f"{name}: {row.get('status')} aps={row.get('aps')} failures={row.get('failures')}"
+                   + (f" ({row['detail']})" if row.get("detail") else ""))
+    if row.get("status") not in ("ok",):
+        sys.exit(1)

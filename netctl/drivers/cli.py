@@ -26,9 +26,11 @@ from netmiko.exceptions import (
 from netctl.drivers import Outcome, PushOptions, Target, Transcript, error_lines
 from netctl.errors import ConnectError, DeviceError, NetctlError, RpcError
 from netctl.platforms import get_platform
-from netctl.push.plan import compare, undo_commands
+from netctl.push.plan import compare, dialect, is_restored, uci_delete_commands, undo_commands
 
 END_MARKER = "NETCTL-CONFIG-END"
+#: the end of a configuration line's answer: the next prompt, or an error message and blank line
+PROMPT_OR_ERROR = r"(?:#\s*$)|(?:\n%[^\n]*\n\s*$)"
 _IO_ERRORS = (
     NetmikoBaseException,
     ReadTimeout,
@@ -98,7 +100,8 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
                 # netmiko's linux cleanup takes a root prompt ("#") for config mode and waits ~10 s
                 # trying to leave it; a shell without config mode only needs "exit"
                 conn.write_channel("exit" + conn.RETURN)
-                conn.remote_conn_pre.close()
+                if conn.remote_conn_pre is not None:
+                    conn.remote_conn_pre.close()
         except Exception:  # noqa: BLE001 - the session is gone either way
             pass
 
@@ -131,12 +134,17 @@ def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequ
     transcript.add("->", "\n".join(commands))
     try:
         if row.get("enter_config"):
-            # one line at a time, each answered by the next prompt: errors stay next to their line,
-            # and no fixed quiet period is waited (netmiko's send_config_set waits 2 s)
+            # One line at a time, each answered by the next prompt (or by an error message: some
+            # devices print no prompt after one), so no fixed quiet period is waited (netmiko's
+            # send_config_set waits 2 s). The first error stops the batch: later lines would land
+            # in the wrong mode.
             output = str(conn.config_mode(config_command=row["enter_config"]))
             for command in commands:
                 conn.write_channel(command + conn.RETURN)
-                output += conn.read_until_pattern(pattern=r"#\s*$", read_timeout=30)
+                answer = str(conn.read_until_pattern(pattern=PROMPT_OR_ERROR, read_timeout=30))
+                output += answer
+                if error_lines(answer, row.get("error_patterns", [])):
+                    break
             _leave_config_mode(conn, output)
         else:
             # a shell: write every line, then wait for a marker instead of netmiko's 2 s of quiet
@@ -197,7 +205,8 @@ class CliDriver:
                 return Outcome("dry-run", True, diff.text, backup)
             committed = False
             try:
-                output = _configure(conn, target, transcript, config_lines(intended))
+                deletes = uci_delete_commands(intended, backup) if dialect(target.platform) == "uci" else []
+                output = _configure(conn, target, transcript, deletes + config_lines(intended))
                 _check(output, target, "apply")
                 readback = _send(conn, target, transcript, row["backup_command"])
                 verify = compare(intended, readback, target.platform, secrets)
@@ -222,19 +231,21 @@ class CliDriver:
     def _restore(
         self, conn: Any, target: Target, transcript: Transcript, backup: str, intended: str, committed: bool
     ) -> bool:
-        """Undo a failed push from the backup; False when the undo itself failed."""
+        """Undo a failed push from the backup; True only when a read-back shows it worked."""
         row = get_platform(target.platform)
         transcript.add("--", "restoring the backup taken before the push")
         try:
             if not committed and row.get("revert_commands"):
                 for command in row["revert_commands"]:
                     _send(conn, target, transcript, command)
-                return True
-            undo = undo_commands(backup, intended, target.platform)
-            if undo:
-                _check(_configure(conn, target, transcript, undo), target, "restore")
-            for command in row.get("commit_commands", []) if committed else []:
-                _send(conn, target, transcript, command)
-            return True
+            else:
+                undo = undo_commands(backup, intended, target.platform)
+                if undo:
+                    # errors here are expected for lines that never applied; the read-back decides
+                    _configure(conn, target, transcript, undo)
+                for command in row.get("commit_commands", []) if committed else []:
+                    _send(conn, target, transcript, command)
+            running = _send(conn, target, transcript, row["backup_command"])
         except NetctlError:
             return False
+        return is_restored(backup, running, intended, target.platform)

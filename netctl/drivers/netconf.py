@@ -9,6 +9,7 @@ after ``confirm_timeout`` seconds.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -42,37 +43,52 @@ def _rpc_error(exc: RPCError, ap: str, what: str) -> RpcError | LockError:
     return RpcError(detail, ap=ap, tag=tag, hint="the AP rejected the change and kept its previous config")
 
 
+#: a connect that failed after the TCP connection was accepted (SSH or NETCONF hello dropped, e.g.
+#: sshd's MaxStartups under load) is tried once more after this pause; a refused port is not
+CONNECT_RETRY_PAUSE_S = 0.5
+
+
+def _connect(target: Target) -> Any:
+    return manager.connect(
+        host=target.host,
+        port=target.port,
+        username=target.username,
+        password=target.password,
+        key_filename=target.key_file,
+        hostkey_verify=False,
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=target.timeout,
+        manager_params={"timeout": RPC_TIMEOUT_S},
+    )
+
+
 @contextmanager
 def session(target: Target, transcript: Transcript, label: str = "session") -> Iterator[Any]:
     """An ncclient session; ConnectError when the AP cannot be reached, DeviceError on bad login."""
     transcript.add("--", f"{label}: connect {target.host}:{target.port} as {target.username}")
-    try:
-        m = manager.connect(
-            host=target.host,
-            port=target.port,
-            username=target.username,
-            password=target.password,
-            key_filename=target.key_file,
-            hostkey_verify=False,
-            allow_agent=False,
-            look_for_keys=False,
-            timeout=target.timeout,
-            manager_params={"timeout": RPC_TIMEOUT_S},
-        )
-    except AuthenticationError as exc:
-        transcript.add("<-", f"authentication failed: {exc}")
-        raise DeviceError(
-            f"authentication failed for {target.username}",
-            ap=target.ap,
-            hint="check the AP's credentials reference",
-        ) from exc
-    except (TimeoutError, SSHError, SessionCloseError, TransportError, OSError, EOFError) as exc:
-        transcript.add("<-", f"unreachable: {exc}")
-        raise ConnectError(
-            f"unreachable at {target.host}:{target.port}: {exc or type(exc).__name__}",
-            ap=target.ap,
-            hint="the AP is marked pending; netctl converge pushes it later",
-        ) from exc
+    m: Any = None
+    for attempt in (1, 2):
+        try:
+            m = _connect(target)
+            break
+        except AuthenticationError as exc:
+            transcript.add("<-", f"authentication failed: {exc}")
+            raise DeviceError(
+                f"authentication failed for {target.username}",
+                ap=target.ap,
+                hint="check the AP's credentials reference",
+            ) from exc
+        except (TimeoutError, SSHError, SessionCloseError, TransportError, OSError, EOFError) as exc:
+            refused = "Could not open socket" in str(exc) or isinstance(exc, ConnectionRefusedError)
+            transcript.add("<-", f"unreachable: {exc}" + ("" if refused or attempt == 2 else "; trying again"))
+            if refused or attempt == 2:
+                raise ConnectError(
+                    f"unreachable at {target.host}:{target.port}: {exc or type(exc).__name__}",
+                    ap=target.ap,
+                    hint="the AP is marked pending; netctl converge pushes it later",
+                ) from exc
+            time.sleep(CONNECT_RETRY_PAUSE_S)
     transcript.add("<-", f"{label}: hello, session-id {m.session_id}")
     try:
         yield m

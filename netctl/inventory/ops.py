@@ -117,6 +117,8 @@ class InventoryOps(CoreBase):
         plan, more = plan_import(entries, self._snapshot(), prune=prune)
         problems = problems + more
         if problems:
+            order = {str(path): i for i, path in enumerate(paths)}
+            problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line or 0))
             raise InventoryError(problems)
         self._check_scope(plan.added, plan.changed,
                           {"globals": [], "tenants": [], "sites": [], "groups": [], "aps": plan.removed})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     inv.add_argument("--count", type=int, required=True)
     inv.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `python -m netctl.lab status | head` ends quietly
 
     from netctl.lab.lab import Lab, default_dir, lab_aps_from_env
 

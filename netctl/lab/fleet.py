@@ -14,6 +14,7 @@ They run from the same lab directory as the lab (pid files ``snmpd-fleet*``, ``n
 from __future__ import annotations
 
 import math
+import re
 
 from netctl.lab import netconf, procs, snmp, ssh
 from netctl.lab.errors import LabError
@@ -32,35 +33,41 @@ def _addresses(count: int, base: str) -> list[str]:
     return [f"{base}.{i // 250}.{i % 250 + 1}" for i in range(count)]
 
 
-def start_snmpd_fleet(
-    count: int, base: str = "127.2", lab: Lab | None = None, port: int = 1161
-) -> list[tuple[str, int]]:
-    """Start net-snmp agents for ``count`` addresses; returns [(host, port)] once all answer."""
-    lab = lab or ensure_lab()
-    stop_snmpd_fleet(lab)
-    targets = [(a, port) for a in _addresses(count, base)]
-    groups = [targets[i : i + PER_SNMPD] for i in range(0, len(targets), PER_SNMPD)]
-    for i, group in enumerate(groups):
-        snmp.start_snmpd(lab.dir, f"fleet{i}", group, lab.community, lab.v3, sysname=f"bench-snmpd{i}")
-    for i, group in enumerate(groups):
-        snmp.wait_snmpd(lab.dir, f"fleet{i}", group, lab.community, timeout=30)
-    return targets
-
-
-def stop_snmpd_fleet(lab: Lab | None = None) -> int:
-    """Stop every fleet snmpd of the lab; returns how many were running."""
-    lab = lab or Lab()
-    alive = {n: pid for n, pid in procs.running(lab.dir).items() if n.startswith("snmpd-fleet")}
+def _stop(lab: Lab, pattern: str) -> int:
+    alive = {n: pid for n, pid in procs.running(lab.dir).items() if re.fullmatch(pattern, n)}
     procs.stop_pids(list(alive.values()))
-    for name in alive:
-        (procs.pid_dir(lab.dir) / f"{name}.pid").unlink(missing_ok=True)
+    for proc_name in alive:
+        (procs.pid_dir(lab.dir) / f"{proc_name}.pid").unlink(missing_ok=True)
     return len(alive)
 
 
-def netconf_fleet_devices(count: int) -> list[LabDevice]:
+def start_snmpd_fleet(
+    count: int, base: str = "127.2", lab: Lab | None = None, port: int = 1161, name: str = "fleet"
+) -> list[tuple[str, int]]:
+    """Start net-snmp agents for ``count`` addresses ``<base>.B.H:port``; [(host, port)] once all answer.
+
+    A fleet called ``name`` replaces an earlier fleet of that name (other fleets keep running).
+    """
+    lab = lab or ensure_lab()
+    stop_snmpd_fleet(lab, name=name)
+    targets = [(a, port) for a in _addresses(count, base)]
+    groups = [targets[i : i + PER_SNMPD] for i in range(0, len(targets), PER_SNMPD)]
+    for i, group in enumerate(groups):
+        snmp.start_snmpd(lab.dir, f"{name}{i}", group, lab.community, lab.v3, sysname=f"{name}-snmpd{i}")
+    for i, group in enumerate(groups):
+        snmp.wait_snmpd(lab.dir, f"{name}{i}", group, lab.community, timeout=30)
+    return targets
+
+
+def stop_snmpd_fleet(lab: Lab | None = None, name: str = "fleet") -> int:
+    """Stop the snmpd fleet called ``name``; returns how many snmpd processes were running."""
+    return _stop(lab or Lab(), rf"snmpd-{re.escape(name)}\d+")
+
+
+def netconf_fleet_devices(count: int, base: str = NETCONF_BASE, name: str = "bench") -> list[LabDevice]:
     return [
         LabDevice(
-            name=f"bench-nc{i + 1:04d}",
+            name=f"{name}-nc{i + 1:04d}",
             platform="netconf-wlan",
             address=a,
             port=NETCONF_PORT_BASE + i,
@@ -68,48 +75,42 @@ def netconf_fleet_devices(count: int) -> list[LabDevice]:
             serial=f"BNC{i + 1:04d}",
             synthetic=True,
         )
-        for i, a in enumerate(_addresses(count, NETCONF_BASE))
+        for i, a in enumerate(_addresses(count, base))
     ]
 
 
-def start_netconf_fleet(count: int, lab: Lab | None = None) -> list[tuple[str, str, int]]:
-    """Start ``count`` NETCONF APs (own netconfd each); returns [(name, host, port)] once all answer."""
+def start_netconf_fleet(
+    count: int, lab: Lab | None = None, base: str = NETCONF_BASE, name: str = "bench"
+) -> list[tuple[str, str, int]]:
+    """Start ``count`` NETCONF APs (own netconfd each); [(ap name, host, port)] once all answer.
+
+    APs are ``<name>-ncNNNN`` at ``<base>.B.H:(20001 + i)``; credentials are the lab's ``lab/netconf``.
+    """
     lab = lab or ensure_lab()
-    stop_netconf_fleet(lab)
-    devices = netconf_fleet_devices(count)
+    stop_netconf_fleet(lab, name=name)
+    devices = netconf_fleet_devices(count, base, name)
     host_keys, user_key = ssh.ensure_keys(lab.dir / "keys")
     authorized = ssh.write_authorized_keys(lab.dir, user_key)
     for dev in devices:
         netconf.start_netconfd(lab.dir, dev, NC_USER, reset=True)
     chunks = netconf.chunks(devices)
     for i, chunk in enumerate(chunks):
-        ssh.start_sshd(
-            lab.dir,
-            f"sshd-bench{i}",
-            netconf.sshd_config(lab.dir, f"sshd-bench{i}", chunk, host_keys, NC_USER, authorized),
-        )
+        sshd = f"sshd-{name}-nc{i}"
+        ssh.start_sshd(lab.dir, sshd, netconf.sshd_config(lab.dir, sshd, chunk, host_keys, NC_USER, authorized))
     procs.wait_until(
         lambda: all(netconf.netconfd_ready(lab.dir, d) for d in devices),
         timeout=30 + math.ceil(count / 10),
-        what=f"netconfd fleet ({count})",
+        what=f"netconfd fleet {name} ({count})",
     )
     for i, chunk in enumerate(chunks):
-        ssh.wait_banners(lab.dir, f"sshd-bench{i}", [(d.address, d.port) for d in chunk])
+        ssh.wait_banners(lab.dir, f"sshd-{name}-nc{i}", [(d.address, d.port) for d in chunk])
     return [(d.name, d.address, d.port) for d in devices]
 
 
-def stop_netconf_fleet(lab: Lab | None = None) -> int:
-    """Stop the NETCONF fleet (netconfd and sshd processes); returns how many processes were running."""
+def stop_netconf_fleet(lab: Lab | None = None, name: str = "bench") -> int:
+    """Stop the NETCONF fleet called ``name`` (netconfd and sshd processes); returns how many ran."""
     lab = lab or Lab()
-    alive = {
-        n: pid
-        for n, pid in procs.running(lab.dir).items()
-        if n.startswith(("netconfd-bench-nc", "sshd-bench"))
-    }
-    procs.stop_pids(list(alive.values()))
-    for name in alive:
-        (procs.pid_dir(lab.dir) / f"{name}.pid").unlink(missing_ok=True)
-    names = list(alive)
-    for sock in (procs.runtime_dir(lab.dir) / "netconf").glob("bench-nc*/ncx.sock"):
+    stopped = _stop(lab, rf"(netconfd|sshd)-{re.escape(name)}-nc\d+")
+    for sock in (procs.runtime_dir(lab.dir) / "netconf").glob(f"{name}-nc*/ncx.sock"):
         sock.unlink(missing_ok=True)
-    return len(names)
+    return stopped

@@ -107,12 +107,8 @@ class Lab:
             "lab/snmp-community": f"lab{token(6)}",
             "lab/snmpv3-auth": token(12),
             "lab/snmpv3-priv": token(12),
-            "lab/netconf": json.dumps(
-                {"username": NC_USER, "password": token(), "key_file": str(self.key_file)}
-            ),
-            "lab/ssh": json.dumps(
-                {"username": WRT_USER, "password": token(), "key_file": str(self.key_file)}
-            ),
+            "lab/netconf": json.dumps({"username": NC_USER, "password": token(), "key_file": str(self.key_file)}),
+            "lab/ssh": json.dumps({"username": WRT_USER, "password": token(), "key_file": str(self.key_file)}),
             "lab/ios": json.dumps({"username": IOS_USER, "password": token(), "secret": token()}),
         }
 
@@ -142,10 +138,7 @@ class Lab:
         nc = [d for d in devs if d.platform in NETCONF_PLATFORMS]
         names += [f"netconfd-{d.name}" for d in nc]
         names += [f"sshd-netconf{i}" for i in range(len(netconf.chunks(nc)))]
-        names += [
-            f"sshd-openwrt{i}"
-            for i in range(len(netconf.chunks([d for d in devs if d.platform == "openwrt"])))
-        ]
+        names += [f"sshd-openwrt{i}" for i in range(len(netconf.chunks([d for d in devs if d.platform == "openwrt"])))]
         return names
 
     def status(self) -> dict[str, Any]:
@@ -162,9 +155,7 @@ class Lab:
             "processes": {p: alive.get(p) for p in expected},
             "extra_processes": {p: pid for p, pid in alive.items() if p not in expected},
             "endpoints": state.get("endpoints", {}),
-            "stopped_snmp": sorted(self._stop_file().read_text().split())
-            if self._stop_file().exists()
-            else [],
+            "stopped_snmp": sorted(self._stop_file().read_text().split()) if self._stop_file().exists() else [],
         }
 
     def is_running(self) -> bool:
@@ -188,7 +179,12 @@ class Lab:
             t0 = time.monotonic()
             self._down_unlocked()
             self._take_over()
-            self._start_all()
+            self._claim()  # before starting: an aborted start-up is still found and stopped later
+            try:
+                self._start_all()
+            except BaseException:
+                self._down_unlocked()  # nothing half-started stays behind; the logs stay for diagnosis
+                raise
             state = {
                 "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "lab_aps": self.lab_aps,
@@ -231,7 +227,8 @@ class Lab:
 
     def _down_unlocked(self) -> list[str]:
         alive = procs.running(self.dir)
-        procs.stop_pids(list(alive.values()), timeout=5)
+        others = procs.strays([self.dir, procs.runtime_dir(self.dir)])
+        procs.stop_pids(sorted(set(alive.values()) | set(others)), timeout=5)
         for name in alive:
             (procs.pid_dir(self.dir) / f"{name}.pid").unlink(missing_ok=True)
         if procs.pid_dir(self.dir).is_dir():
@@ -241,13 +238,13 @@ class Lab:
             sock.unlink(missing_ok=True)
         self.state_file.unlink(missing_ok=True)
         self._stop_file().unlink(missing_ok=True)
+        if procs.runtime_dir(self.dir) != self.dir:
+            shutil.rmtree(procs.runtime_dir(self.dir), ignore_errors=True)
         return sorted(alive)
 
     def _check_free(self, devices: Sequence[LabDevice]) -> None:
         busy = [f"{d.address}:{d.snmp_port}" for d in devices if procs.udp_port_busy(d.address, d.snmp_port)]
-        busy += [
-            f"{d.address}:{d.port}" for d in devices if d.port and procs.tcp_listening(d.address, d.port)
-        ]
+        busy += [f"{d.address}:{d.port}" for d in devices if d.port and procs.tcp_listening(d.address, d.port)]
         if busy:
             raise LabError(
                 f"lab addresses already in use by another process: {', '.join(busy[:8])}"
@@ -388,20 +385,20 @@ class Lab:
         dev = self.device(ap_name)
         if dev.platform not in NETCONF_PLATFORMS:
             raise LabError(f"{ap_name} is not a NETCONF AP ({dev.platform})")
-        procs.stop(self.dir, f"netconfd-{dev.name}")
-        netconf.socket_path(self.dir, dev).unlink(missing_ok=True)
+        with self._locked():
+            procs.stop(self.dir, f"netconfd-{dev.name}")
+            netconf.socket_path(self.dir, dev).unlink(missing_ok=True)
 
     def start_netconf(self, ap_name: str) -> None:
         """Start ``ap_name``'s netconfd again, keeping the configuration it had committed."""
         dev = self.device(ap_name)
         if dev.platform not in NETCONF_PLATFORMS:
             raise LabError(f"{ap_name} is not a NETCONF AP ({dev.platform})")
-        if procs.read_pid(self.dir, f"netconfd-{dev.name}"):
-            return
-        netconf.start_netconfd(self.dir, dev, NC_USER, reset=False)
-        procs.wait_until(
-            lambda: netconf.netconfd_ready(self.dir, dev), timeout=20, what=f"netconfd of {ap_name}"
-        )
+        with self._locked():
+            if procs.read_pid(self.dir, f"netconfd-{dev.name}"):
+                return
+            netconf.start_netconfd(self.dir, dev, NC_USER, reset=False)
+            procs.wait_until(lambda: netconf.netconfd_ready(self.dir, dev), timeout=20, what=f"netconfd of {ap_name}")
 
 
 def ensure_lab(lab_dir: Path | str | None = None) -> Lab:
@@ -410,7 +407,5 @@ def ensure_lab(lab_dir: Path | str | None = None) -> Lab:
     Raises LabError (with the failing peer and its log) when the lab cannot start; never skips.
     """
     aps = lab_aps_from_env()
-    lab = Lab(
-        dir=Path(lab_dir).resolve() if lab_dir else default_dir(), lab_aps=aps or 0, exact_aps=aps is not None
-    )
+    lab = Lab(dir=Path(lab_dir).resolve() if lab_dir else default_dir(), lab_aps=aps or 0, exact_aps=aps is not None)
     return lab.up()

@@ -292,14 +292,7 @@ def uci(state: dict[str, Any], args: list[str]) -> list[str]:
             raise UciError("uci: Entry not found")
         return []
     if cmd == "changes":
-        if state["staged"] is None:
-            return []
-        old = set(show(state["committed"], None))
-        return [
-            f"-{line}"
-            for line in show(state["committed"], None)
-            if line not in set(show(state["staged"], None))
-        ] + [line for line in show(state["staged"], None) if line not in old]
+        return changes(state)
     if cmd == "commit":
         if state["staged"] is not None:
             state["committed"] = state["staged"]
@@ -311,6 +304,19 @@ def uci(state: dict[str, Any], args: list[str]) -> list[str]:
     raise UciError(f"uci: unknown command '{cmd}'" if cmd.isalnum() else "uci: Invalid argument")
 
 
+def changes(state: dict[str, Any]) -> list[str]:
+    """Staged changes as ``uci changes`` lists them: ``-path`` for removals, ``path=value`` for sets."""
+    if state["staged"] is None:
+        return []
+    new_lines = show(state["staged"], None)
+    old_lines = set(show(state["committed"], None))
+    new_keys = {line.split("=", 1)[0] for line in new_lines}
+    removed = [
+        f"-{line.split('=', 1)[0]}" for line in show(state["committed"], None) if line.split("=", 1)[0] not in new_keys
+    ]
+    return removed + [line for line in new_lines if line not in old_lines]
+
+
 def wifi(state: dict[str, Any], args: list[str]) -> list[str]:
     sub = args[0] if args else "reload"
     if sub in ("reload", "up"):
@@ -319,9 +325,7 @@ def wifi(state: dict[str, Any], args: list[str]) -> list[str]:
                 continue
             ch = str(sec.get("channel", "auto"))
             band = sec.get("band", "2g")
-            ok = ch == "auto" or (
-                ch.isdigit() and (1 <= int(ch) <= 14 if band == "2g" else 32 <= int(ch) <= 177)
-            )
+            ok = ch == "auto" or (ch.isdigit() and (1 <= int(ch) <= 14 if band == "2g" else 32 <= int(ch) <= 177))
             if not ok:
                 return [f"{name}: invalid channel '{ch}' for band {band}", "Command failed: Invalid argument"]
         state["applied"] = {"wireless": copy.deepcopy(state["committed"]["wireless"])}
@@ -407,7 +411,10 @@ def hostname(state: dict[str, Any]) -> str:
 
 def which_ap(state_dir: Path) -> str:
     local = (os.environ.get("SSH_CONNECTION") or "").split()
-    aps = json.loads((state_dir / "aps.json").read_text())
+    try:
+        aps = json.loads((state_dir / "aps.json").read_text())
+    except (OSError, ValueError):
+        aps = {}
     if len(local) < 3 or local[2] not in aps:
         print("netctl lab simulator: no AP configured for this address", file=sys.stderr)
         raise SystemExit(1)
@@ -430,8 +437,7 @@ def main() -> int:
     with dev.state() as state:
         host = hostname(state)
     print(
-        "\nBusyBox v1.36.1 (2024-09-23 12:34:46 UTC) built-in shell (ash)\n\n  OpenWrt 23.05.5 "
-        "(netctl lab simulator)\n"
+        "\nBusyBox v1.36.1 (2024-09-23 12:34:46 UTC) built-in shell (ash)\n\n  OpenWrt 23.05.5 (netctl lab simulator)\n"
     )
     for _ in range(100000):
         sys.stdout.write(f"root@{host}:~# ")

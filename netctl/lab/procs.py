@@ -131,8 +131,7 @@ def stop(lab_dir: Path, name: str, *, timeout: float = 5.0) -> bool:
 def stop_pids(pids: Sequence[int], *, timeout: float = 5.0) -> None:
     """TERM the given pids, wait up to ``timeout`` s, KILL what is left, reap our children."""
     for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGTERM)
+        _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     left = list(pids)
     while left and time.monotonic() < deadline:
@@ -140,11 +139,19 @@ def stop_pids(pids: Sequence[int], *, timeout: float = 5.0) -> None:
         if left:
             time.sleep(0.05)
     for pid in left:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+        _signal(pid, signal.SIGKILL)
     for pid in pids:
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def _signal(pid: int, sig: int) -> None:
+    """Signal a lab process and the process group it leads (lab processes start their own session)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
 
 
 def _alive(pid: int) -> bool:
@@ -156,6 +163,27 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+LAB_DAEMONS = ("/usr/sbin/netconfd", "/usr/sbin/snmpd", "sshd: /usr/sbin/sshd", "/usr/sbin/sshd")
+LAUNCHERS = ("snmpsim_launcher.py", "ios_launcher.py")
+
+
+def strays(directories: Sequence[Path]) -> list[int]:
+    """Lab daemons whose command line names a file under ``directories`` (whether or not a pid
+    file still tracks them): what an interrupted or racing start-up may have left behind."""
+    marks = [f"{d}/" for d in directories]
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        cmd = _cmdline(int(entry.name))
+        if not any(m in cmd for m in marks):
+            continue
+        words = cmd.split()
+        if cmd.startswith(LAB_DAEMONS) or (len(words) > 1 and words[1].endswith(LAUNCHERS)):
+            found.append(int(entry.name))
+    return found
 
 
 def wait_until(

@@ -219,11 +219,8 @@ def write_snmpsim(
     )
     endpoints = []
     entries = []
-    by_model: dict[str, str] = {}
     for dev in devices:
         text = render_snmprec(dev)
-        if dev.synthetic:
-            by_model.setdefault(dev.model, text)
         (apdir / f"{dev.name}.snmprec").write_text(text)
         endpoints.append((dev.address, dev.snmp_port))
         entries.append(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sys
 
 # this file lives next to netctl modules; keep them off the import path of the tools virtualenv
@@ -76,6 +77,15 @@ def _responder(base: type) -> type:
     return Responder
 
 
+_randrange = random.randrange
+
+
+def _int_randrange(start: float, stop: float | None = None, step: float = 1) -> int:
+    """snmpsim's ``numeric`` module passes floats (``deviation``); Python >= 3.12 wants ints."""
+    return _randrange(int(start), None if stop is None else int(stop), int(step))
+
+
+random.randrange = _int_randrange  # type: ignore[assignment]
 responder.GetCommandResponder = _responder(cmdrsp.GetCommandResponder)
 responder.SetCommandResponder = _responder(cmdrsp.SetCommandResponder)
 responder.NextCommandResponder = _responder(cmdrsp.NextCommandResponder)

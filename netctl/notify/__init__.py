@@ -53,7 +53,8 @@ def load_notifier(kind: str, target: str, options: dict[str, Any] | None = None)
         if ep.name == kind:
             return ep.load()(target, **options)  # type: ignore[no-any-return]
     raise ConfigError(f"unknown notifier kind {kind!r}",
-                      hint="use one of: " + ", ".join(available_kinds()) + f" (plugins: entry point group {ENTRY_POINT_GROUP})")
+                      hint="use one of: " + ", ".join(available_kinds())
+                      + f" (plugins: entry point group {ENTRY_POINT_GROUP})")
 
 
 def configured(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -61,7 +62,7 @@ def configured(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     if "notifiers" not in db.table_names():
         return []
     rows = []
-    for row in db["notifiers"].rows_where("enabled = 1", order_by="name"):
+    for row in db.table("notifiers").rows_where("enabled = 1", order_by="name"):
         row["options"] = json.loads(row.get("options") or "{}")
         rows.append(row)
     return rows
@@ -72,7 +73,7 @@ def notify(db: sqlite_utils.Database, events: Iterable[dict[str, Any]]) -> list[
     events = list(events)
     if not events:
         return []
-    results = []
+    results: list[dict[str, Any]] = []
     for row in configured(db):
         try:
             notifier = load_notifier(row["kind"], row["target"], row["options"])

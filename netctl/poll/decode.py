@@ -80,6 +80,8 @@ def _rows(columns: dict[str, dict[str, Typed]]) -> list[str]:
 
 
 def _number(profile: Profile, raw: RawTables, table: str, column: str, index: str) -> int | None:
+    if table not in profile.tables or column not in profile.tables[table].columns:
+        return None
     col = _table(profile, raw, table).get(column, {})
     if index not in col:
         return None
@@ -87,6 +89,8 @@ def _number(profile: Profile, raw: RawTables, table: str, column: str, index: st
 
 
 def _text(profile: Profile, raw: RawTables, table: str, column: str, index: str) -> str | None:
+    if table not in profile.tables or column not in profile.tables[table].columns:
+        return None
     col = _table(profile, raw, table).get(column, {})
     return _text_column(col, index) if index in col else None
 
@@ -111,7 +115,7 @@ def decode(profile: Profile, scalars: RawScalars, tables: RawTables) -> dict[str
     if_cols = _table(profile, raw=tables, table="if")
     ifx_cols = _table(profile, raw=tables, table="ifx")
     for index in _rows(if_cols):
-        name = _text(profile, tables, "ifx", "name", index) or _text(profile, tables, "if", "descr", index)
+        name = _text(profile, tables, "if", "descr", index)
         hc_in = _number(profile, tables, "ifx", "hc_in_octets", index)
         hc_out = _number(profile, tables, "ifx", "hc_out_octets", index)
         oper = _number(profile, tables, "if", "oper_status", index)

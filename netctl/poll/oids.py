@@ -53,14 +53,16 @@ UCD_MEMORY = {
     "mem_avail_kb": "1.3.6.1.4.1.2021.4.6.0",
 }
 
-IF_TABLE = Table("1.3.6.1.2.1.2.2.1", {
-    "descr": 2, "oper_status": 8, "in_octets": 10, "in_errors": 14, "out_octets": 16, "out_errors": 20,
-})
-IFX_TABLE = Table("1.3.6.1.2.1.31.1.1.1", {"name": 1, "hc_in_octets": 6, "hc_out_octets": 10})
+IF_TABLE = Table("1.3.6.1.2.1.2.2.1", {"descr": 2, "oper_status": 8, "in_errors": 14, "out_errors": 20})
+#: 32-bit octet counters, for agents without ifXTable (profile ``legacy-if``)
+IF_OCTETS = Table("1.3.6.1.2.1.2.2.1", {"in_octets": 10, "out_octets": 16})
+IFX_TABLE = Table("1.3.6.1.2.1.31.1.1.1", {"hc_in_octets": 6, "hc_out_octets": 10})
 HR_PROCESSOR = Table("1.3.6.1.2.1.25.3.3.1", {"load": 2})
 HR_STORAGE = Table("1.3.6.1.2.1.25.2.3.1", {"type": 2, "alloc_units": 4, "size": 5, "used": 6})
 UNIFI_RADIO = Table("1.3.6.1.4.1.41112.1.6.1.1.1", {"name": 2, "radio": 3, "cu_total": 6})
-UNIFI_VAP = Table("1.3.6.1.4.1.41112.1.6.1.2.1", {
+UNIFI_VAP = Table("1.3.6.1.4.1.41112.1.6.1.2.1", {"essid": 6, "stations": 8, "radio": 9, "up": 22})
+#: the whole VAP row (channel, name, traffic) for profiles that want it (``wlan-ap-full``)
+UNIFI_VAP_FULL = Table("1.3.6.1.4.1.41112.1.6.1.2.1", {
     "channel": 4, "essid": 6, "name": 7, "stations": 8, "radio": 9, "rx_bytes": 10, "tx_bytes": 16, "up": 22,
 })
 
@@ -70,17 +72,36 @@ HR_STORAGE_RAM = "1.3.6.1.2.1.25.2.1.2"
 #: interface names that are radios (ifName/ifDescr prefixes); a down one degrades the AP
 WIRELESS_IF_PREFIXES = ("wlan", "wifi", "ath", "ra", "radio", "wl")
 
+#: Every column costs ``max_repetitions`` varbinds per GETBULK round and pysnmp decodes each one
+#: (~0.1 ms), so the default profiles fetch only what health and metrics use. Memory comes from the
+#: UCD scalars; ``wlan-ap-hr`` reads hrStorage instead, ``wlan-ap-full`` adds the radio table and the
+#: whole VAP row; ``legacy-if`` uses 32-bit ifTable octets for agents without ifXTable.
 PROFILES: dict[str, Profile] = {
     "wlan-ap": Profile(
         "wlan-ap",
         scalars={**SYSTEM, **UCD_MEMORY},
+        tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "vap": UNIFI_VAP},
+    ),
+    "wlan-ap-hr": Profile(
+        "wlan-ap-hr",
+        scalars=dict(SYSTEM),
+        tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE, "vap": UNIFI_VAP},
+    ),
+    "wlan-ap-full": Profile(
+        "wlan-ap-full",
+        scalars={**SYSTEM, **UCD_MEMORY},
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE,
-                "radio": UNIFI_RADIO, "vap": UNIFI_VAP},
+                "radio": UNIFI_RADIO, "vap": UNIFI_VAP_FULL},
+    ),
+    "legacy-if": Profile(
+        "legacy-if",
+        scalars={**SYSTEM, **UCD_MEMORY},
+        tables={"if": Table(IF_TABLE.base, {**IF_TABLE.columns, **IF_OCTETS.columns}), "cpu": HR_PROCESSOR},
     ),
     "switch": Profile(
         "switch",
-        scalars={**SYSTEM, **UCD_MEMORY},
-        tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE},
+        scalars=dict(SYSTEM),
+        tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR},
     ),
     "system-only": Profile("system-only", scalars=dict(SYSTEM)),
     # the standard scalar poll (8 OIDs by GET, no tables): reachability and identity of any SNMP agent

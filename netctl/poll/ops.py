@@ -151,7 +151,15 @@ class PollOps(CoreBase):
     def status(self, selection: Selection | str | Sequence[str] | None = None) -> dict[str, Any]:
         """Current health per AP (from the ``health`` table) and counts per site, site kind and in total."""
         self.require("view")
-        aps = self.select(as_selection(selection))
+        chosen = as_selection(selection)
+        if chosen == Selection():
+            # the whole scope: a lean query (no JSON columns decoded), scope applied row by row
+            aps = [{"name": n, "site": s, "tenant": t, "role": r, "site_kind": k} for n, s, t, r, k in self.db.execute(
+                "select aps.name, aps.site, aps.tenant, aps.role, sites.kind from aps "
+                "join sites on sites.name = aps.site order by aps.name").fetchall()
+                if self.scope.allows(t, s)]
+        else:
+            aps = self.select(chosen)
         cursor = self.db.execute(
             "select ap, state, since, last_poll, uptime, clients, latency_ms, cpu, mem, radios_down, reasons, "
             "error_kind, flapping from health")
@@ -235,13 +243,13 @@ class PollOps(CoreBase):
         from netctl.store.db import transaction
 
         self.require("ack")
-        rows = list(self.db["alerts"].rows_where("id = ?", [int(alert_id)]))
+        rows = list(self.db.table("alerts").rows_where("id = ?", [int(alert_id)]))
         if not rows or not self.select(Selection(names=(rows[0]["ap"],))):
             raise NotFound(f"no alert with id {alert_id}", hint="list them with: netctl alerts list")
         with WRITE_LOCK, transaction(self.db):
-            self.db["alerts"].update(int(alert_id), {"acked_by": self.user_name, "acked_at": iso(time.time()),
+            self.db.table("alerts").update(int(alert_id), {"acked_by": self.user_name, "acked_at": iso(time.time()),
                                                      "ack_note": note})
-        return dict(self.db["alerts"].get(int(alert_id)))
+        return dict(self.db.table("alerts").get(int(alert_id)))
 
     # -- maintenance windows --------------------------------------------------------------------
     def maintenance_add(self, selection: Selection | str | Sequence[str] | None, starts: str | float,
@@ -262,7 +270,7 @@ class PollOps(CoreBase):
             raise ConfigError("a maintenance window must end after it starts", hint="e.g. --start now --end +2h")
         row = {"name": name or f"{sel.describe()} {iso(start)}", "selection": sel.to_json(), "starts": iso(start),
                "ends": iso(end), "reason": reason, "created_by": self.user_name, "created": iso(time.time())}
-        row["id"] = self.db["maintenance"].insert(row).last_pk
+        row["id"] = self.db.table("maintenance").insert(row).last_pk
         return row
 
     def maintenance_list(self, active_only: bool = False) -> list[dict[str, Any]]:
@@ -271,7 +279,7 @@ class PollOps(CoreBase):
         self.require("view")
         now = iso(time.time())
         rows = []
-        for row in self.db["maintenance"].rows_where(order_by="starts desc"):
+        for row in self.db.table("maintenance").rows_where(order_by="starts desc"):
             row["active"] = row["starts"] <= now < row["ends"]
             if active_only and not row["active"]:
                 continue
@@ -281,9 +289,9 @@ class PollOps(CoreBase):
 
     def maintenance_remove(self, window_id: int) -> None:
         self.require("maintenance")
-        if self.db["maintenance"].count_where("id = ?", [int(window_id)]) == 0:
+        if self.db.table("maintenance").count_where("id = ?", [int(window_id)]) == 0:
             raise NotFound(f"no maintenance window {window_id}", hint="list them with: netctl maintenance list")
-        self.db["maintenance"].delete(int(window_id))
+        self.db.table("maintenance").delete(int(window_id))
 
     # -- notifiers ------------------------------------------------------------------------------
     def notifier_add(self, name: str, kind: str, target: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -293,18 +301,18 @@ class PollOps(CoreBase):
         self.require("maintenance")
         load_notifier(kind, target, options)  # validates before anything is stored
         row = {"name": name, "kind": kind, "target": target, "enabled": 1, "options": json.dumps(options or {})}
-        self.db["notifiers"].upsert(row, pk="name")
+        self.db.table("notifiers").upsert(row, pk="name")
         return row
 
     def notifier_list(self) -> list[dict[str, Any]]:
         self.require("view")
-        return list(self.db["notifiers"].rows_where(order_by="name"))
+        return list(self.db.table("notifiers").rows_where(order_by="name"))
 
     def notifier_remove(self, name: str) -> None:
         self.require("maintenance")
-        if self.db["notifiers"].count_where("name = ?", [name]) == 0:
+        if self.db.table("notifiers").count_where("name = ?", [name]) == 0:
             raise NotFound(f"no notifier named {name!r}", hint="list them with: netctl alerts notifiers")
-        self.db["notifiers"].delete(name)
+        self.db.table("notifiers").delete(name)
 
     def notify_test(self) -> list[dict[str, Any]]:
         """Send a test event through every enabled notifier; one delivery result each."""
@@ -333,7 +341,7 @@ class PollOps(CoreBase):
         last = {row["job"]: row for row in self.db.query(
             "select job, max(id) as id, started, ended, status, aps, failures from job_runs group by job")}
         rows = []
-        for row in self.db["jobs"].rows_where(order_by="name"):
+        for row in self.db.table("jobs").rows_where(order_by="name"):
             run = last.get(row["name"], {})
             row.update(selection=json.loads(row["selection"] or "{}"), options=json.loads(row["options"] or "{}"),
                        last_started=run.get("started"), last_status=run.get("status"))
@@ -349,13 +357,13 @@ class PollOps(CoreBase):
 
         self.require("jobs")
         ensure_default_jobs(self.db)
-        existing = list(self.db["jobs"].rows_where("name = ?", [name]))
+        existing = list(self.db.table("jobs").rows_where("name = ?", [name]))
         row = dict(existing[0]) if existing else {"name": name, "job": job or name, "interval_s": 300.0,
                                                    "selection": "{}", "enabled": 1, "options": "{}",
                                                    "created": iso(time.time())}
         if job is not None:
             row["job"] = job
-        job_function(row["job"])
+        job_function(str(row["job"]))
         if interval_s is not None:
             if interval_s <= 0:
                 raise ConfigError("a job interval must be positive", hint="give seconds, e.g. --interval 60")
@@ -366,8 +374,24 @@ class PollOps(CoreBase):
             row["enabled"] = int(enabled)
         if options is not None:
             row["options"] = json.dumps(options)
-        self.db["jobs"].upsert(row, pk="name")
+        self.db.table("jobs").upsert(row, pk="name")
         return row
+
+    def run_job(self, name: str) -> dict[str, Any]:
+        """Run the scheduled job ``name`` now, recorded in ``job_runs``; ``skipped`` if it is running elsewhere."""
+        from netctl.schedule.jobs import ensure_default_jobs
+        from netctl.schedule.scheduler import run_job_once
+
+        self.require("jobs")
+        ensure_default_jobs(self.db)
+        rows = list(self.db.table("jobs").rows_where("name = ?", [name]))
+        if not rows:
+            raise NotFound(f"no job named {name!r}", hint="list them with: netctl jobs list")
+        job = rows[0]
+        if self.db_path == ":memory:":
+            raise ConfigError("jobs run on a database file", hint="pass --db PATH")
+        return run_job_once(self.db_path, name, job["job"], job["selection"] or "{}", user=self.user_name,
+                            options=job.get("options"))
 
     def job_runs(self, limit: int = 50, job: str | None = None) -> list[dict[str, Any]]:
         """The most recent job runs (newest first): start, end, status, APs done, failures."""

@@ -32,7 +32,8 @@ from netctl.poll.oids import PROFILES, Profile
 
 RCVBUF_BYTES = 8 * 1024 * 1024
 MAX_REPETITIONS = 10
-MAX_WALK_ROUNDS = 16
+#: bound of GETBULK rounds per table walk: MAX_REPETITIONS x this many rows per column (20,000)
+MAX_WALK_ROUNDS = 2000
 #: SNMPv3 engine-ID discovery request (noAuthNoPriv, empty user): every SNMP engine answers it
 V3_DISCOVERY_PROBE = bytes.fromhex(
     "303a020103300f02024a69020300ffe30401040201030410300e0400020100020100040004000400"
@@ -114,8 +115,7 @@ class SnmpSession:
         """Create the engine, open its sockets (big receive buffer) and register every target."""
         from pysnmp.carrier.asyncio.dgram import udp, udp6
         from pysnmp.entity import config as engine_config
-        from pysnmp.entity.rfc3413 import config
-        from pysnmp.entity.rfc3413 import cmdgen
+        from pysnmp.entity.rfc3413 import cmdgen, config
         from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
         from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 
@@ -276,7 +276,21 @@ class SnmpSession:
                 last[k] = oid
                 table, column, _p = columns[k]
                 out[table][column][".".join(str(p) for p in oid[len(prefix):])] = typed(value)
+        if pending:
+            raise _Failure("malformed", f"table walk did not end after {MAX_WALK_ROUNDS} GETBULK rounds "
+                                        f"({MAX_WALK_ROUNDS * self.max_repetitions} rows per column)")
         return out
+
+    async def answers_small_get(self, target: Target) -> bool:
+        """True when the agent answers a one-OID GET (sysUpTime) with these credentials."""
+        from pysnmp.proto.rfc1902 import Null, ObjectName
+
+        try:
+            indication, status, _index, _reply = await self._send_get(
+                self._addr[target.ap], [(ObjectName("1.3.6.1.2.1.1.3.0"), Null())])
+        except Exception:  # noqa: BLE001 - any failure means "no"
+            return False
+        return not indication and not int(status or 0)
 
     async def poll_one(self, target: Target) -> PollResult:
         """Poll one AP: scalars by GET and tables by GETBULK at the same time. Never raises."""
@@ -404,6 +418,19 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
                      progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
     """Poll ``targets`` with one engine, at most ``concurrency`` in flight; one result per target, in order."""
     gate = asyncio.Semaphore(max(1, concurrency))
+    loop = asyncio.get_running_loop()
+    default_handler = loop.get_exception_handler()
+
+    def quiet_late_replies(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # a reply to an abandoned retry can arrive after its engine closed: nothing waits for it
+        if "Unregistered transport" in str(context.get("exception", "")):
+            return
+        if default_handler is not None:
+            default_handler(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(quiet_late_replies)
     sessions: list[SnmpSession] = []
     session_of: dict[str, SnmpSession] = {}
     for group in engine_groups(targets):
@@ -416,10 +443,14 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
         async with gate:
             result = await session_of[target.ap].poll_one(target)
             if result.error_kind == "timeout" and await agent_alive(target.host, target.port, min(timeout, 1.0)):
-                result.error_kind = "auth"
-                result.error = ("the agent answers SNMP but not to these credentials: "
-                                + ("wrong community, or this manager is not allowed" if target.version != "3"
-                                   else "wrong privacy key?"))
+                if await session_of[target.ap].answers_small_get(target):
+                    result.error = "the agent answers small requests but not a whole poll in time (overloaded?)"
+                else:
+                    result.error_kind = "auth"
+                    result.values = {"engine_answers": True}
+                    result.error = ("the agent answers SNMP but not to these credentials: "
+                                    + ("wrong community, or this manager is not allowed" if target.version != "3"
+                                       else "wrong privacy key?"))
         if progress is not None:
             progress(result)
         return result
@@ -435,7 +466,15 @@ def poll_targets(targets: Sequence[Target], **options: Any) -> list[PollResult]:
     """Blocking wrapper of :func:`poll_async` (its own event loop; for a worker process or thread)."""
     if not targets:
         return []
-    return asyncio.run(poll_async(targets, **options))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(poll_async(targets, **options))
+    # called from inside an event loop (an async front end): poll on a thread of our own
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netctl-poll") as pool:
+        return pool.submit(asyncio.run, poll_async(targets, **options)).result()
 
 
 def poll_shard(targets: Sequence[Target], options: dict[str, Any]) -> list[PollResult]:

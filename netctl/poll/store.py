@@ -59,12 +59,12 @@ def parse_time(text: str, now: float | None = None) -> float:
 
 # -- settings -------------------------------------------------------------------------------------
 def get_setting(db: sqlite_utils.Database, key: str, default: Any = None) -> Any:
-    rows = list(db["poll_settings"].rows_where("key = ?", [key]))
+    rows = list(db.table("poll_settings").rows_where("key = ?", [key]))
     return json.loads(rows[0]["value"]) if rows else default
 
 
 def set_setting(db: sqlite_utils.Database, key: str, value: Any) -> None:
-    db["poll_settings"].upsert({"key": key, "value": json.dumps(value)}, pk="key")
+    db.table("poll_settings").upsert({"key": key, "value": json.dumps(value)}, pk="key")
 
 
 def load_rules(db: sqlite_utils.Database) -> Rules:
@@ -128,9 +128,9 @@ def _json(text: Any) -> Any:
 
 def depot_windows(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
     """site -> (depot window, timezone) for transit sites that have a ``depot_window`` var."""
-    tenants = {r["name"]: _json(r.get("vars")) for r in db["tenants"].rows}
+    tenants = {r["name"]: _json(r.get("vars")) for r in db.table("tenants").rows}
     out = {}
-    for site in db["sites"].rows_where("kind = 'transit'"):
+    for site in db.table("sites").rows_where("kind = 'transit'"):
         window = _json(site.get("vars")).get("depot_window")
         if window:
             out[site["name"]] = (str(window), str(tenants.get(site["tenant"], {}).get("timezone") or DEFAULT_TIMEZONE))
@@ -156,7 +156,7 @@ def active_maintenance(db: sqlite_utils.Database, now: float, scope: Any = None)
 
     stamp = iso(now)
     muted: dict[str, str] = {}
-    for row in db["maintenance"].rows_where("starts <= ? and ends > ?", [stamp, stamp], order_by="id"):
+    for row in db.table("maintenance").rows_where("starts <= ? and ends > ?", [stamp, stamp], order_by="id"):
         selection = Selection.from_json(row["selection"])
         for ap in select_aps(db, selection, scope):
             muted.setdefault(ap["name"], row["name"] or f"window {row['id']}")
@@ -170,6 +170,18 @@ def _health_state(row: dict[str, Any] | None) -> HealthState | None:
     return HealthState(state=row["state"] or "unknown", since=row.get("since_ts"), misses=row.get("misses") or 0,
                        oks=row.get("oks") or 0, baseline=row.get("baseline"),
                        changes=list(_json(row.get("changes")) or []), flapping=bool(row.get("flapping")))
+
+
+def hung_agent(result: PollResult, ap: dict[str, Any], prev_row: dict[str, Any] | None) -> bool:
+    """True when an ``auth`` verdict only inferred from a live SNMP engine should count as a timeout.
+
+    A v2c agent ignores a wrong community silently; the poller then probes the engine and calls the
+    failure ``auth``. But if these same settings answered before (the AP's last good poll is newer
+    than its last inventory change), the agent, not the credentials, stopped answering.
+    """
+    if result.ok or not result.values.get("engine_answers") or not prev_row or not prev_row.get("last_ok"):
+        return False
+    return str(ap.get("updated") or "") <= str(prev_row["last_ok"])
 
 
 def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], results: Sequence[PollResult],
@@ -191,7 +203,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
     windows = depot_windows(db)
     muted_by = active_maintenance(db, now)
     stamp = iso(now)
-    samples: list[dict[str, Any]] = []
+    samples: list[tuple[str, str, int, float]] = []
     health_out: list[dict[str, Any]] = []
     new_alerts: list[dict[str, Any]] = []
     touched: list[tuple[Any, ...]] = []
@@ -201,6 +213,10 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
         prev_row = health_rows.get(result.ap)
         prev = _health_state(prev_row)
         ts = result.ts or now
+        if hung_agent(result, ap, prev_row):
+            result.error_kind = "timeout"
+            result.error = ("no answer to the credentials that worked before; the SNMP engine still answers "
+                            "discovery (agent hung or restarting?)")
         metrics: dict[str, float] = {}
         counters: dict[str, float] = _json(prev_row.get("counters")) if prev_row else {}
         if result.ok:
@@ -240,8 +256,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
             "sys_name": result.values.get("sys_name") if keep_values else old.get("sys_name"),
         })
         whole = int(ts)
-        samples.extend({"ap": result.ap, "metric": m, "ts": whole, "value": v}
-                       for m, v in metrics.items() if v is not None and not math.isnan(v))
+        samples.extend((result.ap, m, whole, v) for m, v in metrics.items() if v is not None and not math.isnan(v))
         # alerts
         current = open_alerts.get(result.ap, {})
         wanted = wanted_alerts(verdict)
@@ -263,12 +278,14 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
             closed.append(row)
     with WRITE_LOCK, transaction(db):
         if samples:
-            db["samples"].insert_all(samples, ignore=True, batch_size=2000)
+            # WITHOUT ROWID table: sqlite-utils' insert_all asks for a rowid after a single-row batch
+            db.conn.executemany("insert or ignore into samples (ap, metric, ts, value) values (?, ?, ?, ?)",
+                                samples)
         if health_out:
-            db["health"].insert_all(health_out, pk="ap", replace=True, batch_size=500)
+            db.table("health").insert_all(health_out, pk="ap", replace=True, batch_size=500)
         opened = []
         for alert in new_alerts:
-            alert["id"] = db["alerts"].insert(alert).last_pk
+            alert["id"] = db.table("alerts").insert(alert).last_pk
             opened.append(alert)
         if touched:
             db.conn.executemany("update alerts set last_seen = ?, message = ?, count = count + 1 where id = ?",

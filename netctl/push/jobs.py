@@ -1,11 +1,14 @@
 """Config jobs as plain functions over ``(db_path, selection_json, …)`` returning per-AP result dicts.
 
 They open their own facade, so the scheduler can run them in-process, in a worker process or on a
-task queue without change. Results are JSON-ready dicts (the stable shape of ``--json``).
+task queue without change. Results are JSON-ready dicts (the stable shape of ``--json``). Options
+come as keyword arguments or, from the scheduler, as ``options`` (a dict or its JSON text):
+``template``, ``dry_run``, ``concurrency``, ``confirm_timeout``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from netctl.selection import Selection
@@ -17,67 +20,81 @@ def _api(db_path: str, user: str | None) -> Any:
     return Netctl(db_path, user=user)
 
 
+def _options(options: str | dict[str, Any] | None, **given: Any) -> dict[str, Any]:
+    merged = json.loads(options) if isinstance(options, str) else dict(options or {})
+    merged.update({k: v for k, v in given.items() if v is not None})
+    return merged
+
+
 def push_job(
     db_path: str,
-    selection_json: str,
+    selection_json: str = "{}",
     *,
     template: str | None = None,
-    dry_run: bool = False,
-    concurrency: int = 20,
-    confirm_timeout: int = 60,
+    dry_run: bool | None = None,
+    concurrency: int | None = None,
+    confirm_timeout: int | None = None,
     user: str | None = None,
+    options: str | dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """Render and push the selection (see ``Netctl.push``)."""
+    opts = _options(
+        options, template=template, dry_run=dry_run, concurrency=concurrency, confirm_timeout=confirm_timeout
+    )
     api = _api(db_path, user)
     try:
-        return [
-            r.as_dict()
-            for r in api.push(
-                Selection.from_json(selection_json),
-                template=template,
-                dry_run=dry_run,
-                concurrency=concurrency,
-                confirm_timeout=confirm_timeout,
-            )
-        ]
+        return [r.as_dict() for r in api.push(Selection.from_json(selection_json), **opts)]
     finally:
         api.close()
 
 
 def converge_job(
     db_path: str,
-    selection_json: str,
+    selection_json: str = "{}",
     *,
-    concurrency: int = 20,
-    confirm_timeout: int = 60,
+    concurrency: int | None = None,
+    confirm_timeout: int | None = None,
     user: str | None = None,
+    options: str | dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """Push the pending APs of the selection (those unreachable at their last push)."""
+    opts = _options(options, concurrency=concurrency, confirm_timeout=confirm_timeout)
     api = _api(db_path, user)
     try:
-        return [
-            r.as_dict()
-            for r in api.converge(
-                Selection.from_json(selection_json), concurrency=concurrency, confirm_timeout=confirm_timeout
-            )
-        ]
+        return [r.as_dict() for r in api.converge(Selection.from_json(selection_json), **opts)]
     finally:
         api.close()
 
 
 def backup_job(
-    db_path: str, selection_json: str, *, concurrency: int = 20, user: str | None = None
+    db_path: str,
+    selection_json: str = "{}",
+    *,
+    concurrency: int | None = None,
+    user: str | None = None,
+    options: str | dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """Store the running configs of the selection as versions."""
+    opts = _options(options, concurrency=concurrency)
     api = _api(db_path, user)
     try:
-        return list(api.backup(Selection.from_json(selection_json), concurrency=concurrency))
+        return list(api.backup(Selection.from_json(selection_json), **opts))
     finally:
         api.close()
 
 
 def drift_job(
-    db_path: str, selection_json: str, *, concurrency: int = 20, user: str | None = None
+    db_path: str,
+    selection_json: str = "{}",
+    *,
+    concurrency: int | None = None,
+    user: str | None = None,
+    options: str | dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """Compare running with intended configs and mark drifted APs."""
+    opts = _options(options, concurrency=concurrency)
     api = _api(db_path, user)
     try:
-        return list(api.drift(Selection.from_json(selection_json), concurrency=concurrency))
+        return list(api.drift(Selection.from_json(selection_json), **opts))
     finally:
         api.close()

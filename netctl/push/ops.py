@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from netctl.core import CoreBase
-from netctl.errors import ConnectError, NetctlError, NotFound, RenderError
+from netctl.errors import ConfigError, ConnectError, NetctlError, NotFound, RenderError
 from netctl.platforms import get_platform
 from netctl.push.plan import compare, mask, restore_commands, strip_volatile
 from netctl.push.run import Progress, PushResult, failure, run_parallel
@@ -27,6 +27,25 @@ from netctl.store.db import transaction
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def since_to_iso(since: str | dt.datetime) -> str:
+    """``2026-11-21``, ``2026-11-21T08:00``, a datetime, or an age such as ``30m``, ``24h``, ``7d``."""
+    if isinstance(since, dt.datetime):
+        return since.isoformat(timespec="seconds")
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    text = since.strip()
+    if text[:-1].isdigit() and text[-1:] in units:
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(**{units[text[-1]]: int(text[:-1])})
+        return start.isoformat(timespec="seconds")
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(
+            f"--since {since!r} is not a date, a time or an age",
+            hint="use e.g. 2026-11-21, 2026-11-21T08:00, 30m, 24h or 7d",
+        ) from exc
+    return parsed.isoformat(timespec="seconds") if "T" in text else text
 
 
 def _seal(text: str) -> str:
@@ -641,7 +660,7 @@ class ConfigOps(CoreBase):
         where, args = [], []
         if since:
             where.append("ts >= ?")
-            args.append(since.isoformat(timespec="seconds") if isinstance(since, dt.datetime) else str(since))
+            args.append(since_to_iso(since))
         if ap:
             where.append("ap = ?")
             args.append(ap)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,6 +76,7 @@ def strip_volatile(text: str, platform: str) -> str:
 # -- uci -------------------------------------------------------------------------------------------
 
 _UCI_SET = re.compile(r"^uci set (?P<key>[^=\s]+)=(?P<value>.*)$")
+_UCI_ADD_LIST = re.compile(r"^uci add_list (?P<key>[^=\s]+)=(?P<value>.*)$")
 
 
 def _unquote(value: str) -> str:
@@ -92,6 +94,9 @@ def uci_options(text: str) -> dict[str, str]:
         m = _UCI_SET.match(line)
         if m:
             out[m.group("key")] = _unquote(m.group("value"))
+        elif m := _UCI_ADD_LIST.match(line):
+            key, value = m.group("key"), _unquote(m.group("value"))
+            out[key] = f"{out[key]}' '{value}" if key in out else value  # as `uci show` prints a list
         elif "=" in line and not line.startswith("uci "):
             key, _, value = line.partition("=")
             out[key] = _unquote(value)
@@ -102,10 +107,35 @@ def _uci_lines(options: dict[str, str]) -> list[str]:
     return [f"{k}='{v}'" for k, v in sorted(options.items())]
 
 
+#: first line of a uci config that replaces whole packages (a restore): "# netctl-replace: system wireless"
+UCI_REPLACE = "# netctl-replace:"
+
+
+def uci_replaced(intended: str) -> set[str]:
+    """The uci packages ``intended`` replaces entirely (empty for a template's partial config)."""
+    first = intended.lstrip().splitlines()[0] if intended.strip() else ""
+    return set(first[len(UCI_REPLACE):].split()) if first.startswith(UCI_REPLACE) else set()
+
+
+def uci_extra(intended: str, running: str) -> dict[str, str]:
+    """Options and sections of replaced packages that are running but not in ``intended``."""
+    packages = uci_replaced(intended)
+    want = uci_options(intended)
+    return {k: v for k, v in uci_options(running).items() if k.split(".")[0] in packages and k not in want}
+
+
+def uci_delete_commands(intended: str, running: str) -> list[str]:
+    """``uci delete`` for what a replacing config drops (a dropped section takes its options along)."""
+    extra = uci_extra(intended, running)
+    sections = {k for k in extra if k.count(".") == 1}
+    return [f"uci delete {k}" for k in sorted(extra)
+            if k in sections or ".".join(k.split(".")[:2]) not in sections]
+
+
 def _diff_uci(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
     want = uci_options(intended)
     have = uci_options(running)
-    relevant = {k: have[k] for k in want if k in have}
+    relevant = {k: have[k] for k in want if k in have} | uci_extra(intended, running)
     changed = relevant != want
     before = mask("\n".join(_uci_lines(relevant)) + "\n", platform, secrets).splitlines()
     after = mask("\n".join(_uci_lines(want)) + "\n", platform, secrets).splitlines()
@@ -205,7 +235,16 @@ def restore_commands(backup: str, platform: str) -> str:
     """Turn a stored running config into the commands a CLI push sends to restore it."""
     kind = dialect(platform)
     if kind == "uci":
-        return "\n".join(f"uci set {line}" for line in _uci_lines(uci_options(backup))) + "\n"
+        options = uci_options(backup)
+        commands = [f"{UCI_REPLACE} {' '.join(sorted({k.split('.')[0] for k in options}))}"]
+        for key, value in sorted(options.items()):
+            try:
+                items = shlex.split(f"'{value}'")
+            except ValueError:
+                items = [value]
+            commands.append(f"uci set {key}='{items[0] if items else ''}'")
+            commands.extend(f"uci add_list {key}='{item}'" for item in items[1:])  # a uci list option
+        return "\n".join(commands) + "\n"
     if kind == "ios":
         blocks = {
             h: c
@@ -254,6 +293,18 @@ def undo_commands(backup: str, intended: str, platform: str) -> list[str]:
                 cmds.extend(" " + c for c in old_children)
         return cmds
     return []
+
+
+def is_restored(backup: str, running: str, intended: str, platform: str) -> bool:
+    """Whether everything ``intended`` touched is back as it was in ``backup`` (CLI dialects)."""
+    kind = dialect(platform)
+    if kind == "uci":
+        old, now = uci_options(backup), uci_options(running)
+        return all(old.get(key) == now.get(key) for key in uci_options(intended))
+    if kind == "ios":
+        old_blocks, now_blocks = ios_blocks(backup), ios_blocks(running)
+        return all(old_blocks.get(h) == now_blocks.get(h) for h in ios_blocks(intended))
+    return False
 
 
 # -- waves -----------------------------------------------------------------------------------------

@@ -25,6 +25,11 @@ LIST_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
     "openconfig-wlan": {"radio": ("id", "operating-frequency"), "ssid": ("name",)},
 }
 
+#: leaf-lists that are ``ordered-by user`` (their order is configuration; others compare as sets)
+ORDERED_BY_USER: dict[str, frozenset[str]] = {
+    "netconf-wlan": frozenset({"ap/system/ntp-server"}),
+}
+
 #: list path (keys stripped) → leaf → default value in the model
 DEFAULTS: dict[str, dict[str, dict[str, str]]] = {
     "netconf-wlan": {
@@ -98,7 +103,10 @@ def flatten(text: str, platform: str) -> dict[str, str]:
     for top in root:
         if isinstance(top.tag, str):
             walk(top, "")
-    flat = {path: ", ".join(sorted(values)) if len(values) > 1 else values[0] for path, values in out.items()}
+    ordered = ORDERED_BY_USER.get(platform, frozenset())
+    flat = {
+        path: ", ".join(values if _KEYED.sub("", path) in ordered else sorted(values)) for path, values in out.items()
+    }
     for list_path, leaves in DEFAULTS.get(platform, {}).items():
         pattern = re.compile(re.escape(list_path) + r"\[[^\]]*\]")
         entries = {m.group(0) for path in flat if (m := pattern.match(path))}

@@ -27,6 +27,10 @@ ENTRY_POINT_GROUP = "netctl.jobs"
 JOBS: dict[str, str | JobFunction] = {
     "poll": "netctl.poll.jobs:poll_job",
     "retention": "netctl.poll.jobs:retention_job",
+    "push": "netctl.push.jobs:push_job",
+    "converge": "netctl.push.jobs:converge_job",
+    "backup": "netctl.push.jobs:backup_job",
+    "drift": "netctl.push.jobs:drift_job",
 }
 
 #: jobs a fresh database gets: name -> (job, interval seconds)
@@ -65,9 +69,9 @@ def job_function(name: str) -> JobFunction:
 
 def ensure_default_jobs(db: sqlite_utils.Database) -> None:
     """Create the default jobs (poll every minute, retention every 10 minutes) if the table is empty."""
-    if db["jobs"].count:
+    if db.table("jobs").count:
         return
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    db["jobs"].insert_all([{"name": name, "job": job, "interval_s": interval, "selection": "{}", "enabled": 1,
+    db.table("jobs").insert_all([{"name": name, "job": job, "interval_s": interval, "selection": "{}", "enabled": 1,
                             "options": "{}", "created": created} for name, (job, interval) in DEFAULT_JOBS.items()],
                           pk="name", ignore=True)

@@ -55,14 +55,15 @@ def start_run(db_path: str, job: str) -> int | None:
     host = socket.gethostname()
     try:
         with transaction(db):
-            for row in db["job_runs"].rows_where("job = ? and status = 'running'", [job]):
+            for row in db.table("job_runs").rows_where("job = ? and status = 'running'", [job]):
                 if row["host"] == host and not _pid_alive(row["pid"]):
-                    db["job_runs"].update(row["id"], {"status": "abandoned", "ended": _iso(),
+                    db.table("job_runs").update(row["id"], {"status": "abandoned", "ended": _iso(),
                                                       "detail": "its process ended without finishing the run"})
                 else:
                     return None
-            return int(db["job_runs"].insert({"job": job, "started": _iso(), "status": "running",
-                                               "pid": os.getpid(), "host": host}).last_pk)
+            last_pk = db.table("job_runs").insert({"job": job, "started": _iso(), "status": "running",
+                                                   "pid": os.getpid(), "host": host}).last_pk
+            return int(last_pk) if last_pk is not None else None
     finally:
         db.conn.close()
 
@@ -82,7 +83,7 @@ def finish_run(db_path: str, run_id: int, status: str, results: list[dict[str, A
             detail = json.dumps(kinds)
         row = {"ended": _iso(), "status": status, "aps": sum(1 for r in results if r.get("ap")),
                "failures": failures, "detail": detail}
-        db["job_runs"].update(run_id, row)
+        db.table("job_runs").update(run_id, row)
         return {"id": run_id, **row}
     finally:
         db.conn.close()
@@ -127,7 +128,7 @@ class Scheduler:
         db = open_db(self.db_path)
         try:
             ensure_default_jobs(db)
-            jobs = list(db["jobs"].rows_where("enabled = 1", order_by="name"))
+            jobs = list(db.table("jobs").rows_where("enabled = 1", order_by="name"))
         finally:
             db.conn.close()
         for job in jobs:
@@ -150,22 +151,26 @@ class Scheduler:
         next_due: dict[str, float] = {}
         started_once: set[str] = set()
         lock = threading.Lock()
-        poll_runs = 0
         self.log(f"scheduler started (pid {os.getpid()})")
 
+        jobs = self._jobs()
+        has_poll = any(j["job"] == "poll" for j in jobs)
+        counted_runs = 0
+
+        def counts(job: dict[str, Any]) -> bool:
+            return job["job"] == "poll" or not has_poll
+
         def work(job: dict[str, Any]) -> None:
-            nonlocal poll_runs
+            nonlocal counted_runs
             outcome = run_job_once(self.db_path, job["name"], job["job"], job["selection"] or "{}", user=self.user,
                                    options=job.get("options"))
             with lock:
                 self.runs.append(outcome)
-                if job["job"] == "poll" and outcome.get("status") != "skipped":
-                    poll_runs += 1
+                if counts(job) and outcome.get("status") != "skipped":
+                    counted_runs += 1
             self.log(f"{job['name']}: {outcome.get('status')} aps={outcome.get('aps')} "
                      f"failures={outcome.get('failures')}")
 
-        jobs = self._jobs()
-        has_poll = any(j["job"] == "poll" for j in jobs)
         reload_at = time.monotonic() + 30
         while not self.stop_event.is_set():
             now = time.monotonic()
@@ -181,20 +186,20 @@ class Scheduler:
                     continue
                 if now < next_due.get(name, 0.0):
                     continue
-                if self.max_cycles is not None and job["job"] == "poll":
+                if self.max_cycles is not None:
                     with lock:
-                        if poll_runs + sum(1 for n, t in running.items() if t.is_alive()
-                                           and n == name) >= self.max_cycles:
+                        in_flight = sum(1 for j in jobs if counts(j) and j["name"] in running
+                                        and running[j["name"]].is_alive())
+                        if counted_runs + in_flight >= self.max_cycles:
                             continue
                 next_due[name] = now + float(job["interval_s"])
                 started_once.add(name)
                 thread = threading.Thread(target=work, args=(job,), name=f"job-{name}", daemon=True)
                 running[name] = thread
                 thread.start()
-            with lock:
-                cycles_done = self.max_cycles is not None and (poll_runs >= self.max_cycles if has_poll
-                                                               else len(self.runs) >= self.max_cycles)
             idle = not any(t.is_alive() for t in running.values())
+            with lock:
+                cycles_done = self.max_cycles is not None and counted_runs >= self.max_cycles
             if self.once and idle and started_once >= {j["name"] for j in jobs}:
                 break
             if cycles_done and idle:

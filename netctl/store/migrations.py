@@ -22,20 +22,20 @@ def m001_inventory(db: sqlite_utils.Database) -> None:
     JSON columns (``vars``, ``snmp``, ``groups``, ``tags``, ``globals.value``) hold JSON text.
     Secrets are never stored here in clear: ``credentials`` and the SNMP keys are references.
     """
-    db["globals"].create({"key": str, "value": str}, pk="key", not_null={"key"})
-    db["tenants"].create({"name": str, "title": str, "vars": str}, pk="name", not_null={"name"},
-                         defaults={"vars": "{}"})
-    db["sites"].create(
+    db.table("globals").create({"key": str, "value": str}, pk="key", not_null={"key"})
+    db.table("tenants").create({"name": str, "title": str, "vars": str}, pk="name", not_null={"name"},
+                               defaults={"vars": "{}"})
+    db.table("sites").create(
         {"name": str, "tenant": str, "kind": str, "title": str, "address": str, "lat": float, "lon": float,
          "vars": str},
         pk="name", foreign_keys=[("tenant", "tenants", "name")], not_null={"name", "tenant", "kind"},
         defaults={"vars": "{}"},
     )
-    db["sites"].create_index(["tenant"])
-    db["groups"].create({"tenant": str, "name": str, "vars": str}, pk=("tenant", "name"),
-                        foreign_keys=[("tenant", "tenants", "name")], not_null={"tenant", "name"},
-                        defaults={"vars": "{}"})
-    db["aps"].create(
+    db.table("sites").create_index(["tenant"])
+    db.table("groups").create({"tenant": str, "name": str, "vars": str}, pk=("tenant", "name"),
+                              foreign_keys=[("tenant", "tenants", "name")], not_null={"tenant", "name"},
+                              defaults={"vars": "{}"})
+    db.table("aps").create(
         {"name": str, "tenant": str, "site": str, "role": str, "platform": str, "address": str, "port": int,
          "model": str, "serial": str, "vehicle_id": str, "snmp": str, "credentials": str,
          "groups": str, "tags": str, "vars": str, "created": str, "updated": str},
@@ -43,9 +43,9 @@ def m001_inventory(db: sqlite_utils.Database) -> None:
         foreign_keys=[("tenant", "tenants", "name"), ("site", "sites", "name")],
         defaults={"role": "ap", "groups": "[]", "tags": "[]", "vars": "{}", "snmp": "{}"},
     )
-    db["aps"].create_index(["site"])
-    db["aps"].create_index(["tenant"])
-    db["secrets"].create({"name": str, "ciphertext": str, "updated": str}, pk="name")
+    db.table("aps").create_index(["site"])
+    db.table("aps").create_index(["tenant"])
+    db.table("secrets").create({"name": str, "ciphertext": str, "updated": str}, pk="name")
 
 
 def m002_config(db: sqlite_utils.Database) -> None:
@@ -90,8 +90,8 @@ def m003_poll(db: sqlite_utils.Database) -> None:
         extra = "" if name == "samples" else ", min REAL, max REAL, n INTEGER"
         db.execute(f"CREATE TABLE [{name}] (ap TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, "
                    f"value REAL{extra}, PRIMARY KEY (ap, metric, ts)) WITHOUT ROWID")
-    db["samples"].create_index(["ts"])
-    db["health"].create(
+    db.table("samples").create_index(["ts"])
+    db.table("health").create(
         {"ap": str, "state": str, "since": str, "since_ts": float, "last_poll": str, "last_poll_ts": float,
          "last_ok": str, "misses": int, "oks": int, "uptime": float, "clients": int, "latency_ms": float,
          "cpu": float, "mem": float, "radios_down": int, "reasons": str, "error_kind": str, "error": str,
@@ -99,35 +99,35 @@ def m003_poll(db: sqlite_utils.Database) -> None:
         pk="ap", defaults={"state": "unknown", "misses": 0, "oks": 0, "reasons": "[]", "changes": "[]",
                            "flapping": 0},
     )
-    db["alerts"].create(
+    db.table("alerts").create(
         {"id": int, "ap": str, "kind": str, "severity": str, "message": str, "state": str, "first_seen": str,
          "last_seen": str, "closed": str, "count": int, "muted": int, "mute_reason": str, "acked_by": str,
          "acked_at": str, "ack_note": str, "notified": int, "notify_error": str},
         pk="id", not_null={"ap", "kind", "state"},
         defaults={"state": "open", "count": 1, "muted": 0, "notified": 0},
     )
-    db["alerts"].create_index(["ap", "state"])
-    db["alerts"].create_index(["state"])
-    db["maintenance"].create(
+    db.table("alerts").create_index(["ap", "state"])
+    db.table("alerts").create_index(["state"])
+    db.table("maintenance").create(
         {"id": int, "name": str, "selection": str, "starts": str, "ends": str, "reason": str, "created_by": str,
          "created": str},
         pk="id", not_null={"selection", "starts", "ends"},
     )
-    db["notifiers"].create({"name": str, "kind": str, "target": str, "enabled": int, "options": str},
+    db.table("notifiers").create({"name": str, "kind": str, "target": str, "enabled": int, "options": str},
                            pk="name", not_null={"kind", "target"}, defaults={"enabled": 1, "options": "{}"})
-    db["poll_settings"].create({"key": str, "value": str}, pk="key")
-    db["jobs"].create(
+    db.table("poll_settings").create({"key": str, "value": str}, pk="key")
+    db.table("jobs").create(
         {"name": str, "job": str, "interval_s": float, "selection": str, "enabled": int, "options": str,
          "created": str},
         pk="name", not_null={"job", "interval_s"}, defaults={"enabled": 1, "selection": "{}", "options": "{}"},
     )
-    db["job_runs"].create(
+    db.table("job_runs").create(
         {"id": int, "job": str, "started": str, "ended": str, "status": str, "aps": int, "failures": int,
          "detail": str, "pid": int, "host": str},
         pk="id", not_null={"job", "started", "status"},
     )
-    db["job_runs"].create_index(["job", "started"])
-    db["job_runs"].create_index(["status"])
+    db.table("job_runs").create_index(["job", "started"])
+    db.table("job_runs").create_index(["status"])
 
 
 def m004_access(db: sqlite_utils.Database) -> None:

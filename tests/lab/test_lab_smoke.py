@@ -2,7 +2,8 @@
 
 Every test talks to a real peer on loopback through the same client libraries netctl uses
 (pysnmp, ncclient, netmiko). The ``lab`` fixture starts the lab or reuses the running one; it never
-skips. Tests that change an AP pick Moers APs and put back what they changed.
+skips. Tests that change a device pick ones few other tests use (Moers schools, the last tram) and put
+back what they changed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import yaml
 
 pytestmark = pytest.mark.lab
 
-ROOT = Path(__file__).resolve().parents[2]
 SYSDESCR, SYSNAME, SYSUPTIME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.3.0"
 IF_HC_IN_ETH0 = "1.3.6.1.2.1.31.1.1.1.6.2"
 VAP = "1.3.6.1.4.1.41112.1.6.1.2.1"
@@ -58,9 +58,7 @@ def snmp_get(
         engine = SnmpEngine()
         try:
             auth = (
-                UsmUserData(
-                    v3[0], v3[1], v3[2], authProtocol=USM_AUTH_HMAC96_SHA, privProtocol=USM_PRIV_CFB128_AES
-                )
+                UsmUserData(v3[0], v3[1], v3[2], authProtocol=USM_AUTH_HMAC96_SHA, privProtocol=USM_PRIV_CFB128_AES)
                 if v3
                 else CommunityData(community)
             )
@@ -100,9 +98,7 @@ def test_snmp_v2c_every_kind_of_ap_answers_for_itself(lab: Any) -> None:
         assert got[SYSNAME] == name
         assert model in got[SYSDESCR]
     assert (
-        snmp_get(
-            lab.endpoints["snmp"]["gs-meiderich-ap01"], [SYSNAME], community="not-the-community", timeout=0.5
-        )
+        snmp_get(lab.endpoints["snmp"]["gs-meiderich-ap01"], [SYSNAME], community="not-the-community", timeout=0.5)
         is None
     )
 
@@ -113,9 +109,7 @@ def test_snmp_counters_grow_and_client_counts_vary(lab: Any) -> None:
     clients = [f"{VAP}.8.{i}" for i in range(6)]
     polls = []
     for _ in range(3):
-        got = snmp_get(
-            target, [SYSUPTIME, IF_HC_IN_ETH0, f"{VAP}.6.0", f"{VAP}.6.4", *clients], community=community
-        )
+        got = snmp_get(target, [SYSUPTIME, IF_HC_IN_ETH0, f"{VAP}.6.0", f"{VAP}.6.4", *clients], community=community)
         assert got is not None
         polls.append(got)
         time.sleep(0.6)
@@ -136,9 +130,7 @@ def test_snmp_v3_authpriv_zoo_ap_and_reference_snmpd(lab: Any) -> None:
     assert snmp_get(zoo, [SYSNAME], community=lab.secrets["lab/snmp-community"], timeout=0.5) is None
     ref = lab.endpoints["snmpd"]["reference"]
     assert snmp_get(ref, [SYSNAME], v3=v3) == {SYSNAME: "netctl-lab-snmpd"}
-    assert snmp_get(ref, [SYSNAME], community=lab.secrets["lab/snmp-community"]) == {
-        SYSNAME: "netctl-lab-snmpd"
-    }
+    assert snmp_get(ref, [SYSNAME], community=lab.secrets["lab/snmp-community"]) == {SYSNAME: "netctl-lab-snmpd"}
 
 
 def test_snmp_agent_of_one_ap_stops_and_comes_back(lab: Any) -> None:
@@ -201,12 +193,13 @@ def test_netconf_candidate_commit_validation_and_lock(lab: Any) -> None:
             assert running_vlan(s2, ssid) is None, "candidate leaked into running before commit"
             s1.commit()
             assert running_vlan(s2, ssid) == "42"
-            bad = (f'<config><ap xmlns="{NWAP}"><ssid><name>x</name><security>wpa2-psk</security>'
-                   "</ssid></ap></config>")
+            bad = f'<config><ap xmlns="{NWAP}"><ssid><name>x</name><security>wpa2-psk</security></ssid></ap></config>'
             with pytest.raises(RPCError, match="passphrase"):
                 s1.edit_config(target="candidate", config=bad)
-            chan = (f'<config><ap xmlns="{NWAP}"><radio><id>radio0</id><band>2.4ghz</band>'
-                    "<channel>36</channel></radio></ap></config>")
+            chan = (
+                f'<config><ap xmlns="{NWAP}"><radio><id>radio0</id><band>2.4ghz</band>'
+                "<channel>36</channel></radio></ap></config>"
+            )
             with pytest.raises(RPCError, match="1..14"):
                 s1.edit_config(target="candidate", config=chan)
             s1.discard_changes()
@@ -348,6 +341,13 @@ def test_lab_up_is_idempotent_and_status_reports_the_peers(lab: Any) -> None:
         "lab/ios",
     }
     assert all(addr.startswith("127.") for kind in status["endpoints"].values() for addr in kind.values())
+    from click.testing import CliRunner
+
+    from netctl.cli import cli
+
+    out = CliRunner().invoke(cli, ["lab", "status", "--dir", str(lab.dir)])
+    assert out.exit_code == 0, out.output
+    assert "lab running" in out.output and "gs-meiderich-ap01 127.1.1.1:10011" in out.output
 
 
 def test_bench_inventory_matches_synthetic_aps(tmp_path: Path) -> None:
@@ -364,3 +364,61 @@ def test_bench_inventory_matches_synthetic_aps(tmp_path: Path) -> None:
     doc = yaml.safe_load(out.read_text())
     assert [a["address"] for a in doc["aps"]] == [d.address for d in synthetic_aps(300)]
     assert doc["aps"][299]["address"] == "127.3.1.50" and doc["tenants"][0]["name"] == "bench"
+
+
+def test_down_stops_tracked_processes_and_ignores_stale_pid_files(tmp_path: Path) -> None:
+    from netctl.lab import procs
+    from netctl.lab.lab import Lab
+
+    marker = str(tmp_path / "sleeper")
+    proc = procs.spawn(tmp_path, "sleeper", ["sh", "-c", "sleep 60", marker], marker=marker, log=tmp_path / "s.log")
+    other = subprocess.Popen(["sleep", "60"])  # an unrelated process behind a stale pid file
+    (tmp_path / "run" / "stale.pid").write_text(f"{other.pid}\n/some/other/marker\n")
+    try:
+        assert procs.running(tmp_path) == {"sleeper": proc.pid}
+        assert Lab(dir=tmp_path).down() == ["sleeper"]
+        assert proc.wait(timeout=5) is not None
+        assert other.poll() is None, "a stale pid file must never kill an unrelated process"
+        assert not list((tmp_path / "run").glob("*.pid"))
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_recordings_name_the_ap_and_its_model() -> None:
+    from netctl.lab.inventory import read_inventory
+    from netctl.lab.snmp import render_snmprec
+
+    devices = {d.name: d for d in read_inventory()}
+    assert len(devices) == 76 and sum(d.platform == "openwrt" for d in devices.values()) == 16
+    rec = render_snmprec(devices["zoo-koala-ap04"])
+    lines = rec.splitlines()
+    oids = [tuple(int(x) for x in line.split("|")[0].split(".")) for line in lines]
+    assert oids == sorted(oids), "snmpsim needs recordings sorted by OID"
+    assert f"{SYSNAME}|4|zoo-koala-ap04" in lines
+    assert any(line.startswith(f"{SYSDESCR}|4|OC-AP 300 ") for line in lines)
+    assert f"{VAP}.6.0|4|Zoo-Gaeste" in lines and f"{VAP}.6.2|4|Zoo-Betrieb" in lines
+    assert any(line.startswith(f"{VAP}.8.3|2:numeric|") for line in lines)
+    assert render_snmprec(devices["zoo-koala-ap04"]) == rec, "recordings are deterministic per AP"
+
+
+def test_benchmark_fleets_answer_and_stop(lab: Any) -> None:
+    from netctl.lab import start_netconf_fleet, start_snmpd_fleet, stop_netconf_fleet, stop_snmpd_fleet
+
+    v3 = ("labuser", lab.secrets["lab/snmpv3-auth"], lab.secrets["lab/snmpv3-priv"])
+    try:
+        agents = start_snmpd_fleet(150, base="127.7", lab=lab, name="smoke")
+        assert len(agents) == 150 and agents[-1] == ("127.7.0.150", 1161)
+        assert snmp_get("127.7.0.150:1161", [SYSNAME], v3=v3) == {SYSNAME: "smoke-snmpd1"}
+        aps = start_netconf_fleet(2, lab=lab, base="127.8", name="smoke")
+        assert [a[0] for a in aps] == ["smoke-nc0001", "smoke-nc0002"]
+        lab.endpoints.setdefault("netconf", {})["smoke-nc0002"] = f"{aps[1][1]}:{aps[1][2]}"
+        with nc_connect(lab, "smoke-nc0002") as s:
+            assert s.get_config("running").data_ele.xpath("//n:hostname/text()", namespaces={"n": NWAP}) == [
+                "smoke-nc0002"
+            ]
+    finally:
+        lab.endpoints["netconf"].pop("smoke-nc0002", None)
+        assert stop_snmpd_fleet(lab, name="smoke") == 2
+        assert stop_netconf_fleet(lab, name="smoke") == 3
+    assert snmp_get("127.7.0.1:1161", [SYSNAME], community=lab.secrets["lab/snmp-community"], timeout=0.3) is None

@@ -142,7 +142,8 @@ def test_failed_post_check_cancels_the_commit(nc_city: Any, monkeypatch: pytest.
 
 
 def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The post-check fails and even cancel-commit fails: the AP's own timer must restore the old config."""
+    """Nobody confirms the commit and cancel-commit fails: the AP's confirm timer restores the old config
+    while netctl's session is still open."""
     from netctl.drivers.netconf import NetconfDriver
     from netctl.errors import DeviceError
 
@@ -151,8 +152,10 @@ def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pyte
     assert nc_city.push(ap, confirm_timeout=20)[0].ok
     seen: dict[str, list[str]] = {}
 
-    def broken(self: Any, target: Any, intended: str, secrets: Any, transcript: Any) -> str:
+    def stalled(self: Any, target: Any, intended: str, secrets: Any, transcript: Any) -> str:
         seen["during"] = read_leaf(nc_city, ap, TX_5G)  # the unconfirmed change is live
+        time.sleep(2 + 2)  # quiet: netconfd's timer fires only after >= 1 s without messages
+        seen["after timer"] = read_leaf(nc_city, ap, TX_5G)
         raise DeviceError("post-check: read-back differs", ap=target.ap)
 
     real_quietly = NetconfDriver._quietly
@@ -160,13 +163,12 @@ def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pyte
     def no_cancel(target: Any, transcript: Any, what: str, fn: Any) -> bool:
         return False if what == "cancel-commit" else real_quietly(target, transcript, what, fn)
 
-    monkeypatch.setattr(NetconfDriver, "_post_check", broken)
+    monkeypatch.setattr(NetconfDriver, "_post_check", stalled)
     monkeypatch.setattr(NetconfDriver, "_quietly", staticmethod(no_cancel))
     set_tx(nc_city, ap, 17)
     result = nc_city.push(ap, confirm_timeout=2)[0]
-    assert seen["during"] == ["17"]
+    assert seen == {"during": ["17"], "after timer": ["16"]}
     assert result.status == "failed" and "rolls back by itself within 2 s" in (result.reason or "")
-    time.sleep(2 + 2)  # quiet: netconfd's timer fires only after >= 1 s without messages
     assert read_leaf(nc_city, ap, TX_5G) == ["16"]
 
 
@@ -275,3 +277,27 @@ def test_openconfig_ap_push_and_read_back(nc_city: Any) -> None:
     assert sorted(names) == ["Zoo-Duisburg-Gast", "Zoo-Team"]
     assert etree.tostring(reply.data_ele).count(b"Zoo-Team-Lab-3") == 1
     assert nc_city.push(ap, confirm_timeout=20)[0].status == "unchanged"
+
+
+def test_cli_push_json_and_audit(nc_city: Any) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from netctl.cli import cli
+
+    ap = "rs-walsum-ap01"
+    set_tx(nc_city, ap, 22)
+    db = nc_city.db_path
+    runner = CliRunner()
+    dry = runner.invoke(cli, ["--db", db, "push", ap, "--dry-run", "--json"], catch_exceptions=False)
+    assert dry.exit_code == 0, dry.output
+    [row] = json.loads(dry.output)
+    assert set(row) >= {"ap", "ok", "status", "changed", "reason", "rpc_error_tag", "diff", "duration_s"}
+    assert row["status"] in ("dry-run", "unchanged")
+    done = runner.invoke(cli, ["--db", db, "push", ap, "--confirm-timeout", "20"], catch_exceptions=False)
+    assert done.exit_code == 0 and ap in done.output
+    assert read_leaf(nc_city, ap, TX_5G) == ["22"]
+    audit = runner.invoke(cli, ["--db", db, "audit", "--ap", ap, "--since", "1h", "--json"], catch_exceptions=False)
+    rows = json.loads(audit.output)
+    assert [r["dry_run"] for r in rows][:2] == [0, 1] and "transcript" not in rows[0]

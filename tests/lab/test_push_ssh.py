@@ -48,10 +48,10 @@ def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
 def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
     ap = "bus-1205-ap01"
     ssh_city.set_ap(ap, {"vars.max_clients": 70})
-    backup = ssh_city.backup(ap)[0]
-    assert backup["ok"], backup
     result = ssh_city.push(ap)[0]
     assert result.ok and result.status in ("applied", "unchanged"), result.reason
+    backup = ssh_city.backup(ap)[0]
+    assert backup["ok"], backup
     ssh_city.set_ap(ap, {"vars.max_clients": 90})
     result = ssh_city.push(ap)[0]
     assert (result.status, result.changed) == ("applied", True), result.reason
@@ -64,14 +64,23 @@ def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
     assert running["wireless.default_radio0.disabled"] == "1"
     assert "uci commit" in ssh_city.audit(ap=ap)[0]["transcript"]
     assert ssh_city.push(ap)[0].status == "unchanged"
-    # restore the version stored by the push before the last one, through the same safe path
-    versions = ssh_city.history(ap)
-    assert len(versions) >= 2
-    previous = versions[1]["version"]
-    restored = ssh_city.restore(ap, previous)
-    assert restored.ok and restored.status == "applied", restored.reason
-    assert uci_show(ssh_city, ap)["wireless.ssid0_radio0.maxassoc"] == "70"
+    # restore the backup taken before the first push, through the same safe path: whole uci
+    # packages are replaced, so sections the pushes added are gone again
+    first_version = backup["version"]
+    restored = ssh_city.restore(ap, first_version)
+    assert restored.ok and restored.status in ("applied", "unchanged"), restored.reason
+    pristine = uci_options_of_version(ssh_city, ap, first_version)
+    assert uci_show(ssh_city, ap, "") == pristine
+    assert pristine["wireless.ssid0_radio0.maxassoc"] == "70"
     assert ssh_city.audit(ap=ap)[0]["action"] == "restore"
+    assert ssh_city.push(ap)[0].status == "applied"  # and forward again
+    assert uci_show(ssh_city, ap)["wireless.ssid0_radio0.maxassoc"] == "90"
+
+
+def uci_options_of_version(api: Any, ap: str, version: int) -> dict[str, str]:
+    from netctl.push.plan import uci_options
+
+    return uci_options(api.show_config(ap, version)["text"])
 
 
 def test_openwrt_device_error_is_detected_and_changes_reverted(

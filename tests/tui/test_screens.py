@@ -39,7 +39,7 @@ async def test_overview_shows_tenants_and_sites_with_counts(make_app: Any) -> No
         assert labels[0].startswith("duisburg  4 sites")
         assert any(label.strip().startswith("zoo-duisburg") and "zoo" in label for label in labels)
         assert any(label.strip().startswith("dvg-fleet") and "transit" in label for label in labels)
-        assert labels[-2].startswith("moers  1 sites")
+        assert labels[-2].startswith("moers  1 site  ")
         summary = text_of(app.screen.query_one("#summary", Static))
         assert summary.startswith("15 APs")
 

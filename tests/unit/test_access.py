@@ -29,9 +29,7 @@ def seed(db: sqlite_utils.Database) -> None:
             {"name": "moers", "title": "Stadt Moers", "vars": "{}"},
         ]
     )
-    db["sites"].insert_all(
-        [{"name": n, "tenant": t, "kind": k, "title": n, "vars": "{}"} for n, t, k in SITES]
-    )
+    db["sites"].insert_all([{"name": n, "tenant": t, "kind": k, "title": n, "vars": "{}"} for n, t, k in SITES])
     # port 9 on loopback (discard) refuses: if anything tried to reach these APs it fails at once
     db["aps"].insert_all(
         [
@@ -261,3 +259,25 @@ def test_engineer_allows_one_named_ssid_to_a_school_admin_of_their_sites(db: sql
 def test_school_admin_cannot_delegate_to_themselves(db: sqlite_utils.Database) -> None:
     with pytest.raises(PermissionDenied):
         as_user(db, "sam").allow_action("sam", "ssid-toggle")
+
+
+def test_ssid_names_from_rendered_configs() -> None:
+    from netctl.access import ssid_names
+
+    xml = "<ap><ssid>\n  <name>Schule-Lernen</name><enabled>true</enabled></ssid><ssid><name>Gast</name></ssid></ap>"
+    uci = "uci set wireless.ssid0_radio0.ssid='DVG-Free-WLAN'\nuci set wireless.ssid0_radio1.ssid='DVG-Free-WLAN'"
+    assert ssid_names(xml) == ["Schule-Lernen", "Gast"]
+    assert ssid_names(uci) == ["DVG-Free-WLAN"]
+
+
+def test_ssid_switch_needs_the_named_grant_and_the_site_in_scope(db: sqlite_utils.Database) -> None:
+    sam = as_user(db, "sam")
+    with pytest.raises(PermissionDenied, match="enable or disable SSID 'Schule-Gast'"):
+        sam.set_ssid_enabled("gs-meiderich", "Schule-Gast", False)
+    as_user(db, "eva").allow_action("sam", "ssid-toggle:Schule-Gast")
+    sam = as_user(db, "sam")
+    with pytest.raises(NotFound, match="no site named 'gs-moers-mitte'"):
+        sam.set_ssid_enabled("gs-moers-mitte", "Schule-Gast", False)
+    with pytest.raises(NotFound):
+        sam.site_ssids("gym-hamborn")
+    assert "ssids_disabled" not in (db["sites"].get("gs-moers-mitte")["vars"] or "")

@@ -101,4 +101,48 @@ def test_undo_and_restore_commands() -> None:
     assert undo_commands(
         uci_backup, "uci set wireless.radio0.channel='6'\nuci set wireless.x.ssid='a'\n", "openwrt"
     ) == ["uci set wireless.radio0.channel='1'", "uci delete wireless.x.ssid"]
-    assert restore_commands(uci_backup, "openwrt") == "uci set wireless.radio0.channel='1'\n"
+    assert restore_commands(uci_backup, "openwrt") == (
+        "# netctl-replace: wireless\nuci set wireless.radio0.channel='1'\n"
+    )
+
+
+def test_restore_of_a_uci_list_option_rebuilds_the_list() -> None:
+    backup = "system.ntp=timeserver\nsystem.ntp.server='0.pool.example' '1.pool.example'\n"
+    assert restore_commands(backup, "openwrt").splitlines() == [
+        "# netctl-replace: system",
+        "uci set system.ntp='timeserver'",
+        "uci set system.ntp.server='0.pool.example'",
+        "uci add_list system.ntp.server='1.pool.example'",
+    ]
+
+
+def test_uci_list_restore_reads_back_equal() -> None:
+    from netctl.push.plan import uci_options
+
+    backup = "system.ntp.server='0.pool.example' '1.pool.example'\n"
+    assert uci_options(restore_commands(backup, "openwrt")) == uci_options(backup)
+    assert not compare(restore_commands(backup, "openwrt"), backup, "openwrt").changed
+
+
+def test_uci_restore_replaces_whole_packages() -> None:
+    from netctl.push.plan import uci_delete_commands
+
+    backup = "wireless.radio0=wifi-device\nwireless.radio0.channel='1'\n"
+    running = (backup.replace("'1'", "'6'") + "wireless.radio0.txpower='9'\nwireless.ssid0=wifi-iface\n"
+               "wireless.ssid0.ssid='x'\nsystem.ntp=timeserver\n")
+    restore = restore_commands(backup, "openwrt")
+    assert uci_delete_commands(restore, running) == ["uci delete wireless.radio0.txpower", "uci delete wireless.ssid0"]
+    result = compare(restore, running, "openwrt")
+    assert result.changed and "-wireless.ssid0.ssid='x'" in result.text and "system.ntp" not in result.text
+    assert not compare(restore, backup + "system.ntp=timeserver\n", "openwrt").changed
+    # a template's partial config never deletes what it does not mention
+    assert uci_delete_commands("uci set wireless.radio0.channel='1'\n", running) == []
+
+
+def test_ordered_by_user_leaf_list_order_is_a_change() -> None:
+    a = nwap("<system><ntp-server>127.0.0.123</ntp-server><ntp-server>127.0.0.124</ntp-server></system>")
+    b = nwap("<system><ntp-server>127.0.0.124</ntp-server><ntp-server>127.0.0.123</ntp-server></system>")
+    result = compare(a, b, "netconf-wlan")
+    assert result.changed and "ntp-server: 127.0.0.124, 127.0.0.123 -> 127.0.0.123, 127.0.0.124" in result.text
+    days = "<ssid><name>S</name><security>open</security><schedule><day>{}</day><day>{}</day></schedule></ssid>"
+    assert not compare(nwap(days.format("mon", "tue")), nwap(days.format("tue", "mon")), "netconf-wlan").changed

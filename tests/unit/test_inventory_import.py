@@ -324,3 +324,32 @@ def test_prune_removes_only_unlisted_aps_of_mentioned_sites(api: Any, tmp_path: 
     report = api.import_inventory([one_bus], prune=True)
     assert report["aps"]["removed"] == ["bus-2-ap01"]
     assert [a["name"] for a in api.list_aps()] == ["bus-1-ap01", "school-a-ap01"]  # other site untouched
+
+
+def test_cross_file_conflicts_sites_groups_globals_and_moving_sites(api: Any, tmp_path: Path) -> None:
+    api.import_inventory([write(tmp_path, "city.yaml", BASE)])
+    other = """\
+globals:
+  dns_servers: [127.0.0.54]
+tenants:
+- name: othercity
+sites:
+- name: school-a
+  tenant: othercity
+  kind: school
+groups:
+- name: classroom
+  tenant: testcity
+"""
+    found = problems_of(api, [write(tmp_path, "city.yaml", BASE), write(tmp_path, "other.yaml", other)])
+    first = tmp_path / "city.yaml"
+    assert ("other.yaml", 2, f"global 'dns_servers' is also set at {first}:2 with another value") in found
+    assert ("other.yaml", line(other, "- name: school-a"),
+            f"duplicate site 'school-a' (first defined at {first}:{line(BASE, '- name: school-a')})") in found
+    assert ("other.yaml", line(other, "- name: classroom"),
+            f"duplicate group 'testcity/classroom' (first defined at {first}:{line(BASE, '- name: classroom')})"
+            ) in found
+    alone = problems_of(api, [str(tmp_path / "other.yaml")])  # against the database only
+    assert ("other.yaml", line(other, "tenant: othercity"),
+            "site 'school-a' belongs to tenant 'testcity'; moving a site to another tenant is not supported "
+            "(create a new site)") in alone

@@ -51,3 +51,19 @@ def test_run_parallel_caps_concurrency_and_keeps_order() -> None:
     assert active["max"] <= 4
     assert summarize(results) == {"failed": 4, "applied": 8}
     assert sum(1 for _, stage in seen if stage == "done") == 12
+
+
+def test_audit_since_accepts_dates_and_ages() -> None:
+    import datetime as dt
+
+    import pytest
+
+    from netctl.errors import ConfigError
+    from netctl.push.ops import since_to_iso
+
+    assert since_to_iso("2026-11-21") == "2026-11-21"
+    assert since_to_iso("2026-11-21T08:00") == "2026-11-21T08:00:00"
+    age = dt.datetime.fromisoformat(since_to_iso("24h"))
+    assert abs((dt.datetime.now(dt.UTC) - age) - dt.timedelta(hours=24)) < dt.timedelta(seconds=5)
+    with pytest.raises(ConfigError):
+        since_to_iso("yesterday-ish")

@@ -6,9 +6,9 @@ import pytest
 
 from netctl.errors import PollError
 from netctl.poll.decode import decode
+from netctl.poll.model import Target
 from netctl.poll.oids import PLATFORM_PROFILES, PROFILES, profile_for
 from netctl.poll.snmp import engine_groups
-from netctl.poll.model import Target
 
 AP = PROFILES["wlan-ap"]
 
@@ -30,8 +30,7 @@ TABLES = {
            "out_octets": {"1": ("Counter32", 30), "2": ("Counter32", 40)},
            "in_errors": {"1": ("Counter32", 0), "2": ("Counter32", 5)},
            "out_errors": {"1": ("Counter32", 0), "2": ("Counter32", 0)}},
-    "ifx": {"name": {"1": ("OctetString", "eth0"), "2": ("OctetString", "wlan0")},
-            "hc_in_octets": {"1": ("Counter64", 10**12), "2": ("Counter64", 2)},
+    "ifx": {"hc_in_octets": {"1": ("Counter64", 10**12), "2": ("Counter64", 2)},
             "hc_out_octets": {"1": ("Counter64", 3), "2": ("Counter64", 4)}},
     "cpu": {"load": {"196608": ("Integer", 30), "196609": ("Integer", 50)}},
     "vap": {"essid": {"0": ("OctetString", "Schule"), "1": ("OctetString", "Gast")},
@@ -61,7 +60,7 @@ def test_memory_from_hr_storage_when_ucd_is_absent() -> None:
                           "alloc_units": {"1": ("Integer", 4096), "2": ("Integer", 1024)},
                           "size": {"1": ("Integer", 100), "2": ("Integer", 2000)},
                           "used": {"1": ("Integer", 1), "2": ("Integer", 500)}}}
-    values = decode(AP, scalars(mem_total_kb=("noSuchObject", None), mem_avail_kb=("noSuchObject", None)), tables)
+    values = decode(PROFILES["wlan-ap-hr"], scalars(), tables)
     assert values["mem"] == 25.0
     assert values["mem_total_kb"] == 2000
 
@@ -80,7 +79,7 @@ def test_malformed_replies_name_the_oid(override: dict[str, tuple[str, object]],
 def test_a_counter_column_with_text_is_malformed() -> None:
     tables = {"if": {"in_octets": {"1": ("OctetString", "lots")}}}
     with pytest.raises(PollError, match=r"1\.3\.6\.1\.2\.1\.2\.2\.1\.10\.1 is OctetString"):
-        decode(AP, scalars(), tables)
+        decode(PROFILES["legacy-if"], scalars(), tables)
 
 
 def test_platform_profiles_are_data() -> None:

@@ -168,3 +168,21 @@ def test_bad_xml_and_openconfig_psk_without_opmode() -> None:
     assert check_config("openwrt", "uci set a.b='c'\nrm -rf /\n") == [
         "line 2: 'rm -rf /' is not a uci set/add_list/del_list/delete command"
     ]
+
+
+def test_disabled_ssids_stay_configured_but_off_on_every_platform() -> None:
+    for name, platform, site, group, off in [
+        ("gs-meiderich-ap01", "netconf-wlan", "gs-meiderich", "classroom", "Duisburg-Free-WLAN"),
+        ("zoo-entrance-ap01", "openconfig-wlan", "zoo-duisburg", "zoo-outdoor", "Zoo-Duisburg-Gast"),
+        ("bus-1201-ap01", "openwrt", "dvg-fleet", "bus", "DVG-Free-WLAN"),
+    ]:
+        variables = city_vars(site, group) | {"ssids_disabled": [off]}
+        result = render_ap({"name": name, "platform": platform, "site": site}, variables)
+        assert result.ok, result.error
+        if platform == "netconf-wlan":
+            assert flatten(result.text, platform)[f"ap/ssid[name={off}]/enabled"] == "false"
+            assert flatten(result.text, platform)["ap/ssid[name=Schule-Lernen]/enabled"] == "true"
+        elif platform == "openconfig-wlan":
+            assert flatten(result.text, platform)[f"ssids/ssid[name={off}]/config/enabled"] == "false"
+        else:
+            assert "uci set wireless.ssid0_radio0.disabled='1'" in result.text

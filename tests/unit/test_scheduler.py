@@ -75,7 +75,7 @@ def test_runs_at_interval_never_overlapping_and_records_each_run(db_path: str) -
     made = Scheduler(db_path, max_cycles=3, tick=0.02).run()
     assert [r["status"] for r in made] == ["ok", "ok", "ok"]
     assert len(CALLS) == 3
-    for (_s1, end1), (start2, _e2) in zip(CALLS, CALLS[1:]):
+    for (_s1, end1), (start2, _e2) in zip(CALLS, CALLS[1:], strict=False):
         assert start2 >= end1  # the next run only started after the previous one ended
     rows = runs(db_path)
     assert [(r["job"], r["status"], r["aps"], r["failures"]) for r in rows] == [("slow", "ok", 2, 1)] * 3
@@ -124,7 +124,7 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not any(r["status"] == "ok" for r in runs(db)):
+        while time.monotonic() < deadline and not any(r["job"] == "poll" and r["status"] == "ok" for r in runs(db)):
             time.sleep(0.1)
         assert any(r["job"] == "poll" and r["status"] == "ok" for r in runs(db))
         proc.send_signal(signal.SIGTERM)

@@ -135,4 +135,4 @@ class AlertsScreen(NetctlScreen):
             self.notify("your role may not acknowledge alerts", severity="warning")
             return
         alert_id = int(key) if key.isdigit() else key
-        self.fetch("ack", lambda: (self.backend.call("ack_alert", alert_id), alert_id)[1], exclusive=False)
+        self.fetch("ack", lambda: self.backend.call("ack_alert", alert_id)["id"], exclusive=False)

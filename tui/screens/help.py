@@ -17,6 +17,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("? / q", "anywhere", "this help / quit"),
     ("enter", "overview", "show the access points of the site under the cursor"),
     ("n", "overview, APs, AP", "poll now (the site, the AP)"),
+    ("w", "overview", "WLANs of the site: which SSIDs are on; switch those you may"),
     ("/  esc", "APs", "filter (words or field:value, e.g. state:down site:gs-) / back"),
     ("s  S", "APs", "sort by the next column / reverse (or click a title)"),
     ("enter", "APs, alerts", "open the AP: facts, radios, graphs, config history, alerts, audit"),

@@ -38,6 +38,7 @@ class OverviewScreen(NetctlScreen):
     BINDINGS = [
         Binding("enter", "open_site", "Show APs", show=False),
         Binding("n", "poll_now", "Poll"),
+        Binding("w", "wlans", "WLANs"),
         Binding("r", "reload", "Refresh"),
     ]
 
@@ -117,7 +118,7 @@ class OverviewScreen(NetctlScreen):
         alerts = sum(s.open_alerts for s in sites)
         return Text.assemble(
             (tenant, "bold"),
-            f"  {len(sites)} sites  ",
+            f"  {len(sites)} site{'s' if len(sites) != 1 else ''}  ",
             _colored(counts),
             (f"  ⚠{alerts}" if alerts else "", "yellow"),
         )
@@ -152,6 +153,16 @@ class OverviewScreen(NetctlScreen):
     def action_open_site(self) -> None:
         tenant, site = self._selected_site()
         self.netctl.open_aps(f"site:{site}" if site else f"tenant:{tenant}" if tenant else "")
+
+    def action_wlans(self) -> None:
+        """The SSIDs of the site under the cursor (switch those the user may switch)."""
+        from tui.screens.ssids import SsidScreen
+
+        _, site = self._selected_site()
+        if site is None:
+            self.notify("put the cursor on a site first", severity="warning")
+            return
+        self.app.push_screen(SsidScreen(site))
 
     def action_poll_now(self) -> None:
         if not self.backend.can("poll"):

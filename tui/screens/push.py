@@ -178,11 +178,11 @@ class PushScreen(NetctlScreen):
 
     @on(Button.Pressed, "#diff")
     def action_diff(self) -> None:
-        selection = self._selection()
+        selection, template = self._selection(), self._template()
         if selection is None:
             return
         self._show_text("comparing with the running configuration …")
-        self.fetch("diff", lambda: diff_text(self.backend.call("diff", selection)))
+        self.fetch("diff", lambda: diff_text(self.backend.call("diff", selection, template=template)))
 
     @on(Button.Pressed, "#push")
     def action_push(self) -> None:

@@ -1,0 +1,92 @@
+"""A school-admin switches the one WLAN an engineer allowed them, from the TUI, against the lab.
+
+The switch is pushed to every AP of the school through the safe push path and read back over a
+separate NETCONF session; the other SSIDs stay view-only, and the core refuses everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Static, Tree
+
+from netctl.api import Netctl
+from netctl.errors import NotFound, PermissionDenied
+from netctl.selection import Selection
+from tests.tui.conftest import settle, text_of
+from tests.tui.test_push_flow import PSK, running_leaf
+from tui.app import NetctlApp
+from tui.screens.push import ConfirmPush
+from tui.screens.ssids import SsidScreen
+from tui.widgets.table import VirtualTable
+
+pytestmark = pytest.mark.lab
+
+SITE = "rs-walsum"
+GUEST = "Duisburg-Free-WLAN"
+ENABLED = f"//n:ssid[n:name='{GUEST}']/n:enabled/text()"
+
+
+async def switch(app: Any, pilot: Any, ssid: str) -> None:
+    table = app.screen.query_one("#ssids", VirtualTable)
+    assert table.move_to(ssid)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(app.screen, ConfirmPush)
+    await pilot.press("y")
+    await settle(pilot)
+    assert isinstance(app.screen, SsidScreen)
+
+
+async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any) -> None:
+    city.import_secrets(PSK)
+    # start from the intended config on the devices (all SSIDs on), whatever an earlier run left there
+    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    assert running_leaf(city, f"{SITE}-ap01", ENABLED) == ["true"]
+    city.add_user("ada", "admin", os_login="no-such-login")
+    city.add_user("eva", "engineer", tenants=["duisburg"])
+    city.add_user("sam", "school-admin", sites=[SITE])
+    Netctl(city.db_path, user="eva").allow_action("sam", f"ssid-toggle:{GUEST}")
+    sam = Netctl(city.db_path, user="sam")
+    with pytest.raises(PermissionDenied):
+        sam.push(Selection(site=SITE))
+    with pytest.raises(PermissionDenied):
+        sam.set_ssid_enabled(SITE, "Schule-Lernen", False)
+    with pytest.raises(NotFound):
+        sam.set_ssid_enabled("gym-hamborn", GUEST, False)  # another school: does not exist for sam
+
+    app = NetctlApp(sam, refresh_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one("#sites", Tree)
+        site = next(node for tenant in tree.root.children for node in tenant.children if node.data == SITE)
+        tree.move_cursor(site)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, SsidScreen)
+        table = app.screen.query_one("#ssids", VirtualTable)
+        rows = {key: table.rows[i][1:] for i, key in enumerate(table.keys)}
+        assert rows == {
+            "Schule-Verwaltung": ("on", "view only"),
+            "Schule-Lernen": ("on", "view only"),
+            GUEST: ("on", "switch"),
+        }
+
+        await switch(app, pilot, GUEST)
+        assert "3 AP(s): applied 3" in text_of(app.screen.query_one("#ssid-status", Static))
+        assert dict((k, table.rows[i][1]) for i, k in enumerate(table.keys))[GUEST] == "off"
+        assert running_leaf(city, f"{SITE}-ap01", ENABLED) == ["false"]
+        assert running_leaf(city, f"{SITE}-ap03", ENABLED) == ["false"]
+        assert running_leaf(city, f"{SITE}-ap01", "//n:ssid[n:name='Schule-Lernen']/n:enabled/text()") == ["true"]
+
+        table.move_to("Schule-Lernen")
+        await pilot.press("enter")  # view only: nothing is asked, nothing is sent
+        await settle(pilot)
+        assert isinstance(app.screen, SsidScreen)
+
+        await switch(app, pilot, GUEST)  # and back on
+        assert dict((k, table.rows[i][1]) for i, k in enumerate(table.keys))[GUEST] == "on"
+    assert running_leaf(city, f"{SITE}-ap02", ENABLED) == ["true"]
+    audit = city.audit(ap=f"{SITE}-ap01")
+    assert [(a["who"].split(" ")[0], a["outcome"]) for a in audit[:2]] == [("sam", "applied"), ("sam", "applied")]

@@ -1,0 +1,108 @@
+"""WLANs of one site: which SSIDs are on, and switching one the user may switch (``ssid-toggle``).
+
+A school-admin sees every SSID of their school; only those an engineer allowed them can be switched.
+The switch is pushed to all APs of the site through the core's safe push path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from tui.model import result_field
+from tui.screens.base import Failed, Loaded, NetctlScreen
+from tui.screens.push import ConfirmPush
+from tui.widgets.table import VirtualTable
+
+COLUMNS = (("name", "SSID", 28), ("state", "State", 6), ("may", "You may", 0))
+STATE_CLASS = {"on": "vtable--good", "off": "vtable--warn"}
+
+
+def push_summary(results: list[Any]) -> str:
+    """``3 APs: applied 2, pending 1 (unreachable at …)``."""
+    counts: dict[str, int] = {}
+    reasons: list[str] = []
+    for result in results:
+        status = str(result_field(result, "status"))
+        counts[status] = counts.get(status, 0) + 1
+        if not result_field(result, "ok") and result_field(result, "reason"):
+            reasons.append(f"{result_field(result, 'ap')}: {result_field(result, 'reason')}")
+    text = f"{len(results)} AP(s): " + ", ".join(f"{s} {n}" for s, n in sorted(counts.items()))
+    return text + ("\n" + "\n".join(reasons[:3]) if reasons else "")
+
+
+class SsidScreen(NetctlScreen, ModalScreen[None]):
+    """Modal list of a site's SSIDs; Enter switches the one under the cursor (after asking)."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("r", "reload", "Refresh", show=False)]
+
+    def __init__(self, site: str) -> None:
+        super().__init__()
+        self.site = site
+        self.ssids: list[dict[str, Any]] = []
+        self.busy = False
+        self.summary = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ssid-box"):
+            yield Label(f"WLANs at {self.site}", id="ssid-title")
+            yield VirtualTable(COLUMNS, styler=lambda c, t: STATE_CLASS.get(t) if c == "state" else None, id="ssids")
+            yield Static("loading …", id="ssid-status")
+            yield Static("enter: switch on/off · esc: back", id="ssid-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#ssids", VirtualTable).focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        site = self.site
+        self.fetch("ssids", lambda: self.backend.call("site_ssids", site))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "ssids":
+            self.ssids = list(message.data)
+            rows = [
+                (s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only")
+                for s in self.ssids
+            ]
+            self.query_one("#ssids", VirtualTable).set_rows([s["name"] for s in self.ssids], rows)
+            if not self.busy:
+                self.query_one("#ssid-status", Static).update(self.summary or f"{len(rows)} SSID(s)")
+        elif message.what == "toggle":
+            self.busy = False
+            self.summary = push_summary(message.data)
+            self.query_one("#ssid-status", Static).update(self.summary)
+            self.action_reload()
+
+    def on_failed(self, message: Failed) -> None:
+        super().on_failed(message)
+        self.busy = False
+        self.query_one("#ssid-status", Static).update(message.error.message)
+
+    def on_virtual_table_chosen(self, event: VirtualTable.Chosen) -> None:
+        ssid = next((s for s in self.ssids if s["name"] == event.key), None)
+        if ssid is None or self.busy:
+            return
+        if not ssid["may_toggle"]:
+            self.notify(f"you may not switch {ssid['name']}: ask your engineer to allow it", severity="warning")
+            return
+        enable = not ssid["enabled"]
+        verb = "switch ON" if enable else "switch OFF"
+        text = f"{verb} the WLAN {ssid['name']!r}\nat every access point of {self.site}?"
+
+        def start(yes: bool | None) -> None:
+            if yes:
+                self._toggle(ssid["name"], enable)
+
+        self.app.push_screen(ConfirmPush(text), start)
+
+    def _toggle(self, name: str, enable: bool) -> None:
+        self.busy = True
+        self.query_one("#ssid-status", Static).update(f"pushing to the APs of {self.site} …")
+        site = self.site
+        self.fetch("toggle", lambda: self.backend.call("set_ssid_enabled", site, name, enable), exclusive=False)
