@@ -70,7 +70,19 @@ def _uptime(seconds: float | None) -> str:
 def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retries: int, workers: int | None,
          as_json: bool) -> None:
     """Poll APs over SNMP now and record samples, health and alerts (a complete cron job)."""
-    results = api.poll(selection, concurrency=concurrency, timeout=timeout, retries=retries, workers=workers)
+    progress = None
+    if sys.stderr.isatty():
+        done = [0]
+
+        def progress(result: Any) -> None:
+            done[0] += 1
+            if done[0] % 50 == 0:
+                click.echo(f"\r{done[0]} polled …", nl=False, err=True)
+
+    results = api.poll(selection, concurrency=concurrency, timeout=timeout, retries=retries, workers=workers,
+                       progress=progress)
+    if progress is not None:
+        click.echo("\r", nl=False, err=True)
     if as_json:
         emit_json([r.to_dict() for r in results])
     else:

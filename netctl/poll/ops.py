@@ -73,6 +73,13 @@ def build_targets(db: Any, aps: Sequence[dict[str, Any]]) -> tuple[list[Target],
                                 priv_key=secret(snmp.get("priv_key"), "privacy key"), profile=profile.name)
                 if not target.user:
                     raise ConfigError("SNMPv3 without a user", hint="set snmp.user in the inventory")
+                from netctl.poll.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+
+                for given, known, what in ((target.auth_protocol, AUTH_PROTOCOLS, "auth_protocol"),
+                                           (target.priv_protocol, PRIV_PROTOCOLS, "priv_protocol")):
+                    if given.upper() not in known:
+                        raise ConfigError(f"unknown SNMPv3 {what} {given!r}",
+                                          hint="use one of: " + ", ".join(sorted(known)))
             else:
                 target = Target(ap["name"], ap["address"], int(snmp.get("port") or 161), version,
                                 community=secret(snmp.get("community"), "community"), profile=profile.name)
@@ -95,23 +102,53 @@ def _shards(targets: Sequence[Target], count: int) -> list[list[Target]]:
 
 def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, concurrency: int, timeout: float,
                          retries: int, progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
-    """Poll in this process, or split across ``workers`` processes (each with one engine)."""
-    from netctl.poll.snmp import poll_shard, poll_targets
+    """Poll in this process, or split across ``workers`` worker processes (each with one engine).
+
+    A worker that dies or answers garbage turns into failed results for its APs, never an exception.
+    """
+    from netctl.poll.snmp import poll_targets
 
     if workers is None:
         workers = min(os.cpu_count() or 1, max(1, math.ceil(len(targets) / SHARD_MIN_APS)))
     options = {"concurrency": concurrency, "timeout": timeout, "retries": retries}
     if workers <= 1 or len(targets) < 2:
         return poll_targets(targets, progress=progress, **options)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import subprocess
+    import sys
+    from dataclasses import asdict
 
     shards = _shards(targets, workers)
+    # generous bound: every AP of a shard timing out on every walk round, one concurrency slot at a time
+    per_ap = timeout * (retries + 1) * 18 + 5
+    procs = []
+    for shard in shards:
+        proc = subprocess.Popen([sys.executable, "-m", "netctl.poll.worker"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append((shard, proc, json.dumps({"targets": [asdict(t) for t in shard], "options": options})))
+    def collect(item: tuple[list[Target], Any, str]) -> list[PollResult]:
+        shard, proc, request = item
+        bound = per_ap * math.ceil(len(shard) / max(1, concurrency)) + 60
+        try:
+            out, err = proc.communicate(request, timeout=bound)
+            rows = json.loads(out) if proc.returncode == 0 else None
+            problem = None if rows is not None else f"exit {proc.returncode}: {err.strip()[-300:]}"
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            rows, problem = None, f"no result within {bound:.0f} s"
+        except json.JSONDecodeError as exc:
+            rows, problem = None, f"unreadable result: {exc}"
+        if rows is None:
+            now = time.time()
+            return [PollResult(t.ap, False, error_kind="error", error=f"poll worker failed ({problem})", ts=now)
+                    for t in shard]
+        return [PollResult(**row) for row in rows]
+
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     results: list[PollResult] = []
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=len(shards), mp_context=context) as pool:
-        futures = [pool.submit(poll_shard, shard, options) for shard in shards]
-        for future in as_completed(futures):
+    with ThreadPoolExecutor(max_workers=len(procs), thread_name_prefix="netctl-shard") as pool:
+        for future in as_completed([pool.submit(collect, item) for item in procs]):
             for result in future.result():
                 results.append(result)
                 if progress is not None:
@@ -143,7 +180,8 @@ class PollOps(CoreBase):
         if record and results:
             from netctl.poll.store import record_results
 
-            record_results(self.db, aps, results)
+            merged_vars = getattr(self, "merged_vars", None)
+            record_results(self.db, aps, results, vars_of=merged_vars)
         everything = sorted(results + failed, key=lambda r: r.ap)
         return everything
 

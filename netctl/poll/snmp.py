@@ -108,6 +108,7 @@ class SnmpSession:
         self._addr: dict[str, str] = {}
         self._scalar_binds: dict[str, tuple[list[str], list[Any]]] = {}
         self._columns: dict[str, list[tuple[str, str, tuple[int, ...]]]] = {}
+        self._first_walk: dict[str, list[Any]] = {}
         self.engine: Any = None
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -208,6 +209,7 @@ class SnmpSession:
         self._scalar_binds[name] = (names, [(ObjectName(profile.scalars[n]), Null()) for n in names])
         self._columns[name] = [(table, column, _oid(spec.column_oid(column)))
                                for table, spec in profile.tables.items() for column in spec.columns]
+        self._first_walk[name] = [(ObjectName(prefix), Null()) for _t, _c, prefix in self._columns[name]]
 
     def close(self) -> None:
         if self.engine is not None:
@@ -250,11 +252,12 @@ class SnmpSession:
         pending = {i: prefix for i, (_t, _c, prefix) in enumerate(columns)}
         last = dict(pending)
         addr = self._addr[target.ap]
-        for _round in range(MAX_WALK_ROUNDS):
+        for walk_round in range(MAX_WALK_ROUNDS):
             if not pending:
                 break
             keys = list(pending)
-            varbinds = [(ObjectName(last[k]), Null()) for k in keys]
+            varbinds = (self._first_walk[target.profile] if walk_round == 0
+                        else [(ObjectName(last[k]), Null()) for k in keys])
             indication, status, index, reply = await self._send_bulk(addr, varbinds)
             _check(indication, status, index, reply)
             if not reply:
@@ -475,8 +478,3 @@ def poll_targets(targets: Sequence[Target], **options: Any) -> list[PollResult]:
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netctl-poll") as pool:
         return pool.submit(asyncio.run, poll_async(targets, **options)).result()
-
-
-def poll_shard(targets: Sequence[Target], options: dict[str, Any]) -> list[PollResult]:
-    """Entry point of a worker process: poll one shard with this process's own engine."""
-    return poll_targets(targets, **options)

@@ -14,7 +14,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -25,7 +25,8 @@ from netctl.poll.model import PollResult
 from netctl.store.db import transaction
 
 #: retention defaults (seconds): raw samples, 5-minute and hourly roll-ups
-RETENTION = {"raw_s": 2 * 3600, "five_min_s": 2 * 86400, "hourly_s": 30 * 86400}
+RETENTION = {"raw_s": 2 * 3600, "five_min_s": 2 * 86400, "hourly_s": 30 * 86400,
+             "closed_alerts_s": 90 * 86400, "job_runs_s": 30 * 86400}
 CORE_METRICS = ("up", "latency_ms", "uptime_s", "clients", "cpu", "mem", "radios_down", "in_bps", "out_bps",
                 "if_errors_ps")
 SEVERITY = {"down": "critical"}
@@ -137,17 +138,26 @@ def depot_windows(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
     return out
 
 
-def in_depot(ap: dict[str, Any], windows: dict[str, tuple[str, str]], now: float) -> bool:
-    """True when ``ap`` is a vehicle within its depot window (its own ``depot_window`` var wins)."""
+def in_depot(ap: dict[str, Any], windows: dict[str, tuple[str, str]], now: float,
+             merged: dict[str, Any] | None = None) -> bool:
+    """True when ``ap`` is a vehicle within its depot window.
+
+    ``merged`` are the AP's layered variables (global < tenant < site < group < AP) when the caller
+    has them; otherwise the site's ``depot_window`` (its own ``depot_window`` var wins) and the
+    tenant's ``timezone`` are used.
+    """
     from zoneinfo import ZoneInfo
 
     site_window = windows.get(ap.get("site") or "")
-    ap_vars = _json(ap.get("vars"))
-    window = ap_vars.get("depot_window") or (site_window[0] if site_window else None)
+    if merged is not None:
+        window = merged.get("depot_window")
+        zone_name = merged.get("timezone") or DEFAULT_TIMEZONE
+    else:
+        window = _json(ap.get("vars")).get("depot_window") or (site_window[0] if site_window else None)
+        zone_name = site_window[1] if site_window else DEFAULT_TIMEZONE
     if not window:
         return False
-    zone = ZoneInfo(site_window[1] if site_window else DEFAULT_TIMEZONE)
-    return in_window(str(window), dt.datetime.fromtimestamp(now, zone))
+    return in_window(str(window), dt.datetime.fromtimestamp(now, ZoneInfo(str(zone_name))))
 
 
 def active_maintenance(db: sqlite_utils.Database, now: float, scope: Any = None) -> dict[str, str]:
@@ -185,12 +195,13 @@ def hung_agent(result: PollResult, ap: dict[str, Any], prev_row: dict[str, Any] 
 
 
 def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], results: Sequence[PollResult],
-                   *, now: float | None = None, rules: Rules | None = None,
-                   send: bool = True) -> list[dict[str, Any]]:
+                   *, now: float | None = None, rules: Rules | None = None, send: bool = True,
+                   vars_of: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Apply health rules to ``results``, write samples, health and alerts; send notifications.
 
     Fills ``result.state`` in place. Returns the alert events (opened/closed), each with ``muted`` and
-    the delivery outcomes under ``deliveries``.
+    the delivery outcomes under ``deliveries``. ``vars_of(ap_row)`` gives an AP's merged variables
+    (used for the depot window of vehicles that did not answer).
     """
     now = time.time() if now is None else now
     rules = rules or load_rules(db)
@@ -232,7 +243,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
         observation = Observation(ok=result.ok, error_kind=result.error_kind, error=result.error,
                                   metrics={k: metrics.get(k) for k in ("cpu", "mem", "radios_down", "if_errors_ps",
                                                                        "clients")},
-                                  in_depot=(not result.ok) and in_depot(ap, windows, now))
+                                  in_depot=(not result.ok) and _parked(ap, windows, now, vars_of))
         verdict = evaluate(prev, observation, rules, now)
         result.state = verdict.state
         health = verdict.health
@@ -299,6 +310,14 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
     if send:
         deliver(db, events)
     return events
+
+
+def _parked(ap: dict[str, Any], windows: dict[str, tuple[str, str]], now: float,
+            vars_of: Callable[[dict[str, Any]], dict[str, Any]] | None) -> bool:
+    if ap.get("site_kind") not in (None, "transit") and not _json(ap.get("vars")).get("depot_window"):
+        return False
+    merged = vars_of(ap) if vars_of is not None and "tenant" in ap else None
+    return in_depot(ap, windows, now, merged)
 
 
 def _event(alert: dict[str, Any], event: str, aps: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -392,6 +411,12 @@ def apply_retention(db: sqlite_utils.Database, now: float | None = None) -> dict
         for table, key in (("samples", "raw_s"), ("samples_5m", "five_min_s"), ("samples_1h", "hourly_s")):
             cutoff = int(now - float(keep[key]))
             summary[f"deleted_{table}"] = db.execute(f"delete from [{table}] where ts < ?", [cutoff]).rowcount
+        summary["deleted_alerts"] = db.execute(
+            "delete from alerts where state = 'closed' and closed < ?",
+            [iso(now - float(keep["closed_alerts_s"]))]).rowcount
+        summary["deleted_job_runs"] = db.execute(
+            "delete from job_runs where status != 'running' and started < ?",
+            [iso(now - float(keep["job_runs_s"]))]).rowcount
     return summary
 
 

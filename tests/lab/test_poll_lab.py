@@ -185,9 +185,8 @@ def test_malformed_reply_from_a_real_agent(api: Any, misbehaving_agent: tuple[st
 
 
 def test_sharded_poll_across_worker_processes(city: Any) -> None:
-    single = {r.ap: r for r in city.poll(timeout=2, retries=1, workers=1, record=False)}
     sharded = city.poll(timeout=2, retries=1, workers=2)
-    assert [r.ap for r in sharded] == sorted(single)
+    assert [r.ap for r in sharded] == sorted(ap["name"] for ap in city.select())
     assert all(r.ok for r in sharded), [(r.ap, r.error) for r in sharded if not r.ok]
-    assert {r.ap: r.values["sys_name"] for r in sharded} == {ap: r.values["sys_name"] for ap, r in single.items()}
+    assert all(r.values["sys_name"] == r.ap for r in sharded)  # each worker's engine reached the right agent
     assert city.status()["totals"]["unknown"] == 0  # the parent recorded every shard's results

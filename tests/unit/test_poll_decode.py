@@ -103,3 +103,34 @@ def test_one_engine_unless_a_v3_user_has_two_key_sets() -> None:
 def test_target_repr_never_shows_secrets() -> None:
     text = repr(Target("ap", "127.0.0.1", community="s3cret", auth_key="k3y", priv_key="pr1v"))
     assert "s3cret" not in text and "k3y" not in text and "pr1v" not in text
+
+
+def test_targets_are_built_once_per_secret_and_bad_settings_are_results(api: object) -> None:
+    import json
+
+    from netctl.inventory.secrets import set_secret
+    from netctl.poll.ops import build_targets
+
+    db = api.db  # type: ignore[attr-defined]
+    set_secret(db, "c", "community-1")
+    rows = [
+        {"name": "ok", "platform": "cli-ios", "address": "127.0.0.1",
+         "snmp": {"version": "2c", "community": "secret:c"}},
+        {"name": "v3", "platform": "openwrt", "address": "127.0.0.2",
+         "snmp": {"version": "3", "port": 1161, "user": "u", "auth_key": "secret:c", "priv_key": "secret:c"}},
+        {"name": "clear", "platform": "openwrt", "address": "127.0.0.3",
+         "snmp": json.dumps({"version": "2c", "community": "public"})},
+        {"name": "md4", "platform": "openwrt", "address": "127.0.0.4",
+         "snmp": {"version": "3", "user": "u", "auth_protocol": "MD4", "auth_key": "secret:c"}},
+        {"name": "none", "platform": "openwrt", "address": "127.0.0.5", "snmp": {}},
+        {"name": "missing", "platform": "openwrt", "address": "127.0.0.6",
+         "snmp": {"version": "2c", "community": "secret:nope"}},
+    ]
+    targets, failed = build_targets(db, rows)
+    assert [(t.ap, t.port, t.profile, t.community) for t in targets[:1]] == [("ok", 161, "switch", "community-1")]
+    assert (targets[1].version, targets[1].port, targets[1].auth_key) == ("3", 1161, "community-1")
+    reasons = {r.ap: r.error for r in failed}
+    assert set(reasons) == {"clear", "md4", "none", "missing"}
+    assert "not a secret reference" in reasons["clear"] and "MD4" in reasons["md4"]
+    assert "no SNMP settings" in reasons["none"] and "secret:nope" in reasons["missing"]
+    assert all(r.error_kind == "error" and not r.ok for r in failed)

@@ -155,6 +155,12 @@ def test_depot_window_keeps_a_parked_vehicle_out_of_down(api: Any) -> None:
     states = {a["name"]: a["state"] for a in api.status()["aps"]}
     assert states["bus1"] == "unknown" and states["ap1"] == "down"
     assert [a["ap"] for a in api.alerts()] == ["ap1"]
+    # the same through the layered variables (global < tenant < site < group < AP), as api.poll does
+    record_results(api.db, api.select(), [dead("bus1", now + 60)], now=now + 60, vars_of=api.merged_vars)
+    assert api.db.table("health").get("bus1")["state"] == "unknown"
+    api.db.execute("update sites set vars = '{}' where name = 'fleet'")
+    record_results(api.db, api.select(), [dead("bus1", now + 120)], now=now + 120, vars_of=api.merged_vars)
+    assert api.db.table("health").get("bus1")["state"] == "down"  # no depot window any more: an outage
 
 
 def test_ack_alert(api: Any) -> None:
@@ -186,6 +192,12 @@ def test_retention_rolls_up_and_bounds_the_tables(api: Any) -> None:
     assert {r["resolution"] for r in series} >= {"raw", "5m"}
     # a second run folds nothing new
     assert apply_retention(api.db, now=now)["folded_5m"] == 0
+    # closed alerts and job runs older than their windows go too
+    old = "2020-01-01T00:00:00+00:00"
+    api.db.table("alerts").insert({"ap": "ap1", "kind": "down", "state": "closed", "closed": old})
+    api.db.table("job_runs").insert({"job": "poll", "started": old, "status": "ok"})
+    later = apply_retention(api.db, now=now)
+    assert (later["deleted_alerts"], later["deleted_job_runs"]) == (1, 1)
 
 
 def test_status_counts_per_site_and_kind(api: Any) -> None:
@@ -226,3 +238,28 @@ def test_bad_times_are_clear_errors(api: Any) -> None:
         api.maintenance_add(["ap1"], "now", "2000-01-01T00:00")
     with pytest.raises(NotFound):
         api.metrics("no-such-ap")
+
+
+def test_notifier_plugin_through_an_entry_point(api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    (site / "pagerplug-1.0.dist-info").mkdir(parents=True)
+    (site / "pagerplug-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: pagerplug\nVersion: 1.0\n")
+    (site / "pagerplug-1.0.dist-info" / "entry_points.txt").write_text(
+        "[netctl.notifiers]\npager = pagerplug:Pager\n")
+    sent = tmp_path / "sent.json"
+    (site / "pagerplug.py").write_text(
+        "import json\n"
+        "class Pager:\n"
+        "    def __init__(self, target, **options):\n"
+        "        self.target = target\n"
+        "    def send(self, event):\n"
+        f"        open({str(sent)!r}, 'w').write(json.dumps([self.target, event['ap'], event['event']]))\n")
+    monkeypatch.syspath_prepend(str(site))
+    from netctl.notify import available_kinds
+
+    assert "pager" in available_kinds()
+    add_city(api)
+    api.notifier_add("oncall", "pager", "+49-203-0000")
+    api.set_health_rules(down_after_misses=1)
+    record(api, [dead("ap1", T0)], T0)
+    assert json.loads(sent.read_text()) == ["+49-203-0000", "ap1", "opened"]
