@@ -107,7 +107,7 @@ def select_aps(db: sqlite_utils.Database, selection: Selection, scope: Scope | N
     exact = [n for n in selection.names if not any(c in n for c in "*?[")]
     globs = [n for n in selection.names if n not in exact]
     if selection.names and not globs:
-        where.append(f"aps.name in ({', '.join(':n%d' % i for i in range(len(exact)))})")
+        where.append(f"aps.name in ({', '.join(f':n{i}' for i in range(len(exact)))})")
         params.update({f"n{i}": n for i, n in enumerate(exact)})
     sql = ("select aps.*, sites.kind as site_kind from aps join sites on sites.name = aps.site"
            + (" where " + " and ".join(where) if where else "") + " order by aps.name")

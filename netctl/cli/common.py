@@ -40,7 +40,10 @@ def pass_api(fn: F) -> F:
     @click.pass_context
     @functools.wraps(fn)
     def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
-        return fn(ctx.find_object(Context).api, *args, **kwargs)
+        obj = ctx.find_object(Context)
+        if obj is None:  # a command used outside the `netctl` group
+            raise click.UsageError("run this command through `netctl`")
+        return fn(obj.api, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import ncclient.transport.session
 from lxml import etree
 from ncclient import manager
 from ncclient.operations.errors import TimeoutExpiredError
@@ -26,8 +25,10 @@ from netctl.errors import ConnectError, DeviceError, LockError, NetctlError, Rpc
 from netctl.push.plan import compare
 from netctl.render.schema import RUNNING_FILTERS, canonical_xml, parse_fragment
 
-# ncclient polls its reply queue in ticks of 0.1 s; 0.01 cuts an edit-config + commit by ~8x.
-ncclient.transport.session.TICK = 0.01
+# ncclient's session loop waits in ticks of ncclient.transport.session.TICK (0.1 s). A shorter tick
+# (0.01) makes a push of 46 lab APs ~25 % faster, but then about one push in 200 waited for a reply
+# that never came (30 s timeout; netconfd on loopback); 0.1 gave none in 780 pushes. So
+# netctl leaves ncclient's default alone: safe before fast.
 
 BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 RPC_TIMEOUT_S = 30

@@ -418,9 +418,14 @@ def engine_groups(targets: Sequence[Target]) -> list[list[Target]]:
 
 async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeout: float = 2.0,
                      retries: int = 1, max_repetitions: int = MAX_REPETITIONS,
-                     progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
-    """Poll ``targets`` with one engine, at most ``concurrency`` in flight; one result per target, in order."""
-    gate = asyncio.Semaphore(max(1, concurrency))
+                     progress: Callable[[PollResult], None] | None = None, fast: bool = True) -> list[PollResult]:
+    """Poll ``targets``, at most ``concurrency`` in flight; one result per target, in order.
+
+    SNMPv2c targets go through the fast path (:mod:`netctl.poll.fast`) unless ``fast`` is false; the
+    others (SNMPv1, SNMPv3) through one pysnmp engine per group of compatible credentials.
+    """
+    from netctl.poll.fast import FAST_VERSIONS, FastSession
+
     loop = asyncio.get_running_loop()
     default_handler = loop.get_exception_handler()
 
@@ -433,20 +438,30 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
         else:
             loop.default_exception_handler(context)
 
-    loop.set_exception_handler(quiet_late_replies)
-    sessions: list[SnmpSession] = []
-    session_of: dict[str, SnmpSession] = {}
-    for group in engine_groups(targets):
-        session = SnmpSession(timeout=timeout, retries=retries, max_repetitions=max_repetitions)
-        await session.open(group)
-        sessions.append(session)
-        session_of.update((t.ap, session) for t in group)
+    fast_targets = [t for t in targets if fast and t.version in FAST_VERSIONS]
+    engine_targets = [t for t in targets if not (fast and t.version in FAST_VERSIONS)]
+    sessions: list[Any] = []
+    session_of: dict[str, Any] = {}
+    if engine_targets:
+        loop.set_exception_handler(quiet_late_replies)
+    try:
+        if fast_targets:
+            fast_session = FastSession(timeout=timeout, retries=retries, max_repetitions=max_repetitions,
+                                       max_walk_rounds=MAX_WALK_ROUNDS)
+            sessions.append(fast_session)
+            await fast_session.open(fast_targets)
+            session_of.update((t.ap, fast_session) for t in fast_targets)
+        for group in engine_groups(engine_targets):
+            session = SnmpSession(timeout=timeout, retries=retries, max_repetitions=max_repetitions)
+            sessions.append(session)
+            await session.open(group)
+            session_of.update((t.ap, session) for t in group)
 
-    async def one(target: Target) -> PollResult:
-        async with gate:
-            result = await session_of[target.ap].poll_one(target)
+        async def one(target: Target) -> PollResult:
+            session = session_of[target.ap]
+            result: PollResult = await session.poll_one(target)
             if result.error_kind == "timeout" and await agent_alive(target.host, target.port, min(timeout, 1.0)):
-                if await session_of[target.ap].answers_small_get(target):
+                if await session.answers_small_get(target):
                     result.error = "the agent answers small requests but not a whole poll in time (overloaded?)"
                 else:
                     result.error_kind = "auth"
@@ -454,12 +469,20 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
                     result.error = ("the agent answers SNMP but not to these credentials: "
                                     + ("wrong community, or this manager is not allowed" if target.version != "3"
                                        else "wrong privacy key?"))
-        if progress is not None:
-            progress(result)
-        return result
+            if progress is not None:
+                progress(result)
+            return result
 
-    try:
-        return list(await asyncio.gather(*(one(t) for t in targets)))
+        results: list[PollResult | None] = [None] * len(targets)
+        queue = iter(enumerate(targets))
+
+        async def lane() -> None:
+            # a fixed number of lanes pulling from one queue: ``concurrency`` polls in flight, no more
+            for i, target in queue:
+                results[i] = await one(target)
+
+        await asyncio.gather(*(lane() for _ in range(max(1, min(concurrency, len(targets))))))
+        return [r for r in results if r is not None]
     finally:
         for session in sessions:
             session.close()

@@ -132,7 +132,7 @@ def m003_poll(db: sqlite_utils.Database) -> None:
 
 def m004_access(db: sqlite_utils.Database) -> None:
     """Users with a role and a scope."""
-    db["users"].create({"name": str, "role": str, "scope": str, "os_login": str, "allowed_actions": str,
+    db.table("users").create({"name": str, "role": str, "scope": str, "os_login": str, "allowed_actions": str,
                         "created": str}, pk="name", defaults={"scope": "{}", "allowed_actions": "[]"})
 
 
@@ -147,14 +147,14 @@ MIGRATIONS: list[tuple[str, Migration]] = [
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded; return the names applied."""
     if "_migrations" not in db.table_names():
-        db["_migrations"].create({"name": str, "applied": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
+        db.table("_migrations").create({"name": str, "applied": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db.table("_migrations").rows}
     applied = []
     for name, step in MIGRATIONS:
         if name in done:
             continue
         with transaction(db):
             step(db)
-            db["_migrations"].insert({"name": name, "applied": dt.datetime.now(dt.UTC).isoformat()})
+            db.table("_migrations").insert({"name": name, "applied": dt.datetime.now(dt.UTC).isoformat()})
         applied.append(name)
     return applied

@@ -1,0 +1,305 @@
+"""The SNMPv2c fast path: pre-encoded requests over one asyncio datagram socket per address family.
+
+pysnmp spends most of a poll's CPU in pyasn1 (building, encoding and decoding message objects). For
+SNMPv2c none of that is needed: a request is a constant message with a request-id patched in
+(:class:`netctl.poll.ber.Template`), and a reply is decoded by the strict decoder in
+:mod:`netctl.poll.ber` into the very ``(type, value)`` pairs :func:`netctl.poll.snmp.typed` makes of
+pysnmp's objects. :class:`FastSession` has the interface of :class:`netctl.poll.snmp.SnmpSession`
+(``open``, ``poll_one``, ``answers_small_get``, ``close``) and the same semantics:
+
+- each request waits ``timeout`` seconds and is sent again ``retries`` times (same request-id), then
+  fails as ``timeout``; every request has its own timer, so a dead AP never delays another one;
+- a reply is matched by request-id and must come from the address the request went to; replies nobody
+  waits for (late answers to a retry, strangers) are counted and dropped;
+- an agent's error-status is ``auth`` (noAccess, authorizationError) or ``error``; a reply that cannot
+  be decoded, or answers for other OIDs, is ``malformed`` naming the OID;
+- tables are walked by GETBULK over all wanted columns at once, bounded in rounds, exactly like the
+  engine path.
+
+SNMPv1 and SNMPv3 stay on the pysnmp engine (:mod:`netctl.poll.snmp`), which remains the reference
+implementation the lab tests compare this path against.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from netctl.poll.ber import (
+    PDU_GET,
+    PDU_GETBULK,
+    REQUEST_ID_MAX,
+    REQUEST_ID_MIN,
+    BerError,
+    Oid,
+    Response,
+    Template,
+    decode_response,
+    encode_getbulk,
+    oid_of,
+    peek_request_id,
+)
+from netctl.poll.decode import RawScalars, RawTables, decode
+from netctl.poll.model import PollResult, Target
+from netctl.poll.oids import PROFILES
+
+FAST_VERSIONS = frozenset({"2c", "2"})
+SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
+
+
+class Failure(Exception):
+    """A failed request or poll, with its error kind (timeout, auth, malformed, error)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, received: Callable[[bytes, Any], None]) -> None:
+        self.datagram_received = received  # type: ignore[method-assign]
+
+    def error_received(self, exc: Exception) -> None:  # ICMP errors: the request's own timer decides
+        pass
+
+
+class _Profile:
+    """What one profile sends, encoded once: scalar names/OIDs and table columns."""
+
+    __slots__ = ("names", "oids", "columns")
+
+    def __init__(self, name: str) -> None:
+        profile = PROFILES[name]
+        self.names = list(profile.scalars)
+        self.oids = [oid_of(profile.scalars[n]) for n in self.names]
+        self.columns = [(table, column, oid_of(spec.column_oid(column)))
+                        for table, spec in profile.tables.items() for column in spec.columns]
+
+
+class FastSession:
+    """SNMPv2c polls of many targets over one socket per address family (see the module docstring)."""
+
+    def __init__(self, *, timeout: float = 2.0, retries: int = 1, max_repetitions: int = 10,
+                 rcvbuf: int = 8 * 1024 * 1024, max_walk_rounds: int = 2000) -> None:
+        self.timeout = timeout
+        self.retries = retries
+        self.max_repetitions = max_repetitions
+        self.rcvbuf = rcvbuf
+        self.max_walk_rounds = max_walk_rounds
+        self.stray = 0
+        self._pending: dict[int, list[Any]] = {}
+        self._transports: dict[int, asyncio.DatagramTransport] = {}
+        self._addr: dict[str, tuple[str, int]] = {}
+        self._community: dict[str, bytes] = {}
+        self._profiles: dict[str, _Profile] = {}
+        self._gets: dict[tuple[bytes, str], Template] = {}
+        self._uptime: dict[bytes, Template] = {}
+        self._next_id = random.randint(REQUEST_ID_MIN, REQUEST_ID_MAX)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- set-up ---------------------------------------------------------------------------------
+    async def open(self, targets: Sequence[Target]) -> None:
+        """Resolve every target once, encode each (community, profile) request once, open the sockets."""
+        self._loop = loop = asyncio.get_running_loop()
+        for target in targets:
+            host = await self._address(target.host, target.port)
+            self._addr[target.ap] = (host, target.port)
+            community = (target.community or "").encode()
+            self._community[target.ap] = community
+            if target.profile not in self._profiles:
+                self._profiles[target.profile] = _Profile(target.profile)
+            key = (community, target.profile)
+            if key not in self._gets:
+                self._gets[key] = Template(community, PDU_GET, self._profiles[target.profile].oids)
+        families = {socket.AF_INET6 if ":" in host else socket.AF_INET for host, _port in self._addr.values()}
+        for family in sorted(families):
+            transport, _protocol = await loop.create_datagram_endpoint(
+                lambda: _Protocol(self._received), family=family)
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.rcvbuf // 4)
+            self._transports[family] = transport
+
+    @staticmethod
+    async def _address(host: str, port: int) -> str:
+        try:
+            return str(ipaddress.ip_address(host))
+        except ValueError:
+            pass
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        return str(infos[0][4][0])
+
+    def close(self) -> None:
+        for entry in self._pending.values():
+            if entry[4] is not None:
+                entry[4].cancel()
+            if not entry[0].done():
+                entry[0].set_result(Failure("error", "session closed"))
+        self._pending.clear()
+        for transport in self._transports.values():
+            transport.close()
+        self._transports.clear()
+
+    # -- requests -------------------------------------------------------------------------------
+    def request(self, addr: tuple[str, int], build: Callable[[int], bytes]) -> asyncio.Future[Any]:
+        """Send ``build(request_id)`` to ``addr``; the future gets a Response or a :class:`Failure`."""
+        assert self._loop is not None, "open() first"
+        rid = self._next_id
+        self._next_id = rid + 1 if rid < REQUEST_ID_MAX else REQUEST_ID_MIN
+        future = self._loop.create_future()
+        entry = [future, addr, build(rid), self.retries, None]
+        self._pending[rid] = entry
+        self._send(rid, entry)
+        return future
+
+    def _send(self, rid: int, entry: list[Any]) -> None:
+        transport = self._transports[socket.AF_INET6 if ":" in entry[1][0] else socket.AF_INET]
+        transport.sendto(entry[2], entry[1])
+        entry[4] = self._loop.call_later(self.timeout, self._expire, rid)  # type: ignore[union-attr]
+
+    def _expire(self, rid: int) -> None:
+        entry = self._pending.get(rid)
+        if entry is None:
+            return
+        if entry[3] > 0 and self._transports:
+            entry[3] -= 1
+            self._send(rid, entry)
+            return
+        del self._pending[rid]
+        if not entry[0].done():
+            entry[0].set_result(Failure("timeout", "no answer (request timed out)"))
+
+    def _received(self, data: bytes, addr: Any) -> None:
+        rid = peek_request_id(data)
+        entry = self._pending.get(rid)
+        if entry is None or entry[1][1] != addr[1] or entry[1][0] != addr[0]:
+            self.stray += 1
+            return
+        del self._pending[rid]
+        entry[4].cancel()
+        try:
+            result: Response | Failure = decode_response(data)
+        except BerError as exc:
+            result = Failure("malformed", f"malformed reply: {exc}")
+        if not entry[0].done():
+            entry[0].set_result(result)
+
+    # -- polls ----------------------------------------------------------------------------------
+    async def _scalars(self, target: Target, profile: _Profile) -> tuple[RawScalars, float]:
+        template = self._gets[(self._community[target.ap], target.profile)]
+        started = time.perf_counter()
+        reply = await self.request(self._addr[target.ap], template.build)
+        rtt_ms = (time.perf_counter() - started) * 1000
+        varbinds = _checked(reply)
+        names = profile.names
+        if len(varbinds) != len(names):
+            raise Failure("malformed", f"GET of {len(names)} OIDs answered with {len(varbinds)} values")
+        out: RawScalars = {}
+        for name, wanted, (oid, typed) in zip(names, profile.oids, varbinds, strict=True):
+            if oid != wanted:
+                raise Failure("malformed", f"GET of {_dotted(wanted)} answered for {_dotted(oid)}")
+            out[name] = typed
+        return out, rtt_ms
+
+    async def _tables(self, target: Target, profile: _Profile) -> RawTables:
+        columns = profile.columns
+        out: RawTables = {}
+        for table, column, _prefix in columns:
+            out.setdefault(table, {})[column] = {}
+        pending = {i: prefix for i, (_t, _c, prefix) in enumerate(columns)}
+        last: dict[int, Oid] = dict(pending)
+        addr = self._addr[target.ap]
+        community = self._community[target.ap]
+        reps = self.max_repetitions
+        for _round in range(self.max_walk_rounds):
+            if not pending:
+                break
+            keys = list(pending)
+            oids = [last[k] for k in keys]
+            reply = await self.request(addr, lambda rid, oids=oids: encode_getbulk(community, rid, oids, reps))
+            varbinds = _checked(reply)
+            if not varbinds:
+                raise Failure("malformed", "GETBULK answered with no values")
+            width = len(keys)
+            for pos, (oid, typed) in enumerate(varbinds):
+                k = keys[pos % width]
+                if k not in pending:
+                    continue
+                prefix = pending[k]
+                if oid[:len(prefix)] != prefix or typed[0] == "endOfMibView":
+                    del pending[k]
+                    continue
+                if oid <= last[k]:
+                    raise Failure("malformed", f"OID not increasing: {_dotted(oid)} after {_dotted(last[k])}")
+                last[k] = oid
+                table, column, _p = columns[k]
+                out[table][column][".".join(map(str, oid[len(prefix):]))] = typed
+        if pending:
+            raise Failure("malformed", f"table walk did not end after {self.max_walk_rounds} GETBULK rounds "
+                                       f"({self.max_walk_rounds * reps} rows per column)")
+        return out
+
+    async def answers_small_get(self, target: Target) -> bool:
+        """True when the agent answers a one-OID GET (sysUpTime) with these credentials."""
+        community = self._community.get(target.ap)
+        if community is None:
+            return False
+        template = self._uptime.get(community)
+        if template is None:
+            template = self._uptime[community] = Template(community, PDU_GET, [SYS_UPTIME])
+        reply = await self.request(self._addr[target.ap], template.build)
+        return isinstance(reply, Response) and not reply.error_status
+
+    async def poll_one(self, target: Target) -> PollResult:
+        """Poll one AP: scalars by GET and tables by GETBULK at the same time. Never raises."""
+        ts = time.time()
+        if target.ap not in self._addr:
+            return PollResult(target.ap, False, error_kind="error", error="target not registered", ts=ts)
+        profile = self._profiles[target.profile]
+        try:
+            if profile.columns:
+                (scalars, rtt_ms), tables = await asyncio.gather(self._scalars(target, profile),
+                                                                 self._tables(target, profile))
+            else:
+                scalars, rtt_ms = await self._scalars(target, profile)
+                tables = {}
+            values = decode(PROFILES[target.profile], scalars, tables)
+        except Failure as exc:
+            return PollResult(target.ap, False, error_kind=exc.kind, error=str(exc), ts=ts)
+        except Exception as exc:  # noqa: BLE001 - a poll failure is data, never an abort
+            from netctl.errors import PollError
+
+            if isinstance(exc, PollError):
+                return PollResult(target.ap, False, error_kind=exc.kind, error=exc.message, ts=ts)
+            return PollResult(target.ap, False, error_kind="error", error=f"{type(exc).__name__}: {exc}", ts=ts)
+        return PollResult(target.ap, True, latency_ms=round(rtt_ms, 2), values=values, ts=ts)
+
+
+#: SNMP error-status values that mean "you may not read this"
+AUTH_STATUS = frozenset({6, 16})
+STATUS_NAMES = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr", 6: "noAccess",
+                16: "authorizationError"}
+
+
+def _checked(reply: Response | Failure) -> list[tuple[Oid, tuple[str, Any]]]:
+    if isinstance(reply, Failure):
+        raise reply
+    code = reply.error_status
+    if code:
+        where = ""
+        index = reply.error_index
+        if 0 < index <= len(reply.varbinds):
+            where = " at " + _dotted(reply.varbinds[index - 1][0])
+        raise Failure("auth" if code in AUTH_STATUS else "error",
+                      f"agent answered {STATUS_NAMES.get(code, code)}{where}")
+    return reply.varbinds
+
+
+def _dotted(oid: Sequence[int]) -> str:
+    return ".".join(map(str, oid))
