@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from netctl.errors import ConfigError
-from netctl.inventory.secrets import MASK
 
 BUILTIN_DRIVERS: dict[str, str] = {
     "netconf": "netctl.drivers.netconf:NetconfDriver",
@@ -63,22 +62,18 @@ class Outcome:
 
 
 class Transcript:
-    """The device conversation of one AP, masked as it is written (secrets never reach it)."""
+    """The device conversation of one AP, masked as it is written (secrets never reach it).
 
-    def __init__(self, masker: Callable[[str], str] | None = None, secrets: Sequence[str] = ()) -> None:
+    ``masker`` is typically ``lambda text: plan.mask(text, platform, secret_values)``.
+    """
+
+    def __init__(self, masker: Callable[[str], str] | None = None) -> None:
         self._mask = masker or (lambda text: text)
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
         self.lines: list[str] = []
-
-    def masked(self, text: str) -> str:
-        for value in self._secrets:
-            text = text.replace(value, MASK)
-        return self._mask(text)
 
     def add(self, direction: str, text: str) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S.%f")[:-3]
-        body = self.masked(text.rstrip())
-        self.lines.append(f"{stamp} {direction} {body}")
+        self.lines.append(f"{stamp} {direction} {self._mask(text.rstrip())}")
 
     def text(self) -> str:
         return "\n".join(self.lines)

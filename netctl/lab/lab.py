@@ -31,6 +31,9 @@ IOS_USER = "admin"
 V3_USER = "labuser"
 HERE = Path(__file__).resolve().parent
 NETCONF_PLATFORMS = ("netconf-wlan", "openconfig-wlan")
+#: secrets the example inventory refers to besides the lab's own (WLAN passphrases of the demo city)
+CITY_SECRETS = ("duisburg/staff-psk", "duisburg/pupil-psk", "duisburg/zoo-staff-psk", "moers/staff-psk",
+                "moers/pupil-psk")
 
 
 def owner_file() -> Path:
@@ -94,16 +97,19 @@ class Lab:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _load_secrets(self) -> dict[str, str]:
+        def token(n: int = 9) -> str:
+            return pysecrets.token_urlsafe(n).replace("-", "x").replace("_", "y")
+
+        # the example city's WLAN passphrases (inventory/*.yaml refers to them): the demo pushes them
+        city = {name: token(12) for name in CITY_SECRETS}
         path = self.dir / "secrets.json"
         if path.exists():
             data = json.loads(path.read_text())
             if isinstance(data, dict) and "lab/ios" in data:
-                return {str(k): str(v) for k, v in data.items()}
-
-        def token(n: int = 9) -> str:
-            return pysecrets.token_urlsafe(n).replace("-", "x").replace("_", "y")
+                return {**city, **{str(k): str(v) for k, v in data.items()}}
 
         return {
+            **city,
             "lab/snmp-community": f"lab{token(6)}",
             "lab/snmpv3-auth": token(12),
             "lab/snmpv3-priv": token(12),
@@ -172,6 +178,7 @@ class Lab:
         with self._locked():
             if self.is_running():
                 self.secrets = self._load_secrets()
+                self._save_secrets()  # a lab started by an older version gains the city's secrets
                 state = json.loads(self.state_file.read_text())
                 self.endpoints, self.lab_aps = state["endpoints"], int(state["lab_aps"])
                 self._claim()

@@ -119,21 +119,35 @@ def encode_varbinds(oids: Sequence[Sequence[int]]) -> bytes:
     return tlv(TAG_SEQUENCE, b"".join(tlv(TAG_SEQUENCE, encode_oid(o) + b"\x05\x00") for o in oids))
 
 
+class PduTemplate:
+    """One PDU (without the message around it) encoded once; :meth:`build` patches in the request-id."""
+
+    __slots__ = ("prefix", "suffix")
+
+    def __init__(self, pdu_tag: int, oids: Sequence[Sequence[int]], *, non_repeaters: int = 0,
+                 max_repetitions: int = 0) -> None:
+        pdu = tlv(pdu_tag, encode_integer(REQUEST_ID_MIN) + encode_integer(non_repeaters)
+                  + encode_integer(max_repetitions) + encode_varbinds(oids))
+        at = len(pdu) - len(pdu.split(encode_integer(REQUEST_ID_MIN), 1)[1])
+        self.prefix = pdu[:at - 4]
+        self.suffix = pdu[at:]
+
+    def build(self, request_id: int) -> bytes:
+        return self.prefix + request_id.to_bytes(4, "big") + self.suffix
+
+
 class Template:
-    """One SNMPv2c request encoded once; :meth:`build` patches in the request-id."""
+    """One SNMPv2c request message encoded once; :meth:`build` patches in the request-id."""
 
     __slots__ = ("prefix", "suffix")
 
     def __init__(self, community: bytes, pdu_tag: int, oids: Sequence[Sequence[int]], *, non_repeaters: int = 0,
                  max_repetitions: int = 0) -> None:
-        marker = REQUEST_ID_MIN  # any id of the fixed width; replaced by build()
-        pdu = tlv(pdu_tag, encode_integer(marker) + encode_integer(non_repeaters) + encode_integer(max_repetitions)
-                  + encode_varbinds(oids))
-        message = tlv(TAG_SEQUENCE, encode_integer(VERSION_2C) + tlv(TAG_OCTET_STRING, community) + pdu)
-        needle = encode_integer(marker)
-        at = message.index(needle, len(message) - len(pdu)) + 2
-        self.prefix = message[:at]
-        self.suffix = message[at + 4:]
+        pdu = PduTemplate(pdu_tag, oids, non_repeaters=non_repeaters, max_repetitions=max_repetitions)
+        body_length = len(pdu.prefix) + 4 + len(pdu.suffix)
+        head = encode_integer(VERSION_2C) + tlv(TAG_OCTET_STRING, community)
+        self.prefix = (bytes((TAG_SEQUENCE,)) + encode_length(len(head) + body_length) + head + pdu.prefix)
+        self.suffix = pdu.suffix
 
     def build(self, request_id: int) -> bytes:
         return self.prefix + request_id.to_bytes(4, "big") + self.suffix
@@ -150,7 +164,7 @@ def encode_getbulk(community: bytes, request_id: int, oids: Sequence[Sequence[in
 
 
 # -- decoding --------------------------------------------------------------------------------------
-def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
+def header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
     """(tag, content start, content end) of the TLV at ``pos``; raises BerError past ``end``."""
     if pos + 2 > end:
         raise BerError("truncated message")
@@ -171,8 +185,8 @@ def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
     return tag, pos, stop
 
 
-def _integer(data: bytes, pos: int, end: int, what: str) -> tuple[int, int]:
-    tag, start, stop = _header(data, pos, end)
+def read_integer(data: bytes, pos: int, end: int, what: str) -> tuple[int, int]:
+    tag, start, stop = header(data, pos, end)
     if tag != TAG_INTEGER or stop == start:
         raise BerError(f"{what} is not an INTEGER")
     return int.from_bytes(data[start:stop], "big", signed=True), stop
@@ -238,7 +252,7 @@ def decode_value(tag: int, raw: bytes, oid: Oid) -> Typed:
     if tag == TAG_IPADDRESS:
         if len(raw) != 4:
             raise BerError(f"IpAddress of {len(raw)} octets", _dotted(oid))
-        return "IpAddress", "%d.%d.%d.%d" % tuple(raw)
+        return "IpAddress", ".".join(map(str, raw))
     raise BerError(f"unknown value type (tag 0x{tag:02x})", _dotted(oid))
 
 
@@ -247,14 +261,17 @@ def _dotted(oid: Sequence[int]) -> str:
 
 
 def peek_request_id(data: bytes) -> int:
-    """The request-id of an SNMPv1/v2c message, or -1 when its header cannot be read."""
+    """The request-id of an SNMPv1/v2c message (the msgID of an SNMPv3 one), or -1 when unreadable."""
     try:
         end = len(data)
-        _t, pos, end = _header(data, 0, end)
-        _t, _s, pos = _header(data, pos, end)     # version
-        _t, _s, pos = _header(data, pos, end)     # community
-        _t, pos, pdu_end = _header(data, pos, end)  # PDU
-        return _integer(data, pos, pdu_end, "request-id")[0]
+        _t, pos, end = header(data, 0, end)
+        version, pos = read_integer(data, pos, end, "version")
+        if version == 3:
+            _t, pos, global_end = header(data, pos, end)  # msgGlobalData
+            return read_integer(data, pos, global_end, "msgID")[0]
+        _t, _s, pos = header(data, pos, end)     # community
+        _t, pos, pdu_end = header(data, pos, end)  # PDU
+        return read_integer(data, pos, pdu_end, "request-id")[0]
     except (BerError, IndexError):
         return -1
 
@@ -276,44 +293,49 @@ class Response:
 def decode_response(data: bytes) -> Response:
     """Decode an SNMPv2c Response message; raises :class:`BerError` for anything else or anything broken."""
     size = len(data)
-    tag, pos, end = _header(data, 0, size)
+    tag, pos, end = header(data, 0, size)
     if tag != TAG_SEQUENCE:
         raise BerError("not an SNMP message")
     if end != size:
         raise BerError(f"{size - end} octets after the message")
-    version, pos = _integer(data, pos, end, "version")
+    version, pos = read_integer(data, pos, end, "version")
     if version != VERSION_2C:
         raise BerError(f"not an SNMPv2c message (version {version})")
-    tag, start, pos = _header(data, pos, end)
+    tag, start, pos = header(data, pos, end)
     if tag != TAG_OCTET_STRING:
         raise BerError("community is not an OCTET STRING")
     community = data[start:pos]
-    tag, pos, pdu_end = _header(data, pos, end)
+    tag, pos, pdu_end = header(data, pos, end)
     if tag != PDU_RESPONSE:
         raise BerError(f"not a Response PDU (tag 0x{tag:02x})")
     if pdu_end != end:
         raise BerError("octets after the PDU")
-    request_id, pos = _integer(data, pos, pdu_end, "request-id")
-    error_status, pos = _integer(data, pos, pdu_end, "error-status")
-    error_index, pos = _integer(data, pos, pdu_end, "error-index")
-    tag, pos, list_end = _header(data, pos, pdu_end)
+    return decode_pdu_body(data, pos, pdu_end, bytes(community))
+
+
+def decode_pdu_body(data: bytes, pos: int, pdu_end: int, community: bytes = b"") -> Response:
+    """The fields of a Response/Report PDU whose content runs from ``pos`` to ``pdu_end``."""
+    request_id, pos = read_integer(data, pos, pdu_end, "request-id")
+    error_status, pos = read_integer(data, pos, pdu_end, "error-status")
+    error_index, pos = read_integer(data, pos, pdu_end, "error-index")
+    tag, pos, list_end = header(data, pos, pdu_end)
     if tag != TAG_SEQUENCE or list_end != pdu_end:
         raise BerError("variable bindings are not a SEQUENCE")
     varbinds: list[tuple[Oid, Typed]] = []
     append = varbinds.append
     while pos < list_end:
-        tag, pos, vb_end = _header(data, pos, list_end)
+        tag, pos, vb_end = header(data, pos, list_end)
         if tag != TAG_SEQUENCE:
             raise BerError(f"variable binding {len(varbinds) + 1} is not a SEQUENCE")
-        tag, start, pos = _header(data, pos, vb_end)
+        tag, start, pos = header(data, pos, vb_end)
         if tag != TAG_OID:
             raise BerError(f"variable binding {len(varbinds) + 1} has no OID")
         oid = decode_oid(data[start:pos])
         try:
-            tag, start, pos = _header(data, pos, vb_end)
+            tag, start, pos = header(data, pos, vb_end)
         except BerError as exc:
             raise BerError(str(exc), _dotted(oid)) from None
         if pos != vb_end:
             raise BerError("octets after the value", _dotted(oid))
         append((oid, decode_value(tag, data[start:pos], oid)))
-    return Response(request_id, error_status, error_index, varbinds, bytes(community))
+    return Response(request_id, error_status, error_index, varbinds, community)

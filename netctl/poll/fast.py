@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from netctl.poll import usm
 from netctl.poll.ber import (
     PDU_GET,
     PDU_GETBULK,
@@ -37,6 +38,7 @@ from netctl.poll.ber import (
     REQUEST_ID_MIN,
     BerError,
     Oid,
+    PduTemplate,
     Response,
     Template,
     decode_response,
@@ -49,6 +51,17 @@ from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES
 
 FAST_VERSIONS = frozenset({"2c", "2"})
+#: bound of re-sends after an agent's time-window or unknown-engine Report (SNMPv3)
+V3_RESYNCS = 2
+
+
+def fast_capable(target: Target) -> bool:
+    """True for targets this path polls: SNMPv2c, and SNMPv3 with HMAC-MD5/SHA-96 and no privacy or AES-128."""
+    if target.version in FAST_VERSIONS:
+        return True
+    if target.version != "3" or not target.auth_key or (target.auth_protocol or "SHA").upper() not in usm.AUTH_HASHES:
+        return False
+    return not target.priv_key or (target.priv_protocol or "AES").upper() in usm.PRIV_CIPHERS
 SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
 
 
@@ -69,9 +82,9 @@ class _Protocol(asyncio.DatagramProtocol):
 
 
 class _Profile:
-    """What one profile sends, encoded once: scalar names/OIDs and table columns."""
+    """What one profile sends, encoded once: scalar names/OIDs, the GET PDU and table columns."""
 
-    __slots__ = ("names", "oids", "columns")
+    __slots__ = ("names", "oids", "columns", "get_pdu")
 
     def __init__(self, name: str) -> None:
         profile = PROFILES[name]
@@ -79,6 +92,19 @@ class _Profile:
         self.oids = [oid_of(profile.scalars[n]) for n in self.names]
         self.columns = [(table, column, oid_of(spec.column_oid(column)))
                         for table, spec in profile.tables.items() for column in spec.columns]
+        self.get_pdu = PduTemplate(PDU_GET, self.oids)
+
+
+class _User:
+    """An SNMPv3 user of some targets (secrets: never printed)."""
+
+    __slots__ = ("name", "auth_protocol", "auth_key", "priv_key")
+
+    def __init__(self, target: Target) -> None:
+        self.name = (target.user or "").encode()
+        self.auth_protocol = (target.auth_protocol or "SHA").upper()
+        self.auth_key = target.auth_key or ""
+        self.priv_key = target.priv_key or None
 
 
 class FastSession:
@@ -99,6 +125,12 @@ class FastSession:
         self._profiles: dict[str, _Profile] = {}
         self._gets: dict[tuple[bytes, str], Template] = {}
         self._uptime: dict[bytes, Template] = {}
+        self._uptime_pdu = PduTemplate(PDU_GET, [SYS_UPTIME])
+        self._users: dict[str, _User] = {}
+        self._engines: dict[tuple[str, int], asyncio.Future[Any]] = {}
+        self._keys: dict[tuple[Any, ...], usm.Keys] = {}
+        self._ku: dict[Any, bytes] = {}
+        self._salt = random.getrandbits(64)
         self._next_id = random.randint(REQUEST_ID_MIN, REQUEST_ID_MAX)
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -113,6 +145,9 @@ class FastSession:
             self._community[target.ap] = community
             if target.profile not in self._profiles:
                 self._profiles[target.profile] = _Profile(target.profile)
+            if target.version == "3":
+                self._users[target.ap] = _User(target)
+                continue
             key = (community, target.profile)
             if key not in self._gets:
                 self._gets[key] = Template(community, PDU_GET, self._profiles[target.profile].oids)
@@ -147,13 +182,14 @@ class FastSession:
         self._transports.clear()
 
     # -- requests -------------------------------------------------------------------------------
-    def request(self, addr: tuple[str, int], build: Callable[[int], bytes]) -> asyncio.Future[Any]:
-        """Send ``build(request_id)`` to ``addr``; the future gets a Response or a :class:`Failure`."""
+    def request(self, addr: tuple[str, int], build: Callable[[int], bytes],
+                decoder: Callable[[bytes], Any] = decode_response) -> asyncio.Future[Any]:
+        """Send ``build(request_id)`` to ``addr``; the future gets ``decoder(reply)`` or a :class:`Failure`."""
         assert self._loop is not None, "open() first"
         rid = self._next_id
         self._next_id = rid + 1 if rid < REQUEST_ID_MAX else REQUEST_ID_MIN
         future = self._loop.create_future()
-        entry = [future, addr, build(rid), self.retries, None]
+        entry = [future, addr, build(rid), self.retries, None, decoder]
         self._pending[rid] = entry
         self._send(rid, entry)
         return future
@@ -184,17 +220,81 @@ class FastSession:
         del self._pending[rid]
         entry[4].cancel()
         try:
-            result: Response | Failure = decode_response(data)
+            result: Any = entry[5](data)
         except BerError as exc:
             result = Failure("malformed", f"malformed reply: {exc}")
+        except usm.UsmError as exc:
+            result = Failure("auth", f"authentication failed: {exc}")
         if not entry[0].done():
             entry[0].set_result(result)
 
+    # -- SNMPv3 ---------------------------------------------------------------------------------
+    async def _engine(self, addr: tuple[str, int]) -> usm.Engine | Failure:
+        """The agent's engine (ID, boots, time), discovered once per address and shared."""
+        known = self._engines.get(addr)
+        if known is None:
+            known = self._engines[addr] = asyncio.ensure_future(self._discover(addr))
+        result: usm.Engine | Failure = await known
+        return result
+
+    async def _discover(self, addr: tuple[str, int]) -> usm.Engine | Failure:
+        reply = await self.request(addr, usm.discovery, lambda data: usm.decode(data, None))
+        if isinstance(reply, Failure) or not reply.engine_id:
+            self._engines.pop(addr, None)
+            return reply if isinstance(reply, Failure) else Failure("malformed", "discovery answered without an "
+                                                                                 "engine ID")
+        return usm.Engine(reply.engine_id, reply.boots, reply.time, time.monotonic())
+
+    async def _v3(self, target: Target, pdu: Callable[[int], bytes]) -> Response | Failure:
+        """One authenticated request; re-sent (bounded) after a time-window or unknown-engine Report."""
+        user = self._users[target.ap]
+        addr = self._addr[target.ap]
+        for _attempt in range(V3_RESYNCS + 1):
+            engine = await self._engine(addr)
+            if isinstance(engine, Failure):
+                return engine
+            cache_key = (engine.engine_id, user.auth_protocol, user.auth_key, user.priv_key)
+            keys = self._keys.get(cache_key)
+            if keys is None:
+                keys = self._keys[cache_key] = usm.Keys.derive(engine.engine_id, user.auth_protocol, user.auth_key,
+                                                               user.priv_key, self._ku)
+            engine_time = engine.now(time.monotonic())
+            self._salt = (self._salt + 1) & 0xFFFFFFFFFFFFFFFF
+            salt = self._salt
+            reply = await self.request(
+                addr, lambda rid, e=engine, t=engine_time, k=keys, s=salt: usm.encode(rid, e, t, user.name, k,
+                                                                                     pdu(rid), s),
+                lambda data, k=keys: usm.decode(data, k))
+            if isinstance(reply, Failure):
+                return reply
+            report = reply.report()
+            if report is None:
+                return reply.response  # type: ignore[no-any-return]
+            kind, message = report
+            if kind == "time":
+                engine.boots, engine.time, engine.seen = reply.boots, reply.time, time.monotonic()
+                continue
+            if kind == "engine":
+                self._engines.pop(addr, None)
+                continue
+            return Failure(kind, f"authentication failed: {message}" if kind == "auth" else message)
+        return Failure("error", "the agent kept answering with time-window or engine-ID reports")
+
     # -- polls ----------------------------------------------------------------------------------
+    def _get(self, target: Target, profile: _Profile) -> Any:
+        if target.version == "3":
+            return self._v3(target, profile.get_pdu.build)
+        return self.request(self._addr[target.ap], self._gets[(self._community[target.ap], target.profile)].build)
+
+    def _bulk(self, target: Target, oids: list[Oid], reps: int) -> Any:
+        if target.version == "3":
+            return self._v3(target, PduTemplate(PDU_GETBULK, oids, max_repetitions=reps).build)
+        community = self._community[target.ap]
+        return self.request(self._addr[target.ap], lambda rid: encode_getbulk(community, rid, oids, reps))
+
     async def _scalars(self, target: Target, profile: _Profile) -> tuple[RawScalars, float]:
-        template = self._gets[(self._community[target.ap], target.profile)]
         started = time.perf_counter()
-        reply = await self.request(self._addr[target.ap], template.build)
+        reply = await self._get(target, profile)
         rtt_ms = (time.perf_counter() - started) * 1000
         varbinds = _checked(reply)
         names = profile.names
@@ -209,20 +309,27 @@ class FastSession:
 
     async def _tables(self, target: Target, profile: _Profile) -> RawTables:
         columns = profile.columns
+        walked = await self.walk(target, [prefix for _t, _c, prefix in columns])
         out: RawTables = {}
-        for table, column, _prefix in columns:
-            out.setdefault(table, {})[column] = {}
-        pending = {i: prefix for i, (_t, _c, prefix) in enumerate(columns)}
+        for (table, column, _prefix), rows in zip(columns, walked, strict=True):
+            out.setdefault(table, {})[column] = rows
+        return out
+
+    async def walk(self, target: Target, prefixes: Sequence[Oid]) -> list[dict[str, tuple[str, Any]]]:
+        """Walk the columns ``prefixes`` together by GETBULK: per column ``{index: (type, value)}``.
+
+        Stops per column at the end of its subtree (or endOfMibView); at most ``max_walk_rounds``
+        requests. Raises :class:`Failure` (timeout, auth, malformed, error).
+        """
+        out: list[dict[str, tuple[str, Any]]] = [{} for _ in prefixes]
+        pending = dict(enumerate(prefixes))
         last: dict[int, Oid] = dict(pending)
-        addr = self._addr[target.ap]
-        community = self._community[target.ap]
         reps = self.max_repetitions
         for _round in range(self.max_walk_rounds):
             if not pending:
                 break
             keys = list(pending)
-            oids = [last[k] for k in keys]
-            reply = await self.request(addr, lambda rid, oids=oids: encode_getbulk(community, rid, oids, reps))
+            reply = await self._bulk(target, [last[k] for k in keys], reps)
             varbinds = _checked(reply)
             if not varbinds:
                 raise Failure("malformed", "GETBULK answered with no values")
@@ -238,8 +345,7 @@ class FastSession:
                 if oid <= last[k]:
                     raise Failure("malformed", f"OID not increasing: {_dotted(oid)} after {_dotted(last[k])}")
                 last[k] = oid
-                table, column, _p = columns[k]
-                out[table][column][".".join(map(str, oid[len(prefix):]))] = typed
+                out[k][".".join(map(str, oid[len(prefix):]))] = typed
         if pending:
             raise Failure("malformed", f"table walk did not end after {self.max_walk_rounds} GETBULK rounds "
                                        f"({self.max_walk_rounds * reps} rows per column)")
@@ -250,6 +356,9 @@ class FastSession:
         community = self._community.get(target.ap)
         if community is None:
             return False
+        if target.version == "3":
+            answer = await self._v3(target, self._uptime_pdu.build)
+            return isinstance(answer, Response) and not answer.error_status
         template = self._uptime.get(community)
         if template is None:
             template = self._uptime[community] = Template(community, PDU_GET, [SYS_UPTIME])

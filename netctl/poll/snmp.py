@@ -424,7 +424,7 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
     SNMPv2c targets go through the fast path (:mod:`netctl.poll.fast`) unless ``fast`` is false; the
     others (SNMPv1, SNMPv3) through one pysnmp engine per group of compatible credentials.
     """
-    from netctl.poll.fast import FAST_VERSIONS, FastSession
+    from netctl.poll.fast import FastSession, fast_capable
 
     loop = asyncio.get_running_loop()
     default_handler = loop.get_exception_handler()
@@ -438,8 +438,8 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
         else:
             loop.default_exception_handler(context)
 
-    fast_targets = [t for t in targets if fast and t.version in FAST_VERSIONS]
-    engine_targets = [t for t in targets if not (fast and t.version in FAST_VERSIONS)]
+    fast_targets = [t for t in targets if fast and fast_capable(t)]
+    engine_targets = [t for t in targets if not (fast and fast_capable(t))]
     sessions: list[Any] = []
     session_of: dict[str, Any] = {}
     if engine_targets:

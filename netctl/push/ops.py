@@ -24,6 +24,9 @@ from netctl.render.engine import RenderResult, config_hash, render_ap
 from netctl.selection import Selection
 from netctl.store.db import transaction
 
+#: the "template" of a push that restores a stored version: "version 3"
+VERSION_LABEL = "version "
+
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -226,7 +229,7 @@ class ConfigOps(CoreBase):
             ap, rendered, target, base = item
             driver = get_driver(get_platform(ap["platform"])["driver"])
             try:
-                running = driver.fetch_running(target, Transcript(secrets=rendered.secrets))
+                running = driver.fetch_running(target, Transcript())
                 return self._compared(base, rendered, running, ap["platform"])
             except NetctlError as exc:
                 status = "unreachable" if isinstance(exc, ConnectError) else "failed"
@@ -333,7 +336,7 @@ class ConfigOps(CoreBase):
         def work(item: tuple[Any, ...]) -> PushResult:
             ap, rendered, target = item
             started = time.monotonic()
-            transcript = Transcript(lambda text: mask(text, ap["platform"]), rendered.secrets)
+            transcript = Transcript(lambda text: mask(text, ap["platform"], rendered.secrets))
             extra = {"template": rendered.template, "rendered_hash": rendered.hash}
             try:
                 driver = get_driver(get_platform(ap["platform"])["driver"])
@@ -465,11 +468,15 @@ class ConfigOps(CoreBase):
         self.require("push")
         selection = _as_selection(selection)
         pending = {r["ap"]: r for r in self.db.table("config_status").rows_where("status = 'pending'")}
-        plans = [
-            (ap, self._render_one(ap, pending[ap["name"]]["template"], resolve=True))
-            for ap in self.select(selection)
-            if ap["name"] in pending
-        ]
+        plans = []
+        for ap in self.select(selection):
+            if ap["name"] not in pending:
+                continue
+            template = pending[ap["name"]]["template"]
+            if template and template.startswith(VERSION_LABEL):  # a restore that found the AP away
+                plans.append((ap, self._version_plan(ap, int(template[len(VERSION_LABEL) :]))))
+            else:
+                plans.append((ap, self._render_one(ap, template, resolve=True)))
         return self._push_plans(plans, selection, "converge", None, False, concurrency, confirm_timeout, progress)
 
     # -- backups, history, restore --------------------------------------------------------------
@@ -568,6 +575,21 @@ class ConfigOps(CoreBase):
         """Push stored version ``version`` back through the same safe path as a push."""
         self.require("restore")
         row = self.get_ap(ap)
+        rendered = self._version_plan(row, version)
+        return self._push_plans(
+            [(row, rendered)],
+            Selection(names=(ap,)),
+            "restore",
+            rendered.template,
+            dry_run,
+            1,
+            confirm_timeout,
+            progress,
+        )[0]
+
+    def _version_plan(self, row: dict[str, Any], version: int) -> RenderResult:
+        """A stored version as the config a push sends (NotFound / RenderError when it cannot be)."""
+        ap = row["name"]
         rows = list(self.db.table("config_versions").rows_where("ap = ? and version = ?", [ap, version]))
         if not rows:
             raise NotFound(f"{ap}: no stored config version {version}", hint=f"list versions with: netctl history {ap}")
@@ -579,20 +601,16 @@ class ConfigOps(CoreBase):
                 hint="use the key the versions were stored with (NETCTL_SECRET_KEY)",
             ) from exc
         config = restore_commands(text, row["platform"])
-        label = f"version {version}"
-        rendered = RenderResult(
+        return RenderResult(
             ap,
             row["platform"],
-            label,
+            f"{VERSION_LABEL}{version}",
             get_platform(row["platform"]).get("config_format", ""),
             True,
             text=config,
             hash=config_hash(config),
             secrets=self._known_secrets(row),
         )
-        return self._push_plans(
-            [(row, rendered)], Selection(names=(ap,)), "restore", label, dry_run, 1, confirm_timeout, progress
-        )[0]
 
     # -- drift, status, audit -------------------------------------------------------------------
     def drift(

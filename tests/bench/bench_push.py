@@ -25,8 +25,6 @@ from tests.bench.harness import ROOT, Context, Row, median_of
 
 IOS_BASE = "127.8"
 IOS_PORT = 2022
-PSK = {"duisburg/staff-psk": "bench-staff-passphrase", "duisburg/pupil-psk": "bench-pupil-passphrase",
-       "duisburg/zoo-staff-psk": "bench-zoo-passphrase"}
 
 
 def _example() -> dict[str, Any]:
@@ -79,6 +77,7 @@ def _ncclient_loop(payloads: dict[str, str], devices: list[tuple[str, str, int]]
 
     from netctl.drivers.netconf import wrap_replace
 
+    tick = ncclient.transport.session.TICK
     ncclient.transport.session.TICK = 0.1  # ncclient's default, as a script would run it
     start = time.perf_counter()
     try:
@@ -92,7 +91,7 @@ def _ncclient_loop(payloads: dict[str, str], devices: list[tuple[str, str, int]]
                 m.commit()
                 m.unlock(target="candidate")
     finally:
-        ncclient.transport.session.TICK = 0.01
+        ncclient.transport.session.TICK = tick
     return time.perf_counter() - start
 
 
@@ -106,7 +105,6 @@ def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
         inv = ctx.scratch / "push-nc.yaml"
         api = open_city(ctx.scratch / "push-nc.db", ctx.lab,
                         _bench_inventory(inv, devices, "netconf-wlan", "secret:lab/netconf", "classroom", "rev-0"))
-        api.import_secrets(PSK)
         revision = [0]
 
         def netctl_once() -> float:
@@ -190,7 +188,6 @@ def _ssh(ctx: Context, rows: list[Row], notes: list[str]) -> None:
         inv = ctx.scratch / "push-ssh.yaml"
         api = open_city(ctx.scratch / "push-ssh.db", ctx.lab,
                         _bench_inventory(inv, devices, "cli-ios", "secret:lab/ios", "uplink-switch", "rev-0"))
-        api.import_secrets(PSK)
         revision = [0]
 
         def netctl_once() -> float:

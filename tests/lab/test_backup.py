@@ -46,3 +46,22 @@ def test_backup_of_unreachable_ap_is_a_result(city: Any) -> None:
     by_ap = {r["ap"]: r for r in results}
     assert by_ap["gs-eick-ap02"]["status"] == "unreachable"
     assert by_ap["gs-eick-ap01"]["ok"]
+
+
+def test_restore_to_an_unreachable_ap_is_pending_and_converges_to_the_version(city: Any) -> None:
+    api = with_psks(city)
+    ap = "gym-adolfinum-ap02"
+    set_tx(api, ap, 6)
+    assert api.push(ap, confirm_timeout=20)[0].ok
+    version = api.history(ap)[0]["version"]
+    set_tx(api, ap, 7)
+    assert api.push(ap, confirm_timeout=20)[0].changed
+    port = api.get_ap(ap)["port"]
+    api.set_ap(ap, {"port": 1})
+    away = api.restore(ap, version, confirm_timeout=20)
+    assert away.status == "pending"
+    assert api.config_status(ap)[0]["template"] == f"version {version}"
+    api.set_ap(ap, {"port": port})
+    [back] = api.converge(ap, confirm_timeout=20)
+    assert back.ok and back.status == "applied", back.reason
+    assert read_leaf(api, ap, TX_5G) == ["6"]
