@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 NETCTL := $(VENV)/bin/netctl
 LAB_DIR ?= $(CURDIR)/.lab
 DEMO_DB ?= $(CURDIR)/demo.db
+PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NETCTL_LAB_DIR := $(LAB_DIR)
 
@@ -53,7 +54,7 @@ demo: demo-headless
 	$(NETCTL) --db $(DEMO_DB) tui --user admin
 
 test: lab-up
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not lab" tests/unit

@@ -75,7 +75,10 @@ class Failure(Exception):
 
 class _Protocol(asyncio.DatagramProtocol):
     def __init__(self, received: Callable[[bytes, Any], None]) -> None:
-        self.datagram_received = received  # type: ignore[method-assign]
+        self.received = received
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.received(data, addr)
 
     def error_received(self, exc: Exception) -> None:  # ICMP errors: the request's own timer decides
         pass
@@ -127,6 +130,7 @@ class FastSession:
         self._uptime: dict[bytes, Template] = {}
         self._uptime_pdu = PduTemplate(PDU_GET, [SYS_UPTIME])
         self._users: dict[str, _User] = {}
+        self._unresolved: dict[str, str] = {}
         self._engines: dict[tuple[str, int], asyncio.Future[Any]] = {}
         self._keys: dict[tuple[Any, ...], usm.Keys] = {}
         self._ku: dict[Any, bytes] = {}
@@ -139,7 +143,11 @@ class FastSession:
         """Resolve every target once, encode each (community, profile) request once, open the sockets."""
         self._loop = loop = asyncio.get_running_loop()
         for target in targets:
-            host = await self._address(target.host, target.port)
+            try:
+                host = await self._address(target.host, target.port)
+            except (OSError, IndexError) as exc:
+                self._unresolved[target.ap] = f"cannot resolve {target.host!r}: {exc}"
+                continue
             self._addr[target.ap] = (host, target.port)
             community = (target.community or "").encode()
             self._community[target.ap] = community
@@ -261,10 +269,15 @@ class FastSession:
             engine_time = engine.now(time.monotonic())
             self._salt = (self._salt + 1) & 0xFFFFFFFFFFFFFFFF
             salt = self._salt
-            reply = await self.request(
-                addr, lambda rid, e=engine, t=engine_time, k=keys, s=salt: usm.encode(rid, e, t, user.name, k,
-                                                                                     pdu(rid), s),
-                lambda data, k=keys: usm.decode(data, k))
+
+            def build(rid: int, e: usm.Engine = engine, t: int = engine_time, k: usm.Keys = keys,
+                      s: int = salt) -> bytes:
+                return usm.encode(rid, e, t, user.name, k, pdu(rid), s)
+
+            def verify(data: bytes, k: usm.Keys = keys) -> usm.Reply:
+                return usm.decode(data, k)
+
+            reply = await self.request(addr, build, verify)
             if isinstance(reply, Failure):
                 return reply
             report = reply.report()
@@ -354,7 +367,7 @@ class FastSession:
     async def answers_small_get(self, target: Target) -> bool:
         """True when the agent answers a one-OID GET (sysUpTime) with these credentials."""
         community = self._community.get(target.ap)
-        if community is None:
+        if community is None or target.ap not in self._addr:
             return False
         if target.version == "3":
             answer = await self._v3(target, self._uptime_pdu.build)
@@ -369,7 +382,8 @@ class FastSession:
         """Poll one AP: scalars by GET and tables by GETBULK at the same time. Never raises."""
         ts = time.time()
         if target.ap not in self._addr:
-            return PollResult(target.ap, False, error_kind="error", error="target not registered", ts=ts)
+            return PollResult(target.ap, False, error_kind="error",
+                              error=self._unresolved.get(target.ap, "target not registered"), ts=ts)
         profile = self._profiles[target.profile]
         try:
             if profile.columns:

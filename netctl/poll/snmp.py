@@ -1,6 +1,12 @@
-"""SNMP I/O only: one pysnmp engine per process, every AP polled concurrently under a cap.
+"""SNMP I/O only: every AP polled concurrently under a cap, on the fast path or one pysnmp engine.
 
-What makes it fast (measured figures in docs/polling.md):
+SNMPv2c targets, and SNMPv3 targets with HMAC-MD5/SHA-96 and no privacy or AES-128, go through the
+fast path (:mod:`netctl.poll.fast`: requests encoded once, one datagram socket, a small strict BER
+decoder, USM with ``cryptography``), about ten times cheaper in CPU per AP. Everything else (SNMPv1,
+SHA-2, DES, AES-192/256), and every target when ``fast=False``, goes through pysnmp, which stays the
+reference implementation; the lab tests compare both paths value for value.
+
+What makes the pysnmp path fast (measured figures in docs/polling.md):
 
 - one :class:`SnmpEngine` per process, its UDP socket opened once with a large receive buffer, so a
   burst of replies is not dropped by the kernel;

@@ -5,6 +5,7 @@
 - the lab's reference net-snmp snmpd: both paths agree on values and on every failure kind (wrong
   community, wrong auth key, wrong privacy key, unknown user, nobody there, a wrong type served);
 - table walks (v2c and v3 authPriv, several GETBULK rounds) equal ``snmpbulkwalk`` row for row;
+- a request lost on the way is sent again (the same message) and answered; without retries it times out;
 - a v2c-only poll never loads pysnmp.
 """
 
@@ -12,8 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -228,3 +232,68 @@ def test_v2c_poll_does_not_load_pysnmp(lab: Any) -> None:
     out = subprocess.run([sys.executable, "-c", script], input=lab.secrets["lab/snmp-community"],
                          capture_output=True, text=True, timeout=60, check=True).stdout.split()
     assert out == ["True", "netctl-lab-snmpd", "False"]
+
+
+# -- retries: a lossy link in front of the reference agent ----------------------------------------
+class LossyLink(threading.Thread):
+    """A UDP relay (test plumbing, not an agent) in front of the reference snmpd that loses the first copy
+    of every datagram sent to it: only a request sent again (a retry of the same message) gets through."""
+
+    def __init__(self, front: tuple[str, int]) -> None:
+        super().__init__(daemon=True)
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(front)
+        self.upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.upstream.connect(REFERENCE)
+        self.seen: set[bytes] = set()
+        self.lost = 0
+        self.client: Any = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 60
+        while not self.done.is_set() and time.monotonic() < deadline:
+            ready, _w, _x = select.select([self.front, self.upstream], [], [], 0.05)
+            for sock in ready:
+                if sock is self.front:
+                    data, self.client = self.front.recvfrom(65535)
+                    if data not in self.seen:
+                        self.seen.add(data)
+                        self.lost += 1
+                        continue
+                    self.upstream.send(data)
+                else:
+                    self.front.sendto(self.upstream.recv(65535), self.client)
+
+    def close(self) -> None:
+        self.done.set()
+        self.join(timeout=5)
+        self.front.close()
+        self.upstream.close()
+
+
+@pytest.fixture
+def lossy_link() -> Iterator[LossyLink]:
+    link = LossyLink(("127.9.0.3", 1161))
+    link.start()
+    try:
+        yield link
+    finally:
+        link.close()
+
+
+@pytest.mark.parametrize("version", ["2c", "3"])
+def test_lost_requests_are_retried_with_the_same_message(lab: Any, lossy_link: LossyLink, version: str) -> None:
+    host, port = lossy_link.front.getsockname()
+    if version == "3":
+        target = Target("lossy", host, port, "3", user="labuser", auth_key=lab.secrets["lab/snmpv3-auth"],
+                        priv_key=lab.secrets["lab/snmpv3-priv"], profile="scalar")
+    else:
+        target = Target("lossy", host, port, "2c", community=lab.secrets["lab/snmp-community"], profile="scalar")
+    [once] = poll_targets([target], timeout=0.3, retries=0)
+    assert (once.ok, once.error_kind) == (False, "timeout")  # every first copy is lost, and no retry
+    [retried] = poll_targets([target], timeout=0.3, retries=1)
+    assert retried.ok, retried.error
+    assert retried.values["sys_name"] == "netctl-lab-snmpd"
+    assert retried.latency_ms is not None and retried.latency_ms >= 300  # answered only after one timeout
+    assert lossy_link.lost >= (3 if version == "3" else 2)  # v3: the discovery was lost and retried too

@@ -15,7 +15,7 @@ from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api, rfc1902
-from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message, ScopedPDU
+from pysnmp.proto.mpmod.rfc3412 import ScopedPDU, SNMPv3Message
 from pysnmp.proto.secmod.rfc3414.service import UsmSecurityParameters
 
 from netctl.poll import ber, usm
