@@ -48,6 +48,9 @@ class Target:
 class PushOptions:
     dry_run: bool = False
     confirm_timeout: int = 60
+    #: the intended text is the whole configuration (a restore): a CLI driver also removes what the
+    #: device has beyond it, where the platform's dialect knows how (NETCONF replaces anyway)
+    replace: bool = False
 
 
 @dataclass

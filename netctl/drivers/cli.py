@@ -26,7 +26,14 @@ from netmiko.exceptions import (
 from netctl.drivers import Outcome, PushOptions, Target, Transcript, error_lines
 from netctl.errors import ConnectError, DeviceError, NetctlError, RpcError
 from netctl.platforms import get_platform
-from netctl.push.plan import compare, dialect, is_restored, uci_delete_commands, undo_commands
+from netctl.push.plan import (
+    compare,
+    dialect,
+    is_restored,
+    replace_commands,
+    uci_delete_commands,
+    undo_commands,
+)
 
 END_MARKER = "NETCTL-CONFIG-END"
 #: the end of a configuration line's answer: the next prompt, or an error message and blank line
@@ -205,7 +212,13 @@ class CliDriver:
                 return Outcome("dry-run", True, diff.text, backup)
             committed = False
             try:
-                deletes = uci_delete_commands(intended, backup) if dialect(target.platform) == "uci" else []
+                if dialect(target.platform) == "uci":
+                    deletes = uci_delete_commands(intended, backup)
+                elif options.replace:
+                    # a restore: first take away what the device has beyond the stored version
+                    deletes = replace_commands(intended, backup, target.platform)
+                else:
+                    deletes = []
                 output = _configure(conn, target, transcript, deletes + config_lines(intended))
                 _check(output, target, "apply")
                 readback = _send(conn, target, transcript, row["backup_command"])

@@ -104,7 +104,8 @@ def _shards(targets: Sequence[Target], count: int) -> list[list[Target]]:
 
 
 def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, concurrency: int, timeout: float,
-                         retries: int, progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+                         retries: int, progress: Callable[[PollResult], None] | None = None,
+                         fast: bool = True) -> list[PollResult]:
     """Poll in this process, or split across ``workers`` worker processes (each with one engine).
 
     By default a worker per 1,000 APs on the pysnmp engine path (SNMPv1, other SNMPv3 protocols), at
@@ -116,9 +117,9 @@ def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, conc
     from netctl.poll.snmp import poll_targets
 
     if workers is None:
-        load = sum(FAST_AP_WEIGHT if fast_capable(t) else 1.0 for t in targets)
+        load = sum(FAST_AP_WEIGHT if fast and fast_capable(t) else 1.0 for t in targets)
         workers = min(os.cpu_count() or 1, max(1, math.ceil(load / SHARD_MIN_APS)))
-    options = {"concurrency": concurrency, "timeout": timeout, "retries": retries}
+    options = {"concurrency": concurrency, "timeout": timeout, "retries": retries, "fast": fast}
     if workers <= 1 or len(targets) < 2:
         return poll_targets(targets, progress=progress, **options)
     import subprocess
@@ -170,13 +171,15 @@ class PollOps(CoreBase):
     # -- polling --------------------------------------------------------------------------------
     def poll(self, selection: Selection | str | Sequence[str] | None = None, *, concurrency: int = 200,
              timeout: float = 2.0, retries: int = 1, workers: int | None = None,
-             progress: Callable[[PollResult], None] | None = None, record: bool = True) -> list[PollResult]:
+             progress: Callable[[PollResult], None] | None = None, record: bool = True,
+             fast: bool = True) -> list[PollResult]:
         """Poll the selected APs over SNMP; one :class:`PollResult` per AP, ordered by AP name.
 
         A dead AP costs its own timeout and never stalls the others. Big selections are sharded across
         ``workers`` processes (default: one per 1,000 APs on the pysnmp engine path or 20,000 on the fast
         path, at most one per core). With ``record`` the samples, health states and alerts are written
-        and notifications sent.
+        and notifications sent. ``fast=False`` polls every AP through the pysnmp engine (the reference
+        implementation), e.g. to rule out the fast path when an agent behaves oddly.
         """
         self.require("poll")
         aps = self.select(as_selection(selection))
@@ -185,7 +188,7 @@ class PollOps(CoreBase):
             if progress is not None:
                 progress(result)
         results = poll_targets_sharded(targets, workers=workers, concurrency=concurrency, timeout=timeout,
-                                       retries=retries, progress=progress)
+                                       retries=retries, progress=progress, fast=fast)
         if record and results:
             from netctl.poll.store import record_results
 

@@ -13,6 +13,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from netctl.core import CoreBase
@@ -340,7 +341,9 @@ class ConfigOps(CoreBase):
             extra = {"template": rendered.template, "rendered_hash": rendered.hash}
             try:
                 driver = get_driver(get_platform(ap["platform"])["driver"])
-                outcome = driver.push(target, rendered.text, rendered.secrets, options, transcript)
+                restoring = rendered.template.startswith(VERSION_LABEL)
+                outcome = driver.push(target, rendered.text, rendered.secrets,
+                                      replace(options, replace=restoring) if restoring else options, transcript)
             except Exception as exc:  # noqa: BLE001 - every failure is this AP's result
                 result = failure(ap["name"], exc, started, **extra)
                 result.transcript = transcript.text()

@@ -246,13 +246,33 @@ def restore_commands(backup: str, platform: str) -> str:
             commands.extend(f"uci add_list {key}='{item}'" for item in items[1:])  # a uci list option
         return "\n".join(commands) + "\n"
     if kind == "ios":
-        blocks = {
-            h: c
-            for h, c in ios_blocks(strip_volatile(backup, platform)).items()
-            if not h.startswith(("version ", "Building", "Current configuration", "end"))
-        }
-        return "\n".join(_block_lines(blocks)) + "\n"
+        return "\n".join(_block_lines(_restorable_blocks(backup, platform))) + "\n"
     return backup
+
+
+def _restorable_blocks(text: str, platform: str) -> dict[str, list[str]]:
+    """The blocks of a stored IOS-style config that are configuration (no banner lines of ``show``)."""
+    return {
+        h: c
+        for h, c in ios_blocks(strip_volatile(text, platform)).items()
+        if not h.startswith(("version ", "Building", "Current configuration", "end"))
+    }
+
+
+def replace_commands(target: str, running: str, platform: str) -> list[str]:
+    """For a restore over an IOS-style CLI: what takes away the blocks and lines ``running`` has beyond
+    ``target`` (``no vlan 40``, ``default interface …``, `` no description …``), sent before ``target``.
+
+    Other dialects need none: uci restores replace whole packages, NETCONF replaces the datastore.
+    """
+    if dialect(platform) != "ios":
+        return []
+    want = _restorable_blocks(target, platform)
+    have = _restorable_blocks(running, platform)
+    commands = undo_commands("\n".join(_block_lines(want)), "\n".join(_block_lines(have)), platform)
+    # a bare header the stored version has anyway (e.g. its hostname) is sent with it: not an undo
+    return [c for i, c in enumerate(commands)
+            if c.startswith(" ") or c not in want or commands[i + 1:i + 2] and commands[i + 1].startswith(" ")]
 
 
 def undo_commands(backup: str, intended: str, platform: str) -> list[str]:

@@ -58,7 +58,7 @@ def test_whole_city_fast_path_equals_pysnmp_path(city: Any) -> None:
     assert {t.version for t in targets} == {"2c", "3"}
     fast = poll_targets(targets, timeout=2, retries=1, fast=True)
     engine = poll_targets(targets, timeout=2, retries=1, fast=False)
-    assert all(r.ok for r in fast), [(r.ap, r.error) for r in fast if not r.ok]
+    assert [(r.ap, r.error) for r in fast + engine if not r.ok] == []
     assert [comparable(r) for r in fast] == [comparable(r) for r in engine]
     # the static half of the city (names, descriptions, indexes, SSIDs, memory size) is compared exactly
     assert sum(len(r.values["interfaces"]) + len(r.values["ssids"]) for r in fast) > 300
@@ -66,6 +66,10 @@ def test_whole_city_fast_path_equals_pysnmp_path(city: Any) -> None:
     assert by_name["zoo-entrance-ap01"].values["sys_name"] == "zoo-entrance-ap01"  # the v3 AP
     assert by_name["gs-meiderich-ap01"].values["clients"] > 0
     assert all(r.latency_ms is not None and r.latency_ms > 0 for r in fast)
+    # the facade's switch, through two worker processes: the engine path there too, same answers
+    sharded = city.poll(timeout=3, retries=2, workers=2, fast=False)
+    assert [(r.ap, r.error) for r in sharded if not r.ok] == []
+    assert [comparable(r) for r in sharded] == [comparable(r) for r in fast]
 
 
 def reference_targets(lab: Any) -> list[Target]:

@@ -174,3 +174,29 @@ def test_ios_error_line_fails_the_push_and_the_switch_is_put_back(
     after = show_run(ssh_city, ap)
     assert f"vlan {vlan}" not in after
     assert after == before
+
+
+def test_ios_restore_takes_away_what_was_added_since(ssh_city: Any) -> None:
+    """A restore is a full replace: a VLAN and an interface line added after the backup are removed."""
+    from netctl.push.plan import ios_blocks
+
+    ap = "ges-marxloh-sw01"
+    first = ssh_city.push(ap)[0]
+    assert first.ok, (first.reason, first.transcript[-2000:])
+    backup = ssh_city.backup(ap)[0]
+    assert backup["ok"], backup
+    version = ssh_city.history(ap)[0]["version"]
+    before = show_run(ssh_city, ap)
+    vlan = next(v for v in range(100, 4000) if f"vlan {v}" not in before)
+    ssh_city.set_ap(ap, {"vars.guest_vlan": vlan})
+    changed = ssh_city.push(ap)[0]
+    assert changed.status == "applied", changed.reason
+    assert f"vlan {vlan}" in show_run(ssh_city, ap)
+
+    restored = ssh_city.restore(ap, version)
+    assert restored.ok and restored.status == "applied", (restored.reason, restored.transcript[-2000:])
+    assert f"no vlan {vlan}" in restored.transcript
+    after = show_run(ssh_city, ap)
+    assert f"vlan {vlan}" not in after
+    assert after == before, "the switch is back to exactly the stored version"
+    assert ios_blocks(ssh_city.show_config(ap, version)["text"])["vlan 30"] == ["name GUEST"]

@@ -67,3 +67,21 @@ def test_audit_since_accepts_dates_and_ages() -> None:
     assert abs((dt.datetime.now(dt.UTC) - age) - dt.timedelta(hours=24)) < dt.timedelta(seconds=5)
     with pytest.raises(ConfigError):
         since_to_iso("yesterday-ish")
+
+
+def test_replace_commands_take_away_what_running_has_beyond_the_stored_version() -> None:
+    from netctl.push.plan import replace_commands, restore_commands
+
+    stored = ("version 12.1\n!\nhostname sw1\n!\nvlan 10\n name STAFF\n!\n"
+              "interface FastEthernet0/1\n description AP one\n switchport mode trunk\n!\nend\n")
+    running = ("Building configuration...\nCurrent configuration : 400 bytes\nversion 12.1\n!\nhostname sw1-new\n!\n"
+               "vlan 10\n name STAFF\n!\nvlan 40\n name ROGUE\n!\ninterface FastEthernet0/1\n description AP one\n"
+               " switchport mode trunk\n shutdown\n!\ninterface FastEthernet0/9\n description added\n!\nend\n")
+    commands = replace_commands(restore_commands(stored, "cli-ios"), running, "cli-ios")
+    assert "no vlan 40" in commands
+    at = commands.index("interface FastEthernet0/1")
+    assert commands[at + 1] == " no shutdown"
+    assert "default interface FastEthernet0/9" in commands
+    assert not any("Building" in c or "version" in c or "Current" in c for c in commands)
+    assert replace_commands(restore_commands(stored, "cli-ios"), stored, "cli-ios") == []
+    assert replace_commands("uci set a.b=c\n", "uci set a.b=d\n", "openwrt") == []
