@@ -1,23 +1,30 @@
-"""The SNMPv2c fast path: pre-encoded requests over one asyncio datagram socket per address family.
+"""The fast path: pre-encoded requests over one asyncio datagram socket per address family.
 
-pysnmp spends most of a poll's CPU in pyasn1 (building, encoding and decoding message objects). For
-SNMPv2c none of that is needed: a request is a constant message with a request-id patched in
+pysnmp spends most of a poll's CPU in pyasn1 (building, encoding and decoding message objects). A
+poller needs none of that: a request is a constant message with a request-id patched in
 (:class:`netctl.poll.ber.Template`), and a reply is decoded by the strict decoder in
 :mod:`netctl.poll.ber` into the very ``(type, value)`` pairs :func:`netctl.poll.snmp.typed` makes of
-pysnmp's objects. :class:`FastSession` has the interface of :class:`netctl.poll.snmp.SnmpSession`
-(``open``, ``poll_one``, ``answers_small_get``, ``close``) and the same semantics:
+pysnmp's objects. SNMPv3 (USM: HMAC-MD5/SHA-96, no privacy or AES-128) wraps the same PDUs with
+:mod:`netctl.poll.usm`: the agent's engine is discovered once per address, keys are localised once
+per engine, time-window and unknown-engine Reports re-synchronise and re-send (bounded).
 
-- each request waits ``timeout`` seconds and is sent again ``retries`` times (same request-id), then
+:class:`FastSession` has the interface of :class:`netctl.poll.snmp.SnmpSession` (``open``,
+``poll_one``, ``answers_small_get``, ``close``) and the same semantics:
+
+- each request waits ``timeout`` seconds and is sent again ``retries`` times (the same message), then
   fails as ``timeout``; every request has its own timer, so a dead AP never delays another one;
-- a reply is matched by request-id and must come from the address the request went to; replies nobody
-  waits for (late answers to a retry, strangers) are counted and dropped;
-- an agent's error-status is ``auth`` (noAccess, authorizationError) or ``error``; a reply that cannot
-  be decoded, or answers for other OIDs, is ``malformed`` naming the OID;
+- a reply is matched by request-id (msgID for SNMPv3) and must come from the address the request went
+  to; replies nobody waits for (late answers to a retry, strangers) are counted and dropped;
+- an agent's error-status is ``auth`` (noAccess, authorizationError) or ``error``; a USM Report of a
+  wrong digest, unknown user, unsupported level or decryption error, and a reply failing
+  authentication, are ``auth``; a reply that cannot be decoded, or answers for other OIDs, is
+  ``malformed`` naming the OID;
 - tables are walked by GETBULK over all wanted columns at once, bounded in rounds, exactly like the
   engine path.
 
-SNMPv1 and SNMPv3 stay on the pysnmp engine (:mod:`netctl.poll.snmp`), which remains the reference
-implementation the lab tests compare this path against.
+SNMPv1 and the other SNMPv3 protocols (SHA-2, DES, AES-192/256) stay on the pysnmp engine
+(:mod:`netctl.poll.snmp`), which remains the reference implementation the lab tests compare this path
+against.
 """
 
 from __future__ import annotations
@@ -111,7 +118,7 @@ class _User:
 
 
 class FastSession:
-    """SNMPv2c polls of many targets over one socket per address family (see the module docstring)."""
+    """Polls of many SNMPv2c/v3 targets over one socket per address family (see the module docstring)."""
 
     def __init__(self, *, timeout: float = 2.0, retries: int = 1, max_repetitions: int = 10,
                  rcvbuf: int = 8 * 1024 * 1024, max_walk_rounds: int = 2000) -> None:
