@@ -112,13 +112,21 @@ def select_aps(db: sqlite_utils.Database, selection: Selection, scope: Scope | N
     sql = ("select aps.*, sites.kind as site_kind from aps join sites on sites.name = aps.site"
            + (" where " + " and ".join(where) if where else "") + " order by aps.name")
     rows = []
+    flat: dict[str, Any] = {}  # many APs share their snmp/groups/tags text: parse each text once
     for row in db.query(sql, params):
         if globs and not (row["name"] in exact or any(fnmatch.fnmatchcase(row["name"], g) for g in globs)):
             continue
         if scope is not None and not scope.allows(row["tenant"], row["site"]):
             continue
-        for col in ("snmp", "groups", "tags", "vars"):
-            if isinstance(row.get(col), str):
-                row[col] = json.loads(row[col])
+        for col in ("snmp", "groups", "tags"):
+            text = row.get(col)
+            if isinstance(text, str):
+                if text not in flat:
+                    flat[text] = json.loads(text)
+                value = flat[text]
+                row[col] = value.copy()  # flat values: a shallow copy is a full copy
+        text = row.get("vars")
+        if isinstance(text, str):
+            row["vars"] = {} if text == "{}" else json.loads(text)
         rows.append(row)
     return rows
