@@ -64,6 +64,30 @@ def _push_all(api: Any, n: int, concurrency: int) -> tuple[float, int]:
     return took, ok
 
 
+def cpu_by_program() -> dict[str, float]:
+    """CPU seconds per program name of every process (children that exited count for their parent)."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        out[name] = out.get(name, 0.0) + sum(int(f) for f in fields[11:15]) / tick
+    return out
+
+
+def _profile(before: dict[str, float], after: dict[str, float], programs: tuple[str, ...]) -> str:
+    spent = {p: after.get(p, 0.0) - before.get(p, 0.0) for p in programs}
+    return ", ".join(f"{p} {v:.1f} s" for p, v in sorted(spent.items(), key=lambda x: -x[1]))
+
+
 def _rendered(api: Any) -> dict[str, str]:
     """Rendered payloads with secrets resolved, as the push sends them (for the baseline loops)."""
     return {ap["name"]: api._render_one(ap, None, resolve=True).text for ap in api.select()}
@@ -106,14 +130,20 @@ def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
         api = open_city(ctx.scratch / "push-nc.db", ctx.lab,
                         _bench_inventory(inv, devices, "netconf-wlan", "secret:lab/netconf", "classroom", "rev-0"))
         revision = [0]
+        spent: list[str] = []
 
         def netctl_once() -> float:
             revision[0] += 1
             _bench_inventory(inv, devices, "netconf-wlan", "secret:lab/netconf", "classroom", f"rev-{revision[0]}")
             api.import_inventory([str(inv)])
-            return _push_all(api, n, concurrency=50)[0]
+            before = cpu_by_program()
+            took = _push_all(api, n, concurrency=50)[0]
+            spent.append(_profile(before, cpu_by_program(), ("sshd", "netconfd", "python")))
+            return took
 
         t_net, samples = median_of(ctx.repeats, netctl_once)
+        notes.append(f"CPU of one NETCONF push of {n} APs by program (this run; `python` is the controller): "
+                     f"{spent[-1]}. The lab's peers share the 2 cores with the controller.")
         rows.append(Row(name, "netctl push (concurrency 50)", t_net, "s",
                         f"{n / t_net:.1f} APs/s; full safe path with diff and post-check", target="<= 15 s, >= 6×",
                         baseline="sequential ncclient loop", lower_better=True,

@@ -132,6 +132,16 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
         return time.perf_counter() - start
 
     t_cli, samples = median_of(max(3, ctx.repeats), status_cli)
+
+    def imports_only() -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import netctl.cli, netctl.cli.poll, netctl.api"], check=True,
+                       timeout=60)
+        return time.perf_counter() - start
+
+    t_imports, _ = median_of(max(3, ctx.repeats), imports_only)
+    notes.append(f"`netctl status --json` over {n} APs: {t_cli:.2f} s in all, of which starting Python and "
+                 f"importing netctl takes {t_imports:.2f} s and api.status() {t_api:.2f} s; the rest is output.")
     rows.append(Row(f"status over {n} APs", "netctl status --json (whole process)", t_cli, "s",
                     "interpreter start, imports, query, JSON output", target="< 0.5 s", lower_better=True,
                     met=None if ctx.tiny else t_cli < 0.5, samples=samples))
