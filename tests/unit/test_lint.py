@@ -1,0 +1,13 @@
+"""The tree stays ruff-clean (the house style: ../shared/STYLE.md)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_ruff_finds_nothing() -> None:
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "netctl", "tui", "tests"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
