@@ -20,7 +20,6 @@ from typing import Any
 from netctl.core import CoreBase
 from netctl.errors import InventoryError, NotFound, PermissionDenied, Problem
 from netctl.inventory import secrets as secret_store
-from netctl.inventory.loaders import CSV_AP_COLUMNS, CSV_SNMP_COLUMNS, format_cell_value, load_files
 from netctl.inventory.plan import COMPARED, KINDS, Snapshot, check_ap_references, plan_import
 from netctl.inventory.validate import AP_FIELDS, NAME_RE, Entry, validate_ap
 from netctl.inventory.vars import ap_layers, facts, layer_chain, merge_vars
@@ -104,6 +103,8 @@ class InventoryOps(CoreBase):
         left unchanged), PermissionDenied when the user may not change the inventory or an entry
         lies outside their scope.
         """
+        from netctl.inventory.loaders import load_files  # PyYAML only when files are read
+
         self.require("inventory")
         entries, problems = load_files([str(p) for p in paths])
         if dry_run:
@@ -431,6 +432,8 @@ def _prune(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _aps_to_csv(aps: list[dict[str, Any]], delimiter: str) -> str:
+    from netctl.inventory.loaders import CSV_AP_COLUMNS, CSV_SNMP_COLUMNS, format_cell_value
+
     var_keys = sorted({key for ap in aps for key in ap["vars"]})
     columns = list(CSV_AP_COLUMNS) + list(CSV_SNMP_COLUMNS) + [f"vars.{k}" for k in var_keys]
     buf = io.StringIO()

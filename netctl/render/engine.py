@@ -15,15 +15,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
-import markupsafe
+from typing import TYPE_CHECKING, Any
 
 from netctl.errors import RenderError
 from netctl.inventory.secrets import MASK, is_reference
 from netctl.platforms import PLATFORMS
 from netctl.render.schema import check_config
+
+if TYPE_CHECKING:  # jinja2 is imported when something is rendered, not when netctl starts
+    import jinja2
 
 
 def fallback_facts(ap: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -61,6 +61,8 @@ def template_root() -> Path:
 @lru_cache(maxsize=8)
 def environment(root: str) -> jinja2.Environment:
     """One Jinja2 environment per template root: strict, XML autoescaped, ``do`` available."""
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(root),
         undefined=jinja2.StrictUndefined,
@@ -136,6 +138,8 @@ class LazySecret:
         return self._value
 
     def __html__(self) -> str:
+        import markupsafe
+
         return str(markupsafe.escape(str(self)))
 
     def __bool__(self) -> bool:
@@ -188,6 +192,8 @@ def render_ap(
         path, fmt = template_for(platform, template)
     except RenderError as exc:
         return RenderResult(name, platform, template or "", "", False, error=exc.message)
+    import jinja2
+
     found: list[str] = []
     try:
         context = resolve_refs(dict(variables), resolve, found)
