@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import click
 
+from netctl.selection import Selection
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -82,3 +84,24 @@ def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
 
 def is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """NAMES (globs) plus --tenant/--site/--kind/--group/--tag/--role/--platform -> ``selection``."""
+
+    @click.argument("names", nargs=-1)
+    @click.option("--tenant")
+    @click.option("--site")
+    @click.option("--kind", help="Site kind: school, zoo, transit …")
+    @click.option("--group")
+    @click.option("--tag")
+    @click.option("--role")
+    @click.option("--platform")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, names: tuple[str, ...], tenant: str | None, site: str | None, kind: str | None,
+                group: str | None, tag: str | None, role: str | None, platform: str | None, **kwargs: Any) -> Any:
+        selection = Selection(names=tuple(names), tenant=tenant, site=site, kind=kind, group=group, tag=tag,
+                              role=role, platform=platform)
+        return fn(*args, selection=selection, **kwargs)
+
+    return wrapper

@@ -6,39 +6,16 @@ printed and recorded), so cron and monitoring can tell.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from netctl.cli.common import emit_json, json_option, pass_api, print_table
+from netctl.cli.common import emit_json, json_option, pass_api, print_table, selection_options
 from netctl.selection import Selection
 
 POLL_FAILED_EXIT = 5
-
-
-def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """NAMES (globs) plus --tenant/--site/--kind/--group/--tag/--role/--platform -> ``selection``."""
-
-    @click.argument("names", nargs=-1)
-    @click.option("--tenant")
-    @click.option("--site")
-    @click.option("--kind", help="Site kind: school, zoo, transit …")
-    @click.option("--group")
-    @click.option("--tag")
-    @click.option("--role")
-    @click.option("--platform")
-    @functools.wraps(fn)
-    def wrapper(*args: Any, names: tuple[str, ...], tenant: str | None, site: str | None, kind: str | None,
-                group: str | None, tag: str | None, role: str | None, platform: str | None, **kwargs: Any) -> Any:
-        selection = Selection(names=tuple(names), tenant=tenant, site=site, kind=kind, group=group, tag=tag,
-                              role=role, platform=platform)
-        return fn(*args, selection=selection, **kwargs)
-
-    return wrapper
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
