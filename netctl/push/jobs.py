@@ -14,10 +14,18 @@ from typing import Any
 from netctl.selection import Selection
 
 
-def _api(db_path: str, user: str | None) -> Any:
+def _run(
+    db_path: str, user: str | None, operation: str, selection_json: str, opts: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Open a facade as ``user``, run ``operation`` over the selection, close it; results as dicts."""
     from netctl.api import Netctl
 
-    return Netctl(db_path, user=user)
+    api = Netctl(db_path, user=user)
+    try:
+        results = getattr(api, operation)(Selection.from_json(selection_json), **opts)
+        return [r if isinstance(r, dict) else r.as_dict() for r in results]
+    finally:
+        api.close()
 
 
 def _options(options: str | dict[str, Any] | None, **given: Any) -> dict[str, Any]:
@@ -41,11 +49,7 @@ def push_job(
     opts = _options(
         options, template=template, dry_run=dry_run, concurrency=concurrency, confirm_timeout=confirm_timeout
     )
-    api = _api(db_path, user)
-    try:
-        return [r.as_dict() for r in api.push(Selection.from_json(selection_json), **opts)]
-    finally:
-        api.close()
+    return _run(db_path, user, "push", selection_json, opts)
 
 
 def converge_job(
@@ -59,11 +63,7 @@ def converge_job(
 ) -> list[dict[str, Any]]:
     """Push the pending APs of the selection (those unreachable at their last push)."""
     opts = _options(options, concurrency=concurrency, confirm_timeout=confirm_timeout)
-    api = _api(db_path, user)
-    try:
-        return [r.as_dict() for r in api.converge(Selection.from_json(selection_json), **opts)]
-    finally:
-        api.close()
+    return _run(db_path, user, "converge", selection_json, opts)
 
 
 def backup_job(
@@ -76,11 +76,7 @@ def backup_job(
 ) -> list[dict[str, Any]]:
     """Store the running configs of the selection as versions."""
     opts = _options(options, concurrency=concurrency)
-    api = _api(db_path, user)
-    try:
-        return list(api.backup(Selection.from_json(selection_json), **opts))
-    finally:
-        api.close()
+    return _run(db_path, user, "backup", selection_json, opts)
 
 
 def drift_job(
@@ -93,8 +89,4 @@ def drift_job(
 ) -> list[dict[str, Any]]:
     """Compare running with intended configs and mark drifted APs."""
     opts = _options(options, concurrency=concurrency)
-    api = _api(db_path, user)
-    try:
-        return list(api.drift(Selection.from_json(selection_json), **opts))
-    finally:
-        api.close()
+    return _run(db_path, user, "drift", selection_json, opts)
