@@ -120,6 +120,12 @@ def _print_push(results: list[Any], as_json: bool) -> None:
     show_default=True,
     help="Seconds before an unconfirmed NETCONF commit rolls back by itself.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes sharing the pushes [default: one per 25 APs, at most one per core].",
+)
 @click.option("--show-diff", is_flag=True, help="Print each AP's diff.")
 @json_option
 @pass_api
@@ -130,6 +136,7 @@ def push(
     dry_run: bool,
     concurrency: int,
     confirm_timeout: int,
+    workers: int | None,
     show_diff: bool,
     as_json: bool,
 ) -> None:
@@ -144,6 +151,7 @@ def push(
         concurrency=concurrency,
         confirm_timeout=confirm_timeout,
         progress=_progress(len(api.select(selection))),
+        workers=workers,
     )
     if show_diff and not as_json:
         for r in results:
@@ -157,11 +165,19 @@ def push(
 @selection_options
 @click.option("--concurrency", "-c", default=20, show_default=True)
 @click.option("--confirm-timeout", default=60, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes sharing the pushes [default: one per 25 APs, at most one per core].",
+)
 @json_option
 @pass_api
-def converge(api: Any, selection: Selection, concurrency: int, confirm_timeout: int, as_json: bool) -> None:
+def converge(
+    api: Any, selection: Selection, concurrency: int, confirm_timeout: int, workers: int | None, as_json: bool
+) -> None:
     """Push the pending configuration of APs that were unreachable (e.g. buses back in the depot)."""
-    results = api.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout)
+    results = api.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout, workers=workers)
     _print_push(results, as_json)
     _exit(sum(r.status == "failed" for r in results))
 

@@ -20,7 +20,7 @@ from netctl.core import CoreBase
 from netctl.errors import ConfigError, ConnectError, NetctlError, NotFound, RenderError
 from netctl.platforms import get_platform
 from netctl.push.plan import compare, mask, restore_commands, strip_volatile
-from netctl.push.run import Progress, PushResult, failure, run_parallel
+from netctl.push.run import Progress, PushJob, PushResult, failure, run_parallel
 from netctl.render.engine import RenderResult, config_hash, render_ap
 from netctl.selection import Selection
 from netctl.store.db import transaction
@@ -293,13 +293,20 @@ class ConfigOps(CoreBase):
         concurrency: int = 20,
         confirm_timeout: int = 60,
         progress: Progress | None = None,
+        workers: int | None = None,
     ) -> list[PushResult]:
-        """Render and push to every selected AP safely; one PushResult per AP, failures included."""
+        """Render and push to every selected AP safely; one PushResult per AP, failures included.
+
+        ``concurrency`` APs are pushed at a time in all; ``workers`` processes share them (None: one
+        per 25 APs, at most one per core; 1: threads in this process only).
+        """
         self.require("push")
         selection = _as_selection(selection)
         aps = self.select(selection)
         plans = [(ap, self._render_one(ap, template, resolve=True)) for ap in aps]
-        return self._push_plans(plans, selection, "push", template, dry_run, concurrency, confirm_timeout, progress)
+        return self._push_plans(
+            plans, selection, "push", template, dry_run, concurrency, confirm_timeout, progress, workers
+        )
 
     def _push_plans(
         self,
@@ -311,13 +318,15 @@ class ConfigOps(CoreBase):
         concurrency: int,
         confirm_timeout: int,
         progress: Progress | None,
+        workers: int | None = None,
     ) -> list[PushResult]:
-        from netctl.drivers import PushOptions, Transcript, get_driver
+        from netctl.drivers import PushOptions
+        from netctl.push.worker import run_jobs
 
         run_id = uuid.uuid4().hex[:12]
         options = PushOptions(dry_run=dry_run, confirm_timeout=confirm_timeout)
         early: dict[str, PushResult] = {}
-        items = []
+        jobs: list[PushJob] = []
         for ap, rendered in plans:
             started = time.monotonic()
             if not rendered.ok:
@@ -332,58 +341,30 @@ class ConfigOps(CoreBase):
                     ap["name"], exc, started, template=rendered.template, rendered_hash=rendered.hash
                 )
                 continue
-            items.append((ap, rendered, target))
-
-        def work(item: tuple[Any, ...]) -> PushResult:
-            ap, rendered, target = item
-            started = time.monotonic()
-            transcript = Transcript(lambda text: mask(text, ap["platform"], rendered.secrets))
-            extra = {"template": rendered.template, "rendered_hash": rendered.hash}
-            try:
-                driver = get_driver(get_platform(ap["platform"])["driver"])
-                restoring = rendered.template.startswith(VERSION_LABEL)
-                outcome = driver.push(target, rendered.text, rendered.secrets,
-                                      replace(options, replace=restoring) if restoring else options, transcript)
-            except Exception as exc:  # noqa: BLE001 - every failure is this AP's result
-                result = failure(ap["name"], exc, started, **extra)
-                result.transcript = transcript.text()
-                return result
-            return PushResult(
-                ap["name"],
-                True,
-                outcome.status,
-                changed=outcome.changed,
-                diff=outcome.diff,
-                duration_s=round(time.monotonic() - started, 3),
-                transcript=transcript.text(),
-                running_after=outcome.running_after,
-                **extra,
+            restoring = rendered.template.startswith(VERSION_LABEL)
+            jobs.append(
+                PushJob(
+                    ap["name"],
+                    ap["platform"],
+                    str(get_platform(ap["platform"])["driver"]),
+                    target,
+                    rendered.text,
+                    list(rendered.secrets),
+                    rendered.template,
+                    rendered.hash,
+                    replace(options, replace=restoring) if restoring else options,
+                )
             )
 
         by_name = {ap["name"]: (ap, rendered) for ap, rendered in plans}
 
-        def record(item: tuple[Any, ...], result: PushResult) -> None:
-            self._record(
-                by_name[result.ap][0],
-                by_name[result.ap][1],
-                result,
-                run_id,
-                action,
-                selection,
-                template,
-                dry_run,
-            )
+        def record(result: PushResult) -> None:
+            ap, rendered = by_name[result.ap]
+            self._record(ap, rendered, result, run_id, action, selection, template, dry_run)
 
-        done = run_parallel(
-            items,
-            work,
-            key=lambda i: i[0]["name"],
-            concurrency=concurrency,
-            progress=progress,
-            on_result=record,
-        )
+        done = run_jobs(jobs, concurrency=concurrency, workers=workers, progress=progress, on_result=record)
         for name, result in early.items():
-            record((), result)
+            record(result)
             if progress:
                 progress(name, "done", result)
         results = {r.ap: r for r in done} | early
@@ -466,6 +447,7 @@ class ConfigOps(CoreBase):
         concurrency: int = 20,
         confirm_timeout: int = 60,
         progress: Progress | None = None,
+        workers: int | None = None,
     ) -> list[PushResult]:
         """Push APs marked ``pending`` (unreachable at their last push) that are in ``selection``."""
         self.require("push")
@@ -480,7 +462,9 @@ class ConfigOps(CoreBase):
                 plans.append((ap, self._version_plan(ap, int(template[len(VERSION_LABEL) :]))))
             else:
                 plans.append((ap, self._render_one(ap, template, resolve=True)))
-        return self._push_plans(plans, selection, "converge", None, False, concurrency, confirm_timeout, progress)
+        return self._push_plans(
+            plans, selection, "converge", None, False, concurrency, confirm_timeout, progress, workers
+        )
 
     # -- backups, history, restore --------------------------------------------------------------
     def backup(

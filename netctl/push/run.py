@@ -3,6 +3,10 @@
 Workers only talk to devices; every database write (status, versions, audit) happens on the calling
 thread as results arrive, so one sqlite connection serves the whole run. One AP's failure is its own
 result and never stops the others.
+
+A push of one AP is a :class:`PushJob` (everything resolved: target, rendered text, options) and
+:func:`push_one` turns it into a :class:`PushResult`; both are plain data, so the same job runs on a
+thread here or in a worker process (:mod:`netctl.push.worker`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
+from netctl.drivers import PushOptions, Target
 from netctl.errors import ConnectError, DeviceError, LockError, NetctlError, RpcError
 
 T = TypeVar("T")
@@ -70,6 +75,55 @@ def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushRe
         reason=reason,
         rpc_error_tag=tag,
         duration_s=round(time.monotonic() - started, 3),
+        **extra,
+    )
+
+
+@dataclass
+class PushJob:
+    """One AP's device work with everything resolved (credentials and secrets included: never logged)."""
+
+    ap: str
+    platform: str
+    driver: str
+    target: Target = field(repr=False)
+    text: str = field(repr=False)
+    secrets: list[str] = field(default_factory=list, repr=False)
+    template: str | None = None
+    rendered_hash: str | None = None
+    options: PushOptions = field(default_factory=PushOptions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> PushJob:
+        return cls(**{**raw, "target": Target(**raw["target"]), "options": PushOptions(**raw["options"])})
+
+
+def push_one(job: PushJob) -> PushResult:
+    """Push one AP through its driver; every failure is this AP's result (never raises)."""
+    from netctl.drivers import Transcript, get_driver
+    from netctl.push.plan import mask
+
+    started = time.monotonic()
+    transcript = Transcript(lambda text: mask(text, job.platform, job.secrets))
+    extra: dict[str, Any] = {"template": job.template, "rendered_hash": job.rendered_hash}
+    try:
+        outcome = get_driver(job.driver).push(job.target, job.text, job.secrets, job.options, transcript)
+    except Exception as exc:  # noqa: BLE001 - every failure is this AP's result
+        result = failure(job.ap, exc, started, **extra)
+        result.transcript = transcript.text()
+        return result
+    return PushResult(
+        job.ap,
+        True,
+        outcome.status,
+        changed=outcome.changed,
+        diff=outcome.diff,
+        duration_s=round(time.monotonic() - started, 3),
+        transcript=transcript.text(),
+        running_after=outcome.running_after,
         **extra,
     )
 

@@ -1,0 +1,245 @@
+"""Push jobs in worker processes: ``python -m netctl.push.worker`` pushes one shard of APs.
+
+Why processes: a push is mostly waiting on devices, but every SSH session also costs the
+controller CPU under one interpreter lock (packet MACs and framing in paramiko, netmiko's reads,
+ncclient's session threads). With 50 sessions in one process the threads spend more time handing
+that lock around than working; two processes of 25 sessions each pushed 100 SSH switches in 6 s
+instead of 10 s on a 2-core machine. Database writes stay in the parent: workers only talk to
+devices, and each AP's result is recorded the moment it arrives, as with threads.
+
+Protocol: the parent writes ``{"jobs": [PushJob dicts], "concurrency": n}`` as JSON on the worker's
+stdin (credentials and secrets travel over the pipe only, never on the command line or in the
+environment) and reads JSON lines from its stdout: ``{"event": "start", "ap": name}`` when an AP
+begins and ``{"event": "done", "result": {PushResult fields}}`` when it ends. A plain subprocess (not
+multiprocessing), so the parent may be a script, a thread of the TUI or the scheduler.
+
+A worker that dies, hangs or writes garbage never raises here: its APs without a result become
+failed results that say their state is unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from netctl.push.run import Progress, PushJob, PushResult, push_one, run_parallel
+
+#: a worker per this many APs (at most one per core); fewer APs are pushed on threads in-process,
+#: where starting a worker (about 0.5 s of imports) would cost more than it saves
+SHARD_MIN_APS = 25
+#: no line from any worker for this long means they are stuck (each AP's own work is bounded by
+#: connect and RPC timeouts far below it): the workers are stopped and their APs reported
+SILENCE_LIMIT_S = 600.0
+#: how a worker starts (the parent's own interpreter)
+WORKER_ARGV = [sys.executable, "-m", "netctl.push.worker"]
+
+
+def default_workers(count: int) -> int:
+    return max(1, min(os.cpu_count() or 1, count // SHARD_MIN_APS))
+
+
+def run_jobs(
+    jobs: Sequence[PushJob],
+    *,
+    concurrency: int,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    on_result: Callable[[PushResult], None] | None = None,
+) -> list[PushResult]:
+    """Push every job, ``concurrency`` APs at a time in all; results in input order.
+
+    ``workers`` None picks :func:`default_workers`; 0 or 1 runs on threads in this process.
+    ``on_result`` and the "done" progress call run on this thread as each AP finishes.
+    """
+    if workers is None:
+        workers = default_workers(len(jobs))
+    workers = max(1, min(workers, len(jobs), max(1, concurrency)))
+    if workers <= 1:
+        return run_parallel(
+            jobs,
+            push_one,
+            key=lambda job: job.ap,
+            concurrency=concurrency,
+            progress=progress,
+            on_result=(lambda _job, result: on_result(result)) if on_result else None,
+        )
+    return _run_sharded(jobs, concurrency, workers, progress, on_result)
+
+
+def _shards(jobs: Sequence[PushJob], workers: int) -> list[list[PushJob]]:
+    """Round-robin, so a site's APs (adjacent in the selection) spread over all workers."""
+    return [list(jobs[i::workers]) for i in range(workers)]
+
+
+def _spawn(shard: list[PushJob], concurrency: int, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    proc = subprocess.Popen(
+        WORKER_ARGV,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=env,
+    )
+    request = json.dumps({"jobs": [job.to_dict() for job in shard], "concurrency": concurrency})
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(request.encode())
+        proc.stdin.close()
+    except OSError:  # the worker died at once; its APs are reported below
+        pass
+    return proc
+
+
+def _reader(index: int, stream: IO[bytes], events: queue.Queue[tuple[int, bytes | None]]) -> None:
+    try:
+        for line in stream:
+            events.put((index, line))
+    finally:
+        events.put((index, None))
+
+
+def _tail(stderr: IO[bytes]) -> str:
+    try:
+        stderr.seek(0)
+        lines = [ln for ln in stderr.read().decode(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1][-300:] if lines else ""
+
+
+def _run_sharded(
+    jobs: Sequence[PushJob],
+    concurrency: int,
+    workers: int,
+    progress: Progress | None,
+    on_result: Callable[[PushResult], None] | None,
+) -> list[PushResult]:
+    shards = _shards(jobs, workers)
+    per_worker = max(1, math.ceil(concurrency / workers))
+    events: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
+    results: dict[str, PushResult] = {}
+    started: dict[str, float] = {}
+    procs: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
+    try:
+        for index, shard in enumerate(shards):
+            stderr = tempfile.TemporaryFile()
+            proc = _spawn(shard, per_worker, stderr)
+            procs.append((proc, stderr))
+            assert proc.stdout is not None
+            threading.Thread(
+                target=_reader, args=(index, proc.stdout, events), name=f"netctl-push-shard{index}", daemon=True
+            ).start()
+        problems: dict[int, str] = {}
+        open_streams = len(procs)
+        # bounded: each worker sends at most two lines per AP, then EOF; silence ends it too
+        for _ in range(2 * len(jobs) + len(procs) + 1):
+            if not open_streams:
+                break
+            try:
+                index, line = events.get(timeout=SILENCE_LIMIT_S)
+            except queue.Empty:
+                for proc, _stderr in procs:
+                    proc.kill()
+                problems = {i: f"no word from it for {SILENCE_LIMIT_S:.0f} s; stopped" for i in range(len(procs))}
+                break
+            if line is None:
+                open_streams -= 1
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                problems[index] = f"unreadable output: {line[:120]!r}"
+                continue
+            if event.get("event") == "start":
+                started[event["ap"]] = time.monotonic()
+                if progress:
+                    progress(event["ap"], "start", None)
+            elif event.get("event") == "done":
+                result = PushResult(**event["result"])
+                results[result.ap] = result
+                if on_result:
+                    on_result(result)
+                if progress:
+                    progress(result.ap, "done", result)
+        for index, (proc, stderr) in enumerate(procs):
+            try:
+                code = proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                code = proc.wait(timeout=30)
+            if code != 0 and index not in problems:
+                problems[index] = f"exit code {code}" + (f": {_tail(stderr)}" if _tail(stderr) else "")
+        for index, shard in enumerate(shards):
+            for job in shard:
+                if job.ap in results:
+                    continue
+                why = problems.get(index, "it ended without a result for this AP")
+                result = PushResult(
+                    job.ap,
+                    False,
+                    "failed",
+                    reason=(
+                        f"the push worker process failed ({why}); this AP's config state is unknown: "
+                        f"check it with netctl drift {job.ap}"
+                    ),
+                    duration_s=round(time.monotonic() - started.get(job.ap, time.monotonic()), 3),
+                    template=job.template,
+                    rendered_hash=job.rendered_hash,
+                )
+                results[job.ap] = result
+                if on_result:
+                    on_result(result)
+                if progress:
+                    progress(job.ap, "done", result)
+    finally:
+        for proc, stderr in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+            if proc.stdout is not None:
+                proc.stdout.close()
+            stderr.close()
+    return [results[job.ap] for job in jobs]
+
+
+def main() -> int:
+    """Worker side: read the shard from stdin, push it, stream events as JSON lines."""
+    request: dict[str, Any] = json.load(sys.stdin)
+    # libraries that print (paramiko's "Socket exception" lines) must not corrupt the event stream
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    lock = threading.Lock()
+
+    def emit(event: dict[str, Any]) -> None:
+        with lock:
+            out.write(json.dumps(event) + "\n")
+            out.flush()
+
+    jobs = [PushJob.from_dict(raw) for raw in request["jobs"]]
+    run_parallel(
+        jobs,
+        push_one,
+        key=lambda job: job.ap,
+        concurrency=int(request.get("concurrency") or 1),
+        progress=lambda ap, stage, _result: emit({"event": "start", "ap": ap}) if stage == "start" else None,
+        on_result=lambda _job, result: emit({"event": "done", "result": asdict(result)}),
+    )
+    out.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

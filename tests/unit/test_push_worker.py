@@ -1,0 +1,101 @@
+"""Push jobs sharded over worker processes: events stream back per AP, a dead worker is reported.
+
+The APs point at port 1 of loopback addresses, where nothing listens: each push is a real, refused
+connection, so the workers run the real driver path without a lab.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from netctl.drivers import PushOptions, Target
+from netctl.push import worker
+from netctl.push.run import PushJob, PushResult
+
+
+def jobs(count: int, platform: str = "openwrt", driver: str = "cli") -> list[PushJob]:
+    return [
+        PushJob(
+            f"ap{i:02d}",
+            platform,
+            driver,
+            Target(f"ap{i:02d}", platform, f"127.0.0.{i + 1}", 1, "admin", password="pw", timeout=2),
+            "wireless.radio0.channel='36'\n",
+            ["pw"],
+            "vehicle.uci.j2",
+            f"hash{i}",
+            PushOptions(confirm_timeout=5),
+        )
+        for i in range(count)
+    ]
+
+
+def test_sharded_push_returns_one_result_per_ap_in_order_with_progress() -> None:
+    given = jobs(6, "netconf-wlan", "netconf") + jobs(4)[::-1]
+    given = [PushJob(**{**j.__dict__, "ap": f"{j.ap}-{n}"}) for n, j in enumerate(given)]
+    seen: list[tuple[str, str]] = []
+    recorded: list[str] = []
+    results = worker.run_jobs(
+        given,
+        concurrency=4,
+        workers=2,
+        progress=lambda ap, stage, _r: seen.append((ap, stage)),
+        on_result=lambda r: recorded.append(r.ap),
+    )
+    assert [r.ap for r in results] == [j.ap for j in given]
+    assert all(isinstance(r, PushResult) for r in results)
+    assert {r.status for r in results} == {"pending"}, [(r.ap, r.status, r.reason) for r in results]
+    assert all("unreachable" in (r.reason or "") for r in results)
+    assert all(r.template and r.rendered_hash and r.transcript for r in results)
+    assert sorted(recorded) == sorted(j.ap for j in given)
+    assert sorted(ap for ap, stage in seen if stage == "start") == sorted(recorded)
+    assert sorted(ap for ap, stage in seen if stage == "done") == sorted(recorded)
+
+
+def test_worker_results_match_in_process_results() -> None:
+    given = jobs(3)
+    threaded = worker.run_jobs(given, concurrency=3, workers=1)
+    sharded = worker.run_jobs(given, concurrency=3, workers=3)
+    assert [(r.ap, r.ok, r.status, r.reason) for r in threaded] == [(r.ap, r.ok, r.status, r.reason) for r in sharded]
+
+
+def test_a_worker_that_dies_turns_its_aps_into_failed_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    crash = (
+        "import json, sys\n"
+        "shard = json.load(sys.stdin)['jobs']\n"
+        "print(json.dumps({'event': 'start', 'ap': shard[0]['ap']}), flush=True)\n"
+        "sys.stderr.write('worker blew up\\n')\n"
+        "sys.exit(3)\n"
+    )
+    monkeypatch.setattr(worker, "WORKER_ARGV", [sys.executable, "-c", crash])
+    recorded: list[Any] = []
+    results = worker.run_jobs(jobs(4), concurrency=4, workers=2, on_result=recorded.append)
+    assert [r.ap for r in results] == ["ap00", "ap01", "ap02", "ap03"]
+    for r in results:
+        assert (r.ok, r.status) == (False, "failed")
+        assert "exit code 3: worker blew up" in (r.reason or "") and f"netctl drift {r.ap}" in (r.reason or "")
+    assert len(recorded) == 4
+
+
+def test_garbage_from_a_worker_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker, "WORKER_ARGV", [sys.executable, "-c", "import sys; sys.stdin.read(); print('oops')"])
+    results = worker.run_jobs(jobs(2), concurrency=2, workers=2)
+    assert all(r.status == "failed" and "unreadable output" in (r.reason or "") for r in results)
+
+
+def test_default_workers_stay_in_process_for_small_selections() -> None:
+    assert worker.default_workers(1) == 1
+    assert worker.default_workers(worker.SHARD_MIN_APS - 1) == 1
+    assert 1 <= worker.default_workers(10_000) <= (__import__("os").cpu_count() or 1)
+
+
+def test_jobs_survive_the_trip_through_json() -> None:
+    import json
+
+    job = jobs(1)[0]
+    again = PushJob.from_dict(json.loads(json.dumps(job.to_dict())))
+    assert again == job and again.target.password == "pw"
+    assert "pw" not in repr(job)
