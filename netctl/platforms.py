@@ -23,6 +23,12 @@ from netctl.errors import ConfigError
 #:   default_port   management port when the AP gives none (None: no management session)
 #:   snmp_profile   name of the OID/health profile the poller uses
 #:   description    one line for humans (``netctl inventory platforms``)
+#: NETCONF rows also say how the post-check after a confirmed commit reaches the AP
+#: (``post_check_session``): "connection" opens a new SSH connection (it proves SSH logins still
+#: work: for models that hold management settings such as SSH, users or addresses); "channel"
+#: opens a new NETCONF session on the push's own SSH connection (it proves the NETCONF server
+#: still takes sessions and serves the committed config, at a third of the cost: for models with
+#: no management settings, where a change cannot lock netctl out of SSH).
 PLATFORMS: dict[str, dict[str, Any]] = {
     "netconf-wlan": {
         "transport": "netconf",
@@ -34,6 +40,8 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "description": "WLAN AP with a NETCONF server (candidate datastore, confirmed commit)",
         # configuration management (netctl.render, netctl.drivers.netconf)
         "default_template": "ap.xml.j2",
+        # yang/netctl-wlan-ap.yang: system identity, radios, SSIDs; no SSH, users or addresses
+        "post_check_session": "channel",
         "config_format": "xml",
         "secret_patterns": [r"(<passphrase>)([^<]*)(</passphrase>)"],
         "volatile_patterns": [],
@@ -47,6 +55,8 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "snmp_profile": "wlan-ap",
         "description": "WLAN AP speaking the OpenConfig WiFi models over NETCONF",
         "default_template": "ap.xml.j2",
+        # openconfig-wifi-mac/-phy: SSIDs and radios only
+        "post_check_session": "channel",
         "config_format": "xml",
         "secret_patterns": [r"(<wpa[23]-psk>)([^<]*)(</wpa[23]-psk>)"],
         "volatile_patterns": [],

@@ -1,10 +1,14 @@
 """NETCONF driver (ncclient): lock → edit candidate → confirmed commit → post-check → confirm → unlock.
 
 Every ncclient/paramiko exception is translated here; nothing above this module sees one. The
-post-check opens a second, separate session: it proves the AP still accepts new management sessions
-after the change and reads the running config back through it. Any failure after the confirmed
-commit cancels it (``cancel-commit``); if even that fails, the AP's own timer rolls the change back
-after ``confirm_timeout`` seconds.
+post-check opens a second, separate NETCONF session: it proves the AP still accepts new management
+sessions after the change and reads the running config back through it. Where the platform table
+says ``post_check_session: channel`` that session runs on the push's own SSH connection (a new
+channel and ``netconf`` subsystem: a new session-id, a new server process behind sshd), otherwise
+on a new SSH connection. ncclient runs one NETCONF session per SSH connection, so the channel
+session is a minimal NETCONF 1.0 exchange here (hello, get-config, close-session). Any failure after
+the confirmed commit cancels it (``cancel-commit``); if even that fails, the AP's own timer rolls
+the change back after ``confirm_timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import paramiko
 from lxml import etree
 from ncclient import manager
 from ncclient.operations.errors import TimeoutExpiredError
@@ -22,6 +27,7 @@ from ncclient.transport.errors import AuthenticationError, SessionCloseError, SS
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript
 from netctl.errors import ConnectError, DeviceError, LockError, NetctlError, RpcError
+from netctl.platforms import get_platform
 from netctl.push.plan import compare
 from netctl.render.schema import RUNNING_FILTERS, canonical_xml, parse_fragment
 
@@ -119,16 +125,135 @@ def _call(dev: Target, transcript: Transcript, what: str, fn: Any, *args: Any, *
     return reply
 
 
+def _filter_xml(platform: str) -> str:
+    return f'<filter xmlns="{BASE_NS}" type="subtree">{RUNNING_FILTERS[platform]}</filter>'
+
+
+def _managed(data: Any) -> str:
+    """The children of a reply's ``<data>`` as canonical XML."""
+    return canonical_xml("".join(etree.tostring(child).decode() for child in data if isinstance(child.tag, str)))
+
+
 def running_config(m: Any, target: Target, transcript: Transcript) -> str:
     """The managed part of the running datastore as pretty XML (top elements only, no <data>)."""
-    flt = etree.fromstring(
-        f'<filter xmlns="{BASE_NS}" type="subtree">{RUNNING_FILTERS[target.platform]}</filter>'
-    )
+    flt = etree.fromstring(_filter_xml(target.platform))
     reply = _call(target, transcript, "get-config running", m.get_config, source="running", filter=flt)
-    data = reply.data_ele
-    return canonical_xml(
-        "".join(etree.tostring(child).decode() for child in data if isinstance(child.tag, str))
-    )
+    return _managed(reply.data_ele)
+
+
+EOM = b"]]>]]>"
+#: a reply larger than this is not a WLAN AP's managed config: the session is dropped
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+CLIENT_HELLO = (
+    f'<?xml version="1.0" encoding="UTF-8"?><hello xmlns="{BASE_NS}"><capabilities>'
+    "<capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>"
+)
+
+
+#: a get-config without an answer after this long is sent once more (see ChannelSession)
+NUDGE_AFTER_S = 1.0
+
+
+class ChannelSession:
+    """A NETCONF 1.0 session (end-of-message framing) on a new channel of an open SSH connection.
+
+    Only what a read-back needs: hello, get-config, close-session. Advertising base:1.0 alone makes
+    the server frame with ``]]>]]>`` (RFC 6242 section 4.1).
+
+    yuma123's netconfd leaves an RPC that reaches it in the same read as the client hello
+    unprocessed until more input comes (40 of 40 sessions hung when both went in one write; about
+    4 in 100 under load when written one after the other). So a get-config unanswered after
+    :data:`NUDGE_AFTER_S` is sent once more with a new message-id; the first answer is used (a read
+    is harmless to repeat, and NETCONF allows pipelined RPCs).
+    """
+
+    def __init__(self, transport: paramiko.Transport, timeout: float) -> None:
+        self.timeout = timeout
+        self.buffer = bytearray()
+        self.channel = transport.open_session(timeout=timeout)
+        self.channel.invoke_subsystem("netconf")
+
+    def read(self, timeout: float | None = None) -> bytes:
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while (end := self.buffer.find(EOM)) < 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no complete message within {limit:.0f} s")
+            if len(self.buffer) > MAX_MESSAGE_BYTES:
+                raise EOFError(f"message larger than {MAX_MESSAGE_BYTES} bytes")
+            self.channel.settimeout(remaining)
+            chunk = self.channel.recv(65536)
+            if not chunk:
+                raise EOFError("the AP closed the session")
+            self.buffer += chunk
+        message = bytes(self.buffer[:end])
+        del self.buffer[: end + len(EOM)]
+        return message
+
+    def send(self, text: str) -> None:
+        self.channel.settimeout(self.timeout)
+        self.channel.sendall(text.encode() + EOM)
+
+    def rpc(self, message_id: int, body: str, nudge: bool = False) -> tuple[Any, bool]:
+        """Send one RPC; (its reply, whether it was sent twice). With ``nudge`` a silent server
+        gets it once more after :data:`NUDGE_AFTER_S`."""
+        self.send(f'<rpc xmlns="{BASE_NS}" message-id="{message_id}">{body}</rpc>')
+        if nudge:
+            try:
+                return etree.fromstring(self.read(NUDGE_AFTER_S)), False
+            except TimeoutError:
+                self.send(f'<rpc xmlns="{BASE_NS}" message-id="{message_id}-again">{body}</rpc>')
+                return etree.fromstring(self.read()), True
+        return etree.fromstring(self.read()), False
+
+    def close(self) -> None:
+        self.channel.close()
+
+
+def _transport_of(m: Any) -> paramiko.Transport | None:
+    """The SSH connection under an ncclient manager (it keeps its SSHSession as ``_session``)."""
+    transport = getattr(getattr(m, "_session", None), "transport", None)
+    return transport if isinstance(transport, paramiko.Transport) and transport.is_active() else None
+
+
+def running_over_channel(transport: paramiko.Transport, target: Target, transcript: Transcript) -> str:
+    """The managed running config read through a new NETCONF session on ``transport``."""
+    transcript.add("--", "post-check: new NETCONF session on the push's SSH connection")
+    try:
+        nc = ChannelSession(transport, RPC_TIMEOUT_S)
+        try:
+            hello = etree.fromstring(nc.read())
+            session_id = hello.findtext(f"{{{BASE_NS}}}session-id")
+            transcript.add("<-", f"post-check: hello, session-id {session_id}")
+            nc.send(CLIENT_HELLO)
+            transcript.add("->", "get-config running")
+            reply, twice = nc.rpc(
+                1, f"<get-config><source><running/></source>{_filter_xml(target.platform)}</get-config>", nudge=True
+            )
+            if twice:
+                transcript.add("--", f"no answer within {NUDGE_AFTER_S:g} s: get-config sent once more")
+            error = reply.find(f"{{{BASE_NS}}}rpc-error")
+            if error is not None:
+                tag = error.findtext(f"{{{BASE_NS}}}error-tag") or "operation-failed"
+                message = (error.findtext(f"{{{BASE_NS}}}error-message") or "").strip()
+                transcript.add("<-", f"rpc-error {tag}: {message}")
+                raise RpcError(f"get-config: rpc-error {tag}: {message}", ap=target.ap, tag=tag)
+            data = reply.find(f"{{{BASE_NS}}}data")
+            if data is None:
+                raise DeviceError("get-config: the reply has no <data>", ap=target.ap)
+            transcript.add("<-", "ok")
+            try:
+                nc.rpc(2, "<close-session/>")
+            except (OSError, EOFError, TimeoutError, paramiko.SSHException, etree.XMLSyntaxError):
+                pass  # the read-back is done; a session that ends untidily is the AP's to clean up
+            return _managed(data)
+        finally:
+            nc.close()
+    except (OSError, EOFError, TimeoutError, paramiko.SSHException, etree.XMLSyntaxError) as exc:
+        why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        transcript.add("<-", f"post-check session failed: {why}")
+        raise DeviceError(f"post-check session: {why}", ap=target.ap) from exc
 
 
 def wrap_replace(intended: str) -> Any:
@@ -213,7 +338,7 @@ class NetconfDriver:
             self._quietly(target, transcript, "discard-changes", m.discard_changes)
             raise
         try:
-            after = self._post_check(target, intended, secrets, transcript)
+            after = self._post_check(target, intended, secrets, transcript, m)
         except NetctlError as exc:
             if not self._quietly(target, transcript, "cancel-commit", m.cancel_commit):
                 raise DeviceError(
@@ -237,12 +362,20 @@ class NetconfDriver:
         return after
 
     def _post_check(
-        self, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript
+        self, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript, m: Any = None
     ) -> str:
-        """A new session must open, and the running config must read back as intended."""
+        """A new session must open, and the running config must read back as intended.
+
+        The session runs on the push's SSH connection ``m`` where the platform allows it (see
+        :mod:`netctl.platforms`, ``post_check_session``), otherwise on a new connection.
+        """
+        transport = _transport_of(m) if get_platform(target.platform).get("post_check_session") == "channel" else None
         try:
-            with session(target, transcript, label="post-check") as check:
-                after = running_config(check, target, transcript)
+            if transport is not None:
+                after = running_over_channel(transport, target, transcript)
+            else:
+                with session(target, transcript, label="post-check") as check:
+                    after = running_config(check, target, transcript)
         except NetctlError as exc:
             raise DeviceError(
                 f"post-check: the AP did not answer a new session after the commit "

@@ -131,7 +131,7 @@ def test_failed_post_check_cancels_the_commit(nc_city: Any, monkeypatch: pytest.
     set_tx(nc_city, ap, 14)
     assert nc_city.push(ap, confirm_timeout=20)[0].ok
 
-    def broken(self: Any, target: Any, intended: str, secrets: Any, transcript: Any) -> str:
+    def broken(self: Any, target: Any, intended: str, secrets: Any, transcript: Any, *_: Any) -> str:
         raise DeviceError("post-check: the AP did not answer a new session", ap=target.ap)
 
     monkeypatch.setattr(NetconfDriver, "_post_check", broken)
@@ -152,7 +152,7 @@ def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pyte
     assert nc_city.push(ap, confirm_timeout=20)[0].ok
     seen: dict[str, list[str]] = {}
 
-    def stalled(self: Any, target: Any, intended: str, secrets: Any, transcript: Any) -> str:
+    def stalled(self: Any, target: Any, intended: str, secrets: Any, transcript: Any, *_: Any) -> str:
         seen["during"] = read_leaf(nc_city, ap, TX_5G)  # the unconfirmed change is live
         time.sleep(2 + 2)  # quiet: netconfd's timer fires only after >= 1 s without messages
         seen["after timer"] = read_leaf(nc_city, ap, TX_5G)
@@ -301,3 +301,50 @@ def test_cli_push_json_and_audit(nc_city: Any) -> None:
     audit = runner.invoke(cli, ["--db", db, "audit", "--ap", ap, "--since", "1h", "--json"], catch_exceptions=False)
     rows = json.loads(audit.output)
     assert [r["dry_run"] for r in rows][:2] == [0, 1] and "transcript" not in rows[0]
+
+
+def test_post_check_opens_a_second_session(nc_city: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the push's SSH connection where the platform allows it, on a new connection otherwise;
+    either way a new NETCONF session (its own session-id) reads the committed config back."""
+    import re
+
+    from netctl.platforms import PLATFORMS
+
+    def push_tx(value: int) -> str:
+        set_tx(nc_city, ap, value)
+        result = nc_city.push(ap, confirm_timeout=20)[0]
+        assert (result.ok, result.status) == (True, "applied"), result.reason
+        ids = re.findall(r"hello, session-id (\d+)", result.transcript)
+        assert len(ids) == 2 and ids[0] != ids[1], result.transcript
+        assert read_leaf(nc_city, ap, TX_5G) == [str(value)]
+        return str(result.transcript)
+
+    ap = "gs-neudorf-ap03"
+    set_tx(nc_city, ap, 9)
+    nc_city.push(ap, confirm_timeout=20)
+    same = push_tx(10)
+    assert "post-check: new NETCONF session on the push's SSH connection" in same
+    assert same.count("connect 127.") == 1
+    monkeypatch.setitem(PLATFORMS["netconf-wlan"], "post_check_session", "connection")
+    assert "post-check: connect 127." in push_tx(11)
+
+
+def test_an_rpc_sent_with_the_hello_is_answered_once_sent_again(nc_city: Any) -> None:
+    """netconfd leaves an RPC that arrives in one read with the client hello unprocessed until more
+    input comes: the post-check's channel session sends an unanswered get-config once more."""
+    from netctl.drivers.netconf import BASE_NS, CLIENT_HELLO, EOM, NUDGE_AFTER_S, ChannelSession
+
+    get = "<get-config><source><running/></source></get-config>"
+    with manager_for(nc_city, "gs-wanheim-ap03") as m:
+        nc = ChannelSession(m._session.transport, 10)
+        try:
+            assert b"<session-id>" in nc.read()
+            rpc = f'<rpc xmlns="{BASE_NS}" message-id="1">{get}</rpc>'
+            nc.channel.sendall(CLIENT_HELLO.encode() + EOM + rpc.encode() + EOM)
+            with pytest.raises(TimeoutError):
+                nc.read(NUDGE_AFTER_S)
+            reply, twice = nc.rpc(2, get, nudge=True)
+            assert reply.get("message-id") == "1" and reply.find(f"{{{BASE_NS}}}data") is not None
+            assert twice is False  # the stuck RPC's answer came as soon as the second one arrived
+        finally:
+            nc.close()
