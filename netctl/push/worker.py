@@ -41,6 +41,8 @@ SHARD_MIN_APS = 25
 #: no line from any worker for this long means they are stuck (each AP's own work is bounded by
 #: connect and RPC timeouts far below it): the workers are stopped and their APs reported
 SILENCE_LIMIT_S = 600.0
+#: after an interrupt, how long workers get to finish the APs under way (connect + a few RPCs)
+STOP_GRACE_S = 45.0
 #: how a worker starts (the parent's own interpreter)
 WORKER_ARGV = [sys.executable, "-m", "netctl.push.worker"]
 
@@ -205,8 +207,15 @@ def _run_sharded(
                 if progress:
                     progress(job.ap, "done", result)
     finally:
-        for proc, stderr in procs:
+        # normally every worker has ended here; after an interrupt they start no further AP and
+        # finish the ones under way on their safe path (bounded), then they are killed
+        for proc, _stderr in procs:
             if proc.poll() is None:
+                proc.terminate()
+        for proc, stderr in procs:
+            try:
+                proc.wait(timeout=STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=30)
             if proc.stdout is not None:
@@ -216,28 +225,55 @@ def _run_sharded(
 
 
 def main() -> int:
-    """Worker side: read the shard from stdin, push it, stream events as JSON lines."""
+    """Worker side: read the shard from stdin, push it, stream events as JSON lines.
+
+    When the controller is gone (its pipe broke, this process was re-parented, or SIGTERM came)
+    no further AP is started: changes nobody would record are not made. APs already under way
+    finish on their safe path, so none is left half-changed.
+    """
+    import signal
+
     request: dict[str, Any] = json.load(sys.stdin)
     # libraries that print (paramiko's "Socket exception" lines) must not corrupt the event stream
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     lock = threading.Lock()
+    parent = os.getppid()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
+    skipped: list[str] = []
 
     def emit(event: dict[str, Any]) -> None:
         with lock:
-            out.write(json.dumps(event) + "\n")
-            out.flush()
+            if stop.is_set():
+                return
+            try:
+                out.write(json.dumps(event) + "\n")
+                out.flush()
+            except (BrokenPipeError, ValueError):
+                stop.set()
+
+    def work(job: PushJob) -> PushResult | None:
+        if stop.is_set() or os.getppid() != parent:
+            stop.set()
+            skipped.append(job.ap)
+            return None
+        emit({"event": "start", "ap": job.ap})
+        return push_one(job)
+
+    def done(_job: PushJob, result: PushResult | None) -> None:
+        if result is not None:
+            emit({"event": "done", "result": asdict(result)})
 
     jobs = [PushJob.from_dict(raw) for raw in request["jobs"]]
-    run_parallel(
-        jobs,
-        push_one,
-        key=lambda job: job.ap,
-        concurrency=int(request.get("concurrency") or 1),
-        progress=lambda ap, stage, _result: emit({"event": "start", "ap": ap}) if stage == "start" else None,
-        on_result=lambda _job, result: emit({"event": "done", "result": asdict(result)}),
-    )
-    out.close()
+    run_parallel(jobs, work, key=lambda job: job.ap, concurrency=int(request.get("concurrency") or 1), on_result=done)
+    if skipped:
+        sys.stderr.write(f"netctl push worker: the controller stopped; {len(skipped)} of {len(jobs)} APs not started\n")
+        return 4
+    try:
+        out.close()
+    except BrokenPipeError:
+        pass
     return 0
 
 

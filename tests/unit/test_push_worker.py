@@ -99,3 +99,21 @@ def test_jobs_survive_the_trip_through_json() -> None:
     again = PushJob.from_dict(json.loads(json.dumps(job.to_dict())))
     assert again == job and again.target.password == "pw"
     assert "pw" not in repr(job)
+
+
+def test_a_worker_starts_no_ap_once_the_controller_is_gone() -> None:
+    """The result pipe breaks (the controller was killed): APs not yet begun are left alone."""
+    import json
+    import subprocess
+
+    proc = subprocess.Popen(worker.WORKER_ARGV, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdin and proc.stdout and proc.stderr
+    proc.stdout.close()  # nobody reads the results any more
+    proc.stdin.write(json.dumps({"jobs": [j.to_dict() for j in jobs(12)], "concurrency": 1}).encode())
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 4
+    err = proc.stderr.read().decode()
+    assert "the controller stopped;" in err and "of 12 APs not started" in err
+    not_started = int(err.split("the controller stopped; ")[1].split(" of")[0])
+    assert 10 <= not_started <= 12
