@@ -126,6 +126,15 @@ def _print_push(results: list[Any], as_json: bool) -> None:
     default=None,
     help="Worker processes sharing the pushes [default: one per 25 APs, at most one per core].",
 )
+@click.option("--canary", type=click.IntRange(min=0), default=0, help="Push this many APs first, alone.")
+@click.option("--wave-size", type=click.IntRange(min=1), default=None, help="Then push in waves of this many APs.")
+@click.option(
+    "--max-failures",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With waves: start no further wave once more APs than this have failed.",
+)
 @click.option("--show-diff", is_flag=True, help="Print each AP's diff.")
 @json_option
 @pass_api
@@ -137,12 +146,16 @@ def push(
     concurrency: int,
     confirm_timeout: int,
     workers: int | None,
+    canary: int,
+    wave_size: int | None,
+    max_failures: int,
     show_diff: bool,
     as_json: bool,
 ) -> None:
     """Push rendered configuration to APs safely.
 
     NETCONF: lock, confirmed commit, post-check, confirm. SSH: backup, apply, verify, save.
+    With --canary/--wave-size the APs go in waves, and a failed wave stops the rollout.
     """
     results = api.push(
         selection,
@@ -152,13 +165,16 @@ def push(
         confirm_timeout=confirm_timeout,
         progress=_progress(len(api.select(selection))),
         workers=workers,
+        canary=canary,
+        wave_size=wave_size,
+        max_failures=max_failures,
     )
     if show_diff and not as_json:
         for r in results:
             if r.diff:
                 click.echo(f"### {r.ap}\n{r.diff}")
     _print_push(results, as_json)
-    _exit(sum(r.status == "failed" for r in results))
+    _exit(sum(r.status in ("failed", "skipped") for r in results))
 
 
 @click.command()

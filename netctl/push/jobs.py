@@ -3,7 +3,8 @@
 They open their own facade, so the scheduler can run them in-process, in a worker process or on a
 task queue without change. Results are JSON-ready dicts (the stable shape of ``--json``). Options
 come as keyword arguments or, from the scheduler, as ``options`` (a dict or its JSON text):
-``template``, ``dry_run``, ``concurrency``, ``confirm_timeout``, ``workers`` (push and converge).
+``template``, ``dry_run``, ``concurrency``, ``confirm_timeout``, ``workers`` (push and converge);
+``canary``, ``wave_size``, ``max_failures`` (a staged push).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 from netctl.core import CoreBase
 from netctl.errors import ConfigError, ConnectError, NetctlError, NotFound, RenderError
 from netctl.platforms import get_platform
-from netctl.push.plan import compare, mask, restore_commands, strip_volatile
+from netctl.push.plan import compare, mask, restore_commands, strip_volatile, waves
 from netctl.push.run import Progress, PushJob, PushResult, failure, run_parallel
 from netctl.render.engine import RenderResult, config_hash, render_ap
 from netctl.selection import Selection
@@ -294,19 +294,71 @@ class ConfigOps(CoreBase):
         confirm_timeout: int = 60,
         progress: Progress | None = None,
         workers: int | None = None,
+        canary: int = 0,
+        wave_size: int | None = None,
+        max_failures: int = 0,
     ) -> list[PushResult]:
         """Render and push to every selected AP safely; one PushResult per AP, failures included.
 
         ``concurrency`` APs are pushed at a time in all; ``workers`` processes share them (None: one
         per 25 APs, at most one per core; 1: threads in this process only).
+
+        A staged rollout: with ``canary`` and/or ``wave_size`` the APs go in waves (the first
+        ``canary`` APs alone, then batches of ``wave_size``). Once more than ``max_failures`` APs
+        have failed, no further wave starts: its APs come back ``skipped`` and keep their config
+        and config status. Unreachable APs (``pending``) do not count as failures: they say nothing
+        about the change.
         """
         self.require("push")
         selection = _as_selection(selection)
         aps = self.select(selection)
         plans = [(ap, self._render_one(ap, template, resolve=True)) for ap in aps]
-        return self._push_plans(
-            plans, selection, "push", template, dry_run, concurrency, confirm_timeout, progress, workers
-        )
+        if not canary and not wave_size:
+            return self._push_plans(
+                plans, selection, "push", template, dry_run, concurrency, confirm_timeout, progress, workers
+            )
+        run_id = uuid.uuid4().hex[:12]
+        by_name = {ap["name"]: (ap, rendered) for ap, rendered in plans}
+        results: dict[str, PushResult] = {}
+        failed = 0
+        stopped_after: int | None = None
+        for number, wave in enumerate(waves(list(by_name), canary=canary, size=wave_size), start=1):
+            if stopped_after is not None:
+                for name in wave:
+                    ap, rendered = by_name[name]
+                    result = PushResult(
+                        name,
+                        False,
+                        "skipped",
+                        reason=(
+                            f"not pushed: {failed} AP(s) failed by wave {stopped_after}, more than "
+                            f"--max-failures {max_failures}; fix the cause and push again"
+                        ),
+                        template=rendered.template,
+                        rendered_hash=rendered.hash,
+                    )
+                    self._record(ap, rendered, result, run_id, "push", selection, template, dry_run)
+                    results[name] = result
+                    if progress:
+                        progress(name, "done", result)
+                continue
+            done = self._push_plans(
+                [by_name[name] for name in wave],
+                selection,
+                "push",
+                template,
+                dry_run,
+                concurrency,
+                confirm_timeout,
+                progress,
+                workers,
+                run_id=run_id,
+            )
+            results.update((r.ap, r) for r in done)
+            failed += sum(r.status == "failed" for r in done)
+            if failed > max_failures:
+                stopped_after = number
+        return [results[ap["name"]] for ap, _ in plans]
 
     def _push_plans(
         self,
@@ -319,11 +371,12 @@ class ConfigOps(CoreBase):
         confirm_timeout: int,
         progress: Progress | None,
         workers: int | None = None,
+        run_id: str | None = None,
     ) -> list[PushResult]:
         from netctl.drivers import PushOptions
         from netctl.push.worker import run_jobs
 
-        run_id = uuid.uuid4().hex[:12]
+        run_id = run_id or uuid.uuid4().hex[:12]
         options = PushOptions(dry_run=dry_run, confirm_timeout=confirm_timeout)
         early: dict[str, PushResult] = {}
         jobs: list[PushJob] = []
@@ -411,6 +464,8 @@ class ConfigOps(CoreBase):
                         diff=result.diff,
                         last_attempt=now,
                     )
+                elif result.status == "skipped":
+                    pass  # a staged rollout stopped before this AP: nothing changed on it
                 elif not result.ok:
                     self._set_status(
                         ap["name"],

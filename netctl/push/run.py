@@ -31,7 +31,8 @@ Progress = Callable[[str, str, Any], None]
 class PushResult:
     """The outcome of a push (or restore, converge) on one AP.
 
-    ``status``: applied, unchanged, dry-run, pending (unreachable; converge later), failed.
+    ``status``: applied, unchanged, dry-run, pending (unreachable; converge later), failed,
+    skipped (a staged rollout stopped before this AP; nothing was sent).
     """
 
     ap: str

@@ -348,3 +348,34 @@ def test_an_rpc_sent_with_the_hello_is_answered_once_sent_again(nc_city: Any) ->
             assert twice is False  # the stuck RPC's answer came as soon as the second one arrived
         finally:
             nc.close()
+
+
+def test_staged_push_stops_after_a_failed_canary(nc_city: Any, locked: str) -> None:
+    """The canary (its candidate locked by another session) fails: the other APs are not touched;
+    allowing one failure lets the next waves go."""
+    from netctl.selection import Selection
+
+    site = Selection(site="gs-wanheim", role="ap")
+    names = [a["name"] for a in nc_city.select(site)]
+    assert names[0] == locked and len(names) == 3
+    for n, ap in enumerate(names[1:]):  # a known starting point
+        set_tx(nc_city, ap, 3 + n)
+    assert all(r.ok for r in nc_city.push(Selection(names=tuple(names[1:])), confirm_timeout=20))
+    for n, ap in enumerate(names):
+        set_tx(nc_city, ap, 5 + n)
+    before = {ap: read_leaf(nc_city, ap, TX_5G) for ap in names}
+    assert before[names[1]] == ["3"] and before[names[2]] == ["4"]
+    status_before = {s["ap"]: s for s in nc_city.config_status(site)}
+    results = nc_city.push(site, canary=1, wave_size=1, confirm_timeout=20)
+    assert [r.status for r in results] == ["failed", "skipped", "skipped"], [(r.ap, r.reason) for r in results]
+    assert all("more than --max-failures 0" in (r.reason or "") for r in results[1:])
+    assert {ap: read_leaf(nc_city, ap, TX_5G) for ap in names} == before
+    assert {s["ap"]: s for s in nc_city.config_status(Selection(names=tuple(names[1:])))} == {
+        ap: status_before[ap] for ap in names[1:] if ap in status_before
+    }
+    audit = [a for a in nc_city.audit(since="1h") if a["ap"] in names]
+    staged = next(a["run"] for a in audit if a["outcome"] == "skipped")
+    assert sorted(a["outcome"] for a in audit if a["run"] == staged) == ["failed", "skipped", "skipped"]
+    again = nc_city.push(site, canary=1, wave_size=1, max_failures=1, confirm_timeout=20)
+    assert [r.status for r in again] == ["failed", "applied", "applied"], [(r.ap, r.reason) for r in again]
+    assert [read_leaf(nc_city, ap, TX_5G) for ap in names[1:]] == [["6"], ["7"]]
