@@ -17,10 +17,10 @@ from dataclasses import replace
 from typing import Any
 
 from netctl.core import CoreBase
-from netctl.errors import ConfigError, ConnectError, NetctlError, NotFound, RenderError
+from netctl.errors import ConfigError, NetctlError, NotFound, RenderError
 from netctl.platforms import get_platform
 from netctl.push.plan import compare, mask, restore_commands, strip_volatile, waves
-from netctl.push.run import Progress, PushJob, PushResult, failure, run_parallel
+from netctl.push.run import FetchJob, Progress, PushJob, PushResult, failure
 from netctl.render.engine import RenderResult, config_hash, render_ap
 from netctl.selection import Selection
 from netctl.store.db import transaction
@@ -175,8 +175,9 @@ class ConfigOps(CoreBase):
         offline: bool,
         concurrency: int,
         progress: Progress | None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]:
-        from netctl.drivers import Transcript, get_driver
+        from netctl.push.worker import run_fetches
 
         items = []
         results: dict[str, dict[str, Any]] = {}
@@ -226,30 +227,29 @@ class ConfigOps(CoreBase):
                 continue
             items.append((ap, rendered, target, base))
 
-        def fetch(item: tuple[Any, ...]) -> dict[str, Any]:
-            ap, rendered, target, base = item
-            driver = get_driver(get_platform(ap["platform"])["driver"])
-            try:
-                running = driver.fetch_running(target, Transcript())
-                return self._compared(base, rendered, running, ap["platform"])
-            except NetctlError as exc:
-                status = "unreachable" if isinstance(exc, ConnectError) else "failed"
-                return {
+        fetched = run_fetches(
+            [self._fetch_job(ap, target) for ap, _rendered, target, _base in items],
+            concurrency=concurrency,
+            workers=workers,
+            progress=progress,
+        )
+        for (ap, rendered, _target, base), got in zip(items, fetched, strict=True):
+            if got.ok and got.text is not None:
+                results[ap["name"]] = self._compared(base, rendered, got.text, ap["platform"])
+            else:
+                results[ap["name"]] = {
                     **base,
                     "ok": False,
-                    "status": status,
+                    "status": got.status,
                     "changed": None,
                     "diff": "",
-                    "reason": getattr(exc, "reason", exc.message),
+                    "reason": got.reason,
                 }
-
-        for item, outcome in zip(
-            items,
-            run_parallel(items, fetch, key=lambda i: i[0]["name"], concurrency=concurrency, progress=progress),
-            strict=True,
-        ):
-            results[item[0]["name"]] = outcome
         return [results[name] for name in sorted(results)]
+
+    @staticmethod
+    def _fetch_job(ap: dict[str, Any], target: Any) -> FetchJob:
+        return FetchJob(ap["name"], str(get_platform(ap["platform"])["driver"]), target)
 
     @staticmethod
     def _compared(base: dict[str, Any], rendered: RenderResult, running: str, platform: str) -> dict[str, Any]:
@@ -528,9 +528,13 @@ class ConfigOps(CoreBase):
         *,
         concurrency: int = 20,
         progress: Progress | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Store each AP's running config as a version (identical ones are not stored twice)."""
-        from netctl.drivers import Transcript, get_driver
+        """Store each AP's running config as a version (identical ones are not stored twice).
+
+        The configs are read on threads, or by worker processes from 25 APs on (see ``push``).
+        """
+        from netctl.push.worker import run_fetches
 
         self.require("backup")
         aps = self.select(_as_selection(selection))
@@ -547,27 +551,23 @@ class ConfigOps(CoreBase):
                     "reason": exc.message,
                 }
 
-        def fetch(item: tuple[Any, ...]) -> tuple[str | None, str | None, str]:
-            ap, target = item
-            try:
-                driver = get_driver(get_platform(ap["platform"])["driver"])
-                return driver.fetch_running(target, Transcript()), None, "stored"
-            except NetctlError as exc:
-                status = "unreachable" if isinstance(exc, ConnectError) else "failed"
-                return None, getattr(exc, "reason", exc.message), status
-
-        fetched = run_parallel(items, fetch, key=lambda i: i[0]["name"], concurrency=concurrency, progress=progress)
-        for (ap, _), (text, error, status) in zip(items, fetched, strict=True):
-            if text is None:
+        fetched = run_fetches(
+            [self._fetch_job(ap, target) for ap, target in items],
+            concurrency=concurrency,
+            workers=workers,
+            progress=progress,
+        )
+        for (ap, _), got in zip(items, fetched, strict=True):
+            if not got.ok or got.text is None:
                 results[ap["name"]] = {
                     "ap": ap["name"],
                     "ok": False,
-                    "status": status,
-                    "reason": error,
+                    "status": got.status,
+                    "reason": got.reason,
                 }
                 continue
             with transaction(self.db):
-                version, created = self._store_version(ap, text, "backup", self._known_secrets(ap))
+                version, created = self._store_version(ap, got.text, "backup", self._known_secrets(ap))
             results[ap["name"]] = {
                 "ap": ap["name"],
                 "ok": True,
@@ -661,10 +661,11 @@ class ConfigOps(CoreBase):
         *,
         concurrency: int = 20,
         progress: Progress | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]:
         """Running vs intended per AP; drifted APs are marked ``drifted``, APs back in sync ``applied``."""
         self.require("drift")
-        results = self._compare_all(_as_selection(selection), None, False, concurrency, progress)
+        results = self._compare_all(_as_selection(selection), None, False, concurrency, progress, workers)
         with transaction(self.db):
             for r in results:
                 if r["status"] == "changed":

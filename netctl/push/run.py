@@ -129,6 +129,47 @@ def push_one(job: PushJob) -> PushResult:
     )
 
 
+@dataclass
+class FetchJob:
+    """Reading one AP's running config (backup, diff, drift): where and how to reach it."""
+
+    ap: str
+    driver: str
+    target: Target = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> FetchJob:
+        return cls(**{**raw, "target": Target(**raw["target"])})
+
+
+@dataclass
+class Fetched:
+    """One AP's running config, or why there is none (``status``: fetched, unreachable, failed)."""
+
+    ap: str
+    ok: bool
+    status: str
+    text: str | None = field(default=None, repr=False)
+    reason: str | None = None
+
+
+def fetch_one(job: FetchJob) -> Fetched:
+    """Read one AP's running config; every failure is this AP's result (never raises)."""
+    from netctl.drivers import Transcript, get_driver
+
+    try:
+        text = get_driver(job.driver).fetch_running(job.target, Transcript())
+    except NetctlError as exc:
+        status = "unreachable" if isinstance(exc, ConnectError) else "failed"
+        return Fetched(job.ap, False, status, reason=getattr(exc, "reason", None) or exc.message)
+    except Exception as exc:  # noqa: BLE001 - every failure is this AP's result
+        return Fetched(job.ap, False, "failed", reason=f"{type(exc).__name__}: {exc}")
+    return Fetched(job.ap, True, "fetched", text=text)
+
+
 def run_parallel(
     items: Sequence[T],
     work: Callable[[T], R],

@@ -1,4 +1,4 @@
-"""Push jobs in worker processes: ``python -m netctl.push.worker`` pushes one shard of APs.
+"""Config jobs in worker processes: ``python -m netctl.push.worker`` pushes (or reads) one shard of APs.
 
 Why processes: a push is mostly waiting on devices, but every SSH session also costs the
 controller CPU under one interpreter lock (packet MACs and framing in paramiko, netmiko's reads,
@@ -7,11 +7,15 @@ that lock around than working; two processes of 25 sessions each pushed 100 SSH 
 instead of 10 s on a 2-core machine. Database writes stay in the parent: workers only talk to
 devices, and each AP's result is recorded the moment it arrives, as with threads.
 
-Protocol: the parent writes ``{"jobs": [PushJob dicts], "concurrency": n}`` as JSON on the worker's
-stdin (credentials and secrets travel over the pipe only, never on the command line or in the
-environment) and reads JSON lines from its stdout: ``{"event": "start", "ap": name}`` when an AP
-begins and ``{"event": "done", "result": {PushResult fields}}`` when it ends. A plain subprocess (not
-multiprocessing), so the parent may be a script, a thread of the TUI or the scheduler.
+Two kinds of work: ``push`` (:class:`PushJob` → :class:`PushResult`) and ``fetch`` (reading the
+running config for backup, diff and drift: :class:`FetchJob` → :class:`Fetched`).
+
+Protocol: the parent writes ``{"kind": "push"|"fetch", "jobs": [job dicts], "concurrency": n}`` as
+JSON on the worker's stdin (credentials and secrets travel over the pipe only, never on the command
+line or in the environment) and reads JSON lines from its stdout: ``{"event": "start", "ap": name}``
+when an AP begins and ``{"event": "done", "result": {result fields}}`` when it ends. A plain
+subprocess (not multiprocessing), so the parent may be a script, a thread of the TUI or the
+scheduler.
 
 A worker that dies, hangs or writes garbage never raises here: its APs without a result become
 failed results that say their state is unknown.
@@ -33,7 +37,22 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from netctl.push.run import Progress, PushJob, PushResult, push_one, run_parallel
+from netctl.push.run import (
+    Fetched,
+    FetchJob,
+    Progress,
+    PushJob,
+    PushResult,
+    fetch_one,
+    push_one,
+    run_parallel,
+)
+
+#: kind -> (job from its dict, the work, the result class)
+KINDS: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Any], Any], type]] = {
+    "push": (PushJob.from_dict, push_one, PushResult),
+    "fetch": (FetchJob.from_dict, fetch_one, Fetched),
+}
 
 #: a worker per this many APs (at most one per core); fewer APs are pushed on threads in-process,
 #: where starting a worker (about 0.5 s of imports) would cost more than it saves
@@ -76,15 +95,50 @@ def run_jobs(
             progress=progress,
             on_result=(lambda _job, result: on_result(result)) if on_result else None,
         )
-    return _run_sharded(jobs, concurrency, workers, progress, on_result)
+
+    def lost(job: PushJob, why: str, seconds: float) -> PushResult:
+        return PushResult(
+            job.ap,
+            False,
+            "failed",
+            reason=(
+                f"the push worker process failed ({why}); this AP's config state is unknown: "
+                f"check it with netctl drift {job.ap}"
+            ),
+            duration_s=round(seconds, 3),
+            template=job.template,
+            rendered_hash=job.rendered_hash,
+        )
+
+    return _run_sharded("push", jobs, concurrency, workers, progress, on_result, lost)
 
 
-def _shards(jobs: Sequence[PushJob], workers: int) -> list[list[PushJob]]:
+def run_fetches(
+    jobs: Sequence[FetchJob],
+    *,
+    concurrency: int,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[Fetched]:
+    """Read the running config of every job's AP, ``concurrency`` at a time in all; input order."""
+    if workers is None:
+        workers = default_workers(len(jobs))
+    workers = max(1, min(workers, len(jobs), max(1, concurrency)))
+    if workers <= 1:
+        return run_parallel(jobs, fetch_one, key=lambda job: job.ap, concurrency=concurrency, progress=progress)
+
+    def lost(job: FetchJob, why: str, _seconds: float) -> Fetched:
+        return Fetched(job.ap, False, "failed", reason=f"the worker process failed ({why})")
+
+    return _run_sharded("fetch", jobs, concurrency, workers, progress, None, lost)
+
+
+def _shards(jobs: Sequence[Any], workers: int) -> list[list[Any]]:
     """Round-robin, so a site's APs (adjacent in the selection) spread over all workers."""
     return [list(jobs[i::workers]) for i in range(workers)]
 
 
-def _spawn(shard: list[PushJob], concurrency: int, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
+def _spawn(kind: str, shard: list[Any], concurrency: int, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
@@ -95,7 +149,7 @@ def _spawn(shard: list[PushJob], concurrency: int, stderr: IO[bytes]) -> subproc
         stderr=stderr,
         env=env,
     )
-    request = json.dumps({"jobs": [job.to_dict() for job in shard], "concurrency": concurrency})
+    request = json.dumps({"kind": kind, "jobs": [job.to_dict() for job in shard], "concurrency": concurrency})
     assert proc.stdin is not None
     try:
         proc.stdin.write(request.encode())
@@ -123,22 +177,27 @@ def _tail(stderr: IO[bytes]) -> str:
 
 
 def _run_sharded(
-    jobs: Sequence[PushJob],
+    kind: str,
+    jobs: Sequence[Any],
     concurrency: int,
     workers: int,
     progress: Progress | None,
-    on_result: Callable[[PushResult], None] | None,
-) -> list[PushResult]:
+    on_result: Callable[[Any], None] | None,
+    lost: Callable[[Any, str, float], Any],
+) -> list[Any]:
+    """Run ``jobs`` of ``kind`` in ``workers`` processes; ``lost`` makes the result of an AP whose
+    worker failed before reporting it."""
+    result_class = KINDS[kind][2]
     shards = _shards(jobs, workers)
     per_worker = max(1, math.ceil(concurrency / workers))
     events: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
-    results: dict[str, PushResult] = {}
+    results: dict[str, Any] = {}
     started: dict[str, float] = {}
     procs: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
     try:
         for index, shard in enumerate(shards):
             stderr = tempfile.TemporaryFile()
-            proc = _spawn(shard, per_worker, stderr)
+            proc = _spawn(kind, shard, per_worker, stderr)
             procs.append((proc, stderr))
             assert proc.stdout is not None
             threading.Thread(
@@ -170,7 +229,7 @@ def _run_sharded(
                 if progress:
                     progress(event["ap"], "start", None)
             elif event.get("event") == "done":
-                result = PushResult(**event["result"])
+                result = result_class(**event["result"])
                 results[result.ap] = result
                 if on_result:
                     on_result(result)
@@ -189,18 +248,7 @@ def _run_sharded(
                 if job.ap in results:
                     continue
                 why = problems.get(index, "it ended without a result for this AP")
-                result = PushResult(
-                    job.ap,
-                    False,
-                    "failed",
-                    reason=(
-                        f"the push worker process failed ({why}); this AP's config state is unknown: "
-                        f"check it with netctl drift {job.ap}"
-                    ),
-                    duration_s=round(time.monotonic() - started.get(job.ap, time.monotonic()), 3),
-                    template=job.template,
-                    rendered_hash=job.rendered_hash,
-                )
+                result = lost(job, why, time.monotonic() - started.get(job.ap, time.monotonic()))
                 results[job.ap] = result
                 if on_result:
                     on_result(result)
@@ -253,22 +301,24 @@ def main() -> int:
             except (BrokenPipeError, ValueError):
                 stop.set()
 
-    def work(job: PushJob) -> PushResult | None:
+    decode, one, _result_class = KINDS[request.get("kind", "push")]
+
+    def work(job: Any) -> Any:
         if stop.is_set() or os.getppid() != parent:
             stop.set()
             skipped.append(job.ap)
             return None
         emit({"event": "start", "ap": job.ap})
-        return push_one(job)
+        return one(job)
 
-    def done(_job: PushJob, result: PushResult | None) -> None:
+    def done(_job: Any, result: Any) -> None:
         if result is not None:
             emit({"event": "done", "result": asdict(result)})
 
-    jobs = [PushJob.from_dict(raw) for raw in request["jobs"]]
+    jobs = [decode(raw) for raw in request["jobs"]]
     run_parallel(jobs, work, key=lambda job: job.ap, concurrency=int(request.get("concurrency") or 1), on_result=done)
     if skipped:
-        sys.stderr.write(f"netctl push worker: the controller stopped; {len(skipped)} of {len(jobs)} APs not started\n")
+        sys.stderr.write(f"netctl worker: the controller stopped; {len(skipped)} of {len(jobs)} APs not started\n")
         return 4
     try:
         out.close()

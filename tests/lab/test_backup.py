@@ -65,3 +65,18 @@ def test_restore_to_an_unreachable_ap_is_pending_and_converges_to_the_version(ci
     [back] = api.converge(ap, confirm_timeout=20)
     assert back.ok and back.status == "applied", back.reason
     assert read_leaf(api, ap, TX_5G) == ["6"]
+
+
+def test_backup_of_the_whole_city_in_worker_processes(city: Any) -> None:
+    """Every configurable device of the example city, read by two worker processes."""
+    api = with_psks(city)
+    devices = [a["name"] for a in api.select() if a["platform"] != "snmp-only"]
+    assert len(devices) >= 50
+    first = {r["ap"]: r for r in api.backup(workers=2, concurrency=20)}
+    stored = [name for name in devices if first[name]["ok"]]
+    assert stored == devices, {n: first[n]["reason"] for n in devices if not first[n]["ok"]}
+    assert {api.get_ap(n)["platform"] for n in stored} >= {"netconf-wlan", "openconfig-wlan", "openwrt", "cli-ios"}
+    again = {r["ap"]: r for r in api.backup(workers=2, concurrency=20)}
+    changed = [n for n in devices if again[n]["version"] != first[n]["version"]]
+    assert not changed, changed  # the same running configs: nothing new stored
+    assert all(api.history(n) for n in devices)

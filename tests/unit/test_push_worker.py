@@ -117,3 +117,19 @@ def test_a_worker_starts_no_ap_once_the_controller_is_gone() -> None:
     assert "the controller stopped;" in err and "of 12 APs not started" in err
     not_started = int(err.split("the controller stopped; ")[1].split(" of")[0])
     assert 10 <= not_started <= 12
+
+
+def test_fetches_sharded_over_workers_report_each_ap() -> None:
+    from netctl.push.run import FetchJob
+
+    given = [FetchJob(j.ap, j.driver, j.target) for j in jobs(3) + jobs(3, "netconf-wlan", "netconf")]
+    given = [FetchJob(f"{j.ap}-{n}", j.driver, j.target) for n, j in enumerate(given)]
+    seen: list[str] = []
+    got = worker.run_fetches(given, concurrency=6, workers=2, progress=lambda ap, stage, _r: seen.append(stage))
+    assert [f.ap for f in got] == [j.ap for j in given]
+    assert all((f.ok, f.status, f.text) == (False, "unreachable", None) for f in got), got
+    assert all("unreachable" in (f.reason or "") for f in got)
+    assert seen.count("start") == seen.count("done") == 6
+    assert [(f.ap, f.status) for f in worker.run_fetches(given, concurrency=6, workers=1)] == [
+        (f.ap, f.status) for f in got
+    ]
