@@ -196,7 +196,7 @@ def _run_sharded(
     procs: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
     try:
         for index, shard in enumerate(shards):
-            stderr = tempfile.TemporaryFile()
+            stderr: IO[bytes] = tempfile.TemporaryFile()
             proc = _spawn(kind, shard, per_worker, stderr)
             procs.append((proc, stderr))
             assert proc.stdout is not None

@@ -1,4 +1,4 @@
-"""The tree stays ruff-clean (the house style: ../shared/STYLE.md)."""
+"""The tree stays ruff-clean and type-checks (the house style: ../shared/STYLE.md)."""
 
 import subprocess
 import sys
@@ -10,4 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_ruff_finds_nothing() -> None:
     out = subprocess.run([sys.executable, "-m", "ruff", "check", "netctl", "tui", "tests"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_mypy_finds_nothing(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy"), "netctl"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
