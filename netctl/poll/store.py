@@ -2,8 +2,9 @@
 
 The poller hands over one :class:`PollResult` per AP; :func:`record_results` applies the health rules
 (:mod:`netctl.poll.health`) and writes everything of one poll in one transaction: the samples
-(one row per AP x metric x time), the ``health`` row per AP (current state, so status never reads
-samples) and the alerts that opened, stayed or closed. Notifications go out after the commit.
+(one row per series x time, a series being one AP x metric in the ``series`` table), the ``health``
+row per AP (current state, so status never reads samples) and the alerts that opened, stayed or
+closed. Notifications go out after the commit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -32,6 +34,9 @@ CORE_METRICS = ("up", "latency_ms", "uptime_s", "clients", "cpu", "mem", "radios
 SEVERITY = {"down": "critical"}
 DEFAULT_TIMEZONE = "Europe/Berlin"
 WRITE_LOCK = threading.RLock()
+SeriesIds = dict[str, dict[str, int]]
+#: per database: ap -> metric -> series id, only ids known to be committed (series rows are never deleted)
+_SERIES_IDS: weakref.WeakKeyDictionary[sqlite_utils.Database, SeriesIds] = weakref.WeakKeyDictionary()
 
 
 def iso(ts: float | None) -> str | None:
@@ -214,7 +219,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
     windows = depot_windows(db)
     muted_by = active_maintenance(db, now)
     stamp = iso(now)
-    samples: list[tuple[str, str, int, float]] = []
+    samples: list[tuple[str, int, dict[str, float]]] = []
     health_out: list[dict[str, Any]] = []
     new_alerts: list[dict[str, Any]] = []
     touched: list[tuple[Any, ...]] = []
@@ -266,8 +271,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
             "changes": json.dumps(health.changes), "flapping": int(health.flapping),
             "sys_name": result.values.get("sys_name") if keep_values else old.get("sys_name"),
         })
-        whole = int(ts)
-        samples.extend((result.ap, m, whole, v) for m, v in metrics.items() if v is not None and not math.isnan(v))
+        samples.append((result.ap, int(ts), metrics))
         # alerts
         current = open_alerts.get(result.ap, {})
         wanted = wanted_alerts(verdict)
@@ -287,29 +291,105 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
                        muted=int(bool(row.get("muted")) or mute_reason is not None),
                        mute_reason=row.get("mute_reason") or mute_reason)
             closed.append(row)
-    with WRITE_LOCK, transaction(db):
-        if samples:
-            # WITHOUT ROWID table: sqlite-utils' insert_all asks for a rowid after a single-row batch
-            db.conn.executemany("insert or ignore into samples (ap, metric, ts, value) values (?, ?, ?, ?)",
-                                samples)
-        if health_out:
-            db.table("health").insert_all(health_out, pk="ap", replace=True, batch_size=500)
-        opened = []
-        for alert in new_alerts:
-            alert["id"] = db.table("alerts").insert(alert).last_pk
-            opened.append(alert)
-        if touched:
-            db.conn.executemany("update alerts set last_seen = ?, message = ?, count = count + 1 where id = ?",
-                                touched)
-        if closed:
-            db.conn.executemany("update alerts set state = 'closed', closed = ?, last_seen = ?, muted = ?, "
-                                "mute_reason = ? where id = ?",
-                                [(a["closed"], a["last_seen"], a["muted"], a["mute_reason"], a["id"])
-                                 for a in closed])
+    with WRITE_LOCK:
+        new_series: SeriesIds = {}
+        with transaction(db):
+            if samples:
+                rows, new_series = sample_rows(db, samples)
+                # WITHOUT ROWID table: sqlite-utils' insert_all asks for a rowid after a single-row batch
+                db.conn.executemany("insert or ignore into samples (series, ts, value) values (?, ?, ?)", rows)
+            if health_out:
+                db.table("health").insert_all(health_out, pk="ap", replace=True, batch_size=500)
+            opened = []
+            for alert in new_alerts:
+                alert["id"] = db.table("alerts").insert(alert).last_pk
+                opened.append(alert)
+            if touched:
+                db.conn.executemany("update alerts set last_seen = ?, message = ?, count = count + 1 where id = ?",
+                                    touched)
+            if closed:
+                db.conn.executemany("update alerts set state = 'closed', closed = ?, last_seen = ?, muted = ?, "
+                                    "mute_reason = ? where id = ?",
+                                    [(a["closed"], a["last_seen"], a["muted"], a["mute_reason"], a["id"])
+                                     for a in closed])
+        if not db.conn.in_transaction:  # committed (not joined to a caller's transaction that may roll back)
+            remember_series(db, new_series)
     events = [_event(a, "opened", by_name) for a in opened] + [_event(a, "closed", by_name) for a in closed]
     if send:
         deliver(db, events)
     return events
+
+
+# -- series ids ----------------------------------------------------------------------------------
+def sample_rows(db: sqlite_utils.Database, samples: Sequence[tuple[str, int, dict[str, float]]]
+                ) -> tuple[list[tuple[int, int, float]], SeriesIds]:
+    """``(series id, ts, value)`` rows for the ``(ap, ts, metrics)`` of a poll, and the ids looked up.
+
+    Call inside the write transaction; hand the ids to :func:`remember_series` once it has committed.
+    Values that are None or NaN are not stored. In steady state every id is cached and this is one
+    pass over the samples (a nested ap -> metric lookup: no key tuple per sample); otherwise the
+    series not in the cache go through :func:`series_ids` first.
+    """
+    known = _SERIES_IDS.get(db, {})
+    try:
+        return _rows_with_ids(known, samples), {}
+    except KeyError:
+        pass
+    fresh = series_ids(db, [(ap, m) for ap, _ts, metrics in samples for m, v in metrics.items()
+                            if v is not None and not math.isnan(v) and m not in known.get(ap, ())])
+    ids = {ap: {**known.get(ap, {}), **fresh.get(ap, {})} for ap in {ap for ap, _ts, _metrics in samples}}
+    return _rows_with_ids(ids, samples), fresh
+
+
+def _rows_with_ids(ids: SeriesIds, samples: Sequence[tuple[str, int, dict[str, float]]]
+                   ) -> list[tuple[int, int, float]]:
+    rows: list[tuple[int, int, float]] = []
+    for ap, ts, metrics in samples:
+        mine = ids[ap]
+        rows.extend((mine[m], ts, v) for m, v in metrics.items() if v is not None and not math.isnan(v))
+    return rows
+
+
+def series_ids(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> SeriesIds:
+    """The series id of each ``(ap, metric)`` in ``keys`` as ap -> metric -> id; new series are created.
+
+    Call inside the write transaction, and pass the result to :func:`remember_series` only after the
+    commit (an id created in a transaction that rolls back must not be cached). Reads the stored
+    series of the APs named (one query per 900 APs), then creates the missing ones in one batch:
+    never one query per sample.
+    """
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    stored = _load_series(db, sorted({ap for ap, _metric in wanted}))
+    new = sorted(wanted - stored.keys())
+    if new:
+        # inside the write transaction nobody else inserts: the new rows are the ids above the old maximum
+        highest = db.execute("select coalesce(max(id), 0) from series").fetchone()[0]
+        db.conn.executemany("insert into series (ap, metric) values (?, ?)", new)
+        for series_id, ap, metric in db.execute("select id, ap, metric from series where id > ?", [highest]):
+            stored[(ap, metric)] = series_id
+    ids: SeriesIds = {}
+    for ap, metric in wanted:
+        ids.setdefault(ap, {})[metric] = stored[(ap, metric)]
+    return ids
+
+
+def remember_series(db: sqlite_utils.Database, ids: SeriesIds) -> None:
+    """Cache committed series ids of ``db`` (safe across processes: series rows are never deleted)."""
+    if ids:
+        known = _SERIES_IDS.setdefault(db, {})
+        for ap, metrics in ids.items():
+            known.setdefault(ap, {}).update(metrics)
+
+
+def _load_series(db: sqlite_utils.Database, aps: Sequence[str]) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for chunk in iter_chunks(aps, 900):
+        marks = ", ".join("?" for _ in chunk)
+        for series_id, ap, metric in db.execute(f"select id, ap, metric from series where ap in ({marks})", chunk):
+            out[(ap, metric)] = series_id
+    return out
 
 
 def _parked(ap: dict[str, Any], windows: dict[str, tuple[str, str]], now: float,
@@ -381,7 +461,9 @@ def apply_retention(db: sqlite_utils.Database, now: float | None = None) -> dict
     """Fold raw samples into 5-minute and hourly averages, then drop what is older than each window.
 
     Only complete buckets are folded; a watermark per level (``poll_settings``) makes the job
-    idempotent and cheap when run often. Returns counts of rows folded and deleted.
+    idempotent and cheap when run often. Returns counts of rows folded and deleted. The sample
+    tables have no ``ts`` index: every statement walks their primary key ``(series, ts)`` series by
+    series (``series in (select id from series)``), reading and deleting runs of adjacent rows.
     """
     now = time.time() if now is None else now
     keep = retention_settings(db)
@@ -395,22 +477,24 @@ def apply_retention(db: sqlite_utils.Database, now: float | None = None) -> dict
             mark_key = f"rollup_{level}_done"
             done = get_setting(db, mark_key)
             if done is None:
-                first = db.execute(f"select min(ts) from [{source}]").fetchone()[0]
+                first = db.execute(f"select min((select min(ts) from [{source}] where series = s.id)) "
+                                   "from series s").fetchone()[0]
                 done = (int(first) // width) * width if first is not None else None
             upto = (int(now) // width) * width
             folded = 0
             if done is not None and upto > done:
                 cursor = db.execute(
-                    f"insert or replace into [{target}] (ap, metric, ts, value, min, max, n) "
-                    f"select ap, metric, (ts / {width}) * {width}, {value_expr} from [{source}] "
-                    f"where ts >= ? and ts < ? group by ap, metric, ts / {width}",
+                    f"insert or replace into [{target}] (series, ts, value, min, max, n) "
+                    f"select series, (ts / {width}) * {width}, {value_expr} from [{source}] "
+                    f"where series in (select id from series) and ts >= ? and ts < ? group by series, ts / {width}",
                     [done, upto])
                 folded = cursor.rowcount
                 set_setting(db, mark_key, upto)
             summary[f"folded_{level}"] = folded
         for table, key in (("samples", "raw_s"), ("samples_5m", "five_min_s"), ("samples_1h", "hourly_s")):
             cutoff = int(now - float(keep[key]))
-            summary[f"deleted_{table}"] = db.execute(f"delete from [{table}] where ts < ?", [cutoff]).rowcount
+            summary[f"deleted_{table}"] = db.execute(
+                f"delete from [{table}] where series in (select id from series) and ts < ?", [cutoff]).rowcount
         summary["deleted_alerts"] = db.execute(
             "delete from alerts where state = 'closed' and closed < ?",
             [iso(now - float(keep["closed_alerts_s"]))]).rowcount
@@ -428,21 +512,22 @@ def series(db: sqlite_utils.Database, ap: str, metric: str | None, since: float 
     """
     now = time.time() if now is None else now
     since = since if since is not None else now - 3600
-    where = "ap = ? and ts >= ?"
+    where = "s.ap = ? and x.ts >= ?"
     params: list[Any] = [ap, int(since)]
     if metric:
         if metric.endswith("*"):
-            where += " and metric like ?"
+            where += " and s.metric like ?"
             params.append(metric[:-1].replace("%", r"\%") + "%")
         else:
-            where += " and metric = ?"
+            where += " and s.metric = ?"
             params.append(metric)
     out: list[dict[str, Any]] = []
     upper: float | None = None
     for table, resolution in (("samples", "raw"), ("samples_5m", "5m"), ("samples_1h", "1h")):
-        clause = where + (" and ts < ?" if upper is not None else "")
+        clause = where + (" and x.ts < ?" if upper is not None else "")
         args = params + ([int(upper)] if upper is not None else [])
-        rows = list(db.query(f"select metric, ts, value from [{table}] where {clause} order by ts, metric", args))
+        rows = list(db.query(f"select s.metric as metric, x.ts as ts, x.value as value from series s "
+                             f"join [{table}] x on x.series = s.id where {clause} order by x.ts, s.metric", args))
         for row in rows:
             out.append({"ts": iso(row["ts"]), "epoch": row["ts"], "metric": row["metric"], "value": row["value"],
                         "resolution": resolution})

@@ -160,9 +160,13 @@ def seed_activity(db: sqlite_utils.Database) -> None:
             ("in_bps:eth0", 1e6),
             ("out_bps:eth0", 2e5),
         ):
-            samples.append({"ap": "gs-meiderich-ap01", "metric": metric, "ts": ts, "value": float(value)})
-    db["samples_1h"].insert_all([{**s, "min": s["value"], "max": s["value"], "n": 1} for s in samples])
-    db["samples"].insert_all(samples)
+            samples.append({"metric": metric, "ts": ts, "value": float(value)})
+    metrics = sorted({s["metric"] for s in samples})
+    db["series"].insert_all([{"id": i, "ap": "gs-meiderich-ap01", "metric": m} for i, m in enumerate(metrics, 1)])
+    ids = {m: i for i, m in enumerate(metrics, 1)}
+    rows = [{"series": ids[s["metric"]], "ts": s["ts"], "value": s["value"]} for s in samples]
+    db["samples_1h"].insert_all([{**r, "min": r["value"], "max": r["value"], "n": 1} for r in rows])
+    db["samples"].insert_all(rows)
     db["alerts"].insert_all(
         [
             {

@@ -184,9 +184,11 @@ def test_retention_rolls_up_and_bounds_the_tables(api: Any) -> None:
     assert summary["folded_5m"] > 0 and summary["deleted_samples"] > 0
     raw_left = api.db.execute("select min(ts) from samples").fetchone()[0]
     assert raw_left >= now - 3600
-    five = api.db.execute("select value, n from samples_5m where ap='ap1' and metric='clients' order by ts").fetchall()
+    five = api.db.execute("select value, n from samples_5m join series on series.id = samples_5m.series "
+                          "where ap = 'ap1' and metric = 'clients' order by ts").fetchall()
     assert [v for v, _n in five][:3] == [10, 11, 12]
-    hourly = api.db.execute("select value from samples_1h where metric='clients' order by ts").fetchall()
+    hourly = api.db.execute("select value from samples_1h join series on series.id = samples_1h.series "
+                            "where metric = 'clients' order by ts").fetchall()
     assert hourly and all(isinstance(v[0], float) for v in hourly)
     series = api.metrics("ap1", metric="clients", since=T0 - 1)
     assert {r["resolution"] for r in series} >= {"raw", "5m"}
@@ -263,3 +265,69 @@ def test_notifier_plugin_through_an_entry_point(api: Any, tmp_path: Path, monkey
     api.set_health_rules(down_after_misses=1)
     record(api, [dead("ap1", T0)], T0)
     assert json.loads(sent.read_text()) == ["+49-203-0000", "ap1", "opened"]
+
+
+def test_series_ids_are_reused_across_polls_connections_and_rollbacks(api: Any, tmp_path: Path) -> None:
+    from netctl.api import Netctl
+    from netctl.store.db import transaction
+
+    add_city(api)
+    record(api, [good("ap1", T0, octets=0)], T0)
+    record(api, [good("ap1", T0 + 60, octets=6000)], T0 + 60)  # adds the rate series
+    count = api.db["series"].count
+    ids = dict(api.db.execute("select metric, id from series where ap = 'ap1'").fetchall())
+    assert count == len(ids) and {"up", "clients", "clients:Schule@ng", "in_bps:eth0"} <= set(ids)
+    queries: list[str] = []
+    with api.db.tracer(lambda sql, params: queries.append(sql)):
+        record(api, [good("ap1", T0 + 120, octets=12000)], T0 + 120)
+    assert not [q for q in queries if "series" in q]  # every id came from the cache
+    # a second connection (another process) starts with an empty cache and finds the same ids
+    other = Netctl(api.db_path)
+    try:
+        record_results(other.db, other.select(), [good("ap1", T0 + 180, octets=18000)], now=T0 + 180)
+    finally:
+        other.close()
+    assert dict(api.db.execute("select metric, id from series where ap = 'ap1'").fetchall()) == ids
+    assert [r["value"] for r in api.metrics("ap1", metric="clients", since=T0 - 1)] == [20, 20, 20, 20]
+    # series created in a transaction that rolls back are not remembered
+    with pytest.raises(RuntimeError), transaction(api.db):
+        record(api, [good("ap2", T0)], T0)
+        raise RuntimeError("the caller's transaction fails")
+    assert api.db["series"].count == count
+    record(api, [good("ap2", T0 + 60)], T0 + 60)
+    assert api.metrics("ap2", metric="up", since=T0 - 1)[0]["value"] == 1.0
+    orphans = api.db.execute("select count(*) from samples where series not in (select id from series)").fetchone()
+    assert orphans[0] == 0
+
+
+def test_retention_folds_each_series_apart_and_keeps_removed_aps(api: Any) -> None:
+    add_city(api)
+    for i in range(36):  # three hours, every 5 minutes: ap1 clients 10+i, ap2 clients 100
+        now = T0 + 300 * i
+        record(api, [good("ap1", now, clients=10 + i), good("ap2", now, clients=100)], now)
+    api.db["aps"].delete("ap2")  # removed from the inventory; its history stays and still rolls up
+    api.db["poll_settings"].upsert({"key": "retention", "value": json.dumps({"raw_s": 3600})}, pk="key")
+    now = T0 + 300 * 36
+    raw = api.db["samples"].count  # one sample per series and 5-minute bucket (T0 is not on a bucket edge)
+    summary = apply_retention(api.db, now=now)
+    assert summary["folded_5m"] == raw
+
+    def rows(table: str, ap: str, columns: str = "ts, value") -> list[tuple[Any, ...]]:
+        return api.db.execute(f"select {columns} from [{table}] x join series s on s.id = x.series "
+                              "where s.ap = ? and s.metric = 'clients' order by ts", [ap]).fetchall()
+
+    start = int(T0) // 300 * 300
+    assert rows("samples_5m", "ap1", "value, n") == [(10.0 + i, 1) for i in range(36)]
+    assert rows("samples_5m", "ap2", "value, min, max") == [(100.0, 100.0, 100.0)] * 36
+    hourly = rows("samples_1h", "ap1", "ts, value, min, max, n")
+    first_hour = int(T0) // 3600 * 3600
+    in_first = [10 + i for i in range(36) if start + 300 * i < first_hour + 3600]
+    assert hourly[0] == (first_hour, sum(in_first) / len(in_first), min(in_first), max(in_first), len(in_first))
+    assert summary["deleted_samples"] > 0
+    assert api.db.execute("select min(ts) from samples").fetchone()[0] >= int(now - 3600)
+    assert {ts for ts, _v in rows("samples", "ap2")} == {ts for ts, _v in rows("samples", "ap1")}
+    # past the 5-minute window only hourly rows are left, for both APs
+    later = apply_retention(api.db, now=now + 2 * 86400 + 3600)
+    assert later["deleted_samples_5m"] > 0 and later["deleted_samples"] > 0
+    assert rows("samples_5m", "ap2") == [] and rows("samples_1h", "ap2")
+    assert api.db["series"].count > 0
