@@ -98,6 +98,13 @@ class CoreBase:
         extra = frozenset(json.loads(row.get("allowed_actions") or "[]"))
         return row["name"], role, scope, ROLE_ACTIONS.get(role, frozenset()) | extra
 
+    def _who(self) -> str:
+        """The acting user as the audit names it (with the OS login when it differs)."""
+        import getpass
+
+        login = getpass.getuser()
+        return self.user_name if self.user_name == login else f"{self.user_name} (os:{login})"
+
     def can(self, action: str, target: str | None = None) -> bool:
         """Whether the acting user may do ``action`` (on ``target``, e.g. one SSID name).
 

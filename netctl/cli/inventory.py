@@ -208,6 +208,17 @@ def vars_cmd(api: Any, name: str, as_json: bool) -> None:
     print_table(table, ["KEY", "VALUE", "SOURCE"])
 
 
+def _or_problems(as_json: bool, call: Any, *args: Any) -> Any:
+    """``call(*args)``; with ``--json`` an InventoryError prints as JSON problems (then exits)."""
+    try:
+        return call(*args)
+    except InventoryError as exc:
+        if as_json:
+            emit_json(_problems_json(exc))
+            sys.exit(exc.exit_code)
+        raise
+
+
 @inventory.command("add")
 @click.argument("name")
 @click.argument("fields", nargs=-1, required=True)
@@ -226,13 +237,7 @@ def add_cmd(api: Any, name: str, fields: tuple[str, ...], as_json: bool) -> None
             record.setdefault(top, {})[sub] = value
         else:
             record[key] = value
-    try:
-        ap = api.add_ap(record)
-    except InventoryError as exc:
-        if as_json:
-            emit_json(_problems_json(exc))
-            sys.exit(exc.exit_code)
-        raise
+    ap = _or_problems(as_json, api.add_ap, record)
     if as_json:
         emit_json(ap)
     else:
@@ -251,19 +256,27 @@ def set_cmd(api: Any, name: str, fields: tuple[str, ...], unset: tuple[str, ...]
     changes = _parse_assignments(fields, unset)
     if not changes:
         raise click.UsageError("give at least one FIELD=VALUE or --unset FIELD")
-    try:
-        result = api.set_ap(name, changes)
-    except InventoryError as exc:
-        if as_json:
-            emit_json(_problems_json(exc))
-            sys.exit(exc.exit_code)
-        raise
+    result = _or_problems(as_json, api.set_ap, name, changes)
     if as_json:
         emit_json(result)
     elif result["changed"]:
         click.echo(f"changed {name}: {', '.join(result['changed'])}")
     else:
         click.echo(f"{name}: nothing changed")
+
+
+@inventory.command("rename")
+@click.argument("old")
+@click.argument("new")
+@json_option
+@pass_api
+def rename_cmd(api: Any, old: str, new: str, as_json: bool) -> None:
+    """Rename an AP; its config history, audit, health, alerts and samples follow it."""
+    ap = _or_problems(as_json, api.rename_ap, old, new)
+    if as_json:
+        emit_json(ap)
+    else:
+        click.echo(f"renamed {old} to {new}")
 
 
 @inventory.command("remove")

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
+from dataclasses import replace
 from typing import Any
 
 from netctl.core import CoreBase
@@ -360,8 +361,7 @@ class InventoryOps(CoreBase):
         for key, value in changes.items():
             top, _, sub = key.partition(".")
             if top == "name":
-                problems.append(Problem("set", None, "renaming an AP is not supported: add it under the new "
-                                                     "name and remove the old one", name))
+                problems.append(Problem("set", None, f"rename an AP with: netctl inventory rename {name} NEW", name))
             elif sub and top in ("snmp", "vars"):
                 if value is None:
                     raw[top].pop(sub, None)
@@ -383,6 +383,50 @@ class InventoryOps(CoreBase):
                 changed = {**{f: record[f] for f in diff}, "updated": _now()}
                 self.db.table("aps").update(name, _encode(changed))
         return {"ap": self.show_ap(name), "changed": diff}
+
+    def rename_ap(self, old: str, new: str) -> dict[str, Any]:
+        """Rename AP ``old`` to ``new``, history included, in one transaction.
+
+        Every table row that names the AP (config versions and status, audit, health, alerts,
+        sample series) follows it, and so do job and maintenance-window selections that name it
+        exactly; an audit row records the rename. InventoryError when ``new`` is not a valid AP
+        name, is taken, or still carries the history of a removed AP of that name.
+        """
+        import uuid
+
+        self.require("inventory")
+        self.get_ap(old)
+        named = [t for t in self.db.table_names() if t != "aps" and "ap" in self.db[t].columns_dict]
+        problems: list[Problem] = []
+        if not NAME_RE.match(new):
+            problems.append(Problem("rename", None, f"bad AP name {new!r}: use letters, digits, '.', '_' and '-' "
+                                                    "(at most 64, starting with a letter or digit)", old))
+        elif self.db["aps"].count_where("name = ?", [new]):
+            problems.append(Problem("rename", None, f"an AP named {new!r} exists already", old))
+        else:
+            leftover = [t for t in named if self.db[t].count_where("ap = ?", [new])]
+            if leftover:
+                problems.append(Problem("rename", None, f"a removed AP named {new!r} left history "
+                                                        f"({', '.join(sorted(leftover))}); choose another name", old))
+        if problems:
+            raise InventoryError(problems)
+        now = _now()
+        with transaction(self.db):
+            self.db.execute("update aps set name = ?, updated = ? where name = ?", [new, now, old])
+            for table in named:
+                self.db.execute(f"update [{table}] set ap = ? where ap = ?", [new, old])
+            for table, key in (("jobs", "name"), ("maintenance", "id")):
+                for row in self.db.query(f"select [{key}], selection from [{table}]"):
+                    selection = Selection.from_json(row["selection"] or "{}")
+                    if old in selection.names:
+                        names = tuple(new if n == old else n for n in selection.names)
+                        self.db.execute(f"update [{table}] set selection = ? where [{key}] = ?",
+                                        [replace(selection, names=names).to_json(), row[key]])
+            self.db.table("audit").insert({
+                "run": uuid.uuid4().hex[:12], "ts": now, "who": self._who(), "action": "rename",
+                "selection": old, "ap": new, "outcome": "renamed", "reason": f"renamed from {old}", "dry_run": 0,
+            })
+        return self.show_ap(new)
 
     def remove_ap(self, name: str) -> None:
         """Remove AP ``name`` (NotFound when it does not exist or is out of scope)."""

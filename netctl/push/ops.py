@@ -8,7 +8,6 @@ caller's thread). Secrets resolve only for work that talks to a device; previews
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import hashlib
 import time
 import uuid
@@ -78,10 +77,6 @@ class ConfigOps(CoreBase):
     """Configuration part of :class:`netctl.api.Netctl`."""
 
     # -- helpers --------------------------------------------------------------------------------
-    def _who(self) -> str:
-        login = getpass.getuser()
-        return self.user_name if self.user_name == login else f"{self.user_name} (os:{login})"
-
     def _variables(self, ap: dict[str, Any]) -> dict[str, Any]:
         merged = getattr(self, "merged_vars", None)
         return dict(merged(ap)) if merged else dict(ap.get("vars") or {})
