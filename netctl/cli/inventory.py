@@ -265,6 +265,52 @@ def set_cmd(api: Any, name: str, fields: tuple[str, ...], unset: tuple[str, ...]
         click.echo(f"{name}: nothing changed")
 
 
+def _set_entry_command(kind: str, argument: str, example: str) -> None:
+    @inventory.command(f"set-{kind}", help=f"Change a {kind} (same checks as an import): netctl inventory "
+                                          f"set-{kind} {example}")
+    @click.argument("name", metavar=argument)
+    @click.argument("fields", nargs=-1)
+    @click.option("--unset", multiple=True, metavar="FIELD", help="Clear a field or vars.NAME.")
+    @json_option
+    @pass_api
+    def command(api: Any, name: str, fields: tuple[str, ...], unset: tuple[str, ...], as_json: bool) -> None:
+        changes = _parse_assignments(fields, unset)
+        if not changes:
+            raise click.UsageError("give at least one FIELD=VALUE or --unset FIELD")
+        report = _or_problems(as_json, api.set_entry, kind, name, changes)
+        if as_json:
+            emit_json(report)
+        elif report["changed"]:
+            click.echo(f"changed {kind} {name}: {', '.join(report['fields'].get(name, []))}")
+        else:
+            click.echo(f"{kind} {name}: nothing changed")
+
+
+_set_entry_command("tenant", "TENANT", "duisburg title='Stadt Duisburg' vars.timezone=Europe/Berlin")
+_set_entry_command("site", "SITE", "gs-eick title='GS Eick' address='Eickstr. 1' vars.max_clients=60")
+_set_entry_command("group", "TENANT/GROUP", "duisburg/classroom vars.band_steering=true")
+
+
+@inventory.command("set-global")
+@click.argument("fields", nargs=-1)
+@click.option("--unset", multiple=True, metavar="NAME", help="Remove a global variable.")
+@json_option
+@pass_api
+def set_global_cmd(api: Any, fields: tuple[str, ...], unset: tuple[str, ...], as_json: bool) -> None:
+    """Set global variables (the lowest layer): netctl inventory set-global ntp_server=127.0.0.1"""
+    changes = {k.removeprefix("vars."): v for k, v in _parse_assignments(
+        tuple(f"vars.{f}" for f in fields), tuple(unset)).items()}
+    if not changes:
+        raise click.UsageError("give at least one NAME=VALUE or --unset NAME")
+    report = _or_problems(as_json, api.set_globals, changes)
+    if as_json:
+        emit_json(report)
+    else:
+        done = report["added"] + report["changed"]
+        click.echo(("set " + ", ".join(done) if done else "nothing set")
+                   + (f"; removed {', '.join(report['removed'])}" if report["removed"] else ""))
+
+
 @inventory.command("rename")
 @click.argument("old")
 @click.argument("new")

@@ -22,7 +22,15 @@ from netctl.core import CoreBase
 from netctl.errors import InventoryError, NotFound, PermissionDenied, Problem
 from netctl.inventory import secrets as secret_store
 from netctl.inventory.plan import COMPARED, KINDS, Snapshot, check_ap_references, plan_import
-from netctl.inventory.validate import AP_FIELDS, NAME_RE, Entry, validate_ap
+from netctl.inventory.validate import (
+    AP_FIELDS,
+    GROUP_FIELDS,
+    NAME_RE,
+    SITE_FIELDS,
+    TENANT_FIELDS,
+    Entry,
+    validate_ap,
+)
 from netctl.inventory.vars import ap_layers, facts, layer_chain, merge_vars
 from netctl.platforms import PLATFORMS
 from netctl.selection import Selection
@@ -427,6 +435,73 @@ class InventoryOps(CoreBase):
                 "selection": old, "ap": new, "outcome": "renamed", "reason": f"renamed from {old}", "dry_run": 0,
             })
         return self.show_ap(new)
+
+    def set_entry(self, kind: str, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change a tenant, site or group (``kind``) through the same checks as an import.
+
+        ``name`` is ``TENANT/GROUP`` for a group. ``changes`` as for :meth:`set_ap`: ``{"title": …,
+        "vars.x": …}``; None clears a field or variable. Returns that kind's import report
+        (``changed``/``unchanged`` and the fields that changed). Names are not changed here.
+        """
+        self.require("inventory")
+        fields = {"tenant": TENANT_FIELDS, "site": SITE_FIELDS, "group": GROUP_FIELDS}.get(kind)
+        if fields is None:
+            raise InventoryError([Problem("set", None, f"unknown kind {kind!r}: use tenant, site or group")])
+        snap = self._snapshot()
+        rows: dict[Any, dict[str, Any]] = (
+            snap.tenants if kind == "tenant" else snap.sites if kind == "site" else snap.groups
+        )
+        key: Any = tuple(name.split("/", 1)) if kind == "group" else name
+        current = rows.get(key)
+        tenant = (current or {}).get("tenant") if kind != "tenant" else name
+        visible = current is not None and self._visible_tenant(str(tenant)) and (
+            kind != "site" or self.scope.allows(str(tenant), name))
+        if not visible or current is None:
+            hint = "groups are named TENANT/GROUP" if kind == "group" else f"list them with: netctl inventory {kind}s"
+            raise NotFound(f"no {kind} named {name!r}", hint=hint)
+        raw: dict[str, Any] = {f: current.get(f) for f in fields if f not in ("geo", "vars")}
+        raw = {f: v for f, v in raw.items() if v is not None}
+        raw["vars"] = dict(current.get("vars") or {})
+        problems: list[Problem] = []
+        for field_name, value in changes.items():
+            top, _, sub = field_name.partition(".")
+            if top == "name" or (kind == "group" and top == "tenant"):
+                problems.append(Problem("set", None, f"a {kind}'s name cannot be changed here; "
+                                                     "change it in the inventory file and import it", name))
+            elif top == "vars" and sub:
+                if value is None:
+                    raw["vars"].pop(sub, None)
+                else:
+                    raw["vars"][sub] = value
+            elif top in fields and top not in ("vars", "geo") and not sub:
+                if value is None:
+                    raw.pop(top, None)
+                else:
+                    raw[top] = value
+            else:
+                allowed = ", ".join(f for f in fields if f not in ("name", "vars", "geo"))
+                problems.append(Problem("set", None, f"unknown field {field_name!r}; use one of: {allowed}, "
+                                                     "vars.NAME", name))
+        if problems:
+            raise InventoryError(problems)
+        entry = Entry(kind, raw, f"netctl inventory set-{kind} {name}")
+        with transaction(self.db):
+            report = self._plan_and_apply([entry.file], [entry], [], dry_run=False, prune=False)
+        return dict(report[f"{kind}s"])
+
+    def set_globals(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Set global variables (the lowest layer); a value of None removes one. Returns the report."""
+        self.require("inventory")
+        keep = {k: v for k, v in changes.items() if v is not None}
+        drop = sorted(k for k, v in changes.items() if v is None)
+        entry = Entry("globals", {"vars": keep}, "netctl inventory set-global")
+        with transaction(self.db):
+            report = dict(self._plan_and_apply([entry.file], [entry], [], dry_run=False, prune=False)["globals"])
+            removed = [k for k in drop if self.db["globals"].count_where("key = ?", [k])]
+            for k in removed:
+                self.db.table("globals").delete(k)
+        report["removed"] = removed
+        return report
 
     def remove_ap(self, name: str) -> None:
         """Remove AP ``name`` (NotFound when it does not exist or is out of scope)."""
