@@ -1,0 +1,99 @@
+"""netctl's jobs as Celery tasks: a real redis-server on loopback as broker and result store, a real
+Celery worker process, and the lab's agents and NETCONF APs behind the jobs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netctl.lab.procs import stop_pids
+from netctl.selection import Selection
+
+pytestmark = pytest.mark.lab
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[str]:
+    """A private redis-server on 127.0.0.1 (no persistence), stopped afterwards."""
+    import redis
+
+    server = shutil.which("redis-server")
+    assert server, "redis-server is missing: `python -m netctl.lab install` installs it"
+    port = free_port()
+    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
+                             "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if redis.Redis.from_url(url, socket_timeout=1).ping():
+                    break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        stop_pids([proc.pid], timeout=20)
+        proc.wait(timeout=20)
+
+
+@pytest.fixture
+def worker(broker: str, tmp_path: Path) -> Iterator[Any]:
+    """A Celery worker process for netctl's tasks, and an app to send them with."""
+    from netctl.queue import make_app
+
+    log = tmp_path / "worker.log"
+    env = dict(os.environ, NETCTL_BROKER=broker)
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "netctl.queue", "worker", "--pool", "threads",
+                                 "--concurrency", "2", "--loglevel", "INFO", "--without-mingle", "--without-gossip",
+                                 "--hostname", f"netctl-test-{os.getpid()}@localhost"],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    app = make_app(broker)
+    try:
+        deadline = time.monotonic() + 60
+        while not (app.control.ping(timeout=1) or []):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+        yield app
+    finally:
+        stop_pids([proc.pid], timeout=30)
+        proc.wait(timeout=30)
+
+
+def test_jobs_run_unchanged_as_celery_tasks(city: Any, worker: Any, tmp_path: Path) -> None:
+    from tests.lab.test_push_netconf import with_psks
+
+    with_psks(city)
+    db = str(tmp_path / "city.db")
+    site = Selection(site="gs-meiderich")
+    names = sorted(a["name"] for a in city.select(site))
+    assert "netctl.poll" in worker.tasks and "netctl.push" in worker.tasks
+    polled = worker.send_task("netctl.poll", [db, site.to_json()]).get(timeout=120)
+    assert sorted(r["ap"] for r in polled) == names
+    assert all(r["ok"] and r["state"] == "up" for r in polled), polled
+    health = {r["ap"]: r["state"] for r in city.db["health"].rows}
+    assert all(health[n] == "up" for n in names)
+    ap = "gs-meiderich-ap01"
+    backed = worker.send_task("netctl.backup", [db, Selection(names=(ap,)).to_json()]).get(timeout=120)
+    assert [(r["ap"], r["ok"]) for r in backed] == [(ap, True)]
+    assert city.history(ap)
+    drift = worker.send_task("netctl.drift", [db, Selection(names=(ap,)).to_json()],
+                             kwargs={"options": {"concurrency": 1}}).get(timeout=120)
+    assert drift[0]["ap"] == ap and drift[0]["status"] in ("in-sync", "drifted"), drift
