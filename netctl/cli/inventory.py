@@ -30,8 +30,12 @@ def _problems_json(exc: InventoryError) -> dict[str, Any]:
                                       for p in exc.problems]}
 
 
-def _parse_assignments(items: tuple[str, ...], unset: tuple[str, ...] = ()) -> dict[str, Any]:
-    """``FIELD=VALUE`` words to a changes dict. An empty value (or ``--unset``) clears the field."""
+def _parse_assignments(items: tuple[str, ...], unset: tuple[str, ...] = (), *,
+                       required: str | None = None) -> dict[str, Any]:
+    """``FIELD=VALUE`` words to a changes dict. An empty value (or ``--unset``) clears the field.
+
+    With ``required`` (what to give, e.g. "FIELD=VALUE or --unset FIELD") no change is a usage error.
+    """
     from netctl.inventory.loaders import parse_cell_value
 
     changes: dict[str, Any] = {}
@@ -48,6 +52,8 @@ def _parse_assignments(items: tuple[str, ...], unset: tuple[str, ...] = ()) -> d
             changes[key] = value
     for key in unset:
         changes[key] = None
+    if required and not changes:
+        raise click.UsageError(f"give at least one {required}")
     return changes
 
 
@@ -253,9 +259,7 @@ def add_cmd(api: Any, name: str, fields: tuple[str, ...], as_json: bool) -> None
 @pass_api
 def set_cmd(api: Any, name: str, fields: tuple[str, ...], unset: tuple[str, ...], as_json: bool) -> None:
     """Change an AP: netctl inventory set AP address=… groups=a,b vars.max_clients=80 snmp.port=1161"""
-    changes = _parse_assignments(fields, unset)
-    if not changes:
-        raise click.UsageError("give at least one FIELD=VALUE or --unset FIELD")
+    changes = _parse_assignments(fields, unset, required="FIELD=VALUE or --unset FIELD")
     result = _or_problems(as_json, api.set_ap, name, changes)
     if as_json:
         emit_json(result)
@@ -274,9 +278,7 @@ def _set_entry_command(kind: str, argument: str, example: str) -> None:
     @json_option
     @pass_api
     def command(api: Any, name: str, fields: tuple[str, ...], unset: tuple[str, ...], as_json: bool) -> None:
-        changes = _parse_assignments(fields, unset)
-        if not changes:
-            raise click.UsageError("give at least one FIELD=VALUE or --unset FIELD")
+        changes = _parse_assignments(fields, unset, required="FIELD=VALUE or --unset FIELD")
         report = _or_problems(as_json, api.set_entry, kind, name, changes)
         if as_json:
             emit_json(report)
@@ -299,9 +301,7 @@ _set_entry_command("group", "TENANT/GROUP", "duisburg/classroom vars.band_steeri
 def set_global_cmd(api: Any, fields: tuple[str, ...], unset: tuple[str, ...], as_json: bool) -> None:
     """Set global variables (the lowest layer): netctl inventory set-global ntp_server=127.0.0.1"""
     changes = {k.removeprefix("vars."): v for k, v in _parse_assignments(
-        tuple(f"vars.{f}" for f in fields), tuple(unset)).items()}
-    if not changes:
-        raise click.UsageError("give at least one NAME=VALUE or --unset NAME")
+        tuple(f"vars.{f}" for f in fields), tuple(unset), required="NAME=VALUE or --unset NAME").items()}
     report = _or_problems(as_json, api.set_globals, changes)
     if as_json:
         emit_json(report)
