@@ -70,6 +70,11 @@ def default_workers(count: int) -> int:
     return max(1, min(os.cpu_count() or 1, count // SHARD_MIN_APS))
 
 
+def _worker_count(asked: int | None, jobs: int, concurrency: int) -> int:
+    """Workers to use: as asked (None: :func:`default_workers`), never more than jobs or sessions."""
+    return max(1, min(default_workers(jobs) if asked is None else asked, jobs, max(1, concurrency)))
+
+
 def run_jobs(
     jobs: Sequence[PushJob],
     *,
@@ -83,9 +88,7 @@ def run_jobs(
     ``workers`` None picks :func:`default_workers`; 0 or 1 runs on threads in this process.
     ``on_result`` and the "done" progress call run on this thread as each AP finishes.
     """
-    if workers is None:
-        workers = default_workers(len(jobs))
-    workers = max(1, min(workers, len(jobs), max(1, concurrency)))
+    workers = _worker_count(workers, len(jobs), concurrency)
     if workers <= 1:
         return run_parallel(
             jobs,
@@ -121,9 +124,7 @@ def run_fetches(
     progress: Progress | None = None,
 ) -> list[Fetched]:
     """Read the running config of every job's AP, ``concurrency`` at a time in all; input order."""
-    if workers is None:
-        workers = default_workers(len(jobs))
-    workers = max(1, min(workers, len(jobs), max(1, concurrency)))
+    workers = _worker_count(workers, len(jobs), concurrency)
     if workers <= 1:
         return run_parallel(jobs, fetch_one, key=lambda job: job.ap, concurrency=concurrency, progress=progress)
 
