@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import select
 import socket
 import subprocess
@@ -29,6 +28,7 @@ from netctl.poll.fast import FastSession
 from netctl.poll.model import PollResult, Target
 from netctl.poll.ops import build_targets
 from netctl.poll.snmp import poll_targets
+from tests.lab.agents import misbehaving_snmpd
 
 pytestmark = pytest.mark.lab
 
@@ -125,27 +125,8 @@ def test_reference_agent_both_paths_agree_on_values_and_failures(lab: Any) -> No
 @pytest.fixture
 def misbehaving_agent(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """A real net-snmp snmpd whose sysUpTime is overridden with a string (a broken firmware's answer)."""
-    host, port = MISBEHAVING
-    conf = tmp_path / "snmpd.conf"
-    conf.write_text(f"agentaddress udp:{host}:{port}\nrocommunity brokencomm 127.0.0.0/8\n"
-                    'override 1.3.6.1.2.1.1.3.0 octet_str "yesterday"\ndontLogTCPWrappersConnects yes\n')
-    proc = subprocess.Popen(["timeout", "120", "/usr/sbin/snmpd", "-f", "-C", "-c", str(conf), "-Lf",
-                             str(tmp_path / "snmpd.log"), "-p", str(tmp_path / "snmpd.pid")],
-                            env={**os.environ, "SNMP_PERSISTENT_DIR": str(tmp_path), "MIBS": ""})
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            probe = subprocess.run(["snmpget", "-v2c", "-c", "brokencomm", "-t", "0.3", "-r", "0", f"{host}:{port}",
-                                    "1.3.6.1.2.1.1.5.0"], capture_output=True, text=True, env={"MIBS": ""})
-            if probe.returncode == 0:
-                break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"snmpd on {host}:{port} did not answer; see {tmp_path / 'snmpd.log'}")
-        yield host, port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with misbehaving_snmpd(tmp_path, *MISBEHAVING) as agent:
+        yield agent
 
 
 def test_wrong_type_is_malformed_on_both_paths(misbehaving_agent: tuple[str, int]) -> None:

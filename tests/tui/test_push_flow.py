@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from textual.widgets import Checkbox, Input, ProgressBar, Static
 
+from tests.lab.test_push_netconf import PSK, TX_5G, read_leaf
 from tests.tui.conftest import settle, text_of
 from tui.app import NetctlApp
 from tui.screens.push import ConfirmPush, PushScreen
@@ -20,38 +21,7 @@ from tui.widgets.table import VirtualTable
 
 pytestmark = pytest.mark.lab
 
-PSK = {
-    "duisburg/staff-psk": "Staff-Lab-Pass-1",
-    "duisburg/pupil-psk": "Pupil-Lab-Pass-2",
-    "duisburg/zoo-staff-psk": "Zoo-Team-Lab-3",
-    "moers/staff-psk": "Moers-Staff-4",
-    "moers/pupil-psk": "Moers-Pupil-5",
-}
 APS = ["hs-homberg-ap01", "hs-homberg-ap02", "hs-homberg-ap03"]
-NWAP = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
-
-
-TX_5G = "//n:radio[n:id='radio1']/n:tx-power/text()"
-
-
-def running_leaf(api: Any, ap: str, xpath: str) -> list[str]:
-    """Values at ``xpath`` in the AP's running config, read over a new NETCONF session (not the driver's)."""
-    from ncclient import manager
-
-    target = api._target(api.get_ap(ap))
-    with manager.connect(
-        host=target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password,
-        key_filename=target.key_file,
-        hostkey_verify=False,
-        allow_agent=False,
-        look_for_keys=False,
-        timeout=10,
-    ) as m:
-        reply = m.get_config("running", filter=("subtree", f'<ap xmlns="{NWAP}"/>'))
-    return [str(v) for v in reply.data_ele.xpath(xpath, namespaces={"n": NWAP})]
 
 
 def results(app: Any) -> dict[str, tuple[str, ...]]:
@@ -71,7 +41,7 @@ async def run_push(app: Any, pilot: Any) -> None:
 async def test_push_flow_against_the_lab(city: Any) -> None:
     city.import_secrets(PSK)
     city.set_ap("hs-homberg-ap03", {"port": 9})  # nothing listens there: this AP must fail, explained
-    before = running_leaf(city, "hs-homberg-ap01", TX_5G)
+    before = read_leaf(city, "hs-homberg-ap01", TX_5G)
     wanted = 12 if before != ["12"] else 13  # always a real change for ap01
     city.set_ap("hs-homberg-ap01", {"vars.radio_5g_tx_power": wanted})
     app = NetctlApp(city, refresh_seconds=0)
@@ -120,7 +90,7 @@ async def test_push_flow_against_the_lab(city: Any) -> None:
         "hs-homberg-ap03": "pending",
     }
     assert [a["dry_run"] for a in city.audit(ap="hs-homberg-ap01")][:2] == [0, 1]
-    assert running_leaf(city, "hs-homberg-ap01", TX_5G) == [str(wanted)]
+    assert read_leaf(city, "hs-homberg-ap01", TX_5G) == [str(wanted)]
 
 
 async def test_poll_now_from_the_overview_updates_the_site(city: Any) -> None:

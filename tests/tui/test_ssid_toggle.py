@@ -14,8 +14,8 @@ from textual.widgets import Static, Tree
 from netctl.api import Netctl
 from netctl.errors import NotFound, PermissionDenied
 from netctl.selection import Selection
+from tests.lab.test_push_netconf import PSK, read_leaf
 from tests.tui.conftest import settle, text_of
-from tests.tui.test_push_flow import PSK, running_leaf
 from tui.app import NetctlApp
 from tui.screens.push import ConfirmPush
 from tui.screens.ssids import SsidScreen
@@ -43,7 +43,7 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
     city.import_secrets(PSK)
     # start from the intended config on the devices (all SSIDs on), whatever an earlier run left there
     assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
-    assert running_leaf(city, f"{SITE}-ap01", ENABLED) == ["true"]
+    assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["true"]
     city.add_user("ada", "admin", os_login="no-such-login")
     city.add_user("eva", "engineer", tenants=["duisburg"])
     city.add_user("sam", "school-admin", sites=[SITE])
@@ -76,9 +76,9 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
         await switch(app, pilot, GUEST)
         assert "3 AP(s): applied 3" in text_of(app.screen.query_one("#ssid-status", Static))
         assert dict((k, table.rows[i][1]) for i, k in enumerate(table.keys))[GUEST] == "off"
-        assert running_leaf(city, f"{SITE}-ap01", ENABLED) == ["false"]
-        assert running_leaf(city, f"{SITE}-ap03", ENABLED) == ["false"]
-        assert running_leaf(city, f"{SITE}-ap01", "//n:ssid[n:name='Schule-Lernen']/n:enabled/text()") == ["true"]
+        assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["false"]
+        assert read_leaf(city, f"{SITE}-ap03", ENABLED) == ["false"]
+        assert read_leaf(city, f"{SITE}-ap01", "//n:ssid[n:name='Schule-Lernen']/n:enabled/text()") == ["true"]
 
         table.move_to("Schule-Lernen")
         await pilot.press("enter")  # view only: nothing is asked, nothing is sent
@@ -87,6 +87,6 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
 
         await switch(app, pilot, GUEST)  # and back on
         assert dict((k, table.rows[i][1]) for i, k in enumerate(table.keys))[GUEST] == "on"
-    assert running_leaf(city, f"{SITE}-ap02", ENABLED) == ["true"]
+    assert read_leaf(city, f"{SITE}-ap02", ENABLED) == ["true"]
     audit = city.audit(ap=f"{SITE}-ap01")
     assert [(a["who"].split(" ")[0], a["outcome"]) for a in audit[:2]] == [("sam", "applied"), ("sam", "applied")]
