@@ -7,6 +7,13 @@ noSuchObject / noSuchInstance / endOfMibView. Anything else (an unknown tag, a l
 the end, an indefinite length, a value out of its type's range, bytes left over) raises
 :class:`BerError`, naming the OID when the fault is inside a variable binding.
 
+Replies come from the network, so nothing in them is trusted: a number is refused by its octet count
+before it is converted (at most :data:`MAX_INTEGER_OCTETS`), an OID by its size, arc count
+(:data:`MAX_OID_ARCS`, RFC 2578) and arc size (32 bits) while it is read, and the cache of decoded
+OIDs is bounded in bytes (:data:`OID_CACHE_BYTES`). Decoding one datagram therefore costs time
+linear in its size with a small constant, whatever it holds, and :class:`BerError` is the only
+exception any input can raise.
+
 Decoded values have exactly the shape :func:`netctl.poll.snmp.typed` gives pysnmp's values
 (``(SMI type name, plain Python value)``), so :mod:`netctl.poll.decode` cannot tell the two apart.
 
@@ -48,7 +55,7 @@ VERSION_2C = 1
 REQUEST_ID_MIN = 1 << 23
 REQUEST_ID_MAX = (1 << 31) - 1
 
-_INT32 = (-(1 << 31), (1 << 31) - 1)
+INT32 = _INT32 = (-(1 << 31), (1 << 31) - 1)
 _UINT32 = (0, (1 << 32) - 1)
 _UINT64 = (0, (1 << 64) - 1)
 #: application tag -> (SMI type name as pysnmp names it, allowed range)
@@ -61,17 +68,34 @@ _NUMBERS = {
 }
 _MISSING = {TAG_NO_SUCH_OBJECT: ("noSuchObject", None), TAG_NO_SUCH_INSTANCE: ("noSuchInstance", None),
             TAG_END_OF_MIB_VIEW: ("endOfMibView", None), TAG_NULL: ("noSuchObject", None)}
-#: decoded OIDs by their encoding: polls ask for the same OIDs again and again
+#: the longest number an SMI value may take (Counter64 with its leading zero octet)
+MAX_INTEGER_OCTETS = 9
+#: sub-identifiers of an OID (RFC 2578 section 3.5), each at most 2**32 - 1, so at most 5 octets
+MAX_OID_ARCS = 128
+_MAX_ARC = (1 << 32) - 1
+_MAX_OID_OCTETS = (MAX_OID_ARCS - 1) * 5
+#: decoded OIDs by their encoding: polls ask for the same OIDs again and again; bounded in bytes
+#: (encoding plus the tuple and its ints, roughly), never in entries only
+OID_CACHE_BYTES = 16 * 1024 * 1024
 _OID_CACHE: dict[bytes, Oid] = {}
-_OID_CACHE_MAX = 200_000
+_oid_cache_used = 0
+
+
+#: variable bindings in one PDU; a GETBULK of 10 repetitions x 20 columns needs 200
+MAX_VARBINDS = 2048
 
 
 class BerError(ValueError):
-    """A message that is not a well-formed SNMPv2c message; ``oid`` names the variable binding at fault."""
+    """A message that is not a well-formed SNMPv2c message; ``oid`` names the variable binding at fault.
 
-    def __init__(self, message: str, oid: str | None = None) -> None:
+    ``version`` is set when the message is well formed but of another SNMP version (the agent speaks
+    SNMP, just not what was asked: an ``unsupported`` result rather than ``malformed``).
+    """
+
+    def __init__(self, message: str, oid: str | None = None, *, version: int | None = None) -> None:
         super().__init__(f"{message} (at {oid})" if oid else message)
         self.oid = oid
+        self.version = version
 
 
 # -- encoding --------------------------------------------------------------------------------------
@@ -185,19 +209,30 @@ def header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
     return tag, pos, stop
 
 
-def read_integer(data: bytes, pos: int, end: int, what: str) -> tuple[int, int]:
+def read_integer(data: bytes, pos: int, end: int, what: str, low: int = _INT32[0],
+                 high: int = _INT32[1]) -> tuple[int, int]:
+    """An INTEGER header field (version, request-id, msgID…) within ``low..high`` (Integer32 by default)."""
     tag, start, stop = header(data, pos, end)
     if tag != TAG_INTEGER or stop == start:
         raise BerError(f"{what} is not an INTEGER")
-    return int.from_bytes(data[start:stop], "big", signed=True), stop
+    if stop - start > MAX_INTEGER_OCTETS:
+        raise BerError(f"{what} is an INTEGER of {stop - start} octets")
+    value = int.from_bytes(data[start:stop], "big", signed=True)
+    if not low <= value <= high:
+        raise BerError(f"{what} {value} is out of range ({low}..{high})")
+    return value, stop
 
 
 def decode_oid(body: bytes) -> Oid:
+    """An OBJECT IDENTIFIER's content as arcs; raises BerError for anything RFC 2578 does not allow."""
+    global _oid_cache_used
     cached = _OID_CACHE.get(body)
     if cached is not None:
         return cached
     if not body or body[-1] & 0x80:
         raise BerError("malformed OBJECT IDENTIFIER")
+    if len(body) > _MAX_OID_OCTETS:
+        raise BerError(f"OBJECT IDENTIFIER of {len(body)} octets (more than {MAX_OID_ARCS} arcs)")
     arcs: list[int] = []
     value = 0
     fresh = True
@@ -205,18 +240,31 @@ def decode_oid(body: bytes) -> Oid:
         if fresh and octet == 0x80:
             raise BerError("malformed OBJECT IDENTIFIER (non-minimal arc)")
         value = (value << 7) | (octet & 0x7F)
+        if value > _MAX_ARC:
+            raise BerError("OBJECT IDENTIFIER arc larger than 2^32-1")
         if octet & 0x80:
             fresh = False
         else:
             arcs.append(value)
             value = 0
             fresh = True
+    if len(arcs) >= MAX_OID_ARCS:
+        raise BerError(f"OBJECT IDENTIFIER of {len(arcs) + 1} arcs (at most {MAX_OID_ARCS})")
     first = arcs[0]
     head = (first // 40, first % 40) if first < 80 else (2, first - 80)
     oid = (*head, *arcs[1:])
-    if len(_OID_CACHE) < _OID_CACHE_MAX:
+    cost = len(body) + 64 + 36 * len(oid)
+    if _oid_cache_used + cost <= OID_CACHE_BYTES:
         _OID_CACHE[bytes(body)] = oid
+        _oid_cache_used += cost
     return oid
+
+
+def clear_oid_cache() -> None:
+    """Forget the decoded OIDs (tests; a long-running process never needs to)."""
+    global _oid_cache_used
+    _OID_CACHE.clear()
+    _oid_cache_used = 0
 
 
 def _text(raw: bytes) -> str:
@@ -236,6 +284,8 @@ def decode_value(tag: int, raw: bytes, oid: Oid) -> Typed:
         name, (low, high) = number
         if not raw:
             raise BerError(f"empty {name}", _dotted(oid))
+        if len(raw) > MAX_INTEGER_OCTETS:
+            raise BerError(f"{name} of {len(raw)} octets", _dotted(oid))
         value = int.from_bytes(raw, "big", signed=True)
         if not low <= value <= high:
             raise BerError(f"{name} value {value} out of range", _dotted(oid))
@@ -300,7 +350,7 @@ def decode_response(data: bytes) -> Response:
         raise BerError(f"{size - end} octets after the message")
     version, pos = read_integer(data, pos, end, "version")
     if version != VERSION_2C:
-        raise BerError(f"not an SNMPv2c message (version {version})")
+        raise BerError(f"not an SNMPv2c message (version {version})", version=version)
     tag, start, pos = header(data, pos, end)
     if tag != TAG_OCTET_STRING:
         raise BerError("community is not an OCTET STRING")
@@ -316,14 +366,16 @@ def decode_response(data: bytes) -> Response:
 def decode_pdu_body(data: bytes, pos: int, pdu_end: int, community: bytes = b"") -> Response:
     """The fields of a Response/Report PDU whose content runs from ``pos`` to ``pdu_end``."""
     request_id, pos = read_integer(data, pos, pdu_end, "request-id")
-    error_status, pos = read_integer(data, pos, pdu_end, "error-status")
-    error_index, pos = read_integer(data, pos, pdu_end, "error-index")
+    error_status, pos = read_integer(data, pos, pdu_end, "error-status", 0, 255)
+    error_index, pos = read_integer(data, pos, pdu_end, "error-index", 0, MAX_VARBINDS)
     tag, pos, list_end = header(data, pos, pdu_end)
     if tag != TAG_SEQUENCE or list_end != pdu_end:
         raise BerError("variable bindings are not a SEQUENCE")
     varbinds: list[tuple[Oid, Typed]] = []
     append = varbinds.append
     while pos < list_end:
+        if len(varbinds) >= MAX_VARBINDS:
+            raise BerError(f"more than {MAX_VARBINDS} variable bindings")
         tag, pos, vb_end = header(data, pos, list_end)
         if tag != TAG_SEQUENCE:
             raise BerError(f"variable binding {len(varbinds) + 1} is not a SEQUENCE")

@@ -6,7 +6,9 @@ What a poller needs of RFC 3412/3414/3826 and nothing more: engine discovery, ke
 protocols (SHA-2, DES, AES-192/256) stay with the pysnmp engine.
 
 A reply that fails authentication or cannot be decrypted raises :class:`UsmError` (kind ``auth``);
-broken encodings raise :class:`netctl.poll.ber.BerError`.
+broken encodings raise :class:`netctl.poll.ber.BerError`, and nothing else, for any input: header
+fields are range-checked (RFC 3412/3414: msgID, msgMaxSize, engine boots and time 0..2^31-1) before
+authentication, so a forged header costs no HMAC and can never reach the cipher with an impossible IV.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from netctl.poll.ber import (
 VERSION_3 = 3
 USM_MODEL = 3
 MAX_SIZE = 65507
+INT32_MAX = (1 << 31) - 1
 FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE = 0x01, 0x02, 0x04
 PDU_REPORT = 0xA8
 #: usmStats counters an agent reports (RFC 3414): arc -> (error kind, what it means)
@@ -210,12 +213,12 @@ def decode(data: bytes, keys: Keys | None) -> Reply:
         raise BerError("not an SNMP message")
     version, pos = read_integer(data, pos, end, "version")
     if version != VERSION_3:
-        raise BerError(f"not an SNMPv3 message (version {version})")
+        raise BerError(f"not an SNMPv3 message (version {version})", version=version)
     tag, pos, global_end = header(data, pos, end)
     if tag != TAG_SEQUENCE:
         raise BerError("msgGlobalData is not a SEQUENCE")
-    msg_id, pos = read_integer(data, pos, global_end, "msgID")
-    _max_size, pos = read_integer(data, pos, global_end, "msgMaxSize")
+    msg_id, pos = read_integer(data, pos, global_end, "msgID", 0, INT32_MAX)
+    _max_size, pos = read_integer(data, pos, global_end, "msgMaxSize", 484, INT32_MAX)
     tag, start, pos = header(data, pos, global_end)
     if tag != TAG_OCTET_STRING or pos - start != 1:
         raise BerError("msgFlags is not one octet")
@@ -233,8 +236,8 @@ def decode(data: bytes, keys: Keys | None) -> Reply:
     if tag != TAG_OCTET_STRING:
         raise BerError("msgAuthoritativeEngineID is not an OCTET STRING")
     engine_id = bytes(data[start:pos])
-    boots, pos = read_integer(data, pos, usm_end, "msgAuthoritativeEngineBoots")
-    engine_time, pos = read_integer(data, pos, usm_end, "msgAuthoritativeEngineTime")
+    boots, pos = read_integer(data, pos, usm_end, "msgAuthoritativeEngineBoots", 0, INT32_MAX)
+    engine_time, pos = read_integer(data, pos, usm_end, "msgAuthoritativeEngineTime", 0, INT32_MAX)
     tag, _start, pos = header(data, pos, usm_end)
     if tag != TAG_OCTET_STRING:
         raise BerError("msgUserName is not an OCTET STRING")
