@@ -31,16 +31,16 @@ $(VENV)/.installed: pyproject.toml
 venv install: $(VENV)/.installed
 
 lab-install: $(VENV)/.installed
-	$(PY) -m netctl.lab install
+	$(PY) -m lab install
 
 lab-up: lab-install
-	$(PY) -m netctl.lab up
+	$(PY) -m lab up
 
 lab-down:
-	@if [ -x $(PY) ]; then $(PY) -m netctl.lab down; fi
+	@if [ -x $(PY) ]; then $(PY) -m lab down; fi
 
 lab-status: $(VENV)/.installed
-	$(PY) -m netctl.lab status
+	$(PY) -m lab status
 
 demo-headless: lab-up
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -40,7 +40,7 @@ def api(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def lab() -> Any:
     """The running lab (started if needed). Fails loudly when it cannot start."""
-    from netctl.lab import ensure_lab
+    from lab import ensure_lab
 
     os.environ.setdefault("NETCTL_LAB_DIR", str(ROOT / ".lab"))
     return ensure_lab()

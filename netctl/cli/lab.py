@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,9 +10,10 @@ from typing import TYPE_CHECKING
 import click
 
 from netctl.cli.common import emit_json, json_option
+from netctl.errors import ConfigError
 
 if TYPE_CHECKING:
-    from netctl.lab.lab import Lab
+    from lab.lab import Lab
 
 dir_option = click.option(
     "--dir",
@@ -22,8 +24,26 @@ dir_option = click.option(
 )
 
 
+def _checkout_lab() -> None:
+    """Make the checkout's ``lab`` package importable, or say that the lab needs a checkout.
+
+    The lab (its simulators, installers and recordings) is test and demo equipment: it lives beside
+    ``netctl/`` in a clone and is not part of the installed package.
+    """
+    try:
+        import lab  # noqa: F401
+    except ImportError:
+        root = Path(__file__).resolve().parents[2]
+        if not (root / "lab" / "__init__.py").is_file():
+            raise ConfigError(
+                "the lab of simulated APs comes with a checkout of netctl, not with the installed package",
+                hint="clone the repository and run `make lab-up` there (see docs/lab.md)",
+            ) from None
+        sys.path.insert(0, str(root))
+
+
 def _lab(lab_dir: Path | None, aps: int | None = None) -> Lab:
-    from netctl.lab.lab import Lab, default_dir, lab_aps_from_env
+    from lab.lab import Lab, default_dir, lab_aps_from_env
 
     if aps is None:
         aps = lab_aps_from_env()
@@ -33,6 +53,7 @@ def _lab(lab_dir: Path | None, aps: int | None = None) -> Lab:
 @click.group()
 def lab() -> None:
     """The lab: real SNMP, NETCONF and SSH peers on 127.0.0.0/8 that play the example city's APs."""
+    _checkout_lab()
 
 
 @lab.command()
@@ -40,7 +61,7 @@ def lab() -> None:
 @json_option
 def status(lab_dir: Path | None, as_json: bool) -> None:
     """What runs where (exit code 3 when the lab is not running)."""
-    from netctl.lab.__main__ import print_status
+    from lab.__main__ import print_status
 
     st = _lab(lab_dir).status()
     if as_json:
@@ -56,7 +77,7 @@ def status(lab_dir: Path | None, as_json: bool) -> None:
 @click.option("--aps", type=int, default=None, help="Synthetic SNMP-only APs to add (default $LAB_APS).")
 def up(lab_dir: Path | None, aps: int | None) -> None:
     """Start the lab, or report the running one (idempotent)."""
-    from netctl.lab.__main__ import print_status
+    from lab.__main__ import print_status
 
     lab_ = _lab(lab_dir, aps)
     was = lab_.is_running()
@@ -79,7 +100,7 @@ def down(lab_dir: Path | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="YAML file to write.")
 def inventory(count: int, out: Path) -> None:
     """Write a YAML inventory (tenant ``bench``) of the synthetic APs LAB_APS=COUNT serves."""
-    from netctl.lab.inventory import bench_inventory_yaml
+    from lab.inventory import bench_inventory_yaml
 
     out.write_text(bench_inventory_yaml(count), encoding="utf-8")
     click.echo(f"wrote {count} synthetic APs to {out} (serve them with LAB_APS={count})")

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
 
-    from netctl.lab import ensure_lab
+    from lab import ensure_lab
 
     os.environ.setdefault("NETCTL_LAB_DIR", str(ROOT / ".lab"))
     ctx = Context(tiny=args.tiny, repeats=args.repeats or (1 if args.tiny else 3), lab=ensure_lab())

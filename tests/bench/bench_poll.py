@@ -32,7 +32,7 @@ def _netctl_poll(api: Any, n: int) -> tuple[float, float, int]:
 
 
 def bench(ctx: Context) -> tuple[list[Row], list[str]]:
-    from netctl.lab.fleet import start_snmpd_fleet, stop_snmpd_fleet
+    from lab.fleet import start_snmpd_fleet, stop_snmpd_fleet
 
     rows: list[Row] = []
     notes: list[str] = []
@@ -97,7 +97,7 @@ def _detail(m: base.Measure) -> str:
 
 def _ten_thousand(ctx: Context, notes: list[str]) -> list[Row]:
     """10,000 APs registered (imported) and polled once, end to end."""
-    from netctl.lab.fleet import start_snmpd_fleet, stop_snmpd_fleet
+    from lab.fleet import start_snmpd_fleet, stop_snmpd_fleet
 
     n = 10_000
     stop_snmpd_fleet(ctx.lab)

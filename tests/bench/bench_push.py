@@ -135,7 +135,7 @@ def _ncclient_loop(payloads: dict[str, str], devices: list[tuple[str, str, int]]
 
 
 def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
-    from netctl.lab.fleet import start_netconf_fleet, stop_netconf_fleet
+    from lab.fleet import start_netconf_fleet, stop_netconf_fleet
 
     n = ctx.size(200, 4)
     devices = start_netconf_fleet(n, lab=ctx.lab)
@@ -187,7 +187,7 @@ def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
 # -- SSH CLI ---------------------------------------------------------------------------------------
 
 def _start_ios_fleet(ctx: Context, n: int) -> list[tuple[str, str, int]]:
-    from netctl.lab import install, procs, ssh
+    from lab import install, procs, ssh
 
     devices = [(f"bench-sw{i + 1:04d}", f"{IOS_BASE}.{i // 250}.{i % 250 + 1}", IOS_PORT) for i in range(n)]
     ios = json.loads(ctx.lab.secrets["lab/ios"])
@@ -198,7 +198,7 @@ def _start_ios_fleet(ctx: Context, n: int) -> list[tuple[str, str, int]]:
                                 "secret": ios["secret"], "host_key": base_conf["host_key"]}))
     conf.chmod(0o600)
     procs.spawn(ctx.lab.dir, "ios-bench", [str(install.tools_python()),
-                                          str(ROOT / "netctl" / "lab" / "ios_launcher.py"), str(conf)],
+                                          str(ROOT / "lab" / "ios_launcher.py"), str(conf)],
                 marker=str(conf), log=ctx.lab.dir / "logs" / "ios-bench.log",
                 env={"PATH": "/usr/bin:/bin", "HOME": str(conf.parent)})
     ssh.wait_banners(ctx.lab.dir, "ios-bench", [(h, p) for _d, h, p in devices], timeout=120)
@@ -228,7 +228,7 @@ def _netmiko_loop(payloads: dict[str, str], devices: list[tuple[str, str, int]],
 
 
 def _ssh(ctx: Context, rows: list[Row], notes: list[str]) -> None:
-    from netctl.lab import procs
+    from lab import procs
 
     n = ctx.size(100, 3)
     devices = _start_ios_fleet(ctx, n)

@@ -29,7 +29,7 @@ def _measure_rtt(front: tuple[str, int], community: str) -> float:
 
 
 def bench(ctx: Context) -> tuple[list[Row], list[str]]:
-    from netctl.lab.fleet import start_snmpd_fleet, stop_snmpd_fleet
+    from lab.fleet import start_snmpd_fleet, stop_snmpd_fleet
 
     n = ctx.size(200, 5)
     agents = start_snmpd_fleet(n, lab=ctx.lab)

@@ -53,12 +53,12 @@ def write_recording(path: Path, interfaces: int) -> None:
 
 
 def _start(ctx: Context, interfaces: int) -> None:
-    from netctl.lab import install, snmp
-    from netctl.lab.inventory import LabDevice
+    from lab import install, procs, snmp
+    from lab.inventory import LabDevice
 
     dev = LabDevice(name="bench-big-switch", platform="cli-ios", address=BIG_HOST, port=22, model="C9600-BIG",
                     serial="BIG0001", snmp_port=BIG_PORT, synthetic=False)
-    base = ctx.lab.dir / "bench-walk"
+    base = procs.runtime_dir(ctx.lab.dir) / "bench-walk"
     plan = snmp.write_snmpsim(base, [dev], ctx.lab.community, ctx.lab.v3)
     recording = plan.data_dir / "ap" / f"{dev.name}.snmprec"
     write_recording(recording, interfaces)
@@ -68,7 +68,7 @@ def _start(ctx: Context, interfaces: int) -> None:
 
 
 def _stop(ctx: Context) -> None:
-    from netctl.lab import procs
+    from lab import procs
 
     procs.stop(ctx.lab.dir, "snmpsim-bench-walk")
 

@@ -324,7 +324,7 @@ def test_ssh_ios_style_switch_vlan_roundtrip(lab: Any) -> None:
 
 
 def test_lab_up_is_idempotent_and_status_reports_the_peers(lab: Any) -> None:
-    env_cmd = [sys.executable, "-m", "netctl.lab", "--dir", str(lab.dir)]
+    env_cmd = [sys.executable, "-m", "lab", "--dir", str(lab.dir)]
     up = subprocess.run([*env_cmd, "up"], capture_output=True, text=True, timeout=120)
     assert up.returncode == 0, up.stderr
     assert "lab already running" in up.stdout
@@ -351,11 +351,11 @@ def test_lab_up_is_idempotent_and_status_reports_the_peers(lab: Any) -> None:
 
 
 def test_bench_inventory_matches_synthetic_aps(tmp_path: Path) -> None:
-    from netctl.lab.inventory import synthetic_aps
+    from lab.inventory import synthetic_aps
 
     out = tmp_path / "bench.yaml"
     res = subprocess.run(
-        [sys.executable, "-m", "netctl.lab", "inventory", "--count", "300", "--out", str(out)],
+        [sys.executable, "-m", "lab", "inventory", "--count", "300", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -367,8 +367,8 @@ def test_bench_inventory_matches_synthetic_aps(tmp_path: Path) -> None:
 
 
 def test_down_stops_tracked_processes_and_ignores_stale_pid_files(tmp_path: Path) -> None:
-    from netctl.lab import procs
-    from netctl.lab.lab import Lab
+    from lab import procs
+    from lab.lab import Lab
 
     marker = str(tmp_path / "sleeper")
     proc = procs.spawn(tmp_path, "sleeper", ["sh", "-c", "sleep 60", marker], marker=marker, log=tmp_path / "s.log")
@@ -386,8 +386,8 @@ def test_down_stops_tracked_processes_and_ignores_stale_pid_files(tmp_path: Path
 
 
 def test_recordings_name_the_ap_and_its_model() -> None:
-    from netctl.lab.inventory import read_inventory
-    from netctl.lab.snmp import render_snmprec
+    from lab.inventory import read_inventory
+    from lab.snmp import render_snmprec
 
     devices = {d.name: d for d in read_inventory()}
     assert len(devices) == 76 and sum(d.platform == "openwrt" for d in devices.values()) == 16
@@ -403,7 +403,7 @@ def test_recordings_name_the_ap_and_its_model() -> None:
 
 
 def test_benchmark_fleets_answer_and_stop(lab: Any) -> None:
-    from netctl.lab import start_netconf_fleet, start_snmpd_fleet, stop_netconf_fleet, stop_snmpd_fleet
+    from lab import start_netconf_fleet, start_snmpd_fleet, stop_netconf_fleet, stop_snmpd_fleet
 
     v3 = ("labuser", lab.secrets["lab/snmpv3-auth"], lab.secrets["lab/snmpv3-priv"])
     try:

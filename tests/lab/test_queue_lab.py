@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from netctl.lab.procs import stop_pids
+from lab.procs import stop_pids
 from netctl.selection import Selection
 
 pytestmark = pytest.mark.lab
@@ -33,7 +33,7 @@ def broker(tmp_path: Path) -> Iterator[str]:
     import redis
 
     server = shutil.which("redis-server")
-    assert server, "redis-server is missing: `python -m netctl.lab install` installs it"
+    assert server, "redis-server is missing: `python -m lab install` installs it"
     port = free_port()
     proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
                              "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

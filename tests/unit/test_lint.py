@@ -1,4 +1,4 @@
-"""The tree stays ruff-clean and type-checks (the house style: ../shared/STYLE.md)."""
+"""The tree stays ruff-clean and type-checks (the house style)."""
 
 import subprocess
 import sys

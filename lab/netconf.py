@@ -8,8 +8,8 @@ OpenSSH accepts at most 16 listen sockets per sshd (MAX_LISTEN_SOCKS), so the AP
 several sshd processes of 16 addresses each.
 
 ``netctl-wlan-ap`` APs load ``yang/netctl-wlan-ap.yang``; ``openconfig-wlan`` APs load
-openconfig-wifi-mac and openconfig-wifi-phy from ``$NETCTL_YANG_PATH`` (default
-``<repo>/../shared/yang/openconfig``), or the project model when those files are missing.
+openconfig-wifi-mac and openconfig-wifi-phy from ``$NETCTL_YANG_PATH`` (default: the copies vendored
+in ``yang/openconfig``). A missing module is an error, never a silent fallback to another model.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from netctl.lab import procs
-from netctl.lab.errors import LabError
-from netctl.lab.inventory import REPO, LabDevice
+from lab import procs
+from lab.errors import LabError
+from lab.inventory import LabDevice
+from netctl.resources import yang_dir
 
-YANG_DIR = REPO / "yang"
+YANG_DIR = yang_dir()
 YUMA_MODULES = Path("/usr/share/yuma/modules")
 PROJECT_MODULES = ("netctl-wlan-ap",)
 OPENCONFIG_MODULES = ("openconfig-wifi-mac", "openconfig-wifi-phy")
@@ -30,21 +31,26 @@ MAX_LISTEN = 16
 
 
 def openconfig_dir() -> Path:
-    return Path(os.environ.get("NETCTL_YANG_PATH") or REPO.parent / "shared" / "yang" / "openconfig")
+    return Path(os.environ.get("NETCTL_YANG_PATH") or YANG_DIR / "openconfig")
 
 
 def modules_for(dev: LabDevice) -> tuple[list[str], list[Path]]:
-    """(modules, module path) for ``dev``'s netconfd."""
+    """(modules, module path) for ``dev``'s netconfd; raises LabError when an OpenConfig module is missing."""
     if dev.platform == "openconfig-wlan":
         oc = openconfig_dir()
-        if all((oc / f"{m}.yang").exists() for m in OPENCONFIG_MODULES):
-            return list(OPENCONFIG_MODULES), [oc, YUMA_MODULES]
+        missing = [m for m in OPENCONFIG_MODULES if not (oc / f"{m}.yang").is_file()]
+        if missing:
+            raise LabError(
+                f"OpenConfig YANG modules missing in {oc}: {', '.join(missing)}",
+                hint="unset NETCTL_YANG_PATH (the copies in yang/openconfig are used) or point it at those modules",
+            )
+        return list(OPENCONFIG_MODULES), [oc, YUMA_MODULES]
     return list(PROJECT_MODULES), [YANG_DIR, YUMA_MODULES]
 
 
 def initial_config(dev: LabDevice) -> str:
     """The configuration an AP boots with in a fresh lab (its hostname and two radios)."""
-    if dev.platform == "openconfig-wlan" and modules_for(dev)[0] != list(PROJECT_MODULES):
+    if dev.platform == "openconfig-wlan":
         return '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>\n'
     return (
         '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">\n'

@@ -1,4 +1,4 @@
-"""``python -m netctl.lab install|up|down|status|inventory`` (what the Makefile's lab targets call)."""
+"""``python -m lab install|up|down|status|inventory`` (what the Makefile's lab targets call)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def print_status(status: dict) -> None:  # type: ignore[type-arg]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m netctl.lab", description="The lab of simulated APs.")
+    parser = argparse.ArgumentParser(prog="python -m lab", description="The lab of simulated APs.")
     parser.add_argument(
         "--dir", type=Path, default=None, help="lab directory (default $NETCTL_LAB_DIR or .lab)"
     )
@@ -72,14 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     inv.add_argument("--count", type=int, required=True)
     inv.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `python -m netctl.lab status | head` ends quietly
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `python -m lab status | head` ends quietly
 
-    from netctl.lab.lab import Lab, default_dir, lab_aps_from_env
+    from lab.lab import Lab, default_dir, lab_aps_from_env
 
     lab_dir = (args.dir or default_dir()).resolve()
     try:
         if args.cmd == "install":
-            from netctl.lab.install import install
+            from lab.install import install
 
             took = install()
             print(f"lab install: done (packages {took['packages']:.1f} s, tools {took['tools']:.1f} s)")
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                 print_status(status)
             return 0 if status["running"] else 3
         elif args.cmd == "inventory":
-            from netctl.lab.inventory import bench_inventory_yaml
+            from lab.inventory import bench_inventory_yaml
 
             args.out.write_text(bench_inventory_yaml(args.count), encoding="utf-8")
             print(f"wrote {args.count} synthetic APs to {args.out} (serve them with LAB_APS={args.count})")

@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from netctl.lab.errors import LabError
+from lab.errors import LabError
 
 DEB_PACKAGES = (
     "snmpd",

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from netctl.lab import procs
-from netctl.lab.errors import LabError
-from netctl.lab.inventory import LabDevice
+from lab import procs
+from lab.errors import LabError
+from lab.inventory import LabDevice
 
 HERE = Path(__file__).resolve().parent
 LAUNCHER = HERE / "snmpsim_launcher.py"
@@ -205,7 +205,17 @@ class SnmpsimPlan:
 def write_snmpsim(
     base: Path, devices: Sequence[LabDevice], community: str, v3: tuple[str, str, str]
 ) -> SnmpsimPlan:
-    """Write recordings, the endpoint map and the argument file for ``devices`` under ``base``."""
+    """Write recordings, the endpoint map and the argument file for ``devices`` under ``base``.
+
+    snmpsim runs as ``nobody``: ``base`` must be reachable by every user (take it under
+    :func:`procs.runtime_dir`); raises LabError for a folder inside a private (0700) directory.
+    """
+    base.mkdir(parents=True, exist_ok=True)
+    if not procs.traversable(base):
+        raise LabError(
+            f"snmpsim runs as nobody and cannot reach {base} (a parent directory is private)",
+            hint="place simulator files under lab.procs.runtime_dir(lab_dir)",
+        )
     data = base / "data"
     apdir = data / "ap"
     apdir.mkdir(parents=True, exist_ok=True)
@@ -397,6 +407,8 @@ def start_snmpd(
         [
             "/usr/sbin/snmpd",
             "-f",
+            "-I",
+            "-smux",  # SMUX would listen on 0.0.0.0:199; the lab binds nothing beyond loopback
             "-C",
             "-c",
             str(conf),

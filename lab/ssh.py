@@ -13,9 +13,9 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from netctl.lab import procs
-from netctl.lab.errors import LabError
-from netctl.lab.inventory import LabDevice
+from lab import procs
+from lab.errors import LabError
+from lab.inventory import LabDevice
 
 HOME_ROOT = Path("/var/lib/netctl-lab")
 
@@ -140,7 +140,7 @@ def openwrt_sshd_config(
     state_dir: Path,
 ) -> str:
     """A private sshd whose every session runs the OpenWrt-style CLI simulator (ForceCommand)."""
-    from netctl.lab.netconf import MAX_LISTEN, common_sshd_options
+    from lab.netconf import MAX_LISTEN, common_sshd_options
 
     if len(devices) > MAX_LISTEN:
         raise LabError(f"{name}: {len(devices)} listen addresses, sshd takes at most {MAX_LISTEN}")

@@ -8,9 +8,9 @@ a function is called; importing this package starts nothing.
 
 from __future__ import annotations
 
-from netctl.lab.errors import LabError
-from netctl.lab.fleet import start_netconf_fleet, start_snmpd_fleet, stop_netconf_fleet, stop_snmpd_fleet
-from netctl.lab.lab import Lab, default_dir, ensure_lab
+from lab.errors import LabError
+from lab.fleet import start_netconf_fleet, start_snmpd_fleet, stop_netconf_fleet, stop_snmpd_fleet
+from lab.lab import Lab, default_dir, ensure_lab
 
 __all__ = [
     "Lab",

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netctl.lab import install, netconf, procs, snmp, ssh
-from netctl.lab.errors import LabError
-from netctl.lab.inventory import REPO, LabDevice, read_inventory, synthetic_aps
+from lab import install, netconf, procs, snmp, ssh
+from lab.errors import LabError
+from lab.inventory import REPO, LabDevice, read_inventory, synthetic_aps
 
 NC_USER = "netctl-nc"
 WRT_USER = "netctl-wrt"
@@ -176,11 +176,14 @@ class Lab:
     def up(self) -> Lab:
         """Start the lab (or reuse the running one). Raises LabError with the failing peer."""
         with self._locked():
-            if self.is_running():
+            down = self._down_processes()
+            if down is not None:
                 self.secrets = self._load_secrets()
                 self._save_secrets()  # a lab started by an older version gains the city's secrets
                 state = json.loads(self.state_file.read_text())
                 self.endpoints, self.lab_aps = state["endpoints"], int(state["lab_aps"])
+                if down:
+                    self._start_all(only=set(down))  # the rest keeps running, with its state
                 self._claim()
                 return self
             t0 = time.monotonic()
@@ -202,6 +205,22 @@ class Lab:
             self.state_file.write_text(json.dumps(state, indent=1))
             self._claim()
         return self
+
+    def _down_processes(self) -> list[str] | None:
+        """The processes of a started lab that are down now ([] when all run), or None to start anew.
+
+        None when no lab was started here, it serves another number of synthetic APs, or nothing of it
+        runs any more: those need a full start. A lab missing only some processes (a netconfd a test
+        stopped, an sshd that died) gets just those back, so other tests' state survives.
+        """
+        st = self.status()
+        if not st["started_at"] or not any(st["processes"].values()):
+            return None
+        if not (st["lab_aps"] == self.lab_aps or (not self.exact_aps and st["lab_aps"] >= self.lab_aps)):
+            return None
+        if not self.exact_aps:
+            self.lab_aps = int(st["lab_aps"])
+        return [name for name, pid in st["processes"].items() if not pid]
 
     def _claim(self) -> None:
         with contextlib.suppress(OSError):
@@ -259,18 +278,24 @@ class Lab:
                 hint="stop the other lab (`make lab-down` with its NETCTL_LAB_DIR) or that process",
             )
 
-    def _start_all(self) -> None:
+    def _start_all(self, only: set[str] | None = None) -> None:
+        """Start every peer, or only the processes named in ``only`` (the others keep running)."""
+
+        def wanted(name: str) -> bool:
+            return only is None or name in only
+
         if not install.tools_ready() or install.missing_packages():
             raise LabError(
                 "the lab's packages or tools are not installed",
-                hint="run `make lab-install` (python -m netctl.lab install)",
+                hint="run `make lab-install` (python -m lab install)",
             )
         self.dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.dir, 0o755)
         self.secrets = self._load_secrets()
         self._save_secrets()
         devices = self.devices()
-        self._check_free(devices)
+        if only is None:
+            self._check_free(devices)
         (self.dir / "logs").mkdir(exist_ok=True)
         host_keys, user_key = ssh.ensure_keys(self.dir / "keys")
         authorized = ssh.write_authorized_keys(self.dir, user_key)
@@ -278,35 +303,42 @@ class Lab:
         ssh.ensure_user(WRT_USER, self.creds("lab/ssh")["password"])
 
         # SNMP: snmpsim for every AP and switch, plus the reference net-snmp agent
-        plan = snmp.write_snmpsim(procs.runtime_dir(self.dir) / "snmpsim", devices, self.community, self.v3)
-        snmp.start_snmpsim(self.dir, "snmpsim", plan, install.tools_python())
-        snmp.start_snmpd(self.dir, "reference", [snmp.REFERENCE_AGENT], self.community, self.v3)
+        if wanted("snmpsim"):
+            plan = snmp.write_snmpsim(procs.runtime_dir(self.dir) / "snmpsim", devices, self.community, self.v3)
+            snmp.start_snmpsim(self.dir, "snmpsim", plan, install.tools_python())
+        if wanted("snmpd-reference"):
+            snmp.start_snmpd(self.dir, "reference", [snmp.REFERENCE_AGENT], self.community, self.v3)
 
-        # NETCONF: one netconfd per AP, sshds of 16 listen addresses each
+        # NETCONF: one netconfd per AP (a restarted one keeps what it had committed), sshds of 16 addresses
         nc_devs = [d for d in devices if d.platform in NETCONF_PLATFORMS]
-        for dev in nc_devs:
-            netconf.start_netconfd(self.dir, dev, NC_USER, reset=True)
+        nc_started = [d for d in nc_devs if wanted(f"netconfd-{d.name}")]
+        for dev in nc_started:
+            netconf.start_netconfd(self.dir, dev, NC_USER, reset=only is None)
         for i, chunk in enumerate(netconf.chunks(nc_devs)):
-            ssh.start_sshd(
-                self.dir,
-                f"sshd-netconf{i}",
-                netconf.sshd_config(self.dir, f"sshd-netconf{i}", chunk, host_keys, NC_USER, authorized),
-            )
+            if wanted(f"sshd-netconf{i}"):
+                ssh.start_sshd(
+                    self.dir,
+                    f"sshd-netconf{i}",
+                    netconf.sshd_config(self.dir, f"sshd-netconf{i}", chunk, host_keys, NC_USER, authorized),
+                )
 
-        # OpenWrt-style CLI simulator behind OpenSSH
+        # OpenWrt-style CLI simulator behind OpenSSH (its state survives a restart of one sshd)
         wrt_devs = [d for d in devices if d.platform == "openwrt"]
         state_dir = procs.runtime_dir(self.dir) / "openwrt"
-        if state_dir.exists():
-            shutil.rmtree(state_dir)
-        state_dir.mkdir()
-        (state_dir / "aps.json").write_text(json.dumps({d.address: d.name for d in wrt_devs}, indent=1))
-        wrt_uid = ssh.pwd.getpwnam(WRT_USER)
-        os.chown(state_dir, wrt_uid.pw_uid, wrt_uid.pw_gid)
-        os.chmod(state_dir, 0o755)
         simulator = state_dir / "owrt_sim.py"
-        shutil.copyfile(HERE / "owrt_sim.py", simulator)
-        os.chmod(simulator, 0o644)
+        if only is None or not simulator.exists():
+            if state_dir.exists():
+                shutil.rmtree(state_dir)
+            state_dir.mkdir()
+            (state_dir / "aps.json").write_text(json.dumps({d.address: d.name for d in wrt_devs}, indent=1))
+            wrt_uid = ssh.pwd.getpwnam(WRT_USER)
+            os.chown(state_dir, wrt_uid.pw_uid, wrt_uid.pw_gid)
+            os.chmod(state_dir, 0o755)
+            shutil.copyfile(HERE / "owrt_sim.py", simulator)
+            os.chmod(simulator, 0o644)
         for i, chunk in enumerate(netconf.chunks(wrt_devs)):
+            if not wanted(f"sshd-openwrt{i}"):
+                continue
             ssh.start_sshd(
                 self.dir,
                 f"sshd-openwrt{i}",
@@ -340,29 +372,35 @@ class Lab:
             )
         )
         os.chmod(ios_conf, 0o600)
-        procs.spawn(
-            self.dir,
-            "ios",
-            [str(install.tools_python()), str(HERE / "ios_launcher.py"), str(ios_conf)],
-            marker=str(ios_conf),
-            log=self.dir / "logs" / "ios.log",
-            env={"PATH": "/usr/bin:/bin", "HOME": str(ios_conf.parent)},
-        )
+        if wanted("ios"):
+            procs.spawn(
+                self.dir,
+                "ios",
+                [str(install.tools_python()), str(HERE / "ios_launcher.py"), str(ios_conf)],
+                marker=str(ios_conf),
+                log=self.dir / "logs" / "ios.log",
+                env={"PATH": "/usr/bin:/bin", "HOME": str(ios_conf.parent)},
+            )
 
-        # readiness, all bounded in time
+        # readiness of what was started, all bounded in time
         procs.wait_until(
-            lambda: all(netconf.netconfd_ready(self.dir, d) for d in nc_devs),
+            lambda: all(netconf.netconfd_ready(self.dir, d) for d in nc_started),
             timeout=60,
-            what=f"netconfd ({len(nc_devs)} APs)",
+            what=f"netconfd ({len(nc_started)} APs)",
             log=None,
         )
         for i, chunk in enumerate(netconf.chunks(nc_devs)):
-            ssh.wait_banners(self.dir, f"sshd-netconf{i}", [(d.address, d.port) for d in chunk])
+            if wanted(f"sshd-netconf{i}"):
+                ssh.wait_banners(self.dir, f"sshd-netconf{i}", [(d.address, d.port) for d in chunk])
         for i, chunk in enumerate(netconf.chunks(wrt_devs)):
-            ssh.wait_banners(self.dir, f"sshd-openwrt{i}", [(d.address, d.port) for d in chunk])
-        ssh.wait_banners(self.dir, "ios", [(d.address, d.port) for d in ios_devs], timeout=60)
-        snmp.wait_snmpd(self.dir, "reference", [snmp.REFERENCE_AGENT], self.community)
-        snmp.wait_snmpsim(self.dir, "snmpsim", plan, devices, self.community, timeout=60 + len(devices) / 20)
+            if wanted(f"sshd-openwrt{i}"):
+                ssh.wait_banners(self.dir, f"sshd-openwrt{i}", [(d.address, d.port) for d in chunk])
+        if wanted("ios"):
+            ssh.wait_banners(self.dir, "ios", [(d.address, d.port) for d in ios_devs], timeout=60)
+        if wanted("snmpd-reference"):
+            snmp.wait_snmpd(self.dir, "reference", [snmp.REFERENCE_AGENT], self.community)
+        if wanted("snmpsim"):
+            snmp.wait_snmpsim(self.dir, "snmpsim", plan, devices, self.community, timeout=60 + len(devices) / 20)
 
         self.endpoints = {
             "snmp": {d.name: f"{d.address}:{d.snmp_port}" for d in devices},

@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 import re
 
-from netctl.lab import netconf, procs, snmp, ssh
-from netctl.lab.errors import LabError
-from netctl.lab.inventory import LabDevice
-from netctl.lab.lab import NC_USER, Lab, ensure_lab
+from lab import netconf, procs, snmp, ssh
+from lab.errors import LabError
+from lab.inventory import LabDevice
+from lab.lab import NC_USER, Lab, ensure_lab
 
 PER_SNMPD = 100
 NETCONF_BASE = "127.4"

@@ -17,14 +17,15 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from netctl.lab.errors import LabError
+from lab.errors import LabError
 
 
 def pid_dir(lab_dir: Path) -> Path:
     return lab_dir / "run"
 
 
-def _traversable(path: Path) -> bool:
+def traversable(path: Path) -> bool:
+    """True when every user may traverse ``path`` and each of its parents."""
     try:
         return all(p.stat().st_mode & 0o001 for p in [path, *path.parents])
     except OSError:
@@ -35,7 +36,7 @@ def runtime_dir(lab_dir: Path) -> Path:
     """Where files live that unprivileged lab processes read (snmpsim as ``nobody``) or reach
     (NETCONF sockets, simulator state): the lab directory when every user can traverse its path,
     else ``/run/netctl-lab/rt-<hash>`` (a checkout under a private directory still works)."""
-    if _traversable(lab_dir):
+    if traversable(lab_dir):
         return lab_dir
     base = Path(os.environ.get("NETCTL_LAB_REGISTRY") or "/run/netctl-lab")
     rt = base / ("rt-" + hashlib.md5(str(lab_dir).encode()).hexdigest()[:10])
@@ -108,7 +109,7 @@ def spawn(
                 close_fds=True,
             )
         except OSError as exc:
-            raise LabError(f"cannot start {name}: {exc}", hint="run `python -m netctl.lab install`") from exc
+            raise LabError(f"cannot start {name}: {exc}", hint="run `python -m lab install`") from exc
     (pid_dir(lab_dir) / f"{name}.pid").write_text(f"{proc.pid}\n{marker}\n")
     deadline = time.monotonic() + 3
     while proc.poll() is None and marker not in _cmdline(proc.pid) and time.monotonic() < deadline:

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from netctl.lab.errors import LabError
+from lab.errors import LabError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 INVENTORY_DIR = REPO / "inventory"
 INVENTORY_FILES = ("duisburg.yaml", "duisburg-transit.csv", "moers.yaml")
 SNMP_PORT = 1161
@@ -144,6 +144,6 @@ def bench_inventory_yaml(count: int, base: str = BENCH_BASE) -> str:
     }
     header = (
         "# Synthetic SNMP-only APs served by the lab with LAB_APS="
-        f"{count} (written by `python -m netctl.lab inventory`).\n"
+        f"{count} (written by `python -m lab inventory`).\n"
     )
     return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
