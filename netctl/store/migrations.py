@@ -173,12 +173,27 @@ def m005_series(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP TABLE [{table}_m003]")
 
 
+def m006_host_keys(db: sqlite_utils.Database) -> None:
+    """Pinned SSH host keys per AP (see :mod:`netctl.hostkeys`): one row per AP and key type.
+
+    ``key`` is the base64 key blob, ``fingerprint`` its SHA256 fingerprint as OpenSSH prints it,
+    ``seen_by`` who pinned it, ``source`` how (first contact, trust, import). No foreign key to
+    ``aps``: a pin outlives a removed AP, like its history.
+    """
+    db.table("host_keys").create(
+        {"ap": str, "key_type": str, "key": str, "fingerprint": str, "first_seen": str, "seen_by": str,
+         "source": str},
+        pk=("ap", "key_type"), not_null={"ap", "key_type", "key", "fingerprint", "first_seen"},
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
     ("003_poll", m003_poll),
     ("004_access", m004_access),
     ("005_series", m005_series),
+    ("006_host_keys", m006_host_keys),
 ]
 
 
