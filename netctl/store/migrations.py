@@ -187,6 +187,20 @@ def m006_host_keys(db: sqlite_utils.Database) -> None:
     )
 
 
+def m007_owners_settings(db: sqlite_utils.Database) -> None:
+    """Jobs get an owner; ``settings`` holds what only an admin sets.
+
+    A job runs with its owner's scope and rights, re-checked at each run. Jobs that exist already
+    (the default ``poll`` and ``retention`` jobs, and any added before jobs had owners) belong to
+    ``@system``: only admins change them, and they run as the admin who runs them.
+    ``settings`` is key/value text; ``secret_file_dir`` is the one directory ``file:`` references
+    may read (none: ``file:`` references are refused).
+    """
+    db.table("jobs").add_column("owner", str)
+    db.execute("update jobs set owner = '@system'")
+    db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"key"})
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -194,6 +208,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("004_access", m004_access),
     ("005_series", m005_series),
     ("006_host_keys", m006_host_keys),
+    ("007_owners_settings", m007_owners_settings),
 ]
 
 
