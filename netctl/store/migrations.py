@@ -201,6 +201,22 @@ def m007_owners_settings(db: sqlite_utils.Database) -> None:
     db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"key"})
 
 
+def m008_push_journal(db: sqlite_utils.Database) -> None:
+    """The push journal (:mod:`netctl.push.journal`): each AP's lock and the intent of the run holding it.
+
+    One row per AP while a push, converge or restore is changing it; deleted in the transaction
+    that records the AP's result. ``sealed`` is the configuration about to be sent (encrypted like
+    stored versions), ``host``/``pid``/``pid_start`` the holding process, ``orphan_seen`` when a
+    later run first found the holder gone.
+    """
+    db.table("push_intents").create(
+        {"ap": str, "run": str, "action": str, "platform": str, "template": str, "intended_hash": str,
+         "sealed": str, "who": str, "host": str, "pid": int, "pid_start": str, "started": str, "expires": str,
+         "confirm_timeout": int, "orphan_seen": str},
+        pk="ap", not_null={"ap", "run", "action", "sealed", "host", "pid", "started", "expires"},
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -209,6 +225,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("005_series", m005_series),
     ("006_host_keys", m006_host_keys),
     ("007_owners_settings", m007_owners_settings),
+    ("008_push_journal", m008_push_journal),
 ]
 
 
