@@ -14,13 +14,19 @@ per engine, time-window and unknown-engine Reports re-synchronise and re-send (b
 - each request waits ``timeout`` seconds and is sent again ``retries`` times (the same message), then
   fails as ``timeout``; every request has its own timer, so a dead AP never delays another one;
 - a reply is matched by request-id (msgID for SNMPv3) and must come from the address the request went
-  to; replies nobody waits for (late answers to a retry, strangers) are counted and dropped;
+  to; replies nobody waits for (late answers to a retry, strangers) are counted and dropped. What an
+  agent sent that matched nothing is remembered per address, so a request that times out says what
+  was seen: datagrams that cannot be decoded make it ``malformed``, replies with request-ids nobody
+  asked for leave it a ``timeout`` that says so;
 - an agent's error-status is ``auth`` (noAccess, authorizationError) or ``error``; a USM Report of a
   wrong digest, unknown user, unsupported level or decryption error, and a reply failing
   authentication, are ``auth``; a reply that cannot be decoded, or answers for other OIDs, is
-  ``malformed`` naming the OID;
-- tables are walked by GETBULK over all wanted columns at once, bounded in rounds, exactly like the
-  engine path.
+  ``malformed`` naming the OID; a reply in another SNMP version is ``unsupported``;
+- one bad datagram fails at most the one request it answers: whatever a decoder raises, the request
+  gets a result (nothing is left waiting on a cancelled timer);
+- tables are walked by GETBULK over all wanted columns at once by the rule of
+  :mod:`netctl.poll.walk` (the engine path uses the same): a refused reply is asked for once more,
+  a walk cut short after rows were read is ``partial``, never a short table reported as complete.
 
 SNMPv1 and the other SNMPv3 protocols (SHA-2, DES, AES-192/256) stay on the pysnmp engine
 (:mod:`netctl.poll.snmp`), which remains the reference implementation the lab tests compare this path
@@ -56,10 +62,13 @@ from netctl.poll.ber import (
 from netctl.poll.decode import RawScalars, RawTables, decode
 from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES
+from netctl.poll.walk import Walk, WalkError
 
 FAST_VERSIONS = frozenset({"2c", "2"})
 #: bound of re-sends after an agent's time-window or unknown-engine Report (SNMPv3)
 V3_RESYNCS = 2
+#: a GETBULK round whose reply breaks the walk rule is sent this many times in all
+WALK_ROUND_ATTEMPTS = 2
 
 
 def fast_capable(target: Target) -> bool:
@@ -73,7 +82,7 @@ SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
 
 
 class Failure(Exception):
-    """A failed request or poll, with its error kind (timeout, auth, malformed, error)."""
+    """A failed request or poll, with its error kind (see :data:`netctl.poll.model.ERROR_KINDS`)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -128,6 +137,9 @@ class FastSession:
         self.rcvbuf = rcvbuf
         self.max_walk_rounds = max_walk_rounds
         self.stray = 0
+        #: per agent address: [undecodable datagrams, why the last one was refused, unmatched replies,
+        #: the last unmatched request-id]; only addresses of registered targets are kept
+        self._seen: dict[tuple[str, int], list[Any]] = {}
         self._pending: dict[int, list[Any]] = {}
         self._transports: dict[int, asyncio.DatagramTransport] = {}
         self._addr: dict[str, tuple[str, int]] = {}
@@ -156,6 +168,7 @@ class FastSession:
                 self._unresolved[target.ap] = f"cannot resolve {target.host!r}: {exc}"
                 continue
             self._addr[target.ap] = (host, target.port)
+            self._seen.setdefault((host, target.port), [0, "", 0, 0])
             community = (target.community or "").encode()
             self._community[target.ap] = community
             if target.profile not in self._profiles:
@@ -204,7 +217,9 @@ class FastSession:
         rid = self._next_id
         self._next_id = rid + 1 if rid < REQUEST_ID_MAX else REQUEST_ID_MIN
         future = self._loop.create_future()
-        entry = [future, addr, build(rid), self.retries, None, decoder]
+        seen = self._seen.get(addr)
+        entry = [future, addr, build(rid), self.retries, None, decoder,
+                 (seen[0], seen[2]) if seen is not None else (0, 0)]
         self._pending[rid] = entry
         self._send(rid, entry)
         return future
@@ -224,22 +239,48 @@ class FastSession:
             return
         del self._pending[rid]
         if not entry[0].done():
-            entry[0].set_result(Failure("timeout", "no answer (request timed out)"))
+            entry[0].set_result(self._no_answer(entry))
+
+    def _no_answer(self, entry: list[Any]) -> Failure:
+        """The failure of a request that got no reply it could use, saying what the agent did send."""
+        seen = self._seen.get(entry[1]) or [0, "", 0, 0]
+        garbage, unmatched = seen[0] - entry[6][0], seen[2] - entry[6][1]
+        if garbage:
+            return Failure("malformed", f"no valid reply: {garbage} datagram(s) from the agent could not be "
+                                        f"decoded (last: {seen[1]})")
+        if unmatched:
+            return Failure("timeout", f"no answer to this request; {unmatched} reply(ies) carried request-ids "
+                                      f"nothing was waiting for (last: {seen[3]})")
+        return Failure("timeout", "no answer (request timed out)")
 
     def _received(self, data: bytes, addr: Any) -> None:
         rid = peek_request_id(data)
         entry = self._pending.get(rid)
         if entry is None or entry[1][1] != addr[1] or entry[1][0] != addr[0]:
             self.stray += 1
+            seen = self._seen.get((addr[0], addr[1]))
+            if seen is not None:
+                if rid < 0:
+                    seen[0] += 1
+                    seen[1] = why_undecodable(data)
+                else:
+                    seen[2] += 1
+                    seen[3] = rid
             return
         del self._pending[rid]
         entry[4].cancel()
+        result: Any
         try:
-            result: Any = entry[5](data)
+            result = entry[5](data)
         except BerError as exc:
-            result = Failure("malformed", f"malformed reply: {exc}")
+            if exc.version is not None:
+                result = Failure("unsupported", f"the agent answered in {_version_name(exc.version)}: {exc}")
+            else:
+                result = Failure("malformed", f"malformed reply: {exc}")
         except usm.UsmError as exc:
             result = Failure("auth", f"authentication failed: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the decoders raise only the above; never leave a request hanging
+            result = Failure("malformed", f"malformed reply ({type(exc).__name__}: {str(exc)[:200]})")
         if not entry[0].done():
             entry[0].set_result(result)
 
@@ -338,38 +379,33 @@ class FastSession:
     async def walk(self, target: Target, prefixes: Sequence[Oid]) -> list[dict[str, tuple[str, Any]]]:
         """Walk the columns ``prefixes`` together by GETBULK: per column ``{index: (type, value)}``.
 
-        Stops per column at the end of its subtree (or endOfMibView); at most ``max_walk_rounds``
-        requests. Raises :class:`Failure` (timeout, auth, malformed, error).
+        Follows :class:`netctl.poll.walk.Walk`: a reply breaking the rule is asked for again (up to
+        :data:`WALK_ROUND_ATTEMPTS` times); at most ``max_walk_rounds`` rounds. Raises
+        :class:`Failure` (timeout, auth, malformed, partial, unsupported, error).
         """
-        out: list[dict[str, tuple[str, Any]]] = [{} for _ in prefixes]
-        pending = dict(enumerate(prefixes))
-        last: dict[int, Oid] = dict(pending)
-        reps = self.max_repetitions
-        for _round in range(self.max_walk_rounds):
-            if not pending:
-                break
-            keys = list(pending)
-            reply = await self._bulk(target, [last[k] for k in keys], reps)
-            varbinds = _checked(reply)
-            if not varbinds:
-                raise Failure("malformed", "GETBULK answered with no values")
-            width = len(keys)
-            for pos, (oid, typed) in enumerate(varbinds):
-                k = keys[pos % width]
-                if k not in pending:
-                    continue
-                prefix = pending[k]
-                if oid[:len(prefix)] != prefix or typed[0] == "endOfMibView":
-                    del pending[k]
-                    continue
-                if oid <= last[k]:
-                    raise Failure("malformed", f"OID not increasing: {_dotted(oid)} after {_dotted(last[k])}")
-                last[k] = oid
-                out[k][".".join(map(str, oid[len(prefix):]))] = typed
-        if pending:
-            raise Failure("malformed", f"table walk did not end after {self.max_walk_rounds} GETBULK rounds "
-                                       f"({self.max_walk_rounds * reps} rows per column)")
-        return out
+        state = Walk(prefixes, max_repetitions=self.max_repetitions, max_rounds=self.max_walk_rounds)
+        while not state.done:
+            try:
+                keys, oids = state.next_request()
+            except WalkError as exc:
+                raise Failure(exc.kind, str(exc)) from None
+            problem: Failure | WalkError | None = None
+            for _attempt in range(WALK_ROUND_ATTEMPTS):
+                try:
+                    state.absorb(keys, _checked(await self._bulk(target, oids, self.max_repetitions)))
+                    problem = None
+                    break
+                except WalkError as exc:
+                    problem = exc
+                except Failure as exc:
+                    problem = exc
+                    break  # timeouts were already re-sent; an agent's error-status stays what it said
+            if problem is not None:
+                if problem.kind == "malformed":
+                    raise Failure("malformed", str(problem))
+                failed = state.failed(problem.kind, str(problem))
+                raise Failure(failed.kind, str(failed))
+        return state.rows
 
     async def answers_small_get(self, target: Target) -> bool:
         """True when the agent answers a one-OID GET (sysUpTime) with these credentials."""
@@ -394,8 +430,12 @@ class FastSession:
         profile = self._profiles[target.profile]
         try:
             if profile.columns:
-                (scalars, rtt_ms), tables = await asyncio.gather(self._scalars(target, profile),
-                                                                 self._tables(target, profile))
+                got = await asyncio.gather(self._scalars(target, profile), self._tables(target, profile),
+                                           return_exceptions=True)
+                scalars, rtt_ms = _first_of(got)
+                tables = got[1]
+                if isinstance(tables, BaseException):
+                    raise _tables_failed(tables)
             else:
                 scalars, rtt_ms = await self._scalars(target, profile)
                 tables = {}
@@ -415,6 +455,40 @@ class FastSession:
 AUTH_STATUS = frozenset({6, 16})
 STATUS_NAMES = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr", 6: "noAccess",
                 16: "authorizationError"}
+
+
+def _first_of(got: Sequence[Any]) -> Any:
+    """The scalars' result of a gather(..., return_exceptions=True); their failure decides first."""
+    if isinstance(got[0], BaseException):
+        raise got[0]
+    return got[0]
+
+
+def _tables_failed(exc: BaseException) -> BaseException:
+    """A table walk's failure when the scalars were answered: a walk that timed out is ``partial``."""
+    if isinstance(exc, Failure) and exc.kind == "timeout":
+        return Failure("partial", f"the agent answered the GET, but its tables did not arrive ({exc})")
+    return exc
+
+
+def _version_name(version: int) -> str:
+    return {0: "SNMPv1", 1: "SNMPv2c", 3: "SNMPv3"}.get(version, f"SNMP version {version}")
+
+
+def why_undecodable(data: bytes) -> str:
+    """Why a datagram that matched no request could not be read (bounded: the decoders are)."""
+    from netctl.poll.ber import decode_response
+
+    try:
+        if data[:1] == b"\x30" and b"\x02\x01\x03" in data[:8]:
+            usm.decode(data, None)
+        else:
+            decode_response(data)
+    except (BerError, usm.UsmError) as exc:
+        return f"{exc} in {len(data)} octets"
+    except Exception as exc:  # noqa: BLE001 - a description only
+        return f"{type(exc).__name__} in {len(data)} octets"
+    return f"a message without a readable request-id, {len(data)} octets"
 
 
 def _checked(reply: Response | Failure) -> list[tuple[Oid, tuple[str, Any]]]:

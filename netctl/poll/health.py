@@ -6,8 +6,10 @@ States: ``up``, ``degraded``, ``down``, ``unknown``.
   back ``up`` after :attr:`Rules.up_after_oks` consecutive good polls (recovery rule).
 - ``degraded`` when an answered poll breaks one of :data:`DEGRADE_CHECKS` (radio down, interface
   errors rising, CPU or memory high, clients collapsed against the AP's own recent level).
-- ``unknown`` before the first poll, when the agent answers but refuses the credentials or sends a
-  malformed reply, and for a vehicle missing during its depot window (parked, not an outage).
+- ``unknown`` before the first poll, when the agent answers but refuses the credentials, sends a
+  malformed reply, cuts a table walk short (``partial``) or speaks another SNMP version
+  (``unsupported``): :data:`ANSWERED_KINDS`; and for a vehicle missing during its depot window
+  (parked, not an outage).
 - An AP whose state changed :attr:`Rules.flap_max_changes` times within :attr:`Rules.flap_window_s`
   is flapping: states and alerts are still recorded, notifications are held back.
 
@@ -145,6 +147,11 @@ def degrade_reasons(metrics: dict[str, float | None], rules: Rules,
     return reasons
 
 
+#: poll failures of an agent that answered, but unusably: the AP's state is unknown (not down) and an
+#: alert ``poll-<kind>`` is open until a good poll
+ANSWERED_KINDS = ("auth", "malformed", "partial", "unsupported")
+
+
 def evaluate(prev: HealthState | None, obs: Observation, rules: Rules, now: float) -> Verdict:
     """Apply the rules to one poll. Pure: returns the new state; ``prev`` is not modified."""
     health = replace(prev) if prev is not None else HealthState(since=now)
@@ -164,7 +171,7 @@ def evaluate(prev: HealthState | None, obs: Observation, rules: Rules, now: floa
             reasons = [("down", f"answering again, recovering ({health.oks}/{rules.up_after_oks} good polls)")]
         else:
             new_state = "degraded" if reasons else "up"
-    elif obs.error_kind in ("auth", "malformed"):
+    elif obs.error_kind in ANSWERED_KINDS:
         health.oks = 0
         health.misses = 0
         new_state = "unknown"
@@ -192,7 +199,8 @@ def evaluate(prev: HealthState | None, obs: Observation, rules: Rules, now: floa
     return Verdict(health, changed, tuple(reasons))
 
 
-ALERT_KINDS = frozenset({"down", "poll-auth", "poll-malformed"} | {c.kind for c in DEGRADE_CHECKS})
+ALERT_KINDS = frozenset({f"poll-{kind}" for kind in ANSWERED_KINDS} | {"down"}
+                        | {c.kind for c in DEGRADE_CHECKS})
 
 
 def wanted_alerts(verdict: Verdict) -> dict[str, str]:

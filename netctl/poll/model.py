@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ERROR_KINDS = ("timeout", "auth", "malformed", "error")
+#: why a poll of an AP failed (docs/polling.md says what each means for an operator):
+#: timeout (no usable answer), auth (credentials refused), malformed (an answer that breaks SNMP or the
+#: MIB), partial (answered, but a table walk was cut short), unsupported (answered in another SNMP
+#: version), error (agent error-status, settings or secrets missing, anything else)
+ERROR_KINDS = ("timeout", "auth", "malformed", "partial", "unsupported", "error")
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class PollResult:
     """The outcome of polling one AP: values when ``ok``, else ``error_kind`` and ``error``.
 
     ``state`` is the AP's health state after this poll (filled in by the store); ``error_kind`` is one of
-    timeout, auth, malformed, error.
+    :data:`ERROR_KINDS`, and ``error`` says what was seen.
     """
 
     ap: str

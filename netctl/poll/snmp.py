@@ -17,10 +17,14 @@ What makes the pysnmp path fast (measured figures in docs/polling.md):
 - tables are fetched by GETBULK over all wanted columns at once, bounded in rounds, stopping per
   column at the end of its table.
 
-Failures are data: each AP gets a :class:`PollResult`; a timeout, an authentication failure and a
-malformed reply are told apart. A v2c agent ignores a wrong community silently, so after a timeout the
-poller sends one SNMPv3 engine-discovery probe: an agent that answers it is alive and refused the
-community (``auth``), one that does not is unreachable (``timeout``).
+Failures are data: each AP gets a :class:`PollResult` whose ``error_kind`` is one of
+:data:`netctl.poll.model.ERROR_KINDS`. A v2c agent ignores a wrong community silently, so after a
+timeout the poller sends one SNMPv3 engine-discovery probe: an agent whose engine answers it with a
+well-formed Report to that very probe is alive and refused the community (``auth``); datagrams that
+cannot be decoded make the AP ``malformed``; anything else, or nothing, leaves it a ``timeout``.
+
+Every AP has a deadline (:func:`ap_deadline`) and the whole poll one too (:func:`poll_deadline`): an
+AP still unfinished then is a ``timeout`` result saying so, and the others are returned as usual.
 """
 
 from __future__ import annotations
@@ -35,16 +39,17 @@ from typing import Any
 from netctl.poll.decode import RawScalars, RawTables, decode
 from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES, Profile
+from netctl.poll.walk import Walk, WalkError
 
 RCVBUF_BYTES = 8 * 1024 * 1024
 MAX_REPETITIONS = 10
 #: bound of GETBULK rounds per table walk: MAX_REPETITIONS x this many rows per column (20,000)
 MAX_WALK_ROUNDS = 2000
-#: SNMPv3 engine-ID discovery request (noAuthNoPriv, empty user): every SNMP engine answers it
-V3_DISCOVERY_PROBE = bytes.fromhex(
-    "303a020103300f02024a69020300ffe30401040201030410300e0400020100020100040004000400"
-    "301204000400a00c020237f00201000201003000"
-)
+#: GETBULK rounds whose reply breaks the walk rule are sent this many times in all
+WALK_ROUND_ATTEMPTS = 2
+#: requests an AP's poll makes at most in sequence, in timeouts (GET and the walk run side by side;
+#: a healthy walk of a few hundred rows takes a few rounds of milliseconds each)
+AP_DEADLINE_TIMEOUTS = 18
 
 AUTH_PROTOCOLS = {"MD5": "USM_AUTH_HMAC96_MD5", "SHA": "USM_AUTH_HMAC96_SHA", "SHA1": "USM_AUTH_HMAC96_SHA",
                   "SHA224": "USM_AUTH_HMAC128_SHA224", "SHA256": "USM_AUTH_HMAC192_SHA256",
@@ -249,45 +254,41 @@ class SnmpSession:
         return out, rtt_ms
 
     async def _tables(self, target: Target) -> RawTables:
+        """The profile's columns by GETBULK, by the rule of :class:`netctl.poll.walk.Walk`."""
         from pysnmp.proto.rfc1902 import Null, ObjectName
 
         columns = self._columns[target.profile]
-        out: RawTables = {}
-        for table, column, _prefix in columns:
-            out.setdefault(table, {})[column] = {}
-        pending = {i: prefix for i, (_t, _c, prefix) in enumerate(columns)}
-        last = dict(pending)
+        state = Walk([prefix for _t, _c, prefix in columns], max_repetitions=self.max_repetitions,
+                     max_rounds=MAX_WALK_ROUNDS)
         addr = self._addr[target.ap]
-        for walk_round in range(MAX_WALK_ROUNDS):
-            if not pending:
-                break
-            keys = list(pending)
-            varbinds = (self._first_walk[target.profile] if walk_round == 0
-                        else [(ObjectName(last[k]), Null()) for k in keys])
-            indication, status, index, reply = await self._send_bulk(addr, varbinds)
-            _check(indication, status, index, reply)
-            if not reply:
-                raise _Failure("malformed", "GETBULK answered with no values")
-            width = len(keys)
-            for pos, (name, value) in enumerate(reply):
-                k = keys[pos % width]
-                if k not in pending:
-                    continue
-                oid = tuple(name)
-                prefix = pending[k]
-                kind = type(value).__name__
-                if oid[:len(prefix)] != prefix or kind == "EndOfMibView":
-                    del pending[k]
-                    continue
-                if oid <= last[k]:
-                    raise _Failure("malformed", f"OID not increasing: {'.'.join(map(str, oid))} after "
-                                                f"{'.'.join(map(str, last[k]))}")
-                last[k] = oid
-                table, column, _p = columns[k]
-                out[table][column][".".join(str(p) for p in oid[len(prefix):])] = typed(value)
-        if pending:
-            raise _Failure("malformed", f"table walk did not end after {MAX_WALK_ROUNDS} GETBULK rounds "
-                                        f"({MAX_WALK_ROUNDS * self.max_repetitions} rows per column)")
+        while not state.done:
+            try:
+                keys, oids = state.next_request()
+            except WalkError as exc:
+                raise _Failure(exc.kind, str(exc)) from None
+            varbinds = (self._first_walk[target.profile] if state.rounds == 0
+                        else [(ObjectName(oid), Null()) for oid in oids])
+            problem: _Failure | WalkError | None = None
+            for _attempt in range(WALK_ROUND_ATTEMPTS):
+                try:
+                    indication, status, index, reply = await self._send_bulk(addr, varbinds)
+                    _check(indication, status, index, reply)
+                    state.absorb(keys, [(tuple(name), typed(value)) for name, value in reply or ()])
+                    problem = None
+                    break
+                except WalkError as exc:
+                    problem = exc
+                except _Failure as exc:
+                    problem = exc
+                    break
+            if problem is not None:
+                if problem.kind == "malformed":
+                    raise _Failure("malformed", str(problem))
+                failed = state.failed(problem.kind, str(problem))
+                raise _Failure(failed.kind, str(failed))
+        out: RawTables = {}
+        for (table, column, _prefix), rows in zip(columns, state.rows, strict=True):
+            out.setdefault(table, {})[column] = rows
         return out
 
     async def answers_small_get(self, target: Target) -> bool:
@@ -307,10 +308,18 @@ class SnmpSession:
         if target.ap not in self._addr:
             return PollResult(target.ap, False, error_kind="error", error="target not registered", ts=ts)
         profile: Profile = PROFILES[target.profile]
-        bound = (self.timeout * (self.retries + 1)) * (MAX_WALK_ROUNDS + 1) + 5
+        bound = ap_deadline(self.timeout, self.retries)
         try:
-            (scalars, rtt_ms), tables = await asyncio.wait_for(
-                asyncio.gather(self._scalars(target), self._tables(target)), bound)
+            got = await asyncio.wait_for(
+                asyncio.gather(self._scalars(target), self._tables(target), return_exceptions=True), bound)
+            if isinstance(got[0], BaseException):
+                raise got[0]
+            scalars, rtt_ms = got[0]
+            tables = got[1]
+            if isinstance(tables, BaseException):
+                if isinstance(tables, _Failure) and tables.kind == "timeout":
+                    raise _Failure("partial", f"the agent answered the GET, but its tables did not arrive ({tables})")
+                raise tables
             values = decode(profile, scalars, tables)
         except _Failure as exc:
             return PollResult(target.ap, False, error_kind=exc.kind, error=str(exc), ts=ts)
@@ -375,30 +384,88 @@ def _check(indication: Any, status: Any, index: Any, reply: Any) -> None:
 
 
 class _Probe(asyncio.DatagramProtocol):
-    def __init__(self) -> None:
+    def __init__(self, msg_id: int) -> None:
+        self.msg_id = msg_id
         self.answered: asyncio.Event = asyncio.Event()
+        self.verdict: tuple[str, str] | None = None
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.answered.set()
+        verdict = probe_verdict(data, self.msg_id)
+        if verdict is None:
+            return
+        if self.verdict is None or verdict[0] == "engine":
+            self.verdict = verdict
+        if verdict[0] == "engine":
+            self.answered.set()
+
+
+def probe_verdict(data: bytes, msg_id: int) -> tuple[str, str] | None:
+    """What one datagram answering the discovery probe ``msg_id`` tells (pure).
+
+    ``("engine", engine ID)`` for a well-formed SNMPv3 Report or Response to this very probe with an
+    engine ID; ``("garbage", why)`` for a datagram that cannot be decoded; None for a well-formed
+    message that does not answer this probe (another msgID, no engine ID): it proves nothing.
+    """
+    from netctl.poll import usm
+    from netctl.poll.ber import BerError
+
+    try:
+        reply = usm.decode(data, None)
+    except BerError as exc:
+        if exc.version is not None:
+            return None
+        return "garbage", f"{exc} in {len(data)} octets"
+    except usm.UsmError:
+        return None
+    if reply.msg_id != msg_id or not reply.engine_id:
+        return None
+    return "engine", reply.engine_id.hex()
+
+
+async def probe_agent(host: str, port: int, timeout: float) -> tuple[str, str] | None:
+    """Send one SNMPv3 engine-discovery probe to ``host:port``; see :func:`probe_verdict`.
+
+    Waits up to ``timeout`` for an engine's answer; returns it, else the first undecodable datagram
+    seen (``garbage``), else None.
+    """
+    import random
+
+    from netctl.poll import usm
+
+    loop = asyncio.get_running_loop()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    msg_id = random.randint(1 << 16, (1 << 31) - 1)
+    try:
+        transport, protocol = await loop.create_datagram_endpoint(lambda: _Probe(msg_id), remote_addr=(host, port),
+                                                                  family=family)
+    except OSError:
+        return None
+    try:
+        transport.sendto(usm.discovery(msg_id))
+        try:
+            await asyncio.wait_for(protocol.answered.wait(), timeout)
+        except TimeoutError:
+            pass
+        return protocol.verdict
+    finally:
+        transport.close()
 
 
 async def agent_alive(host: str, port: int, timeout: float) -> bool:
     """True when an SNMP engine answers a v3 discovery probe at ``host:port`` within ``timeout``."""
-    loop = asyncio.get_running_loop()
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        transport, protocol = await loop.create_datagram_endpoint(_Probe, remote_addr=(host, port), family=family)
-    except OSError:
-        return False
-    try:
-        transport.sendto(V3_DISCOVERY_PROBE)
-        try:
-            await asyncio.wait_for(protocol.answered.wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
-    finally:
-        transport.close()
+    verdict = await probe_agent(host, port, timeout)
+    return verdict is not None and verdict[0] == "engine"
+
+
+def ap_deadline(timeout: float, retries: int) -> float:
+    """Seconds one AP's poll may take at most, however its agent answers."""
+    return timeout * (retries + 1) * AP_DEADLINE_TIMEOUTS + 5
+
+
+def poll_deadline(count: int, concurrency: int, timeout: float, retries: int) -> float:
+    """Seconds a whole poll of ``count`` APs may take at most: every lane's APs at their deadline."""
+    lanes = max(1, min(concurrency, count))
+    return ap_deadline(timeout, retries) * -(-count // lanes) + 10
 
 
 def engine_groups(targets: Sequence[Target]) -> list[list[Target]]:
@@ -424,11 +491,15 @@ def engine_groups(targets: Sequence[Target]) -> list[list[Target]]:
 
 async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeout: float = 2.0,
                      retries: int = 1, max_repetitions: int = MAX_REPETITIONS,
-                     progress: Callable[[PollResult], None] | None = None, fast: bool = True) -> list[PollResult]:
+                     progress: Callable[[PollResult], None] | None = None, fast: bool = True,
+                     deadline: float | None = None) -> list[PollResult]:
     """Poll ``targets``, at most ``concurrency`` in flight; one result per target, in order.
 
     SNMPv2c targets go through the fast path (:mod:`netctl.poll.fast`) unless ``fast`` is false; the
     others (SNMPv1, SNMPv3) through one pysnmp engine per group of compatible credentials.
+
+    Each AP ends within :func:`ap_deadline` and the poll within ``deadline`` seconds (default
+    :func:`poll_deadline`); an AP cut off by either is a ``timeout`` result naming the deadline.
     """
     from netctl.poll.fast import FastSession, fast_capable
 
@@ -463,10 +534,35 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
             await session.open(group)
             session_of.update((t.ap, session) for t in group)
 
+        ends_at = loop.time() + (deadline if deadline is not None
+                                 else poll_deadline(len(targets), concurrency, timeout, retries))
+        per_ap = ap_deadline(timeout, retries)
+
         async def one(target: Target) -> PollResult:
+            left = min(per_ap, ends_at - loop.time())
+            started = time.time()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                return await asyncio.wait_for(checked(target), left)
+            except TimeoutError:
+                which = "this AP's" if left >= per_ap else "the poll's"
+                result = PollResult(target.ap, False, error_kind="timeout", ts=started,
+                                    error=(f"no complete answer within {left:.1f} s ({which} deadline)" if left > 0
+                                           else "not polled: the poll's deadline had passed"))
+                if progress is not None:
+                    progress(result)
+                return result
+
+        async def checked(target: Target) -> PollResult:
             session = session_of[target.ap]
             result: PollResult = await session.poll_one(target)
-            if result.error_kind == "timeout" and await agent_alive(target.host, target.port, min(timeout, 1.0)):
+            seen = (await probe_agent(target.host, target.port, min(timeout, 1.0))
+                    if result.error_kind == "timeout" else None)
+            if seen is not None and seen[0] == "garbage":
+                result.error_kind = "malformed"
+                result.error = f"no valid reply: the agent answers with datagrams that cannot be decoded ({seen[1]})"
+            elif seen is not None:
                 if await session.answers_small_get(target):
                     result.error = "the agent answers small requests but not a whole poll in time (overloaded?)"
                 else:
