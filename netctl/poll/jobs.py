@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+#: job options passed on to Netctl.poll (``deadline`` bounds the poll; ``deadline_s`` bounds the run)
+POLL_OPTIONS = ("concurrency", "timeout", "retries", "workers", "deadline")
+
 
 def poll_job(db_path: str, selection_json: str = "{}", *, user: str | None = None,
              options: str | dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -20,7 +23,7 @@ def poll_job(db_path: str, selection_json: str = "{}", *, user: str | None = Non
     nc = Netctl(db_path, user=user)
     try:
         results = nc.poll(Selection.from_json(selection_json or "{}"),
-                          **{k: v for k, v in opts.items() if k in ("concurrency", "timeout", "retries", "workers")})
+                          **{k: v for k, v in opts.items() if k in POLL_OPTIONS})
     finally:
         nc.close()
     return [{"ap": r.ap, "ok": r.ok, "state": r.state, "latency_ms": r.latency_ms, "error_kind": r.error_kind,

@@ -105,21 +105,25 @@ def _shards(targets: Sequence[Target], count: int) -> list[list[Target]]:
 
 def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, concurrency: int, timeout: float,
                          retries: int, progress: Callable[[PollResult], None] | None = None,
-                         fast: bool = True) -> list[PollResult]:
+                         fast: bool = True, deadline: float | None = None) -> list[PollResult]:
     """Poll in this process, or split across ``workers`` worker processes (each with one engine).
 
     By default a worker per 1,000 APs on the pysnmp engine path (SNMPv1, other SNMPv3 protocols), at
     most one per core; fast-path APs weigh :data:`FAST_AP_WEIGHT` of one.
 
     A worker that dies or answers garbage turns into failed results for its APs, never an exception.
+    ``deadline`` bounds the poll (default: :func:`netctl.poll.snmp.poll_deadline`); a worker still
+    running a minute after it is killed and its APs fail.
     """
     from netctl.poll.fast import fast_capable
-    from netctl.poll.snmp import poll_targets
+    from netctl.poll.snmp import poll_deadline, poll_targets
 
     if workers is None:
         load = sum(FAST_AP_WEIGHT if fast and fast_capable(t) else 1.0 for t in targets)
         workers = min(os.cpu_count() or 1, max(1, math.ceil(load / SHARD_MIN_APS)))
-    options = {"concurrency": concurrency, "timeout": timeout, "retries": retries, "fast": fast}
+    options: dict[str, Any] = {"concurrency": concurrency, "timeout": timeout, "retries": retries, "fast": fast}
+    if deadline is not None:
+        options["deadline"] = deadline
     if workers <= 1 or len(targets) < 2:
         return poll_targets(targets, progress=progress, **options)
     import subprocess
@@ -127,8 +131,6 @@ def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, conc
     from dataclasses import asdict
 
     shards = _shards(targets, workers)
-    # generous bound: every AP of a shard timing out on every walk round, one concurrency slot at a time
-    per_ap = timeout * (retries + 1) * 18 + 5
     procs = []
     for shard in shards:
         proc = subprocess.Popen([sys.executable, "-m", "netctl.poll.worker"], stdin=subprocess.PIPE,
@@ -136,7 +138,8 @@ def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, conc
         procs.append((shard, proc, json.dumps({"targets": [asdict(t) for t in shard], "options": options})))
     def collect(item: tuple[list[Target], Any, str]) -> list[PollResult]:
         shard, proc, request = item
-        bound = per_ap * math.ceil(len(shard) / max(1, concurrency)) + 60
+        bound = (deadline if deadline is not None
+                 else poll_deadline(len(shard), concurrency, timeout, retries)) + 60
         try:
             out, err = proc.communicate(request, timeout=bound)
             rows = json.loads(out) if proc.returncode == 0 else None
@@ -172,14 +175,16 @@ class PollOps(CoreBase):
     def poll(self, selection: Selection | str | Sequence[str] | None = None, *, concurrency: int = 200,
              timeout: float = 2.0, retries: int = 1, workers: int | None = None,
              progress: Callable[[PollResult], None] | None = None, record: bool = True,
-             fast: bool = True) -> list[PollResult]:
+             fast: bool = True, deadline: float | None = None) -> list[PollResult]:
         """Poll the selected APs over SNMP; one :class:`PollResult` per AP, ordered by AP name.
 
         A dead AP costs its own timeout and never stalls the others. Big selections are sharded across
         ``workers`` processes (default: one per 1,000 APs on the pysnmp engine path or 20,000 on the fast
         path, at most one per core). With ``record`` the samples, health states and alerts are written
         and notifications sent. ``fast=False`` polls every AP through the pysnmp engine (the reference
-        implementation), e.g. to rule out the fast path when an agent behaves oddly.
+        implementation), e.g. to rule out the fast path when an agent behaves oddly. ``deadline`` bounds
+        the whole poll in seconds (default: long enough for every AP to time out on every request);
+        APs cut off by it are ``timeout`` results naming it, the others are recorded as usual.
         """
         self.require("poll")
         aps = self.select(as_selection(selection))
@@ -188,7 +193,7 @@ class PollOps(CoreBase):
             if progress is not None:
                 progress(result)
         results = poll_targets_sharded(targets, workers=workers, concurrency=concurrency, timeout=timeout,
-                                       retries=retries, progress=progress, fast=fast)
+                                       retries=retries, progress=progress, fast=fast, deadline=deadline)
         if record and results:
             from netctl.poll.store import record_results
 

@@ -5,7 +5,11 @@
   due again) and not across processes (a ``running`` row whose process is alive on this host blocks
   it; the row of a process that died is marked ``abandoned``);
 - SIGTERM/SIGINT stop it cleanly: no new runs start, running ones are waited for (bounded), and it
-  returns. ``max_cycles`` (for tests and smoke checks) stops after that many poll runs.
+  returns. ``max_cycles`` (for tests and smoke checks) stops after that many poll runs;
+- a run has a deadline (the job's option ``deadline_s``, default :data:`JOB_DEADLINE_S`): a run still
+  going then is recorded ``failed`` ("did not finish within …") and the scheduler goes on; a stuck
+  job never stays ``running``. Its thread cannot be killed and is left to end on its own; what it
+  returns then is dropped.
 
 Jobs run in threads and open their own database connection; a job is a plain function from
 :mod:`netctl.schedule.jobs`, so cron can run the same work with ``netctl poll``.
@@ -27,6 +31,19 @@ from typing import Any
 from netctl.store import open_db
 
 STATUSES = ("running", "ok", "failed", "skipped", "abandoned")
+#: seconds a job run may take before it is recorded failed (option ``deadline_s`` of a job overrides it);
+#: a poll ends well before this by its own deadline (netctl.poll.snmp.poll_deadline)
+JOB_DEADLINE_S = 3600.0
+
+
+def job_deadline(options: str | dict[str, Any] | None) -> float:
+    """The deadline of a run of a job with these options (``deadline_s``, else :data:`JOB_DEADLINE_S`)."""
+    try:
+        opts = json.loads(options) if isinstance(options, str) else dict(options or {})
+        value = float(opts.get("deadline_s") or JOB_DEADLINE_S)
+    except (ValueError, TypeError, AttributeError):
+        return JOB_DEADLINE_S
+    return value if value > 0 else JOB_DEADLINE_S
 
 
 def _iso(ts: float | None = None) -> str:
@@ -97,14 +114,29 @@ def run_job_once(db_path: str, name: str, job: str, selection_json: str, *, user
     run_id = start_run(db_path, name)
     if run_id is None:
         return {"job": name, "status": "skipped", "detail": "already running"}
-    try:
-        results = job_function(job)(db_path, selection_json, user=user, options=options)
-    except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the scheduler goes on
+    deadline = job_deadline(options)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["results"] = job_function(job)(db_path, selection_json, user=user, options=options)
+        except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the scheduler goes on
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"run-{name}-{run_id}", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        return {"job": name, **finish_run(db_path, run_id, "failed", None,
+                                          f"did not finish within {deadline:g} s (stuck?); the run was given up "
+                                          "(set the job's option deadline_s to allow longer runs)")}
+    exc = outcome.get("error")
+    if exc is not None:
         detail = f"{type(exc).__name__}: {exc}"
         if not hasattr(exc, "hint"):
             detail += "\n" + "".join(traceback.format_exception(exc)[-3:])
         return {"job": name, **finish_run(db_path, run_id, "failed", None, detail[:2000])}
-    return {"job": name, **finish_run(db_path, run_id, "ok", results, None)}
+    return {"job": name, **finish_run(db_path, run_id, "ok", outcome.get("results"), None)}
 
 
 @dataclass
