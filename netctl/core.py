@@ -7,8 +7,8 @@ pysnmp) inside their methods, so opening the facade stays fast.
 
 from __future__ import annotations
 
-import getpass
 import os
+import pwd
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +27,8 @@ DEFAULT_DB = "netctl.db"
 #: (``"ssid-toggle:Schule-Gast"``: enable or disable only the SSID named ``Schule-Gast``).
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"view", "poll", "ack", "push", "render", "backup", "restore", "drift", "inventory",
-                        "users", "delegate", "secrets", "maintenance", "jobs", "ssid-toggle"}),
+                        "users", "delegate", "secrets", "maintenance", "jobs", "ssid-toggle",
+                        "globals", "global-secrets", "all-jobs"}),
     "engineer": frozenset({"view", "poll", "ack", "push", "render", "backup", "restore", "drift", "inventory",
                            "delegate", "maintenance", "jobs", "ssid-toggle"}),
     "school-admin": frozenset({"view", "poll", "ack"}),
@@ -41,10 +42,24 @@ ACTION_WORDS: dict[str, str] = {
     "ssid-toggle": "enable or disable SSID", "ack": "acknowledge alerts", "poll": "poll access points",
     "maintenance": "manage maintenance windows", "jobs": "see or run jobs", "backup": "back up configuration",
     "restore": "restore configuration", "drift": "check configuration drift", "view": "view",
+    "globals": "change global variables", "global-secrets": "use global secrets or env: references",
+    "all-jobs": "change or run the jobs of other users or the default jobs",
 }
 
 #: Actions an engineer may allow a school-admin (plain, or with ``:TARGET``).
 DELEGABLE_ACTIONS: frozenset[str] = frozenset({"ssid-toggle", "backup", "drift", "render"})
+
+
+def os_login() -> str:
+    """The OS login running netctl: the name of the effective uid.
+
+    Never ``$USER`` or ``$LOGNAME`` (as :func:`getpass.getuser` would): anyone can set those.
+    """
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid:{uid}"
 
 
 def default_db_path() -> str:
@@ -56,43 +71,78 @@ class CoreBase:
     """Holds the database and the acting user; resolves selections within the user's scope."""
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
-                 user: str | None = None) -> None:
+                 user: str | None = None, create: bool = False) -> None:
+        """Open the database (``create``: make it when missing, as ``netctl init`` does) and resolve
+        the acting user. Raises NotFound (no database there, unknown user), PermissionDenied
+        (``user`` is not the OS login's user and that login is no admin)."""
         if isinstance(db, sqlite_utils.Database):
             self.db = db
             self.db_path = ":memory:"
         else:
             self.db_path = str(db or default_db_path())
-            self.db = open_db(self.db_path)
-        self.user_name, self.role, self.scope, self.allowed_actions = self._resolve_user(user)
+            self.db = open_db(self.db_path, create=create)
+        try:
+            self.user_name, self.role, self.scope, self.allowed_actions = self._resolve_user(user)
+        except BaseException:
+            if not isinstance(db, sqlite_utils.Database):
+                self.db.conn.close()
+            raise
 
     # -- identity -----------------------------------------------------------------------------
     def _resolve_user(self, user: str | None) -> tuple[str, str, Scope, frozenset[str]]:
         """Map ``user`` (or the OS login) to a role and scope.
 
-        With no users defined yet, the OS user is an admin (a fresh install). Once users exist, the
-        name given (or the OS login, through ``os_login``) must be one of them.
+        The OS login (:func:`os_login`) is the user whose ``os_login`` names it, else the user of
+        that name without an ``os_login``. Root that no user maps acts as the admin ``root`` (it
+        owns the database and the key file anyway). With no users yet, the OS login is an admin
+        (a fresh install). ``user`` must be the login's own user unless the login maps to an admin;
+        an unknown ``user`` is refused.
         """
+        login = os_login()
+        fresh = "users" not in self.db.table_names() or self.db["users"].count == 0
+        if fresh:
+            if user and user != login:
+                raise NotFound(f"no netctl user named {user!r}",
+                               hint=f"no users exist yet: the OS login {login!r} acts as admin until an admin "
+                                    f"adds users (netctl users add NAME --role admin --os-login {login}); "
+                                    "drop --user")
+            return login, "admin", Scope.everything(), ROLE_ACTIONS["admin"]
+        me = self._login_user(login)
+        if user and (me is None or user != me[0]):
+            row = self._user_row_named(user)
+            if me is None or me[1] != "admin":
+                mapped = f"mapped to netctl user {me[0]!r} (role {me[1]})" if me else "not mapped to a netctl user"
+                raise PermissionDenied(
+                    f"--user {user} does not match the OS login {login!r} ({mapped})",
+                    hint="act as your own user (drop --user), log in as the OS user mapped to "
+                         f"{user!r}, or ask an admin: netctl users list")
+            return self._user_tuple(row)
+        if me is None:
+            raise PermissionDenied(
+                f"the OS login {login!r} is not mapped to a netctl user",
+                hint=f"ask an admin: netctl users add NAME --role … --os-login {login}")
+        return me
+
+    def _user_row_named(self, name: str) -> dict[str, Any]:
+        rows = list(self.db["users"].rows_where("name = ?", [name]))
+        if not rows:
+            raise NotFound(f"no netctl user named {name!r}", hint="list users with: netctl users list")
+        return rows[0]
+
+    def _login_user(self, login: str) -> tuple[str, str, Scope, frozenset[str]] | None:
+        """The user the OS login acts as by default, or None."""
+        rows = list(self.db["users"].rows_where("os_login = ?", [login]))
+        rows = rows or list(self.db["users"].rows_where("name = ? and os_login is null", [login]))
+        if rows:
+            return self._user_tuple(rows[0])
+        if os.geteuid() == 0:
+            return login, "admin", Scope.everything(), ROLE_ACTIONS["admin"]
+        return None
+
+    @staticmethod
+    def _user_tuple(row: dict[str, Any]) -> tuple[str, str, Scope, frozenset[str]]:
         import json
 
-        login = getpass.getuser()
-        if "users" not in self.db.table_names() or self.db["users"].count == 0:
-            return user or login, "admin", Scope.everything(), ROLE_ACTIONS["admin"]
-        row: dict[str, Any] | None = None
-        if user:
-            rows = list(self.db["users"].rows_where("name = ?", [user]))
-            row = rows[0] if rows else None
-            if row is None:
-                raise NotFound(f"no netctl user named {user!r}", hint="list users with: netctl users list")
-        else:
-            rows = list(self.db["users"].rows_where("os_login = ?", [login]))
-            rows = rows or list(self.db["users"].rows_where("name = ? and os_login is null", [login]))
-            row = rows[0] if rows else None
-            if row is None:
-                raise PermissionDenied(
-                    f"the OS login {login!r} is not mapped to a netctl user",
-                    hint="pass --user NAME, or ask an admin: "
-                         f"netctl users add NAME --role … --os-login {login}",
-                )
         role = row["role"]
         scope = Scope.everything() if role == "admin" else Scope.from_dict(json.loads(row["scope"] or "{}"))
         extra = frozenset(json.loads(row.get("allowed_actions") or "[]"))
@@ -100,9 +150,7 @@ class CoreBase:
 
     def _who(self) -> str:
         """The acting user as the audit names it (with the OS login when it differs)."""
-        import getpass
-
-        login = getpass.getuser()
+        login = os_login()
         return self.user_name if self.user_name == login else f"{self.user_name} (os:{login})"
 
     def can(self, action: str, target: str | None = None) -> bool:

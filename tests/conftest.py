@@ -32,7 +32,7 @@ def api(tmp_path: Path) -> Iterator[Any]:
     """A facade on a fresh database file (no users: the caller is admin)."""
     from netctl.api import Netctl
 
-    nc = Netctl(tmp_path / "netctl.db")
+    nc = Netctl(tmp_path / "netctl.db", create=True)
     yield nc
     nc.close()
 
@@ -51,7 +51,7 @@ def city(tmp_path: Path, lab: Any) -> Iterator[Any]:
     """A facade with the lab's secrets and the example city loaded, on a fresh database."""
     from netctl.api import Netctl
 
-    nc = Netctl(tmp_path / "city.db")
+    nc = Netctl(tmp_path / "city.db", create=True)
     nc.import_secrets(lab.secrets)
     nc.import_inventory([str(p) for p in INVENTORY_FILES])
     yield nc

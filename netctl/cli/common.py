@@ -25,6 +25,8 @@ class Context:
     def __init__(self, db: str | None, user: str | None) -> None:
         self.db_path = db
         self.user = user
+        #: only ``netctl init`` creates a missing database; every other command refuses it (exit 3)
+        self.create = False
         self._api: Any = None
 
     @property
@@ -32,7 +34,7 @@ class Context:
         if self._api is None:
             from netctl.api import Netctl
 
-            self._api = Netctl(self.db_path, user=self.user)
+            self._api = Netctl(self.db_path, user=self.user, create=self.create)
         return self._api
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from netctl.cli.common import emit_json, json_option, pass_api, print_table
+from netctl.cli.common import Context, emit_json, json_option, pass_api, print_table
 from netctl.errors import InventoryError
 from netctl.selection import Selection
 
@@ -60,10 +60,14 @@ def _parse_assignments(items: tuple[str, ...], unset: tuple[str, ...] = (), *,
 # -- netctl init -----------------------------------------------------------------------------------
 @click.command("init")
 @json_option
-@pass_api
-def init_cmd(api: Any, as_json: bool) -> None:
+@click.pass_context
+def init_cmd(ctx: click.Context, as_json: bool) -> None:
     """Create the database (or upgrade its schema) and show what it holds."""
-    info = api.db_info()
+    options = ctx.find_object(Context)
+    if options is None:
+        raise click.UsageError("run this command through `netctl`")
+    options.create = True
+    info = options.api.db_info()
     if as_json:
         emit_json(info)
         return

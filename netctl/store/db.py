@@ -13,21 +13,26 @@ from pathlib import Path
 
 import sqlite_utils
 
-from netctl.errors import StoreError
+from netctl.errors import NotFound, StoreError
 
 BUSY_TIMEOUT_MS = 15_000
 
 
-def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
-    """Open (and create or upgrade) the netctl database at ``path``; ``":memory:"`` for tests.
+def open_db(path: str | Path, *, migrate: bool = True, create: bool = False) -> sqlite_utils.Database:
+    """Open (and upgrade) the netctl database at ``path``; ``":memory:"`` for tests.
 
-    Raises StoreError when the file cannot be opened or is not a netctl database.
+    A missing file is created only with ``create`` (``netctl init``): a mistyped ``--db`` must not
+    open an empty database. Raises NotFound when the file is missing, StoreError when it cannot be
+    opened or is not a netctl database.
     """
     try:
         if str(path) == ":memory:":
             conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         else:
             p = Path(path)
+            if not create and not p.exists():
+                raise NotFound(f"no netctl database at {p}",
+                               hint=f"run: netctl --db {p} init (to create it), or check --db / $NETCTL_DB")
             if p.parent and not p.parent.exists():
                 raise StoreError(
                     f"cannot create database {p}: folder {p.parent} does not exist",

@@ -51,7 +51,7 @@ def test_netctl_tui_starts_navigates_and_quits_in_a_terminal(
     tmp_path: Path, tmux: Callable[..., str]
 ) -> None:
     db_path = tmp_path / "city.db"
-    db = open_db(db_path)
+    db = open_db(db_path, create=True)
     seed_city(db)
     add_users(db)
     db.conn.close()
@@ -76,7 +76,7 @@ def test_netctl_tui_starts_navigates_and_quits_in_a_terminal(
 
 def test_netctl_tui_refuses_an_unknown_user_with_a_clear_message(tmp_path: Path) -> None:
     db_path = tmp_path / "city.db"
-    db = open_db(db_path)
+    db = open_db(db_path, create=True)
     seed_city(db)
     add_users(db)
     db.conn.close()

@@ -107,17 +107,21 @@ def test_last_admin_cannot_be_removed_or_demoted(db: sqlite_utils.Database) -> N
     assert {u["name"] for u in root.list_users()} == {"ada", "eva", "sam"}
 
 
-def test_unknown_user_and_unmapped_os_login(db: sqlite_utils.Database) -> None:
+def test_unknown_user_and_unmapped_os_login(db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import pwd
+
     with pytest.raises(NotFound, match="no netctl user named 'ghost'"):
         Netctl(db, user="ghost")
+    monkeypatch.setattr(os, "geteuid", lambda: pwd.getpwnam("nobody").pw_uid)
     with pytest.raises(PermissionDenied, match="not mapped"):
-        Netctl(db)  # the OS login running the tests is not mapped to anyone
+        Netctl(db)  # the OS login nobody is not mapped to anyone
 
 
 def test_os_login_maps_to_user(db: sqlite_utils.Database) -> None:
-    import getpass
+    from netctl.core import os_login
 
-    as_user(db, "ada").add_user("me", "school-admin", sites=["gym-hamborn"], os_login=getpass.getuser())
+    as_user(db, "ada").add_user("me", "school-admin", sites=["gym-hamborn"], os_login=os_login())
     nc = Netctl(db)
     assert (nc.user_name, nc.role) == ("me", "school-admin")
     assert {ap["site"] for ap in nc.select()} == {"gym-hamborn"}

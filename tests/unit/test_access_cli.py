@@ -21,7 +21,7 @@ def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_users_commands_end_to_end(tmp_path: Path) -> None:
     db_path = tmp_path / "netctl.db"
-    db = open_db(db_path)
+    db = open_db(db_path, create=True)
     seed(db)
     db.conn.close()
     assert (

@@ -39,7 +39,9 @@ class Runner:
 
 @pytest.fixture
 def netctl(tmp_path: Path) -> Runner:
-    return Runner(tmp_path)
+    runner = Runner(tmp_path)
+    runner("init")  # every command but init refuses a missing database
+    return runner
 
 
 def test_init_import_list_show_vars(netctl: Runner) -> None:
@@ -134,7 +136,8 @@ def test_secret_commands_and_values_never_printed(netctl: Runner, tmp_path: Path
     assert all(CLEAR not in text for text in netctl.outputs)
 
 
-def test_db_from_environment(netctl: Runner, tmp_path: Path) -> None:
+def test_db_from_environment(tmp_path: Path) -> None:
+    netctl = Runner(tmp_path)
     netctl.env["NETCTL_DB"] = str(tmp_path / "env.db")
     netctl("init", db=False)
     assert (tmp_path / "env.db").exists() and not Path(netctl.db).exists()

@@ -212,7 +212,7 @@ def test_round_trip_yaml_json_csv(api: Any, tmp_path: Path) -> None:
     api.set_ap("gs-meiderich-ap01", {"vars.max_clients": 80, "vars.note": "20", "address": "::1"})
     exported = {fmt: api.export_inventory(fmt) for fmt in ("yaml", "json", "csv")}
     for fmt in ("yaml", "json"):
-        fresh = Netctl(tmp_path / f"fresh-{fmt}.db")
+        fresh = Netctl(tmp_path / f"fresh-{fmt}.db", create=True)
         path = write(tmp_path, f"export.{fmt}", exported[fmt])
         report = fresh.import_inventory([path])
         assert counts(report, "aps") == (76, 0, 0)

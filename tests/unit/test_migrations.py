@@ -28,7 +28,7 @@ OLD_1H = [("ap1", "clients", T0 - 86400, 8.25, 2.0, 19.0, 60)]
 def old_layout_db(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database file as netctl left it before ``005_series``, with samples in all three tables."""
     monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "005"])
-    db = open_db(path)
+    db = open_db(path, create=True)
     db.conn.executemany("insert into samples (ap, metric, ts, value) values (?, ?, ?, ?)", OLD_RAW)
     for table, rows in (("samples_5m", OLD_5M), ("samples_1h", OLD_1H)):
         db.conn.executemany(f"insert into {table} (ap, metric, ts, value, min, max, n) values (?, ?, ?, ?, ?, ?, ?)",
@@ -74,7 +74,7 @@ def test_upgrade_keeps_every_sample_with_its_values(tmp_path: Path, monkeypatch:
 def test_upgrade_of_a_database_without_samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "005"])
     path = tmp_path / "empty.db"
-    open_db(path).conn.close()
+    open_db(path, create=True).conn.close()
     monkeypatch.undo()
     db = open_db(path)
     assert db["series"].count == 0 and db["samples"].count == 0

@@ -24,7 +24,7 @@ def test_push_job_marks_unreachable_aps_pending_and_converge_keeps_them(tmp_path
     from netctl.selection import Selection
 
     db_path = str(tmp_path / "city.db")
-    api = Netctl(db_path)
+    api = Netctl(db_path, create=True)
     api.import_inventory([str(p) for p in INVENTORY_FILES])
     api.import_secrets({"lab/netconf": json.dumps({"username": "nobody", "password": "x"}),
                         "duisburg/staff-psk": "staff-pass-1", "duisburg/pupil-psk": "pupil-pass-2"})

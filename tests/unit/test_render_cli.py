@@ -17,7 +17,7 @@ def city_db(tmp_path: Path) -> str:
     from netctl.api import Netctl
 
     path = tmp_path / "city.db"
-    api = Netctl(path)
+    api = Netctl(path, create=True)
     api.import_inventory([str(p) for p in INVENTORY_FILES])
     api.close()
     return str(path)

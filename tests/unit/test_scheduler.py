@@ -44,7 +44,7 @@ def broken_job(db_path: str, selection_json: str, *, user: str | None = None,
 @pytest.fixture
 def db_path(tmp_path: Path) -> str:
     path = str(tmp_path / "sched.db")
-    db = open_db(path)
+    db = open_db(path, create=True)
     registry.register_job("slow", slow_job)
     registry.register_job("broken", broken_job)
     db["jobs"].insert_all([
@@ -117,7 +117,7 @@ def test_unknown_job_is_a_clear_error(api: Any) -> None:
 
 def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     db = str(tmp_path / "term.db")
-    open_db(db).conn.close()
+    open_db(db, create=True).conn.close()
     env = {**os.environ, "NETCTL_DB": db}
     proc = subprocess.Popen([sys.executable, "-c", "from netctl.cli import main; main()", "scheduler", "run",
                              "--poll-interval", "0.2"],
