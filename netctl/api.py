@@ -10,6 +10,7 @@ Each area lives in its own mixin module; none of them imports Textual.
 from __future__ import annotations
 
 from netctl.access import AccessOps
+from netctl.hostkeys import HostKeyOps
 from netctl.inventory.ops import InventoryOps
 from netctl.poll.ops import PollOps
 from netctl.push.ops import ConfigOps
@@ -18,5 +19,5 @@ from netctl.selection import Scope, Selection
 __all__ = ["Netctl", "Selection", "Scope"]
 
 
-class Netctl(InventoryOps, ConfigOps, PollOps, AccessOps):
+class Netctl(InventoryOps, ConfigOps, PollOps, AccessOps, HostKeyOps):
     """Facade over the netctl core. See the mixins for the operations."""

@@ -14,6 +14,7 @@ paramiko, pysnmp, sqlite3) are translated at the driver or store boundary with
     ├── DeviceError            talking to an AP failed
     │   ├── ConnectError       unreachable, refused, timed out, authentication failed
     │   ├── RpcError           the device answered with an error (NETCONF rpc-error, CLI error line)
+    │   ├── HostKeyError       the AP's SSH host key is not the pinned one (nothing was sent)
     │   └── LockError          the configuration is locked by someone else
     ├── PollError              an SNMP poll failed (timeout, auth, malformed reply)
     └── StoreError             the database could not be read or written
@@ -112,6 +113,27 @@ class RpcError(DeviceError):
     ) -> None:
         super().__init__(message, ap=ap, hint=hint)
         self.tag = tag
+
+
+class HostKeyError(DeviceError):
+    """The AP offered an SSH host key that is not pinned for it; refused before authentication.
+
+    ``offered`` is the key the AP presented (OpenSSH ``TYPE BASE64``), ``pinned`` the keys netctl
+    knows for the AP (empty: none known and first contact is not allowed).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        ap: str | None = None,
+        offered: str | None = None,
+        pinned: tuple[str, ...] = (),
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, ap=ap, hint=hint)
+        self.offered = offered
+        self.pinned = pinned
 
 
 class LockError(DeviceError):

@@ -8,8 +8,10 @@ entry point group (``name = "package.module:DriverClass"``).
 A driver raises only netctl errors: :class:`~netctl.errors.ConnectError` when the AP cannot be
 reached at all (the caller marks it ``pending``), :class:`~netctl.errors.LockError`,
 :class:`~netctl.errors.RpcError` (with the rpc-error tag) and :class:`~netctl.errors.DeviceError`
-for everything else. Before raising after a change began, a driver has put the AP back on its
-previous config (or says in the message that the AP's own rollback timer will).
+for everything else, and :class:`~netctl.errors.HostKeyError` when the AP's SSH host key is not the
+pinned one (checked before authentication: nothing was sent). Before raising after a change
+began, a driver has put the AP back on its previous config (or says in the message that the AP's
+own rollback timer will).
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class Target:
     key_file: str | None = None
     secret: str | None = field(default=None, repr=False)
     timeout: float = 10.0
+    #: SSH host keys pinned for this AP (``TYPE BASE64``); empty: none yet (see :mod:`netctl.hostkeys`)
+    host_keys: list[str] = field(default_factory=list)
+    #: ``accept-new`` (pin the key of a first contact) or ``strict`` (only pinned keys)
+    host_key_policy: str = "accept-new"
 
 
 @dataclass
@@ -73,6 +79,8 @@ class Transcript:
     def __init__(self, masker: Callable[[str], str] | None = None) -> None:
         self._mask = masker or (lambda text: text)
         self.lines: list[str] = []
+        #: the SSH host key the AP presented (``TYPE BASE64``), set by the first connection
+        self.host_key: str | None = None
 
     def add(self, direction: str, text: str) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S.%f")[:-3]

@@ -24,7 +24,8 @@ from netmiko.exceptions import (
 )
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript, error_lines
-from netctl.errors import ConnectError, DeviceError, NetctlError, RpcError
+from netctl.drivers.sshkeys import HostKeyCheck, PinnedKeyPolicy
+from netctl.errors import ConnectError, DeviceError, HostKeyError, NetctlError, RpcError
 from netctl.platforms import get_platform
 from netctl.push.plan import (
     compare,
@@ -70,11 +71,19 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
     }
     if target.key_file:
         params.update(use_keys=True, key_file=target.key_file)
+    check = HostKeyCheck(target, transcript)
+    params.update(auto_connect=False)
     try:
         conn = ConnectHandler(**params)
+        # no known_hosts file is read: every host key goes to the check, after the key exchange
+        # and before authentication
+        conn.key_policy = PinnedKeyPolicy(check)
+        _open(conn)
         if row.get("enter_config") and target.secret:
             conn.enable()
         prompt = conn.find_prompt()
+    except HostKeyError:
+        raise
     except NetmikoAuthenticationException as exc:
         transcript.add("<-", "authentication failed")
         raise DeviceError(
@@ -111,6 +120,21 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
                     conn.remote_conn_pre.close()
         except Exception:  # noqa: BLE001 - the session is gone either way
             pass
+
+
+def _open(conn: Any) -> None:
+    """Connect a netmiko connection made with ``auto_connect=False`` (netmiko's own clean-up on failure)."""
+    try:
+        conn._open()
+    except BaseException:
+        from netmiko.base_connection import log
+
+        log.removeFilter(conn._secrets_filter)
+        try:
+            conn.paramiko_cleanup()
+        except Exception:  # noqa: BLE001 - the connection is gone either way
+            pass
+        raise
 
 
 def _send(conn: Any, target: Target, transcript: Transcript, command: str) -> str:

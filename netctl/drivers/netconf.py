@@ -20,13 +20,15 @@ from typing import Any
 
 import paramiko
 from lxml import etree
-from ncclient import manager
+from ncclient.manager import Manager, make_device_handler
 from ncclient.operations.errors import TimeoutExpiredError
 from ncclient.operations.rpc import RPCError
+from ncclient.transport import SSHSession
 from ncclient.transport.errors import AuthenticationError, SessionCloseError, SSHError, TransportError
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript
-from netctl.errors import ConnectError, DeviceError, LockError, NetctlError, RpcError
+from netctl.drivers.sshkeys import HostKeyCheck
+from netctl.errors import ConnectError, DeviceError, HostKeyError, LockError, NetctlError, RpcError
 from netctl.platforms import get_platform
 from netctl.push.plan import compare
 from netctl.render.schema import RUNNING_FILTERS, canonical_xml, parse_fragment
@@ -55,19 +57,41 @@ def _rpc_error(exc: RPCError, ap: str, what: str) -> RpcError | LockError:
 CONNECT_RETRY_PAUSE_S = 0.5
 
 
-def _connect(target: Target) -> Any:
-    return manager.connect(
-        host=target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password,
-        key_filename=target.key_file,
-        hostkey_verify=False,
-        allow_agent=False,
-        look_for_keys=False,
-        timeout=target.timeout,
-        manager_params={"timeout": RPC_TIMEOUT_S},
-    )
+class _PinnedSession(SSHSession):
+    """ncclient's SSH session that reads no ``known_hosts`` file: every host key the AP offers goes
+    to the unknown-host callback, which is :meth:`HostKeyCheck.check` (it pins a first contact or
+    raises HostKeyError), after the key exchange and before authentication."""
+
+    def load_known_hosts(self, filename: str | None = None) -> None:
+        return None
+
+
+def _connect(target: Target, check: HostKeyCheck) -> Any:
+    handler = make_device_handler({"name": "default"})
+    nc_session = _PinnedSession(handler)
+
+    def unknown_host(_host: str, _md5: str) -> bool:
+        check.check(nc_session.transport.get_remote_server_key())
+        return True
+
+    try:
+        nc_session.connect(
+            host=target.host,
+            port=target.port,
+            username=target.username,
+            password=target.password,
+            key_filename=target.key_file,
+            hostkey_verify=True,
+            unknown_host_cb=unknown_host,
+            allow_agent=False,
+            look_for_keys=False,
+            timeout=target.timeout,
+        )
+    except BaseException:
+        if nc_session.transport:
+            nc_session.close()
+        raise
+    return Manager(nc_session, handler, timeout=RPC_TIMEOUT_S)
 
 
 @contextmanager
@@ -75,10 +99,13 @@ def session(target: Target, transcript: Transcript, label: str = "session") -> I
     """An ncclient session; ConnectError when the AP cannot be reached, DeviceError on bad login."""
     transcript.add("--", f"{label}: connect {target.host}:{target.port} as {target.username}")
     m: Any = None
+    check = HostKeyCheck(target, transcript)
     for attempt in (1, 2):
         try:
-            m = _connect(target)
+            m = _connect(target, check)
             break
+        except HostKeyError:
+            raise
         except AuthenticationError as exc:
             transcript.add("<-", f"authentication failed: {exc}")
             raise DeviceError(

@@ -97,6 +97,7 @@ class ConfigOps(CoreBase):
 
     def _target(self, ap: dict[str, Any]) -> Any:
         from netctl.drivers import Target
+        from netctl.hostkeys import pins_for, policy_from_env
         from netctl.inventory.secrets import resolve_credentials
 
         creds = resolve_credentials(self.db, ap.get("credentials"))
@@ -110,7 +111,16 @@ class ConfigOps(CoreBase):
             creds.get("password"),
             creds.get("key_file"),
             creds.get("secret"),
+            host_keys=pins_for(self.db, [ap["name"]]).get(ap["name"], []),
+            host_key_policy=policy_from_env(),
         )
+
+    def _host_key_seen(self, ap: dict[str, Any], key: str | None, refused: bool, action: str) -> None:
+        """Pin a key first seen by a connection, or alert and audit a refused one (netctl.hostkeys)."""
+        if key:
+            from netctl.hostkeys import record_seen
+
+            record_seen(self.db, ap, key, refused, self._who(), action)
 
     def _set_status(self, ap: str, status: str, **fields: Any) -> None:
         row = {"ap": ap, "status": status, "updated": _now(), **fields}
@@ -171,6 +181,7 @@ class ConfigOps(CoreBase):
         concurrency: int,
         progress: Progress | None,
         workers: int | None = None,
+        action: str = "diff",
     ) -> list[dict[str, Any]]:
         from netctl.push.worker import run_fetches
 
@@ -229,6 +240,7 @@ class ConfigOps(CoreBase):
             progress=progress,
         )
         for (ap, rendered, _target, base), got in zip(items, fetched, strict=True):
+            self._host_key_seen(ap, got.host_key, got.host_key_refused, action)
             if got.ok and got.text is not None:
                 results[ap["name"]] = self._compared(base, rendered, got.text, ap["platform"])
             else:
@@ -408,6 +420,7 @@ class ConfigOps(CoreBase):
 
         def record(result: PushResult) -> None:
             ap, rendered = by_name[result.ap]
+            self._host_key_seen(ap, result.host_key, result.host_key_refused, action)
             self._record(ap, rendered, result, run_id, action, selection, template, dry_run)
 
         done = run_jobs(jobs, concurrency=concurrency, workers=workers, progress=progress, on_result=record)
@@ -553,6 +566,7 @@ class ConfigOps(CoreBase):
             progress=progress,
         )
         for (ap, _), got in zip(items, fetched, strict=True):
+            self._host_key_seen(ap, got.host_key, got.host_key_refused, "backup")
             if not got.ok or got.text is None:
                 results[ap["name"]] = {
                     "ap": ap["name"],
@@ -660,7 +674,7 @@ class ConfigOps(CoreBase):
     ) -> list[dict[str, Any]]:
         """Running vs intended per AP; drifted APs are marked ``drifted``, APs back in sync ``applied``."""
         self.require("drift")
-        results = self._compare_all(_as_selection(selection), None, False, concurrency, progress, workers)
+        results = self._compare_all(_as_selection(selection), None, False, concurrency, progress, workers, "drift")
         with transaction(self.db):
             for r in results:
                 if r["status"] == "changed":

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from netctl.drivers import PushOptions, Target
-from netctl.errors import ConnectError, DeviceError, LockError, NetctlError, RpcError
+from netctl.errors import ConnectError, DeviceError, HostKeyError, LockError, NetctlError, RpcError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,10 +48,14 @@ class PushResult:
     version: int | None = None
     transcript: str = field(default="", repr=False)
     running_after: str = field(default="", repr=False)
+    #: the SSH host key the AP presented when it was not pinned yet (first contact) or was refused
+    host_key: str | None = field(default=None, repr=False)
+    host_key_refused: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("running_after")
+        out.pop("host_key")
         return out
 
 
@@ -60,6 +64,8 @@ def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushRe
     tag = None
     if isinstance(exc, LockError):
         tag = "lock-denied"
+    elif host_key_refusal(exc) is not None:
+        tag = "host-key-changed"
     elif isinstance(exc, RpcError):
         tag = exc.tag
     if isinstance(exc, DeviceError):
@@ -102,6 +108,31 @@ class PushJob:
         return cls(**{**raw, "target": Target(**raw["target"]), "options": PushOptions(**raw["options"])})
 
 
+def host_key_refusal(exc: BaseException) -> HostKeyError | None:
+    """The HostKeyError behind ``exc`` (itself, or the cause of a failed post-check), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, HostKeyError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__
+    return None
+
+
+def host_key_seen(target: Target, transcript: Any, exc: BaseException | None = None) -> tuple[str | None, bool]:
+    """What a conversation learnt about the AP's host key: ``(key, refused)``, key None if nothing new."""
+    from netctl.hostkeys import is_pinned
+
+    refusal = host_key_refusal(exc) if exc is not None else None
+    if refusal is not None and refusal.offered:
+        return refusal.offered, True
+    seen = transcript.host_key
+    if seen and not is_pinned(seen, target.host_keys):
+        return seen, False
+    return None, False
+
+
 def push_one(job: PushJob) -> PushResult:
     """Push one AP through its driver; every failure is this AP's result (never raises)."""
     from netctl.drivers import Transcript, get_driver
@@ -115,7 +146,9 @@ def push_one(job: PushJob) -> PushResult:
     except Exception as exc:  # noqa: BLE001 - every failure is this AP's result
         result = failure(job.ap, exc, started, **extra)
         result.transcript = transcript.text()
+        result.host_key, result.host_key_refused = host_key_seen(job.target, transcript, exc)
         return result
+    host_key, _ = host_key_seen(job.target, transcript)
     return PushResult(
         job.ap,
         True,
@@ -125,6 +158,7 @@ def push_one(job: PushJob) -> PushResult:
         duration_s=round(time.monotonic() - started, 3),
         transcript=transcript.text(),
         running_after=outcome.running_after,
+        host_key=host_key,
         **extra,
     )
 
@@ -154,20 +188,27 @@ class Fetched:
     status: str
     text: str | None = field(default=None, repr=False)
     reason: str | None = None
+    #: as in PushResult: a host key first seen, or refused
+    host_key: str | None = field(default=None, repr=False)
+    host_key_refused: bool = False
 
 
 def fetch_one(job: FetchJob) -> Fetched:
     """Read one AP's running config; every failure is this AP's result (never raises)."""
     from netctl.drivers import Transcript, get_driver
 
+    transcript = Transcript()
     try:
-        text = get_driver(job.driver).fetch_running(job.target, Transcript())
+        text = get_driver(job.driver).fetch_running(job.target, transcript)
     except NetctlError as exc:
         status = "unreachable" if isinstance(exc, ConnectError) else "failed"
-        return Fetched(job.ap, False, status, reason=getattr(exc, "reason", None) or exc.message)
+        key, refused = host_key_seen(job.target, transcript, exc)
+        return Fetched(job.ap, False, status, reason=getattr(exc, "reason", None) or exc.message, host_key=key,
+                       host_key_refused=refused)
     except Exception as exc:  # noqa: BLE001 - every failure is this AP's result
         return Fetched(job.ap, False, "failed", reason=f"{type(exc).__name__}: {exc}")
-    return Fetched(job.ap, True, "fetched", text=text)
+    key, _ = host_key_seen(job.target, transcript)
+    return Fetched(job.ap, True, "fetched", text=text, host_key=key)
 
 
 def run_parallel(
