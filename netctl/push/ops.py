@@ -18,6 +18,7 @@ from typing import Any
 from netctl.core import CoreBase
 from netctl.errors import ConfigError, NetctlError, NotFound, RenderError
 from netctl.platforms import get_platform
+from netctl.push import journal
 from netctl.push.plan import compare, mask, restore_commands, strip_volatile, waves
 from netctl.push.run import FetchJob, Progress, PushJob, PushResult, failure
 from netctl.render.engine import RenderResult, config_hash, render_ap
@@ -185,6 +186,8 @@ class ConfigOps(CoreBase):
     ) -> list[dict[str, Any]]:
         from netctl.push.worker import run_fetches
 
+        if not offline:
+            self.reconcile()
         items = []
         results: dict[str, dict[str, Any]] = {}
         for ap in self.select(selection):
@@ -417,19 +420,125 @@ class ConfigOps(CoreBase):
             )
 
         by_name = {ap["name"]: (ap, rendered) for ap, rendered in plans}
+        if not dry_run:
+            self.reconcile()
+            jobs = self._take_journal(jobs, action, run_id, confirm_timeout, early)
 
         def record(result: PushResult) -> None:
             ap, rendered = by_name[result.ap]
             self._host_key_seen(ap, result.host_key, result.host_key_refused, action)
             self._record(ap, rendered, result, run_id, action, selection, template, dry_run)
 
-        done = run_jobs(jobs, concurrency=concurrency, workers=workers, progress=progress, on_result=record)
+        try:
+            done = run_jobs(jobs, concurrency=concurrency, workers=workers, progress=progress, on_result=record)
+        except BaseException:
+            journal.abandon(self.db, run_id)  # outcome unknown: the next config command reads them back
+            raise
         for name, result in early.items():
             record(result)
             if progress:
                 progress(name, "done", result)
         results = {r.ap: r for r in done} | early
         return [results[ap["name"]] for ap, _ in plans]
+
+    def _take_journal(
+        self, jobs: list[PushJob], action: str, run_id: str, confirm_timeout: int, early: dict[str, PushResult]
+    ) -> list[PushJob]:
+        """Write each job's intent (its AP's lock); jobs on APs another run holds become ``busy`` results."""
+        intents = [
+            journal.Intent(job.ap, job.platform, action, job.template, job.rendered_hash, _seal(job.text))
+            for job in jobs
+        ]
+        busy = journal.take(
+            self.db, run_id, journal.Holder.this_process(self._who()), intents, confirm_timeout=confirm_timeout
+        )
+        for job in jobs:
+            if job.ap in busy:
+                early[job.ap] = PushResult(
+                    job.ap,
+                    False,
+                    "busy",
+                    reason=journal.busy_reason(busy[job.ap]),
+                    template=job.template,
+                    rendered_hash=job.rendered_hash,
+                )
+        return [job for job in jobs if job.ap not in busy]
+
+    def reconcile(self, concurrency: int = 20) -> list[PushResult]:
+        """Finish the record of APs whose run died after its intent was written (kill -9, crash).
+
+        Each such AP (within the acting user's scope) is read back once any confirmed commit the run
+        may have left has rolled back: ``applied`` with a new version when it runs what the run meant
+        to send, else ``failed`` saying so. Both get an audit row (``reconciled``) under the dead run's
+        id. An AP that cannot be reached keeps its row and is tried again by the next config command.
+        """
+        from netctl.push.worker import run_fetches
+
+        ready, _waiting = journal.orphans(self.db)
+        if not ready:
+            return []
+        visible = {ap["name"]: ap for ap in self.select(Selection(names=tuple(row["ap"] for row in ready)))}
+        items = []
+        for row in ready:
+            ap = visible.get(row["ap"])
+            if ap is None:
+                continue
+            try:
+                items.append((row, ap, self._fetch_job(ap, self._target(ap))))
+            except NetctlError:
+                continue
+        fetched = run_fetches([job for _row, _ap, job in items], concurrency=concurrency)
+        results = []
+        for (row, ap, _job), got in zip(items, fetched, strict=True):
+            if not got.ok or got.text is None:
+                continue
+            results.append(self._record_reconciled(row, ap, got.text))
+        return results
+
+    def _record_reconciled(self, row: dict[str, Any], ap: dict[str, Any], running: str) -> PushResult:
+        try:
+            intended = _unseal(row["sealed"])
+        except Exception:  # noqa: BLE001 - without the key the intent cannot be compared
+            intended = ""
+        on_it = bool(intended) and not compare(intended, running, ap["platform"]).changed
+        when = f"{row['action']} run {row['run']} by {row['who']} ended before recording this AP"
+        now = _now()
+        if on_it:
+            result = PushResult(ap["name"], True, "applied", changed=True, template=row["template"],
+                                reason=f"reconciled: {when}; the AP runs the configuration it sent",
+                                rendered_hash=row["intended_hash"])
+        else:
+            result = PushResult(ap["name"], False, "failed", template=row["template"],
+                                reason=f"reconciled: {when}; the AP does not run what it sent (rolled back or "
+                                "never committed); run netctl push again", rendered_hash=row["intended_hash"])
+        with transaction(self.db):
+            if on_it:
+                result.version, _ = self._store_version(ap, running, row["action"])
+                self._set_status(ap["name"], "applied", reason=None, version=result.version,
+                                 template=row["template"], intended_hash=row["intended_hash"], last_attempt=now)
+            else:
+                self._set_status(ap["name"], "failed", reason=result.reason, template=row["template"],
+                                 intended_hash=row["intended_hash"], last_attempt=now)
+            self.db.table("audit").insert(
+                {
+                    "run": row["run"],
+                    "ts": now,
+                    "who": self._who(),
+                    "action": row["action"],
+                    "selection": f"reconcile of run {row['run']}",
+                    "template": row["template"],
+                    "ap": ap["name"],
+                    "rendered_hash": row["intended_hash"],
+                    "diff": "",
+                    "outcome": "reconciled",
+                    "reason": result.reason,
+                    "rpc_error_tag": None,
+                    "dry_run": 0,
+                    "transcript": "",
+                }
+            )
+            journal.release(self.db, row["run"], ap["name"])
+        return result
 
     def _record(
         self,
@@ -472,8 +581,8 @@ class ConfigOps(CoreBase):
                         diff=result.diff,
                         last_attempt=now,
                     )
-                elif result.status == "skipped":
-                    pass  # a staged rollout stopped before this AP: nothing changed on it
+                elif result.status in ("skipped", "busy"):
+                    pass  # a staged rollout stopped before this AP, or another run holds it: nothing sent
                 elif not result.ok:
                     self._set_status(
                         ap["name"],
@@ -502,6 +611,7 @@ class ConfigOps(CoreBase):
                     "transcript": result.transcript,
                 }
             )
+            journal.release(self.db, run_id, ap["name"])
 
     def converge(
         self,
@@ -545,6 +655,7 @@ class ConfigOps(CoreBase):
         from netctl.push.worker import run_fetches
 
         self.require("backup")
+        self.reconcile()
         aps = self.select(_as_selection(selection))
         results: dict[str, dict[str, Any]] = {}
         items = []

@@ -32,7 +32,8 @@ class PushResult:
     """The outcome of a push (or restore, converge) on one AP.
 
     ``status``: applied, unchanged, dry-run, pending (unreachable; converge later), failed,
-    skipped (a staged rollout stopped before this AP; nothing was sent).
+    skipped (a staged rollout stopped before this AP; nothing was sent), busy (another run holds
+    the AP, see :mod:`netctl.push.journal`; nothing was sent).
     """
 
     ap: str
