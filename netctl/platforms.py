@@ -29,6 +29,10 @@ from netctl.errors import ConfigError
 #: opens a new NETCONF session on the push's own SSH connection (it proves the NETCONF server
 #: still takes sessions and serves the committed config, at a third of the cost: for models with
 #: no management settings, where a change cannot lock netctl out of SSH).
+#: Rows with templates also say how values are written into them (netctl.values): ``quoting``
+#: (the dialect whose finaliser every ``{{ … }}`` output goes through: xml, uci, ios or vrp),
+#: ``field_rules`` (extra ``(variable pattern, rule)`` pairs for this platform) and
+#: ``interface_pattern`` (the interface names its CLI takes).
 PLATFORMS: dict[str, dict[str, Any]] = {
     "netconf-wlan": {
         "transport": "netconf",
@@ -43,6 +47,9 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         # yang/netctl-wlan-ap.yang: system identity, radios, SSIDs; no SSH, users or addresses
         "post_check_session": "channel",
         "config_format": "xml",
+        "quoting": "xml",
+        # SSIDs are list keys: the server writes them into XPath literals (yuma123 fails otherwise)
+        "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key")],
         "secret_patterns": [r"(<passphrase>)([^<]*)(</passphrase>)"],
         "volatile_patterns": [],
     },
@@ -58,6 +65,8 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         # openconfig-wifi-mac/-phy: SSIDs and radios only
         "post_check_session": "channel",
         "config_format": "xml",
+        "quoting": "xml",
+        "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key")],
         "secret_patterns": [r"(<wpa[23]-psk>)([^<]*)(</wpa[23]-psk>)"],
         "volatile_patterns": [],
     },
@@ -71,6 +80,8 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "description": "OpenWrt (vehicle) AP configured over SSH (uci)",
         "default_template": "vehicle.uci.j2",
         "config_format": "cli",
+        "quoting": "uci",
+        "interface_pattern": r"[a-z][a-z0-9_.-]{0,14}",
         # netctl.drivers.cli: how to read, stage, save, verify and undo a config; which lines are errors
         "backup_command": "uci show",
         "enter_config": None,
@@ -91,6 +102,9 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "description": "Cisco IOS access switch configured over the SSH CLI",
         "default_template": "switch.ios.j2",
         "config_format": "cli",
+        "quoting": "ios",
+        "interface_pattern": r"(?:FastEthernet|GigabitEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet"
+                             r"|HundredGigE|Ethernet|Port-channel|Vlan)[0-9]{1,4}(?:/[0-9]{1,3}){0,3}",
         "backup_command": "show running-config",
         "enter_config": "configure terminal",
         "commit_commands": ["write memory"],

@@ -21,6 +21,8 @@ from netctl.errors import RenderError
 from netctl.inventory.secrets import MASK, is_reference
 from netctl.platforms import PLATFORMS
 from netctl.render.schema import check_config
+from netctl.resources import templates_dir
+from netctl.values import QuotingError, check_value, check_values, dialect_of, finaliser, ident, tag_variables
 
 if TYPE_CHECKING:  # jinja2 is imported when something is rendered, not when netctl starts
     import jinja2
@@ -52,24 +54,47 @@ def fallback_facts(ap: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def template_root() -> Path:
-    """``$NETCTL_TEMPLATES`` or the ``templates/`` folder next to the package."""
+def template_roots() -> tuple[Path, ...]:
+    """Where templates are looked up, first match wins: ``$NETCTL_TEMPLATES`` (a city's own), then netctl's.
+
+    A city's folder may hold just the templates it changes; everything else comes from the built-in
+    templates (package data of an installed netctl, ``templates/`` of a checkout).
+    """
     env = os.environ.get("NETCTL_TEMPLATES")
-    return Path(env) if env else Path(__file__).resolve().parent.parent.parent / "templates"
+    builtin = templates_dir()
+    return (Path(env), builtin) if env else (builtin,)
 
 
-@lru_cache(maxsize=8)
-def environment(root: str) -> jinja2.Environment:
-    """One Jinja2 environment per template root: strict, XML autoescaped, ``do`` available."""
+def template_root() -> Path:
+    """The folder a template is taken from first (``$NETCTL_TEMPLATES`` or the built-in templates)."""
+    return template_roots()[0]
+
+
+@lru_cache(maxsize=16)
+def environment(roots: tuple[str, ...], dialect: str = "xml") -> jinja2.Environment:
+    """One Jinja2 environment per list of template roots and quoting dialect: strict, ``do`` available.
+
+    Every ``{{ … }}`` output goes through the dialect's finaliser (:mod:`netctl.values`): uci
+    values become single-quoted shell words, IOS/VRP values must be one token, XML is escaped
+    (autoescape). A template author cannot forget to quote; a value that cannot be quoted stops
+    the render with a QuotingError.
+    """
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(root),
+        loader=jinja2.FileSystemLoader(list(roots)),
         undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(enabled_extensions=("xml.j2",), default_for_string=False),
+        autoescape=dialect == "xml",
+        finalize=finaliser(dialect),
         keep_trailing_newline=True,
         extensions=["jinja2.ext.do"],
     )
+
+
+def _environment(roots: tuple[str, ...], dialect: str) -> jinja2.Environment:
+    env = environment(roots, dialect)
+    env.filters["ident"] = ident
+    return env
 
 
 @dataclass
@@ -114,7 +139,7 @@ def template_for(platform: str, template: str | None = None) -> tuple[str, str]:
     folder, default, fmt = row["template_dir"], row["default_template"], row["config_format"]
     name = template or default
     if not name.endswith(".j2"):
-        found = sorted(p.name for p in (template_root() / folder).glob(f"{name}.*j2"))
+        found = sorted({p.name for root in template_roots() for p in (root / folder).glob(f"{name}.*j2")})
         name = found[0] if found else name + ".j2"
     return f"{folder}/{name}", fmt
 
@@ -126,13 +151,25 @@ class LazySecret:
     passphrase), and every value printed is recorded in ``found`` for masking.
     """
 
-    def __init__(self, ref: str, resolve: Callable[[str], str], found: list[str]) -> None:
-        self.ref, self._resolve, self._found = ref, resolve, found
+    #: never shown in an error message (netctl.values)
+    secret = True
+
+    def __init__(
+        self,
+        ref: str,
+        resolve: Callable[[str], str],
+        found: list[str],
+        check: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ref, self._resolve, self._found, self._check = ref, resolve, found, check
         self._value: str | None = None
 
     def __str__(self) -> str:
         if self._value is None:
-            self._value = self._resolve(self.ref)
+            value = self._resolve(self.ref)
+            if self._check is not None:
+                self._check(value)
+            self._value = value
             if self._value and self._value != MASK:
                 self._found.append(self._value)
         return self._value
@@ -155,15 +192,41 @@ class LazySecret:
         return f"LazySecret({self.ref!r})"
 
 
-def resolve_refs(value: Any, resolve: Callable[[str], str], found: list[str]) -> Any:
-    """A copy of ``value`` with every secret reference replaced by a :class:`LazySecret`."""
+def resolve_refs(
+    value: Any,
+    resolve: Callable[[str], str],
+    found: list[str],
+    check: Callable[[str, str], None] | None = None,
+    path: str = "",
+) -> Any:
+    """A copy of ``value`` with every secret reference replaced by a :class:`LazySecret`.
+
+    ``check(variable, value)`` runs on each secret's value when it resolves (and may raise).
+    """
     if isinstance(value, Mapping):
-        return {k: resolve_refs(v, resolve, found) for k, v in value.items()}
+        return {k: resolve_refs(v, resolve, found, check, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [resolve_refs(v, resolve, found) for v in value]
+        return [resolve_refs(v, resolve, found, check, f"{path}[{i}]") for i, v in enumerate(value)]
     if is_reference(value):
-        return LazySecret(value, resolve, found)
+        at = path
+        return LazySecret(value, resolve, found, (lambda v: check(at, v)) if check else None)
     return value
+
+
+class ValueRefused(RenderError):
+    """Variables of an AP that break the value rules (netctl.values); nothing is rendered or sent."""
+
+
+def _template_line(exc: BaseException) -> str:
+    """``template:line`` of the innermost template frame in ``exc``'s traceback ('' when none)."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            where = f"{name.rsplit('templates/', 1)[-1]}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 def mask_refs(ref: str) -> str:
@@ -195,11 +258,26 @@ def render_ap(
     import jinja2
 
     found: list[str] = []
+    facts = {k: v for k, v in fallback_facts(ap).items() if k not in variables}
+    unsafe = check_values(name, platform, {**variables, **facts}, skip=is_reference)
+    if unsafe:
+        return RenderResult(name, platform, path, fmt, False, error="; ".join(str(p) for p in unsafe))
+
+    def check_secret(variable: str, value: str) -> None:
+        if refused := check_value(name, platform, variable, value, secret=True):
+            raise ValueRefused("; ".join(str(p) for p in refused))
+
     try:
-        context = resolve_refs(dict(variables), resolve, found)
-        context.update({k: v for k, v in fallback_facts(ap).items() if k not in context})
+        context = tag_variables(resolve_refs(dict(variables), resolve, found, check_secret))
+        context.update({k: tag_variables(v, k) for k, v in facts.items()})
         context["vars"] = dict(context)
-        text = environment(str(template_root())).get_template(path).render(context)
+        env = _environment(tuple(str(root) for root in template_roots()), dialect_of(platform))
+        text = env.get_template(path).render(context)
+    except QuotingError as exc:
+        where = _template_line(exc) or path
+        return RenderResult(
+            name, platform, path, fmt, False, error=f"{name}: template {where}: {exc.message}; {exc.hint}"
+        )
     except jinja2.UndefinedError as exc:
         return RenderResult(
             name,
@@ -211,9 +289,8 @@ def render_ap(
             f"(global, tenant, site, group or AP) of {name}",
         )
     except jinja2.TemplateNotFound as exc:
-        return RenderResult(
-            name, platform, path, fmt, False, error=f"template {exc.name} not found under {template_root()}"
-        )
+        where = " or ".join(map(str, template_roots()))
+        return RenderResult(name, platform, path, fmt, False, error=f"template {exc.name} not found under {where}")
     except jinja2.TemplateError as exc:
         where = f"{getattr(exc, 'filename', None) or path}:{getattr(exc, 'lineno', '?')}"
         return RenderResult(name, platform, path, fmt, False, error=f"template {where}: {exc}")

@@ -65,6 +65,14 @@ def parse_fragment(text: str) -> Any:
     return etree.fromstring(f"<root>{body}</root>".encode(), _PARSER)
 
 
+#: the ``[key=value,…]`` part of a path; ``\``, ``]`` and ``,`` in a key value are escaped with ``\``
+_KEY = r"\[(?:[^\]\\]|\\.)*\]"
+
+
+def _escape_key(value: str) -> str:
+    return re.sub(r"([\\\],])", r"\\\1", value)
+
+
 def _local(el: Any) -> str:
     return str(etree.QName(el).localname)
 
@@ -95,7 +103,8 @@ def flatten(text: str, platform: str) -> dict[str, str]:
             parts = []
             for key in keys[name]:
                 key_el = next((c for c in children if _local(c) == key), None)
-                parts.append(f"{key}={_value(key_el) if key_el is not None else '?'}")
+                key_value = _value(key_el) if key_el is not None else "?"
+                parts.append(f"{key}={_escape_key(key_value)}")
             seg = f"{name}[{','.join(parts)}]"
         for child in children:
             walk(child, f"{prefix}{seg}/")
@@ -108,7 +117,7 @@ def flatten(text: str, platform: str) -> dict[str, str]:
         path: ", ".join(values if _KEYED.sub("", path) in ordered else sorted(values)) for path, values in out.items()
     }
     for list_path, leaves in DEFAULTS.get(platform, {}).items():
-        pattern = re.compile(re.escape(list_path) + r"\[[^\]]*\]")
+        pattern = re.compile(re.escape(list_path) + _KEY)
         entries = {m.group(0) for path in flat if (m := pattern.match(path))}
         for entry in entries:
             for leaf, default in leaves.items():
@@ -206,7 +215,7 @@ OC_LEAVES: dict[str, Check] = {
     "ssids/ssid/config/wpa3-psk": _length(8, 63),
 }
 
-_KEYED = re.compile(r"\[[^\]]*\]")
+_KEYED = re.compile(_KEY)
 
 
 def _check_leaves(flat: dict[str, str], table: dict[str, Check], problems: list[str]) -> None:
@@ -225,7 +234,7 @@ def _check_leaves(flat: dict[str, str], table: dict[str, Check], problems: list[
 def _entries(flat: dict[str, str], list_path: str) -> dict[str, dict[str, str]]:
     """Entries of a list: ``{entry path: {leaf: value}}`` (defaults included)."""
     out: dict[str, dict[str, str]] = {}
-    pattern = re.compile(re.escape(list_path) + r"(\[[^\]]*\])/(.+)$")
+    pattern = re.compile(re.escape(list_path) + rf"({_KEY})/(.+)$")
     for path, value in flat.items():
         if m := pattern.match(path):
             out.setdefault(list_path + m.group(1), {})[m.group(2)] = value
@@ -290,14 +299,17 @@ def _check_openconfig(text: str) -> list[str]:
     return problems
 
 
+#: one uci command; a value is one single-quoted shell word (``'`` inside written as ``'\''``,
+#: as the uci finaliser of netctl.values writes it and ``uci show`` prints it)
 _UCI_LINE = re.compile(
-    r"^uci (set|add_list|del_list|delete) [A-Za-z0-9_@\[\]\-.]+(=('[^']*'|[A-Za-z0-9_-]+))?$"
+    r"^uci (set|add_list|del_list|delete) [A-Za-z0-9_@\[\]\-.]+(=('(?:[^'\x00-\x1f\x7f]|'\\'')*'|[A-Za-z0-9_-]+))?$"
 )
 
 
 def _check_uci(text: str) -> list[str]:
     return [
-        f"line {n}: {line!r} is not a uci set/add_list/del_list/delete command"
+        f"line {n}: {line!r} is not a uci set/add_list/del_list/delete command with one quoted value "
+        "(in a template, write option={{ value }}: values are quoted for you)"
         for n, line in enumerate(text.splitlines(), 1)
         if line.strip() and not line.startswith("#") and not _UCI_LINE.match(line)
     ]
