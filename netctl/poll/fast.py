@@ -84,9 +84,11 @@ SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
 class Failure(Exception):
     """A failed request or poll, with its error kind (see :data:`netctl.poll.model.ERROR_KINDS`)."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, seen: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        #: what the agent sent that matched no request (e.g. ``replies_unmatched``), for the caller
+        self.seen = seen or {}
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -250,7 +252,7 @@ class FastSession:
                                         f"decoded (last: {seen[1]})")
         if unmatched:
             return Failure("timeout", f"no answer to this request; {unmatched} reply(ies) carried request-ids "
-                                      f"nothing was waiting for (last: {seen[3]})")
+                                      f"nothing was waiting for (last: {seen[3]})", {"replies_unmatched": unmatched})
         return Failure("timeout", "no answer (request timed out)")
 
     def _received(self, data: bytes, addr: Any) -> None:
@@ -441,7 +443,7 @@ class FastSession:
                 tables = {}
             values = decode(PROFILES[target.profile], scalars, tables)
         except Failure as exc:
-            return PollResult(target.ap, False, error_kind=exc.kind, error=str(exc), ts=ts)
+            return PollResult(target.ap, False, error_kind=exc.kind, error=str(exc), values=dict(exc.seen), ts=ts)
         except Exception as exc:  # noqa: BLE001 - a poll failure is data, never an abort
             from netctl.errors import PollError
 

@@ -557,8 +557,9 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
         async def checked(target: Target) -> PollResult:
             session = session_of[target.ap]
             result: PollResult = await session.poll_one(target)
-            seen = (await probe_agent(target.host, target.port, min(timeout, 1.0))
-                    if result.error_kind == "timeout" else None)
+            # an agent that answered with request-ids nobody sent is alive but broken: no probe makes it "auth"
+            probe = result.error_kind == "timeout" and not result.values.get("replies_unmatched")
+            seen = await probe_agent(target.host, target.port, min(timeout, 1.0)) if probe else None
             if seen is not None and seen[0] == "garbage":
                 result.error_kind = "malformed"
                 result.error = f"no valid reply: the agent answers with datagrams that cannot be decoded ({seen[1]})"

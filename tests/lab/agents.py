@@ -1,9 +1,14 @@
-"""Agents tests start for themselves (beside the lab's): real net-snmp snmpd processes."""
+"""Agents tests start for themselves (beside the lab's): real net-snmp snmpd processes, and a proxy in
+front of a real agent that misbehaves on purpose (:func:`misbehaving_proxy`)."""
 
 from __future__ import annotations
 
 import os
+import random
+import select
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,3 +38,117 @@ def misbehaving_snmpd(tmp_path: Path, host: str, port: int) -> Iterator[tuple[st
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# -- a misbehaving proxy -------------------------------------------------------------------------------
+#: how each case mangles the real agent's reply to one request (``None``: drop it)
+MISBEHAVIOURS = ("huge-counter", "truncated", "outer-length-2-31", "garbage", "wrong-request-id",
+                 "extra-varbinds", "backwards", "no-tables", "v1-reply", "silent")
+
+
+def _tlv(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    if n < 0x80:
+        return bytes((tag, n)) + body
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(raw))) + raw + body
+
+
+def _is_v3(data: bytes) -> bool:
+    return b"\x02\x01\x03" in data[2:7]
+
+
+def mangle(case: str, request: bytes, reply: bytes, rng: random.Random) -> bytes | None:
+    """The real ``reply`` to ``request`` as the misbehaving agent of ``case`` sends it (pysnmp's codec,
+    independent of netctl's). SNMPv3 (the poller's liveness probe) is mangled only where the case
+    breaks every datagram (truncated, outer length, garbage, silent)."""
+    from pyasn1.codec.ber import decoder, encoder
+    from pysnmp.proto import api, rfc1902
+
+    if case == "silent":
+        return None
+    if case == "truncated":
+        return reply[:max(3, len(reply) // 2)]
+    if case == "outer-length-2-31":
+        return b"\x30\x84\x80\x00\x00\x00" + reply[2 + (reply[1] & 0x7F if reply[1] & 0x80 else 0):]
+    if case == "garbage":
+        return bytes(rng.randrange(256) for _ in range(rng.randint(1, 300)))
+    if _is_v3(request):
+        return reply
+    p = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+    msg, _rest = decoder.decode(reply, asn1Spec=p.Message())
+    pdu = p.apiMessage.get_pdu(msg)
+    varbinds = list(p.apiPDU.get_varbinds(pdu))
+    bulk = decoder.decode(request, asn1Spec=p.Message())[0]
+    is_bulk = p.apiMessage.get_pdu(bulk).tagSet == p.GetBulkRequestPDU.tagSet
+    if case == "huge-counter" and not is_bulk:
+        rid = encoder.encode(rfc1902.Integer32(int(p.apiPDU.get_request_id(pdu))))
+        first = _tlv(0x30, encoder.encode(varbinds[0][0]) + b"\x41\x82\x07\x08\x01" + bytes(1799))
+        rest = b"".join(_tlv(0x30, encoder.encode(o) + encoder.encode(v)) for o, v in varbinds[1:])
+        body = _tlv(0xA2, rid + b"\x02\x01\x00\x02\x01\x00" + _tlv(0x30, first + rest))
+        return _tlv(0x30, encoder.encode(msg["version"]) + encoder.encode(msg["community"]) + body)
+    if case == "wrong-request-id":
+        p.apiPDU.set_request_id(pdu, int(p.apiPDU.get_request_id(pdu)) + 1)
+    elif case == "v1-reply":
+        msg["version"] = 0
+    elif case == "no-tables" and is_bulk:
+        return None
+    elif case == "extra-varbinds" and is_bulk:
+        p.apiPDU.set_varbinds(pdu, [("1.3.6.1.2.1.1.1.0", rfc1902.OctetString("extra"))] + varbinds)
+    elif case == "backwards" and is_bulk and len(varbinds) > 1:
+        width = len(p.apiPDU.get_varbinds(p.apiMessage.get_pdu(bulk)))
+        # from the second row on, every OID goes back to sysDescr.0, below every column asked for
+        p.apiPDU.set_varbinds(pdu, varbinds[:width] + [("1.3.6.1.2.1.1.1.0", v) for _o, v in varbinds[width:]])
+    else:
+        return reply
+    p.apiMessage.set_pdu(msg, pdu)
+    return bytes(encoder.encode(msg))
+
+
+@contextmanager
+def misbehaving_proxy(cases: dict[str, str], upstream: tuple[str, int], *,
+                      lifetime: float = 300.0) -> Iterator[dict[str, tuple[str, int]]]:
+    """A misbehaving SNMP agent on purpose: one UDP address per case (``{address: case}``, port 1161),
+    each forwarding requests to the real agent ``upstream`` and mangling its replies by :func:`mangle`.
+
+    Yields ``{case: (address, port)}``. One thread, bounded in time by ``lifetime``; every socket is
+    on loopback.
+    """
+    listeners: dict[socket.socket, str] = {}
+    for address, case in cases.items():
+        if case not in MISBEHAVIOURS:
+            raise ValueError(f"unknown misbehaviour {case!r}")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((address, 1161))
+        listeners[sock] = case
+    stop = threading.Event()
+
+    def serve() -> None:
+        rng = random.Random(12)
+        ends = time.monotonic() + lifetime
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as relay:
+            relay.bind(("127.0.0.1", 0))
+            relay.settimeout(2.0)
+            while not stop.is_set() and time.monotonic() < ends:
+                ready, _w, _x = select.select(list(listeners), [], [], 0.05)
+                for sock in ready:
+                    request, peer = sock.recvfrom(65535)
+                    relay.sendto(request, upstream)
+                    try:
+                        reply = relay.recv(65535)
+                    except TimeoutError:
+                        continue
+                    answer = mangle(listeners[sock], request, reply, rng)
+                    if answer is not None:
+                        sock.sendto(answer, peer)
+
+    thread = threading.Thread(target=serve, name="misbehaving-proxy", daemon=True)
+    thread.start()
+    try:
+        yield {case: (sock.getsockname()[0], 1161) for sock, case in listeners.items()}
+    finally:
+        stop.set()
+        thread.join(10)
+        for sock in listeners:
+            sock.close()
+
