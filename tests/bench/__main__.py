@@ -24,6 +24,7 @@ BENCHMARKS = {
     "push": "tests.bench.bench_push",
     "storage": "tests.bench.bench_storage",
     "tui": "tests.bench.bench_tui",
+    "fuzz": "tests.bench.bench_fuzz",
 }
 
 
