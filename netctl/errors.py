@@ -15,6 +15,7 @@ paramiko, pysnmp, sqlite3) are translated at the driver or store boundary with
     │   ├── ConnectError       unreachable, refused, timed out, authentication failed
     │   ├── RpcError           the device answered with an error (NETCONF rpc-error, CLI error line)
     │   ├── HostKeyError       the AP's SSH host key is not the pinned one (nothing was sent)
+    │   ├── RolledBack         the change did not stay: the AP runs its previous config again
     │   └── LockError          the configuration is locked by someone else
     ├── PollError              an SNMP poll failed (timeout, auth, malformed reply)
     └── StoreError             the database could not be read or written
@@ -134,6 +135,11 @@ class HostKeyError(DeviceError):
         super().__init__(message, ap=ap, hint=hint)
         self.offered = offered
         self.pinned = pinned
+
+
+class RolledBack(DeviceError):
+    """The change reached the AP but did not stay: its confirm timer (or a failed confirm) put the
+    previous configuration back, as read back after confirming. Nothing needs undoing."""
 
 
 class LockError(DeviceError):

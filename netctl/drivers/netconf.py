@@ -9,13 +9,21 @@ on a new SSH connection. ncclient runs one NETCONF session per SSH connection, s
 session is a minimal NETCONF 1.0 exchange here (hello, get-config, close-session). Any failure after
 the confirmed commit cancels it (``cancel-commit``); if even that fails, the AP's own timer rolls
 the change back after ``confirm_timeout`` seconds.
+
+Where the AP has ``:confirmed-commit:1.1`` the confirmed commit carries a ``persist`` token and the
+confirm (or cancel) names it with ``persist-id``: a confirm that arrives after the AP's timer fired
+then fails instead of committing whatever the candidate holds. After confirming, the running config
+is read back once more; a push is ``applied`` only when the AP runs what was pushed, otherwise it is
+:class:`~netctl.errors.RolledBack` (``rolled-back``), never taken for success.
 """
 
 from __future__ import annotations
 
+import secrets as _secrets
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import paramiko
@@ -28,7 +36,7 @@ from ncclient.transport.errors import AuthenticationError, SessionCloseError, SS
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript
 from netctl.drivers.sshkeys import HostKeyCheck
-from netctl.errors import ConnectError, DeviceError, HostKeyError, LockError, NetctlError, RpcError
+from netctl.errors import ConnectError, DeviceError, HostKeyError, LockError, NetctlError, RolledBack, RpcError
 from netctl.platforms import get_platform
 from netctl.push.plan import compare
 from netctl.render.schema import RUNNING_FILTERS, canonical_xml, parse_fragment
@@ -283,6 +291,9 @@ def running_over_channel(transport: paramiko.Transport, target: Target, transcri
         raise DeviceError(f"post-check session: {why}", ap=target.ap) from exc
 
 
+CONFIRMED_COMMIT_1_1 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
+
+
 def wrap_replace(intended: str) -> Any:
     """``<config>`` with each rendered top element marked ``operation="replace"``."""
     config = etree.Element(f"{{{BASE_NS}}}config", nsmap={"nc": BASE_NS})
@@ -352,22 +363,28 @@ class NetconfDriver:
             self._quietly(target, transcript, "discard-changes", m.discard_changes)
             raise
         timeout = max(1, int(options.confirm_timeout))
+        # with :confirmed-commit:1.1 the commit carries a token: the confirm (and a cancel) must name it,
+        # so a confirm that comes after the AP's timer fired fails instead of committing the candidate
+        persist = _secrets.token_hex(8) if CONFIRMED_COMMIT_1_1 in m.server_capabilities else None
+        token = {"persist": persist} if persist else {}
         try:
             _call(
                 target,
                 transcript,
-                f"commit confirmed timeout {timeout}",
+                f"commit confirmed timeout {timeout}" + (" persist" if persist else ""),
                 m.commit,
                 confirmed=True,
                 timeout=str(timeout),
+                **token,
             )
         except NetctlError:
             self._quietly(target, transcript, "discard-changes", m.discard_changes)
             raise
+        cancel = partial(m.cancel_commit, persist_id=persist) if persist else m.cancel_commit
         try:
-            after = self._post_check(target, intended, secrets, transcript, m)
+            self._post_check(target, intended, secrets, transcript, m)
         except NetctlError as exc:
-            if not self._quietly(target, transcript, "cancel-commit", m.cancel_commit):
+            if not self._quietly(target, transcript, "cancel-commit", cancel):
                 raise DeviceError(
                     f"{exc.message}; cancel-commit failed too: the AP rolls back by itself "
                     f"within {timeout} s",
@@ -380,13 +397,41 @@ class NetconfDriver:
                 ap=target.ap,
             ) from exc
         try:
-            _call(target, transcript, "commit (confirming)", m.commit)
+            if persist:
+                _call(target, transcript, "commit (confirming) persist-id", m.commit, persist_id=persist)
+            else:
+                _call(target, transcript, "commit (confirming)", m.commit)
         except NetctlError as exc:
+            if self._still_intended(m, target, intended, secrets, transcript) is False:
+                raise RolledBack(
+                    f"rolled back: the AP's confirm timer ({timeout} s) restored the previous config before "
+                    f"netctl confirmed ({exc.message}); it runs its previous config, push again",
+                    ap=target.ap,
+                ) from exc
             raise DeviceError(
                 f"confirming commit failed ({exc.message}); the AP rolls back by itself within {timeout} s",
                 ap=target.ap,
             ) from exc
-        return after
+        confirmed = running_config(m, target, transcript)
+        verify = compare(intended, confirmed, target.platform, secrets)
+        if verify.changed:
+            raise RolledBack(
+                f"rolled back: after confirming, the AP does not run the pushed config (its confirm timer of "
+                f"{timeout} s fired first, or something else changed it); push again:\n{verify.text}",
+                ap=target.ap,
+            )
+        return confirmed
+
+    @staticmethod
+    def _still_intended(
+        m: Any, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript
+    ) -> bool | None:
+        """Whether the AP runs ``intended`` now (read over ``m``); None when it cannot be read."""
+        try:
+            running = running_config(m, target, transcript)
+        except NetctlError:
+            return None
+        return not compare(intended, running, target.platform, secrets).changed
 
     def _post_check(
         self, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript, m: Any = None

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from netctl.drivers import PushOptions, Target
-from netctl.errors import ConnectError, DeviceError, HostKeyError, LockError, NetctlError, RpcError
+from netctl.errors import ConnectError, DeviceError, HostKeyError, LockError, NetctlError, RolledBack, RpcError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,7 +33,8 @@ class PushResult:
 
     ``status``: applied, unchanged, dry-run, pending (unreachable; converge later), failed,
     skipped (a staged rollout stopped before this AP; nothing was sent), busy (another run holds
-    the AP, see :mod:`netctl.push.journal`; nothing was sent).
+    the AP, see :mod:`netctl.push.journal`; nothing was sent), rolled-back (the change reached the
+    AP but did not stay: read back after confirming, it runs its previous config).
     """
 
     ap: str
@@ -61,7 +62,7 @@ class PushResult:
 
 
 def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushResult:
-    """A PushResult for an exception: unreachable → pending, anything else → failed."""
+    """A PushResult for an exception: unreachable → pending, rolled back by the AP → rolled-back, else failed."""
     tag = None
     if isinstance(exc, LockError):
         tag = "lock-denied"
@@ -75,7 +76,7 @@ def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushRe
         reason = exc.message
     else:
         reason = f"{type(exc).__name__}: {exc}"
-    status = "pending" if isinstance(exc, ConnectError) else "failed"
+    status = "pending" if isinstance(exc, ConnectError) else "rolled-back" if isinstance(exc, RolledBack) else "failed"
     return PushResult(
         ap,
         False,

@@ -40,6 +40,9 @@ RESULT_CLASS = {
     "dry-run": "vtable--good",
     "pending": "vtable--warn",
     "running": "vtable--warn",
+    "busy": "vtable--warn",
+    "skipped": "vtable--warn",
+    "rolled-back": "vtable--bad",
 }
 #: what each final status means to someone who is not a network engineer
 STATUS_MEANING = {
@@ -48,7 +51,12 @@ STATUS_MEANING = {
     "dry-run": "checked, nothing sent",
     "pending": "unreachable: pushed when it is back (converge)",
     "failed": "refused or broken: see the reason",
+    "rolled-back": "the AP put its previous configuration back: push again",
+    "busy": "another push is changing this AP: nothing sent, try again later",
+    "skipped": "not pushed: the rollout stopped after failures",
 }
+#: final statuses that need someone to look
+PROBLEMS = ("failed", "pending", "rolled-back", "busy", "skipped")
 WAITING = ("queued", "running")
 
 
@@ -262,13 +270,13 @@ class PushScreen(NetctlScreen):
             counts[status] = counts.get(status, 0) + 1
         text = f"{done}/{self.total} done · " + " · ".join(f"{status} {n}" for status, n in sorted(counts.items()))
         if final:
-            bad = counts.get("failed", 0) + counts.get("pending", 0)
+            bad = sum(counts.get(status, 0) for status in PROBLEMS)
             lines = [("finished" if not bad else "finished with problems") + f": {done}/{self.total} APs"]
             for status, n in sorted(counts.items()):
                 lines.append(f"  {n}× {status}: {STATUS_MEANING.get(status, status)}")
             reasons: dict[str, int] = {}
             for status, _, reason in self.results.values():
-                if status in ("failed", "pending"):
+                if status in PROBLEMS:
                     reasons[reason or "no reason given"] = reasons.get(reason or "no reason given", 0) + 1
             for reason, n in sorted(reasons.items(), key=lambda item: -item[1])[:3]:
                 lines.append(f"  {n}× because: {reason}")
