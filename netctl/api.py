@@ -14,10 +14,11 @@ from netctl.hostkeys import HostKeyOps
 from netctl.inventory.ops import InventoryOps
 from netctl.poll.ops import PollOps
 from netctl.push.ops import ConfigOps
+from netctl.schedule.ops import JobOps
 from netctl.selection import Scope, Selection
 
 __all__ = ["Netctl", "Selection", "Scope"]
 
 
-class Netctl(InventoryOps, ConfigOps, PollOps, AccessOps, HostKeyOps):
+class Netctl(InventoryOps, ConfigOps, PollOps, JobOps, AccessOps, HostKeyOps):
     """Facade over the netctl core. See the mixins for the operations."""

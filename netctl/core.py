@@ -204,6 +204,30 @@ class CoreBase:
         """AP rows matching ``selection`` that the acting user may see."""
         return select_aps(self.db, selection or Selection(), self.scope)
 
+    def selection_outside(self, selection: Selection, scope: Scope | None = None) -> list[str]:
+        """What ``selection`` names that ``scope`` (default: the acting user's) does not hold.
+
+        The tenant, the site and every exact AP name must exist within the scope; name globs and
+        the other filters only narrow what the scope holds, so they never reach outside it.
+        Used where a selection is stored to run later (jobs), so it cannot name what its owner
+        may not touch.
+        """
+        scope = self.scope if scope is None else scope
+        outside: list[str] = []
+        if selection.tenant and not any(
+                scope.allows(r["tenant"], r["name"])
+                for r in self.db.query("select name, tenant from sites where tenant = ?", [selection.tenant])):
+            outside.append(f"tenant {selection.tenant!r}")
+        if selection.site and not any(
+                scope.allows(r["tenant"], r["name"])
+                for r in self.db.query("select name, tenant from sites where name = ?", [selection.site])):
+            outside.append(f"site {selection.site!r}")
+        exact = [n for n in selection.names if not any(c in n for c in "*?[")]
+        if exact:
+            found = {ap["name"] for ap in select_aps(self.db, Selection(names=tuple(exact)), scope)}
+            outside += [f"AP {n!r}" for n in exact if n not in found]
+        return outside
+
     def get_ap(self, name: str) -> dict[str, Any]:
         """One AP by exact name, within scope; NotFound otherwise (out-of-scope APs do not exist)."""
         rows = select_aps(self.db, Selection(names=(name,)), self.scope)

@@ -12,6 +12,12 @@ Task arguments carry no secrets: a worker resolves credentials from the database
 secret key (``NETCTL_SECRET_KEY`` / ``NETCTL_SECRET_KEY_FILE``), exactly as the CLI does. A worker
 needs the database at ``db_path``; every write goes through SQLite's locking (WAL, busy timeout).
 
+A task runs as the netctl user ``user`` names (default: the worker's OS login), through the same
+checks as a scheduled run (:func:`netctl.schedule.jobs.run_as_owner`): the user must exist now, may
+do the job's action, and the selection must lie within their scope; otherwise the task fails with
+PermissionDenied. Acting as another user needs a worker whose OS login maps to an admin, as on the
+command line. Whoever can send tasks to the broker can ask for any user: keep the broker private.
+
 Install the extra (``pip install 'netctl[queue]'``), then::
 
     export NETCTL_BROKER=redis://127.0.0.1:6379/0          # results go to the same Redis by default
@@ -21,10 +27,11 @@ Install the extra (``pip install 'netctl[queue]'``), then::
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
-from netctl.schedule.jobs import job_function, job_names
+from netctl.schedule.jobs import job_names, run_as_owner
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
@@ -48,8 +55,22 @@ def make_app(broker: str | None = None, backend: str | None = None) -> Any:
         result_expires=24 * 3600,
     )
     for name in job_names():
-        app.task(name=f"netctl.{name}")(job_function(name))
+        app.task(name=f"netctl.{name}")(_checked(name))
     return app
+
+
+@functools.cache
+def _checked(job: str) -> Any:
+    """The task body of ``job``: the job function, run only after the owner checks (one callable per
+    job, shared by every app made here)."""
+
+    def task(db_path: str, selection_json: str = "{}", *, user: str | None = None,
+             options: str | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return run_as_owner(db_path, f"netctl.{job}", job, selection_json, user=user, options=options)
+
+    task.__name__ = task.__qualname__ = f"{job}_task"
+    task.__doc__ = f"netctl job {job!r} as a task, checked like a scheduled run."
+    return task
 
 
 #: the app ``celery -A netctl.queue worker`` loads

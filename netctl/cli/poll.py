@@ -301,10 +301,10 @@ def jobs_list(api: Any, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    print_table([(r["name"], r["job"], _fmt(r["interval_s"], 0), "yes" if r["enabled"] else "no",
+    print_table([(r["name"], r["job"], r["owner"], _fmt(r["interval_s"], 0), "yes" if r["enabled"] else "no",
                   Selection(**{**r["selection"], "names": tuple(r["selection"].get("names") or ())}).describe()
                   if r["selection"] else "all", r["last_started"] or "-", r["last_status"] or "-") for r in rows],
-                ["NAME", "JOB", "EVERY_S", "ENABLED", "SELECTION", "LAST_RUN", "STATUS"])
+                ["NAME", "JOB", "OWNER", "EVERY_S", "ENABLED", "SELECTION", "LAST_RUN", "STATUS"])
 
 
 @jobs.command("history")
@@ -329,18 +329,19 @@ def jobs_history(api: Any, job: str | None, limit: int, as_json: bool) -> None:
 @click.option("--interval", "interval_s", type=float, help="Seconds between runs.")
 @click.option("--selection", "selection_json", help='Selection as JSON, e.g. \'{"site": "gs-meiderich"}\'.')
 @click.option("--enable/--disable", "enabled", default=None)
+@click.option("--owner", help="Give the job to this user (admins; @system: a default job).")
 @pass_api
 def jobs_set(api: Any, name: str, job: str | None, interval_s: float | None, selection_json: str | None,
-             enabled: bool | None) -> None:
-    """Add or change a scheduled job."""
+             enabled: bool | None, owner: str | None) -> None:
+    """Add or change a scheduled job; it runs as its owner (you, for a new job), within their scope."""
     selection = None
     if selection_json is not None:
         try:
             selection = Selection.from_json(selection_json)
         except (json.JSONDecodeError, TypeError) as exc:
             raise click.BadParameter(f"not a selection: {exc}", param_hint="--selection") from exc
-    row = api.job_set(name, job=job, interval_s=interval_s, selection=selection, enabled=enabled)
-    click.echo(f"job {row['name']} ({row['job']}) every {row['interval_s']:g} s, "
+    row = api.job_set(name, job=job, interval_s=interval_s, selection=selection, enabled=enabled, owner=owner)
+    click.echo(f"job {row['name']} ({row['job']}) of {row['owner']} every {row['interval_s']:g} s, "
                f"{'enabled' if row['enabled'] else 'disabled'}")
 
 
@@ -349,7 +350,7 @@ def jobs_set(api: Any, name: str, job: str | None, interval_s: float | None, sel
 @json_option
 @pass_api
 def jobs_run(api: Any, name: str, as_json: bool) -> None:
-    """Run one scheduled job now (recorded like a scheduled run; for cron)."""
+    """Run one scheduled job now as its owner (recorded like a scheduled run; for cron)."""
     row = api.run_job(name)
     if as_json:
         emit_json(row)

@@ -1,4 +1,4 @@
-"""Polling operations of the facade (poll, status, metrics, alerts, maintenance, notifiers, jobs).
+"""Polling operations of the facade (poll, status, metrics, alerts, maintenance, notifiers, retention).
 
 pysnmp is imported only inside :meth:`PollOps.poll` (through :mod:`netctl.poll.snmp`), so opening the
 facade stays fast. Every method is safe to call from a worker thread (the TUI does): reads open
@@ -379,81 +379,13 @@ class PollOps(CoreBase):
                  "message": f"netctl test notification from {self.user_name}", "first_seen": iso(time.time())}
         return notify(self.db, [event])
 
-    # -- retention and jobs ---------------------------------------------------------------------
+    # -- retention (the jobs themselves: netctl.schedule.ops) ----------------------------------------
     def apply_retention(self) -> dict[str, Any]:
         """Fold raw samples into roll-ups and delete old rows (what the ``retention`` job runs)."""
         from netctl.poll.store import apply_retention
 
         self.require("jobs")
         return apply_retention(self.db)
-
-    def jobs_list(self) -> list[dict[str, Any]]:
-        """Scheduled jobs with their last run."""
-        from netctl.schedule.jobs import ensure_default_jobs
-
-        self.require("view")
-        ensure_default_jobs(self.db)
-        last = {row["job"]: row for row in self.db.query(
-            "select job, max(id) as id, started, ended, status, aps, failures from job_runs group by job")}
-        rows = []
-        for row in self.db.table("jobs").rows_where(order_by="name"):
-            run = last.get(row["name"], {})
-            row.update(selection=json.loads(row["selection"] or "{}"), options=json.loads(row["options"] or "{}"),
-                       last_started=run.get("started"), last_status=run.get("status"))
-            rows.append(row)
-        return rows
-
-    def job_set(self, name: str, *, job: str | None = None, interval_s: float | None = None,
-                selection: Selection | None = None, enabled: bool | None = None,
-                options: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Add or change a scheduled job (``job`` names a function in :mod:`netctl.schedule.jobs`)."""
-        from netctl.poll.store import iso
-        from netctl.schedule.jobs import ensure_default_jobs, job_function
-
-        self.require("jobs")
-        ensure_default_jobs(self.db)
-        existing = list(self.db.table("jobs").rows_where("name = ?", [name]))
-        row = dict(existing[0]) if existing else {"name": name, "job": job or name, "interval_s": 300.0,
-                                                   "selection": "{}", "enabled": 1, "options": "{}",
-                                                   "created": iso(time.time())}
-        if job is not None:
-            row["job"] = job
-        job_function(str(row["job"]))
-        if interval_s is not None:
-            if interval_s <= 0:
-                raise ConfigError("a job interval must be positive", hint="give seconds, e.g. --interval 60")
-            row["interval_s"] = float(interval_s)
-        if selection is not None:
-            row["selection"] = selection.to_json()
-        if enabled is not None:
-            row["enabled"] = int(enabled)
-        if options is not None:
-            row["options"] = json.dumps(options)
-        self.db.table("jobs").upsert(row, pk="name")
-        return row
-
-    def run_job(self, name: str) -> dict[str, Any]:
-        """Run the scheduled job ``name`` now, recorded in ``job_runs``; ``skipped`` if it is running elsewhere."""
-        from netctl.schedule.jobs import ensure_default_jobs
-        from netctl.schedule.scheduler import run_job_once
-
-        self.require("jobs")
-        ensure_default_jobs(self.db)
-        rows = list(self.db.table("jobs").rows_where("name = ?", [name]))
-        if not rows:
-            raise NotFound(f"no job named {name!r}", hint="list them with: netctl jobs list")
-        job = rows[0]
-        if self.db_path == ":memory:":
-            raise ConfigError("jobs run on a database file", hint="pass --db PATH")
-        return run_job_once(self.db_path, name, job["job"], job["selection"] or "{}", user=self.user_name,
-                            options=job.get("options"))
-
-    def job_runs(self, limit: int = 50, job: str | None = None) -> list[dict[str, Any]]:
-        """The most recent job runs (newest first): start, end, status, APs done, failures."""
-        self.require("view")
-        where, params = ("job = ?", [job]) if job else ("1 = 1", [])
-        return list(self.db.query(f"select * from job_runs where {where} order by id desc limit ?",
-                                  [*params, int(limit)]))
 
 
 def _reasons(text: str | None) -> list[str]:

@@ -108,8 +108,9 @@ def finish_run(db_path: str, run_id: int, status: str, results: list[dict[str, A
 
 def run_job_once(db_path: str, name: str, job: str, selection_json: str, *, user: str | None = None,
                  options: str | None = None) -> dict[str, Any]:
-    """Run one job now, recorded in ``job_runs``; ``skipped`` if it is already running elsewhere."""
-    from netctl.schedule.jobs import job_function
+    """Run one job now as ``user`` (its owner, checked again now: :func:`netctl.schedule.jobs.run_as_owner`),
+    recorded in ``job_runs``; ``skipped`` if it is already running elsewhere."""
+    from netctl.schedule.jobs import run_as_owner
 
     run_id = start_run(db_path, name)
     if run_id is None:
@@ -119,7 +120,7 @@ def run_job_once(db_path: str, name: str, job: str, selection_json: str, *, user
 
     def run() -> None:
         try:
-            outcome["results"] = job_function(job)(db_path, selection_json, user=user, options=options)
+            outcome["results"] = run_as_owner(db_path, name, job, selection_json, user=user, options=options)
         except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the scheduler goes on
             outcome["error"] = exc
 
@@ -155,14 +156,20 @@ class Scheduler:
     runs: list[dict[str, Any]] = field(default_factory=list)
 
     def _jobs(self) -> list[dict[str, Any]]:
-        from netctl.schedule.jobs import ensure_default_jobs
+        """The enabled jobs this scheduler's user may run (an admin: all; else their own), each with
+        ``run_as``: its owner, or for a default job the admin running the scheduler."""
+        from netctl.api import Netctl
+        from netctl.schedule.jobs import ensure_default_jobs, owner_of, run_user
 
-        db = open_db(self.db_path)
+        runner = Netctl(self.db_path, user=self.user)
         try:
-            ensure_default_jobs(db)
-            jobs = list(db.table("jobs").rows_where("enabled = 1", order_by="name"))
+            ensure_default_jobs(runner.db)
+            jobs = [job for job in runner.db.table("jobs").rows_where("enabled = 1", order_by="name")
+                    if runner.can("all-jobs") or owner_of(job) == runner.user_name]
+            for job in jobs:
+                job["run_as"] = run_user(job, runner.user_name)
         finally:
-            db.conn.close()
+            runner.close()
         for job in jobs:
             if job["name"] == "poll" and self.poll_interval:
                 job["interval_s"] = float(self.poll_interval)
@@ -194,8 +201,8 @@ class Scheduler:
 
         def work(job: dict[str, Any]) -> None:
             nonlocal counted_runs
-            outcome = run_job_once(self.db_path, job["name"], job["job"], job["selection"] or "{}", user=self.user,
-                                   options=job.get("options"))
+            outcome = run_job_once(self.db_path, job["name"], job["job"], job["selection"] or "{}",
+                                   user=job["run_as"], options=job.get("options"))
             with lock:
                 self.runs.append(outcome)
                 if counts(job) and outcome.get("status") != "skipped":

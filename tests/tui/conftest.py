@@ -224,6 +224,13 @@ def seed_activity(db: sqlite_utils.Database) -> None:
             "created": iso(NOW),
         }
     )
+    # the default poll job and eva's nightly backup
+    db["jobs"].insert_all([
+        {"name": "poll", "job": "poll", "interval_s": 60.0, "enabled": 1, "owner": "@system", "selection": "{}",
+         "options": "{}", "created": iso(NOW)},
+        {"name": "backup", "job": "backup", "interval_s": 86400.0, "enabled": 1, "owner": "eva",
+         "selection": '{"tenant": "duisburg"}', "options": "{}", "created": iso(NOW)},
+    ])
     db["job_runs"].insert_all(
         [
             {
