@@ -87,6 +87,12 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "enter_config": None,
         "commit_commands": ["uci commit", "wifi reload"],
         "revert_commands": ["uci revert wireless", "uci revert system"],
+        # changes staged and never committed (a push killed between set and commit, a person at the
+        # console): `uci show` shows them as if they ran; they are listed by this command and
+        # discarded package by package before a push (and reported, not taken for the config, by
+        # backup, diff and drift)
+        "staged_command": "uci changes",
+        "discard_staged_command": "uci revert {package}",
         "error_patterns": [r"^uci: ", r"(?i)invalid argument", r"(?i)entry not found", r"(?i)command not found",
                            r"(?i)^error\b", r"(?i)parse error"],
         "secret_patterns": [r"(\.key=')([^']*)(')"],

@@ -206,6 +206,51 @@ def _leave_config_mode(conn: Any, output: str, levels: int = 4) -> None:
         raise ValueError(f"still in configuration mode ({prompt!r}) after leaving it")
 
 
+#: a configuration package name as ``uci changes`` prints it (device output: checked before reuse)
+_PACKAGE = re.compile(r"[a-z0-9_][a-z0-9_-]{0,63}")
+
+
+def _staged(conn: Any, target: Target, transcript: Transcript) -> list[str]:
+    """Changes staged on the AP that nobody committed (platforms with a ``staged_command``)."""
+    command = get_platform(target.platform).get("staged_command")
+    return config_lines(_send(conn, target, transcript, command)) if command else []
+
+
+def _refuse_staged(conn: Any, target: Target, transcript: Transcript) -> None:
+    """Raise when the AP holds staged, uncommitted changes: its shown config is not what it runs."""
+    staged = _staged(conn, target, transcript)
+    if staged:
+        raise DeviceError(
+            f"{len(staged)} change(s) are staged on the AP and were never committed (first: {staged[0]}); "
+            "the config it shows is not the one it runs, and anyone's next commit would apply them. "
+            "netctl push discards them and applies the intended config",
+            ap=target.ap,
+        )
+
+
+def _discard_staged(conn: Any, target: Target, transcript: Transcript) -> list[str]:
+    """Discard changes staged on the AP that nobody committed; returns them.
+
+    Done before a push reads its backup, so they are neither taken for the running config nor
+    committed together with netctl's change.
+    """
+    staged = _staged(conn, target, transcript)
+    if not staged:
+        return []
+    packages = sorted({line.lstrip("+-").split(".", 1)[0] for line in staged})
+    bad = [p for p in packages if not _PACKAGE.fullmatch(p)]
+    if bad:
+        raise DeviceError(f"staged changes name an unexpected config package {bad[0]!r}; check the AP", ap=target.ap)
+    discard = get_platform(target.platform)["discard_staged_command"]
+    for package in packages:
+        _check(_send(conn, target, transcript, discard.format(package=package)), target, "discard staged changes")
+    left = _staged(conn, target, transcript)
+    if left:
+        raise DeviceError(f"staged changes could not be discarded (still staged: {left[0]})", ap=target.ap)
+    transcript.add("--", f"discarded {len(staged)} staged change(s) nobody had committed: " + "; ".join(staged))
+    return staged
+
+
 def config_lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
@@ -215,6 +260,7 @@ class CliDriver:
 
     def fetch_running(self, target: Target, transcript: Transcript) -> str:
         with connection(target, transcript) as conn:
+            _refuse_staged(conn, target, transcript)
             return _send(conn, target, transcript, get_platform(target.platform)["backup_command"])
 
     def push(
@@ -227,6 +273,10 @@ class CliDriver:
     ) -> Outcome:
         row = get_platform(target.platform)
         with connection(target, transcript) as conn:
+            if options.dry_run:
+                _refuse_staged(conn, target, transcript)
+            else:
+                _discard_staged(conn, target, transcript)
             backup = _send(conn, target, transcript, row["backup_command"])
             diff = compare(intended, backup, target.platform, secrets)
             if not diff.changed:

@@ -82,10 +82,11 @@ class ConfigOps(CoreBase):
         merged = getattr(self, "merged_vars", None)
         return dict(merged(ap)) if merged else dict(ap.get("vars") or {})
 
-    def _resolver(self) -> Callable[[str], str]:
+    def _resolver(self, ap: dict[str, Any]) -> Callable[[str], str]:
+        """Resolves references for ``ap``: only its own tenant's secrets (and global ones)."""
         from netctl.inventory.secrets import resolve_secret
 
-        return lambda ref: resolve_secret(self.db, ref)
+        return lambda ref: resolve_secret(self.db, ref, tenant=ap.get("tenant"))
 
     def _render_one(self, ap: dict[str, Any], template: str | None, resolve: bool) -> RenderResult:
         try:
@@ -93,7 +94,7 @@ class ConfigOps(CoreBase):
         except NetctlError as exc:
             return RenderResult(ap["name"], ap["platform"], template or "", "", False, error=exc.message)
         if resolve:
-            return render_ap(ap, variables, template=template, resolve=self._resolver())
+            return render_ap(ap, variables, template=template, resolve=self._resolver(ap))
         return render_ap(ap, variables, template=template)
 
     def _target(self, ap: dict[str, Any]) -> Any:
@@ -101,7 +102,7 @@ class ConfigOps(CoreBase):
         from netctl.hostkeys import pins_for, policy_from_env
         from netctl.inventory.secrets import resolve_credentials
 
-        creds = resolve_credentials(self.db, ap.get("credentials"))
+        creds = resolve_credentials(self.db, ap.get("credentials"), tenant=ap.get("tenant"))
         port = ap.get("port") or get_platform(ap["platform"])["default_port"]
         return Target(
             ap["name"],
@@ -469,8 +470,9 @@ class ConfigOps(CoreBase):
 
         Each such AP (within the acting user's scope) is read back once any confirmed commit the run
         may have left has rolled back: ``applied`` with a new version when it runs what the run meant
-        to send, else ``failed`` saying so. Both get an audit row (``reconciled``) under the dead run's
-        id. An AP that cannot be reached keeps its row and is tried again by the next config command.
+        to send, else ``failed`` saying so (also when the AP answers but cannot be read back, e.g. it
+        holds staged changes). Both get an audit row (``reconciled``) under the dead run's id. An AP
+        that cannot be reached keeps its row and is tried again by the next config command.
         """
         from netctl.push.worker import run_fetches
 
@@ -490,29 +492,35 @@ class ConfigOps(CoreBase):
         fetched = run_fetches([job for _row, _ap, job in items], concurrency=concurrency)
         results = []
         for (row, ap, _job), got in zip(items, fetched, strict=True):
-            if not got.ok or got.text is None:
-                continue
-            results.append(self._record_reconciled(row, ap, got.text))
+            if got.status == "unreachable":
+                continue  # tried again by the next config command
+            results.append(self._record_reconciled(row, ap, got.text if got.ok else None, got.reason))
         return results
 
-    def _record_reconciled(self, row: dict[str, Any], ap: dict[str, Any], running: str) -> PushResult:
+    def _record_reconciled(
+        self, row: dict[str, Any], ap: dict[str, Any], running: str | None, unreadable: str | None = None
+    ) -> PushResult:
         try:
             intended = _unseal(row["sealed"])
         except Exception:  # noqa: BLE001 - without the key the intent cannot be compared
             intended = ""
-        on_it = bool(intended) and not compare(intended, running, ap["platform"]).changed
+        on_it = running is not None and bool(intended) and not compare(intended, running, ap["platform"]).changed
         when = f"{row['action']} run {row['run']} by {row['who']} ended before recording this AP"
         now = _now()
         if on_it:
             result = PushResult(ap["name"], True, "applied", changed=True, template=row["template"],
                                 reason=f"reconciled: {when}; the AP runs the configuration it sent",
                                 rendered_hash=row["intended_hash"])
+        elif running is None:
+            result = PushResult(ap["name"], False, "failed", template=row["template"],
+                                reason=f"reconciled: {when}; reading it back failed ({unreadable}); run netctl "
+                                "push again", rendered_hash=row["intended_hash"])
         else:
             result = PushResult(ap["name"], False, "failed", template=row["template"],
                                 reason=f"reconciled: {when}; the AP does not run what it sent (rolled back or "
                                 "never committed); run netctl push again", rendered_hash=row["intended_hash"])
         with transaction(self.db):
-            if on_it:
+            if on_it and running is not None:
                 result.version, _ = self._store_version(ap, running, row["action"])
                 self._set_status(ap["name"], "applied", reason=None, version=result.version,
                                  template=row["template"], intended_hash=row["intended_hash"], last_attempt=now)
