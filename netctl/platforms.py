@@ -48,8 +48,8 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "post_check_session": "channel",
         "config_format": "xml",
         "quoting": "xml",
-        # SSIDs are list keys: the server writes them into XPath literals (yuma123 fails otherwise)
-        "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key")],
+        # SSIDs are list keys: yuma123 writes them into '-quoted instance identifiers and dies on a "'"
+        "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed")],
         "secret_patterns": [r"(<passphrase>)([^<]*)(</passphrase>)"],
         "volatile_patterns": [],
     },
@@ -66,7 +66,7 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "post_check_session": "channel",
         "config_format": "xml",
         "quoting": "xml",
-        "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key")],
+        "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed")],
         "secret_patterns": [r"(<wpa[23]-psk>)([^<]*)(</wpa[23]-psk>)"],
         "volatile_patterns": [],
     },

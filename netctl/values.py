@@ -173,8 +173,15 @@ def _pattern(regex: str) -> Callable[[Any, str], str | None]:
 
 def _list_key(value: Any, platform: str) -> str | None:
     text = _text(value)
-    if text is not None and "'" in text and '"' in text:
-        return "holds both ' and \""
+    if text is not None and "'" in text:
+        return "holds \"'\""
+    return None
+
+
+def _trimmed(value: Any, platform: str) -> str | None:
+    text = _text(value)
+    if text is not None and text != text.strip():
+        return "starts or ends with white space"
     return None
 
 
@@ -197,8 +204,15 @@ RULES: dict[str, Rule] = {
         Rule("timezone", "a time zone is a name such as Europe/Berlin or UTC", _pattern(r"[A-Za-z0-9_+/-]{1,64}")),
         Rule(
             "list-key",
-            "a list key on this platform may hold ' or \" but not both (it must fit an XPath string literal)",
+            "a list key on this platform may not hold \"'\" (its NETCONF server writes keys into '-quoted "
+            "instance identifiers: yuma123 dies when such an entry is replaced)",
             _list_key,
+        ),
+        Rule(
+            "trimmed",
+            "a value on this platform may not start or end with white space (the NETCONF server trims it, so "
+            "it would not be stored as given)",
+            _trimmed,
         ),
     )
 }
@@ -358,7 +372,7 @@ def _refuse(value: Any, text: str, why: str, dialect: str) -> QuotingError:
     source = f"variable {var} " if var else "a value "
     shown = "" if getattr(value, "secret", False) else f" {_short(text)}"
     return QuotingError(
-        f"{source}cannot be written in the {dialect} dialect:{shown} {why}",
+        f"{source}breaks rule '{dialect} quoting' (it cannot be written safely in this dialect):{shown} {why}",
         hint="change the value in the inventory, or the template if it builds the value",
     )
 

@@ -198,8 +198,8 @@ def nwap_ssids(api: Any, ap: str) -> list[str]:
 
 
 def test_ssid_with_both_quote_kinds_is_refused_for_netconf(hostile_city: Any) -> None:
-    """A list key with both ' and " cannot be written as an XPath literal: the lab's NETCONF server
-    fails on the next push that touches that entry. It is refused before anything is sent."""
+    """The lab's NETCONF server (yuma123) writes list keys into '-quoted instance identifiers and dies
+    when an entry whose key holds "'" is replaced (the next push). It is refused before anything is sent."""
     api = hostile_city
     refusal, result = set_and_push(api, NWAP_AP, "guest_ssid", "Gast's \"WLAN\"")
     assert refusal is not None, f"an SSID with both quote kinds was {result.status}"
@@ -287,3 +287,20 @@ def test_netconf_ssid_is_refused_or_stored_byte_for_byte(hostile_city: Any, valu
         return
     assert result.ok, (result.status, result.reason)
     assert value in nwap_ssids(hostile_city, NWAP_AP)
+
+
+def oc_ssids(api: Any, ap: str) -> list[str]:
+    with manager_for(api, ap) as m:
+        reply = m.get_config("running", filter=("subtree", f'<ssids xmlns="{OC_MAC}"/>'))
+    return [str(v) for v in reply.data_ele.xpath("//m:ssid/m:config/m:name/text()", namespaces={"m": OC_MAC})]
+
+
+@LAB
+@given(value=TEXT)
+def test_openconfig_ssid_is_refused_or_stored_byte_for_byte(hostile_city: Any, value: str) -> None:
+    refusal, result = set_and_push(hostile_city, OC_AP, "visitor_ssid", value)
+    if refusal is not None:
+        refused_properly(refusal, OC_AP, "visitor_ssid")
+        return
+    assert result.ok, (result.status, result.reason)
+    assert value in oc_ssids(hostile_city, OC_AP)
