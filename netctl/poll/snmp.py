@@ -457,6 +457,57 @@ async def agent_alive(host: str, port: int, timeout: float) -> bool:
     return verdict is not None and verdict[0] == "engine"
 
 
+class _SmallGet(asyncio.DatagramProtocol):
+    def __init__(self, request_id: int) -> None:
+        self.request_id = request_id
+        self.verdict: str | None = None
+        self.done: asyncio.Event = asyncio.Event()
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        from netctl.poll.ber import BerError, decode_response
+
+        try:
+            reply = decode_response(data)
+        except BerError:
+            return
+        if reply.request_id == self.request_id:
+            self.verdict = "answered" if not reply.error_status else None
+            self.done.set()
+        elif self.verdict is None:
+            self.verdict = "unmatched"
+
+
+async def small_get(target: Target, timeout: float) -> str | None:
+    """Send one SNMPv2c GET of sysUpTime with the target's community from a socket of its own.
+
+    ``"answered"`` when the reply to it arrives (without an error-status), ``"unmatched"`` when only
+    well-formed replies to other request-ids came back (the agent is alive but broken: not ``auth``),
+    None for nothing.
+    """
+    import random
+
+    from netctl.poll.ber import PDU_GET, REQUEST_ID_MAX, REQUEST_ID_MIN, Template
+
+    loop = asyncio.get_running_loop()
+    family = socket.AF_INET6 if ":" in target.host else socket.AF_INET
+    request_id = random.randint(REQUEST_ID_MIN, REQUEST_ID_MAX)
+    try:
+        transport, protocol = await loop.create_datagram_endpoint(
+            lambda: _SmallGet(request_id), remote_addr=(target.host, target.port), family=family)
+    except OSError:
+        return None
+    try:
+        template = Template((target.community or "").encode(), PDU_GET, [(1, 3, 6, 1, 2, 1, 1, 3, 0)])
+        transport.sendto(template.build(request_id))
+        try:
+            await asyncio.wait_for(protocol.done.wait(), timeout)
+        except TimeoutError:
+            pass
+        return protocol.verdict
+    finally:
+        transport.close()
+
+
 def ap_deadline(timeout: float, retries: int) -> float:
     """Seconds one AP's poll may take at most, however its agent answers."""
     return timeout * (retries + 1) * AP_DEADLINE_TIMEOUTS + 5
@@ -564,8 +615,13 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
                 result.error_kind = "malformed"
                 result.error = f"no valid reply: the agent answers with datagrams that cannot be decoded ({seen[1]})"
             elif seen is not None:
-                if await session.answers_small_get(target):
+                small = (await small_get(target, min(timeout, 1.0)) if target.version in ("2c", "2")
+                         else "answered" if await session.answers_small_get(target) else None)
+                if small == "answered":
                     result.error = "the agent answers small requests but not a whole poll in time (overloaded?)"
+                elif small == "unmatched":
+                    result.error = ("no answer to these requests: the agent's replies carry request-ids nothing "
+                                    "was waiting for (a broken agent, or replies spoofed)")
                 else:
                     result.error_kind = "auth"
                     result.values = {"engine_answers": True}

@@ -126,21 +126,22 @@ def misbehaving_proxy(cases: dict[str, str], upstream: tuple[str, int], *,
     def serve() -> None:
         rng = random.Random(12)
         ends = time.monotonic() + lifetime
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as relay:
-            relay.bind(("127.0.0.1", 0))
-            relay.settimeout(2.0)
-            while not stop.is_set() and time.monotonic() < ends:
-                ready, _w, _x = select.select(list(listeners), [], [], 0.05)
-                for sock in ready:
-                    request, peer = sock.recvfrom(65535)
+        while not stop.is_set() and time.monotonic() < ends:
+            ready, _w, _x = select.select(list(listeners), [], [], 0.05)
+            for sock in ready:
+                request, peer = sock.recvfrom(65535)
+                # a socket per request: a late reply of the agent never answers another request
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as relay:
+                    relay.bind(("127.0.0.1", 0))
+                    relay.settimeout(2.0)
                     relay.sendto(request, upstream)
                     try:
                         reply = relay.recv(65535)
                     except TimeoutError:
                         continue
-                    answer = mangle(listeners[sock], request, reply, rng)
-                    if answer is not None:
-                        sock.sendto(answer, peer)
+                answer = mangle(listeners[sock], request, reply, rng)
+                if answer is not None:
+                    sock.sendto(answer, peer)
 
     thread = threading.Thread(target=serve, name="misbehaving-proxy", daemon=True)
     thread.start()

@@ -168,6 +168,38 @@ def test_a_wrong_request_id_is_a_timeout_not_auth(fast: bool) -> None:
         assert "request-ids" in (result.error or "")
 
 
+def report_to_probe(probe: bytes) -> bytes:
+    """The recorded discovery Report of the lab's snmpd, re-addressed to ``probe``'s msgID (pysnmp's codec)."""
+    from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message
+
+    request, _rest = decoder.decode(probe, asn1Spec=SNMPv3Message())
+    report, _rest = decoder.decode(_report_for_other_msgid(), asn1Spec=SNMPv3Message())
+    report["msgGlobalData"]["msgID"] = int(request["msgGlobalData"]["msgID"])
+    return bytes(encoder.encode(report))
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pysnmp"])
+def test_a_live_engine_whose_replies_carry_wrong_request_ids_is_a_timeout_not_auth(fast: bool) -> None:
+    def alive_but_wrong(data: bytes) -> list[bytes]:
+        return [report_to_probe(data)] if is_v3(data) else [response(data, rid_delta=7)]
+
+    with HostileResponder(alive_but_wrong) as agent:
+        result = poll([agent.target()], fast=fast)["hostile-ap"]
+    assert (result.ok, result.error_kind) == (False, "timeout"), result.error
+    assert "request-ids" in (result.error or "")
+    assert "engine_answers" not in result.values
+
+
+def test_a_live_engine_ignoring_the_community_is_still_auth() -> None:
+    def ignores_v2c(data: bytes) -> list[bytes]:
+        return [report_to_probe(data)] if is_v3(data) else []
+
+    with HostileResponder(ignores_v2c) as agent:
+        for fast in (True, False):
+            result = poll([agent.target()], fast=fast)["hostile-ap"]
+            assert (result.ok, result.error_kind) == (False, "auth"), result.error
+
+
 def _report_for_other_msgid() -> bytes:
     """A real SNMPv3 Report (recorded from the lab's snmpd) whose msgID answers some other probe."""
     import json
