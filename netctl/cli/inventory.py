@@ -468,6 +468,21 @@ def secret_rm(api: Any, names: tuple[str, ...]) -> None:
         click.echo(f"removed secret:{name}")
 
 
+@secret.command("file-dir")
+@click.argument("directory", required=False)
+@click.option("--unset", is_flag=True, help="Refuse every file: reference again.")
+@pass_api
+def secret_file_dir(api: Any, directory: str | None, unset: bool) -> None:
+    """Show or set (admins) the one directory file:PATH references may read; unset, file: is refused."""
+    if directory is not None or unset:
+        if directory is not None and unset:
+            raise click.UsageError("give DIRECTORY or --unset, not both")
+        api.set_secret_file_dir(None if unset else directory)
+    current = api.secret_file_dir()
+    click.echo(f"file: references may read files below {current}" if current
+               else "file: references are refused (no directory set)")
+
+
 @secret.command("new-key")
 def secret_new_key() -> None:
     """Print a new key for the store (put it in NETCTL_SECRET_KEY or the key file)."""

@@ -124,8 +124,16 @@ class InventoryOps(CoreBase):
 
     def _plan_and_apply(self, paths: list[str], entries: list[Entry], problems: list[Problem], *,
                         dry_run: bool, prune: bool) -> dict[str, Any]:
-        plan, more = plan_import(entries, self._snapshot(), prune=prune)
+        snap = self._snapshot()
+        plan, more = plan_import(entries, snap, prune=prune)
         problems = problems + more
+        if (plan.added["globals"] or plan.changed["globals"]) and not self.can("globals"):
+            self.require("globals")
+        if not problems:
+            file = str(paths[0]) if len(paths) == 1 else "import"
+            for kind in KINDS:
+                for record in plan.added[kind] + plan.changed[kind]:
+                    problems += self._reference_problems(kind, record, _old_record(snap, kind, record), file)
         if problems:
             order = {str(path): i for i, path in enumerate(paths)}
             problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line or 0))
@@ -327,8 +335,26 @@ class InventoryOps(CoreBase):
                    for key, value in builtin.items())
         return out
 
+    def _reference_problems(self, kind: str, record: dict[str, Any], old: dict[str, Any] | None,
+                            file: str) -> list[Problem]:
+        """The secret, env and file references ``record`` adds (not in ``old``) that its tenant may not
+        use, or the acting user may not set (:func:`netctl.inventory.secrets.reference_problem`)."""
+        tenant = None if kind == "globals" else record["name"] if kind == "tenants" else record.get("tenant")
+        label = {"globals": "global variable", "tenants": f"tenant {record.get('name')}",
+                 "sites": f"site {record.get('name')}", "groups": f"group {record.get('tenant')}/{record.get('name')}",
+                 "aps": f"AP {record.get('name')}"}[kind]
+        before = _references(old) if old else set()
+        problems = []
+        for path, ref in sorted(_references(record) - before):
+            why = secret_store.reference_problem(self.db, ref, tenant=tenant, admin=self.can("global-secrets"))
+            if why:
+                problems.append(Problem(file, None, f"{label}: {path}: {why}",
+                                        record.get("name") if kind == "aps" else None))
+        return problems
+
     # -- single-AP changes ----------------------------------------------------------------------
-    def _check_one(self, record: dict[str, Any], entry: Entry, problems: list[Problem]) -> dict[str, Any]:
+    def _check_one(self, record: dict[str, Any], entry: Entry, problems: list[Problem],
+                   old: dict[str, Any] | None = None) -> dict[str, Any]:
         if record.get("site") and record.get("name"):
             site_tenant = {r["name"]: r["tenant"] for r in self.db.query("select name, tenant from sites")}
             groups = {(r["tenant"], r["name"]) for r in self.db.query("select tenant, name from groups")}
@@ -338,6 +364,9 @@ class InventoryOps(CoreBase):
         if not self.scope.allows(record["tenant"], record["site"]):
             raise NotFound(f"no site named {record['site']!r}",
                            hint="list sites with: netctl inventory sites")
+        problems = self._reference_problems("aps", record, old, entry.file)
+        if problems:
+            raise InventoryError(problems)
         return record
 
     def add_ap(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -384,7 +413,7 @@ class InventoryOps(CoreBase):
             raw["tenant"] = None
         entry = Entry("ap", raw, "set")
         record, trouble = validate_ap(entry)
-        record = self._check_one(record, entry, problems + trouble)
+        record = self._check_one(record, entry, problems + trouble, old=current)
         diff = [f for f in COMPARED["aps"] if json.dumps(current.get(f)) != json.dumps(record.get(f))]
         if diff:
             with transaction(self.db):
@@ -490,8 +519,10 @@ class InventoryOps(CoreBase):
         return dict(report[f"{kind}s"])
 
     def set_globals(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Set global variables (the lowest layer); a value of None removes one. Returns the report."""
+        """Set global variables (the lowest layer, under every AP of every tenant: admins only); a value
+        of None removes one. Returns the report."""
         self.require("inventory")
+        self.require("globals")
         keep = {k: v for k, v in changes.items() if v is not None}
         drop = sorted(k for k, v in changes.items() if v is None)
         entry = Entry("globals", {"vars": keep}, "netctl inventory set-global")
@@ -533,6 +564,19 @@ class InventoryOps(CoreBase):
                 secret_store.set_secret(self.db, name, value if isinstance(value, str) else json.dumps(value))
         return sorted(names)
 
+    def secret_file_dir(self) -> str | None:
+        """The one directory ``file:`` references may read (None: ``file:`` references are refused)."""
+        path = secret_store.file_dir(self.db)
+        return str(path) if path else None
+
+    def set_secret_file_dir(self, path: str | None) -> str | None:
+        """Set (None: clear) the directory ``file:`` references may read (admins). Returns its real path."""
+        self.require("secrets")
+        self.require("global-secrets")
+        with transaction(self.db):
+            real = secret_store.set_file_dir(self.db, path)
+        return str(real) if real else None
+
     def list_secrets(self) -> list[dict[str, str]]:
         """``[{name, updated}]``: names only, values are never listed."""
         return secret_store.list_secrets(self.db)
@@ -543,6 +587,40 @@ class InventoryOps(CoreBase):
         with transaction(self.db):
             if not secret_store.delete_secret(self.db, name):
                 raise NotFound(f"no secret named {name!r}", hint="list them with: netctl secret list")
+
+
+def _references(record: dict[str, Any]) -> set[tuple[str, str]]:
+    """``(field path, reference)`` for every secret reference in a record's variables, SNMP settings
+    and credentials (a global variable record: ``{"key", "value"}``), lists and mappings included."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{path}.{key}", item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(path, item)
+        elif isinstance(value, str) and value.strip().startswith(secret_store.SCHEMES):
+            found.add((path, value.strip()))
+
+    if "key" in record and "value" in record:
+        walk(str(record["key"]), record["value"])
+    else:
+        for column in ("vars", "snmp", "credentials"):
+            if record.get(column) is not None:
+                walk(column, record[column])
+    return found
+
+
+def _old_record(snap: Snapshot, kind: str, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored row ``record`` replaces, if any."""
+    if kind == "globals":
+        return {"key": record["key"], "value": snap.globals[record["key"]]} if record["key"] in snap.globals else None
+    if kind == "groups":
+        return snap.groups.get((record["tenant"], record["name"]))
+    rows: dict[str, dict[str, Any]] = getattr(snap, kind)
+    return rows.get(record["name"])
 
 
 def _prune(record: dict[str, Any]) -> dict[str, Any]:

@@ -45,7 +45,8 @@ def build_targets(db: Any, aps: Sequence[dict[str, Any]]) -> tuple[list[Target],
     from netctl.inventory.secrets import is_reference, resolve_secret
     from netctl.poll.oids import profile_for
 
-    resolved: dict[str, str] = {}
+    resolved: dict[tuple[str | None, str], str] = {}
+    tenant: str | None = None  # the AP's tenant: a secret resolves only for its own tenant's APs
 
     def secret(ref: Any, what: str) -> str | None:
         if ref in (None, ""):
@@ -53,13 +54,14 @@ def build_targets(db: Any, aps: Sequence[dict[str, Any]]) -> tuple[list[Target],
         if not is_reference(ref):
             raise SecretError(f"the SNMP {what} is not a secret reference",
                               hint="store it with `netctl secret set NAME` and use secret:NAME")
-        if ref not in resolved:
-            resolved[ref] = resolve_secret(db, ref)
-        return resolved[ref]
+        if (tenant, ref) not in resolved:
+            resolved[(tenant, ref)] = resolve_secret(db, ref, tenant=tenant)
+        return resolved[(tenant, ref)]
 
     targets: list[Target] = []
     failed: list[PollResult] = []
     for ap in aps:
+        tenant = ap.get("tenant")
         snmp = ap.get("snmp") or {}
         if isinstance(snmp, str):
             snmp = json.loads(snmp or "{}")

@@ -30,8 +30,11 @@ def test_env_file_and_store_references(api: Any, tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("NETCTL_TEST_COMMUNITY", "from-env")
     (tmp_path / "community").write_text("from-file\n")
     api.set_secret("lab/community", "from-store")
+    api.set_secret_file_dir(str(tmp_path))
     assert resolve_secret(api.db, "env:NETCTL_TEST_COMMUNITY") == "from-env"
     assert resolve_secret(api.db, f"file:{tmp_path / 'community'}") == "from-file"
+    with pytest.raises(SecretError, match="cannot read"):
+        resolve_secret(api.db, f"file:{tmp_path / 'missing'}")
     assert resolve_secret(api.db, "secret:lab/community") == "from-store"
     stored = api.db["secrets"].get("lab/community")["ciphertext"]
     assert "from-store" not in stored
@@ -39,7 +42,7 @@ def test_env_file_and_store_references(api: Any, tmp_path: Path, monkeypatch: py
 
 @pytest.mark.parametrize(("ref", "message"), [
     ("env:NETCTL_TEST_UNSET_VARIABLE", "environment variable NETCTL_TEST_UNSET_VARIABLE is not set"),
-    ("file:/nonexistent/netctl/secret", "cannot read"),
+    ("file:/nonexistent/netctl/secret", "file: references are off until an admin sets the directory"),
     ("secret:missing", "no such entry in the secret store"),
     ("plaintext", "is not a secret reference"),
 ])
