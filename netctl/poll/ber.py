@@ -311,17 +311,20 @@ def _dotted(oid: Sequence[int]) -> str:
 
 
 def peek_request_id(data: bytes) -> int:
-    """The request-id of an SNMPv1/v2c message (the msgID of an SNMPv3 one), or -1 when unreadable."""
+    """The request-id of an SNMPv1/v2c message (the msgID of an SNMPv3 one), or -1 when unreadable.
+
+    Only ``0 .. 2**31-1`` counts as readable: a poller never sends a negative request-id.
+    """
     try:
         end = len(data)
         _t, pos, end = header(data, 0, end)
         version, pos = read_integer(data, pos, end, "version")
         if version == 3:
             _t, pos, global_end = header(data, pos, end)  # msgGlobalData
-            return read_integer(data, pos, global_end, "msgID")[0]
+            return read_integer(data, pos, global_end, "msgID", 0, REQUEST_ID_MAX)[0]
         _t, _s, pos = header(data, pos, end)     # community
         _t, pos, pdu_end = header(data, pos, end)  # PDU
-        return read_integer(data, pos, pdu_end, "request-id")[0]
+        return read_integer(data, pos, pdu_end, "request-id", 0, REQUEST_ID_MAX)[0]
     except (BerError, IndexError):
         return -1
 
