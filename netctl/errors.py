@@ -16,6 +16,7 @@ paramiko, pysnmp, sqlite3) are translated at the driver or store boundary with
     │   ├── RpcError           the device answered with an error (NETCONF rpc-error, CLI error line)
     │   ├── HostKeyError       the AP's SSH host key is not the pinned one (nothing was sent)
     │   ├── RolledBack         the change did not stay: the AP runs its previous config again
+    │   ├── Unsettled          the AP stopped answering after the commit: whether the change stayed is unknown
     │   └── LockError          the configuration is locked by someone else
     ├── PollError              an SNMP poll failed (timeout, auth, malformed reply)
     └── StoreError             the database could not be read or written
@@ -140,6 +141,12 @@ class HostKeyError(DeviceError):
 class RolledBack(DeviceError):
     """The change reached the AP but did not stay: its confirm timer (or a failed confirm) put the
     previous configuration back, as read back after confirming. Nothing needs undoing."""
+
+
+class Unsettled(DeviceError):
+    """The AP stopped answering after netctl committed (or confirmed): whether the change stayed is not
+    known yet. The push journal keeps the AP's row, and the next config command reads it back once
+    any confirmed commit has had time to roll back (:mod:`netctl.push.journal`)."""
 
 
 class LockError(DeviceError):

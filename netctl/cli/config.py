@@ -174,7 +174,7 @@ def push(
             if r.diff:
                 click.echo(f"### {r.ap}\n{r.diff}")
     _print_push(results, as_json)
-    _exit(sum(r.status in ("failed", "skipped", "busy", "rolled-back") for r in results))
+    _exit(sum(r.status in ("failed", "skipped", "busy", "rolled-back", "unsettled") for r in results))
 
 
 @click.command()
@@ -195,7 +195,7 @@ def converge(
     """Push the pending configuration of APs that were unreachable (e.g. buses back in the depot)."""
     results = api.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout, workers=workers)
     _print_push(results, as_json)
-    _exit(sum(r.status in ("failed", "busy", "rolled-back") for r in results))
+    _exit(sum(r.status in ("failed", "busy", "rolled-back", "unsettled") for r in results))
 
 
 @click.command()
@@ -258,7 +258,7 @@ def restore(api: Any, ap: str, version: int, dry_run: bool, confirm_timeout: int
     """Push a stored version back through the same safe path as a push."""
     result = api.restore(ap, version, dry_run=dry_run, confirm_timeout=confirm_timeout)
     _print_push([result], as_json)
-    _exit(int(result.status in ("failed", "busy", "rolled-back")))
+    _exit(int(result.status in ("failed", "busy", "rolled-back", "unsettled")))
 
 
 @click.command()

@@ -36,7 +36,16 @@ from ncclient.transport.errors import AuthenticationError, SessionCloseError, SS
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript
 from netctl.drivers.sshkeys import HostKeyCheck
-from netctl.errors import ConnectError, DeviceError, HostKeyError, LockError, NetctlError, RolledBack, RpcError
+from netctl.errors import (
+    ConnectError,
+    DeviceError,
+    HostKeyError,
+    LockError,
+    NetctlError,
+    RolledBack,
+    RpcError,
+    Unsettled,
+)
 from netctl.platforms import get_platform
 from netctl.push.plan import compare
 from netctl.render.schema import RUNNING_FILTERS, canonical_xml, parse_fragment
@@ -385,9 +394,9 @@ class NetconfDriver:
             self._post_check(target, intended, secrets, transcript, m)
         except NetctlError as exc:
             if not self._quietly(target, transcript, "cancel-commit", cancel):
-                raise DeviceError(
-                    f"{exc.message}; cancel-commit failed too: the AP rolls back by itself "
-                    f"within {timeout} s",
+                raise Unsettled(
+                    f"{exc.message}; cancel-commit failed too: the AP should roll back by itself "
+                    f"within {timeout} s; the next config command reads it back and records what it runs",
                     ap=target.ap,
                 ) from exc
             self._quietly(target, transcript, "discard-changes", m.discard_changes)
@@ -408,11 +417,19 @@ class NetconfDriver:
                     f"netctl confirmed ({exc.message}); it runs its previous config, push again",
                     ap=target.ap,
                 ) from exc
-            raise DeviceError(
-                f"confirming commit failed ({exc.message}); the AP rolls back by itself within {timeout} s",
+            raise Unsettled(
+                f"confirming commit failed ({exc.message}); the AP should roll back by itself within "
+                f"{timeout} s; the next config command reads it back and records what it runs",
                 ap=target.ap,
             ) from exc
-        confirmed = running_config(m, target, transcript)
+        try:
+            confirmed = running_config(m, target, transcript)
+        except NetctlError as exc:
+            raise Unsettled(
+                f"confirmed, but the AP did not answer the read-back ({exc.message}); the next config "
+                "command reads it back and records what it runs",
+                ap=target.ap,
+            ) from exc
         verify = compare(intended, confirmed, target.platform, secrets)
         if verify.changed:
             raise RolledBack(

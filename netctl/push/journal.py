@@ -194,6 +194,12 @@ def orphans(db: sqlite_utils.Database) -> tuple[list[dict[str, Any]], list[dict[
     return ready, waiting
 
 
+def leave_unsettled(db: sqlite_utils.Database, run: str, ap: str) -> None:
+    """Keep run ``run``'s row of ``ap`` as an orphan: its outcome is unknown (the AP stopped answering
+    after the commit), so the next config command reads it back (call inside the recording transaction)."""
+    db.execute(f"update [{TABLE}] set expires = ? where run = ? and ap = ?", [_iso(_now()), run, ap])
+
+
 def abandon(db: sqlite_utils.Database, run: str) -> None:
     """Mark run ``run``'s remaining rows as orphaned now (the run stopped with their outcome unknown)."""
     if TABLE in db.table_names():

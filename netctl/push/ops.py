@@ -619,7 +619,10 @@ class ConfigOps(CoreBase):
                     "transcript": result.transcript,
                 }
             )
-            journal.release(self.db, run_id, ap["name"])
+            if result.status == "unsettled":
+                journal.leave_unsettled(self.db, run_id, ap["name"])
+            else:
+                journal.release(self.db, run_id, ap["name"])
 
     def converge(
         self,

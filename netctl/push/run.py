@@ -18,7 +18,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from netctl.drivers import PushOptions, Target
-from netctl.errors import ConnectError, DeviceError, HostKeyError, LockError, NetctlError, RolledBack, RpcError
+from netctl.errors import (
+    ConnectError,
+    DeviceError,
+    HostKeyError,
+    LockError,
+    NetctlError,
+    RolledBack,
+    RpcError,
+    Unsettled,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,7 +43,8 @@ class PushResult:
     ``status``: applied, unchanged, dry-run, pending (unreachable; converge later), failed,
     skipped (a staged rollout stopped before this AP; nothing was sent), busy (another run holds
     the AP, see :mod:`netctl.push.journal`; nothing was sent), rolled-back (the change reached the
-    AP but did not stay: read back after confirming, it runs its previous config).
+    AP but did not stay: read back after confirming, it runs its previous config), unsettled (the AP
+    stopped answering after the commit; the next config command reads it back and records the outcome).
     """
 
     ap: str
@@ -76,7 +86,15 @@ def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushRe
         reason = exc.message
     else:
         reason = f"{type(exc).__name__}: {exc}"
-    status = "pending" if isinstance(exc, ConnectError) else "rolled-back" if isinstance(exc, RolledBack) else "failed"
+    status = (
+        "pending"
+        if isinstance(exc, ConnectError)
+        else "rolled-back"
+        if isinstance(exc, RolledBack)
+        else "unsettled"
+        if isinstance(exc, Unsettled)
+        else "failed"
+    )
     return PushResult(
         ap,
         False,

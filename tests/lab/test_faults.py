@@ -124,3 +124,62 @@ def test_a_push_killed_between_uci_set_and_commit_is_reconciled_then_pushed_clea
     reconciled = [a for a in nc_city.audit(ap=ap) if a["run"] == "killed-run"]
     assert [a["outcome"] for a in reconciled] == ["reconciled"] and "staged" in (reconciled[0]["reason"] or "")
     assert list(nc_city.db.table("push_intents").rows) == []
+
+
+#: where the AP dies: before the named step of the NETCONF push starts, or right after it answered
+KILL_POINTS = [
+    ("before", "lock candidate"),
+    ("after", "edit-config candidate"),
+    ("after", "commit confirmed"),
+    ("after", "commit (confirming)"),
+]
+
+
+@pytest.mark.parametrize(("when", "step"), KILL_POINTS, ids=[f"{w}-{s.split(' (')[0]}" for w, s in KILL_POINTS])
+def test_ap_killed_at_four_points_of_a_netconf_push(
+    nc_city: Any, lab: Any, monkeypatch: pytest.MonkeyPatch, when: str, step: str
+) -> None:
+    """The AP's NETCONF server dies at one point of the push and comes back (as an AP that crashed and
+    rebooted). Whatever it came back with, the next config command leaves the database saying so."""
+    from netctl.drivers import netconf as nc_driver
+    from netctl.push import journal
+
+    ap = {"lock candidate": "gym-rheinhausen-ap02", "edit-config candidate": "gym-rheinhausen-ap03",
+          "commit confirmed": "ges-marxloh-ap01", "commit (confirming)": "ges-marxloh-ap02"}[step]
+    set_tx(nc_city, ap, 3)
+    assert nc_city.push(ap, confirm_timeout=20)[0].ok
+    set_tx(nc_city, ap, 4)
+    real_call = nc_driver._call
+    killed: list[str] = []
+
+    def dying(dev: Any, transcript: Any, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if when == "before" and what.startswith(step) and not killed:
+            killed.append(what)
+            lab.stop_netconf(ap)
+        reply = real_call(dev, transcript, what, fn, *args, **kwargs)
+        if when == "after" and what.startswith(step) and not killed:
+            killed.append(what)
+            lab.stop_netconf(ap)
+        return reply
+
+    monkeypatch.setattr(nc_driver, "_call", dying)
+    try:
+        result = nc_city.push(ap, confirm_timeout=2)[0]
+    finally:
+        monkeypatch.setattr(nc_driver, "_call", real_call)
+        lab.start_netconf(ap)
+    assert killed, "the kill point was never reached"
+    assert not result.ok, (result.status, result.reason)  # the push cannot know it worked
+
+    nc_city.diff(ap)  # the next config command: finds what is unsettled
+    time.sleep(2 + journal.ROLLBACK_GRACE_S + 1)
+    nc_city.diff(ap)  # settles it
+
+    on_device = read_leaf(nc_city, ap, TX_5G)
+    assert on_device in (["3"], ["4"]), on_device  # fully old or fully new
+    status = nc_city.config_status(ap)[0]
+    pushed_hash = nc_city._render_one(nc_city.get_ap(ap), None, resolve=True).hash
+    says_new = status["status"] == "applied" and status["intended_hash"] == pushed_hash
+    assert says_new == (on_device == ["4"]), (step, on_device, status["status"], status["reason"])
+    assert list(nc_city.db.table("push_intents").rows) == []
+    set_tx(nc_city, ap, 3)

@@ -168,8 +168,15 @@ def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pyte
     set_tx(nc_city, ap, 17)
     result = nc_city.push(ap, confirm_timeout=2)[0]
     assert seen == {"during": ["17"], "after timer": ["16"]}
-    assert result.status == "failed" and "rolls back by itself within 2 s" in (result.reason or "")
+    assert result.status == "unsettled" and "roll back by itself within 2 s" in (result.reason or "")
     assert read_leaf(nc_city, ap, TX_5G) == ["16"]
+    # the next config command reads the AP back once the rollback window is over and records it
+    nc_city.diff(ap)
+    time.sleep(2 + 5 + 1)
+    nc_city.diff(ap)
+    status = nc_city.config_status(ap)[0]
+    assert status["status"] == "failed" and "does not run what it sent" in (status["reason"] or "")
+    assert [a["outcome"] for a in nc_city.audit(ap=ap)][:2] == ["reconciled", "unsettled"]
 
 
 @pytest.fixture

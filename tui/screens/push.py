@@ -43,6 +43,7 @@ RESULT_CLASS = {
     "busy": "vtable--warn",
     "skipped": "vtable--warn",
     "rolled-back": "vtable--bad",
+    "unsettled": "vtable--bad",
 }
 #: what each final status means to someone who is not a network engineer
 STATUS_MEANING = {
@@ -53,10 +54,11 @@ STATUS_MEANING = {
     "failed": "refused or broken: see the reason",
     "rolled-back": "the AP put its previous configuration back: push again",
     "busy": "another push is changing this AP: nothing sent, try again later",
+    "unsettled": "the AP stopped answering after the change: netctl checks it on the next push",
     "skipped": "not pushed: the rollout stopped after failures",
 }
 #: final statuses that need someone to look
-PROBLEMS = ("failed", "pending", "rolled-back", "busy", "skipped")
+PROBLEMS = ("failed", "pending", "rolled-back", "unsettled", "busy", "skipped")
 WAITING = ("queued", "running")
 
 
