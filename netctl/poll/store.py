@@ -22,7 +22,16 @@ from typing import Any
 import sqlite_utils
 
 from netctl.errors import ConfigError
-from netctl.poll.health import HealthState, Observation, Rules, diff_alerts, evaluate, in_window, wanted_alerts
+from netctl.poll.health import (
+    ALERT_KINDS,
+    HealthState,
+    Observation,
+    Rules,
+    diff_alerts,
+    evaluate,
+    in_window,
+    wanted_alerts,
+)
 from netctl.poll.model import PollResult
 from netctl.store.db import transaction
 
@@ -215,7 +224,8 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
     health_rows = _rows_for(db, "health", "ap", names)
     open_alerts: dict[str, dict[str, dict[str, Any]]] = {}
     for row in _rows_for(db, "alerts", "ap", names, extra="state = 'open'", many=True):
-        open_alerts.setdefault(row["ap"], {})[row["kind"]] = row
+        if row["kind"] in ALERT_KINDS:  # the poll's own; others (a refused host key) are not its to close
+            open_alerts.setdefault(row["ap"], {})[row["kind"]] = row
     windows = depot_windows(db)
     muted_by = active_maintenance(db, now)
     stamp = iso(now)
