@@ -51,7 +51,7 @@ demo-headless: lab-up
 	$(NETCTL) --db $(DEMO_DB) status
 
 demo: demo-headless
-	$(NETCTL) --db $(DEMO_DB) tui --user admin
+	$(NETCTL) --db $(DEMO_DB) tui
 
 test: lab-up
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
