@@ -263,11 +263,15 @@ def _fix(ap: str, variable: str) -> str:
     return f"fix it where it is set (netctl inventory vars {ap} shows the layer)"
 
 
-def check_value(ap: str, platform: str, variable: str, value: Any, *, secret: bool = False) -> list[ValueProblem]:
+def check_value(
+    ap: str, platform: str, variable: str, value: Any, *, secret: bool = False, fix: str | None = None
+) -> list[ValueProblem]:
     """Problems of one leaf value (a string, number, …) at ``variable``; empty when it is safe.
 
-    ``secret``: the value came from a secret reference; it is never shown in a message.
+    ``secret``: the value came from a secret reference; it is never shown in a message. ``fix``:
+    what to do, when not the default (fix it in the layer ``netctl inventory vars AP`` names).
     """
+    todo = fix or _fix(ap, variable)
     problems: list[ValueProblem] = []
     base = re.sub(r"\[\d+\]$", "", variable)
     if isinstance(value, str) and (found := control_character(value)) is not None:
@@ -279,7 +283,7 @@ def check_value(ap: str, platform: str, variable: str, value: Any, *, secret: bo
                 CONTROL_RULE,
                 f"breaks rule '{CONTROL_RULE}': {label} at character {pos + 1}; values that land in a "
                 "config may not hold C0, DEL or C1 control characters, line separators or noncharacters. "
-                + _fix(ap, variable),
+                + todo,
             )
         )
         return problems
@@ -292,7 +296,7 @@ def check_value(ap: str, platform: str, variable: str, value: Any, *, secret: bo
                 ap,
                 variable,
                 rule.name,
-                f"breaks rule '{rule.name}':{shown} {what}; {rule.allowed}. {_fix(ap, variable)}",
+                f"breaks rule '{rule.name}':{shown} {what}; {rule.allowed}. {todo}",
             )
         )
     return problems
@@ -317,7 +321,12 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
 
 
 def check_values(
-    ap: str, platform: str, variables: Mapping[str, Any], *, skip: Callable[[Any], bool] | None = None
+    ap: str,
+    platform: str,
+    variables: Mapping[str, Any],
+    *,
+    skip: Callable[[Any], bool] | None = None,
+    fix: str | None = None,
 ) -> list[ValueProblem]:
     """Every problem in an AP's merged variables and facts (empty when all values are safe).
 
@@ -327,7 +336,7 @@ def check_values(
     for path, value in _leaves(variables, ""):
         if skip is not None and skip(value):
             continue
-        problems.extend(check_value(ap, platform, path, value))
+        problems.extend(check_value(ap, platform, path, value, fix=fix))
     return problems
 
 

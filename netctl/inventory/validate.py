@@ -29,6 +29,7 @@ from netctl.errors import Problem
 from netctl.inventory.secrets import SCHEMES
 from netctl.inventory.vars import RESERVED_KEYS
 from netctl.platforms import PLATFORMS
+from netctl.values import check_values
 
 SITE_KINDS = ("school", "zoo", "transit", "city", "office")
 ROLES = ("ap", "switch", "router", "controller")
@@ -177,8 +178,19 @@ class _Checker:
             if SECRET_VAR_RE.search(name) and isinstance(item, str) and not is_reference_value(item):
                 self.add(f"{key}.{name}", f"variable {name!r} holds a clear-text secret; {REFERENCE_HINT}")
                 continue
+            refused = check_values(self.entry.label, self._platform(), {name: _plain(item)},
+                                   skip=_is_reference, fix="fix the value in this entry")
+            if refused:
+                for problem in refused:
+                    self.add(f"{key}.{name}", f"variable {problem.variable} {problem.message}")
+                continue
             out[name] = _plain(item)
         return out
+
+    def _platform(self) -> str:
+        """The AP's platform for its platform's value rules (netctl.values); '' for other entries."""
+        platform = self.entry.data.get("platform") if self.entry.kind == "ap" else None
+        return platform if isinstance(platform, str) and platform in PLATFORMS else ""
 
     def port(self, value: Any, key: str, what: str = "port") -> int | None:
         if value is None or value == "":
@@ -204,6 +216,10 @@ class _Checker:
             self.add(key, f"{what} is clear text; secrets are never stored in clear: {REFERENCE_HINT}")
             return None
         return value.strip()
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, str) and is_reference_value(value)
 
 
 def is_reference_value(value: str) -> bool:

@@ -9,6 +9,7 @@ its inventory values at the end.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,6 +65,11 @@ def set_and_push(api: Any, ap: str, var: str, value: Any) -> tuple[str | None, A
     except NetctlError as exc:
         return str(exc), None
     result = api.push(ap, confirm_timeout=20)[0]
+    for _ in range(5):  # the lab is shared: another session may hold the AP's lock for a moment
+        if not any(busy in str(result.reason) for busy in ("lock-denied", "AP busy")):
+            break
+        time.sleep(1.0)
+        result = api.push(ap, confirm_timeout=20)[0]
     if result.status == "failed" and not result.transcript:
         return str(result.reason), result
     return None, result
@@ -122,15 +128,30 @@ def test_newline_in_an_ssid_adds_no_uci_line_on_openwrt(hostile_city: Any) -> No
     assert_refusal_names(refusal, OWRT, "free_ssid", "control character")
 
 
+def store_unchecked(api: Any, ap: str, var: str, value: Any) -> None:
+    """Write a variable straight into the AP's row, as a database from before the value rules holds it
+    (``set`` and ``import`` refuse such values now); the render must still refuse it."""
+    import json
+
+    row = api.db.table("aps").get(ap)
+    own = json.loads(row["vars"] or "{}")
+    api.db.table("aps").update(ap, {"vars": json.dumps({**own, var: value})})
+
+
 def test_ctrl_u_in_free_ssid_is_refused_before_render(hostile_city: Any) -> None:
     api = hostile_city
-    api.set_ap(OWRT_2, {"vars.free_ssid": "Free\x15echo hacked; uci set system.@system[0].hostname=pwned; uci commit"})
+    hostile = "Free\x15echo hacked; uci set system.@system[0].hostname=pwned; uci commit"
+    with pytest.raises(NetctlError) as refused:
+        api.set_ap(OWRT_2, {"vars.free_ssid": hostile})
+    assert_refusal_names(str(refused.value), OWRT_2, "free_ssid", "control character")
+    store_unchecked(api, OWRT_2, "free_ssid", hostile)
     rendered = api.render(OWRT_2)[0]
     assert not rendered.ok, "a ^U passed render"
     assert_refusal_names(str(rendered.error), OWRT_2, "free_ssid", "control character")
-    refusal, _ = set_and_push(api, OWRT_2, "free_ssid", "Free\x15uci set system.@system[0].hostname=pwned")
-    assert refusal is not None
+    result = api.push(OWRT_2, confirm_timeout=20)[0]
+    assert result.status == "failed" and "free_ssid" in str(result.reason) and not result.transcript
     assert hostname_of(api, OWRT_2) == OWRT_2
+    store_unchecked(api, OWRT_2, "free_ssid", "DVG-Free-WLAN")
 
 
 def test_two_hundred_character_ssid_is_refused_not_applied(hostile_city: Any) -> None:
