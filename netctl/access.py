@@ -114,8 +114,9 @@ class AccessOps(CoreBase):
         """
         self.require("users")
         name = name.strip()
-        if not name or any(c.isspace() for c in name):
-            raise ConfigError(f"bad user name {name!r}", hint="use a name without spaces, e.g. anna.schmidt")
+        if not name or any(c.isspace() for c in name) or name.startswith("@"):
+            raise ConfigError(f"bad user name {name!r}", hint="use a name without spaces, not starting with '@' "
+                                                            "(@system owns the default jobs), e.g. anna.schmidt")
         if role not in ROLE_ACTIONS:
             raise ConfigError(f"unknown role {role!r}", hint="roles are: " + ", ".join(ROLES))
         if self.db["users"].count == 0 and role != "admin":

@@ -196,3 +196,10 @@ def test_existing_jobs_belong_to_the_system_after_the_upgrade(tmp_path: Path,
     nc = Netctl(path)
     assert {j["name"]: j["owner"] for j in nc.jobs_list()} == {"nightly": "@system"}
     nc.close()
+
+
+def test_no_user_can_take_the_name_of_the_system_owner(db_path: str) -> None:
+    from netctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="@system"):
+        as_user(db_path, "ada").add_user("@system", "engineer", tenants=["duisburg"])
