@@ -329,6 +329,20 @@ def peek_request_id(data: bytes) -> int:
         return -1
 
 
+def peek_community(data: bytes) -> bytes | None:
+    """The community of an SNMPv1/v2c message, or None when unreadable (or an SNMPv3 message)."""
+    try:
+        end = len(data)
+        _t, pos, end = header(data, 0, end)
+        version, pos = read_integer(data, pos, end, "version")
+        if version == 3:
+            return None
+        tag, start, stop = header(data, pos, end)
+    except (BerError, IndexError):
+        return None
+    return bytes(data[start:stop]) if tag == TAG_OCTET_STRING else None
+
+
 class Response:
     """A decoded Response PDU: request-id, error status/index and ``[(oid, (type, value))]``."""
 

@@ -13,11 +13,12 @@ per engine, time-window and unknown-engine Reports re-synchronise and re-send (b
 
 - each request waits ``timeout`` seconds and is sent again ``retries`` times (the same message), then
   fails as ``timeout``; every request has its own timer, so a dead AP never delays another one;
-- a reply is matched by request-id (msgID for SNMPv3) and must come from the address the request went
-  to; replies nobody waits for (late answers to a retry, strangers) are counted and dropped. What an
-  agent sent that matched nothing is remembered per address, so a request that times out says what
-  was seen: datagrams that cannot be decoded make it ``malformed``, replies with request-ids nobody
-  asked for leave it a ``timeout`` that says so;
+- a reply is matched by request-id (msgID for SNMPv3), must come from the address the request went
+  to and (SNMPv2c) carry the request's community, as on the pysnmp path; replies nobody waits for
+  (late answers to a retry, strangers) are counted and dropped. What an agent sent that matched
+  nothing is remembered per address, so a request that times out says what was seen: datagrams that
+  cannot be decoded make it ``malformed``; replies with request-ids nobody asked for, or with another
+  community, leave it a ``timeout`` that says so;
 - an agent's error-status is ``auth`` (noAccess, authorizationError) or ``error``; a USM Report of a
   wrong digest, unknown user, unsupported level or decryption error, and a reply failing
   authentication, are ``auth``; a reply that cannot be decoded, or answers for other OIDs, is
@@ -57,6 +58,7 @@ from netctl.poll.ber import (
     decode_response,
     encode_getbulk,
     oid_of,
+    peek_community,
     peek_request_id,
 )
 from netctl.poll.decode import RawScalars, RawTables, decode
@@ -140,7 +142,8 @@ class FastSession:
         self.max_walk_rounds = max_walk_rounds
         self.stray = 0
         #: per agent address: [undecodable datagrams, why the last one was refused, unmatched replies,
-        #: the last unmatched request-id]; only addresses of registered targets are kept
+        #: the last unmatched request-id, replies with another community]; only addresses of registered
+        #: targets are kept
         self._seen: dict[tuple[str, int], list[Any]] = {}
         self._pending: dict[int, list[Any]] = {}
         self._transports: dict[int, asyncio.DatagramTransport] = {}
@@ -170,7 +173,7 @@ class FastSession:
                 self._unresolved[target.ap] = f"cannot resolve {target.host!r}: {exc}"
                 continue
             self._addr[target.ap] = (host, target.port)
-            self._seen.setdefault((host, target.port), [0, "", 0, 0])
+            self._seen.setdefault((host, target.port), [0, "", 0, 0, 0])
             community = (target.community or "").encode()
             self._community[target.ap] = community
             if target.profile not in self._profiles:
@@ -213,15 +216,19 @@ class FastSession:
 
     # -- requests -------------------------------------------------------------------------------
     def request(self, addr: tuple[str, int], build: Callable[[int], bytes],
-                decoder: Callable[[bytes], Any] = decode_response) -> asyncio.Future[Any]:
-        """Send ``build(request_id)`` to ``addr``; the future gets ``decoder(reply)`` or a :class:`Failure`."""
+                decoder: Callable[[bytes], Any] = decode_response,
+                community: bytes | None = None) -> asyncio.Future[Any]:
+        """Send ``build(request_id)`` to ``addr``; the future gets ``decoder(reply)`` or a :class:`Failure`.
+
+        With ``community``, a reply carrying another community is no answer (it is counted, and named
+        if the request times out)."""
         assert self._loop is not None, "open() first"
         rid = self._next_id
         self._next_id = rid + 1 if rid < REQUEST_ID_MAX else REQUEST_ID_MIN
         future = self._loop.create_future()
         seen = self._seen.get(addr)
         entry = [future, addr, build(rid), self.retries, None, decoder,
-                 (seen[0], seen[2]) if seen is not None else (0, 0)]
+                 (seen[0], seen[2], seen[4]) if seen is not None else (0, 0, 0), community]
         self._pending[rid] = entry
         self._send(rid, entry)
         return future
@@ -245,8 +252,12 @@ class FastSession:
 
     def _no_answer(self, entry: list[Any]) -> Failure:
         """The failure of a request that got no reply it could use, saying what the agent did send."""
-        seen = self._seen.get(entry[1]) or [0, "", 0, 0]
-        garbage, unmatched = seen[0] - entry[6][0], seen[2] - entry[6][1]
+        seen = self._seen.get(entry[1]) or [0, "", 0, 0, 0]
+        garbage, unmatched, foreign = seen[0] - entry[6][0], seen[2] - entry[6][1], seen[4] - entry[6][2]
+        if foreign:
+            return Failure("timeout", f"no answer with this community; {foreign} reply(ies) to it carried another "
+                                      "community (something between rewrites it, or the replies are spoofed)",
+                           {"replies_unmatched": foreign})
         if garbage:
             return Failure("malformed", f"no valid reply: {garbage} datagram(s) from the agent could not be "
                                         f"decoded (last: {seen[1]})")
@@ -258,11 +269,14 @@ class FastSession:
     def _received(self, data: bytes, addr: Any) -> None:
         rid = peek_request_id(data)
         entry = self._pending.get(rid)
-        if entry is None or entry[1][1] != addr[1] or entry[1][0] != addr[0]:
+        foreign = entry is not None and entry[7] is not None and peek_community(data) != entry[7]
+        if entry is None or entry[1][1] != addr[1] or entry[1][0] != addr[0] or foreign:
             self.stray += 1
             seen = self._seen.get((addr[0], addr[1]))
             if seen is not None:
-                if rid < 0:
+                if foreign:
+                    seen[4] += 1
+                elif rid < 0:
                     seen[0] += 1
                     seen[1] = why_undecodable(data)
                 else:
@@ -347,13 +361,16 @@ class FastSession:
     def _get(self, target: Target, profile: _Profile) -> Any:
         if target.version == "3":
             return self._v3(target, profile.get_pdu.build)
-        return self.request(self._addr[target.ap], self._gets[(self._community[target.ap], target.profile)].build)
+        community = self._community[target.ap]
+        return self.request(self._addr[target.ap], self._gets[(community, target.profile)].build,
+                            community=community)
 
     def _bulk(self, target: Target, oids: list[Oid], reps: int) -> Any:
         if target.version == "3":
             return self._v3(target, PduTemplate(PDU_GETBULK, oids, max_repetitions=reps).build)
         community = self._community[target.ap]
-        return self.request(self._addr[target.ap], lambda rid: encode_getbulk(community, rid, oids, reps))
+        return self.request(self._addr[target.ap], lambda rid: encode_getbulk(community, rid, oids, reps),
+                            community=community)
 
     async def _scalars(self, target: Target, profile: _Profile) -> tuple[RawScalars, float]:
         started = time.perf_counter()
@@ -420,7 +437,7 @@ class FastSession:
         template = self._uptime.get(community)
         if template is None:
             template = self._uptime[community] = Template(community, PDU_GET, [SYS_UPTIME])
-        reply = await self.request(self._addr[target.ap], template.build)
+        reply = await self.request(self._addr[target.ap], template.build, community=community)
         return isinstance(reply, Response) and not reply.error_status
 
     async def poll_one(self, target: Target) -> PollResult:

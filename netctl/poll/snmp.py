@@ -458,8 +458,9 @@ async def agent_alive(host: str, port: int, timeout: float) -> bool:
 
 
 class _SmallGet(asyncio.DatagramProtocol):
-    def __init__(self, request_id: int) -> None:
+    def __init__(self, request_id: int, community: bytes) -> None:
         self.request_id = request_id
+        self.community = community
         self.verdict: str | None = None
         self.done: asyncio.Event = asyncio.Event()
 
@@ -470,11 +471,11 @@ class _SmallGet(asyncio.DatagramProtocol):
             reply = decode_response(data)
         except BerError:
             return
-        if reply.request_id == self.request_id:
+        if reply.request_id == self.request_id and reply.community == self.community:
             self.verdict = "answered" if not reply.error_status else None
             self.done.set()
         elif self.verdict is None:
-            self.verdict = "unmatched"
+            self.verdict = "unmatched" if reply.community == self.community else "community"
 
 
 async def small_get(target: Target, timeout: float) -> str | None:
@@ -482,7 +483,7 @@ async def small_get(target: Target, timeout: float) -> str | None:
 
     ``"answered"`` when the reply to it arrives (without an error-status), ``"unmatched"`` when only
     well-formed replies to other request-ids came back (the agent is alive but broken: not ``auth``),
-    None for nothing.
+    ``"community"`` when the replies carried another community, None for nothing.
     """
     import random
 
@@ -491,13 +492,14 @@ async def small_get(target: Target, timeout: float) -> str | None:
     loop = asyncio.get_running_loop()
     family = socket.AF_INET6 if ":" in target.host else socket.AF_INET
     request_id = random.randint(REQUEST_ID_MIN, REQUEST_ID_MAX)
+    community = (target.community or "").encode()
     try:
         transport, protocol = await loop.create_datagram_endpoint(
-            lambda: _SmallGet(request_id), remote_addr=(target.host, target.port), family=family)
+            lambda: _SmallGet(request_id, community), remote_addr=(target.host, target.port), family=family)
     except OSError:
         return None
     try:
-        template = Template((target.community or "").encode(), PDU_GET, [(1, 3, 6, 1, 2, 1, 1, 3, 0)])
+        template = Template(community, PDU_GET, [(1, 3, 6, 1, 2, 1, 1, 3, 0)])
         transport.sendto(template.build(request_id))
         try:
             await asyncio.wait_for(protocol.done.wait(), timeout)
@@ -622,6 +624,9 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
                 elif small == "unmatched":
                     result.error = ("no answer to these requests: the agent's replies carry request-ids nothing "
                                     "was waiting for (a broken agent, or replies spoofed)")
+                elif small == "community":
+                    result.error = ("no answer with this community: the agent's replies carry another community "
+                                    "(something between rewrites it, or the replies are spoofed)")
                 else:
                     result.error_kind = "auth"
                     result.values = {"engine_answers": True}

@@ -200,6 +200,21 @@ def test_a_live_engine_ignoring_the_community_is_still_auth() -> None:
             assert (result.ok, result.error_kind) == (False, "auth"), result.error
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pysnmp"])
+def test_a_reply_with_another_community_is_no_answer_on_both_paths(fast: bool) -> None:
+    def other_community(data: bytes) -> list[bytes]:
+        if is_v3(data):
+            return [report_to_probe(data)]
+        msg, _rest = decoder.decode(scalar_reply(data), asn1Spec=P.Message())
+        P.apiMessage.set_community(msg, b"not-the-one")
+        return [bytes(encoder.encode(msg))]
+
+    with HostileResponder(other_community) as agent:
+        result = poll([agent.target(profile="system-only")], fast=fast)["hostile-ap"]
+    assert (result.ok, result.error_kind) == (False, "timeout"), result.error
+    assert "community" in (result.error or "")
+
+
 def _report_for_other_msgid() -> bytes:
     """A real SNMPv3 Report (recorded from the lab's snmpd) whose msgID answers some other probe."""
     import json
