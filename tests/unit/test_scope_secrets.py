@@ -150,3 +150,23 @@ def test_the_commands_of_the_report_are_refused_through_the_console_script(db_pa
     db = open_db(db_path)
     assert db["globals"].count == 1 and db["jobs"].count_where("name = 'nightly'") == 0
     db.conn.close()
+
+
+def test_a_render_for_a_device_never_resolves_another_tenants_secret(api: Any) -> None:
+    """A Moers passphrase written into Duisburg's variables around the set-time check (straight into
+    the database) is not rendered for a Duisburg AP; the AP's own tenant's passphrase is."""
+    from tests.conftest import INVENTORY_FILES
+
+    api.import_secrets({"lab/netconf": {"username": "u", "password": "p"}, "lab/snmp-community": "c",
+                        "duisburg/staff-psk": "duisburg-staff-1", "duisburg/pupil-psk": "duisburg-pupil-2",
+                        "moers/staff-psk": "moers-staff-only"})
+    api.import_inventory([str(p) for p in INVENTORY_FILES])
+    ap = "gs-meiderich-ap01"
+    [ok] = api.diff(ap, offline=True)
+    assert not ok.get("error"), ok
+    tenant_vars = json.loads(api.db["tenants"].get("duisburg")["vars"])
+    tenant_vars["staff_psk"] = "secret:moers/staff-psk"
+    api.db["tenants"].update("duisburg", {"vars": json.dumps(tenant_vars)})
+    [refused] = api.diff(ap, offline=True)
+    text = json.dumps(refused, default=str)
+    assert "tenant moers" in text and "moers-staff-only" not in text
