@@ -170,3 +170,17 @@ def test_a_render_for_a_device_never_resolves_another_tenants_secret(api: Any) -
     [refused] = api.diff(ap, offline=True)
     text = json.dumps(refused, default=str)
     assert "tenant moers" in text and "moers-staff-only" not in text
+
+
+def test_an_snmp_community_resolves_only_for_its_own_tenants_aps(db_path: str) -> None:
+    from netctl.poll.ops import build_targets
+
+    ada = as_user(db_path, "ada")
+    ada.set_secret("moers/community", "moers-community")
+    community = {"version": "2c", "port": 9, "community": "secret:moers/community"}
+    for ap in ("gs-moers-mitte-ap01", "gs-meiderich-ap01"):
+        ada.db["aps"].update(ap, {"snmp": json.dumps(community)})  # around the set-time check
+    aps = [ada.get_ap("gs-moers-mitte-ap01"), ada.get_ap("gs-meiderich-ap01")]
+    targets, failed = build_targets(ada.db, aps)
+    assert [(t.ap, t.community) for t in targets] == [("gs-moers-mitte-ap01", "moers-community")]
+    assert [f.ap for f in failed] == ["gs-meiderich-ap01"] and "tenant moers" in str(failed[0].error)
