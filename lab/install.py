@@ -29,6 +29,7 @@ DEB_PACKAGES = (
     "python3-gdbm",
     "tmux",  # the terminal test drives the real `netctl tui` in tmux
     "redis-server",  # the broker of the task-queue test (netctl.queue); started per test, not as a service
+    "libyang2-dev",  # the libyang bindings (extras yang and test) build against it: YANG checks before a push
 )
 #: pip requirement groups for the tools virtualenv (fake-switches pins Twisted<17, which does not
 #: build on Python 3.11: it is installed without dependencies and its dependencies added by hand)

@@ -32,7 +32,9 @@ from netctl.errors import ConfigError
 #: Rows with templates also say how values are written into them (netctl.values): ``quoting``
 #: (the dialect whose finaliser every ``{{ … }}`` output goes through: xml, uci, ios or vrp),
 #: ``field_rules`` (extra ``(variable pattern, rule)`` pairs for this platform) and
-#: ``interface_pattern`` (the interface names its CLI takes).
+#: ``interface_pattern`` (the interface names its CLI takes). NETCONF rows name the YANG modules a
+#: rendered config is validated against before it is sent (``yang_modules``, in load order; from
+#: netctl's built-in YANG folder, netctl.render.yang).
 PLATFORMS: dict[str, dict[str, Any]] = {
     "netconf-wlan": {
         "transport": "netconf",
@@ -48,6 +50,7 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "post_check_session": "channel",
         "config_format": "xml",
         "quoting": "xml",
+        "yang_modules": ["netctl-wlan-ap"],
         # SSIDs are list keys: yuma123 writes them into '-quoted instance identifiers and dies on a "'"
         "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed")],
         "secret_patterns": [r"(<passphrase>)([^<]*)(</passphrase>)"],
@@ -66,6 +69,7 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "post_check_session": "channel",
         "config_format": "xml",
         "quoting": "xml",
+        "yang_modules": ["openconfig-wifi-types", "openconfig-wifi-mac", "openconfig-wifi-phy"],
         "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed")],
         "secret_patterns": [r"(<wpa[23]-psk>)([^<]*)(</wpa[23]-psk>)"],
         "volatile_patterns": [],

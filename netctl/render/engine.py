@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from netctl.errors import RenderError
 from netctl.inventory.secrets import MASK, is_reference
 from netctl.platforms import PLATFORMS
+from netctl.render import yang
 from netctl.render.schema import check_config
 from netctl.resources import templates_dir
 from netctl.values import QuotingError, check_value, check_values, dialect_of, finaliser, ident, tag_variables
@@ -301,6 +302,8 @@ def render_ap(
         return RenderResult(name, platform, path, fmt, False, error=f"{type(exc).__name__}: {msg}")
     text = text.strip() + "\n"
     problems = check_config(platform, text)
+    if not any(p.startswith("bad XML") for p in problems):
+        problems = [f"the YANG model says: {p}" for p in yang.validate(platform, text)] + problems
     if problems:
         return RenderResult(
             name,
