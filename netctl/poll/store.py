@@ -92,10 +92,20 @@ def retention_settings(db: sqlite_utils.Database) -> dict[str, float]:
 
 # -- metrics of one poll (pure) -------------------------------------------------------------------
 def counters_of(values: dict[str, Any]) -> dict[str, float]:
-    """The raw counters of a poll, keyed ``kind:ifname#bits`` (bits tells the wrap size)."""
+    """The raw counters of a poll, keyed ``kind:ifname#bits`` (bits tells the wrap size).
+
+    Interfaces that share a name (a controller's eight "Link Aggregate" ports) are told apart by
+    ifIndex: ``ifname (ifIndex N)``; a unique name is used as it is.
+    """
     out: dict[str, float] = {}
-    for iface in values.get("interfaces") or []:
+    interfaces = values.get("interfaces") or []
+    seen: dict[str, int] = {}
+    for iface in interfaces:
+        seen[iface["name"]] = seen.get(iface["name"], 0) + 1
+    for iface in interfaces:
         name, bits = iface["name"], iface.get("counter_bits", 32)
+        if seen[name] > 1:
+            name = f"{name} (ifIndex {iface['index']})"
         for kind, key, width in (("in", "in_octets", bits), ("out", "out_octets", bits),
                                  ("inerr", "in_errors", 32), ("outerr", "out_errors", 32)):
             if iface.get(key) is not None:
@@ -115,19 +125,19 @@ def sample_metrics(values: dict[str, Any], rates: dict[str, float], latency_ms: 
         if ssid.get("clients") is not None:
             metrics[f"clients:{ssid.get('ssid') or ssid['index']}@{ssid.get('radio') or ssid['index']}"] = float(
                 ssid["clients"])
-    if rates:
-        totals = {"in": 0.0, "out": 0.0, "err": 0.0}
-        for key, rate in rates.items():
-            kind, _, rest = key.partition(":")
-            name = rest.rsplit("#", 1)[0]
-            if kind in ("in", "out"):
-                metrics[f"{kind}_bps:{name}"] = round(rate * 8, 3)
-                totals[kind] += rate * 8
-            else:
-                totals["err"] += rate
-        metrics["in_bps"] = round(totals["in"], 3)
-        metrics["out_bps"] = round(totals["out"], 3)
-        metrics["if_errors_ps"] = round(totals["err"], 4)
+    # a total is stored only when at least one of its counters was served: "not available" is no row,
+    # never a 0.0 that looks like an idle link
+    totals: dict[str, float] = {}
+    for key, rate in rates.items():
+        kind, _, rest = key.partition(":")
+        name = rest.rsplit("#", 1)[0]
+        if kind in ("in", "out"):
+            metrics[f"{kind}_bps:{name}"] = round(rate * 8, 3)
+            totals[f"{kind}_bps"] = totals.get(f"{kind}_bps", 0.0) + rate * 8
+        else:
+            totals["if_errors_ps"] = totals.get("if_errors_ps", 0.0) + rate
+    for key, total in totals.items():
+        metrics[key] = round(total, 4 if key == "if_errors_ps" else 3)
     return metrics
 
 

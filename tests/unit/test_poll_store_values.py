@@ -1,0 +1,51 @@
+"""What a poll stores when interfaces share a name or counters are not served (issue 12, finding 5 in part)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from netctl.poll.health import counter_rates
+from netctl.poll.store import counters_of, sample_metrics
+
+T0 = 1_800_000_000.0
+
+
+def values(octets: dict[int, tuple[str, int | None]], errors: int | None = 0) -> dict[str, Any]:
+    return {"interfaces": [{"index": index, "name": name, "in_octets": count, "out_octets": count,
+                            "counter_bits": 64, "in_errors": errors, "out_errors": errors}
+                           for index, (name, count) in octets.items()]}
+
+
+def metrics_between(first: dict[str, Any], second: dict[str, Any]) -> dict[str, float]:
+    rates = counter_rates(counters_of(first), T0, counters_of(second), T0 + 10)
+    return sample_metrics(second, rates, 1.0)
+
+
+def test_interfaces_with_the_same_name_are_kept_apart_by_ifindex() -> None:
+    # an Aruba controller calls 8 ports "Link Aggregate": each has its own counters
+    first = values({11: ("Link Aggregate", 1000), 12: ("Link Aggregate", 5000), 1: ("eth0", 0)})
+    second = values({11: ("Link Aggregate", 2000), 12: ("Link Aggregate", 5000 + 10_000), 1: ("eth0", 100)})
+    metrics = metrics_between(first, second)
+    assert metrics["in_bps"] == pytest.approx((100 + 1000 + 10_000) / 10 * 8)
+    assert metrics["in_bps:eth0"] == pytest.approx(80.0)  # a unique name keeps its series name
+    assert metrics["in_bps:Link Aggregate (ifIndex 11)"] == pytest.approx(800.0)
+    assert metrics["in_bps:Link Aggregate (ifIndex 12)"] == pytest.approx(8000.0)
+
+
+def test_traffic_not_served_is_not_stored_as_zero() -> None:
+    # no octet counters at all (no ifXTable and no 32-bit fallback in the reply): only errors move
+    first = values({1: ("eth0", None)}, errors=5)
+    second = values({1: ("eth0", None)}, errors=15)
+    metrics = metrics_between(first, second)
+    assert "in_bps" not in metrics and "out_bps" not in metrics
+    assert metrics["if_errors_ps"] == pytest.approx(2.0)
+
+
+def test_errors_not_served_are_not_stored_as_zero() -> None:
+    first = values({1: ("eth0", 100)}, errors=None)
+    second = values({1: ("eth0", 200)}, errors=None)
+    metrics = metrics_between(first, second)
+    assert metrics["in_bps"] == pytest.approx(80.0)
+    assert "if_errors_ps" not in metrics
