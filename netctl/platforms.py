@@ -85,7 +85,6 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "default_template": "vehicle.uci.j2",
         "config_format": "cli",
         "quoting": "uci",
-        "interface_pattern": r"[a-z][a-z0-9_.-]{0,14}",
         # netctl.drivers.cli: how to read, stage, save, verify and undo a config; which lines are errors
         "backup_command": "uci show",
         "enter_config": None,

@@ -82,7 +82,7 @@ def environment(roots: tuple[str, ...], dialect: str = "xml") -> jinja2.Environm
     """
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(roots)),
         undefined=jinja2.StrictUndefined,
         autoescape=dialect == "xml",
@@ -90,10 +90,6 @@ def environment(roots: tuple[str, ...], dialect: str = "xml") -> jinja2.Environm
         keep_trailing_newline=True,
         extensions=["jinja2.ext.do"],
     )
-
-
-def _environment(roots: tuple[str, ...], dialect: str) -> jinja2.Environment:
-    env = environment(roots, dialect)
     env.filters["ident"] = ident
     return env
 
@@ -272,7 +268,7 @@ def render_ap(
         context = tag_variables(resolve_refs(dict(variables), resolve, found, check_secret))
         context.update({k: tag_variables(v, k) for k, v in facts.items()})
         context["vars"] = dict(context)
-        env = _environment(tuple(str(root) for root in template_roots()), dialect_of(platform))
+        env = environment(tuple(str(root) for root in template_roots()), dialect_of(platform))
         text = env.get_template(path).render(context)
     except QuotingError as exc:
         where = _template_line(exc) or path
