@@ -95,6 +95,18 @@ def _text(profile: Profile, raw: RawTables, table: str, column: str, index: str)
     return _text_column(col, index) if index in col else None
 
 
+def _octets32(profile: Profile, raw: RawTables, column: str, index: str) -> int | None:
+    """32-bit ifTable octets: from the profile's own ifTable columns, else from its ifXTable fallback."""
+    value = _number(profile, raw, "if", column, index)
+    if value is not None:
+        return value
+    for name, (_missing, table) in profile.fallbacks.items():
+        col = raw.get(name, {}).get(column, {})
+        if column in table.columns and index in col:
+            return _int_column(col, table.column_oid(column), index)
+    return None
+
+
 def decode(profile: Profile, scalars: RawScalars, tables: RawTables) -> dict[str, Any]:
     """The values of one poll: system facts, interfaces, CPU, memory, radios, SSIDs, clients.
 
@@ -122,8 +134,8 @@ def decode(profile: Profile, scalars: RawScalars, tables: RawTables) -> dict[str
         interfaces.append({
             "index": int(index), "name": name or f"if{index}",
             "oper": {1: "up", 2: "down"}.get(oper or 0, "other" if oper is not None else None),
-            "in_octets": hc_in if hc_in is not None else _number(profile, tables, "if", "in_octets", index),
-            "out_octets": hc_out if hc_out is not None else _number(profile, tables, "if", "out_octets", index),
+            "in_octets": hc_in if hc_in is not None else _octets32(profile, tables, "in_octets", index),
+            "out_octets": hc_out if hc_out is not None else _octets32(profile, tables, "out_octets", index),
             "counter_bits": 64 if hc_in is not None and ifx_cols else 32,
             "in_errors": _number(profile, tables, "if", "in_errors", index),
             "out_errors": _number(profile, tables, "if", "out_errors", index),

@@ -393,6 +393,12 @@ class FastSession:
         out: RawTables = {}
         for (table, column, _prefix), rows in zip(columns, walked, strict=True):
             out.setdefault(table, {})[column] = rows
+        fallback = [(name, column, oid_of(spec.column_oid(column)))
+                    for name, spec in PROFILES[target.profile].fallback_tables(out).items() for column in spec.columns]
+        if fallback:  # e.g. 32-bit octets of an agent without ifXTable
+            walked = await self.walk(target, [prefix for _t, _c, prefix in fallback])
+            for (table, column, _prefix), rows in zip(fallback, walked, strict=True):
+                out.setdefault(table, {})[column] = rows
         return out
 
     async def walk(self, target: Target, prefixes: Sequence[Oid]) -> list[dict[str, tuple[str, Any]]]:

@@ -16,6 +16,7 @@ Tables used:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -39,6 +40,18 @@ class Profile:
     tables: dict[str, Table] = field(default_factory=dict)
     #: scalars a healthy agent must serve; a reply without them is malformed
     required: tuple[str, ...] = ("sys_uptime",)
+    #: tables walked only when another one came back empty: name -> (the table whose absence calls for
+    #: it, the table to walk instead); e.g. 32-bit ifTable octets for agents without ifXTable
+    fallbacks: dict[str, tuple[str, Table]] = field(default_factory=dict)
+
+    def fallback_tables(self, walked: Mapping[str, Mapping[str, Mapping[str, object]]]) -> dict[str, Table]:
+        """The fallback tables a poll needs after ``walked`` (table -> column -> rows) came back."""
+        needed = {}
+        for name, (missing, table) in self.fallbacks.items():
+            rows = walked.get(missing, {})
+            if not any(rows.values()) and any(walked.get("if", {}).values()):
+                needed[name] = table
+        return needed
 
 
 SYSTEM = {
@@ -66,6 +79,9 @@ UNIFI_VAP_FULL = Table("1.3.6.1.4.1.41112.1.6.1.2.1", {
     "channel": 4, "essid": 6, "name": 7, "stations": 8, "radio": 9, "rx_bytes": 10, "tx_bytes": 16, "up": 22,
 })
 
+#: without ifXTable (64-bit octets), traffic comes from ifTable's 32-bit octets
+IF_OCTETS_FALLBACK = {"if_octets": ("ifx", IF_OCTETS)}
+
 #: hrStorageType of physical memory (HOST-RESOURCES-TYPES hrStorageRam)
 HR_STORAGE_RAM = "1.3.6.1.2.1.25.2.1.2"
 
@@ -75,23 +91,28 @@ WIRELESS_IF_PREFIXES = ("wlan", "wifi", "ath", "ra", "radio", "wl")
 #: Every column costs ``max_repetitions`` varbinds per GETBULK round and pysnmp decodes each one
 #: (~0.1 ms), so the default profiles fetch only what health and metrics use. Memory comes from the
 #: UCD scalars; ``wlan-ap-hr`` reads hrStorage instead, ``wlan-ap-full`` adds the radio table and the
-#: whole VAP row; ``legacy-if`` uses 32-bit ifTable octets for agents without ifXTable.
+#: whole VAP row; ``legacy-if`` uses 32-bit ifTable octets for agents without ifXTable. The other
+#: interface profiles fall back to those 32-bit octets by themselves when ifXTable comes back empty
+#: (one more walk, only for such agents).
 PROFILES: dict[str, Profile] = {
     "wlan-ap": Profile(
         "wlan-ap",
         scalars={**SYSTEM, **UCD_MEMORY},
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "vap": UNIFI_VAP},
+        fallbacks=IF_OCTETS_FALLBACK,
     ),
     "wlan-ap-hr": Profile(
         "wlan-ap-hr",
         scalars=dict(SYSTEM),
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE, "vap": UNIFI_VAP},
+        fallbacks=IF_OCTETS_FALLBACK,
     ),
     "wlan-ap-full": Profile(
         "wlan-ap-full",
         scalars={**SYSTEM, **UCD_MEMORY},
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE,
                 "radio": UNIFI_RADIO, "vap": UNIFI_VAP_FULL},
+        fallbacks=IF_OCTETS_FALLBACK,
     ),
     "legacy-if": Profile(
         "legacy-if",
@@ -102,6 +123,7 @@ PROFILES: dict[str, Profile] = {
         "switch",
         scalars=dict(SYSTEM),
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR},
+        fallbacks=IF_OCTETS_FALLBACK,
     ),
     "system-only": Profile("system-only", scalars=dict(SYSTEM)),
     # the standard scalar poll (8 OIDs by GET, no tables): reachability and identity of any SNMP agent

@@ -254,19 +254,33 @@ class SnmpSession:
         return out, rtt_ms
 
     async def _tables(self, target: Target) -> RawTables:
-        """The profile's columns by GETBULK, by the rule of :class:`netctl.poll.walk.Walk`."""
+        """The profile's columns by GETBULK (and its fallback tables when needed), by the walk rule."""
+        columns = self._columns[target.profile]
+        rows = await self._walk(target, [prefix for _t, _c, prefix in columns], self._first_walk[target.profile])
+        out: RawTables = {}
+        for (table, column, _prefix), column_rows in zip(columns, rows, strict=True):
+            out.setdefault(table, {})[column] = column_rows
+        fallback = [(name, column, _oid(spec.column_oid(column)))
+                    for name, spec in PROFILES[target.profile].fallback_tables(out).items() for column in spec.columns]
+        if fallback:  # e.g. 32-bit octets of an agent without ifXTable
+            rows = await self._walk(target, [prefix for _t, _c, prefix in fallback])
+            for (table, column, _prefix), column_rows in zip(fallback, rows, strict=True):
+                out.setdefault(table, {})[column] = column_rows
+        return out
+
+    async def _walk(self, target: Target, prefixes: list[tuple[int, ...]],
+                    first: list[Any] | None = None) -> list[dict[str, tuple[str, Any]]]:
+        """Walk ``prefixes`` by :class:`netctl.poll.walk.Walk` (``first``: ready-made varbinds of round 1)."""
         from pysnmp.proto.rfc1902 import Null, ObjectName
 
-        columns = self._columns[target.profile]
-        state = Walk([prefix for _t, _c, prefix in columns], max_repetitions=self.max_repetitions,
-                     max_rounds=MAX_WALK_ROUNDS)
+        state = Walk(prefixes, max_repetitions=self.max_repetitions, max_rounds=MAX_WALK_ROUNDS)
         addr = self._addr[target.ap]
         while not state.done:
             try:
                 keys, oids = state.next_request()
             except WalkError as exc:
                 raise _Failure(exc.kind, str(exc)) from None
-            varbinds = (self._first_walk[target.profile] if state.rounds == 0
+            varbinds = (first if state.rounds == 0 and first is not None
                         else [(ObjectName(oid), Null()) for oid in oids])
             problem: _Failure | WalkError | None = None
             for _attempt in range(WALK_ROUND_ATTEMPTS):
@@ -286,10 +300,7 @@ class SnmpSession:
                     raise _Failure("malformed", str(problem))
                 failed = state.failed(problem.kind, str(problem))
                 raise _Failure(failed.kind, str(failed))
-        out: RawTables = {}
-        for (table, column, _prefix), rows in zip(columns, state.rows, strict=True):
-            out.setdefault(table, {})[column] = rows
-        return out
+        return state.rows
 
     async def answers_small_get(self, target: Target) -> bool:
         """True when the agent answers a one-OID GET (sysUpTime) with these credentials."""

@@ -16,18 +16,17 @@ from pathlib import Path
 
 
 @contextmanager
-def misbehaving_snmpd(tmp_path: Path, host: str, port: int) -> Iterator[tuple[str, int]]:
-    """A real net-snmp snmpd whose sysUpTime is overridden with a string (a broken firmware's answer)."""
+def snmpd(tmp_path: Path, host: str, port: int, community: str, config: str) -> Iterator[tuple[str, int]]:
+    """A real net-snmp snmpd on ``host:port`` with ``config`` lines beside its address and community."""
     conf = tmp_path / "snmpd.conf"
-    conf.write_text(f"agentaddress udp:{host}:{port}\nrocommunity brokencomm 127.0.0.0/8\n"
-                    'override 1.3.6.1.2.1.1.3.0 octet_str "yesterday"\ndontLogTCPWrappersConnects yes\n')
+    conf.write_text(f"agentaddress udp:{host}:{port}\n{config}\ndontLogTCPWrappersConnects yes\n")
     proc = subprocess.Popen(["timeout", "120", "/usr/sbin/snmpd", "-f", "-C", "-c", str(conf), "-Lf",
                              str(tmp_path / "snmpd.log"), "-p", str(tmp_path / "snmpd.pid")],
                             env={**os.environ, "SNMP_PERSISTENT_DIR": str(tmp_path), "MIBS": ""})
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            probe = subprocess.run(["snmpget", "-v2c", "-c", "brokencomm", "-t", "0.3", "-r", "0", f"{host}:{port}",
+            probe = subprocess.run(["snmpget", "-v2c", "-c", community, "-t", "0.3", "-r", "0", f"{host}:{port}",
                                     "1.3.6.1.2.1.1.5.0"], capture_output=True, text=True, env={"MIBS": ""})
             if probe.returncode == 0:
                 break
@@ -38,6 +37,23 @@ def misbehaving_snmpd(tmp_path: Path, host: str, port: int) -> Iterator[tuple[st
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def misbehaving_snmpd(tmp_path: Path, host: str, port: int) -> Iterator[tuple[str, int]]:
+    """A real net-snmp snmpd whose sysUpTime is overridden with a string (a broken firmware's answer)."""
+    with snmpd(tmp_path, host, port, "brokencomm", 'rocommunity brokencomm 127.0.0.0/8\n'
+               'override 1.3.6.1.2.1.1.3.0 octet_str "yesterday"') as agent:
+        yield agent
+
+
+@contextmanager
+def snmpd_without_ifxtable(tmp_path: Path, host: str, port: int, community: str) -> Iterator[tuple[str, int]]:
+    """A real net-snmp snmpd that serves no ifXTable (a legacy agent: 32-bit ifTable octets only)."""
+    with snmpd(tmp_path, host, port, community, "view noifx included .1\n"
+               "view noifx excluded .1.3.6.1.2.1.31\n"
+               f"rocommunity {community} 127.0.0.0/8 -V noifx") as agent:
+        yield agent
 
 
 # -- a misbehaving proxy -------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Hostile agents and healthy ones in ONE ``netctl poll``: per-AP outcomes, and the healthy APs stored.
 
+(And a legacy agent without ifXTable: its traffic comes from the 32-bit ifTable octets.)
+
 The hostile APs are addresses of a proxy in front of the lab's real net-snmp snmpd that misbehaves on
 purpose (``tests.lab.agents.misbehaving_proxy``): each mangles the agent's real replies in one way
 (the cases of issue 12). The healthy APs are the lab's simulated APs of one school and the reference
@@ -116,3 +118,41 @@ def test_the_pysnmp_path_reports_the_walk_and_request_id_cases_alike(hostile_cit
     # request-id can be taken for another AP's (the fast path also checks the sender; docs/polling.md)
     [wrong_id] = hostile_city.poll("hostile-wrong-request-id", timeout=1, retries=1, fast=False)
     assert wrong_id.error_kind == "timeout" and "request-ids" in (wrong_id.error or "")
+
+
+def test_an_agent_without_ifxtable_gets_32_bit_traffic_on_both_paths(api: Any, tmp_path: Any) -> None:
+    from tests.lab.agents import snmpd_without_ifxtable
+
+    host, port = "127.9.12.20", 1161
+    api.import_secrets({"test/legacy": "legacycomm"})
+    api.db.table("tenants").insert({"name": "t", "title": "t", "vars": "{}"}, pk="name")
+    api.db.table("sites").insert({"name": "s", "tenant": "t", "kind": "school", "vars": "{}"}, pk="name")
+    api.add_ap({"name": "legacy-ap", "tenant": "t", "site": "s", "platform": "openwrt", "address": host,
+                "snmp": {"version": "2c", "port": port, "community": "secret:test/legacy"}})
+    with snmpd_without_ifxtable(tmp_path, host, port, "legacycomm"):
+        no_ifx = subprocess.run(["snmpbulkwalk", "-v2c", "-c", "legacycomm", "-On", f"{host}:{port}",
+                                 "1.3.6.1.2.1.31.1.1.1.6"], capture_output=True, text=True, timeout=20,
+                                env={"MIBS": "", "PATH": "/usr/bin:/bin"}).stdout
+        assert "Counter64" not in no_ifx  # the agent really serves no 64-bit octets
+        first = {fast: api.poll("legacy-ap", timeout=1, retries=1, fast=fast)[0] for fast in (True, False)}
+        served = {}
+        for line in subprocess.run(["snmpbulkwalk", "-v2c", "-c", "legacycomm", "-On", "-Oq", f"{host}:{port}",
+                                    "1.3.6.1.2.1.2.2.1.10"], capture_output=True, text=True, timeout=20,
+                                   env={"MIBS": "", "PATH": "/usr/bin:/bin"}).stdout.splitlines():
+            oid, _, value = line.partition(" ")
+            served[int(oid.rsplit(".", 1)[1])] = int(value)
+        time.sleep(1.1)
+        [second] = api.poll("legacy-ap", timeout=1, retries=1)
+    for result in (*first.values(), second):
+        assert result.ok, result.error
+        interfaces = result.values["interfaces"]
+        assert interfaces and {i["counter_bits"] for i in interfaces} == {32}
+        assert all(i["in_octets"] is not None for i in interfaces)
+    # the 32-bit counters netctl read are the ones snmpbulkwalk reads (read a moment later: never smaller)
+    polled = {i["index"]: i["in_octets"] for i in first[True].values["interfaces"]}
+    assert set(polled) == set(served)
+    assert all(0 <= served[index] - polled[index] < 10_000_000 for index in polled)
+    indexes = {fast: [i["index"] for i in r.values["interfaces"]] for fast, r in first.items()}
+    assert indexes[True] == indexes[False]
+    names = {r["metric"] for r in api.metrics("legacy-ap", since=time.time() - 600)}
+    assert {"in_bps", "out_bps"} <= names

@@ -49,3 +49,20 @@ def test_errors_not_served_are_not_stored_as_zero() -> None:
     metrics = metrics_between(first, second)
     assert metrics["in_bps"] == pytest.approx(80.0)
     assert "if_errors_ps" not in metrics
+
+
+def test_the_32_bit_octets_are_walked_only_when_ifxtable_is_empty() -> None:
+    from netctl.poll.decode import decode
+    from netctl.poll.oids import IF_OCTETS, PROFILES
+
+    profile = PROFILES["wlan-ap"]
+    if_rows = {"descr": {"1": ("OctetString", "eth0")}, "oper_status": {"1": ("Integer", 1)}}
+    assert profile.fallback_tables({"if": if_rows, "ifx": {"hc_in_octets": {}, "hc_out_octets": {}}}) == {
+        "if_octets": IF_OCTETS}
+    assert profile.fallback_tables({"if": if_rows, "ifx": {"hc_in_octets": {"1": ("Counter64", 5)}}}) == {}
+    assert profile.fallback_tables({"if": {}, "ifx": {}}) == {}  # no interfaces: nothing to fall back to
+    assert PROFILES["legacy-if"].fallback_tables({"if": if_rows}) == {}
+    tables = {"if": if_rows, "ifx": {}, "if_octets": {"in_octets": {"1": ("Counter32", 4_000_000_000)},
+                                                      "out_octets": {"1": ("Counter32", 7)}}}
+    [iface] = decode(profile, {"sys_uptime": ("TimeTicks", 100)}, tables)["interfaces"]
+    assert (iface["in_octets"], iface["out_octets"], iface["counter_bits"]) == (4_000_000_000, 7, 32)
