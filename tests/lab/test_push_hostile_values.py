@@ -36,6 +36,7 @@ LAB = settings(
     max_examples=12,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

@@ -23,7 +23,7 @@ from netctl.render.schema import check_config
 from netctl.values import RULES, check_value, check_values, control_character, quote_uci, token_ios
 from tests.unit.test_render import SECRETS, city_vars
 
-UNIT = settings(max_examples=120, deadline=None, derandomize=True)
+UNIT = settings(max_examples=120, deadline=None, derandomize=True, database=None)
 
 OWRT = {"name": "bus-1201-ap01", "platform": "openwrt", "site": "dvg-fleet"}
 IOS = {"name": "gs-meiderich-sw01", "platform": "cli-ios", "site": "gs-meiderich"}
