@@ -23,6 +23,9 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
 	  echo "installing python3-venv (Debian) …"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv python3-pip; }
+	@[ -f /usr/include/libyang/libyang.h ] || { \
+	  echo "installing libyang2-dev (Debian; the YANG checks' bindings build against it) …"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libyang2-dev; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
