@@ -108,7 +108,8 @@ def _octets32(profile: Profile, raw: RawTables, column: str, index: str) -> int 
 
 
 def decode(profile: Profile, scalars: RawScalars, tables: RawTables) -> dict[str, Any]:
-    """The values of one poll: system facts, interfaces, CPU, memory, radios, SSIDs, clients.
+    """The values of one poll: system facts, interfaces, CPU, memory, radios, SSIDs, clients, ifNumber
+    (``scalar`` profile), and ``unavailable``: what the profile asks for that the agent did not serve.
 
     Raises PollError(kind="malformed") when a required scalar is missing or a value has the wrong type.
     """
@@ -191,4 +192,26 @@ def decode(profile: Profile, scalars: RawScalars, tables: RawTables) -> dict[str
                         and str(i["name"]).lower().startswith(WIRELESS_IF_PREFIXES))
     vaps_down = sum(1 for s in ssids if s["up"] is False)
     values["radios_down"] = wireless_down + vaps_down if (interfaces or ssids) else None
+    if "if_number" in profile.scalars:
+        if_number = _scalar(profile, scalars, "if_number")
+        values["if_number"] = if_number if isinstance(if_number, int) else None
+    values["unavailable"] = unavailable(profile, values)
     return values
+
+
+def unavailable(profile: Profile, values: dict[str, Any]) -> list[str]:
+    """What the profile asks for that the agent did not serve ("not available", never a zero)."""
+    missing = []
+    if "if" in profile.tables and not values["interfaces"]:
+        missing.append("interfaces")
+    elif any(i["in_octets"] is None for i in values["interfaces"]):
+        missing.append("traffic")
+    if "cpu" in profile.tables and values["cpu"] is None:
+        missing.append("cpu")
+    if ("mem_total_kb" in profile.scalars or "storage" in profile.tables) and values["mem"] is None:
+        missing.append("mem")
+    if "vap" in profile.tables and values["clients"] is None:
+        missing.append("clients")
+    if "if_number" in profile.scalars and values.get("if_number") is None:
+        missing.append("if_number")
+    return missing

@@ -66,3 +66,19 @@ def test_the_32_bit_octets_are_walked_only_when_ifxtable_is_empty() -> None:
                                                       "out_octets": {"1": ("Counter32", 7)}}}
     [iface] = decode(profile, {"sys_uptime": ("TimeTicks", 100)}, tables)["interfaces"]
     assert (iface["in_octets"], iface["out_octets"], iface["counter_bits"]) == (4_000_000_000, 7, 32)
+
+
+def test_what_an_agent_did_not_serve_is_named_not_zero() -> None:
+    from netctl.poll.decode import decode
+    from netctl.poll.oids import PROFILES
+
+    uptime = {"sys_uptime": ("TimeTicks", 100)}
+    # an agent with no interfaces, no CPU table, no UniFi MIB and no UCD memory
+    empty = decode(PROFILES["wlan-ap"], {**uptime, "mem_total_kb": ("noSuchObject", None)}, {})
+    assert empty["interfaces"] == [] and empty["clients"] is None
+    assert empty["unavailable"] == ["interfaces", "cpu", "mem", "clients"]
+    # ifNumber answered noSuchInstance: kept apart from 0
+    scalar = decode(PROFILES["scalar"], {**uptime, "if_number": ("noSuchInstance", None)}, {})
+    assert scalar["if_number"] is None and scalar["unavailable"] == ["if_number"]
+    zero = decode(PROFILES["scalar"], {**uptime, "if_number": ("Integer", 0)}, {})
+    assert zero["if_number"] == 0 and zero["unavailable"] == []
