@@ -350,6 +350,27 @@ def wifi(state: dict[str, Any], args: list[str]) -> list[str]:
     return ["Usage: /sbin/wifi [config|up|down|reconf|reload|status|isup]"]
 
 
+def commands(line: str) -> list[str]:
+    """The commands of a shell line, split at ``;`` outside quotes (as ash does; a quoted ``;`` stays)."""
+    parts, current, quote, escaped = [], [], "", False
+    for char in line:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == ";":
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
 def run_command(dev: Device, line: str) -> tuple[list[str], int]:
     try:
         argv = shlex.split(line)
@@ -429,7 +450,7 @@ def main() -> int:
     original = os.environ.get("SSH_ORIGINAL_COMMAND")
     if original:
         rc = 0
-        for part in original.split(";"):
+        for part in commands(original):
             out, rc = run_command(dev, part.strip())
             for line in out:
                 print(line)
@@ -448,7 +469,7 @@ def main() -> int:
         line = line.strip()
         if line in ("exit", "logout"):
             break
-        for part in line.split(";"):
+        for part in commands(line):
             out, _rc = run_command(dev, part.strip())
             for text in out:
                 print(text)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from netctl.errors import NetctlError
@@ -240,13 +240,10 @@ def refused_properly(refusal: str, ap: str, var: str) -> None:
     assert ap in refusal and var in refusal and "breaks rule '" in refusal, refusal
 
 
-#: the lab's OpenWrt simulator splits a command line at every ';', even inside quotes (BusyBox ash
-#: does not); netctl's read-back catches that and puts the backup back, but it is not a netctl property
-NO_SEMICOLON = TEXT.filter(lambda v: ";" not in v)
-
-
 @LAB
-@given(value=NO_SEMICOLON)
+@given(value=TEXT)
+@example(value="a;b")  # ash splits at ';' only outside quotes (so does the lab's simulator)
+@example(value="x'; uci set system.@system[0].hostname='pwned")
 def test_openwrt_ssid_is_refused_or_stored_byte_for_byte(hostile_city: Any, value: str) -> None:
     refusal, result = set_and_push(hostile_city, OWRT_2, "free_ssid", value)
     if refusal is not None:
