@@ -97,29 +97,87 @@ def test_a_push_to_an_ap_another_run_holds_sends_nothing(psk_city: Any) -> None:
     assert journal.TABLE in psk_city.db.table_names() and intents(db_path(psk_city)) == []
 
 
-def test_two_pushes_racing_for_one_openwrt_ap_leave_status_and_device_agreeing(
-    psk_city: Any, tmp_path: Path
+NWAP = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
+
+
+def netconf_ap(channel: int) -> str:
+    """A whole, minimal AP config (it replaces the AP's subtree; the test pushes the real one back)."""
+    return (f'<ap xmlns="{NWAP}"><system><hostname>{{{{ ap.name }}}}</hostname></system>'
+            f"<radio><id>radio0</id><band>2.4ghz</band><channel>{channel}</channel></radio>"
+            "<radio><id>radio1</id><band>5ghz</band><channel>36</channel></radio></ap>\n")
+
+
+def netconf_channel(api: Any, ap: str) -> str:
+    from tests.lab.test_push_netconf import read_leaf
+
+    return ",".join(read_leaf(api, ap, "//n:radio[n:id='radio0']/n:channel/text()"))
+
+
+def ios_vlan_name(api: Any, ap: str) -> str:
+    from tests.lab.test_push_ssh import show_run
+
+    return ",".join(show_run(api, ap).get("vlan 3901", []))
+
+
+#: per platform: an AP no other test pushes, two templates setting one value differently, and an
+#: independent read of that value (the value each template leaves on the device)
+RACES = {
+    "openwrt": ("bus-1208-ap01", "uci.j2", {"six": f"uci set {CHANNEL}='6'\n", "eleven": f"uci set {CHANNEL}='11'\n"},
+                lambda api, ap: uci_show(api, ap)[CHANNEL], {"six": "6", "eleven": "11"}),
+    "netconf-wlan": ("bk-sued-ap03", "xml.j2", {"six": netconf_ap(6), "eleven": netconf_ap(11)},
+                     netconf_channel, {"six": "6", "eleven": "11"}),
+    "cli-ios": ("hs-homberg-sw01", "ios.j2", {"six": "vlan 3901\n name RACE-SIX\n",
+                                              "eleven": "vlan 3901\n name RACE-ELEVEN\n"},
+                ios_vlan_name, {"six": "name RACE-SIX", "eleven": "name RACE-ELEVEN"}),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(RACES))
+def test_two_pushes_racing_for_one_ap_leave_status_and_device_agreeing(
+    psk_city: Any, tmp_path: Path, platform: str
 ) -> None:
-    ap = "bus-1208-ap01"
-    templates = tmp_path / "templates" / "openwrt"
-    templates.mkdir(parents=True)
-    for name, value in (("six", 6), ("eleven", 11)):
-        (templates / f"{name}.uci.j2").write_text(f"uci set {CHANNEL}='{value}'\n")
+    ap, suffix, texts, read, leaves = RACES[platform]
+    folder = tmp_path / "templates" / platform
+    folder.mkdir(parents=True)
+    for name, text in texts.items():
+        (folder / f"{name}.{suffix}").write_text(text)
     env = {"NETCTL_TEMPLATES": str(tmp_path / "templates")}
-    for _attempt in range(3):
-        runs = [netctl(psk_city, "push", ap, "--template", name, "--json", env=env)
-                for name in ("six", "eleven")]
-        outcomes = []
-        for proc in runs:
-            _code, out, err = finish(proc)
-            outcomes.append(json.loads(out)[0]["status"] if out.strip().startswith("[") else err)
-        assert set(outcomes) <= {"applied", "unchanged", "busy"}, outcomes
-        assert "applied" in outcomes or "unchanged" in outcomes
-        device = uci_show(psk_city, ap)[CHANNEL]
-        recorded = status_row(psk_city, ap)["template"]
-        assert recorded == {"6": "openwrt/six.uci.j2", "11": "openwrt/eleven.uci.j2"}[device], (
-            outcomes, device, recorded)
-        assert intents(db_path(psk_city)) == []
+    seen = set()
+    try:
+        for _attempt in range(3):
+            runs = [netctl(psk_city, "push", ap, "--template", name, "--json", env=env) for name in texts]
+            outcomes = []
+            for proc in runs:
+                _code, out, err = finish(proc)
+                outcomes.append(json.loads(out)[0]["status"] if out.strip().startswith("[") else err)
+            seen.update(outcomes)
+            assert set(outcomes) <= {"applied", "unchanged", "busy"}, outcomes
+            assert "applied" in outcomes or "unchanged" in outcomes
+            device = read(psk_city, ap)
+            recorded = status_row(psk_city, ap)["template"]
+            assert recorded and device == leaves[recorded.split("/")[1].split(".")[0]], (outcomes, device, recorded)
+            assert intents(db_path(psk_city)) == []
+    finally:
+        if platform == "netconf-wlan":
+            psk_city.push(ap)  # the AP's real configuration back
+        elif platform == "cli-ios":
+            remove_vlan(psk_city, ap, 3901)
+
+
+def remove_vlan(api: Any, ap: str, vlan: int) -> None:
+    """``no vlan N`` on the switch over the test's own netmiko session."""
+    from netmiko import ConnectHandler
+
+    target = api._target(api.get_ap(ap))
+    conn = ConnectHandler(device_type="cisco_ios", host=target.host, port=target.port, username=target.username,
+                          password=target.password or "", secret=target.secret or "", allow_agent=False,
+                          fast_cli=True, conn_timeout=10)
+    try:
+        conn.enable()
+        conn.send_config_set([f"no vlan {vlan}"], exit_config_mode=False)
+        conn.exit_config_mode(exit_config="exit")
+    finally:
+        conn.disconnect()
 
 
 def wait_for_intents(path: str, deadline_s: float = 30) -> None:
