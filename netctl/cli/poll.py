@@ -42,10 +42,13 @@ def _uptime(seconds: float | None) -> str:
 @click.option("--retries", default=1, show_default=True, help="Retries per SNMP request.")
 @click.option("--workers", "-w", type=int, default=None,
               help="Worker processes (default: one per 1,000 APs, at most one per core).")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds the whole poll may take; APs not done by then are timeouts naming the deadline "
+                   "(default: long enough for every AP to time out on every request).")
 @json_option
 @pass_api
 def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retries: int, workers: int | None,
-         as_json: bool) -> None:
+         deadline: float | None, as_json: bool) -> None:
     """Poll APs over SNMP now and record samples, health and alerts (a complete cron job)."""
     progress = None
     if sys.stderr.isatty():
@@ -57,7 +60,7 @@ def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retri
                 click.echo(f"\r{done[0]} polled …", nl=False, err=True)
 
     results = api.poll(selection, concurrency=concurrency, timeout=timeout, retries=retries, workers=workers,
-                       progress=progress)
+                       progress=progress, deadline=deadline)
     if progress is not None:
         click.echo("\r", nl=False, err=True)
     if as_json:
