@@ -232,12 +232,29 @@ def in_window(window: str, local: dt.datetime | dt.time) -> bool:
     return t >= start or t < end
 
 
+def agent_restarted(prev_uptime: float | None, uptime: float | None, elapsed: float) -> bool:
+    """True when the agent restarted between two polls ``elapsed`` seconds apart (its counters started again).
+
+    sysUpTime going back is a restart (or its 497-day wrap: one poll without rates either way); so is an
+    uptime shorter than the time since the last poll, even when it is past the previous one (an AP
+    that rebooted early in a long poll interval). A second plus 1 % of slack allows for clock skew. An
+    agent that serves no sysUpTime leaves it to the counters (:func:`counter_rates`).
+    """
+    if uptime is None:
+        return False
+    if prev_uptime is not None and uptime < prev_uptime:
+        return True
+    return uptime + 2.0 + 0.01 * elapsed < elapsed
+
+
 def counter_rates(prev: dict[str, float] | None, prev_ts: float | None, counters: dict[str, float], ts: float,
                   *, rebooted: bool = False) -> dict[str, float]:
     """Per-second rates of counters between two polls; wraps of 32/64-bit counters handled.
 
-    Keys are ``"<name>:<bits>"`` style names as given; a counter that went backwards by more than a
-    wrap can explain (reset, reboot) yields no rate. No rates on the first poll or after a reboot.
+    Keys end in ``#<bits>`` (the counter's width, 32 unless ``#64``). A counter lower than before is a
+    wrap only when one wrap explains it with less than half the counter's range; anything else (a
+    reset, ``clear counters``, a restart the uptime did not show) is a discontinuity: that counter gets
+    no rate, never a huge one. No rates on the first poll, after a restart, or when time did not advance.
     """
     if not prev or prev_ts is None or rebooted or ts <= prev_ts:
         return {}

@@ -27,6 +27,7 @@ from netctl.poll.health import (
     HealthState,
     Observation,
     Rules,
+    agent_restarted,
     diff_alerts,
     evaluate,
     in_window,
@@ -258,8 +259,10 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
         if result.ok:
             values = result.values
             new_counters = counters_of(values)
-            rebooted = bool(prev_row and prev_row.get("uptime") is not None and values.get("uptime_s") is not None
-                            and values["uptime_s"] < prev_row["uptime"])
+            prev_ts = counters.get("_ts")
+            rebooted = bool(prev_row) and agent_restarted(
+                (prev_row or {}).get("uptime"), values.get("uptime_s"),
+                ts - prev_ts if isinstance(prev_ts, (int, float)) else 0.0)
             rates = _rates(counters, new_counters, rebooted, ts)
             metrics = sample_metrics(values, rates, result.latency_ms)
             counters = {**new_counters, "_ts": ts}
