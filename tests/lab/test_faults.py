@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.lab.test_push_netconf import TX_5G, read_leaf, set_tx, with_psks
+from tests.lab.test_push_ssh import ssh_run
 
 pytestmark = pytest.mark.lab
 
@@ -54,22 +55,6 @@ def test_confirm_timer_firing_before_netctl_confirms_is_reported_rolled_back(
     assert nc_city.audit(ap=ap)[0]["outcome"] == "rolled-back"
 
 
-def uci_run(api: Any, ap_name: str, command: str) -> str:
-    """Run a command on the OpenWrt AP over a new SSH session (not netctl's), as a person at its console."""
-    import paramiko
-
-    target = api._target(api.get_ap(ap_name))
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(target.host, port=target.port, username=target.username, password=target.password,
-                   key_filename=target.key_file, allow_agent=False, look_for_keys=False, timeout=10)
-    try:
-        _, stdout, _ = client.exec_command(command, timeout=10)
-        return str(stdout.read().decode())
-    finally:
-        client.close()
-
-
 def test_changes_staged_but_never_committed_are_not_taken_for_the_running_config(nc_city: Any) -> None:
     """A push killed between ``uci set`` and ``uci commit`` (or a person at the console) leaves staged
     changes: drift must not call the AP in sync, and the next push commits exactly the intended config."""
@@ -78,8 +63,8 @@ def test_changes_staged_but_never_committed_are_not_taken_for_the_running_config
     assert nc_city.push(ap)[0].ok
     nc_city.set_ap(ap, {"vars.max_clients": 56})
     # what the killed push had staged: the intended value, plus a stranger's change, never committed
-    uci_run(nc_city, ap, "uci set wireless.ssid0_radio0.maxassoc='56'; uci set wireless.radio0.txpower='3'")
-    assert uci_run(nc_city, ap, "uci changes").strip()
+    ssh_run(nc_city, ap, "uci set wireless.ssid0_radio0.maxassoc='56'; uci set wireless.radio0.txpower='3'")
+    assert ssh_run(nc_city, ap, "uci changes").strip()
 
     drift = nc_city.drift(ap)[0]
     assert drift["status"] != "in-sync", drift
@@ -87,9 +72,9 @@ def test_changes_staged_but_never_committed_are_not_taken_for_the_running_config
 
     result = nc_city.push(ap)[0]
     assert (result.ok, result.status, result.changed) == (True, "applied", True), result.reason
-    assert uci_run(nc_city, ap, "uci changes").strip() == ""  # nothing left staged
-    assert uci_run(nc_city, ap, "uci get wireless.ssid0_radio0.maxassoc").strip() == "56"
-    assert uci_run(nc_city, ap, "uci get wireless.radio0.txpower").strip() != "3"  # the stranger's change is gone
+    assert ssh_run(nc_city, ap, "uci changes").strip() == ""  # nothing left staged
+    assert ssh_run(nc_city, ap, "uci get wireless.ssid0_radio0.maxassoc").strip() == "56"
+    assert ssh_run(nc_city, ap, "uci get wireless.radio0.txpower").strip() != "3"  # the stranger's change is gone
     assert "discarded" in nc_city.audit(ap=ap)[0]["transcript"]
     assert nc_city.drift(ap)[0]["status"] == "in-sync"
 
@@ -114,13 +99,13 @@ def test_a_push_killed_between_uci_set_and_commit_is_reconciled_then_pushed_clea
                  confirm_timeout=0)
     past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat(timespec="seconds")
     nc_city.db.execute("update push_intents set orphan_seen = ?", [past])
-    uci_run(nc_city, ap, "uci set wireless.ssid0_radio0.maxassoc='45'")  # staged by the killed run
+    ssh_run(nc_city, ap, "uci set wireless.ssid0_radio0.maxassoc='45'")  # staged by the killed run
 
     result = nc_city.push(ap)[0]
 
     assert (result.ok, result.status) == (True, "applied"), result.reason
-    assert uci_run(nc_city, ap, "uci changes").strip() == ""
-    assert uci_run(nc_city, ap, "uci get wireless.ssid0_radio0.maxassoc").strip() == "45"
+    assert ssh_run(nc_city, ap, "uci changes").strip() == ""
+    assert ssh_run(nc_city, ap, "uci get wireless.ssid0_radio0.maxassoc").strip() == "45"
     reconciled = [a for a in nc_city.audit(ap=ap) if a["run"] == "killed-run"]
     assert [a["outcome"] for a in reconciled] == ["reconciled"] and "staged" in (reconciled[0]["reason"] or "")
     assert list(nc_city.db.table("push_intents").rows) == []

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from netctl.errors import NetctlError
 from tests.lab.test_push_netconf import manager_for, with_psks
-from tests.lab.test_push_ssh import show_run
+from tests.lab.test_push_ssh import ios_config, show_run, ssh_run
 
 pytestmark = pytest.mark.lab
 
@@ -78,30 +78,6 @@ def set_and_push(api: Any, ap: str, var: str, value: Any) -> tuple[str | None, A
 
 def assert_refusal_names(message: str, ap: str, var: str, rule: str) -> None:
     assert ap in message and var in message and rule in message, message
-
-
-def ssh_run(api: Any, ap: str, command: str) -> str:
-    """One command over a new paramiko session (exec channel) to the AP."""
-    import paramiko
-
-    target = api._target(api.get_ap(ap))
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(
-        target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password,
-        key_filename=target.key_file,
-        allow_agent=False,
-        look_for_keys=False,
-        timeout=10,
-    )
-    try:
-        _, stdout, _ = client.exec_command(command, timeout=10)
-        return str(stdout.read().decode("utf-8", "surrogateescape"))
-    finally:
-        client.close()
 
 
 def uci_value(api: Any, ap: str, key: str) -> str:
@@ -271,30 +247,7 @@ def test_ios_vlan_is_refused_or_stored(hostile_city: Any, value: Any) -> None:
     finally:
         added = [h for h in show_run(hostile_city, IOS) if h not in before and h.startswith("vlan ")]
         if added:
-            _ios_config(hostile_city, [f"no {h}" for h in added])
-
-
-def _ios_config(api: Any, commands: list[str]) -> None:
-    from netmiko import ConnectHandler
-
-    target = api._target(api.get_ap(IOS))
-    conn = ConnectHandler(
-        device_type="cisco_ios",
-        host=target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password or "",
-        secret=target.secret or "",
-        allow_agent=False,
-        fast_cli=True,
-        conn_timeout=10,
-    )
-    try:
-        conn.enable()
-        conn.send_config_set(commands, exit_config_mode=False)
-        conn.exit_config_mode(exit_config="exit")
-    finally:
-        conn.disconnect()
+            ios_config(hostile_city, IOS, [f"no {h}" for h in added])
 
 
 @LAB

@@ -20,7 +20,7 @@ import pytest
 
 from netctl.push import journal
 from tests.lab.test_push_netconf import TX_5G, read_leaf, set_tx, with_psks
-from tests.lab.test_push_ssh import uci_show
+from tests.lab.test_push_ssh import ios_config, uci_show
 
 pytestmark = pytest.mark.lab
 
@@ -161,23 +161,7 @@ def test_two_pushes_racing_for_one_ap_leave_status_and_device_agreeing(
         if platform == "netconf-wlan":
             psk_city.push(ap)  # the AP's real configuration back
         elif platform == "cli-ios":
-            remove_vlan(psk_city, ap, 3901)
-
-
-def remove_vlan(api: Any, ap: str, vlan: int) -> None:
-    """``no vlan N`` on the switch over the test's own netmiko session."""
-    from netmiko import ConnectHandler
-
-    target = api._target(api.get_ap(ap))
-    conn = ConnectHandler(device_type="cisco_ios", host=target.host, port=target.port, username=target.username,
-                          password=target.password or "", secret=target.secret or "", allow_agent=False,
-                          fast_cli=True, conn_timeout=10)
-    try:
-        conn.enable()
-        conn.send_config_set([f"no vlan {vlan}"], exit_config_mode=False)
-        conn.exit_config_mode(exit_config="exit")
-    finally:
-        conn.disconnect()
+            ios_config(psk_city, ap, ["no vlan 3901"])
 
 
 def wait_for_intents(path: str, deadline_s: float = 30) -> None:

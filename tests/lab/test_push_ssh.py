@@ -19,11 +19,9 @@ def ssh_city(city: Any) -> Any:
     return with_psks(city)
 
 
-def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
-    """``uci show PATH`` on the AP over a new SSH session, as ``key -> value``."""
+def ssh_run(api: Any, ap_name: str, command: str) -> str:
+    """One command over a new paramiko session (exec channel) to the AP: the test's own, not netctl's."""
     import paramiko
-
-    from netctl.push.plan import uci_options
 
     target = api._target(api.get_ap(ap_name))
     client = paramiko.SSHClient()
@@ -39,10 +37,17 @@ def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
         timeout=10,
     )
     try:
-        _, stdout, _ = client.exec_command(f"uci show {path}", timeout=10)
-        return uci_options(stdout.read().decode())
+        _, stdout, _ = client.exec_command(command, timeout=10)
+        return str(stdout.read().decode("utf-8", "surrogateescape"))
     finally:
         client.close()
+
+
+def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
+    """``uci show PATH`` on the AP over a new SSH session, as ``key -> value``."""
+    from netctl.push.plan import uci_options
+
+    return uci_options(ssh_run(api, ap_name, f"uci show {path}"))
 
 
 def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
@@ -127,6 +132,22 @@ def show_run(api: Any, ap_name: str) -> dict[str, list[str]]:
     try:
         conn.enable()
         return ios_blocks(str(conn.send_command("show running-config")))
+    finally:
+        conn.disconnect()
+
+
+def ios_config(api: Any, ap_name: str, commands: list[str]) -> None:
+    """Configuration lines on the switch over the test's own netmiko session (as a person would)."""
+    from netmiko import ConnectHandler
+
+    target = api._target(api.get_ap(ap_name))
+    conn = ConnectHandler(device_type="cisco_ios", host=target.host, port=target.port, username=target.username,
+                          password=target.password or "", secret=target.secret or "", allow_agent=False,
+                          fast_cli=True, conn_timeout=10)
+    try:
+        conn.enable()
+        conn.send_config_set(commands, exit_config_mode=False)
+        conn.exit_config_mode(exit_config="exit")
     finally:
         conn.disconnect()
 
