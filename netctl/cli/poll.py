@@ -106,18 +106,19 @@ def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> Non
 
 @click.command()
 @click.argument("ap")
-@click.option("--metric", "-m", help="One metric (e.g. clients, latency_ms, in_bps:eth0; a trailing * matches).")
+@click.option("--metric", "-m", help="One metric (e.g. clients, latency_ms, in_bps:if3 or by the interface's name "
+                                     "in_bps:eth0; a trailing * matches).")
 @click.option("--since", "-s", default="1h", show_default=True, help="15m, 2h, 3d ago or an ISO time.")
 @json_option
 @pass_api
 def metrics(api: Any, ap: str, metric: str | None, since: str, as_json: bool) -> None:
-    """The time series of one AP."""
+    """The time series of one AP (per-interface series by ifIndex, ``in_bps:if3``, LABEL names the interface)."""
     rows = api.metrics(ap, metric=metric, since=since)
     if as_json:
         emit_json(rows)
         return
-    print_table([(r["ts"], r["metric"], _fmt(r["value"], 2), r["resolution"]) for r in rows],
-                ["TIME", "METRIC", "VALUE", "RES"])
+    print_table([(r["ts"], r["metric"], r.get("label") or "", _fmt(r["value"], 2), r["resolution"]) for r in rows],
+                ["TIME", "METRIC", "LABEL", "VALUE", "RES"])
 
 
 # -- alerts ---------------------------------------------------------------------------------------

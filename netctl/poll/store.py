@@ -47,6 +47,8 @@ WRITE_LOCK = threading.RLock()
 SeriesIds = dict[str, dict[str, int]]
 #: per database: ap -> metric -> series id, only ids known to be committed (series rows are never deleted)
 _SERIES_IDS: weakref.WeakKeyDictionary[sqlite_utils.Database, SeriesIds] = weakref.WeakKeyDictionary()
+#: per database: series id -> label, as last written or read
+_SERIES_LABELS: weakref.WeakKeyDictionary[sqlite_utils.Database, dict[int, str | None]] = weakref.WeakKeyDictionary()
 
 
 def iso(ts: float | None) -> str | None:
@@ -93,29 +95,37 @@ def retention_settings(db: sqlite_utils.Database) -> dict[str, float]:
 
 # -- metrics of one poll (pure) -------------------------------------------------------------------
 def counters_of(values: dict[str, Any]) -> dict[str, float]:
-    """The raw counters of a poll, keyed ``kind:ifname#bits`` (bits tells the wrap size).
+    """The raw counters of a poll, keyed ``kind:if<ifIndex>:<name>#bits`` (bits tells the wrap size).
 
-    Interfaces that share a name (a controller's eight "Link Aggregate" ports) are told apart by
-    ifIndex: ``ifname (ifIndex N)``; a unique name is used as it is.
+    Interfaces are told apart by ifIndex (a controller's eight "Link Aggregate" ports are eight
+    counters); the name is part of the key too, so an ifIndex the agent gives to another interface
+    starts afresh instead of producing a rate from someone else's counter.
     """
     out: dict[str, float] = {}
-    interfaces = values.get("interfaces") or []
-    seen: dict[str, int] = {}
-    for iface in interfaces:
-        seen[iface["name"]] = seen.get(iface["name"], 0) + 1
-    for iface in interfaces:
-        name, bits = iface["name"], iface.get("counter_bits", 32)
-        if seen[name] > 1:
-            name = f"{name} (ifIndex {iface['index']})"
+    for iface in values.get("interfaces") or []:
+        ident, bits = f"if{iface['index']}:{iface['name']}", iface.get("counter_bits", 32)
         for kind, key, width in (("in", "in_octets", bits), ("out", "out_octets", bits),
                                  ("inerr", "in_errors", 32), ("outerr", "out_errors", 32)):
             if iface.get(key) is not None:
-                out[f"{kind}:{name}#{width}"] = iface[key]
+                out[f"{kind}:{ident}#{width}"] = iface[key]
     return out
 
 
+def interface_labels(values: dict[str, Any]) -> dict[str, str]:
+    """Per-interface metric -> interface name (the label of its series): ``in_bps:if3`` -> ``eth0``."""
+    labels: dict[str, str] = {}
+    for iface in values.get("interfaces") or []:
+        for kind in ("in_bps", "out_bps"):
+            labels[f"{kind}:if{iface['index']}"] = str(iface["name"])
+    return labels
+
+
 def sample_metrics(values: dict[str, Any], rates: dict[str, float], latency_ms: float | None) -> dict[str, float]:
-    """The metric rows of one good poll: core metrics plus per-SSID clients and per-interface rates."""
+    """The metric rows of one good poll: core metrics plus per-SSID clients and per-interface rates.
+
+    Per-interface rates are ``in_bps:if<ifIndex>`` / ``out_bps:if<ifIndex>`` (the name is the series'
+    label, :func:`interface_labels`).
+    """
     metrics: dict[str, float] = {"up": 1.0}
     for key, source in (("latency_ms", latency_ms), ("uptime_s", values.get("uptime_s")),
                         ("clients", values.get("clients")), ("cpu", values.get("cpu")), ("mem", values.get("mem")),
@@ -131,9 +141,9 @@ def sample_metrics(values: dict[str, Any], rates: dict[str, float], latency_ms: 
     totals: dict[str, float] = {}
     for key, rate in rates.items():
         kind, _, rest = key.partition(":")
-        name = rest.rsplit("#", 1)[0]
+        ident = rest.split(":", 1)[0]
         if kind in ("in", "out"):
-            metrics[f"{kind}_bps:{name}"] = round(rate * 8, 3)
+            metrics[f"{kind}_bps:{ident}"] = round(rate * 8, 3)
             totals[f"{kind}_bps"] = totals.get(f"{kind}_bps", 0.0) + rate * 8
         else:
             totals["if_errors_ps"] = totals.get("if_errors_ps", 0.0) + rate
@@ -241,6 +251,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
     muted_by = active_maintenance(db, now)
     stamp = iso(now)
     samples: list[tuple[str, int, dict[str, float]]] = []
+    labels: dict[str, dict[str, str]] = {}
     health_out: list[dict[str, Any]] = []
     new_alerts: list[dict[str, Any]] = []
     touched: list[tuple[Any, ...]] = []
@@ -265,6 +276,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
                 ts - prev_ts if isinstance(prev_ts, (int, float)) else 0.0)
             rates = _rates(counters, new_counters, rebooted, ts)
             metrics = sample_metrics(values, rates, result.latency_ms)
+            labels[result.ap] = interface_labels(values)
             counters = {**new_counters, "_ts": ts}
         else:
             metrics = {"up": 0.0}
@@ -318,7 +330,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
         new_series: SeriesIds = {}
         with transaction(db):
             if samples:
-                rows, new_series = sample_rows(db, samples)
+                rows, new_series = sample_rows(db, samples, labels)
                 # WITHOUT ROWID table: sqlite-utils' insert_all asks for a rowid after a single-row batch
                 db.conn.executemany("insert or ignore into samples (series, ts, value) values (?, ?, ?)", rows)
             if health_out:
@@ -344,24 +356,47 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
 
 
 # -- series ids ----------------------------------------------------------------------------------
-def sample_rows(db: sqlite_utils.Database, samples: Sequence[tuple[str, int, dict[str, float]]]
-                ) -> tuple[list[tuple[int, int, float]], SeriesIds]:
+def sample_rows(db: sqlite_utils.Database, samples: Sequence[tuple[str, int, dict[str, float]]],
+                labels: dict[str, dict[str, str]] | None = None) -> tuple[list[tuple[int, int, float]], SeriesIds]:
     """``(series id, ts, value)`` rows for the ``(ap, ts, metrics)`` of a poll, and the ids looked up.
 
     Call inside the write transaction; hand the ids to :func:`remember_series` once it has committed.
     Values that are None or NaN are not stored. In steady state every id is cached and this is one
     pass over the samples (a nested ap -> metric lookup: no key tuple per sample); otherwise the
-    series not in the cache go through :func:`series_ids` first.
+    series not in the cache go through :func:`series_ids` first. ``labels`` (ap -> metric -> label,
+    the interface name of ``in_bps:if<N>``) are stored with the series; a label that changed (an
+    interface renamed) is updated.
     """
     known = _SERIES_IDS.get(db, {})
     try:
-        return _rows_with_ids(known, samples), {}
+        rows = _rows_with_ids(known, samples)
+        fresh: SeriesIds = {}
+        ids = known
     except KeyError:
-        pass
-    fresh = series_ids(db, [(ap, m) for ap, _ts, metrics in samples for m, v in metrics.items()
-                            if v is not None and not math.isnan(v) and m not in known.get(ap, ())])
-    ids = {ap: {**known.get(ap, {}), **fresh.get(ap, {})} for ap in {ap for ap, _ts, _metrics in samples}}
-    return _rows_with_ids(ids, samples), fresh
+        fresh = series_ids(db, [(ap, m) for ap, _ts, metrics in samples for m, v in metrics.items()
+                                if v is not None and not math.isnan(v) and m not in known.get(ap, ())], labels)
+        ids = {ap: {**known.get(ap, {}), **fresh.get(ap, {})} for ap in {ap for ap, _ts, _metrics in samples}}
+        rows = _rows_with_ids(ids, samples)
+    if labels:
+        _update_labels(db, ids, labels)
+    return rows, fresh
+
+
+def _update_labels(db: sqlite_utils.Database, ids: SeriesIds, labels: dict[str, dict[str, str]]) -> None:
+    """Store the labels that differ from the ones known (one cache lookup per labelled series)."""
+    cache = _SERIES_LABELS.setdefault(db, {})
+    stale = [(label, ids[ap][metric]) for ap, mine in labels.items() for metric, label in mine.items()
+             if metric in ids.get(ap, {}) and cache.get(ids[ap][metric]) != label]
+    if not stale:
+        return
+    stored: dict[int, str | None] = {}
+    for chunk in iter_chunks([series_id for _label, series_id in stale], 900):
+        stored.update(db.execute(f"select id, label from series where id in ({', '.join('?' for _ in chunk)})",
+                                 list(chunk)).fetchall())
+    changed = [(label, series_id) for label, series_id in stale if stored.get(series_id, object()) != label]
+    if changed:
+        db.conn.executemany("update series set label = ? where id = ?", changed)
+    cache.update({series_id: label for label, series_id in stale})
 
 
 def _rows_with_ids(ids: SeriesIds, samples: Sequence[tuple[str, int, dict[str, float]]]
@@ -373,23 +408,38 @@ def _rows_with_ids(ids: SeriesIds, samples: Sequence[tuple[str, int, dict[str, f
     return rows
 
 
-def series_ids(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> SeriesIds:
+def series_ids(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]],
+               labels: dict[str, dict[str, str]] | None = None) -> SeriesIds:
     """The series id of each ``(ap, metric)`` in ``keys`` as ap -> metric -> id; new series are created.
 
     Call inside the write transaction, and pass the result to :func:`remember_series` only after the
     commit (an id created in a transaction that rolls back must not be cached). Reads the stored
     series of the APs named (one query per 900 APs), then creates the missing ones in one batch:
-    never one query per sample.
+    never one query per sample. A new ``in_bps:if<N>`` whose label (interface name) names a series
+    of an earlier version (``in_bps:<name>``, no label) takes that series over, so its history goes on.
     """
     wanted = set(keys)
     if not wanted:
         return {}
     stored = _load_series(db, sorted({ap for ap, _metric in wanted}))
     new = sorted(wanted - stored.keys())
+    if new and labels:
+        adopted: list[tuple[str, str, int]] = []
+        for ap, metric in new:
+            label = labels.get(ap, {}).get(metric)
+            legacy = (ap, f"{metric.split(':', 1)[0]}:{label}")
+            if label is not None and legacy[1] != metric and legacy in stored:
+                series_id = stored.pop(legacy)
+                stored[(ap, metric)] = series_id
+                adopted.append((metric, label, series_id))
+        if adopted:
+            db.conn.executemany("update series set metric = ?, label = ? where id = ?", adopted)
+            new = sorted(wanted - stored.keys())
     if new:
         # inside the write transaction nobody else inserts: the new rows are the ids above the old maximum
         highest = db.execute("select coalesce(max(id), 0) from series").fetchone()[0]
-        db.conn.executemany("insert into series (ap, metric) values (?, ?)", new)
+        db.conn.executemany("insert into series (ap, metric, label) values (?, ?, ?)",
+                            [(ap, metric, (labels or {}).get(ap, {}).get(metric)) for ap, metric in new])
         for series_id, ap, metric in db.execute("select id, ap, metric from series where id > ?", [highest]):
             stored[(ap, metric)] = series_id
     ids: SeriesIds = {}
@@ -531,7 +581,9 @@ def series(db: sqlite_utils.Database, ap: str, metric: str | None, since: float 
            now: float | None = None) -> list[dict[str, Any]]:
     """Samples of one AP (all metrics or one, ``metric`` may end in ``*``), oldest first.
 
-    Raw samples where they exist; 5-minute then hourly roll-ups for older times.
+    Raw samples where they exist; 5-minute then hourly roll-ups for older times. Each row has the
+    series' ``label`` (the interface name of ``in_bps:if<N>``, else None); ``in_bps:eth0`` finds the
+    ifIndex series labelled ``eth0``.
     """
     now = time.time() if now is None else now
     since = since if since is not None else now - 3600
@@ -541,6 +593,10 @@ def series(db: sqlite_utils.Database, ap: str, metric: str | None, since: float 
         if metric.endswith("*"):
             where += " and s.metric like ?"
             params.append(metric[:-1].replace("%", r"\%") + "%")
+        elif ":" in metric:  # in_bps:if3, or in_bps:eth0 by the interface's name (its label)
+            kind = metric.split(":", 1)[0]
+            where += " and (s.metric = ? or (s.metric like ? and s.label = ?))"
+            params.extend([metric, kind.replace("%", r"\%") + ":if%", metric.split(":", 1)[1]])
         else:
             where += " and s.metric = ?"
             params.append(metric)
@@ -549,11 +605,11 @@ def series(db: sqlite_utils.Database, ap: str, metric: str | None, since: float 
     for table, resolution in (("samples", "raw"), ("samples_5m", "5m"), ("samples_1h", "1h")):
         clause = where + (" and x.ts < ?" if upper is not None else "")
         args = params + ([int(upper)] if upper is not None else [])
-        rows = list(db.query(f"select s.metric as metric, x.ts as ts, x.value as value from series s "
+        rows = list(db.query(f"select s.metric as metric, s.label as label, x.ts as ts, x.value as value from series s "
                              f"join [{table}] x on x.series = s.id where {clause} order by x.ts, s.metric", args))
         for row in rows:
-            out.append({"ts": iso(row["ts"]), "epoch": row["ts"], "metric": row["metric"], "value": row["value"],
-                        "resolution": resolution})
+            out.append({"ts": iso(row["ts"]), "epoch": row["ts"], "metric": row["metric"], "label": row["label"],
+                        "value": row["value"], "resolution": resolution})
         if rows:
             upper = min(r["ts"] for r in rows) if upper is None else min(upper, min(r["ts"] for r in rows))
     out.sort(key=lambda r: (r["epoch"], r["metric"]))

@@ -243,3 +243,26 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             db.table("_migrations").insert({"name": name, "applied": dt.datetime.now(dt.UTC).isoformat()})
         applied.append(name)
     return applied
+
+
+def m009_series_labels(db: sqlite_utils.Database) -> None:
+    """Per-interface series keyed by ifIndex (``in_bps:if<N>``), the interface name kept as ``label``.
+
+    Series of interfaces that shared a name were stored as ``in_bps:<name> (ifIndex N)``: they become
+    ``in_bps:ifN`` labelled ``<name>`` here. Series named only by the interface (``in_bps:eth0``) cannot
+    be mapped without the agent; the first poll that serves that interface takes the series over
+    (:func:`netctl.poll.store.series_ids`), so its history goes on under the ifIndex.
+    """
+    import re
+
+    db.execute("ALTER TABLE series ADD COLUMN label TEXT")
+    pattern = re.compile(r"^(in_bps|out_bps):(.*) \(ifIndex (\d+)\)$")
+    renamed = []
+    for series_id, metric in db.execute("select id, metric from series where metric like '%(ifIndex %)'").fetchall():
+        match = pattern.match(metric)
+        if match:
+            renamed.append((f"{match.group(1)}:if{match.group(3)}", match.group(2), series_id))
+    db.conn.executemany("update or ignore series set metric = ?, label = ? where id = ?", renamed)
+
+
+MIGRATIONS.append(("009_series_labels", m009_series_labels))

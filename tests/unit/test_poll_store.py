@@ -64,13 +64,13 @@ def test_samples_rates_and_health_rows(api: Any) -> None:
     record(api, [good("ap1", T0, octets=1_000)], T0)
     record(api, [good("ap1", T0 + 60, octets=1_000 + 60 * 125)], T0 + 60)
     series = {(r["metric"], r["epoch"]): r["value"] for r in api.metrics("ap1", since=T0 - 10)}
-    assert series[("in_bps:eth0", int(T0 + 60))] == pytest.approx(1000.0)  # 125 bytes/s = 1000 bit/s
+    assert series[("in_bps:if1", int(T0 + 60))] == pytest.approx(1000.0)  # 125 bytes/s = 1000 bit/s
     assert series[("clients", int(T0))] == 20
     assert series[("clients:Schule@ng", int(T0))] == 20
     assert series[("up", int(T0))] == 1.0
     assert ("in_bps", int(T0)) not in series  # no rate on the first poll
     only = api.metrics("ap1", metric="in_bps*", since=T0 - 10)
-    assert {r["metric"] for r in only} == {"in_bps", "in_bps:eth0"}
+    assert {(r["metric"], r["label"]) for r in only} == {("in_bps", None), ("in_bps:if1", "eth0")}
     row = api.db["health"].get("ap1")
     assert row["state"] == "up" and row["clients"] == 20 and row["latency_ms"] == 3.0
 
@@ -276,7 +276,7 @@ def test_series_ids_are_reused_across_polls_connections_and_rollbacks(api: Any, 
     record(api, [good("ap1", T0 + 60, octets=6000)], T0 + 60)  # adds the rate series
     count = api.db["series"].count
     ids = dict(api.db.execute("select metric, id from series where ap = 'ap1'").fetchall())
-    assert count == len(ids) and {"up", "clients", "clients:Schule@ng", "in_bps:eth0"} <= set(ids)
+    assert count == len(ids) and {"up", "clients", "clients:Schule@ng", "in_bps:if1"} <= set(ids)
     queries: list[str] = []
     with api.db.tracer(lambda sql, params: queries.append(sql)):
         record(api, [good("ap1", T0 + 120, octets=12000)], T0 + 120)
