@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from netctl.errors import NetctlError
 from tests.lab.test_push_netconf import manager_for, with_psks
-from tests.lab.test_push_ssh import ios_config, show_run, ssh_run
+from tests.lab.test_push_ssh import ios_config, ios_session, show_run, ssh_run
 
 pytestmark = pytest.mark.lab
 
@@ -158,27 +158,10 @@ def test_newline_in_ap_ports_adds_no_global_route_on_ios(hostile_city: Any) -> N
 
 
 def _remove_route(api: Any, route: str) -> None:
-    from netmiko import ConnectHandler
-
-    target = api._target(api.get_ap(IOS))
-    conn = ConnectHandler(
-        device_type="cisco_ios",
-        host=target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password or "",
-        secret=target.secret or "",
-        allow_agent=False,
-        fast_cli=True,
-        conn_timeout=10,
-    )
-    try:
-        conn.enable()
+    with ios_session(api, IOS) as conn:
         if route in str(conn.send_command("show running-config")):
             conn.send_config_set([f"no {route}"], exit_config_mode=False)
             conn.exit_config_mode(exit_config="exit")
-    finally:
-        conn.disconnect()
 
 
 def test_vlan_with_words_after_it_is_refused(hostile_city: Any) -> None:

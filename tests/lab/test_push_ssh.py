@@ -5,6 +5,8 @@ Read-backs go over a separate SSH session (paramiko exec channel), not through n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -111,33 +113,9 @@ def test_openwrt_device_error_is_detected_and_changes_reverted(
     assert uci_show(ssh_city, ap, "").get("wireless.radio0.channel") == before.get("wireless.radio0.channel")
 
 
-def show_run(api: Any, ap_name: str) -> dict[str, list[str]]:
-    """``show running-config`` over a separate netmiko session, as IOS blocks."""
-    from netmiko import ConnectHandler
-
-    from netctl.push.plan import ios_blocks
-
-    target = api._target(api.get_ap(ap_name))
-    conn = ConnectHandler(
-        device_type="cisco_ios",
-        host=target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password or "",
-        secret=target.secret or "",
-        allow_agent=False,
-        fast_cli=True,
-        conn_timeout=10,
-    )
-    try:
-        conn.enable()
-        return ios_blocks(str(conn.send_command("show running-config")))
-    finally:
-        conn.disconnect()
-
-
-def ios_config(api: Any, ap_name: str, commands: list[str]) -> None:
-    """Configuration lines on the switch over the test's own netmiko session (as a person would)."""
+@contextmanager
+def ios_session(api: Any, ap_name: str) -> Iterator[Any]:
+    """An enabled netmiko session to the switch: the test's own, not netctl's."""
     from netmiko import ConnectHandler
 
     target = api._target(api.get_ap(ap_name))
@@ -146,10 +124,24 @@ def ios_config(api: Any, ap_name: str, commands: list[str]) -> None:
                           fast_cli=True, conn_timeout=10)
     try:
         conn.enable()
-        conn.send_config_set(commands, exit_config_mode=False)
-        conn.exit_config_mode(exit_config="exit")
+        yield conn
     finally:
         conn.disconnect()
+
+
+def show_run(api: Any, ap_name: str) -> dict[str, list[str]]:
+    """``show running-config`` over a separate netmiko session, as IOS blocks."""
+    from netctl.push.plan import ios_blocks
+
+    with ios_session(api, ap_name) as conn:
+        return ios_blocks(str(conn.send_command("show running-config")))
+
+
+def ios_config(api: Any, ap_name: str, commands: list[str]) -> None:
+    """Configuration lines on the switch over the test's own netmiko session (as a person would)."""
+    with ios_session(api, ap_name) as conn:
+        conn.send_config_set(commands, exit_config_mode=False)
+        conn.exit_config_mode(exit_config="exit")
 
 
 def test_ios_switch_push_and_read_back(ssh_city: Any) -> None:
