@@ -30,6 +30,8 @@ class ApRow:
     last_seen: dt.datetime | None = None
     latency_ms: float | None = None
     platform: str = ""
+    #: what the last good poll asked for and the agent did not serve (shown "n/a", never 0 or "-")
+    unavailable: tuple[str, ...] = ()
 
     def haystack(self) -> str:
         return " ".join((self.name, self.site, self.tenant, self.kind, self.state, self.config, self.platform)).lower()
@@ -116,6 +118,7 @@ def build_rows(
                 last_seen=_last_seen(h),
                 latency_ms=h.get("latency_ms"),
                 platform=str(ap.get("platform") or ""),
+                unavailable=tuple(h.get("unavailable") or ()),
             )
         )
     return rows
@@ -166,7 +169,7 @@ def cells(row: ApRow, now: dt.datetime) -> tuple[str, ...]:
         row.name,
         row.site,
         row.state,
-        "-" if row.clients is None else str(row.clients),
+        ("n/a" if "clients" in row.unavailable else "-") if row.clients is None else str(row.clients),
         duration(row.uptime),
         row.config,
         ago(row.last_seen, now),

@@ -34,6 +34,25 @@ def _uptime(seconds: float | None) -> str:
     return f"{days}d{hours:02d}h{rest // 60:02d}m"
 
 
+def _value(value: Any, what: str, unavailable: Any, digits: int = 1) -> str:
+    """A polled value, ``n/a`` when the agent did not serve it (never a zero or a bare dash)."""
+    if value is None and what in (unavailable or ()):
+        return "n/a"
+    return _fmt(value, digits)
+
+
+def _not_available(unavailable: Any) -> str:
+    return f"not available: {', '.join(unavailable)}" if unavailable else ""
+
+
+def poll_rows(results: list[Any]) -> list[tuple[str, ...]]:
+    """The rows of ``netctl poll``'s table: an answered AP's note names what the agent did not serve."""
+    return [(r.ap, r.state or "-", "ok" if r.ok else r.error_kind, _fmt(r.latency_ms),
+             _value(r.values.get("clients"), "clients", r.values.get("unavailable")),
+             _uptime(r.values.get("uptime_s")),
+             _not_available(r.values.get("unavailable"))[:70] if r.ok else (r.error or "")[:70]) for r in results]
+
+
 # -- poll -----------------------------------------------------------------------------------------
 @click.command()
 @selection_options
@@ -66,11 +85,7 @@ def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retri
     if as_json:
         emit_json([r.to_dict() for r in results])
     else:
-        print_table(
-            [(r.ap, r.state or "-", "ok" if r.ok else r.error_kind, _fmt(r.latency_ms),
-              _fmt(r.values.get("clients")), _uptime(r.values.get("uptime_s")),
-              "" if r.ok else (r.error or "")[:70]) for r in results],
-            ["AP", "STATE", "POLL", "RTT_MS", "CLIENTS", "UPTIME", "ERROR"])
+        print_table(poll_rows(results), ["AP", "STATE", "POLL", "RTT_MS", "CLIENTS", "UPTIME", "ERROR / NOTE"])
         failed = sum(1 for r in results if not r.ok)
         click.echo(f"{len(results)} AP(s) polled, {len(results) - failed} answered, {failed} failed", err=True)
     if any(not r.ok for r in results):
@@ -92,8 +107,11 @@ def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> Non
         emit_json(data)
         return
     print_table([(a["name"], a["site"], a["state"] + ("~" if a["flapping"] else ""), a["since"] or "-",
-                  _fmt(a["clients"]), _fmt(a["latency_ms"]), _fmt(a["cpu"]), _fmt(a["mem"]), _uptime(a["uptime"]),
-                  "; ".join(a["reasons"])[:60]) for a in data["aps"]],
+                  _value(a["clients"], "clients", a.get("unavailable")), _fmt(a["latency_ms"]),
+                  _value(a["cpu"], "cpu", a.get("unavailable")), _value(a["mem"], "mem", a.get("unavailable")),
+                  _uptime(a["uptime"]),
+                  "; ".join([*a["reasons"], *filter(None, [_not_available(a.get("unavailable"))])])[:60])
+                 for a in data["aps"]],
                 ["AP", "SITE", "STATE", "SINCE", "CLIENTS", "RTT_MS", "CPU%", "MEM%", "UPTIME", "WHY"])
     click.echo("")
     print_table([(site, c["up"], c["degraded"], c["down"], c["unknown"], c["total"])

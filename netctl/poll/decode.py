@@ -109,7 +109,8 @@ def _octets32(profile: Profile, raw: RawTables, column: str, index: str) -> int 
 
 def decode(profile: Profile, scalars: RawScalars, tables: RawTables) -> dict[str, Any]:
     """The values of one poll: system facts, interfaces, CPU, memory, radios, SSIDs, clients, ifNumber
-    (``scalar`` profile), and ``unavailable``: what the profile asks for that the agent did not serve.
+    (``scalar`` profile), and ``unavailable``: what the profile asks for that the agent did not serve
+    (``unavailable_why``: the same, each with why).
 
     Raises PollError(kind="malformed") when a required scalar is missing or a value has the wrong type.
     """
@@ -195,23 +196,33 @@ def decode(profile: Profile, scalars: RawScalars, tables: RawTables) -> dict[str
     if "if_number" in profile.scalars:
         if_number = _scalar(profile, scalars, "if_number")
         values["if_number"] = if_number if isinstance(if_number, int) else None
-    values["unavailable"] = unavailable(profile, values)
+    values["unavailable_why"] = unavailable_why(profile, values, scalars)
+    values["unavailable"] = list(values["unavailable_why"])
     return values
 
 
 def unavailable(profile: Profile, values: dict[str, Any]) -> list[str]:
     """What the profile asks for that the agent did not serve ("not available", never a zero)."""
-    missing = []
+    return list(unavailable_why(profile, values))
+
+
+def unavailable_why(profile: Profile, values: dict[str, Any], scalars: RawScalars | None = None) -> dict[str, str]:
+    """What the profile asks for that the agent did not serve -> why, in words an operator can check."""
+    why: dict[str, str] = {}
     if "if" in profile.tables and not values["interfaces"]:
-        missing.append("interfaces")
+        why["interfaces"] = "the agent served no ifTable rows"
     elif any(i["in_octets"] is None for i in values["interfaces"]):
-        missing.append("traffic")
+        names = [str(i["name"]) for i in values["interfaces"] if i["in_octets"] is None]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        why["traffic"] = f"neither ifXTable (64-bit) nor ifTable (32-bit) octet counters served for {shown}"
     if "cpu" in profile.tables and values["cpu"] is None:
-        missing.append("cpu")
+        why["cpu"] = "the agent served no hrProcessorLoad rows"
     if ("mem_total_kb" in profile.scalars or "storage" in profile.tables) and values["mem"] is None:
-        missing.append("mem")
+        why["mem"] = "neither UCD memTotalReal/memAvailReal nor an hrStorageTable RAM row served"
     if "vap" in profile.tables and values["clients"] is None:
-        missing.append("clients")
+        why["clients"] = "the agent served no unifiVapTable station counts (no WLAN client table)"
     if "if_number" in profile.scalars and values.get("if_number") is None:
-        missing.append("if_number")
-    return missing
+        typed = (scalars or {}).get("if_number")
+        why["if_number"] = (f"ifNumber.0 answered {typed[0]}" if typed is not None and typed[0] in MISSING
+                            else "ifNumber.0 not served")
+    return why

@@ -206,7 +206,11 @@ class PollOps(CoreBase):
 
     # -- health ---------------------------------------------------------------------------------
     def status(self, selection: Selection | str | Sequence[str] | None = None) -> dict[str, Any]:
-        """Current health per AP (from the ``health`` table) and counts per site, site kind and in total."""
+        """Current health per AP (from the ``health`` table) and counts per site, site kind and in total.
+
+        Each AP's ``unavailable`` names what its last good poll asked for and the agent did not serve,
+        with why (``{"clients": "the agent served no unifiVapTable …"}``): "not available", not zero.
+        """
         self.require("view")
         chosen = as_selection(selection)
         if chosen == Selection():
@@ -219,7 +223,7 @@ class PollOps(CoreBase):
             aps = self.select(chosen)
         cursor = self.db.execute(
             "select ap, state, since, last_poll, uptime, clients, latency_ms, cpu, mem, radios_down, reasons, "
-            "error_kind, flapping from health")
+            "error_kind, flapping, unavailable from health")
         columns = [c[0] for c in cursor.description]
         health = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
         empty = {"up": 0, "degraded": 0, "down": 0, "unknown": 0, "total": 0}
@@ -237,6 +241,7 @@ class PollOps(CoreBase):
                 "cpu": h.get("cpu"), "mem": h.get("mem"), "radios_down": h.get("radios_down"),
                 "reasons": _reasons(h.get("reasons")),
                 "error_kind": h.get("error_kind"), "flapping": bool(h.get("flapping")),
+                "unavailable": json.loads(h["unavailable"]) if h.get("unavailable") else {},
             })
             for bucket in (sites.setdefault(ap["site"], dict(empty)),
                            kinds.setdefault(ap.get("site_kind") or "?", dict(empty)), totals):

@@ -305,6 +305,8 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
             "counters": json.dumps(counters), "baseline": health.baseline,
             "changes": json.dumps(health.changes), "flapping": int(health.flapping),
             "sys_name": result.values.get("sys_name") if keep_values else old.get("sys_name"),
+            "unavailable": (json.dumps(result.values.get("unavailable_why") or {}) if keep_values
+                            else old.get("unavailable")),
         })
         samples.append((result.ap, int(ts), metrics))
         # alerts

@@ -266,3 +266,15 @@ def m009_series_labels(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS.append(("009_series_labels", m009_series_labels))
+
+
+def m010_health_unavailable(db: sqlite_utils.Database) -> None:
+    """``health.unavailable``: what the AP's last good poll asked for and the agent did not serve, with why.
+
+    JSON ``{"clients": "the agent served no unifiVapTable …", …}``, so status, the CLI and the TUI say
+    "not available" instead of showing nothing or a zero. NULL for APs not polled since.
+    """
+    db.execute("ALTER TABLE health ADD COLUMN unavailable TEXT")
+
+
+MIGRATIONS.append(("010_health_unavailable", m010_health_unavailable))

@@ -157,12 +157,13 @@ def seed_activity(db: sqlite_utils.Database) -> None:
             ("out_bps", 2e5 + step * 1e4),
             ("clients:Schule-Lernen@radio0", 9),
             ("clients:Schule-Verwaltung@radio1", 4),
-            ("in_bps:eth0", 1e6),
-            ("out_bps:eth0", 2e5),
+            ("in_bps:if1", 1e6),
+            ("out_bps:if1", 2e5),
         ):
             samples.append({"metric": metric, "ts": ts, "value": float(value)})
     metrics = sorted({s["metric"] for s in samples})
-    db["series"].insert_all([{"id": i, "ap": "gs-meiderich-ap01", "metric": m} for i, m in enumerate(metrics, 1)])
+    db["series"].insert_all([{"id": i, "ap": "gs-meiderich-ap01", "metric": m,
+                              "label": "eth0" if m.endswith(":if1") else None} for i, m in enumerate(metrics, 1)])
     ids = {m: i for i, m in enumerate(metrics, 1)}
     rows = [{"series": ids[s["metric"]], "ts": s["ts"], "value": s["value"]} for s in samples]
     db["samples_1h"].insert_all([{**r, "min": r["value"], "max": r["value"], "n": 1} for r in rows])

@@ -71,10 +71,14 @@ def load_detail(api: Any, name: str, since: dt.datetime) -> dict[str, Any]:
         data["health"] = aps[0] if aps else {}
     if _has(api, "metrics"):
         series: dict[str, list[float]] = {}
+        labels: dict[str, str] = {}
         for point in api.metrics(name, None, since.timestamp()):
             if isinstance(point.get("value"), (int, float)):
                 series.setdefault(str(point["metric"]), []).append(float(point["value"]))
+            if point.get("label"):
+                labels[str(point["metric"])] = str(point["label"])
         data["series"] = series
+        data["labels"] = labels
         data["latest"] = {metric: values[-1] for metric, values in series.items() if values}
     if _has(api, "history"):
         data["history"] = list(api.history(name))
@@ -179,16 +183,10 @@ class ApDetailScreen(NetctlScreen):
         if health is None:
             facts.add_row("health", "no poll data in this netctl version")
         else:
-            facts.add_row("state", str(health.get("state") or "unknown"))
-            facts.add_row("since", ago(parse_time(health.get("since")), now) + " ago" if health.get("since") else "-")
-            last_poll = parse_time(health.get("last_poll"))
-            facts.add_row("last poll", ago(last_poll, now) + " ago" if last_poll else "never")
-            facts.add_row("uptime", duration(health.get("uptime")))
-            for key in ("clients", "latency_ms", "cpu", "mem"):
-                if health.get(key) is not None:
-                    facts.add_row(key, str(health[key]))
+            for key, value in health_facts(health, now):
+                facts.add_row(key, value)
         self.query_one("#facts", Static).update(facts)
-        self.query_one("#radios", Static).update(_radios(data["latest"], health))
+        self.query_one("#radios", Static).update(_radios(data["latest"], health, data.get("labels") or {}))
         for metric, label in GRAPHS:
             values = data["series"].get(metric, [])
             spark = self.query_one(f"#spark-{metric}", Sparkline)
@@ -249,7 +247,24 @@ class ApDetailScreen(NetctlScreen):
         self.fetch("poll", lambda: self.backend.call("poll", Selection(names=(name,))), exclusive=False)
 
 
-def _radios(latest: dict[str, float], health: dict[str, Any] | None) -> Any:
+def health_facts(health: dict[str, Any], now: dt.datetime) -> list[tuple[str, str]]:
+    """The poll facts of the AP page; a value the agent did not serve reads "not available (why)"."""
+    rows = [("state", str(health.get("state") or "unknown")),
+            ("since", ago(parse_time(health.get("since")), now) + " ago" if health.get("since") else "-")]
+    last_poll = parse_time(health.get("last_poll"))
+    rows.append(("last poll", ago(last_poll, now) + " ago" if last_poll else "never"))
+    rows.append(("uptime", duration(health.get("uptime"))))
+    unavailable = dict(health.get("unavailable") or {})
+    for key in ("clients", "latency_ms", "cpu", "mem"):
+        if health.get(key) is not None:
+            rows.append((key, str(health[key])))
+        elif key in unavailable:
+            rows.append((key, f"not available ({unavailable.pop(key)})"))
+    rows.extend((key, f"not available ({why})") for key, why in unavailable.items())
+    return rows
+
+
+def _radios(latest: dict[str, float], health: dict[str, Any] | None, labels: dict[str, str] | None = None) -> Any:
     """Clients per SSID and radio, traffic per interface: the latest polled values."""
     from rich.console import Group
 
@@ -263,19 +278,34 @@ def _radios(latest: dict[str, float], health: dict[str, Any] | None) -> Any:
             ssid, _, radio = key.partition("@")
             table.add_row(ssid, radio, f"{value:g}")
         parts.append(table)
-    interfaces = sorted({m.split(":", 1)[1] for m in latest if m.startswith(("in_bps:", "out_bps:"))})
+    labels = labels or {}
+    interfaces = sorted({m.split(":", 1)[1] for m in latest if m.startswith(("in_bps:", "out_bps:"))},
+                        key=_ifindex_order)
     if interfaces:
         table = Table(title="Interfaces (bit/s)", title_justify="left", expand=True, box=None)
-        for column in ("Interface", "In", "Out"):
+        for column in ("Interface", "ifIndex", "In", "Out"):
             table.add_column(column)
-        for name in interfaces:
-            table.add_row(name, _rate(latest.get(f"in_bps:{name}")), _rate(latest.get(f"out_bps:{name}")))
+        for ident in interfaces:
+            label = labels.get(f"in_bps:{ident}") or labels.get(f"out_bps:{ident}")
+            index = ident[2:] if ident.startswith("if") and ident[2:].isdigit() else ""
+            table.add_row(label or ident, index, _rate(latest.get(f"in_bps:{ident}")),
+                          _rate(latest.get(f"out_bps:{ident}")))
         parts.append(table)
+    unavailable = (health or {}).get("unavailable") or {}
+    for what in ("interfaces", "traffic", "clients"):
+        if what in unavailable:
+            parts.append(Text(f"{what}: not available ({unavailable[what]})"))
     if health and health.get("radios_down") is not None:
         parts.append(Text(f"radios down: {health['radios_down']}"))
     if not parts:
         return "no SSID, radio or interface data polled for this AP yet"
     return Group(*parts)
+
+
+def _ifindex_order(ident: str) -> tuple[int, str]:
+    """``if2`` before ``if10``; series named by an interface (stored before ifIndex keys) after them."""
+    digits = ident[2:] if ident.startswith("if") else ""
+    return (int(digits), "") if digits.isdigit() else (1 << 62, ident)
 
 
 def _rate(value: float | None) -> str:
