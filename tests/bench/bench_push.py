@@ -65,6 +65,21 @@ def _push_all(api: Any, n: int, concurrency: int) -> tuple[float, list[Any]]:
     return took, results
 
 
+def _readback_s(transcript: str) -> float | None:
+    """Seconds the read-back after the confirming commit took in one AP's transcript (None: no read-back)."""
+    import datetime as dt
+
+    def at(line: str) -> float:
+        t = dt.datetime.strptime(line.split(" ", 1)[0], "%H:%M:%S.%f")
+        return t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
+
+    lines = transcript.splitlines()
+    for i, line in enumerate(lines):
+        if "-> commit (confirming)" in line and i + 3 < len(lines) and "-> get-config running" in lines[i + 2]:
+            return at(lines[i + 3]) - at(lines[i + 1])
+    return None
+
+
 def _cpu_of(stat: str) -> float:
     """CPU seconds of a /proc/PID/stat line, children that exited included."""
     import os
@@ -155,14 +170,22 @@ def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
             took, results = _push_all(api, n, concurrency=50)
             spent.append(_profile(before, cpu_by_program(), ("sshd", "netconfd", "controller")))
             nudged.append(sum("sent once more" in r.transcript for r in results))
+            readbacks.extend(t for t in (_readback_s(r.transcript) for r in results) if t is not None)
             return took
 
         nudged: list[int] = []
+        readbacks: list[float] = []
         t_net, samples = median_of(ctx.repeats, netctl_once)
         notes.append(f"CPU of one NETCONF push of {n} APs by program (this run; the controller with its worker "
                      f"processes): {spent[-1]}. The lab's peers share the 2 cores with the controller. "
                      f"Post-check get-configs netconfd left unanswered until sent again (1 s each): "
                      f"{', '.join(map(str, nudged))} of {n} per run.")
+        if readbacks:
+            readbacks.sort()
+            notes.append(f"Read-back after the confirming commit (one get-config on the push's session, so a "
+                         f"late confirm cannot pass for success): median {readbacks[len(readbacks) // 2] * 1000:.0f} "
+                         f"ms per AP, {sum(readbacks):.1f} s summed over {len(readbacks)} APs, about "
+                         f"{sum(readbacks) / 50:.2f} s of the wall time at concurrency 50.")
         rows.append(Row(name, "netctl push (concurrency 50)", t_net, "s",
                         f"{n / t_net:.1f} APs/s; full safe path with diff and post-check", target="<= 15 s, >= 6×",
                         baseline="sequential ncclient loop", lower_better=True,
