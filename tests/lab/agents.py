@@ -1,13 +1,16 @@
-"""Agents tests start for themselves (beside the lab's): real net-snmp snmpd processes, and a proxy in
-front of a real agent that misbehaves on purpose (:func:`misbehaving_proxy`)."""
+"""Agents tests start for themselves (beside the lab's): real net-snmp snmpd processes, snmpsim serving
+recordings of real devices (:func:`snmpsim_recordings`), and a proxy in front of a real agent that
+misbehaves on purpose (:func:`misbehaving_proxy`)."""
 
 from __future__ import annotations
 
 import os
 import random
 import select
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -54,6 +57,57 @@ def snmpd_without_ifxtable(tmp_path: Path, host: str, port: int, community: str)
                "view noifx excluded .1.3.6.1.2.1.31\n"
                f"rocommunity {community} 127.0.0.0/8 -V noifx") as agent:
         yield agent
+
+
+#: the lab's tools virtualenv (lab/install.py) holds snmpsim
+SNMPSIM = Path(os.environ.get("NETCTL_LAB_TOOLS") or "/opt/netctl-lab") / "venv" / "bin" / "snmpsim-command-responder"
+
+
+@contextmanager
+def snmpsim_recordings(recordings: list[Path], hosts: list[str], port: int = 1161) -> Iterator[dict[str, str]]:
+    """One snmpsim process serving ``recordings`` (``.snmprec`` files) on every ``host:port``.
+
+    The community selects the recording: its file name without ``.snmprec``. snmpsim drops privileges to
+    ``nobody``, so the files are copied into a world-readable directory of their own under /tmp. Yields
+    ``{community: path}``; the process lives at most 300 s.
+    """
+    base = Path(tempfile.mkdtemp(prefix="netctl-snmpsim-", dir="/tmp"))
+    try:
+        data, cache = base / "data", base / "cache"
+        data.mkdir()
+        cache.mkdir()
+        served = {}
+        for recording in recordings:
+            shutil.copyfile(recording, data / recording.name)
+            served[recording.stem] = str(data / recording.name)
+        for path in (base, data, cache):
+            path.chmod(0o777 if path == cache else 0o755)
+        for path in data.iterdir():
+            path.chmod(0o644)
+        argv = ["timeout", "300", str(SNMPSIM), f"--data-dir={data}", f"--cache-dir={cache}",
+                "--process-user=nobody", "--process-group=nogroup", f"--logging-method=file:{cache / 'log'}",
+                *[f"--agent-udpv4-endpoint={host}:{port}" for host in hosts]]
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env={"PATH": "/usr/bin:/bin", "HOME": str(cache)})
+        try:
+            first = next(iter(served))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                probe = subprocess.run(["snmpget", "-v2c", "-c", first, "-t", "0.5", "-r", "0", f"{hosts[-1]}:{port}",
+                                        "1.3.6.1.2.1.1.3.0"], capture_output=True, text=True, env={"MIBS": ""})
+                if probe.returncode == 0:
+                    break
+                if proc.poll() is not None:
+                    raise RuntimeError(f"snmpsim exited ({proc.returncode}); see {cache / 'log'}")
+                time.sleep(0.2)
+            else:
+                raise RuntimeError(f"snmpsim did not answer within 30 s; see {cache / 'log'}")
+            yield served
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 # -- a misbehaving proxy -------------------------------------------------------------------------------
