@@ -418,7 +418,8 @@ def series_ids(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]],
     commit (an id created in a transaction that rolls back must not be cached). Reads the stored
     series of the APs named (one query per 900 APs), then creates the missing ones in one batch:
     never one query per sample. A new ``in_bps:if<N>`` whose label (interface name) names a series
-    of an earlier version (``in_bps:<name>``, no label) takes that series over, so its history goes on.
+    of an earlier version (``in_bps:<name>``, no label) takes that series over, so its history goes on,
+    unless several interfaces of the AP share that name (then the old series holds their sum and stays).
     """
     wanted = set(keys)
     if not wanted:
@@ -428,9 +429,13 @@ def series_ids(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]],
     if new and labels:
         adopted: list[tuple[str, str, int]] = []
         for ap, metric in new:
-            label = labels.get(ap, {}).get(metric)
-            legacy = (ap, f"{metric.split(':', 1)[0]}:{label}")
-            if label is not None and legacy[1] != metric and legacy in stored:
+            mine = labels.get(ap, {})
+            label = mine.get(metric)
+            kind = metric.split(":", 1)[0]
+            legacy = (ap, f"{kind}:{label}")
+            # only a name one interface has: a series several same-named ones were summed into stays as it is
+            unique = sum(1 for other, name in mine.items() if name == label and other.startswith(kind + ":")) == 1
+            if label is not None and unique and legacy[1] != metric and legacy in stored:
                 series_id = stored.pop(legacy)
                 stored[(ap, metric)] = series_id
                 adopted.append((metric, label, series_id))

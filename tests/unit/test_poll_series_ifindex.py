@@ -103,3 +103,27 @@ def test_history_stored_by_interface_name_continues_under_the_ifindex(tmp_path: 
                    ("in_bps:if11", int(T0 - 600)): ("Link Aggregate", 2.0),
                    ("in_bps:if12", int(T0 - 600)): ("Link Aggregate", 3.0)}
     api.close()
+
+
+def test_history_of_merged_same_named_interfaces_is_not_given_to_one_of_them(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # before interfaces were told apart, eight "Link Aggregate" ports summed into one series by name:
+    # that history belongs to none of them alone and stays under its old name
+    path = tmp_path / "merged.db"
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "009"])
+    db = open_db(path, create=True)
+    db.conn.execute("insert into series (ap, metric) values ('ap1', 'in_bps:Link Aggregate')")
+    db.conn.execute("insert into samples (series, ts, value) values (1, ?, 5.0)", [int(T0 - 600)])
+    db.conn.commit()
+    db.conn.close()
+    monkeypatch.undo()
+    from netctl.api import Netctl
+
+    api = Netctl(path)
+    add_city(api)
+    ports = [(11, "Link Aggregate", 0), (12, "Link Aggregate", 0)]
+    record(api, [answer(T0, ports)], T0)
+    record(api, [answer(T0 + 10, [(i, n, 100) for i, n, _o in ports])], T0 + 10)
+    got = {r["metric"]: r["label"] for r in api.metrics("ap1", metric="in_bps:*", since=T0 - 4000)}
+    assert got == {"in_bps:Link Aggregate": None, "in_bps:if11": "Link Aggregate", "in_bps:if12": "Link Aggregate"}
+    api.close()
