@@ -3,7 +3,8 @@
 Roles are a table (:data:`netctl.core.ROLE_ACTIONS`): ``admin`` may do everything everywhere,
 ``engineer`` templates and pushes within a scope (tenants and/or sites), ``school-admin`` only views,
 polls and acknowledges on their own sites, plus the actions an engineer allowed them (for example
-``ssid-toggle:Schule-Gast``: enable or disable the SSID named ``Schule-Gast`` and no other).
+``ssid-toggle:Duisburg-Free-WLAN``: enable or disable the SSID named ``Duisburg-Free-WLAN`` and no
+other; an SSID the user's sites do not have is refused).
 
 The scope is enforced in the core (:meth:`netctl.core.CoreBase.select`, ``get_ap``), so every front
 end — CLI, TUI, scheduler — gets the same answer: an AP outside the scope does not exist.
@@ -21,7 +22,10 @@ from collections.abc import Callable
 from typing import Any
 
 from netctl.core import DELEGABLE_ACTIONS, ROLE_ACTIONS, CoreBase
-from netctl.errors import ConfigError, NotFound, PermissionDenied
+from netctl.errors import ConfigError, NetctlError, NotFound, PermissionDenied
+from netctl.platforms import get_platform
+from netctl.push.ops import ConfigOps
+from netctl.render.engine import RenderResult, config_hash
 from netctl.selection import Scope, Selection
 from netctl.store.db import transaction
 
@@ -62,9 +66,22 @@ def check_action(action: str) -> str:
         raise ConfigError(
             f"cannot allow action {action!r}",
             hint="allowed are: " + ", ".join(sorted(DELEGABLE_ACTIONS)) + " (optionally ACTION:TARGET, "
-            "e.g. ssid-toggle:Schule-Gast)",
+            "e.g. ssid-toggle:Duisburg-Free-WLAN)",
         )
     return action
+
+
+def ssid_diff_text(preview: list[dict[str, Any]]) -> str:
+    """A targeted SSID change's preview (:meth:`AccessOps.ssid_change_plan`) as one text, per AP."""
+    parts = []
+    for row in preview:
+        if not row["ok"]:
+            parts.append(f"### {row['ap']}: {row['status']}: {row['reason']}")
+        elif row["changed"]:
+            parts.append(f"### {row['ap']}\n{row['diff']}")
+        else:
+            parts.append(f"### {row['ap']}: in sync (nothing to send)")
+    return "\n".join(parts) or "(the site has no AP that netctl configures)"
 
 
 class AccessOps(CoreBase):
@@ -176,8 +193,15 @@ class AccessOps(CoreBase):
 
     # -- delegation (admin, or an engineer for school-admins within their scope) ------------------
     def allow_action(self, name: str, action: str) -> dict[str, Any]:
-        """Allow user ``name`` an extra action, e.g. ``ssid-toggle:Schule-Gast``."""
+        """Allow user ``name`` an extra action, e.g. ``ssid-toggle:Duisburg-Free-WLAN``.
+
+        An ``ssid-toggle:SSID`` must name an SSID the APs of the user's sites have (ConfigError
+        naming the SSIDs they do have otherwise).
+        """
         row = self._delegation_target(name, check_action(action))
+        base, _, ssid = action.partition(":")
+        if base == "ssid-toggle" and ssid:
+            self._require_known_ssid(name, _user_view(row)["scope"], ssid)
         actions = set(json.loads(row.get("allowed_actions") or "[]")) | {action}
         with transaction(self.db):
             self.db.table("users").update(name, {"allowed_actions": json.dumps(sorted(actions))})
@@ -202,30 +226,78 @@ class AccessOps(CoreBase):
             for name in self._rendered_ssids(site)
         ]
 
+    def ssid_change_plan(
+        self, site: str, ssid: str, enabled: bool, *, concurrency: int = 20
+    ) -> list[dict[str, Any]]:
+        """What switching SSID ``ssid`` on or off at ``site`` would change on each AP; nothing is sent.
+
+        One row per AP: ``{ap, platform, ok, status, changed, diff, reason}``; ``status`` is
+        ``changed``, ``in-sync``, ``failed`` (e.g. the AP does not have the SSID) or ``unreachable``.
+        The diff names only that SSID's enabled state (see :mod:`netctl.push.targeted`).
+        Raises PermissionDenied, NotFound (site out of scope, or no such SSID at the site).
+        """
+        from netctl.push.targeted import missing, partial_compare
+        from netctl.push.worker import run_fetches
+
+        self.require("ssid-toggle", ssid)
+        self.require_site(site)
+        config = self._config_ops()
+        rows: dict[str, dict[str, Any]] = {}
+        items = []
+        for ap, plan in self._ssid_plans(site, ssid, enabled):
+            base = {"ap": ap["name"], "platform": ap["platform"], "changed": None, "diff": ""}
+            if not plan.ok:
+                rows[ap["name"]] = {**base, "ok": False, "status": "failed", "reason": plan.error}
+                continue
+            try:
+                items.append((ap, plan, config._fetch_job(ap, config._target(ap))))
+            except NetctlError as exc:
+                rows[ap["name"]] = {**base, "ok": False, "status": "failed", "reason": exc.message}
+        fetched = run_fetches([job for _ap, _plan, job in items], concurrency=concurrency)
+        for (ap, plan, _job), got in zip(items, fetched, strict=True):
+            base = {"ap": ap["name"], "platform": ap["platform"], "changed": None, "diff": ""}
+            if not got.ok or got.text is None:
+                rows[ap["name"]] = {**base, "ok": False, "status": got.status, "reason": got.reason}
+                continue
+            absent = missing(plan.text, got.text, ap["platform"])
+            if absent:
+                rows[ap["name"]] = {**base, "ok": False, "status": "failed",
+                                    "reason": f"the AP does not have {absent[0]}; push its full config first"}
+                continue
+            diff = partial_compare(plan.text, got.text, ap["platform"], plan.secrets)
+            rows[ap["name"]] = {**base, "ok": True, "status": "changed" if diff.changed else "in-sync",
+                                "changed": diff.changed, "diff": diff.text, "reason": None}
+        return [rows[name] for name in sorted(rows)]
+
     def set_ssid_enabled(
         self,
         site: str,
         ssid: str,
         enabled: bool,
         *,
+        until: str | None = None,
         concurrency: int = 20,
         confirm_timeout: int = 60,
         progress: Callable[[str, str, Any], None] | None = None,
     ) -> list[Any]:
-        """Switch SSID ``ssid`` on or off at every AP of ``site`` and push it; one PushResult per AP.
+        """Switch SSID ``ssid`` on or off at every AP of ``site``; one PushResult per AP.
 
-        Needs ``ssid-toggle`` for that SSID (an engineer can allow exactly one SSID to a school-admin);
-        the push runs through the normal safe path under a grant limited to this call. The wish is
-        kept in the site variable ``ssids_disabled``, so APs that are offline get it on converge.
+        A targeted change (:mod:`netctl.push.targeted`): only that SSID's enabled state is sent
+        (NETCONF merge of its ``enabled`` leaf, uci ``disabled`` of its wifi-iface sections), never
+        other pending template changes, through the push's safe path (journal lock and intent,
+        confirmed commit with persist-id and read-back, staged uci changes discarded). Audited as
+        ``ssid-off`` / ``ssid-on`` by the acting user (``until``, when given, is written with it).
+        The wish is kept in the site variable ``ssids_disabled``, so APs that are offline get it
+        with their full config on converge.
+
+        Needs ``ssid-toggle`` for that SSID (an engineer can allow exactly one SSID to a school-admin).
         Raises PermissionDenied, NotFound (site out of scope, or no such SSID at the site).
         """
+        from netctl.push.targeted import SSID_OFF, SSID_ON
+
         self.require("ssid-toggle", ssid)
         self.require_site(site)
-        names = self._rendered_ssids(site)
-        if ssid not in names:
-            raise NotFound(
-                f"site {site!r} has no SSID named {ssid!r}", hint="its SSIDs are: " + (", ".join(names) or "none")
-            )
+        plans = self._ssid_plans(site, ssid, enabled, until)
         site_vars = self._site_vars(site)
         disabled = set(site_vars.get(SSIDS_DISABLED) or [])
         disabled = disabled - {ssid} if enabled else disabled | {ssid}
@@ -235,16 +307,77 @@ class AccessOps(CoreBase):
             site_vars.pop(SSIDS_DISABLED, None)
         with transaction(self.db):
             self.db.table("sites").update(site, {"vars": json.dumps(site_vars)})
-        push: Callable[..., Any] = getattr(self, "push")  # noqa: B009 - ConfigOps, beside us in Netctl
-        with self._granted("push", "render"):
-            return list(
-                push(
-                    Selection(site=site, role="ap"),
-                    concurrency=concurrency,
-                    confirm_timeout=confirm_timeout,
-                    progress=progress,
-                )
+        return list(
+            self._config_ops()._push_plans(
+                plans,
+                Selection(site=site, role="ap"),
+                SSID_ON if enabled else SSID_OFF,
+                None,
+                False,
+                concurrency,
+                confirm_timeout,
+                progress,
+                workers=1,
+                targeted=True,
             )
+        )
+
+    def _ssid_plans(
+        self, site: str, ssid: str, enabled: bool, until: str | None = None
+    ) -> list[tuple[dict[str, Any], RenderResult]]:
+        """Each configurable AP of ``site`` with the partial config that switches ``ssid`` (or why not).
+
+        The plans' template label (audit column ``template``) is ``ssid-off NAME [until TIME]``.
+        """
+        from netctl.push.targeted import SSID_OFF, SSID_ON, ssid_enabled_config
+
+        names = self._rendered_ssids(site)
+        if ssid not in names:
+            raise NotFound(
+                f"site {site!r} has no SSID named {ssid!r}", hint="its SSIDs are: " + (", ".join(names) or "none")
+            )
+        config = self._config_ops()
+        label = f"{SSID_ON if enabled else SSID_OFF} {ssid}" + (f" until {until}" if until else "")
+        plans = []
+        for ap in self.select(Selection(site=site, role="ap")):
+            if not get_platform(ap["platform"]).get("transport"):
+                continue  # polled only: netctl never configures it
+            rendered = config._render_one(ap, None, resolve=True)
+            fmt = str(get_platform(ap["platform"]).get("config_format", ""))
+            if not rendered.ok:
+                plans.append((ap, RenderResult(ap["name"], ap["platform"], label, fmt, False, error=rendered.error)))
+                continue
+            try:
+                text = ssid_enabled_config(ap["platform"], ssid, enabled, rendered.text)
+            except NetctlError as exc:
+                plans.append((ap, RenderResult(ap["name"], ap["platform"], label, fmt, False, error=exc.message)))
+                continue
+            plans.append((ap, RenderResult(ap["name"], ap["platform"], label, fmt, True, text=text,
+                                           hash=config_hash(text), secrets=rendered.secrets)))
+        return plans
+
+    def _require_known_ssid(self, user: str, scope: dict[str, Any], ssid: str) -> None:
+        """ConfigError unless an AP of ``user``'s sites (``scope``) broadcasts ``ssid``."""
+        theirs = Scope.from_dict(scope)
+        sites = [r["name"] for r in self.db.query("select name, tenant from sites order by name")
+                 if theirs.allows(r["tenant"], r["name"]) and self.scope.allows(r["tenant"], r["name"])]
+        known: list[str] = []
+        for site in sites:
+            for name in self._rendered_ssids(site, sample=3):
+                if name == ssid:
+                    return
+                if name not in known:
+                    known.append(name)
+        raise ConfigError(
+            f"cannot allow ssid-toggle:{ssid} to {user!r}: no AP of their sites has an SSID named {ssid!r}",
+            hint="their SSIDs are: " + (", ".join(known) or "none (no AP of their sites renders one)"),
+        )
+
+    def _config_ops(self) -> ConfigOps:
+        """The configuration part of the facade this access part is composed with (netctl.api.Netctl)."""
+        if not isinstance(self, ConfigOps):
+            raise TypeError("AccessOps needs ConfigOps beside it (netctl.api.Netctl)")
+        return self
 
     def _site_vars(self, site: str) -> dict[str, Any]:
         row = self.db.table("sites").get(site)

@@ -35,6 +35,9 @@ from netctl.errors import ConfigError
 #: ``interface_pattern`` (the interface names its CLI takes). NETCONF rows name the YANG modules a
 #: rendered config is validated against before it is sent (``yang_modules``, in load order; from
 #: netctl's built-in YANG folder, netctl.render.yang).
+#: ``ssid_enabled`` says how a targeted change switches one SSID (netctl.push.targeted): ``xml`` is a
+#: NETCONF fragment sent with merge semantics (``{ssid}`` and ``{value}`` filled in), ``uci_option``
+#: the option set on each ``wifi-iface`` section of the SSID; ``on``/``off`` are the values written.
 PLATFORMS: dict[str, dict[str, Any]] = {
     "netconf-wlan": {
         "transport": "netconf",
@@ -54,6 +57,11 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         # SSIDs are list keys: yuma123 writes them into '-quoted instance identifiers and dies on a "'"
         "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed")],
         "secret_patterns": [r"(<passphrase>)([^<]*)(</passphrase>)"],
+        "ssid_enabled": {
+            "xml": '<ap xmlns="urn:netctl:params:xml:ns:yang:netctl-wlan-ap"><ssid><name>{ssid}</name>'
+                   "<enabled>{value}</enabled></ssid></ap>",
+            "on": "true", "off": "false",
+        },
         "volatile_patterns": [],
     },
     "openconfig-wlan": {
@@ -72,6 +80,11 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "yang_modules": ["openconfig-wifi-types", "openconfig-wifi-mac", "openconfig-wifi-phy"],
         "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed")],
         "secret_patterns": [r"(<wpa[23]-psk>)([^<]*)(</wpa[23]-psk>)"],
+        "ssid_enabled": {
+            "xml": '<ssids xmlns="http://openconfig.net/yang/wifi-mac"><ssid><name>{ssid}</name><config>'
+                   "<name>{ssid}</name><enabled>{value}</enabled></config></ssid></ssids>",
+            "on": "true", "off": "false",
+        },
         "volatile_patterns": [],
     },
     "openwrt": {
@@ -99,6 +112,7 @@ PLATFORMS: dict[str, dict[str, Any]] = {
         "error_patterns": [r"^uci: ", r"(?i)invalid argument", r"(?i)entry not found", r"(?i)command not found",
                            r"(?i)^error\b", r"(?i)parse error"],
         "secret_patterns": [r"(\.key=')([^']*)(')"],
+        "ssid_enabled": {"uci_option": "disabled", "on": "0", "off": "1"},
         "volatile_patterns": [r"^system\.@system\[0\]\.uptime=", r"(?i)^.*\.last_(seen|change)="],
     },
     "cli-ios": {

@@ -57,6 +57,9 @@ class PushOptions:
     #: the intended text is the whole configuration (a restore): a CLI driver also removes what the
     #: device has beyond it, where the platform's dialect knows how (NETCONF replaces anyway)
     replace: bool = False
+    #: the intended text is a partial config (a targeted change, netctl.push.targeted): only what it
+    #: names is compared, sent (NETCONF: merge, not replace) and read back; the AP must have it already
+    merge: bool = False
 
 
 @dataclass

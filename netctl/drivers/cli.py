@@ -35,6 +35,7 @@ from netctl.push.plan import (
     uci_delete_commands,
     undo_commands,
 )
+from netctl.push.targeted import missing
 
 END_MARKER = "NETCTL-CONFIG-END"
 #: the end of a configuration line's answer: the next prompt, or an error message and blank line
@@ -278,6 +279,15 @@ class CliDriver:
             else:
                 _discard_staged(conn, target, transcript)
             backup = _send(conn, target, transcript, row["backup_command"])
+            if options.merge:
+                absent = missing(intended, backup, target.platform)
+                if absent:
+                    transcript.add("--", "targeted change refused: the AP does not have " + ", ".join(absent))
+                    raise DeviceError(
+                        f"the AP does not have {absent[0]} in its running config; nothing was sent",
+                        ap=target.ap,
+                        hint="push the AP's full config first (netctl push AP), then switch again",
+                    )
             diff = compare(intended, backup, target.platform, secrets)
             if not diff.changed:
                 return Outcome("unchanged", False, "", backup, backup)

@@ -48,6 +48,7 @@ from netctl.errors import (
 )
 from netctl.platforms import get_platform
 from netctl.push.plan import compare
+from netctl.push.targeted import missing, partial_compare
 from netctl.render.schema import RUNNING_FILTERS, canonical_xml, parse_fragment
 
 # ncclient's session loop waits in ticks of ncclient.transport.session.TICK (0.1 s). A shorter tick
@@ -303,14 +304,33 @@ def running_over_channel(transport: paramiko.Transport, target: Target, transcri
 CONFIRMED_COMMIT_1_1 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
 
 
-def wrap_replace(intended: str) -> Any:
-    """``<config>`` with each rendered top element marked ``operation="replace"``."""
+def wrap_replace(intended: str, merge: bool = False) -> Any:
+    """``<config>`` with each rendered top element marked ``operation="replace"`` (left to the
+    default operation, merge, for a targeted change: only the leaves it names change)."""
     config = etree.Element(f"{{{BASE_NS}}}config", nsmap={"nc": BASE_NS})
     for top in parse_fragment(intended):
         if isinstance(top.tag, str):
-            top.set(f"{{{BASE_NS}}}operation", "replace")
+            if not merge:
+                top.set(f"{{{BASE_NS}}}operation", "replace")
             config.append(top)
     return config
+
+
+def _comparer(options: PushOptions) -> Any:
+    """How intended and running are compared: the whole config, or what a targeted change names."""
+    return partial_compare if options.merge else compare
+
+
+def _refuse_missing(target: Target, intended: str, running: str, transcript: Transcript) -> None:
+    """A targeted change (merge) must not create what the AP does not have (half an SSID)."""
+    absent = missing(intended, running, target.platform)
+    if absent:
+        transcript.add("--", "targeted change refused: the AP does not have " + ", ".join(absent))
+        raise DeviceError(
+            f"the AP does not have {absent[0]} in its running config; nothing was sent",
+            ap=target.ap,
+            hint="push the AP's full config first (netctl push AP), then switch again",
+        )
 
 
 class NetconfDriver:
@@ -330,7 +350,9 @@ class NetconfDriver:
     ) -> Outcome:
         with session(target, transcript) as m:
             before = running_config(m, target, transcript)
-            diff = compare(intended, before, target.platform, secrets)
+            if options.merge:
+                _refuse_missing(target, intended, before, transcript)
+            diff = _comparer(options)(intended, before, target.platform, secrets)
             if not diff.changed:
                 return Outcome("unchanged", False, "", before, before)
             if options.dry_run:
@@ -356,7 +378,7 @@ class NetconfDriver:
         transcript: Transcript,
     ) -> str:
         _call(target, transcript, "discard-changes", m.discard_changes)
-        config = wrap_replace(intended)
+        config = wrap_replace(intended, merge=options.merge)
         transcript.add("--", "edit-config body:\n" + etree.tostring(config, pretty_print=True).decode())
         try:
             _call(
@@ -391,7 +413,7 @@ class NetconfDriver:
             raise
         cancel = partial(m.cancel_commit, persist_id=persist) if persist else m.cancel_commit
         try:
-            self._post_check(target, intended, secrets, transcript, m)
+            self._post_check(target, intended, secrets, transcript, m, options.merge)
         except NetctlError as exc:
             if not self._quietly(target, transcript, "cancel-commit", cancel):
                 raise Unsettled(
@@ -411,7 +433,7 @@ class NetconfDriver:
             else:
                 _call(target, transcript, "commit (confirming)", m.commit)
         except NetctlError as exc:
-            if self._still_intended(m, target, intended, secrets, transcript) is False:
+            if self._still_intended(m, target, intended, secrets, transcript, options.merge) is False:
                 raise RolledBack(
                     f"rolled back: the AP's confirm timer ({timeout} s) restored the previous config before "
                     f"netctl confirmed ({exc.message}); it runs its previous config, push again",
@@ -430,7 +452,7 @@ class NetconfDriver:
                 "command reads it back and records what it runs",
                 ap=target.ap,
             ) from exc
-        verify = compare(intended, confirmed, target.platform, secrets)
+        verify = _comparer(options)(intended, confirmed, target.platform, secrets)
         if verify.changed:
             raise RolledBack(
                 f"rolled back: after confirming, the AP does not run the pushed config (its confirm timer of "
@@ -441,17 +463,23 @@ class NetconfDriver:
 
     @staticmethod
     def _still_intended(
-        m: Any, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript
+        m: Any, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript, merge: bool = False
     ) -> bool | None:
         """Whether the AP runs ``intended`` now (read over ``m``); None when it cannot be read."""
         try:
             running = running_config(m, target, transcript)
         except NetctlError:
             return None
-        return not compare(intended, running, target.platform, secrets).changed
+        return not _comparer(PushOptions(merge=merge))(intended, running, target.platform, secrets).changed
 
     def _post_check(
-        self, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript, m: Any = None
+        self,
+        target: Target,
+        intended: str,
+        secrets: Sequence[str],
+        transcript: Transcript,
+        m: Any = None,
+        merge: bool = False,
     ) -> str:
         """A new session must open, and the running config must read back as intended.
 
@@ -471,7 +499,7 @@ class NetconfDriver:
                 f"({getattr(exc, 'reason', exc.message)})",
                 ap=target.ap,
             ) from exc
-        verify = compare(intended, after, target.platform, secrets)
+        verify = _comparer(PushOptions(merge=merge))(intended, after, target.platform, secrets)
         if verify.changed:
             raise DeviceError(
                 "post-check: the running config does not read back as intended:\n" + verify.text, ap=target.ap

@@ -383,12 +383,15 @@ class ConfigOps(CoreBase):
         progress: Progress | None,
         workers: int | None = None,
         run_id: str | None = None,
+        targeted: bool = False,
     ) -> list[PushResult]:
+        """Push each plan through the safe path. ``targeted``: the plans are partial configs
+        (:mod:`netctl.push.targeted`), merged and compared for what they name only."""
         from netctl.drivers import PushOptions
         from netctl.push.worker import run_jobs
 
         run_id = run_id or uuid.uuid4().hex[:12]
-        options = PushOptions(dry_run=dry_run, confirm_timeout=confirm_timeout)
+        options = PushOptions(dry_run=dry_run, confirm_timeout=confirm_timeout, merge=targeted)
         early: dict[str, PushResult] = {}
         jobs: list[PushJob] = []
         for ap, rendered in plans:
@@ -428,7 +431,7 @@ class ConfigOps(CoreBase):
         def record(result: PushResult) -> None:
             ap, rendered = by_name[result.ap]
             self._host_key_seen(ap, result.host_key, result.host_key_refused, action)
-            self._record(ap, rendered, result, run_id, action, selection, template, dry_run)
+            self._record(ap, rendered, result, run_id, action, selection, template, dry_run, targeted)
 
         try:
             done = run_jobs(jobs, concurrency=concurrency, workers=workers, progress=progress, on_result=record)
@@ -504,7 +507,10 @@ class ConfigOps(CoreBase):
             intended = _unseal(row["sealed"])
         except Exception:  # noqa: BLE001 - without the key the intent cannot be compared
             intended = ""
-        on_it = running is not None and bool(intended) and not compare(intended, running, ap["platform"]).changed
+        from netctl.push.targeted import TARGETED_ACTIONS, partial_compare
+
+        comparer = partial_compare if row["action"] in TARGETED_ACTIONS else compare
+        on_it = running is not None and bool(intended) and not comparer(intended, running, ap["platform"]).changed
         when = f"{row['action']} run {row['run']} by {row['who']} ended before recording this AP"
         now = _now()
         if on_it:
@@ -558,12 +564,24 @@ class ConfigOps(CoreBase):
         selection: Selection,
         template: str | None,
         dry_run: bool,
+        targeted: bool = False,
     ) -> None:
-        """Config status, the version applied and the audit row of one AP's result, in one transaction."""
+        """Config status, the version applied and the audit row of one AP's result, in one transaction.
+
+        A ``targeted`` change (one setting, not the template's config) keeps the AP's config status
+        apart from ``pending`` (unreachable: converge pushes the full config, which carries the wish
+        from the inventory); it stores the config the AP runs afterwards as a version.
+        """
         now = _now()
         intended = mask(rendered.text, ap["platform"], rendered.secrets) if rendered.text else None
         with transaction(self.db):
-            if not dry_run:
+            if targeted and not dry_run:
+                if result.ok and result.running_after:
+                    result.version, _ = self._store_version(ap, result.running_after, action, rendered.secrets)
+                elif result.status == "pending":
+                    self._set_status(ap["name"], "pending", reason=result.reason, template=None,
+                                     last_attempt=now)
+            elif not dry_run:
                 if result.ok and result.status in ("applied", "unchanged"):
                     if result.running_after:
                         result.version, _ = self._store_version(ap, result.running_after, action, rendered.secrets)

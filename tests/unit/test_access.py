@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import inspect
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
+import yaml
 
 from netctl.api import Netctl
 from netctl.errors import ConfigError, NotFound, PermissionDenied
@@ -21,15 +23,30 @@ SITES = [
 ]
 
 
+ROOT = Path(__file__).resolve().parents[2]
+#: variables the AP templates need (so the sites' SSIDs render), from the example city
+SITE_VARS = {
+    "school": {"school_id": "DU001", "pupil_vlan": 20, "staff_vlan": 10, "guest_vlan": 30},
+    "zoo": {"visitor_ssid": "Zoo-Duisburg-Gast", "visitor_vlan": 40, "staff_vlan": 41},
+}
+
+
+def _tenant_vars(name: str) -> str:
+    city = yaml.safe_load((ROOT / "inventory" / f"{name}.yaml").read_text(encoding="utf-8"))
+    return json.dumps(next(t["vars"] for t in city["tenants"] if t["name"] == name))
+
+
 def seed(db: sqlite_utils.Database) -> None:
     """Write a tiny inventory straight into the tables (two tenants, four sites, two APs each)."""
     db["tenants"].insert_all(
         [
-            {"name": "duisburg", "title": "Stadt Duisburg", "vars": "{}"},
-            {"name": "moers", "title": "Stadt Moers", "vars": "{}"},
+            {"name": "duisburg", "title": "Stadt Duisburg", "vars": _tenant_vars("duisburg")},
+            {"name": "moers", "title": "Stadt Moers", "vars": _tenant_vars("moers")},
         ]
     )
-    db["sites"].insert_all([{"name": n, "tenant": t, "kind": k, "title": n, "vars": "{}"} for n, t, k in SITES])
+    db["sites"].insert_all(
+        [{"name": n, "tenant": t, "kind": k, "title": n, "vars": json.dumps(SITE_VARS[k])} for n, t, k in SITES]
+    )
     # port 9 on loopback (discard) refuses: if anything tried to reach these APs it fails at once
     db["aps"].insert_all(
         [
@@ -243,21 +260,21 @@ def test_school_admin_cannot_push_or_manage_users(db: sqlite_utils.Database) -> 
 def test_engineer_allows_one_named_ssid_to_a_school_admin_of_their_sites(db: sqlite_utils.Database) -> None:
     eva = as_user(db, "eva")
     assert [u["name"] for u in eva.list_users()] == ["sam"]  # mo's school is in moers, outside eva's scope
-    eva.allow_action("sam", "ssid-toggle:Schule-Gast")
+    eva.allow_action("sam", "ssid-toggle:Duisburg-Free-WLAN")
     sam = as_user(db, "sam")
-    sam.require("ssid-toggle", "Schule-Gast")
-    with pytest.raises(PermissionDenied, match="enable or disable SSID .Schule-Lehrer."):
-        sam.require("ssid-toggle", "Schule-Lehrer")
+    sam.require("ssid-toggle", "Duisburg-Free-WLAN")
+    with pytest.raises(PermissionDenied, match="enable or disable SSID .Schule-Verwaltung."):
+        sam.require("ssid-toggle", "Schule-Verwaltung")
     with pytest.raises(PermissionDenied):
         sam.require("ssid-toggle")
     with pytest.raises(PermissionDenied):
         sam.require("push")
     with pytest.raises(NotFound, match="within your scope"):
-        eva.allow_action("mo", "ssid-toggle:Schule-Gast")
+        eva.allow_action("mo", "ssid-toggle:Duisburg-Free-WLAN")
     with pytest.raises(NotFound):
         eva.allow_action("ada", "ssid-toggle")
-    eva.revoke_action("sam", "ssid-toggle:Schule-Gast")
-    assert not as_user(db, "sam").can("ssid-toggle", "Schule-Gast")
+    eva.revoke_action("sam", "ssid-toggle:Duisburg-Free-WLAN")
+    assert not as_user(db, "sam").can("ssid-toggle", "Duisburg-Free-WLAN")
 
 
 def test_school_admin_cannot_delegate_to_themselves(db: sqlite_utils.Database) -> None:
@@ -276,12 +293,55 @@ def test_ssid_names_from_rendered_configs() -> None:
 
 def test_ssid_switch_needs_the_named_grant_and_the_site_in_scope(db: sqlite_utils.Database) -> None:
     sam = as_user(db, "sam")
-    with pytest.raises(PermissionDenied, match="enable or disable SSID 'Schule-Gast'"):
-        sam.set_ssid_enabled("gs-meiderich", "Schule-Gast", False)
-    as_user(db, "eva").allow_action("sam", "ssid-toggle:Schule-Gast")
+    with pytest.raises(PermissionDenied, match="enable or disable SSID 'Duisburg-Free-WLAN'"):
+        sam.set_ssid_enabled("gs-meiderich", "Duisburg-Free-WLAN", False)
+    as_user(db, "eva").allow_action("sam", "ssid-toggle:Duisburg-Free-WLAN")
     sam = as_user(db, "sam")
     with pytest.raises(NotFound, match="no site named 'gs-moers-mitte'"):
-        sam.set_ssid_enabled("gs-moers-mitte", "Schule-Gast", False)
+        sam.set_ssid_enabled("gs-moers-mitte", "Duisburg-Free-WLAN", False)
     with pytest.raises(NotFound):
         sam.site_ssids("gym-hamborn")
     assert "ssids_disabled" not in (db["sites"].get("gs-moers-mitte")["vars"] or "")
+
+
+def test_allowing_an_ssid_the_users_sites_do_not_have_is_refused(db: sqlite_utils.Database) -> None:
+    eva = as_user(db, "eva")
+    with pytest.raises(ConfigError, match="no AP of their sites has an SSID named 'Nonsense'") as err:
+        eva.allow_action("sam", "ssid-toggle:Nonsense")
+    assert "Duisburg-Free-WLAN" in (err.value.hint or "") and "Schule-Lernen" in (err.value.hint or "")
+    with pytest.raises(ConfigError, match="Zoo-Duisburg-Gast"):  # the zoo's SSID is not at sam's school
+        eva.allow_action("sam", "ssid-toggle:Zoo-Duisburg-Gast")
+    with pytest.raises(ConfigError, match="Moers-WLAN"):  # nor another city's guest SSID
+        as_user(db, "ada").allow_action("sam", "ssid-toggle:Moers-WLAN")
+    assert as_user(db, "sam").whoami()["actions"] == ["ack", "poll", "view"]
+    eva.allow_action("sam", "ssid-toggle:Schule-Lernen")
+    assert "ssid-toggle:Schule-Lernen" in as_user(db, "sam").whoami()["actions"]
+
+
+def test_ssid_edits_are_partial_configs_per_platform() -> None:
+    from netctl.push.targeted import missing, partial_compare, ssid_enabled_config
+
+    xml = ssid_enabled_config("netconf-wlan", "Gast & Co", False)
+    assert "<name>Gast &amp; Co</name><enabled>false</enabled>" in xml and "operation" not in xml
+    running = (
+        '<ap xmlns="urn:netctl:params:xml:ns:yang:netctl-wlan-ap"><ssid><name>Gast &amp; Co</name>'
+        "<enabled>true</enabled><hidden>true</hidden><max-clients>40</max-clients></ssid></ap>"
+    )
+    diff = partial_compare(xml, running, "netconf-wlan")
+    assert diff.changed and diff.text == "~ ap/ssid[name=Gast & Co]/enabled: true -> false"
+    assert missing(xml, running, "netconf-wlan") == []
+    assert missing(ssid_enabled_config("netconf-wlan", "Other", True), running, "netconf-wlan") == [
+        "ap/ssid[name=Other]/enabled",
+        "ap/ssid[name=Other]/name",
+    ]
+    rendered = (
+        "uci set wireless.ssid0_radio0.ssid='DVG-Free-WLAN'\nuci set wireless.ssid1_radio1.ssid='DVG-Free-WLAN'\n"
+        "uci set wireless.ssid2_radio1.ssid='Other'\n"
+    )
+    assert ssid_enabled_config("openwrt", "DVG-Free-WLAN", False, rendered) == (
+        "uci set wireless.ssid0_radio0.disabled='1'\nuci set wireless.ssid1_radio1.disabled='1'\n"
+    )
+    with pytest.raises(ConfigError, match="no wireless section for SSID 'Nope'"):
+        ssid_enabled_config("openwrt", "Nope", True, rendered)
+    with pytest.raises(ConfigError, match="cannot switch an SSID"):
+        ssid_enabled_config("cli-ios", "X", True)

@@ -37,13 +37,13 @@ def test_users_commands_end_to_end(tmp_path: Path) -> None:
     ):
         out = run(db_path, "--user", "ada", *args)
         assert out.returncode == 0, out.stderr
-    out = run(db_path, "--user", "eva", "users", "allow-action", "sam", "ssid-toggle:Schule-Gast")
+    out = run(db_path, "--user", "eva", "users", "allow-action", "sam", "ssid-toggle:Duisburg-Free-WLAN")
     assert out.returncode == 0, out.stderr
     listed = json.loads(run(db_path, "--user", "ada", "users", "list", "--json").stdout)
-    assert {u["name"]: u["allowed_actions"] for u in listed}["sam"] == ["ssid-toggle:Schule-Gast"]
+    assert {u["name"]: u["allowed_actions"] for u in listed}["sam"] == ["ssid-toggle:Duisburg-Free-WLAN"]
     me = json.loads(run(db_path, "--user", "sam", "users", "whoami", "--json").stdout)
     assert me["role"] == "school-admin" and me["scope"]["sites"] == ["gs-meiderich"]
-    assert "ssid-toggle:Schule-Gast" in me["actions"] and "push" not in me["actions"]
+    assert "ssid-toggle:Duisburg-Free-WLAN" in me["actions"] and "push" not in me["actions"]
     denied = run(db_path, "--user", "sam", "users", "add", "x", "--role", "admin")
     assert denied.returncode == 4 and "may not manage users" in denied.stderr
     out = run(db_path, "--user", "ada", "users", "set-scope", "sam", "--site", "gym-hamborn")

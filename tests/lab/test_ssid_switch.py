@@ -1,0 +1,158 @@
+"""Switching an SSID changes only that SSID, on the lab's real APs, read back over the test's own sessions.
+
+The finding it guards: switching the guest SSID off pushed the APs' whole configuration (channels,
+width, TX power, and whatever an engineer had changed in the inventory without pushing), and
+switching it back on silently reverted an engineer's change made on the device in between. A
+targeted change sends only the SSID's enabled state, and the audit says ``ssid-off``/``ssid-on``.
+
+NETCONF: the school ges-ruhrort (three netconfd APs no other test pushes). OpenWrt: two trams moved
+into a site of their own in the test's database (tram-1031-ap01, tram-1032-ap01; no other test
+pushes them). Every test pushes its APs back to the inventory config at the end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from netctl.api import Netctl
+from netctl.selection import Selection
+from tests.lab.test_push_netconf import NWAP, manager_for, read_leaf, with_psks
+from tests.lab.test_push_ssh import ssh_run, uci_show
+
+pytestmark = pytest.mark.lab
+
+SITE = "ges-ruhrort"
+GUEST = "Duisburg-Free-WLAN"
+PUPILS = "Schule-Lernen"
+DEPOT = "dvg-ssid-test"
+TRAMS = ("tram-1031-ap01", "tram-1032-ap01")
+
+
+def enabled(api: Any, ap: str, ssid: str) -> list[str]:
+    return read_leaf(api, ap, f"//n:ssid[n:name='{ssid}']/n:enabled/text()")
+
+
+def max_clients(api: Any, ap: str, ssid: str) -> list[str]:
+    return read_leaf(api, ap, f"//n:ssid[n:name='{ssid}']/n:max-clients/text()")
+
+
+def tx_5g(api: Any, ap: str) -> list[str]:
+    return read_leaf(api, ap, "//n:radio[n:id='radio1']/n:tx-power/text()")
+
+
+def engineer_sets_max_clients_on_the_device(api: Any, ap: str, ssid: str, value: int) -> None:
+    """An engineer's change made on the AP itself, over the test's own NETCONF session."""
+    edit = (
+        f'<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><ap xmlns="{NWAP}"><ssid><name>{ssid}</name>'
+        f"<max-clients>{value}</max-clients></ssid></ap></config>"
+    )
+    with manager_for(api, ap) as m:
+        with m.locked("candidate"):
+            m.discard_changes()
+            m.edit_config(target="candidate", config=etree.fromstring(edit))
+            m.commit()
+
+
+def school_admin(city: Any, site: str, ssid: str) -> Netctl:
+    city.add_user("ada", "admin", os_login="no-such-login")
+    city.add_user("eva", "engineer", tenants=["duisburg"])
+    city.add_user("sam", "school-admin", sites=[site])
+    Netctl(city.db_path, user="eva").allow_action("sam", f"ssid-toggle:{ssid}")
+    return Netctl(city.db_path, user="sam")
+
+
+def test_switching_the_guest_ssid_changes_only_that_ssid_on_netconf_aps(city: Any) -> None:
+    with_psks(city)
+    aps = [f"{SITE}-ap0{i}" for i in (1, 2, 3)]
+    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    try:
+        tx_before = tx_5g(city, aps[0])
+        # the engineer: max-clients 60 -> 40 on ap02's device, and a TX power change in the inventory
+        # of ap01 that nobody pushed yet
+        engineer_sets_max_clients_on_the_device(city, aps[1], PUPILS, 40)
+        city.set_ap(aps[0], {"vars.radio_5g_tx_power": 9})
+        sam = school_admin(city, SITE, GUEST)
+
+        off = sam.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)
+        assert [(r.ap, r.status) for r in off] == [(ap, "applied") for ap in aps], [r.reason for r in off]
+        for ap in aps:
+            assert enabled(city, ap, GUEST) == ["false"]
+            assert enabled(city, ap, PUPILS) == ["true"]
+        assert max_clients(city, aps[1], PUPILS) == ["40"]
+        assert tx_5g(city, aps[0]) == tx_before  # the pending inventory change was not carried
+
+        on = sam.set_ssid_enabled(SITE, GUEST, True, until="17:00", confirm_timeout=20)
+        assert [r.status for r in on] == ["applied"] * 3, [r.reason for r in on]
+        assert [enabled(city, ap, GUEST) for ap in aps] == [["true"]] * 3
+        assert max_clients(city, aps[1], PUPILS) == ["40"]  # the engineer's change survives switching back
+        assert tx_5g(city, aps[0]) == tx_before
+
+        audit = city.audit(ap=aps[1])
+        assert [(a["action"], a["who"].split(" ")[0], a["outcome"]) for a in audit[:2]] == [
+            ("ssid-on", "sam", "applied"),
+            ("ssid-off", "sam", "applied"),
+        ]
+        assert "until 17:00" in audit[0]["template"]
+        assert audit[1]["diff"].splitlines() == [f"~ ap/ssid[name={GUEST}]/enabled: true -> false"]
+    finally:
+        city.set_ap(aps[0], {"vars.radio_5g_tx_power": None})
+        back = city.push(Selection(site=SITE, role="ap"), confirm_timeout=20)
+        assert all(r.ok for r in back), [r.reason for r in back]
+    assert max_clients(city, aps[1], PUPILS) == ["60"]
+
+
+def test_preview_shows_only_the_ssid_and_refuses_an_ap_without_it(city: Any) -> None:
+    with_psks(city)
+    ap = f"{SITE}-ap03"
+    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    city.set_ap(ap, {"vars.radio_5g_tx_power": 8})  # pending in the inventory: not in the preview
+    try:
+        preview = city.ssid_change_plan(SITE, GUEST, False)
+        assert [(p["ap"], p["status"]) for p in preview] == [(f"{SITE}-ap0{i}", "changed") for i in (1, 2, 3)]
+        assert all(p["diff"] == f"~ ap/ssid[name={GUEST}]/enabled: true -> false" for p in preview)
+        assert enabled(city, ap, GUEST) == ["true"]  # a preview sends nothing
+        assert not [a for a in city.audit(ap=ap) if a["action"].startswith("ssid-")]
+    finally:
+        city.set_ap(ap, {"vars.radio_5g_tx_power": None})
+
+
+def test_switching_an_ssid_on_openwrt_sets_only_its_disabled_option(city: Any) -> None:
+    with_psks(city)
+    fleet = city.db["sites"].get("dvg-fleet")
+    city.db["sites"].insert({**fleet, "name": DEPOT})
+    for tram in TRAMS:
+        city.db["aps"].update(tram, {"site": DEPOT})
+    assert all(r.ok for r in city.push(Selection(site=DEPOT, role="ap")))
+    free = "DVG-Free-WLAN"
+    try:
+        before = {tram: uci_show(city, tram) for tram in TRAMS}
+        # the engineer raises maxassoc on the first tram by hand (committed), and stages a change
+        # on the second that nobody committed: neither may be undone or carried by the switch
+        ssh_run(city, TRAMS[0], "uci set wireless.ssid0_radio0.maxassoc='99'; uci commit wireless")
+        ssh_run(city, TRAMS[1], "uci set wireless.radio1.txpower='5'")
+        sam = school_admin(city, DEPOT, free)
+        off = sam.set_ssid_enabled(DEPOT, free, False)
+        assert [r.status for r in off] == ["applied", "applied"], [r.reason for r in off]
+        after = {tram: uci_show(city, tram) for tram in TRAMS}
+        for tram in TRAMS:
+            ifaces = {k.rsplit(".", 1)[0] for k, v in before[tram].items() if k.endswith(".ssid") and v == free}
+            assert len(ifaces) == 2  # one wifi-iface per radio
+            changed = {k for k in after[tram] if after[tram][k] != before[tram].get(k)}
+            assert changed - {"wireless.ssid0_radio0.maxassoc"} == {f"{i}.disabled" for i in ifaces}
+            assert {after[tram][f"{i}.disabled"] for i in ifaces} == {"1"}
+        assert after[TRAMS[0]]["wireless.ssid0_radio0.maxassoc"] == "99"
+        assert after[TRAMS[1]]["wireless.radio1.txpower"] == before[TRAMS[1]]["wireless.radio1.txpower"]
+        assert ssh_run(city, TRAMS[1], "uci changes").strip() == ""
+        on = sam.set_ssid_enabled(DEPOT, free, True)
+        assert [r.status for r in on] == ["applied", "applied"], [r.reason for r in on]
+        again = uci_show(city, TRAMS[0])
+        assert {again[f"{i}.disabled"] for i in ifaces} == {"0"}
+        assert again["wireless.ssid0_radio0.maxassoc"] == "99"
+        actions = [(a["action"], a["outcome"]) for a in city.audit(ap=TRAMS[0])[:2]]
+        assert actions == [("ssid-on", "applied"), ("ssid-off", "applied")]
+    finally:
+        back = city.push(Selection(site=DEPOT, role="ap"))
+        assert all(r.ok for r in back), [r.reason for r in back]
