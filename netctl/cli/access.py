@@ -1,7 +1,9 @@
-"""``netctl users``: users, roles, scopes and the actions an engineer allows a school-admin."""
+"""``netctl users``: users, roles, scopes and the actions an engineer allows a school-admin;
+``netctl ssid``: the SSIDs of a site, and switching one (the action a school-admin may be allowed)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -112,7 +114,7 @@ def set_scope_cmd(
 @json_option
 @pass_api
 def allow_cmd(api: Any, name: str, action: str, as_json: bool) -> None:
-    """Allow NAME an extra ACTION, e.g. ssid-toggle:Schule-Gast (one SSID) or ssid-toggle (all)."""
+    """Allow NAME an extra ACTION, e.g. ssid-toggle:Duisburg-Free-WLAN (one SSID) or ssid-toggle (all)."""
     _show(api.allow_action(name, action), as_json)
 
 
@@ -137,3 +139,80 @@ def whoami_cmd(api: Any, as_json: bool) -> None:
     else:
         click.echo(f"{me['name']}  role={me['role']}  scope={_scope_text(me['scope'])}")
         click.echo("may: " + ", ".join(me["actions"]))
+
+
+@click.group()
+def ssid() -> None:
+    """The SSIDs of a site: list them, switch one on or off (ssid-toggle)."""
+
+
+@ssid.command("list")
+@click.argument("site")
+@json_option
+@pass_api
+def ssid_list_cmd(api: Any, site: str, as_json: bool) -> None:
+    """List the SSIDs of SITE: on or off, and whether you may switch them."""
+    rows = api.site_ssids(site)
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(
+        [(s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only") for s in rows],
+        ["SSID", "STATE", "YOU MAY"],
+    )
+
+
+def _switch(api: Any, site: str, name: str, enabled: bool, until: str | None, yes: bool, confirm_timeout: int,
+            as_json: bool) -> None:
+    """Show what switching changes on each AP, ask (unless --yes), switch, print one line per AP."""
+    from netctl.access import ssid_diff_text
+
+    preview = api.ssid_change_plan(site, name, enabled)
+    verb = "on" if enabled else "off"
+    if not yes:
+        click.echo(ssid_diff_text(preview))
+        changing = sum(bool(p["changed"]) for p in preview)
+        click.confirm(f"Switch SSID {name!r} {verb.upper()} at {site} ({changing} of {len(preview)} AP(s) change)?",
+                      abort=True)
+    results = api.set_ssid_enabled(site, name, enabled, until=until, confirm_timeout=confirm_timeout)
+    if as_json:
+        emit_json([r.as_dict() for r in results])
+    else:
+        print_table([(r.ap, r.status, (r.reason or "").splitlines()[0] if r.reason else "") for r in results],
+                    ["AP", "STATUS", "REASON"])
+    if any(r.status in ("failed", "busy", "rolled-back", "unsettled") for r in results):
+        sys.exit(1)
+
+
+_UNTIL = click.option("--until", default=None, help="Until when (recorded in the audit; nothing reverts it yet).")
+_YES = click.option("--yes", "-y", is_flag=True, help="Do not show the diff and ask; switch at once.")
+_CONFIRM = click.option("--confirm-timeout", default=60, show_default=True,
+                        help="Seconds before an unconfirmed NETCONF commit rolls back by itself.")
+
+
+@ssid.command("off")
+@click.argument("site")
+@click.argument("name")
+@_UNTIL
+@_YES
+@_CONFIRM
+@json_option
+@pass_api
+def ssid_off_cmd(api: Any, site: str, name: str, until: str | None, yes: bool, confirm_timeout: int,
+                 as_json: bool) -> None:
+    """Switch SSID NAME off at every AP of SITE (only that SSID changes; audited as ssid-off)."""
+    _switch(api, site, name, False, until, yes, confirm_timeout, as_json)
+
+
+@ssid.command("on")
+@click.argument("site")
+@click.argument("name")
+@_UNTIL
+@_YES
+@_CONFIRM
+@json_option
+@pass_api
+def ssid_on_cmd(api: Any, site: str, name: str, until: str | None, yes: bool, confirm_timeout: int,
+                as_json: bool) -> None:
+    """Switch SSID NAME on at every AP of SITE (only that SSID changes; audited as ssid-on)."""
+    _switch(api, site, name, True, until, yes, confirm_timeout, as_json)

@@ -156,3 +156,32 @@ def test_switching_an_ssid_on_openwrt_sets_only_its_disabled_option(city: Any) -
     finally:
         back = city.push(Selection(site=DEPOT, role="ap"))
         assert all(r.ok for r in back), [r.reason for r in back]
+
+
+def test_cli_shows_the_diff_and_asks_before_switching(city: Any) -> None:
+    from click.testing import CliRunner
+
+    from netctl.cli import cli
+
+    with_psks(city)
+    ap = f"{SITE}-ap02"
+    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    runner = CliRunner()
+    base = ["--db", city.db_path, "ssid"]
+    try:
+        listed = runner.invoke(cli, [*base, "list", SITE])
+        assert listed.exit_code == 0 and f"{GUEST}  on" in listed.output, listed.output
+        asked = runner.invoke(cli, [*base, "off", SITE, GUEST], input="n\n")
+        assert asked.exit_code != 0
+        assert f"### {ap}\n~ ap/ssid[name={GUEST}]/enabled: true -> false" in asked.output
+        assert f"Switch SSID '{GUEST}' OFF at {SITE} (3 of 3 AP(s) change)?" in asked.output
+        assert enabled(city, ap, GUEST) == ["true"]  # declined: nothing sent
+        done = runner.invoke(cli, [*base, "off", SITE, GUEST, "--yes", "--confirm-timeout", "20"])
+        assert done.exit_code == 0, done.output
+        assert "~ ap/ssid" not in done.output and done.output.count("applied") == 3
+        assert enabled(city, ap, GUEST) == ["false"]
+        assert [a["action"] for a in city.audit(ap=ap)][:1] == ["ssid-off"]
+    finally:
+        back = runner.invoke(cli, [*base, "on", SITE, GUEST, "--yes", "--confirm-timeout", "20"])
+        assert back.exit_code == 0, back.output
+    assert enabled(city, ap, GUEST) == ["true"]
