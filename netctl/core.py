@@ -24,7 +24,7 @@ DEFAULT_DB = "netctl.db"
 
 #: What each role may do. ``school-admin`` gets more only through actions an engineer allowed.
 #: An allowed action is either a plain action (``"drift"``) or an action on one named target
-#: (``"ssid-toggle:Schule-Gast"``: enable or disable only the SSID named ``Schule-Gast``).
+#: (``"ssid-toggle:Duisburg-Free-WLAN"``: enable or disable only the SSID named ``Duisburg-Free-WLAN``).
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"view", "poll", "ack", "push", "render", "backup", "restore", "drift", "inventory",
                         "users", "delegate", "secrets", "maintenance", "jobs", "ssid-toggle",
