@@ -1,7 +1,8 @@
 """A school-admin switches the one WLAN an engineer allowed them, from the TUI, against the lab.
 
-The switch is pushed to every AP of the school through the safe push path and read back over a
-separate NETCONF session; the other SSIDs stay view-only, and the core refuses everything else.
+The confirm box shows each AP's diff (only that SSID's enabled state); the switch goes to every AP
+of the school through the safe push path as a targeted change and is read back over a separate
+NETCONF session; the other SSIDs stay view-only, and the core refuses everything else.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import Static, Tree
+from textual.widgets import Label, Static, Tree
 
 from netctl.api import Netctl
 from netctl.errors import NotFound, PermissionDenied
@@ -28,12 +29,16 @@ GUEST = "Duisburg-Free-WLAN"
 ENABLED = f"//n:ssid[n:name='{GUEST}']/n:enabled/text()"
 
 
-async def switch(app: Any, pilot: Any, ssid: str) -> None:
+async def switch(app: Any, pilot: Any, ssid: str, change: str) -> None:
     table = app.screen.query_one("#ssids", VirtualTable)
     assert table.move_to(ssid)
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(app.screen, ConfirmPush)
+    asked = text_of(app.screen.query_one("#confirm-text", Label), width=200)
+    assert "3 of 3 AP(s) change; only this:" in asked
+    assert asked.count(f"~ ap/ssid[name={ssid}]/enabled: {change}") == 3, asked
+    assert "tx-power" not in asked and "max-clients" not in asked
     await pilot.press("y")
     await settle(pilot)
     assert isinstance(app.screen, SsidScreen)
@@ -73,7 +78,7 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
             GUEST: ("on", "switch"),
         }
 
-        await switch(app, pilot, GUEST)
+        await switch(app, pilot, GUEST, "true -> false")
         assert "3 AP(s): applied 3" in text_of(app.screen.query_one("#ssid-status", Static))
         assert dict((k, table.rows[i][1]) for i, k in enumerate(table.keys))[GUEST] == "off"
         assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["false"]
@@ -85,8 +90,11 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
         await settle(pilot)
         assert isinstance(app.screen, SsidScreen)
 
-        await switch(app, pilot, GUEST)  # and back on
+        await switch(app, pilot, GUEST, "false -> true")  # and back on
         assert dict((k, table.rows[i][1]) for i, k in enumerate(table.keys))[GUEST] == "on"
     assert read_leaf(city, f"{SITE}-ap02", ENABLED) == ["true"]
     audit = city.audit(ap=f"{SITE}-ap01")
-    assert [(a["who"].split(" ")[0], a["outcome"]) for a in audit[:2]] == [("sam", "applied"), ("sam", "applied")]
+    assert [(a["who"].split(" ")[0], a["action"], a["outcome"]) for a in audit[:2]] == [
+        ("sam", "ssid-on", "applied"),
+        ("sam", "ssid-off", "applied"),
+    ]

@@ -1,7 +1,8 @@
 """WLANs of one site: which SSIDs are on, and switching one the user may switch (``ssid-toggle``).
 
 A school-admin sees every SSID of their school; only those an engineer allowed them can be switched.
-The switch is pushed to all APs of the site through the core's safe push path.
+The switch is a targeted change (only that SSID's enabled state) sent to all APs of the site through
+the core's safe push path; the confirm box shows each AP's diff first.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -21,6 +23,29 @@ from tui.widgets.table import VirtualTable
 
 COLUMNS = (("name", "SSID", 28), ("state", "State", 6), ("may", "You may", 0))
 STATE_CLASS = {"on": "vtable--good", "off": "vtable--warn"}
+
+
+#: APs whose diff the confirm box lists (the rest are counted)
+PREVIEW_APS = 6
+
+
+def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any]]) -> str:
+    """The confirm box's question with each AP's diff of a targeted SSID switch (ssid_change_plan rows),
+    as markup-escaped text for a Label."""
+    verb = "switch ON" if enable else "switch OFF"
+    changing = sum(bool(row["changed"]) for row in preview)
+    lines = [f"{verb} the WLAN {ssid!r} at {site}?", f"{changing} of {len(preview)} AP(s) change; only this:"]
+    for row in preview[:PREVIEW_APS]:
+        if not row["ok"]:
+            lines.append(f"{row['ap']}: {row['status']}: {row['reason']}")
+        elif row["changed"]:
+            lines.append(f"{row['ap']}:")
+            lines.extend(f"  {line}" for line in str(row["diff"]).splitlines())
+        else:
+            lines.append(f"{row['ap']}: in sync")
+    if len(preview) > PREVIEW_APS:
+        lines.append(f"… and {len(preview) - PREVIEW_APS} more AP(s)")
+    return escape("\n".join(lines))  # diff paths hold "[name=…]": text, not markup
 
 
 def push_summary(results: list[Any]) -> str:
@@ -47,6 +72,8 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         self.ssids: list[dict[str, Any]] = []
         self.busy = False
         self.summary = ""
+        #: the switch waiting for its preview: (ssid, enable)
+        self.asking: tuple[str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ssid-box"):
@@ -73,6 +100,18 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
             self.query_one("#ssids", VirtualTable).set_rows([s["name"] for s in self.ssids], rows)
             if not self.busy:
                 self.query_one("#ssid-status", Static).update(self.summary or f"{len(rows)} SSID(s)")
+        elif message.what == "preview" and self.asking is not None:
+            name, enable = self.asking
+            self.query_one("#ssid-status", Static).update(self.summary or f"{len(self.ssids)} SSID(s)")
+
+            def start(yes: bool | None) -> None:
+                self.asking = None
+                if yes:
+                    self._toggle(name, enable)
+                else:
+                    self.busy = False
+
+            self.app.push_screen(ConfirmPush(preview_text(self.site, name, enable, list(message.data))), start)
         elif message.what == "toggle":
             self.busy = False
             self.summary = push_summary(message.data)
@@ -82,6 +121,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
     def on_failed(self, message: Failed) -> None:
         super().on_failed(message)
         self.busy = False
+        self.asking = None
         self.query_one("#ssid-status", Static).update(message.error.message)
 
     def on_virtual_table_chosen(self, event: VirtualTable.Chosen) -> None:
@@ -92,17 +132,14 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
             self.notify(f"you may not switch {ssid['name']}: ask your engineer to allow it", severity="warning")
             return
         enable = not ssid["enabled"]
-        verb = "switch ON" if enable else "switch OFF"
-        text = f"{verb} the WLAN {ssid['name']!r}\nat every access point of {self.site}?"
-
-        def start(yes: bool | None) -> None:
-            if yes:
-                self._toggle(ssid["name"], enable)
-
-        self.app.push_screen(ConfirmPush(text), start)
+        name, site = ssid["name"], self.site
+        self.busy = True
+        self.asking = (name, enable)
+        self.query_one("#ssid-status", Static).update(f"reading what changes on the APs of {site} …")
+        self.fetch("preview", lambda: self.backend.call("ssid_change_plan", site, name, enable))
 
     def _toggle(self, name: str, enable: bool) -> None:
         self.busy = True
-        self.query_one("#ssid-status", Static).update(f"pushing to the APs of {self.site} …")
+        self.query_one("#ssid-status", Static).update(f"switching {name} at the APs of {self.site} …")
         site = self.site
         self.fetch("toggle", lambda: self.backend.call("set_ssid_enabled", site, name, enable), exclusive=False)
