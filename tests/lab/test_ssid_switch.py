@@ -185,3 +185,28 @@ def test_cli_shows_the_diff_and_asks_before_switching(city: Any) -> None:
         back = runner.invoke(cli, [*base, "on", SITE, GUEST, "--yes", "--confirm-timeout", "20"])
         assert back.exit_code == 0, back.output
     assert enabled(city, ap, GUEST) == ["true"]
+
+
+def test_an_ap_away_during_the_switch_gets_it_with_its_config_on_converge(city: Any) -> None:
+    with_psks(city)
+    aps = [f"{SITE}-ap0{i}" for i in (1, 2, 3)]
+    away = aps[2]
+    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    address, port = city.get_ap(away)["address"], city.get_ap(away)["port"]
+    city.set_ap(away, {"address": "127.0.0.1", "port": 9})  # refused at once: the AP is away
+    try:
+        off = {r.ap: r for r in city.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)}
+        assert {ap: r.status for ap, r in off.items()} == {aps[0]: "applied", aps[1]: "applied", away: "pending"}
+        status = city.config_status(away)[0]
+        assert status["status"] == "pending" and status["template"] is None
+        city.set_ap(away, {"address": address, "port": port})
+        assert enabled(city, away, GUEST) == ["true"]
+        back = city.converge(Selection(site=SITE), confirm_timeout=20)
+        assert [(r.ap, r.status) for r in back] == [(away, "applied")], [r.reason for r in back]
+        assert enabled(city, away, GUEST) == ["false"]  # the wish, from the site variable
+        assert city.config_status(away)[0]["status"] == "applied"
+    finally:
+        city.set_ap(away, {"address": address, "port": port})
+        on = city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20)
+        assert all(r.ok for r in on), [r.reason for r in on]
+    assert enabled(city, away, GUEST) == ["true"]
