@@ -210,3 +210,35 @@ def test_an_ap_away_during_the_switch_gets_it_with_its_config_on_converge(city: 
         on = city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20)
         assert all(r.ok for r in on), [r.reason for r in on]
     assert enabled(city, away, GUEST) == ["true"]
+
+
+def test_a_switch_whose_run_died_is_reconciled_by_what_it_names(city: Any) -> None:
+    """A run killed after sending an ssid-off leaves its journal row: the next config command reads
+    the AP back and compares only the SSID's state (the partial config), so the AP that runs it is
+    recorded ``applied``, not "does not run what it sent"."""
+    import os
+
+    from netctl.push import journal
+    from netctl.push.ops import _seal
+    from netctl.push.targeted import ssid_enabled_config
+
+    with_psks(city)
+    ap = f"{SITE}-ap01"
+    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    try:
+        assert [r.status for r in city.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)] == ["applied"] * 3
+        sent = ssid_enabled_config("netconf-wlan", GUEST, False)
+        dead = journal.Holder("sam", journal.Holder.this_process("x").host, os.getpid(), "not-this-process")
+        assert journal.take(city.db, "run-killed", dead,
+                            [journal.Intent(ap, "netconf-wlan", "ssid-off", "ssid-off " + GUEST, None, _seal(sent))],
+                            confirm_timeout=0) == {}
+        city.db.execute("update push_intents set orphan_seen = '2000-01-01T00:00:00+00:00' where ap = ?", [ap])
+        city.db.conn.commit()
+        done = city.reconcile()
+        assert [(r.ap, r.status) for r in done] == [(ap, "applied")], [r.reason for r in done]
+        assert "runs the configuration it sent" in (done[0].reason or "")
+        assert city.audit(ap=ap)[0]["action"] == "ssid-off" and city.audit(ap=ap)[0]["outcome"] == "reconciled"
+    finally:
+        journal.release_all(city.db, "run-killed", [ap])
+        on = city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20)
+        assert all(r.ok for r in on), [r.reason for r in on]
