@@ -242,3 +242,32 @@ def test_a_switch_whose_run_died_is_reconciled_by_what_it_names(city: Any) -> No
         journal.release_all(city.db, "run-killed", [ap])
         on = city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20)
         assert all(r.ok for r in on), [r.reason for r in on]
+
+
+def test_switching_an_ssid_on_an_openconfig_ap_merges_only_its_enabled_leaf(city: Any) -> None:
+    from netctl.render.schema import flatten
+
+    with_psks(city)
+    ap, site, visitors = "zoo-playground-ap05", "zoo-ssid-test", "Zoo-Duisburg-Gast"
+    city.db["sites"].insert({**city.db["sites"].get("zoo-duisburg"), "name": site})
+    city.db["aps"].update(ap, {"site": site})
+
+    def running() -> dict[str, str]:
+        with manager_for(city, ap) as m:
+            reply = m.get_config("running", filter=("subtree", '<ssids xmlns="http://openconfig.net/yang/wifi-mac"/>'))
+        return flatten(etree.tostring(reply.data_ele[0]).decode(), "openconfig-wlan")
+
+    assert all(r.ok for r in city.push(Selection(site=site, role="ap"), confirm_timeout=20))
+    try:
+        before = running()
+        off = city.set_ssid_enabled(site, visitors, False, confirm_timeout=20)
+        assert [r.status for r in off] == ["applied"], [r.reason for r in off]
+        after = running()
+        leaf = f"ssids/ssid[name={visitors}]/config/enabled"
+        assert (before[leaf], after[leaf]) == ("true", "false")
+        assert {k: v for k, v in after.items() if k != leaf} == {k: v for k, v in before.items() if k != leaf}
+        assert off[0].diff == f"~ {leaf}: true -> false"
+    finally:
+        on = city.set_ssid_enabled(site, visitors, True, confirm_timeout=20)
+        assert all(r.ok for r in on), [r.reason for r in on]
+    assert running()[f"ssids/ssid[name={visitors}]/config/enabled"] == "true"
