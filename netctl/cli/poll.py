@@ -352,9 +352,11 @@ def jobs_history(api: Any, job: str | None, limit: int, as_json: bool) -> None:
 @click.option("--selection", "selection_json", help='Selection as JSON, e.g. \'{"site": "gs-meiderich"}\'.')
 @click.option("--enable/--disable", "enabled", default=None)
 @click.option("--owner", help="Give the job to this user (admins; @system: a default job).")
+@click.option("--options", "options_json",
+              help='Job options as a JSON object, e.g. \'{"converge": false}\' or \'{"deadline_s": 600}\'.')
 @pass_api
 def jobs_set(api: Any, name: str, job: str | None, interval_s: float | None, selection_json: str | None,
-             enabled: bool | None, owner: str | None) -> None:
+             enabled: bool | None, owner: str | None, options_json: str | None) -> None:
     """Add or change a scheduled job; it runs as its owner (you, for a new job), within their scope."""
     selection = None
     if selection_json is not None:
@@ -362,7 +364,16 @@ def jobs_set(api: Any, name: str, job: str | None, interval_s: float | None, sel
             selection = Selection.from_json(selection_json)
         except (json.JSONDecodeError, TypeError) as exc:
             raise click.BadParameter(f"not a selection: {exc}", param_hint="--selection") from exc
-    row = api.job_set(name, job=job, interval_s=interval_s, selection=selection, enabled=enabled, owner=owner)
+    options = None
+    if options_json is not None:
+        try:
+            options = json.loads(options_json)
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--options") from exc
+        if not isinstance(options, dict):
+            raise click.BadParameter("give a JSON object, e.g. '{\"converge\": false}'", param_hint="--options")
+    row = api.job_set(name, job=job, interval_s=interval_s, selection=selection, enabled=enabled, owner=owner,
+                      options=options)
     click.echo(f"job {row['name']} ({row['job']}) of {row['owner']} every {row['interval_s']:g} s, "
                f"{'enabled' if row['enabled'] else 'disabled'}")
 

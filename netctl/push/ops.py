@@ -589,6 +589,8 @@ class ConfigOps(CoreBase):
                         ap["name"],
                         "applied",
                         reason=None,
+                        retries=0,
+                        retry_at=None,
                         version=result.version,
                         template=result.template,
                         intended_hash=rendered.hash,
@@ -667,6 +669,51 @@ class ConfigOps(CoreBase):
         return self._push_plans(
             plans, selection, "converge", None, False, concurrency, confirm_timeout, progress, workers
         )
+
+    def converge_returned(
+        self, answered: Sequence[str], *, now: dt.datetime | None = None, concurrency: int = 20
+    ) -> list[PushResult]:
+        """Push the pending config of APs a poll just saw answer (automatic convergence).
+
+        Which of them are due is :func:`netctl.push.autoconverge.due` (back-off, bounded tries, depot
+        windows). The push is a plain ``converge`` (audited as such); a failed try moves the AP's next
+        try out and says so in its config status. Needs the ``push`` right (PermissionDenied otherwise).
+        """
+        from netctl.poll.store import depot_windows, in_depot
+        from netctl.push import autoconverge
+
+        self.require("push")
+        now = now or dt.datetime.now(dt.UTC)
+        pending = list(self.db.table("config_status").rows_where("status = 'pending'"))
+        if not pending or not answered:
+            return []
+        by_name = {ap["name"]: ap for ap in self.select(Selection(names=tuple(sorted(set(answered)))))}
+        windows = depot_windows(self.db)
+
+        def in_window(name: str) -> bool:
+            ap = by_name.get(name)
+            if ap is None:
+                return False
+            merged = self._variables(ap)
+            vehicle = ap.get("site") in windows or bool(merged.get("depot_window"))
+            return not vehicle or in_depot(ap, windows, now.timestamp(), merged)
+
+        names = autoconverge.due(pending, by_name, now, in_window)
+        if not names:
+            return []
+        retries = {row["ap"]: int(row.get("retries") or 0) for row in pending}
+        results = self.converge(names, concurrency=concurrency)
+        with transaction(self.db):
+            for result in results:
+                if result.ok:
+                    continue
+                fields = autoconverge.after_failure(retries.get(result.ap, 0) + 1, now)
+                reason = f"{result.reason or result.status}; {autoconverge.describe(fields)}"
+                self.db.execute(
+                    "update config_status set retries = ?, retry_at = ?, reason = ? where ap = ?",
+                    [fields["retries"], fields["retry_at"], reason, result.ap],
+                )
+        return results
 
     # -- backups, history, restore --------------------------------------------------------------
     def backup(

@@ -217,34 +217,6 @@ def m008_push_journal(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[tuple[str, Migration]] = [
-    ("001_inventory", m001_inventory),
-    ("002_config", m002_config),
-    ("003_poll", m003_poll),
-    ("004_access", m004_access),
-    ("005_series", m005_series),
-    ("006_host_keys", m006_host_keys),
-    ("007_owners_settings", m007_owners_settings),
-    ("008_push_journal", m008_push_journal),
-]
-
-
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied."""
-    if "_migrations" not in db.table_names():
-        db.table("_migrations").create({"name": str, "applied": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db.table("_migrations").rows}
-    applied = []
-    for name, step in MIGRATIONS:
-        if name in done:
-            continue
-        with transaction(db):
-            step(db)
-            db.table("_migrations").insert({"name": name, "applied": dt.datetime.now(dt.UTC).isoformat()})
-        applied.append(name)
-    return applied
-
-
 def m009_series_labels(db: sqlite_utils.Database) -> None:
     """Per-interface series keyed by ifIndex (``in_bps:if<N>``), the interface name kept as ``label``.
 
@@ -265,8 +237,6 @@ def m009_series_labels(db: sqlite_utils.Database) -> None:
     db.conn.executemany("update or ignore series set metric = ?, label = ? where id = ?", renamed)
 
 
-MIGRATIONS.append(("009_series_labels", m009_series_labels))
-
 
 def m010_health_unavailable(db: sqlite_utils.Database) -> None:
     """``health.unavailable``: what the AP's last good poll asked for and the agent did not serve, with why.
@@ -277,4 +247,39 @@ def m010_health_unavailable(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE health ADD COLUMN unavailable TEXT")
 
 
-MIGRATIONS.append(("010_health_unavailable", m010_health_unavailable))
+def m011_auto_converge(db: sqlite_utils.Database) -> None:
+    """Automatic convergence (:mod:`netctl.push.autoconverge`): how often a pending AP's config was tried
+    again since it came back (``retries``) and when the next try is due (``retry_at``, ISO time)."""
+    db.execute("ALTER TABLE config_status ADD COLUMN retries INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE config_status ADD COLUMN retry_at TEXT")
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_inventory", m001_inventory),
+    ("002_config", m002_config),
+    ("003_poll", m003_poll),
+    ("004_access", m004_access),
+    ("005_series", m005_series),
+    ("006_host_keys", m006_host_keys),
+    ("007_owners_settings", m007_owners_settings),
+    ("008_push_journal", m008_push_journal),
+    ("009_series_labels", m009_series_labels),
+    ("010_health_unavailable", m010_health_unavailable),
+    ("011_auto_converge", m011_auto_converge),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied."""
+    if "_migrations" not in db.table_names():
+        db.table("_migrations").create({"name": str, "applied": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db.table("_migrations").rows}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with transaction(db):
+            step(db)
+            db.table("_migrations").insert({"name": name, "applied": dt.datetime.now(dt.UTC).isoformat()})
+        applied.append(name)
+    return applied
