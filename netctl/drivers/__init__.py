@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from netctl.errors import ConfigError
+from netctl.errors import ConfigError, DeviceError
 
 BUILTIN_DRIVERS: dict[str, str] = {
     "netconf": "netctl.drivers.netconf:NetconfDriver",
@@ -145,3 +145,18 @@ def error_lines(output: str, patterns: Sequence[str]) -> list[str]:
 
 
 __all__ = ["Driver", "Outcome", "PushOptions", "Target", "Transcript", "error_lines", "get_driver"]
+
+
+def refuse_missing(target: Target, intended: str, running: str, transcript: Transcript) -> None:
+    """A targeted change (``PushOptions.merge``) must not create what the AP does not have (half an
+    SSID): raise DeviceError, nothing sent, when ``intended`` names something ``running`` lacks."""
+    from netctl.push.targeted import missing
+
+    absent = missing(intended, running, target.platform)
+    if absent:
+        transcript.add("--", "targeted change refused: the AP does not have " + ", ".join(absent))
+        raise DeviceError(
+            f"the AP does not have {absent[0]} in its running config; nothing was sent",
+            ap=target.ap,
+            hint="push the AP's full config first (netctl push AP), then switch again",
+        )

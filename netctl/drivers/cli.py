@@ -23,7 +23,7 @@ from netmiko.exceptions import (
     ReadTimeout,
 )
 
-from netctl.drivers import Outcome, PushOptions, Target, Transcript, error_lines
+from netctl.drivers import Outcome, PushOptions, Target, Transcript, error_lines, refuse_missing
 from netctl.drivers.sshkeys import HostKeyCheck, PinnedKeyPolicy
 from netctl.errors import ConnectError, DeviceError, HostKeyError, NetctlError, RpcError
 from netctl.platforms import get_platform
@@ -35,7 +35,6 @@ from netctl.push.plan import (
     uci_delete_commands,
     undo_commands,
 )
-from netctl.push.targeted import missing
 
 END_MARKER = "NETCTL-CONFIG-END"
 #: the end of a configuration line's answer: the next prompt, or an error message and blank line
@@ -280,14 +279,7 @@ class CliDriver:
                 _discard_staged(conn, target, transcript)
             backup = _send(conn, target, transcript, row["backup_command"])
             if options.merge:
-                absent = missing(intended, backup, target.platform)
-                if absent:
-                    transcript.add("--", "targeted change refused: the AP does not have " + ", ".join(absent))
-                    raise DeviceError(
-                        f"the AP does not have {absent[0]} in its running config; nothing was sent",
-                        ap=target.ap,
-                        hint="push the AP's full config first (netctl push AP), then switch again",
-                    )
+                refuse_missing(target, intended, backup, transcript)
             diff = compare(intended, backup, target.platform, secrets)
             if not diff.changed:
                 return Outcome("unchanged", False, "", backup, backup)

@@ -34,7 +34,7 @@ from ncclient.operations.rpc import RPCError
 from ncclient.transport import SSHSession
 from ncclient.transport.errors import AuthenticationError, SessionCloseError, SSHError, TransportError
 
-from netctl.drivers import Outcome, PushOptions, Target, Transcript
+from netctl.drivers import Outcome, PushOptions, Target, Transcript, refuse_missing
 from netctl.drivers.sshkeys import HostKeyCheck
 from netctl.errors import (
     ConnectError,
@@ -48,7 +48,7 @@ from netctl.errors import (
 )
 from netctl.platforms import get_platform
 from netctl.push.plan import compare
-from netctl.push.targeted import missing, partial_compare
+from netctl.push.targeted import partial_compare
 from netctl.render.schema import RUNNING_FILTERS, canonical_xml, parse_fragment
 
 # ncclient's session loop waits in ticks of ncclient.transport.session.TICK (0.1 s). A shorter tick
@@ -321,17 +321,6 @@ def _comparer(options: PushOptions) -> Any:
     return partial_compare if options.merge else compare
 
 
-def _refuse_missing(target: Target, intended: str, running: str, transcript: Transcript) -> None:
-    """A targeted change (merge) must not create what the AP does not have (half an SSID)."""
-    absent = missing(intended, running, target.platform)
-    if absent:
-        transcript.add("--", "targeted change refused: the AP does not have " + ", ".join(absent))
-        raise DeviceError(
-            f"the AP does not have {absent[0]} in its running config; nothing was sent",
-            ap=target.ap,
-            hint="push the AP's full config first (netctl push AP), then switch again",
-        )
-
 
 class NetconfDriver:
     """The ``netconf`` driver (platforms netconf-wlan and openconfig-wlan)."""
@@ -351,7 +340,7 @@ class NetconfDriver:
         with session(target, transcript) as m:
             before = running_config(m, target, transcript)
             if options.merge:
-                _refuse_missing(target, intended, before, transcript)
+                refuse_missing(target, intended, before, transcript)
             diff = _comparer(options)(intended, before, target.platform, secrets)
             if not diff.changed:
                 return Outcome("unchanged", False, "", before, before)

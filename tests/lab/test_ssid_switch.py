@@ -271,3 +271,35 @@ def test_switching_an_ssid_on_an_openconfig_ap_merges_only_its_enabled_leaf(city
         on = city.set_ssid_enabled(site, visitors, True, confirm_timeout=20)
         assert all(r.ok for r in on), [r.reason for r in on]
     assert running()[f"ssids/ssid[name={visitors}]/config/enabled"] == "true"
+
+
+def test_an_ap_without_the_ssid_is_refused_not_given_half_an_ssid(city: Any) -> None:
+    with_psks(city)
+    aps = [f"{SITE}-ap0{i}" for i in (1, 2, 3)]
+    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    removal = (
+        f'<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" '
+        f'xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><ap xmlns="{NWAP}">'
+        f'<ssid nc:operation="delete"><name>{GUEST}</name></ssid></ap></config>'
+    )
+    with manager_for(city, aps[2]) as m:  # someone took the guest SSID off this AP by hand
+        with m.locked("candidate"):
+            m.discard_changes()
+            m.edit_config(target="candidate", config=etree.fromstring(removal))
+            m.commit()
+    sam = school_admin(city, SITE, GUEST)
+    try:
+        results = {r.ap: r for r in sam.set_ssid_enabled(SITE, GUEST, False)}
+        assert [results[ap].status for ap in aps[:2]] == ["applied", "applied"]
+        refused = results[aps[2]]
+        assert not refused.ok and "does not have" in (refused.reason or "") and "nothing was sent" in (
+            refused.reason or "")
+        with manager_for(city, aps[2]) as m:  # no half SSID (a name and an enabled leaf) was created
+            reply = m.get_config("running", filter=("subtree", f'<ap xmlns="{NWAP}"/>'))
+        names = reply.data_ele.xpath("//n:ssid/n:name/text()", namespaces={"n": NWAP})
+        assert GUEST not in names and names
+        assert enabled(city, aps[0], GUEST) == ["false"]
+    finally:
+        sam.set_ssid_enabled(SITE, GUEST, True)  # the wish back to "on"; the push restores the third AP's SSID
+        back = city.push(Selection(site=SITE, role="ap"), confirm_timeout=20)
+        assert all(r.ok for r in back), [r.reason for r in back]
