@@ -103,7 +103,9 @@ async def settle(pilot: Any) -> None:
         await app.workers.wait_for_complete()
         idle = 0 if any(w.is_running for w in app.workers) else idle + 1
         if idle >= 3:
-            break
+            return
+    running = [w.name for w in app.workers if w.is_running]
+    raise AssertionError(f"the screen never settled: workers still running after 200 rounds: {running}")
 
 
 def text_of(widget: Any, width: int = 78) -> str:
