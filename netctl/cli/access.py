@@ -143,7 +143,7 @@ def whoami_cmd(api: Any, as_json: bool) -> None:
 
 @click.group()
 def ssid() -> None:
-    """The SSIDs of a site: list them, switch one on or off (ssid-toggle)."""
+    """The SSIDs of a site: list them, switch one on or off (ssid-toggle), for a while (--until)."""
 
 
 @ssid.command("list")
@@ -151,14 +151,31 @@ def ssid() -> None:
 @json_option
 @pass_api
 def ssid_list_cmd(api: Any, site: str, as_json: bool) -> None:
-    """List the SSIDs of SITE: on or off, and whether you may switch them."""
+    """List the SSIDs of SITE: on or off, whether you may switch them, and until when a timed switch holds."""
     rows = api.site_ssids(site)
     if as_json:
         emit_json(rows)
         return
     print_table(
-        [(s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only") for s in rows],
-        ["SSID", "STATE", "YOU MAY"],
+        [(s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only", s["timer"] or "")
+         for s in rows],
+        ["SSID", "STATE", "YOU MAY", "TIMER"],
+    )
+
+
+@ssid.command("timers")
+@click.option("--all", "show_all", is_flag=True, help="Also the reverted, cancelled and failed ones.")
+@json_option
+@pass_api
+def ssid_timers_cmd(api: Any, show_all: bool, as_json: bool) -> None:
+    """List the timed SSID switches (--until) of your sites: which SSID, until when, by whom."""
+    rows = api.ssid_timers(ended=show_all)
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(
+        [(t["id"], t["site"], t["ssid"], t["text"], t["timezone"], t["state"], t["reason"] or "") for t in rows],
+        ["ID", "SITE", "SSID", "TIMER", "ZONE", "STATE", "REASON"],
     )
 
 
@@ -167,24 +184,33 @@ def _switch(api: Any, site: str, name: str, enabled: bool, until: str | None, ye
     """Show what switching changes on each AP, ask (unless --yes), switch, print one line per AP."""
     from netctl.access import ssid_diff_text
 
+    ends = api.ssid_until(site, until) if until is not None else None  # a bad --until fails before anything
     preview = api.ssid_change_plan(site, name, enabled)
     verb = "on" if enabled else "off"
     if not yes:
         click.echo(ssid_diff_text(preview))
         changing = sum(bool(p["changed"]) for p in preview)
-        click.confirm(f"Switch SSID {name!r} {verb.upper()} at {site} ({changing} of {len(preview)} AP(s) change)?",
-                      abort=True)
+        timed = (f" until {ends['text']} {ends['timezone']}, then back {'off' if enabled else 'on'}" if ends else "")
+        click.confirm(f"Switch SSID {name!r} {verb.upper()} at {site}{timed} "
+                      f"({changing} of {len(preview)} AP(s) change)?", abort=True)
     results = api.set_ssid_enabled(site, name, enabled, until=until, confirm_timeout=confirm_timeout)
     if as_json:
         emit_json([r.as_dict() for r in results])
     else:
         print_table([(r.ap, r.status, (r.reason or "").splitlines()[0] if r.reason else "") for r in results],
                     ["AP", "STATUS", "REASON"])
+        for timer in api.ssid_timers(site=site):
+            if timer["ssid"] == name:
+                click.echo(f"timer {timer['id']}: {name} {timer['text']} ({timer['timezone']}); "
+                           f"netctl ssid {'off' if enabled else 'on'} {site} {name} before then cancels it")
     if any(r.status in ("failed", "busy", "rolled-back", "unsettled") for r in results):
         sys.exit(1)
 
 
-_UNTIL = click.option("--until", default=None, help="Until when (recorded in the audit; nothing reverts it yet).")
+_UNTIL = click.option("--until", default=None, metavar="TIME",
+                       help="Switch it back then: a clock time today (17:00, in the site's time zone), a date and "
+                            "time (2026-11-28T07:30) or a duration (90m, 2h). Switching the SSID again before "
+                            "then cancels the timer.")
 _YES = click.option("--yes", "-y", is_flag=True, help="Do not show the diff and ask; switch at once.")
 _CONFIRM = click.option("--confirm-timeout", default=60, show_default=True,
                         help="Seconds before an unconfirmed NETCONF commit rolls back by itself.")

@@ -34,6 +34,7 @@ JOBS: dict[str, str | JobFunction] = {
     "converge": "netctl.push.jobs:converge_job",
     "backup": "netctl.push.jobs:backup_job",
     "drift": "netctl.push.jobs:drift_job",
+    "timers": "netctl.access:timers_job",
 }
 
 #: the owner of the default jobs (and of jobs stored before jobs had owners): only admins change them,
@@ -42,12 +43,13 @@ SYSTEM_OWNER = "@system"
 
 #: the action a job's owner needs (a job not named here needs ``jobs``)
 JOB_ACTIONS: dict[str, str] = {"poll": "poll", "retention": "jobs", "push": "push", "converge": "push",
-                               "backup": "backup", "drift": "drift"}
+                               "backup": "backup", "drift": "drift", "timers": "ssid-toggle"}
 
 #: jobs a fresh database gets: name -> (job, interval seconds)
 DEFAULT_JOBS: dict[str, tuple[str, float]] = {
     "poll": ("poll", 60.0),
     "retention": ("retention", 600.0),
+    "timers": ("timers", 60.0),
 }
 
 
@@ -79,7 +81,8 @@ def job_function(name: str) -> JobFunction:
 
 
 def ensure_default_jobs(db: sqlite_utils.Database) -> None:
-    """Create the default jobs (poll every minute, retention every 10 minutes) if the table is empty."""
+    """Create the default jobs (poll every minute, retention every 10 minutes, timers — switching timed SSID
+    changes back, :mod:`netctl.timers` — every minute) if the table is empty."""
     if db.table("jobs").count:
         return
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -254,6 +254,32 @@ def m011_auto_converge(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE config_status ADD COLUMN retry_at TEXT")
 
 
+def m012_ssid_timers(db: sqlite_utils.Database) -> None:
+    """Timed SSID switches (:mod:`netctl.timers`): ``ssid_timers``, one row per ``--until`` switch.
+
+    ``enabled`` is the state the SSID was switched to (the revert switches it the other way) and
+    ``until`` when (UTC ISO); ``state`` is active, reverted, cancelled or failed, ``reason`` why (or
+    why the last revert try failed); ``tries``/``retry_at`` the back-off of failed reverts;
+    ``claimed_by``/``claimed_until`` the run reverting it now (so two runs never both switch it);
+    ``ended``/``ended_by`` when and by whom it was reverted or cancelled. A database that has its
+    jobs already gets the default ``timers`` job here (a fresh one gets it with the other defaults).
+    """
+    db.table("ssid_timers").create(
+        {"id": int, "site": str, "ssid": str, "enabled": int, "until": str, "who": str, "created": str,
+         "state": str, "reason": str, "tries": int, "retry_at": str, "claimed_by": str, "claimed_until": str,
+         "ended": str, "ended_by": str},
+        pk="id", not_null={"site", "ssid", "enabled", "until", "who", "created", "state"},
+        defaults={"state": "active", "tries": 0},
+    )
+    db.table("ssid_timers").create_index(["state", "until"])
+    db.table("ssid_timers").create_index(["site", "ssid"])
+    if db.table("jobs").count:
+        db.table("jobs").insert({"name": "timers", "job": "timers", "interval_s": 60.0, "selection": "{}",
+                                 "enabled": 1, "options": "{}", "owner": "@system",
+                                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+                                pk="name", ignore=True)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -266,6 +292,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("009_series_labels", m009_series_labels),
     ("010_health_unavailable", m010_health_unavailable),
     ("011_auto_converge", m011_auto_converge),
+    ("012_ssid_timers", m012_ssid_timers),
 ]
 
 

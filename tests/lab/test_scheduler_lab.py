@@ -17,6 +17,7 @@ pytestmark = pytest.mark.lab
 def test_scheduler_runs_two_poll_cycles_and_stops(city: Any) -> None:
     city.job_set("poll", interval_s=60, selection=Selection(site="gs-meiderich"))
     city.job_set("retention", enabled=False)
+    city.job_set("timers", enabled=False)
     done = subprocess.run(
         [sys.executable, "-c", "from netctl.cli import main; main()", "--db", city.db_path, "scheduler", "run",
          "--poll-interval", "2", "--max-cycles", "2"],

@@ -84,7 +84,7 @@ def test_switching_the_guest_ssid_changes_only_that_ssid_on_netconf_aps(city: An
         assert max_clients(city, aps[1], PUPILS) == ["40"]
         assert tx_5g(city, aps[0]) == tx_before  # the pending inventory change was not carried
 
-        on = sam.set_ssid_enabled(SITE, GUEST, True, until="17:00", confirm_timeout=20)
+        on = sam.set_ssid_enabled(SITE, GUEST, True, until="2h", confirm_timeout=20)
         assert [r.status for r in on] == ["applied"] * 3, [r.reason for r in on]
         assert [enabled(city, ap, GUEST) for ap in aps] == [["true"]] * 3
         assert max_clients(city, aps[1], PUPILS) == ["40"]  # the engineer's change survives switching back
@@ -95,7 +95,8 @@ def test_switching_the_guest_ssid_changes_only_that_ssid_on_netconf_aps(city: An
             ("ssid-on", "sam", "applied"),
             ("ssid-off", "sam", "applied"),
         ]
-        assert "until 17:00" in audit[0]["template"]
+        [timer] = sam.ssid_timers()  # on for two hours, then off again (tests/lab/test_ssid_timers.py)
+        assert f"until {timer['until_local']} Europe/Berlin" in audit[0]["template"]
         assert audit[1]["diff"].splitlines() == [f"~ ap/ssid[name={GUEST}]/enabled: true -> false"]
     finally:
         city.set_ap(aps[0], {"vars.radio_5g_tx_power": None})

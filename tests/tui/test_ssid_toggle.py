@@ -73,9 +73,9 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
         table = app.screen.query_one("#ssids", VirtualTable)
         rows = {key: table.rows[i][1:] for i, key in enumerate(table.keys)}
         assert rows == {
-            "Schule-Verwaltung": ("on", "view only"),
-            "Schule-Lernen": ("on", "view only"),
-            GUEST: ("on", "switch"),
+            "Schule-Verwaltung": ("on", "view only", ""),
+            "Schule-Lernen": ("on", "view only", ""),
+            GUEST: ("on", "switch", ""),
         }
 
         await switch(app, pilot, GUEST, "true -> false")
@@ -98,3 +98,30 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
         ("sam", "ssid-on", "applied"),
         ("sam", "ssid-off", "applied"),
     ]
+
+
+async def test_the_wlans_window_shows_what_is_temporary_and_when_it_ends(city: Any) -> None:
+    city.import_secrets(PSK)
+    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    city.add_user("ada", "admin", os_login="no-such-login")
+    city.add_user("sam", "school-admin", sites=[SITE])
+    city.allow_action("sam", f"ssid-toggle:{GUEST}")
+    sam = Netctl(city.db_path, user="sam")
+    try:
+        assert all(r.ok for r in sam.set_ssid_enabled(SITE, GUEST, False, until="2h", confirm_timeout=20))
+        [timer] = sam.ssid_timers()
+        app = NetctlApp(sam, refresh_seconds=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(SsidScreen(SITE))
+            await settle(pilot)
+            table = app.screen.query_one("#ssids", VirtualTable)
+            rows = {key: table.rows[i][1:] for i, key in enumerate(table.keys)}
+            assert rows[GUEST] == ("off", "switch", timer["until_local"])
+            assert rows["Schule-Lernen"] == ("on", "view only", "")
+            status = text_of(app.screen.query_one("#ssid-status", Static), width=200)
+            assert f"temporary: {GUEST} off until {timer['until_local']} by sam" in status
+    finally:
+        assert all(r.ok for r in city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20))
+    assert city.ssid_timers() == []  # switching it on cancelled the timer
+    assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["true"]

@@ -112,7 +112,7 @@ def test_unknown_job_is_a_clear_error(api: Any) -> None:
         api.job_set("nightly", job="no-such-job", interval_s=60)
     row = api.job_set("poll", interval_s=30)
     assert row["interval_s"] == 30.0
-    assert {j["name"] for j in api.jobs_list()} == {"poll", "retention"}
+    assert {j["name"] for j in api.jobs_list()} == {"poll", "retention", "timers"}
 
 
 def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

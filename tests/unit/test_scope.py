@@ -194,7 +194,8 @@ def test_existing_jobs_belong_to_the_system_after_the_upgrade(tmp_path: Path,
     db.conn.close()
     monkeypatch.undo()
     nc = Netctl(path)
-    assert {j["name"]: j["owner"] for j in nc.jobs_list()} == {"nightly": "@system"}
+    # the upgrade also brings the default timers job (it switches timed SSID changes back)
+    assert {j["name"]: j["owner"] for j in nc.jobs_list()} == {"nightly": "@system", "timers": "@system"}
     nc.close()
 
 

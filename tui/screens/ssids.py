@@ -1,6 +1,8 @@
 """WLANs of one site: which SSIDs are on, and switching one the user may switch (``ssid-toggle``).
 
 A school-admin sees every SSID of their school; only those an engineer allowed them can be switched.
+A timed switch (``netctl ssid off … --until``) shows when it ends (column Until) and, below the table,
+what is temporary and who set it; switching such an SSID here cancels its timer.
 The switch is a targeted change (only that SSID's enabled state) sent to all APs of the site through
 the core's safe push path; the confirm box shows each AP's diff first.
 """
@@ -21,7 +23,7 @@ from tui.screens.base import Failed, Loaded, NetctlScreen
 from tui.screens.push import ConfirmPush
 from tui.widgets.table import VirtualTable
 
-COLUMNS = (("name", "SSID", 28), ("state", "State", 6), ("may", "You may", 0))
+COLUMNS = (("name", "SSID", 24), ("state", "State", 6), ("may", "You may", 10), ("until", "Until", 0))
 STATE_CLASS = {"on": "vtable--good", "off": "vtable--warn"}
 
 
@@ -94,15 +96,16 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         if message.what == "ssids":
             self.ssids = list(message.data)
             rows = [
-                (s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only")
+                (s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only",
+                 s.get("until_local") or "")
                 for s in self.ssids
             ]
             self.query_one("#ssids", VirtualTable).set_rows([s["name"] for s in self.ssids], rows)
             if not self.busy:
-                self.query_one("#ssid-status", Static).update(self.summary or f"{len(rows)} SSID(s)")
+                self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(rows)} SSID(s)"))
         elif message.what == "preview" and self.asking is not None:
             name, enable = self.asking
-            self.query_one("#ssid-status", Static).update(self.summary or f"{len(self.ssids)} SSID(s)")
+            self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(self.ssids)} SSID(s)"))
 
             def start(yes: bool | None) -> None:
                 self.asking = None
@@ -117,6 +120,11 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
             self.summary = push_summary(message.data)
             self.query_one("#ssid-status", Static).update(self.summary)
             self.action_reload()
+
+    def _status(self, text: str) -> str:
+        """The status line, with what is temporary: ``temporary: Guest off until 17:00 by ada``."""
+        timed = [f"{s['name']} {s['timer']}" for s in self.ssids if s.get("timer")]
+        return escape(text + ("\ntemporary: " + "; ".join(timed) if timed else ""))
 
     def on_failed(self, message: Failed) -> None:
         super().on_failed(message)
