@@ -121,6 +121,16 @@ async def test_the_wlans_window_shows_what_is_temporary_and_when_it_ends(city: A
             assert rows["Schule-Lernen"] == ("on", "view only", "")
             status = text_of(app.screen.query_one("#ssid-status", Static), width=200)
             assert f"temporary: {GUEST} off until {timer['until_local']} by sam" in status
+            assert table.move_to(GUEST)
+            await pilot.press("enter")  # switching it on before the time: the box says the timer ends
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmPush)
+            asked = text_of(app.screen.query_one("#confirm-text", Label), width=200)
+            assert f"this cancels the timer (off until {timer['until_local']} by sam)" in asked, asked
+            await pilot.press("y")
+            await settle(pilot)
+            assert sam.ssid_timers() == []
+            assert dict((k, table.rows[i][1:]) for i, k in enumerate(table.keys))[GUEST] == ("on", "switch", "")
     finally:
         assert all(r.ok for r in city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20))
     assert city.ssid_timers() == []  # switching it on cancelled the timer

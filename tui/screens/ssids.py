@@ -31,12 +31,14 @@ STATE_CLASS = {"on": "vtable--good", "off": "vtable--warn"}
 PREVIEW_APS = 6
 
 
-def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any]]) -> str:
+def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any]], timer: str | None = None) -> str:
     """The confirm box's question with each AP's diff of a targeted SSID switch (ssid_change_plan rows),
-    as markup-escaped text for a Label."""
+    and the timed switch it cancels (``timer``: ``off until 17:00 by ada``), as markup-escaped text for a Label."""
     verb = "switch ON" if enable else "switch OFF"
     changing = sum(bool(row["changed"]) for row in preview)
     lines = [f"{verb} the WLAN {ssid!r} at {site}?", f"{changing} of {len(preview)} AP(s) change; only this:"]
+    if timer:
+        lines.insert(1, f"this cancels the timer ({timer})")
     for row in preview[:PREVIEW_APS]:
         if not row["ok"]:
             lines.append(f"{row['ap']}: {row['status']}: {row['reason']}")
@@ -114,7 +116,8 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
                 else:
                     self.busy = False
 
-            self.app.push_screen(ConfirmPush(preview_text(self.site, name, enable, list(message.data))), start)
+            timer = next((s.get("timer") for s in self.ssids if s["name"] == name), None)
+            self.app.push_screen(ConfirmPush(preview_text(self.site, name, enable, list(message.data), timer)), start)
         elif message.what == "toggle":
             self.busy = False
             self.summary = push_summary(message.data)
