@@ -9,6 +9,7 @@ naming the OID when a reply cannot be what the agent claims it is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from netctl.errors import PollError
@@ -17,6 +18,14 @@ from netctl.poll.oids import HR_STORAGE_RAM, WIRELESS_IF_PREFIXES, Profile
 Typed = tuple[str, Any]
 RawScalars = dict[str, Typed]
 RawTables = dict[str, dict[str, dict[str, Typed]]]
+
+
+def fill_tables(tables: RawTables, columns: Sequence[tuple[str, str, Any]],
+                walked: Sequence[dict[str, Typed]]) -> None:
+    """Put each walked column (``columns[i]`` is ``(table, column, prefix)``) under ``tables[table][column]``."""
+    for (table, column, _prefix), rows in zip(columns, walked, strict=True):
+        tables.setdefault(table, {})[column] = rows
+
 
 MISSING = frozenset({"noSuchObject", "noSuchInstance", "endOfMibView"})
 INTEGER_TYPES = frozenset({"Integer", "Integer32", "Counter32", "Counter64", "Gauge32", "Unsigned32",

@@ -61,7 +61,7 @@ from netctl.poll.ber import (
     peek_community,
     peek_request_id,
 )
-from netctl.poll.decode import RawScalars, RawTables, decode
+from netctl.poll.decode import RawScalars, RawTables, decode, fill_tables
 from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES
 from netctl.poll.walk import Walk, WalkError
@@ -389,16 +389,11 @@ class FastSession:
 
     async def _tables(self, target: Target, profile: _Profile) -> RawTables:
         columns = profile.columns
-        walked = await self.walk(target, [prefix for _t, _c, prefix in columns])
         out: RawTables = {}
-        for (table, column, _prefix), rows in zip(columns, walked, strict=True):
-            out.setdefault(table, {})[column] = rows
-        fallback = [(name, column, oid_of(spec.column_oid(column)))
-                    for name, spec in PROFILES[target.profile].fallback_tables(out).items() for column in spec.columns]
+        fill_tables(out, columns, await self.walk(target, [prefix for _t, _c, prefix in columns]))
+        fallback = [(t, c, oid_of(o)) for t, c, o in PROFILES[target.profile].fallback_columns(out)]
         if fallback:  # e.g. 32-bit octets of an agent without ifXTable
-            walked = await self.walk(target, [prefix for _t, _c, prefix in fallback])
-            for (table, column, _prefix), rows in zip(fallback, walked, strict=True):
-                out.setdefault(table, {})[column] = rows
+            fill_tables(out, fallback, await self.walk(target, [prefix for _t, _c, prefix in fallback]))
         return out
 
     async def walk(self, target: Target, prefixes: Sequence[Oid]) -> list[dict[str, tuple[str, Any]]]:

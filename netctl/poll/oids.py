@@ -53,6 +53,11 @@ class Profile:
                 needed[name] = table
         return needed
 
+    def fallback_columns(self, walked: Mapping[str, Mapping[str, Mapping[str, object]]]) -> list[tuple[str, str, str]]:
+        """``(table, column, column OID)`` of every fallback column a poll walks after ``walked``."""
+        return [(name, column, table.column_oid(column))
+                for name, table in self.fallback_tables(walked).items() for column in table.columns]
+
 
 SYSTEM = {
     "sys_descr": "1.3.6.1.2.1.1.1.0",

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from netctl.poll.decode import RawScalars, RawTables, decode
+from netctl.poll.decode import RawScalars, RawTables, decode, fill_tables
 from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES, Profile
 from netctl.poll.walk import Walk, WalkError
@@ -256,16 +256,12 @@ class SnmpSession:
     async def _tables(self, target: Target) -> RawTables:
         """The profile's columns by GETBULK (and its fallback tables when needed), by the walk rule."""
         columns = self._columns[target.profile]
-        rows = await self._walk(target, [prefix for _t, _c, prefix in columns], self._first_walk[target.profile])
         out: RawTables = {}
-        for (table, column, _prefix), column_rows in zip(columns, rows, strict=True):
-            out.setdefault(table, {})[column] = column_rows
-        fallback = [(name, column, _oid(spec.column_oid(column)))
-                    for name, spec in PROFILES[target.profile].fallback_tables(out).items() for column in spec.columns]
+        fill_tables(out, columns, await self._walk(target, [prefix for _t, _c, prefix in columns],
+                                                   self._first_walk[target.profile]))
+        fallback = [(t, c, _oid(o)) for t, c, o in PROFILES[target.profile].fallback_columns(out)]
         if fallback:  # e.g. 32-bit octets of an agent without ifXTable
-            rows = await self._walk(target, [prefix for _t, _c, prefix in fallback])
-            for (table, column, _prefix), column_rows in zip(fallback, rows, strict=True):
-                out.setdefault(table, {})[column] = column_rows
+            fill_tables(out, fallback, await self._walk(target, [prefix for _t, _c, prefix in fallback]))
         return out
 
     async def _walk(self, target: Target, prefixes: list[tuple[int, ...]],
