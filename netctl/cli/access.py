@@ -216,29 +216,23 @@ _CONFIRM = click.option("--confirm-timeout", default=60, show_default=True,
                         help="Seconds before an unconfirmed NETCONF commit rolls back by itself.")
 
 
-@ssid.command("off")
-@click.argument("site")
-@click.argument("name")
-@_UNTIL
-@_YES
-@_CONFIRM
-@json_option
-@pass_api
-def ssid_off_cmd(api: Any, site: str, name: str, until: str | None, yes: bool, confirm_timeout: int,
-                 as_json: bool) -> None:
-    """Switch SSID NAME off at every AP of SITE (only that SSID changes; audited as ssid-off)."""
-    _switch(api, site, name, False, until, yes, confirm_timeout, as_json)
+def _switch_command(enabled: bool) -> None:
+    """``netctl ssid on`` / ``netctl ssid off``: one command each, the same options."""
+    word, action = ("on", "ssid-on") if enabled else ("off", "ssid-off")
 
-
-@ssid.command("on")
-@click.argument("site")
-@click.argument("name")
-@_UNTIL
-@_YES
-@_CONFIRM
-@json_option
-@pass_api
-def ssid_on_cmd(api: Any, site: str, name: str, until: str | None, yes: bool, confirm_timeout: int,
+    @ssid.command(word, help=f"Switch SSID NAME {word} at every AP of SITE (only that SSID changes; audited as "
+                             f"{action}).")
+    @click.argument("site")
+    @click.argument("name")
+    @_UNTIL
+    @_YES
+    @_CONFIRM
+    @json_option
+    @pass_api
+    def command(api: Any, site: str, name: str, until: str | None, yes: bool, confirm_timeout: int,
                 as_json: bool) -> None:
-    """Switch SSID NAME on at every AP of SITE (only that SSID changes; audited as ssid-on)."""
-    _switch(api, site, name, True, until, yes, confirm_timeout, as_json)
+        _switch(api, site, name, enabled, until, yes, confirm_timeout, as_json)
+
+
+_switch_command(False)
+_switch_command(True)
