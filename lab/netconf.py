@@ -144,25 +144,34 @@ def sshd_config(
     authorized_keys: Path,
 ) -> str:
     """A private sshd for up to 16 NETCONF APs, offering only the ``netconf`` subsystem to ``user``."""
+    socks = " ".join(f"--ncxserver-sockname={d.port}@{socket_path(lab_dir, d)}" for d in devices)
+    return private_sshd_config(lab_dir, name, devices, host_keys, user, authorized_keys,
+                               ["PermitTTY no", f"Subsystem netconf /usr/sbin/netconf-subsystem {socks}"])
+
+
+def private_sshd_config(
+    lab_dir: Path,
+    name: str,
+    devices: Sequence[LabDevice],
+    host_keys: Sequence[Path],
+    user: str,
+    authorized_keys: Path,
+    session: Sequence[str],
+) -> str:
+    """The sshd_config of a lab sshd listening at ``devices`` (at most 16) for ``user``; ``session``
+    says what a session runs (a subsystem, a forced command)."""
     if len(devices) > MAX_LISTEN:
         raise LabError(f"{name}: {len(devices)} listen addresses, sshd takes at most {MAX_LISTEN}")
-    socks = " ".join(f"--ncxserver-sockname={d.port}@{socket_path(lab_dir, d)}" for d in devices)
     return "\n".join(
         [f"ListenAddress {d.address}:{d.port}" for d in devices]
         # ed25519 only: an RSA host key costs sshd ~17 ms of CPU per connection even when unused
         + [f"HostKey {k}" for k in host_keys if "ed25519" in k.name]
-        + common_sshd_options(lab_dir, name, user, authorized_keys)
-        + [
-            "AllowTcpForwarding no",
-            "X11Forwarding no",
-            "PermitTTY no",
-            f"Subsystem netconf /usr/sbin/netconf-subsystem {socks}",
-            "",
-        ]
+        + _common_sshd_options(lab_dir, name, user, authorized_keys)
+        + ["AllowTcpForwarding no", "X11Forwarding no", *session, ""]
     )
 
 
-def common_sshd_options(lab_dir: Path, name: str, user: str, authorized_keys: Path) -> list[str]:
+def _common_sshd_options(lab_dir: Path, name: str, user: str, authorized_keys: Path) -> list[str]:
     return [
         f"PidFile {lab_dir / 'run' / f'{name}.sshd-pid'}",
         f"AllowUsers {user}",

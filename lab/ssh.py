@@ -140,20 +140,7 @@ def openwrt_sshd_config(
     state_dir: Path,
 ) -> str:
     """A private sshd whose every session runs the OpenWrt-style CLI simulator (ForceCommand)."""
-    from lab.netconf import MAX_LISTEN, common_sshd_options
+    from lab.netconf import private_sshd_config
 
-    if len(devices) > MAX_LISTEN:
-        raise LabError(f"{name}: {len(devices)} listen addresses, sshd takes at most {MAX_LISTEN}")
-    return "\n".join(
-        [f"ListenAddress {d.address}:{d.port}" for d in devices]
-        # ed25519 only: an RSA host key costs sshd ~17 ms of CPU per connection even when unused
-        + [f"HostKey {k}" for k in host_keys if "ed25519" in k.name]
-        + common_sshd_options(lab_dir, name, user, authorized_keys)
-        + [
-            "AllowTcpForwarding no",
-            "X11Forwarding no",
-            "PermitTTY yes",
-            f"ForceCommand /usr/bin/python3 -I {simulator} --state-dir {state_dir}",
-            "",
-        ]
-    )
+    force = f"ForceCommand /usr/bin/python3 -I {simulator} --state-dir {state_dir}"
+    return private_sshd_config(lab_dir, name, devices, host_keys, user, authorized_keys, ["PermitTTY yes", force])
