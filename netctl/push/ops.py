@@ -125,8 +125,20 @@ class ConfigOps(CoreBase):
             record_seen(self.db, ap, key, refused, self._who(), action)
 
     def _set_status(self, ap: str, status: str, **fields: Any) -> None:
+        """Upsert the AP's config status; ``applied`` also ends any automatic-convergence count."""
         row = {"ap": ap, "status": status, "updated": _now(), **fields}
+        if status == "applied":
+            row.update(retries=0, retry_at=None)
         self.db.table("config_status").upsert(row, pk="ap", alter=False)
+
+    def _audit(self, run: str, ap: str, action: str, selection: str, template: str | None,
+               rendered_hash: str | None, outcome: str, reason: str | None, **extra: Any) -> None:
+        """One audit row (``extra``: ts, diff, rpc_error_tag, dry_run, transcript)."""
+        self.db.table("audit").insert(
+            {"run": run, "ts": _now(), "who": self._who(), "action": action, "selection": selection,
+             "template": template, "ap": ap, "rendered_hash": rendered_hash, "outcome": outcome, "reason": reason,
+             "diff": "", "rpc_error_tag": None, "dry_run": 0, "transcript": "", **extra}
+        )
 
     def _store_version(
         self, ap: dict[str, Any], text: str, source: str, secrets: Sequence[str] = ()
@@ -533,24 +545,8 @@ class ConfigOps(CoreBase):
             else:
                 self._set_status(ap["name"], "failed", reason=result.reason, template=row["template"],
                                  intended_hash=row["intended_hash"], last_attempt=now)
-            self.db.table("audit").insert(
-                {
-                    "run": row["run"],
-                    "ts": now,
-                    "who": self._who(),
-                    "action": row["action"],
-                    "selection": f"reconcile of run {row['run']}",
-                    "template": row["template"],
-                    "ap": ap["name"],
-                    "rendered_hash": row["intended_hash"],
-                    "diff": "",
-                    "outcome": "reconciled",
-                    "reason": result.reason,
-                    "rpc_error_tag": None,
-                    "dry_run": 0,
-                    "transcript": "",
-                }
-            )
+            self._audit(row["run"], ap["name"], row["action"], f"reconcile of run {row['run']}", row["template"],
+                        row["intended_hash"], "reconciled", result.reason, ts=now)
             journal.release(self.db, row["run"], ap["name"])
         return result
 
@@ -589,8 +585,6 @@ class ConfigOps(CoreBase):
                         ap["name"],
                         "applied",
                         reason=None,
-                        retries=0,
-                        retry_at=None,
                         version=result.version,
                         template=result.template,
                         intended_hash=rendered.hash,
@@ -621,24 +615,9 @@ class ConfigOps(CoreBase):
                         intended=intended,
                         last_attempt=now,
                     )
-            self.db.table("audit").insert(
-                {
-                    "run": run_id,
-                    "ts": now,
-                    "who": self._who(),
-                    "action": action,
-                    "selection": selection.describe(),
-                    "template": result.template or template,
-                    "ap": ap["name"],
-                    "rendered_hash": rendered.hash,
-                    "diff": result.diff,
-                    "outcome": result.status,
-                    "reason": result.reason,
-                    "rpc_error_tag": result.rpc_error_tag,
-                    "dry_run": int(dry_run),
-                    "transcript": result.transcript,
-                }
-            )
+            self._audit(run_id, ap["name"], action, selection.describe(), result.template or template,
+                        rendered.hash, result.status, result.reason, ts=now, diff=result.diff,
+                        rpc_error_tag=result.rpc_error_tag, dry_run=int(dry_run), transcript=result.transcript)
             if result.status == "unsettled":
                 journal.leave_unsettled(self.db, run_id, ap["name"])
             else:
