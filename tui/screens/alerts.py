@@ -6,10 +6,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Footer, Static
 
 from tui.model import ago, parse_time
-from tui.screens.base import Loaded, NetctlScreen
+from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
 
@@ -39,10 +40,27 @@ def alert_state(alert: dict[str, Any]) -> str:
     return state + (" (muted)" if alert.get("muted") else "")
 
 
-def load_alerts(api: Any, open_only: bool) -> dict[str, Any]:
+class AlertsLoaded(Message):
+    """The alerts to list and the maintenance windows (None: the core has none to offer)."""
+
+    def __init__(self, alerts: list[dict[str, Any]], windows: list[dict[str, Any]] | None) -> None:
+        super().__init__()
+        self.alerts = alerts
+        self.windows = windows
+
+
+class AlertAcked(Message):
+    """The user acknowledged alert ``alert_id``."""
+
+    def __init__(self, alert_id: int | str) -> None:
+        super().__init__()
+        self.alert_id = alert_id
+
+
+def load_alerts(api: Any, open_only: bool) -> AlertsLoaded:
     alerts = list(api.alerts(open_only=open_only))
     windows = list(api.maintenance_list()) if callable(getattr(api, "maintenance_list", None)) else None
-    return {"alerts": alerts, "windows": windows}
+    return AlertsLoaded(alerts, windows)
 
 
 class AlertsScreen(NetctlScreen):
@@ -81,15 +99,13 @@ class AlertsScreen(NetctlScreen):
         open_only = self.open_only
         self.fetch("alerts", lambda: self.backend.run(lambda api: load_alerts(api, open_only)))
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.what == "ack":
-            self.notify(f"alert {message.data} acknowledged", title="alerts")
-            self.action_reload()
-            return
-        if message.what != "alerts":
-            return
+    def on_alert_acked(self, message: AlertAcked) -> None:
+        self.notify(f"alert {message.alert_id} acknowledged", title="alerts")
+        self.action_reload()
+
+    def on_alerts_loaded(self, message: AlertsLoaded) -> None:
         now = self.netctl.clock()
-        alerts = message.data["alerts"]
+        alerts = message.alerts
         rows = [
             (
                 str(a.get("id")),
@@ -104,7 +120,7 @@ class AlertsScreen(NetctlScreen):
         self.query_one("#alerts", VirtualTable).set_rows([r[0] for r in rows], rows)
         kind = "open" if self.open_only else "all"
         self.query_one("#count", Static).update(f"{len(rows)} alert(s) ({kind})")
-        windows = message.data["windows"]
+        windows = message.windows
         if windows is None:
             text = ""
         elif not windows:
@@ -135,4 +151,4 @@ class AlertsScreen(NetctlScreen):
             self.notify("your role may not acknowledge alerts", severity="warning")
             return
         alert_id = int(key) if key.isdigit() else key
-        self.fetch("ack", lambda: self.backend.call("ack_alert", alert_id)["id"], exclusive=False)
+        self.fetch("ack", lambda: AlertAcked(self.backend.call("ack_alert", alert_id)["id"]), exclusive=False)

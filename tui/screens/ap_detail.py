@@ -11,11 +11,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Footer, Label, Sparkline, Static, TabbedContent, TabPane
 
 from netctl.selection import Selection
 from tui.model import ago, duration, parse_time, unified_diff
-from tui.screens.base import Failed, Loaded, NetctlScreen
+from tui.screens.base import Failed, NetctlScreen, Polled
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
 
@@ -47,6 +48,27 @@ FACT_KEYS = (
     "groups",
     "tags",
 )
+
+
+class DetailLoaded(Message):
+    """Everything the AP page shows (see :func:`load_detail` for the keys of ``detail``)."""
+
+    def __init__(self, detail: dict[str, Any]) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+class DetailFailed(Failed):
+    """Loading the AP page failed (out of scope, gone): the Facts tab says why."""
+
+
+class VersionDiffLoaded(Message):
+    """The diff of one stored config version against the one before it."""
+
+    def __init__(self, title: str, diff: str) -> None:
+        super().__init__()
+        self.title = title
+        self.diff = diff
 
 
 def _has(api: Any, method: str) -> bool:
@@ -150,24 +172,27 @@ class ApDetailScreen(NetctlScreen):
     def action_reload(self) -> None:
         since = self.netctl.clock() - dt.timedelta(hours=self.hours)
         name = self.ap_name
-        self.fetch("detail", lambda: self.backend.run(lambda api: load_detail(api, name, since)))
+        self.fetch(
+            "detail",
+            lambda: DetailLoaded(self.backend.run(lambda api: load_detail(api, name, since))),
+            failed=DetailFailed,
+        )
 
-    def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
-        if message.what == "detail":
-            self.query_one("#facts", Static).update(f"{message.error.message}")
+    def on_detail_failed(self, message: DetailFailed) -> None:
+        self.query_one("#facts", Static).update(f"{message.error.message}")
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.what == "detail":
-            self.show(message.data)
-        elif message.what == "diff":
-            title, text = message.data
-            self.query_one("#diff", Static).update(
-                Text(title + "\n", "bold") + Syntax(text, "diff", theme="ansi_dark", word_wrap=True).highlight(text)
-            )
-        elif message.what == "poll":
-            self.notify(f"polled {self.ap_name}", title="poll")
-            self.action_reload()
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        self.show(message.detail)
+
+    def on_version_diff_loaded(self, message: VersionDiffLoaded) -> None:
+        title, text = message.title, message.diff
+        self.query_one("#diff", Static).update(
+            Text(title + "\n", "bold") + Syntax(text, "diff", theme="ansi_dark", word_wrap=True).highlight(text)
+        )
+
+    def on_polled(self, message: Polled) -> None:
+        self.notify(f"polled {self.ap_name}", title="poll")
+        self.action_reload()
 
     # -- drawing --------------------------------------------------------------------------------
     def show(self, data: dict[str, Any]) -> None:
@@ -229,7 +254,10 @@ class ApDetailScreen(NetctlScreen):
 
     def _load_diff(self, version: int) -> None:
         name, versions = self.ap_name, list(self.versions)
-        self.fetch("diff", lambda: self.backend.run(lambda api: load_version_diff(api, name, versions, version)))
+        self.fetch(
+            "diff",
+            lambda: VersionDiffLoaded(*self.backend.run(lambda api: load_version_diff(api, name, versions, version))),
+        )
 
     def _range(self) -> str:
         return f"{self.hours} h" if self.hours < 48 else f"{self.hours // 24} days"
@@ -243,8 +271,7 @@ class ApDetailScreen(NetctlScreen):
         if not (self.backend.can("poll") and self.backend.has("poll")):
             self.notify("polling is not available to you here", severity="warning")
             return
-        name = self.ap_name
-        self.fetch("poll", lambda: self.backend.call("poll", Selection(names=(name,))), exclusive=False)
+        self.start_poll(Selection(names=(self.ap_name,)))
 
 
 def health_facts(health: dict[str, Any], now: dt.datetime) -> list[tuple[str, str]]:

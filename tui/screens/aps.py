@@ -6,11 +6,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Footer, Input, Static
 
 from netctl.selection import Selection
 from tui.model import AP_COLUMNS, ApRow, LazyCells, build_rows, filter_rows, sort_rows
-from tui.screens.base import Loaded, NetctlScreen
+from tui.screens.base import NetctlScreen, Polled
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
 
@@ -25,12 +26,20 @@ STATE_CLASS = {
 }
 
 
-def load_aps(api: Any) -> list[ApRow]:
+class ApsLoaded(Message):
+    """The rows of the access point table (all the user may see)."""
+
+    def __init__(self, rows: list[ApRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
+def load_aps(api: Any) -> ApsLoaded:
     """Inventory rows joined with health and config status (runs in a worker thread)."""
     aps = api.select()
     status = api.status(Selection()) if callable(getattr(api, "status", None)) else None
     config = api.config_status(Selection()) if callable(getattr(api, "config_status", None)) else None
-    return build_rows(aps, status, config)
+    return ApsLoaded(build_rows(aps, status, config))
 
 
 def _styler(column: str, text: str) -> str | None:
@@ -81,20 +90,20 @@ class ApsScreen(NetctlScreen):
     def action_reload(self) -> None:
         self.fetch("aps", lambda: self.backend.run(load_aps))
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.what == "aps":
-            self.all_rows = message.data
-            self.loaded = True
-            self.apply()
-        elif message.what == "poll":
-            results = message.data or []
-            bad = [r for r in results if not (r.get("ok") if isinstance(r, dict) else getattr(r, "ok", False))]
-            self.notify(
-                f"polled {len(results)} AP(s), {len(bad)} failed",
-                title="poll",
-                severity="warning" if bad else "information",
-            )
-            self.action_reload()
+    def on_aps_loaded(self, message: ApsLoaded) -> None:
+        self.all_rows = message.rows
+        self.loaded = True
+        self.apply()
+
+    def on_polled(self, message: Polled) -> None:
+        results = message.results or []
+        bad = [r for r in results if not (r.get("ok") if isinstance(r, dict) else getattr(r, "ok", False))]
+        self.notify(
+            f"polled {len(results)} AP(s), {len(bad)} failed",
+            title="poll",
+            severity="warning" if bad else "information",
+        )
+        self.action_reload()
 
     # -- filtering and sorting (on data, never on widgets) ----------------------------------------
     def set_filter(self, query: str) -> None:
@@ -165,4 +174,4 @@ class ApsScreen(NetctlScreen):
             self.notify("polling is not available in this netctl version", severity="warning")
             return
         self.notify(f"polling {name} …", title="poll")
-        self.fetch("poll", lambda: self.backend.call("poll", Selection(names=(name,))), exclusive=False)
+        self.start_poll(Selection(names=(name,)))

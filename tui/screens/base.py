@@ -1,32 +1,34 @@
-"""What every netctl screen shares: data loaded in thread workers, reported back with messages."""
+"""What every netctl screen shares: data loaded in thread workers, reported back with messages.
+
+A worker's job returns the typed message that carries its answer (``OverviewLoaded``, ``Polled``, …,
+one class per event, defined next to the screen that handles it); :meth:`NetctlScreen.fetch` posts
+it, or :class:`Failed` when the job raised. Screens handle each with ``on_<message_name>``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from textual import on
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from netctl.errors import NetctlError
+from netctl.selection import Selection
 
 if TYPE_CHECKING:
     from tui.app import NetctlApp
     from tui.backend import Backend
 
 
-class Loaded(Message):
-    """A worker finished: ``what`` names the request, ``data`` is its answer."""
-
-    def __init__(self, what: str, data: Any) -> None:
-        super().__init__()
-        self.what = what
-        self.data = data
-
-
 class Failed(Message):
-    """A worker failed with a NetctlError (shown to the user with its hint)."""
+    """A worker failed with a NetctlError (shown to the user with its hint).
+
+    ``what`` names the request in the notification's title. A screen that reacts to one request's
+    failure passes its own subclass to :meth:`NetctlScreen.fetch` and handles that.
+    """
 
     def __init__(self, what: str, error: NetctlError) -> None:
         super().__init__()
@@ -34,8 +36,16 @@ class Failed(Message):
         self.error = error
 
 
+class Polled(Message):
+    """A poll started from a screen finished: one result per AP."""
+
+    def __init__(self, results: list[Any]) -> None:
+        super().__init__()
+        self.results = results
+
+
 class NetctlScreen(Screen[Any]):
-    """A screen with ``self.backend`` and :meth:`fetch` (run in a thread, post Loaded/Failed)."""
+    """A screen with ``self.backend`` and :meth:`fetch` (run in a thread, post its message or Failed)."""
 
     @property
     def netctl(self) -> NetctlApp:
@@ -45,31 +55,34 @@ class NetctlScreen(Screen[Any]):
     def backend(self) -> Backend:
         return self.netctl.backend
 
-    def fetch_in_thread(self, what: str, job: Callable[[], Any]) -> None:
-        """Body of a thread worker: run ``job`` and post its answer unless the worker was cancelled."""
+    def fetch_in_thread(self, what: str, job: Callable[[], Message], failed: type[Failed] = Failed) -> None:
+        """Body of a thread worker: run ``job`` and post the message it returns unless the worker was cancelled."""
         worker = get_current_worker()
         try:
-            data = job()
+            answer = job()
         except NetctlError as exc:
             if not worker.is_cancelled:
-                self.post_message(Failed(what, exc))
+                self.post_message(failed(what, exc))
             return
         except Exception as exc:  # a bug below the facade: show it instead of losing it in a thread
             if not worker.is_cancelled:
                 self.post_message(
-                    Failed(
+                    failed(
                         what,
                         NetctlError(f"unexpected error: {exc!r}", hint="please report it with the steps that led here"),
                     )
                 )
             return
         if not worker.is_cancelled:
-            self.post_message(Loaded(what, data))
+            self.post_message(answer)
 
-    def fetch(self, what: str, job: Callable[[], Any], *, exclusive: bool = True) -> None:
-        """Run ``job`` in a thread worker of group ``what`` (a newer fetch of it cancels the older)."""
+    def fetch(
+        self, what: str, job: Callable[[], Message], *, exclusive: bool = True, failed: type[Failed] = Failed
+    ) -> None:
+        """Run ``job`` in a thread worker of group ``what`` and post the message it returns (a newer
+        fetch of ``what`` cancels the older); if it raises, post ``failed(what, error)`` instead."""
         self.run_worker(
-            lambda: self.fetch_in_thread(what, job),
+            lambda: self.fetch_in_thread(what, job, failed),
             thread=True,
             group=what,
             exclusive=exclusive,
@@ -77,7 +90,13 @@ class NetctlScreen(Screen[Any]):
             name=what,
         )
 
-    def on_failed(self, message: Failed) -> None:
+    def start_poll(self, selection: Selection) -> None:
+        """Poll ``selection`` in a worker (several may run at once); the screen gets :class:`Polled`."""
+        self.fetch("poll", lambda: Polled(self.backend.call("poll", selection)), exclusive=False)
+
+    @on(Failed)
+    def notify_failed(self, message: Failed) -> None:
+        """Every failure (subclasses too) as one notification; screens add their own handlers."""
         err = message.error
         self.notify(
             err.message + (f"\n{err.hint}" if err.hint else ""),

@@ -6,10 +6,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Footer, Static
 
 from tui.model import parse_time
-from tui.screens.base import Loaded, NetctlScreen
+from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
 
@@ -47,6 +48,14 @@ def job_cells(run: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+class JobRunsLoaded(Message):
+    """The latest scheduler runs, newest first."""
+
+    def __init__(self, runs: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
 class JobsScreen(NetctlScreen):
     """The latest scheduler runs, newest first."""
 
@@ -67,10 +76,10 @@ class JobsScreen(NetctlScreen):
         if not self.backend.has("job_runs"):
             self.query_one("#count", Static).update("job runs are not available in this netctl version")
             return
-        self.fetch("jobs", lambda: self.backend.call("job_runs", 200))
+        self.fetch("jobs", lambda: JobRunsLoaded(self.backend.call("job_runs", 200)))
 
-    def on_loaded(self, message: Loaded) -> None:
-        runs = list(message.data or [])
+    def on_job_runs_loaded(self, message: JobRunsLoaded) -> None:
+        runs = list(message.runs or [])
         self.query_one("#runs", VirtualTable).set_rows(
             [str(r.get("id", i)) for i, r in enumerate(runs)], [job_cells(r) for r in runs]
         )

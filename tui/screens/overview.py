@@ -7,29 +7,40 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Footer, Static, Tree
 
 from netctl.selection import Selection
 from tui.model import ApRow, SiteHealth, ago, build_rows, counts_text, site_health, state_counts
-from tui.screens.base import Failed, Loaded, NetctlScreen
+from tui.screens.base import Failed, NetctlScreen, Polled
 from tui.widgets.navbar import NavBar
 
 KIND_MARK = {"school": "school", "zoo": "zoo", "transit": "transit"}
 
 
-def load_overview(api: Any) -> dict[str, Any]:
+class OverviewLoaded(Message):
+    """What the overview shows: site health, AP rows, the number of open alerts, whether any poll ran."""
+
+    def __init__(self, sites: list[SiteHealth], rows: list[ApRow], alerts: int, polled: bool) -> None:
+        super().__init__()
+        self.sites = sites
+        self.rows = rows
+        self.alerts = alerts
+        self.polled = polled
+
+
+class OverviewFailed(Failed):
+    """Loading the overview failed (the summary line says so)."""
+
+
+def load_overview(api: Any) -> OverviewLoaded:
     """Everything the overview shows, from one facade (runs in a worker thread)."""
     sites = api.visible_sites()
     aps = api.select()
     status = api.status(Selection()) if callable(getattr(api, "status", None)) else None
     alerts = api.alerts(open_only=True) if callable(getattr(api, "alerts", None)) else []
     rows = build_rows(aps, status)
-    return {
-        "sites": site_health(sites, rows, alerts, status),
-        "rows": rows,
-        "alerts": len(alerts),
-        "polled": status is not None,
-    }
+    return OverviewLoaded(site_health(sites, rows, alerts, status), rows, len(alerts), status is not None)
 
 
 class OverviewScreen(NetctlScreen):
@@ -58,37 +69,35 @@ class OverviewScreen(NetctlScreen):
             self.set_interval(self.netctl.refresh_seconds, self.action_reload)
 
     def action_reload(self) -> None:
-        self.fetch("overview", lambda: self.backend.run(load_overview))
+        self.fetch("overview", lambda: self.backend.run(load_overview), failed=OverviewFailed)
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.what == "overview":
-            self.show(message.data)
-        elif message.what == "poll":
-            results = message.data or []
-            failed = [r for r in results if not _ok(r)]
-            self.notify(
-                f"polled {len(results)} AP(s): {len(results) - len(failed)} ok, {len(failed)} failed",
-                title="poll",
-                severity="warning" if failed else "information",
-            )
-            self.action_reload()
+    def on_overview_loaded(self, message: OverviewLoaded) -> None:
+        self.show(message)
 
-    def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
-        if message.what == "overview":
-            self.query_one("#summary", Static).update(f"cannot load: {message.error.message}")
+    def on_polled(self, message: Polled) -> None:
+        results = message.results or []
+        failed = [r for r in results if not _ok(r)]
+        self.notify(
+            f"polled {len(results)} AP(s): {len(results) - len(failed)} ok, {len(failed)} failed",
+            title="poll",
+            severity="warning" if failed else "information",
+        )
+        self.action_reload()
+
+    def on_overview_failed(self, message: OverviewFailed) -> None:
+        self.query_one("#summary", Static).update(f"cannot load: {message.error.message}")
 
     # -- drawing --------------------------------------------------------------------------------
-    def show(self, data: dict[str, Any]) -> None:
-        self.sites, self.rows = data["sites"], data["rows"]
+    def show(self, overview: OverviewLoaded) -> None:
+        self.sites, self.rows = overview.sites, overview.rows
         now = self.netctl.clock()
         totals = state_counts(r.state for r in self.rows)
-        polled = "" if data["polled"] else "  (no poll data yet)"
+        polled = "" if overview.polled else "  (no poll data yet)"
         self.query_one("#summary", Static).update(
             Text.assemble(
                 (f"{len(self.rows)} APs  ", "bold"),
                 counts_text(totals),
-                f"  open alerts {data['alerts']}{polled}",
+                f"  open alerts {overview.alerts}{polled}",
             )
         )
         tree: Tree[str] = self.query_one("#sites", Tree)
@@ -174,7 +183,7 @@ class OverviewScreen(NetctlScreen):
         tenant, site = self._selected_site()
         selection = Selection(site=site) if site else Selection(tenant=tenant)
         self.notify(f"polling {selection.describe()} …", title="poll")
-        self.fetch("poll", lambda: self.backend.call("poll", selection), exclusive=False)
+        self.start_poll(selection)
 
 
 def _ok(result: Any) -> bool:

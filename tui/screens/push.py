@@ -27,8 +27,9 @@ from textual.widgets import (
     Static,
 )
 
+from netctl.selection import Selection
 from tui.model import parse_selection, result_field
-from tui.screens.base import Loaded, NetctlScreen
+from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
 
@@ -70,6 +71,40 @@ class PushProgress(Message):
         self.ap = ap
         self.stage = stage
         self.result = result
+
+
+class PreviewRendered(Message):
+    """The rendered configs of the selection, as one preview text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class DiffCompared(Message):
+    """The diffs of the selection against the running configs, as one text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class PushPlanned(Message):
+    """The APs a push would reach, for the confirm box."""
+
+    def __init__(self, selection: Selection, dry_run: bool, names: list[str]) -> None:
+        super().__init__()
+        self.selection = selection
+        self.dry_run = dry_run
+        self.names = names
+
+
+class PushFinished(Message):
+    """The push job returned: one result per AP."""
+
+    def __init__(self, results: list[Any]) -> None:
+        super().__init__()
+        self.results = results
 
 
 class ConfirmPush(ModalScreen[bool]):
@@ -184,7 +219,9 @@ class PushScreen(NetctlScreen):
         if selection is None:
             return
         self._show_text("rendering …")
-        self.fetch("render", lambda: render_text(self.backend.call("render", selection, template)))
+        self.fetch(
+            "render", lambda: PreviewRendered(render_text(self.backend.call("render", selection, template)))
+        )
 
     @on(Button.Pressed, "#diff")
     def action_diff(self) -> None:
@@ -192,7 +229,9 @@ class PushScreen(NetctlScreen):
         if selection is None:
             return
         self._show_text("comparing with the running configuration …")
-        self.fetch("diff", lambda: diff_text(self.backend.call("diff", selection, template=template)))
+        self.fetch(
+            "diff", lambda: DiffCompared(diff_text(self.backend.call("diff", selection, template=template)))
+        )
 
     @on(Button.Pressed, "#push")
     def action_push(self) -> None:
@@ -202,7 +241,9 @@ class PushScreen(NetctlScreen):
         dry_run = self.query_one("#dry-run", Checkbox).value
         self.fetch(
             "plan",
-            lambda: (selection, dry_run, [ap["name"] for ap in self.backend.call("select", selection)]),
+            lambda: PushPlanned(
+                selection, dry_run, [ap["name"] for ap in self.backend.call("select", selection)]
+            ),
         )
 
     def _confirm(self, selection: Any, dry_run: bool, names: list[str]) -> None:
@@ -232,19 +273,25 @@ class PushScreen(NetctlScreen):
 
         self.fetch(
             "push",
-            lambda: self.backend.call("push", selection, template=template, dry_run=dry_run, progress=progress),
+            lambda: PushFinished(
+                self.backend.call("push", selection, template=template, dry_run=dry_run, progress=progress)
+            ),
         )
 
     # -- answers --------------------------------------------------------------------------------
-    def on_loaded(self, message: Loaded) -> None:
-        if message.what in ("render", "diff"):
-            self._show_text(message.data, syntax="diff" if message.what == "diff" else "xml")
-        elif message.what == "plan":
-            self._confirm(*message.data)
-        elif message.what == "push":
-            for result in message.data or []:
-                self._record(result)
-            self._draw_results(final=True)
+    def on_preview_rendered(self, message: PreviewRendered) -> None:
+        self._show_text(message.text, syntax="xml")
+
+    def on_diff_compared(self, message: DiffCompared) -> None:
+        self._show_text(message.text, syntax="diff")
+
+    def on_push_planned(self, message: PushPlanned) -> None:
+        self._confirm(message.selection, message.dry_run, message.names)
+
+    def on_push_finished(self, message: PushFinished) -> None:
+        for result in message.results or []:
+            self._record(result)
+        self._draw_results(final=True)
 
     def on_push_progress(self, message: PushProgress) -> None:
         if message.result is not None:

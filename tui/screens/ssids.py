@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from tui.model import result_field
-from tui.screens.base import Failed, Loaded, NetctlScreen
+from tui.screens.base import Failed, NetctlScreen
 from tui.screens.push import ConfirmPush
 from tui.widgets.table import VirtualTable
 
@@ -29,6 +30,30 @@ STATE_CLASS = {"on": "vtable--good", "off": "vtable--warn"}
 
 #: APs whose diff the confirm box lists (the rest are counted)
 PREVIEW_APS = 6
+
+
+class SsidsLoaded(Message):
+    """The SSIDs of the site (rows of ``site_ssids``: name, enabled, may_toggle, timer, until_local)."""
+
+    def __init__(self, ssids: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.ssids = ssids
+
+
+class SsidChangePlanned(Message):
+    """What switching the SSID would change on each AP (rows of ``ssid_change_plan``), for the confirm box."""
+
+    def __init__(self, preview: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.preview = preview
+
+
+class SsidSwitched(Message):
+    """The switch went out: one push result per AP."""
+
+    def __init__(self, results: list[Any]) -> None:
+        super().__init__()
+        self.results = results
 
 
 def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any]], timer: str | None = None) -> str:
@@ -92,37 +117,40 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
 
     def action_reload(self) -> None:
         site = self.site
-        self.fetch("ssids", lambda: self.backend.call("site_ssids", site))
+        self.fetch("ssids", lambda: SsidsLoaded(self.backend.call("site_ssids", site)))
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.what == "ssids":
-            self.ssids = list(message.data)
-            rows = [
-                (s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only",
-                 s.get("until_local") or "")
-                for s in self.ssids
-            ]
-            self.query_one("#ssids", VirtualTable).set_rows([s["name"] for s in self.ssids], rows)
-            if not self.busy:
-                self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(rows)} SSID(s)"))
-        elif message.what == "preview" and self.asking is not None:
-            name, enable = self.asking
-            self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(self.ssids)} SSID(s)"))
+    def on_ssids_loaded(self, message: SsidsLoaded) -> None:
+        self.ssids = list(message.ssids)
+        rows = [
+            (s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only",
+             s.get("until_local") or "")
+            for s in self.ssids
+        ]
+        self.query_one("#ssids", VirtualTable).set_rows([s["name"] for s in self.ssids], rows)
+        if not self.busy:
+            self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(rows)} SSID(s)"))
 
-            def start(yes: bool | None) -> None:
-                self.asking = None
-                if yes:
-                    self._toggle(name, enable)
-                else:
-                    self.busy = False
+    def on_ssid_change_planned(self, message: SsidChangePlanned) -> None:
+        if self.asking is None:
+            return
+        name, enable = self.asking
+        self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(self.ssids)} SSID(s)"))
 
-            timer = next((s.get("timer") for s in self.ssids if s["name"] == name), None)
-            self.app.push_screen(ConfirmPush(preview_text(self.site, name, enable, list(message.data), timer)), start)
-        elif message.what == "toggle":
-            self.busy = False
-            self.summary = push_summary(message.data)
-            self.query_one("#ssid-status", Static).update(self.summary)
-            self.action_reload()
+        def start(yes: bool | None) -> None:
+            self.asking = None
+            if yes:
+                self._toggle(name, enable)
+            else:
+                self.busy = False
+
+        timer = next((s.get("timer") for s in self.ssids if s["name"] == name), None)
+        self.app.push_screen(ConfirmPush(preview_text(self.site, name, enable, list(message.preview), timer)), start)
+
+    def on_ssid_switched(self, message: SsidSwitched) -> None:
+        self.busy = False
+        self.summary = push_summary(message.results)
+        self.query_one("#ssid-status", Static).update(self.summary)
+        self.action_reload()
 
     def _status(self, text: str) -> str:
         """The status line, with what is temporary: ``temporary: Guest off until 17:00 by ada``."""
@@ -130,7 +158,6 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         return escape(text + ("\ntemporary: " + "; ".join(timed) if timed else ""))
 
     def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
         self.busy = False
         self.asking = None
         self.query_one("#ssid-status", Static).update(message.error.message)
@@ -147,10 +174,16 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         self.busy = True
         self.asking = (name, enable)
         self.query_one("#ssid-status", Static).update(f"reading what changes on the APs of {site} …")
-        self.fetch("preview", lambda: self.backend.call("ssid_change_plan", site, name, enable))
+        self.fetch(
+            "preview", lambda: SsidChangePlanned(self.backend.call("ssid_change_plan", site, name, enable))
+        )
 
     def _toggle(self, name: str, enable: bool) -> None:
         self.busy = True
         self.query_one("#ssid-status", Static).update(f"switching {name} at the APs of {self.site} …")
         site = self.site
-        self.fetch("toggle", lambda: self.backend.call("set_ssid_enabled", site, name, enable), exclusive=False)
+        self.fetch(
+            "toggle",
+            lambda: SsidSwitched(self.backend.call("set_ssid_enabled", site, name, enable)),
+            exclusive=False,
+        )
