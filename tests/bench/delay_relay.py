@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from functools import partial
 from typing import Any
 
 
@@ -74,7 +75,7 @@ async def serve(pairs: list[tuple[tuple[str, int], tuple[str, int]]], delay: flo
     for front, agent in pairs:
         if not (front[0].startswith("127.") and agent[0].startswith("127.")):
             raise SystemExit(f"refusing non-loopback address in {front} -> {agent}")
-        await loop.create_datagram_endpoint(lambda agent=agent: _Front(agent, delay), local_addr=front)
+        await loop.create_datagram_endpoint(partial(_Front, agent, delay), local_addr=front)
     print("relay ready", flush=True)
     await asyncio.sleep(max_seconds)
 

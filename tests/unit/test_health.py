@@ -48,7 +48,7 @@ def test_recovery_needs_consecutive_good_polls() -> None:
 
 
 def test_degraded_reasons_from_thresholds() -> None:
-    metrics = {"cpu": 95.0, "mem": 91.0, "radios_down": 1, "if_errors_ps": 25.0, "clients": 3}
+    metrics: dict[str, float | None] = {"cpu": 95.0, "mem": 91.0, "radios_down": 1, "if_errors_ps": 25.0, "clients": 3}
     kinds = [kind for kind, _ in degrade_reasons(metrics, Rules(), baseline=40.0)]
     assert kinds == ["radio-down", "if-errors", "cpu-high", "mem-high", "clients-collapsed"]
     assert degrade_reasons({"cpu": 89.9, "mem": 10.0, "radios_down": 0}, Rules(), None) == []
@@ -128,8 +128,8 @@ def test_bad_window_and_unknown_rule_are_clear_errors() -> None:
 
 
 def test_counter_rates_handle_wrap_reset_and_reboot() -> None:
-    prev = {"in:eth0#32": 4294967000, "in:eth1#64": 100, "out:eth0#32": 5000}
-    now = {"in:eth0#32": 704, "in:eth1#64": 1100, "out:eth0#32": 10}
+    prev: dict[str, float] = {"in:eth0#32": 4294967000, "in:eth1#64": 100, "out:eth0#32": 5000}
+    now: dict[str, float] = {"in:eth0#32": 704, "in:eth1#64": 1100, "out:eth0#32": 10}
     rates = counter_rates(prev, 100.0, now, 110.0)
     assert rates["in:eth0#32"] == pytest.approx(1000 / 10)  # wrapped once
     assert rates["in:eth1#64"] == pytest.approx(100.0)

@@ -13,7 +13,7 @@ from netctl.platforms import PLATFORMS, get_platform
 
 
 def ap_entry(**fields: object) -> Entry:
-    data = {"name": "ap1", "site": "s1", "platform": "netconf-wlan", "address": "127.0.0.1"}
+    data: dict[str, object] = {"name": "ap1", "site": "s1", "platform": "netconf-wlan", "address": "127.0.0.1"}
     data.update(fields)
     return Entry("ap", {k: v for k, v in data.items() if v is not None}, "t.yaml", 7)
 

@@ -9,6 +9,7 @@ out of range) must raise :class:`BerError`, never anything else.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ def pysnmp_message(pdu: Any, community: bytes = b"public") -> bytes:
     return bytes(encoder.encode(msg))
 
 
-def pysnmp_response(request_id: int, varbinds: list[tuple[tuple[int, ...], Any]], *, status: int = 0,
+def pysnmp_response(request_id: int, varbinds: Sequence[tuple[tuple[int, ...], Any]], *, status: int = 0,
                     index: int = 0, community: bytes = b"public") -> bytes:
     pdu = P.GetResponsePDU()
     P.apiPDU.set_defaults(pdu)

@@ -56,7 +56,8 @@ def test_the_32_bit_octets_are_walked_only_when_ifxtable_is_empty() -> None:
     from netctl.poll.oids import IF_OCTETS, PROFILES
 
     profile = PROFILES["wlan-ap"]
-    if_rows = {"descr": {"1": ("OctetString", "eth0")}, "oper_status": {"1": ("Integer", 1)}}
+    if_rows: dict[str, dict[str, tuple[str, Any]]] = {
+        "descr": {"1": ("OctetString", "eth0")}, "oper_status": {"1": ("Integer", 1)}}
     assert profile.fallback_tables({"if": if_rows, "ifx": {"hc_in_octets": {}, "hc_out_octets": {}}}) == {
         "if_octets": IF_OCTETS}
     assert profile.fallback_tables({"if": if_rows, "ifx": {"hc_in_octets": {"1": ("Counter64", 5)}}}) == {}

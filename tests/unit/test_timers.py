@@ -15,8 +15,8 @@ BERLIN = "Europe/Berlin"
 NOW = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
