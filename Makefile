@@ -11,13 +11,13 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NETCTL_LAB_DIR := $(LAB_DIR)
 
-.PHONY: help venv install lab-install lab-up lab-down lab-status demo demo-headless test test-unit bench lint clean
+.PHONY: help venv install lab-install lab-up lab-down lab-status demo demo-headless test test-unit bench lint docs clean
 
 help:
 	@echo "make demo           install, start the lab, load the example city, poll, open the TUI"
 	@echo "make demo-headless  the same without the TUI (for scripts): prints status and exits"
 	@echo "make test           install, start the lab, run the whole suite"
-	@echo "make lab-up | lab-down | lab-status | bench | lint"
+	@echo "make lab-up | lab-down | lab-status | bench | lint | docs"
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -68,6 +68,10 @@ bench: lab-up
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check netctl tui tests
 	$(VENV)/bin/mypy netctl
+
+# docs/cli.md: every command's --help, generated from the click commands (checked by tests/unit)
+docs: $(VENV)/.installed
+	$(PY) -m cogapp -r docs/cli.md
 
 clean: lab-down
 	rm -rf $(VENV) $(LAB_DIR) *.egg-info
