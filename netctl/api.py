@@ -2,23 +2,74 @@
 
     from netctl.api import Netctl
     nc = Netctl("city.db", user="admin")
-    nc.select(Selection(site="gs-meiderich"))
+    nc.inventory.list_aps(Selection(site="gs-meiderich"))
+    nc.config.push(Selection(site="gs-meiderich"), confirm_timeout=60)
 
-Each area lives in its own mixin module; none of them imports Textual.
+:class:`Netctl` opens one :class:`~netctl.core.Session` (the database, the acting user, their role
+and scope) and composes the services over it, each given what it needs in its constructor:
+
+=================  =================================================  ============================
+``nc.inventory``   APs, sites, groups, variables, secrets              :mod:`netctl.inventory.ops`
+``nc.config``      render, diff, push, backup, restore, drift, audit   :mod:`netctl.push.ops`
+``nc.monitor``     poll, health, alerts, maintenance, notifiers        :mod:`netctl.poll.ops`
+``nc.jobs``        scheduled jobs and their runs                       :mod:`netctl.schedule.ops`
+``nc.access``      users, roles, scopes, allowed actions               :mod:`netctl.access`
+``nc.ssids``       SSIDs switched on or off, now or timed              :mod:`netctl.ssids`
+``nc.hostkeys``    pinned SSH host keys                                :mod:`netctl.hostkeys`
+=================  =================================================  ============================
+
+None of them imports Textual; heavy drivers are imported inside the methods that use them.
 """
 
 from __future__ import annotations
 
-from netctl.access import AccessOps
-from netctl.hostkeys import HostKeyOps
-from netctl.inventory.ops import InventoryOps
-from netctl.poll.ops import PollOps
-from netctl.push.ops import ConfigOps
-from netctl.schedule.ops import JobOps
+from pathlib import Path
+from typing import ClassVar
+
+import sqlite_utils
+
+from netctl.access import AccessService
+from netctl.core import Session
+from netctl.hostkeys import HostKeyService
+from netctl.inventory.ops import InventoryService
+from netctl.poll.ops import MonitorService
+from netctl.push.ops import ConfigService
+from netctl.schedule.ops import JobService
 from netctl.selection import Scope, Selection
+from netctl.ssids import SsidService
 
-__all__ = ["Netctl", "Selection", "Scope"]
+__all__ = ["Netctl", "Selection", "Scope", "Session"]
 
 
-class Netctl(InventoryOps, ConfigOps, PollOps, JobOps, AccessOps, HostKeyOps):
-    """Facade over the netctl core. See the mixins for the operations."""
+class Netctl:
+    """The facade: one session of one acting user and the services composed over it."""
+
+    #: attribute name -> service class, in the order they are built
+    SERVICES: ClassVar[dict[str, type]] = {
+        "inventory": InventoryService, "config": ConfigService, "monitor": MonitorService, "jobs": JobService,
+        "ssids": SsidService, "access": AccessService, "hostkeys": HostKeyService,
+    }
+
+    def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
+                 user: str | None = None, create: bool = False) -> None:
+        """Open the database (``create``: make it when missing) as ``user`` (default: the OS login's
+        user). Raises NotFound (no database there, unknown user) or PermissionDenied (``user`` is
+        not the login's own user and the login is no admin)."""
+        self.session = Session(db, user=user, create=create)
+        self.inventory = InventoryService(self.session)
+        self.config = ConfigService(self.session, inventory=self.inventory)
+        self.monitor = MonitorService(self.session, inventory=self.inventory)
+        self.jobs = JobService(self.session)
+        self.ssids = SsidService(self.session, config=self.config)
+        self.access = AccessService(self.session, ssids=self.ssids)
+        self.hostkeys = HostKeyService(self.session)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.session.close()
+
+    def __enter__(self) -> Netctl:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,16 +1,19 @@
-"""The shared base of the facade: the database, the acting user and their scope.
+"""The session every service of the facade shares: the database, the acting user and their scope.
 
-Every operation area (inventory, config, poll, access) is a mixin over this base in its own module;
-:class:`netctl.api.Netctl` puts them together. Mixins import heavy drivers (ncclient, netmiko,
-pysnmp) inside their methods, so opening the facade stays fast.
+Each operation area (inventory, config, monitor, jobs, access, SSIDs, host keys) is a service in its
+own module that is given this :class:`Session` (and the other services it needs) in its constructor;
+:class:`netctl.api.Netctl` builds them. Services import heavy drivers (ncclient, netmiko, pysnmp)
+inside their methods, so opening the facade stays fast.
+
+A session is never widened in place: :meth:`Session.granting` and :meth:`Session.as_timer` return a
+new session over the same database for one narrow operation, so the caller's rights stay as they were.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import pwd
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +70,17 @@ def default_db_path() -> str:
     return os.environ.get("NETCTL_DB") or DEFAULT_DB
 
 
-class CoreBase:
-    """Holds the database and the acting user; resolves selections within the user's scope."""
+#: who the audit names for a timer's revert (with the timer and the user the job runs as)
+SYSTEM_WHO = "@system"
+
+
+class Session:
+    """The database and the acting user; resolves selections within the user's scope."""
+
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
                  user: str | None = None, create: bool = False) -> None:
+        # timer: the timer this session reverts (:meth:`as_timer`); the audit then names the system
         """Open the database (``create``: make it when missing, as ``netctl init`` does) and resolve
         the acting user. Raises NotFound (no database there, unknown user), PermissionDenied
         (``user`` is not the OS login's user and that login is no admin)."""
@@ -81,6 +90,7 @@ class CoreBase:
         else:
             self.db_path = str(db or default_db_path())
             self.db = open_db(self.db_path, create=create)
+        self.timer: int | None = None
         try:
             self.user_name, self.role, self.scope, self.allowed_actions = self._resolve_user(user)
         except BaseException:
@@ -109,21 +119,21 @@ class CoreBase:
             return login, "admin", Scope.everything(), ROLE_ACTIONS["admin"]
         me = self._login_user(login)
         if user and (me is None or user != me[0]):
-            row = self._user_row_named(user)
+            row = self.user_row_named(user)
             if me is None or me[1] != "admin":
                 mapped = f"mapped to netctl user {me[0]!r} (role {me[1]})" if me else "not mapped to a netctl user"
                 raise PermissionDenied(
                     f"--user {user} does not match the OS login {login!r} ({mapped})",
                     hint="act as your own user (drop --user), log in as the OS user mapped to "
                          f"{user!r}, or ask an admin: netctl users list")
-            return self._user_tuple(row)
+            return self.user_tuple(row)
         if me is None:
             raise PermissionDenied(
                 f"the OS login {login!r} is not mapped to a netctl user",
                 hint=f"ask an admin: netctl users add NAME --role … --os-login {login}")
         return me
 
-    def _user_row_named(self, name: str) -> dict[str, Any]:
+    def user_row_named(self, name: str) -> dict[str, Any]:
         rows = list(self.db["users"].rows_where("name = ?", [name]))
         if not rows:
             raise NotFound(f"no netctl user named {name!r}", hint="list users with: netctl users list")
@@ -134,13 +144,13 @@ class CoreBase:
         rows = list(self.db["users"].rows_where("os_login = ?", [login]))
         rows = rows or list(self.db["users"].rows_where("name = ? and os_login is null", [login]))
         if rows:
-            return self._user_tuple(rows[0])
+            return self.user_tuple(rows[0])
         if os.geteuid() == 0:
             return login, "admin", Scope.everything(), ROLE_ACTIONS["admin"]
         return None
 
     @staticmethod
-    def _user_tuple(row: dict[str, Any]) -> tuple[str, str, Scope, frozenset[str]]:
+    def user_tuple(row: dict[str, Any]) -> tuple[str, str, Scope, frozenset[str]]:
         import json
 
         role = row["role"]
@@ -148,10 +158,12 @@ class CoreBase:
         extra = frozenset(json.loads(row.get("allowed_actions") or "[]"))
         return row["name"], role, scope, ROLE_ACTIONS.get(role, frozenset()) | extra
 
-    def _who(self) -> str:
-        """The acting user as the audit names it (with the OS login when it differs)."""
+    def who(self) -> str:
+        """The acting user as the audit names it (with the OS login when it differs);
+        ``@system (timer N, run as USER)`` in a session reverting a timer (:meth:`as_timer`)."""
         login = os_login()
-        return self.user_name if self.user_name == login else f"{self.user_name} (os:{login})"
+        user = self.user_name if self.user_name == login else f"{self.user_name} (os:{login})"
+        return f"{SYSTEM_WHO} (timer {self.timer}, run as {user})" if self.timer is not None else user
 
     def can(self, action: str, target: str | None = None) -> bool:
         """Whether the acting user may do ``action`` (on ``target``, e.g. one SSID name).
@@ -172,20 +184,25 @@ class CoreBase:
                 hint="ask an admin or engineer to do it, or to allow it for your role",
             )
 
-    @contextmanager
-    def _granted(self, *actions: str) -> Iterator[None]:
-        """Let one narrow operation use broader actions inside the core (never the caller's scope).
+    def granting(self, *actions: str) -> Session:
+        """A session over the same database that may also do ``actions`` (never a wider scope).
 
         An allowed ``ssid-toggle`` pushes the site's configuration although the user may not push:
-        the toggle checks its own permission first, then runs the push path under this grant. The
-        scope is untouched, so nothing outside it becomes reachable.
+        the toggle checks its own permission first, then runs the push path with a service bound to
+        this session. This session is untouched, and the scope is the same, so nothing outside it
+        becomes reachable.
         """
-        before = self.allowed_actions
-        self.allowed_actions = before | frozenset(actions)
-        try:
-            yield
-        finally:
-            self.allowed_actions = before
+        return self._derive(allowed_actions=self.allowed_actions | frozenset(actions))
+
+    def as_timer(self, timer: int) -> Session:
+        """A session over the same database whose audit rows name the system reverting ``timer``."""
+        return self._derive(timer=timer)
+
+    def _derive(self, **changes: Any) -> Session:
+        derived = copy.copy(self)
+        for name, value in changes.items():
+            setattr(derived, name, value)
+        return derived
 
     def require_site(self, site: str, tenant: str | None = None) -> None:
         """Raise NotFound unless ``site`` exists and lies within the acting user's scope."""

@@ -39,7 +39,7 @@ from typing import Any
 
 import sqlite_utils
 
-from netctl.core import CoreBase
+from netctl.core import Session
 from netctl.errors import ConfigError, NotFound, Problem
 from netctl.store.db import transaction
 
@@ -317,15 +317,19 @@ def _alert(db: sqlite_utils.Database, ap_row: dict[str, Any], message: str) -> d
 
 
 # -- the facade --------------------------------------------------------------------------------------
-class HostKeyOps(CoreBase):
-    """Host key part of :class:`netctl.api.Netctl` (``netctl hostkeys …``)."""
+class HostKeyService:
+    """Pinned SSH host keys of the APs (``netctl hostkeys …``): ``Netctl.hostkeys``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.db = session.db
 
     def host_keys(self, selection: Any = None) -> list[dict[str, Any]]:
         """Pinned keys of the APs the acting user may see (APs without a key are listed as such)."""
         from netctl.push.ops import _as_selection
 
-        self.require("view")
-        aps = self.select(_as_selection(selection))
+        self.session.require("view")
+        aps = self.session.select(_as_selection(selection))
         rows: dict[str, list[dict[str, Any]]] = {}
         names = [ap["name"] for ap in aps]
         for start in range(0, len(names), 900):
@@ -350,8 +354,8 @@ class HostKeyOps(CoreBase):
         """The key AP ``ap`` offers now (key exchange only: no login) and the keys pinned for it."""
         from netctl.drivers.sshkeys import probe
 
-        self.require("inventory")
-        row = self.get_ap(ap)
+        self.session.require("inventory")
+        row = self.session.get_ap(ap)
         offered = probe(ap, row["address"], self._ssh_port(row))
         pinned = pins_for(self.db, [ap]).get(ap, [])
         return {
@@ -367,25 +371,25 @@ class HostKeyOps(CoreBase):
 
     def trust_host_key(self, ap: str, key: str) -> dict[str, Any]:
         """Pin ``key`` (``TYPE BASE64``) as AP ``ap``'s only key; closes its host-key alert."""
-        self.require("inventory")
-        row = self.get_ap(ap)
+        self.session.require("inventory")
+        row = self.session.get_ap(ap)
         key = parse_key(key)
         before = pins_for(self.db, [ap]).get(ap, [])
         with transaction(self.db):
-            stored = pin(self.db, ap, key, self._who(), "trust", replace=True)
+            stored = pin(self.db, ap, key, self.session.who(), "trust", replace=True)
             was = ", ".join(describe(k) for k in before) or "none"
-            audit(self.db, row["name"], self._who(), "trusted", f"pinned {describe(key)} (before: {was})")
+            audit(self.db, row["name"], self.session.who(), "trusted", f"pinned {describe(key)} (before: {was})")
             self.db.execute("update alerts set state = 'closed', closed = ? where ap = ? and kind = ? "
                             "and state = 'open'", [_now(), ap, ALERT_KIND])
         return stored
 
     def forget_host_key(self, ap: str) -> int:
         """Remove the keys pinned for AP ``ap`` (the next connection pins again); how many there were."""
-        self.require("inventory")
-        self.get_ap(ap)
+        self.session.require("inventory")
+        self.session.get_ap(ap)
         with transaction(self.db):
             count = forget(self.db, ap)
-            audit(self.db, ap, self._who(), "forgotten", f"{count} pinned key(s) removed")
+            audit(self.db, ap, self.session.who(), "forgotten", f"{count} pinned key(s) removed")
         return count
 
     def import_known_hosts(self, path: str | Path, *, replace: bool = False) -> dict[str, Any]:
@@ -395,7 +399,7 @@ class HostKeyOps(CoreBase):
         its name. Keys of an AP that has other keys pinned already are not taken unless ``replace``.
         Returns ``{"pinned": [...], "unchanged": [...], "conflicts": [...], "skipped": [problems]}``.
         """
-        self.require("inventory")
+        self.session.require("inventory")
         file = Path(path)
         try:
             text = file.read_text(encoding="utf-8", errors="replace")
@@ -404,7 +408,7 @@ class HostKeyOps(CoreBase):
                 f"cannot read {file}: {exc.strerror or exc}", hint="give the path of a known_hosts file"
             ) from exc
         entries, problems = parse_known_hosts(text, str(file))
-        aps = self.select()
+        aps = self.session.select()
         pinned_now = pins_for(self.db, [ap["name"] for ap in aps])
         result: dict[str, Any] = {"pinned": [], "unchanged": [], "conflicts": [], "skipped": [str(p) for p in problems]}
         with transaction(self.db):
@@ -429,15 +433,15 @@ class HostKeyOps(CoreBase):
                     )
                     continue
                 for number, key in enumerate(keys):
-                    pin(self.db, ap["name"], key, self._who(), f"import {file.name}", replace=number == 0)
-                audit(self.db, ap["name"], self._who(), "imported",
+                    pin(self.db, ap["name"], key, self.session.who(), f"import {file.name}", replace=number == 0)
+                audit(self.db, ap["name"], self.session.who(), "imported",
                       f"pinned {', '.join(describe(k) for k in keys)} from {file}")
                 result["pinned"].append(ap["name"])
         return result
 
 
 __all__ = [
-    "HostKeyOps",
+    "HostKeyService",
     "KnownHost",
     "fingerprint",
     "is_pinned",

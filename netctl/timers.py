@@ -11,7 +11,7 @@ A revert that fails on an AP keeps the timer active and due, tried again after a
 
 Everything here is pure (no database, no device, the clock passed in): reading ``--until``
 (:func:`parse_until`), choosing the due timers (:func:`due`), describing one (:func:`describe`).
-The I/O is :class:`netctl.access.AccessOps` (``set_ssid_enabled``, ``revert_due_timers``).
+The I/O is :class:`netctl.ssids.SsidService` (``set_ssid_enabled``, ``revert_due_timers``).
 
 Raises: ConfigError (an ``--until`` that cannot be read or has passed, an unknown time zone).
 """

@@ -52,7 +52,7 @@ def city(tmp_path: Path, lab: Any) -> Iterator[Any]:
     from netctl.api import Netctl
 
     nc = Netctl(tmp_path / "city.db", create=True)
-    nc.import_secrets(lab.secrets)
-    nc.import_inventory([str(p) for p in INVENTORY_FILES])
+    nc.inventory.import_secrets(lab.secrets)
+    nc.inventory.import_inventory([str(p) for p in INVENTORY_FILES])
     yield nc
     nc.close()

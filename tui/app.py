@@ -46,7 +46,8 @@ class ApJumpProvider(Provider):
     async def startup(self) -> None:
         app = self.app
         assert isinstance(app, NetctlApp)
-        self.ap_names: list[str] = await asyncio.to_thread(lambda: [ap["name"] for ap in app.backend.call("select")])
+        self.ap_names: list[str] = await asyncio.to_thread(
+            lambda: [ap["name"] for ap in app.backend.run(lambda api: api.session.select())])
 
     async def search(self, query: str) -> Hits:
         """Substring matches first (cheap on 10,000 names), fuzzy ones only when there are none."""

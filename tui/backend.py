@@ -20,31 +20,31 @@ class Backend:
     def __init__(self, api: Netctl) -> None:
         self.api = api
         self._lock = threading.RLock()
-        self._shared = getattr(api, "db_path", ":memory:") == ":memory:"
+        self._shared = api.session.db_path == ":memory:"
 
     @property
     def user(self) -> str:
-        return str(self.api.user_name)
+        return str(self.api.session.user_name)
 
     @property
     def role(self) -> str:
-        return str(self.api.role)
+        return str(self.api.session.role)
 
     def has(self, method: str) -> bool:
-        """Whether the facade offers ``method`` (areas of the core grow independently)."""
-        return callable(getattr(self.api, method, None))
+        """Whether the facade offers ``method`` (``service.method``)."""
+        return callable(_resolve(self.api, method, None))
 
     def can(self, action: str, target: str | None = None) -> bool:
-        return bool(self.api.can(action, target))
+        return bool(self.api.session.can(action, target))
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``api.method(*args, **kwargs)``; blocking — call it from a worker thread only."""
         if self._shared:
             with self._lock:
-                return getattr(self.api, method)(*args, **kwargs)
-        api = type(self.api)(self.api.db_path, user=self.api.user_name)
+                return _resolve(self.api, method)(*args, **kwargs)
+        api = type(self.api)(self.api.session.db_path, user=self.api.session.user_name)
         try:
-            return getattr(api, method)(*args, **kwargs)
+            return _resolve(api, method)(*args, **kwargs)
         finally:
             api.close()
 
@@ -53,8 +53,16 @@ class Backend:
         if self._shared:
             with self._lock:
                 return fn(self.api)
-        api = type(self.api)(self.api.db_path, user=self.api.user_name)
+        api = type(self.api)(self.api.session.db_path, user=self.api.session.user_name)
         try:
             return fn(api)
         finally:
             api.close()
+
+
+def _resolve(api: Netctl, path: str, *default: Any) -> Any:
+    """``api.service.method`` named by ``"service.method"``."""
+    target: Any = api
+    for name in path.split("."):
+        target = getattr(target, name, *default)
+    return target

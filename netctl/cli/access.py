@@ -43,7 +43,7 @@ def users() -> None:
 @pass_api
 def list_cmd(api: Any, as_json: bool) -> None:
     """List users with role, scope, OS login and extra allowed actions."""
-    rows = api.list_users()
+    rows = api.access.list_users()
     if as_json:
         emit_json(rows)
         return
@@ -82,7 +82,7 @@ def add_cmd(
     as_json: bool,
 ) -> None:
     """Add user NAME with a role and a scope."""
-    _show(api.add_user(name, role, tenants=list(tenants), sites=list(sites), os_login=os_login), as_json)
+    _show(api.access.add_user(name, role, tenants=list(tenants), sites=list(sites), os_login=os_login), as_json)
 
 
 @users.command("remove")
@@ -90,7 +90,7 @@ def add_cmd(
 @pass_api
 def remove_cmd(api: Any, name: str) -> None:
     """Remove user NAME (never the last admin)."""
-    api.remove_user(name)
+    api.access.remove_user(name)
     click.echo(f"removed user {name}")
 
 
@@ -105,7 +105,7 @@ def set_scope_cmd(
     api: Any, name: str, role: str | None, tenants: tuple[str, ...], sites: tuple[str, ...], as_json: bool
 ) -> None:
     """Replace the scope (and optionally the role) of user NAME."""
-    _show(api.set_user_scope(name, tenants=list(tenants), sites=list(sites), role=role), as_json)
+    _show(api.access.set_user_scope(name, tenants=list(tenants), sites=list(sites), role=role), as_json)
 
 
 @users.command("allow-action")
@@ -115,7 +115,7 @@ def set_scope_cmd(
 @pass_api
 def allow_cmd(api: Any, name: str, action: str, as_json: bool) -> None:
     """Allow NAME an extra ACTION, e.g. ssid-toggle:Duisburg-Free-WLAN (one SSID) or ssid-toggle (all)."""
-    _show(api.allow_action(name, action), as_json)
+    _show(api.access.allow_action(name, action), as_json)
 
 
 @users.command("revoke-action")
@@ -125,7 +125,7 @@ def allow_cmd(api: Any, name: str, action: str, as_json: bool) -> None:
 @pass_api
 def revoke_cmd(api: Any, name: str, action: str, as_json: bool) -> None:
     """Take an extra ACTION back from NAME."""
-    _show(api.revoke_action(name, action), as_json)
+    _show(api.access.revoke_action(name, action), as_json)
 
 
 @users.command("whoami")
@@ -133,7 +133,7 @@ def revoke_cmd(api: Any, name: str, action: str, as_json: bool) -> None:
 @pass_api
 def whoami_cmd(api: Any, as_json: bool) -> None:
     """Show the acting user, role, scope and allowed actions."""
-    me = api.whoami()
+    me = api.access.whoami()
     if as_json:
         emit_json(me)
     else:
@@ -152,7 +152,7 @@ def ssid() -> None:
 @pass_api
 def ssid_list_cmd(api: Any, site: str, as_json: bool) -> None:
     """List the SSIDs of SITE: on or off, whether you may switch them, and until when a timed switch holds."""
-    rows = api.site_ssids(site)
+    rows = api.ssids.site_ssids(site)
     if as_json:
         emit_json(rows)
         return
@@ -169,7 +169,7 @@ def ssid_list_cmd(api: Any, site: str, as_json: bool) -> None:
 @pass_api
 def ssid_timers_cmd(api: Any, show_all: bool, as_json: bool) -> None:
     """List the timed SSID switches (--until) of your sites: which SSID, until when, by whom."""
-    rows = api.ssid_timers(ended=show_all)
+    rows = api.ssids.ssid_timers(ended=show_all)
     if as_json:
         emit_json(rows)
         return
@@ -182,10 +182,10 @@ def ssid_timers_cmd(api: Any, show_all: bool, as_json: bool) -> None:
 def _switch(api: Any, site: str, name: str, enabled: bool, until: str | None, yes: bool, confirm_timeout: int,
             as_json: bool) -> None:
     """Show what switching changes on each AP, ask (unless --yes), switch, print one line per AP."""
-    from netctl.access import ssid_diff_text
+    from netctl.ssids import ssid_diff_text
 
-    ends = api.ssid_until(site, until) if until is not None else None  # a bad --until fails before anything
-    preview = api.ssid_change_plan(site, name, enabled)
+    ends = api.ssids.ssid_until(site, until) if until is not None else None  # a bad --until fails before anything
+    preview = api.ssids.ssid_change_plan(site, name, enabled)
     verb = "on" if enabled else "off"
     if not yes:
         click.echo(ssid_diff_text(preview))
@@ -193,13 +193,13 @@ def _switch(api: Any, site: str, name: str, enabled: bool, until: str | None, ye
         timed = (f" until {ends['text']} {ends['timezone']}, then back {'off' if enabled else 'on'}" if ends else "")
         click.confirm(f"Switch SSID {name!r} {verb.upper()} at {site}{timed} "
                       f"({changing} of {len(preview)} AP(s) change)?", abort=True)
-    results = api.set_ssid_enabled(site, name, enabled, until=until, confirm_timeout=confirm_timeout)
+    results = api.ssids.set_ssid_enabled(site, name, enabled, until=until, confirm_timeout=confirm_timeout)
     if as_json:
         emit_json([r.as_dict() for r in results])
     else:
         print_table([(r.ap, r.status, (r.reason or "").splitlines()[0] if r.reason else "") for r in results],
                     ["AP", "STATUS", "REASON"])
-        for timer in api.ssid_timers(site=site):
+        for timer in api.ssids.ssid_timers(site=site):
             if timer["ssid"] == name:
                 click.echo(f"timer {timer['id']}: {name} {timer['text']} ({timer['timezone']}); "
                            f"netctl ssid {'off' if enabled else 'on'} {site} {name} before then cancels it")

@@ -44,7 +44,7 @@ def _exit(failed: int) -> None:
 @pass_api
 def render(api: Any, selection: Selection, template: str | None, as_json: bool) -> None:
     """Render the configuration of APs (secrets masked). Fails on a missing variable or a bad value."""
-    results = api.render(selection, template=template)
+    results = api.config.render(selection, template=template)
     if as_json:
         emit_json([r.as_dict() for r in results])
     else:
@@ -67,12 +67,12 @@ def diff(
     api: Any, selection: Selection, template: str | None, offline: bool, concurrency: int, as_json: bool
 ) -> None:
     """Rendered vs running configuration; nothing is sent."""
-    results = api.diff(
+    results = api.config.diff(
         selection,
         offline=offline,
         template=template,
         concurrency=concurrency,
-        progress=_progress(len(api.select(selection))),
+        progress=_progress(len(api.session.select(selection))),
     )
     if as_json:
         emit_json(results)
@@ -157,13 +157,13 @@ def push(
     NETCONF: lock, confirmed commit, post-check, confirm. SSH: backup, apply, verify, save.
     With --canary/--wave-size the APs go in waves, and a failed wave stops the rollout.
     """
-    results = api.push(
+    results = api.config.push(
         selection,
         template=template,
         dry_run=dry_run,
         concurrency=concurrency,
         confirm_timeout=confirm_timeout,
-        progress=_progress(len(api.select(selection))),
+        progress=_progress(len(api.session.select(selection))),
         workers=workers,
         canary=canary,
         wave_size=wave_size,
@@ -193,7 +193,7 @@ def converge(
     api: Any, selection: Selection, concurrency: int, confirm_timeout: int, workers: int | None, as_json: bool
 ) -> None:
     """Push the pending configuration of APs that were unreachable (e.g. buses back in the depot)."""
-    results = api.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout, workers=workers)
+    results = api.config.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout, workers=workers)
     _print_push(results, as_json)
     _exit(sum(r.status in ("failed", "busy", "rolled-back", "unsettled") for r in results))
 
@@ -205,7 +205,8 @@ def converge(
 @pass_api
 def backup(api: Any, selection: Selection, concurrency: int, as_json: bool) -> None:
     """Store the running configuration of APs as versions (identical configs are not stored twice)."""
-    results = api.backup(selection, concurrency=concurrency, progress=_progress(len(api.select(selection))))
+    progress = _progress(len(api.session.select(selection)))
+    results = api.config.backup(selection, concurrency=concurrency, progress=progress)
     if as_json:
         emit_json(results)
     else:
@@ -222,7 +223,7 @@ def backup(api: Any, selection: Selection, concurrency: int, as_json: bool) -> N
 @pass_api
 def history(api: Any, ap: str, as_json: bool) -> None:
     """Configuration versions of an AP, newest first."""
-    rows = api.history(ap)
+    rows = api.config.history(ap)
     if as_json:
         emit_json(rows)
         return
@@ -239,7 +240,7 @@ def history(api: Any, ap: str, as_json: bool) -> None:
 @pass_api
 def show_config(api: Any, ap: str, version: int | None, as_json: bool) -> None:
     """Show a stored configuration version (secrets masked)."""
-    row = api.show_config(ap, version)
+    row = api.config.show_config(ap, version)
     if as_json:
         emit_json(row)
         return
@@ -256,7 +257,7 @@ def show_config(api: Any, ap: str, version: int | None, as_json: bool) -> None:
 @pass_api
 def restore(api: Any, ap: str, version: int, dry_run: bool, confirm_timeout: int, as_json: bool) -> None:
     """Push a stored version back through the same safe path as a push."""
-    result = api.restore(ap, version, dry_run=dry_run, confirm_timeout=confirm_timeout)
+    result = api.config.restore(ap, version, dry_run=dry_run, confirm_timeout=confirm_timeout)
     _print_push([result], as_json)
     _exit(int(result.status in ("failed", "busy", "rolled-back", "unsettled")))
 
@@ -268,7 +269,8 @@ def restore(api: Any, ap: str, version: int, dry_run: bool, confirm_timeout: int
 @pass_api
 def drift(api: Any, selection: Selection, concurrency: int, as_json: bool) -> None:
     """Running vs intended configuration; drifted APs are marked and listed with their diff."""
-    results = api.drift(selection, concurrency=concurrency, progress=_progress(len(api.select(selection))))
+    progress = _progress(len(api.session.select(selection)))
+    results = api.config.drift(selection, concurrency=concurrency, progress=progress)
     if as_json:
         emit_json(results)
     else:
@@ -289,7 +291,7 @@ def drift(api: Any, selection: Selection, concurrency: int, as_json: bool) -> No
 @pass_api
 def audit(api: Any, since: str | None, ap: str | None, transcript: bool, as_json: bool) -> None:
     """The audit trail of pushes, restores and converges, newest first."""
-    rows = api.audit(since=since, ap=ap)
+    rows = api.config.audit(since=since, ap=ap)
     if as_json:
         emit_json(rows if transcript else [{k: v for k, v in r.items() if k != "transcript"} for r in rows])
         return

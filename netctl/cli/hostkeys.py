@@ -21,7 +21,7 @@ def hostkeys() -> None:
 @pass_api
 def list_cmd(api: Any, selection: Selection, as_json: bool) -> None:
     """Pinned keys of the APs you may see (fingerprint, type, first seen, by whom, how)."""
-    rows = api.host_keys(selection)
+    rows = api.hostkeys.host_keys(selection)
     if as_json:
         emit_json(rows)
         return
@@ -45,7 +45,7 @@ def trust_cmd(api: Any, ap: str, expected: str | None, yes: bool, as_json: bool)
     """Fetch the key AP offers now (no login), show it and pin it as its only key."""
     from netctl.errors import ConfigError
 
-    offered = api.probe_host_key(ap)
+    offered = api.hostkeys.probe_host_key(ap)
     if not as_json:
         click.echo(f"{ap} at {offered['address']}:{offered['port']} offers {offered['key_type']} "
                    f"{offered['fingerprint']}")
@@ -57,7 +57,7 @@ def trust_cmd(api: Any, ap: str, expected: str | None, yes: bool, as_json: bool)
         )
     if expected is None and not yes and not click.confirm("Pin this key?", default=False):
         raise click.exceptions.Abort()
-    row = api.trust_host_key(ap, offered["key"])
+    row = api.hostkeys.trust_host_key(ap, offered["key"])
     if as_json:
         emit_json(row)
     else:
@@ -69,7 +69,7 @@ def trust_cmd(api: Any, ap: str, expected: str | None, yes: bool, as_json: bool)
 @pass_api
 def forget_cmd(api: Any, ap: str) -> None:
     """Remove the keys pinned for AP; its next connection pins again (first contact)."""
-    count = api.forget_host_key(ap)
+    count = api.hostkeys.forget_host_key(ap)
     click.echo(f"{ap}: {count} pinned key(s) removed")
 
 
@@ -80,7 +80,7 @@ def forget_cmd(api: Any, ap: str) -> None:
 @pass_api
 def import_cmd(api: Any, known_hosts: str, replace: bool, as_json: bool) -> None:
     """Pin keys from an OpenSSH known_hosts file for the APs in your scope that it names."""
-    result = api.import_known_hosts(known_hosts, replace=replace)
+    result = api.hostkeys.import_known_hosts(known_hosts, replace=replace)
     if as_json:
         emit_json(result)
         return

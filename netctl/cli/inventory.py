@@ -67,7 +67,7 @@ def init_cmd(ctx: click.Context, as_json: bool) -> None:
     if options is None:
         raise click.UsageError("run this command through `netctl`")
     options.create = True
-    info = options.api.db_info()
+    info = options.api.inventory.db_info()
     if as_json:
         emit_json(info)
         return
@@ -97,7 +97,7 @@ def import_cmd(api: Any, files: tuple[str, ...], dry_run: bool, prune: bool, as_
     exit code is 2.
     """
     try:
-        report = api.import_inventory(list(files), dry_run=dry_run, prune=prune)
+        report = api.inventory.import_inventory(list(files), dry_run=dry_run, prune=prune)
     except InventoryError as exc:
         if as_json:
             emit_json(_problems_json(exc))
@@ -136,7 +136,7 @@ def import_cmd(api: Any, files: tuple[str, ...], dry_run: bool, prune: bool, as_
 @pass_api
 def export_cmd(api: Any, fmt: str, delimiter: str, output: str | None) -> None:
     """Export the inventory (re-importable; secrets only as references)."""
-    text = api.export_inventory(fmt, delimiter=delimiter)
+    text = api.inventory.export_inventory(fmt, delimiter=delimiter)
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
@@ -161,7 +161,7 @@ def list_cmd(api: Any, names: tuple[str, ...], tenant: str | None, site: str | N
     """List access points; NAMES may be globs (gs-*) or exact names."""
     selection = Selection(names=names, tenant=tenant, site=site, kind=kind, group=group, tag=tag, role=role,
                           platform=platform)
-    aps = api.list_aps(selection)
+    aps = api.inventory.list_aps(selection)
     if as_json:
         emit_json(aps)
         return
@@ -177,7 +177,7 @@ def list_cmd(api: Any, names: tuple[str, ...], tenant: str | None, site: str | N
 @pass_api
 def show_cmd(api: Any, name: str, as_json: bool) -> None:
     """Show one access point."""
-    ap = api.show_ap(name)
+    ap = api.inventory.show_ap(name)
     if as_json:
         emit_json(ap)
         return
@@ -204,7 +204,7 @@ def vars_cmd(api: Any, name: str, as_json: bool) -> None:
     Precedence (later wins): global < tenant < site < group(s, in the AP's order) < AP.
     Built-in facts appear under ap, site and tenant.
     """
-    rows = api.ap_vars(name)
+    rows = api.inventory.ap_vars(name)
     if as_json:
         emit_json(rows)
         return
@@ -247,7 +247,7 @@ def add_cmd(api: Any, name: str, fields: tuple[str, ...], as_json: bool) -> None
             record.setdefault(top, {})[sub] = value
         else:
             record[key] = value
-    ap = _or_problems(as_json, api.add_ap, record)
+    ap = _or_problems(as_json, api.inventory.add_ap, record)
     if as_json:
         emit_json(ap)
     else:
@@ -264,7 +264,7 @@ def add_cmd(api: Any, name: str, fields: tuple[str, ...], as_json: bool) -> None
 def set_cmd(api: Any, name: str, fields: tuple[str, ...], unset: tuple[str, ...], as_json: bool) -> None:
     """Change an AP: netctl inventory set AP address=… groups=a,b vars.max_clients=80 snmp.port=1161"""
     changes = _parse_assignments(fields, unset, required="FIELD=VALUE or --unset FIELD")
-    result = _or_problems(as_json, api.set_ap, name, changes)
+    result = _or_problems(as_json, api.inventory.set_ap, name, changes)
     if as_json:
         emit_json(result)
     elif result["changed"]:
@@ -283,7 +283,7 @@ def _set_entry_command(kind: str, argument: str, example: str) -> None:
     @pass_api
     def command(api: Any, name: str, fields: tuple[str, ...], unset: tuple[str, ...], as_json: bool) -> None:
         changes = _parse_assignments(fields, unset, required="FIELD=VALUE or --unset FIELD")
-        report = _or_problems(as_json, api.set_entry, kind, name, changes)
+        report = _or_problems(as_json, api.inventory.set_entry, kind, name, changes)
         if as_json:
             emit_json(report)
         elif report["changed"]:
@@ -306,7 +306,7 @@ def set_global_cmd(api: Any, fields: tuple[str, ...], unset: tuple[str, ...], as
     """Set global variables (the lowest layer): netctl inventory set-global ntp_server=127.0.0.1"""
     changes = {k.removeprefix("vars."): v for k, v in _parse_assignments(
         tuple(f"vars.{f}" for f in fields), tuple(unset), required="NAME=VALUE or --unset NAME").items()}
-    report = _or_problems(as_json, api.set_globals, changes)
+    report = _or_problems(as_json, api.inventory.set_globals, changes)
     if as_json:
         emit_json(report)
     else:
@@ -322,7 +322,7 @@ def set_global_cmd(api: Any, fields: tuple[str, ...], unset: tuple[str, ...], as
 @pass_api
 def rename_cmd(api: Any, old: str, new: str, as_json: bool) -> None:
     """Rename an AP; its config history, audit, health, alerts and samples follow it."""
-    ap = _or_problems(as_json, api.rename_ap, old, new)
+    ap = _or_problems(as_json, api.inventory.rename_ap, old, new)
     if as_json:
         emit_json(ap)
     else:
@@ -335,7 +335,7 @@ def rename_cmd(api: Any, old: str, new: str, as_json: bool) -> None:
 def remove_cmd(api: Any, names: tuple[str, ...]) -> None:
     """Remove APs by exact name (their configuration history is kept)."""
     for name in names:
-        api.remove_ap(name)
+        api.inventory.remove_ap(name)
         click.echo(f"removed {name}")
 
 
@@ -344,7 +344,7 @@ def remove_cmd(api: Any, names: tuple[str, ...]) -> None:
 @pass_api
 def tenants_cmd(api: Any, as_json: bool) -> None:
     """List tenants with site and AP counts."""
-    rows = api.list_tenants()
+    rows = api.inventory.list_tenants()
     if as_json:
         emit_json(rows)
         return
@@ -359,7 +359,7 @@ def tenants_cmd(api: Any, as_json: bool) -> None:
 @pass_api
 def sites_cmd(api: Any, tenant: str | None, kind: str | None, as_json: bool) -> None:
     """List sites with kind and AP counts."""
-    rows = api.list_sites(tenant=tenant, kind=kind)
+    rows = api.inventory.list_sites(tenant=tenant, kind=kind)
     if as_json:
         emit_json(rows)
         return
@@ -373,7 +373,7 @@ def sites_cmd(api: Any, tenant: str | None, kind: str | None, as_json: bool) -> 
 @pass_api
 def groups_cmd(api: Any, tenant: str | None, as_json: bool) -> None:
     """List groups with AP counts and their variables."""
-    rows = api.list_groups(tenant=tenant)
+    rows = api.inventory.list_groups(tenant=tenant)
     if as_json:
         emit_json(rows)
         return
@@ -386,7 +386,7 @@ def groups_cmd(api: Any, tenant: str | None, as_json: bool) -> None:
 @pass_api
 def tree_cmd(api: Any, as_json: bool) -> None:
     """Tenants → sites, with kinds and AP counts."""
-    rows = api.tree()
+    rows = api.inventory.tree()
     if as_json:
         emit_json(rows)
         return
@@ -400,10 +400,10 @@ def tree_cmd(api: Any, as_json: bool) -> None:
 @json_option
 def platforms_cmd(as_json: bool) -> None:
     """Known platforms and how netctl talks to them."""
-    from netctl.platforms import PLATFORMS
+    from netctl.platforms import PLATFORMS, platform_table
 
     if as_json:
-        emit_json(PLATFORMS)
+        emit_json(platform_table())
         return
     print_table([(name, p["transport"], p.get("device_type") or "", p["default_port"],
                   p.get("description", "")) for name, p in sorted(PLATFORMS.items())],
@@ -426,7 +426,7 @@ def secret_set(api: Any, name: str, value_file: Any) -> None:
         value = value_file.read().rstrip("\n")
     else:
         value = click.prompt(f"value of {name}", hide_input=True, confirmation_prompt=True)
-    api.set_secret(name, value)
+    api.inventory.set_secret(name, value)
     click.echo(f"stored secret:{name}")
 
 
@@ -442,7 +442,7 @@ def secret_import(api: Any, file: Any) -> None:
                                  param_hint="FILE") from None
     if not isinstance(mapping, dict):
         raise click.BadParameter("the file must hold one JSON object {NAME: value}", param_hint="FILE")
-    names = api.import_secrets(mapping)
+    names = api.inventory.import_secrets(mapping)
     click.echo(f"stored {len(names)} secret(s)")
 
 
@@ -451,7 +451,7 @@ def secret_import(api: Any, file: Any) -> None:
 @pass_api
 def secret_list(api: Any, as_json: bool) -> None:
     """Names of stored secrets (never their values)."""
-    rows = api.list_secrets()
+    rows = api.inventory.list_secrets()
     if as_json:
         emit_json(rows)
         return
@@ -464,7 +464,7 @@ def secret_list(api: Any, as_json: bool) -> None:
 def secret_rm(api: Any, names: tuple[str, ...]) -> None:
     """Remove secrets from the store."""
     for name in names:
-        api.delete_secret(name)
+        api.inventory.delete_secret(name)
         click.echo(f"removed secret:{name}")
 
 
@@ -477,8 +477,8 @@ def secret_file_dir(api: Any, directory: str | None, unset: bool) -> None:
     if directory is not None or unset:
         if directory is not None and unset:
             raise click.UsageError("give DIRECTORY or --unset, not both")
-        api.set_secret_file_dir(None if unset else directory)
-    current = api.secret_file_dir()
+        api.inventory.set_secret_file_dir(None if unset else directory)
+    current = api.inventory.secret_file_dir()
     click.echo(f"file: references may read files below {current}" if current
                else "file: references are refused (no directory set)")
 

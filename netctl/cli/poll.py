@@ -78,7 +78,7 @@ def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retri
             if done[0] % 50 == 0:
                 click.echo(f"\r{done[0]} polled …", nl=False, err=True)
 
-    results = api.poll(selection, concurrency=concurrency, timeout=timeout, retries=retries, workers=workers,
+    results = api.monitor.poll(selection, concurrency=concurrency, timeout=timeout, retries=retries, workers=workers,
                        progress=progress, deadline=deadline)
     if progress is not None:
         click.echo("\r", nl=False, err=True)
@@ -100,7 +100,7 @@ def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retri
 @pass_api
 def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> None:
     """Current health per AP and counts per site."""
-    data = api.status(selection)
+    data = api.monitor.status(selection)
     if problems:
         data["aps"] = [a for a in data["aps"] if a["state"] != "up"]
     if as_json:
@@ -131,7 +131,7 @@ def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> Non
 @pass_api
 def metrics(api: Any, ap: str, metric: str | None, since: str, as_json: bool) -> None:
     """The time series of one AP (per-interface series by ifIndex, ``in_bps:if3``, LABEL names the interface)."""
-    rows = api.metrics(ap, metric=metric, since=since)
+    rows = api.monitor.metrics(ap, metric=metric, since=since)
     if as_json:
         emit_json(rows)
         return
@@ -153,7 +153,7 @@ def alerts() -> None:
 @pass_api
 def alerts_list(api: Any, selection: Selection, show_all: bool, limit: int, as_json: bool) -> None:
     """List alerts (open ones by default), newest first."""
-    rows = api.alerts(open_only=not show_all, selection=selection, limit=limit)
+    rows = api.monitor.alerts(open_only=not show_all, selection=selection, limit=limit)
     if as_json:
         emit_json(rows)
         return
@@ -169,7 +169,7 @@ def alerts_list(api: Any, selection: Selection, show_all: bool, limit: int, as_j
 @pass_api
 def alerts_ack(api: Any, alert_id: int, note: str | None, as_json: bool) -> None:
     """Acknowledge an alert."""
-    row = api.ack_alert(alert_id, note=note)
+    row = api.monitor.ack_alert(alert_id, note=note)
     if as_json:
         emit_json(row)
     else:
@@ -181,7 +181,7 @@ def alerts_ack(api: Any, alert_id: int, note: str | None, as_json: bool) -> None
 @pass_api
 def alerts_notifiers(api: Any, as_json: bool) -> None:
     """List the configured notifiers."""
-    rows = api.notifier_list()
+    rows = api.monitor.notifier_list()
     if as_json:
         emit_json(rows)
         return
@@ -202,7 +202,7 @@ def alerts_add_notifier(api: Any, name: str, url: str | None, command: str | Non
     chosen = [(k, t) for k, t in (("webhook", url), ("command", command), (kind, target)) if k and t]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --webhook URL, --command CMD, or --kind KIND --target T")
-    api.notifier_add(name, chosen[0][0], chosen[0][1])
+    api.monitor.notifier_add(name, chosen[0][0], chosen[0][1])
     click.echo(f"notifier {name} ({chosen[0][0]}) added")
 
 
@@ -211,7 +211,7 @@ def alerts_add_notifier(api: Any, name: str, url: str | None, command: str | Non
 @pass_api
 def alerts_remove_notifier(api: Any, name: str) -> None:
     """Remove a notifier."""
-    api.notifier_remove(name)
+    api.monitor.notifier_remove(name)
     click.echo(f"notifier {name} removed")
 
 
@@ -220,7 +220,7 @@ def alerts_remove_notifier(api: Any, name: str) -> None:
 @pass_api
 def alerts_test_notify(api: Any, as_json: bool) -> None:
     """Send a test event through every enabled notifier."""
-    rows = api.notify_test()
+    rows = api.monitor.notify_test()
     if as_json:
         emit_json(rows)
         return
@@ -247,7 +247,7 @@ def maintenance() -> None:
 def maintenance_add(api: Any, selection: Selection, starts: str, ends: str, name: str | None, reason: str | None,
                     as_json: bool) -> None:
     """Add a maintenance window for the selected APs."""
-    row = api.maintenance_add(selection, starts, ends, name=name, reason=reason)
+    row = api.monitor.maintenance_add(selection, starts, ends, name=name, reason=reason)
     if as_json:
         emit_json(row)
     else:
@@ -260,7 +260,7 @@ def maintenance_add(api: Any, selection: Selection, starts: str, ends: str, name
 @pass_api
 def maintenance_list(api: Any, active: bool, as_json: bool) -> None:
     """List maintenance windows."""
-    rows = api.maintenance_list(active_only=active)
+    rows = api.monitor.maintenance_list(active_only=active)
     if as_json:
         emit_json(rows)
         return
@@ -273,7 +273,7 @@ def maintenance_list(api: Any, active: bool, as_json: bool) -> None:
 @pass_api
 def maintenance_remove(api: Any, window_id: int) -> None:
     """Remove a maintenance window."""
-    api.maintenance_remove(window_id)
+    api.monitor.maintenance_remove(window_id)
     click.echo(f"maintenance window {window_id} removed")
 
 
@@ -296,12 +296,12 @@ def scheduler_run(ctx: click.Context, once: bool, poll_interval: float | None, m
     options = ctx.find_object(Context)
     assert options is not None
     api = options.api  # checks the database and the user before the loop starts
-    api.require("jobs")
+    api.session.require("jobs")
 
     def log(message: str) -> None:
         click.echo(message, err=True)
 
-    sched = Scheduler(api.db_path, user=options.user, poll_interval=poll_interval, max_cycles=max_cycles,
+    sched = Scheduler(api.session.db_path, user=options.user, poll_interval=poll_interval, max_cycles=max_cycles,
                       once=once, log=log)
     sched.install_signals()
     runs = sched.run()
@@ -319,7 +319,7 @@ def jobs() -> None:
 @pass_api
 def jobs_list(api: Any, as_json: bool) -> None:
     """The jobs, their intervals and last runs."""
-    rows = api.jobs_list()
+    rows = api.jobs.list_jobs()
     if as_json:
         emit_json(rows)
         return
@@ -336,7 +336,7 @@ def jobs_list(api: Any, as_json: bool) -> None:
 @pass_api
 def jobs_history(api: Any, job: str | None, limit: int, as_json: bool) -> None:
     """Recent job runs: start, end, status, APs done, failures."""
-    rows = api.job_runs(limit=limit, job=job)
+    rows = api.jobs.runs(limit=limit, job=job)
     if as_json:
         emit_json(rows)
         return
@@ -372,7 +372,7 @@ def jobs_set(api: Any, name: str, job: str | None, interval_s: float | None, sel
             raise click.BadParameter(f"not JSON: {exc}", param_hint="--options") from exc
         if not isinstance(options, dict):
             raise click.BadParameter("give a JSON object, e.g. '{\"converge\": false}'", param_hint="--options")
-    row = api.job_set(name, job=job, interval_s=interval_s, selection=selection, enabled=enabled, owner=owner,
+    row = api.jobs.set_job(name, job=job, interval_s=interval_s, selection=selection, enabled=enabled, owner=owner,
                       options=options)
     click.echo(f"job {row['name']} ({row['job']}) of {row['owner']} every {row['interval_s']:g} s, "
                f"{'enabled' if row['enabled'] else 'disabled'}")
@@ -384,7 +384,7 @@ def jobs_set(api: Any, name: str, job: str | None, interval_s: float | None, sel
 @pass_api
 def jobs_run(api: Any, name: str, as_json: bool) -> None:
     """Run one scheduled job now as its owner (recorded like a scheduled run; for cron)."""
-    row = api.run_job(name)
+    row = api.jobs.run_job(name)
     if as_json:
         emit_json(row)
     else:

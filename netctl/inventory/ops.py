@@ -1,7 +1,7 @@
 """Inventory operations of the facade (import, export, list, show, add, set, remove, vars, secrets).
 
-Reads go through ``self.select`` (or filter by ``self.scope``) so a user only ever sees the tenants
-and sites of their scope; writes call ``self.require("inventory")`` (secrets: ``"secrets"``). Every
+Reads go through ``self.select`` (or filter by ``self.session.scope``) so a user only ever sees the tenants
+and sites of their scope; writes call ``self.session.require("inventory")`` (secrets: ``"secrets"``). Every
 multi-row write is one transaction: an import either applies completely or not at all.
 
 The shapes returned here are what ``--json`` prints; they are documented in docs/inventory.md and
@@ -18,7 +18,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from netctl.core import CoreBase
+from netctl.core import Session
 from netctl.errors import InventoryError, NotFound, PermissionDenied, Problem
 from netctl.inventory import secrets as secret_store
 from netctl.inventory.plan import COMPARED, KINDS, Snapshot, check_ap_references, plan_import
@@ -77,8 +77,12 @@ def public_ap(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class InventoryOps(CoreBase):
-    """Inventory part of :class:`netctl.api.Netctl`."""
+class InventoryService:
+    """APs, sites, tenants, groups, variables and secrets: ``Netctl.inventory``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.db = session.db
 
     # -- database -------------------------------------------------------------------------------
     def db_info(self) -> dict[str, Any]:
@@ -86,7 +90,7 @@ class InventoryOps(CoreBase):
         migrations = [r["name"] for r in self.db["_migrations"].rows_where(order_by="name")]
         mode = self.db.execute("pragma journal_mode").fetchone()[0]
         counts = {t: self.db[t].count for t in ("tenants", "sites", "groups", "aps", "secrets")}
-        return {"path": self.db_path, "migrations": migrations, "journal_mode": mode, "counts": counts}
+        return {"path": self.session.db_path, "migrations": migrations, "journal_mode": mode, "counts": counts}
 
     def _snapshot(self) -> Snapshot:
         snap = Snapshot()
@@ -98,7 +102,7 @@ class InventoryOps(CoreBase):
         return snap
 
     def _visible_tenant(self, tenant: str) -> bool:
-        return self.scope.tenants is None or tenant in self.scope.tenants
+        return self.session.scope.tenants is None or tenant in self.session.scope.tenants
 
     # -- import / export ------------------------------------------------------------------------
     def import_inventory(self, paths: list[str], *, dry_run: bool = False,
@@ -114,7 +118,7 @@ class InventoryOps(CoreBase):
         """
         from netctl.inventory.loaders import load_files  # PyYAML only when files are read
 
-        self.require("inventory")
+        self.session.require("inventory")
         entries, problems = load_files([str(p) for p in paths])
         if dry_run:
             return self._plan_and_apply(paths, entries, problems, dry_run=True, prune=prune)
@@ -127,8 +131,8 @@ class InventoryOps(CoreBase):
         snap = self._snapshot()
         plan, more = plan_import(entries, snap, prune=prune)
         problems = problems + more
-        if (plan.added["globals"] or plan.changed["globals"]) and not self.can("globals"):
-            self.require("globals")
+        if (plan.added["globals"] or plan.changed["globals"]) and not self.session.can("globals"):
+            self.session.require("globals")
         if not problems:
             file = str(paths[0]) if len(paths) == 1 else "import"
             for kind in KINDS:
@@ -169,7 +173,7 @@ class InventoryOps(CoreBase):
         return report
 
     def _check_scope(self, *plans: dict[str, list[dict[str, Any]]]) -> None:
-        if self.scope.tenants is None and self.scope.sites is None:
+        if self.session.scope.tenants is None and self.session.scope.sites is None:
             return
         outside: list[str] = []
         for plan in plans:
@@ -177,16 +181,16 @@ class InventoryOps(CoreBase):
                 if not self._visible_tenant(record["tenant"] if "tenant" in record else record["name"]):
                     outside.append(f"tenant {record.get('tenant', record['name'])}")
             for record in plan["sites"]:
-                if not self.scope.allows(record["tenant"], record["name"]):
+                if not self.session.scope.allows(record["tenant"], record["name"]):
                     outside.append(f"site {record['name']}")
             for record in plan["aps"]:
-                if not self.scope.allows(record["tenant"], record["site"]):
+                if not self.session.scope.allows(record["tenant"], record["site"]):
                     outside.append(f"AP {record['name']}")
             if plan["globals"]:
                 outside.append("global variables")
         if outside:
             names = ", ".join(sorted(set(outside))[:10])
-            raise PermissionDenied(f"user {self.user_name!r} may not change: {names}",
+            raise PermissionDenied(f"user {self.session.user_name!r} may not change: {names}",
                                    hint="import only what lies in your scope, or ask an admin")
 
     def export_inventory(self, fmt: str = "yaml", *, delimiter: str = ",") -> str:
@@ -197,7 +201,7 @@ class InventoryOps(CoreBase):
         """
         if fmt not in ("yaml", "json", "csv"):
             raise NotFound(f"unknown export format {fmt!r}", hint="use yaml, csv or json")
-        aps = [public_ap(r) for r in self.select(Selection())]
+        aps = [public_ap(r) for r in self.session.select(Selection())]
         if fmt == "csv":
             return _aps_to_csv(aps, delimiter)
         doc = self._export_doc(aps)
@@ -220,7 +224,7 @@ class InventoryOps(CoreBase):
                           if self._visible_tenant(r["name"])]
         sites = []
         for r in self.db["sites"].rows_where(order_by="tenant, name"):
-            if not self.scope.allows(r["tenant"], r["name"]):
+            if not self.session.scope.allows(r["tenant"], r["name"]):
                 continue
             geo = {"lat": r["lat"], "lon": r["lon"]} if r["lat"] is not None else None
             sites.append(_prune({"name": r["name"], "tenant": r["tenant"], "kind": r["kind"],
@@ -237,11 +241,11 @@ class InventoryOps(CoreBase):
     # -- reading --------------------------------------------------------------------------------
     def list_aps(self, selection: Selection | None = None) -> list[dict[str, Any]]:
         """APs matching ``selection`` within scope, in the public shape (references, never values)."""
-        return [public_ap(r) for r in self.select(selection)]
+        return [public_ap(r) for r in self.session.select(selection)]
 
     def show_ap(self, name: str) -> dict[str, Any]:
         """One AP with its site and tenant titles. Raises NotFound (also when out of scope)."""
-        ap = public_ap(self.get_ap(name))
+        ap = public_ap(self.session.get_ap(name))
         site = self.db.table("sites").get(ap["site"])
         tenant = self.db.table("tenants").get(ap["tenant"])
         ap["site_title"] = site["title"]
@@ -266,7 +270,7 @@ class InventoryOps(CoreBase):
         counts = {r["site"]: r["n"] for r in self.db.query(query)}
         out = []
         for r in self.db["sites"].rows_where(order_by="tenant, name"):
-            if not self.scope.allows(r["tenant"], r["name"]):
+            if not self.session.scope.allows(r["tenant"], r["name"]):
                 continue
             if (tenant and r["tenant"] != tenant) or (kind and r["kind"] != kind):
                 continue
@@ -278,7 +282,7 @@ class InventoryOps(CoreBase):
     def list_groups(self, tenant: str | None = None) -> list[dict[str, Any]]:
         """``[{tenant, name, aps, vars}]`` within scope (``aps`` counts only visible APs)."""
         counts: dict[tuple[str, str], int] = {}
-        for ap in self.select(Selection(tenant=tenant)):
+        for ap in self.session.select(Selection(tenant=tenant)):
             for group in ap["groups"]:
                 counts[(ap["tenant"], group)] = counts.get((ap["tenant"], group), 0) + 1
         out = []
@@ -325,7 +329,7 @@ class InventoryOps(CoreBase):
     def ap_vars(self, name: str) -> list[dict[str, Any]]:
         """Merged variables of AP ``name``: ``[{key, value, source, overrides}]`` sorted by key,
         then the facts (source ``fact``). ``overrides`` lists the lower layers that also set the key."""
-        layers, builtin = self._layers(self.get_ap(name))
+        layers, builtin = self._layers(self.session.get_ap(name))
         merged, sources = merge_vars(layers)
         out = []
         for key in sorted(merged):
@@ -346,7 +350,7 @@ class InventoryOps(CoreBase):
         before = _references(old) if old else set()
         problems = []
         for path, ref in sorted(_references(record) - before):
-            why = secret_store.reference_problem(self.db, ref, tenant=tenant, admin=self.can("global-secrets"))
+            why = secret_store.reference_problem(self.db, ref, tenant=tenant, admin=self.session.can("global-secrets"))
             if why:
                 problems.append(Problem(file, None, f"{label}: {path}: {why}",
                                         record.get("name") if kind == "aps" else None))
@@ -361,7 +365,7 @@ class InventoryOps(CoreBase):
             problems += check_ap_references(record, entry, site_tenant, groups)
         if problems:
             raise InventoryError(problems)
-        if not self.scope.allows(record["tenant"], record["site"]):
+        if not self.session.scope.allows(record["tenant"], record["site"]):
             raise NotFound(f"no site named {record['site']!r}",
                            hint="list sites with: netctl inventory sites")
         problems = self._reference_problems("aps", record, old, entry.file)
@@ -371,7 +375,7 @@ class InventoryOps(CoreBase):
 
     def add_ap(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Add one AP (fields as in an inventory file). Raises InventoryError listing every problem."""
-        self.require("inventory")
+        self.session.require("inventory")
         entry = Entry("ap", dict(fields), "add")
         record, problems = validate_ap(entry)
         if record.get("name") and self.db["aps"].count_where("name = ?", [record["name"]]):
@@ -390,8 +394,8 @@ class InventoryOps(CoreBase):
         A value of ``None`` clears an optional field or removes a variable / SNMP setting. The AP is
         validated as a whole afterwards. Returns ``{"ap": public AP, "changed": [fields]}``.
         """
-        self.require("inventory")
-        current = public_ap(self.get_ap(name))
+        self.session.require("inventory")
+        current = public_ap(self.session.get_ap(name))
         raw: dict[str, Any] = {k: current[k] for k in AP_FIELDS}
         raw["snmp"], raw["vars"] = dict(raw["snmp"]), dict(raw["vars"])
         problems: list[Problem] = []
@@ -431,8 +435,8 @@ class InventoryOps(CoreBase):
         """
         import uuid
 
-        self.require("inventory")
-        self.get_ap(old)
+        self.session.require("inventory")
+        self.session.get_ap(old)
         named = [t for t in self.db.table_names() if t != "aps" and "ap" in self.db[t].columns_dict]
         problems: list[Problem] = []
         if not NAME_RE.match(new):
@@ -460,7 +464,7 @@ class InventoryOps(CoreBase):
                         self.db.execute(f"update [{table}] set selection = ? where [{key}] = ?",
                                         [replace(selection, names=names).to_json(), row[key]])
             self.db.table("audit").insert({
-                "run": uuid.uuid4().hex[:12], "ts": now, "who": self._who(), "action": "rename",
+                "run": uuid.uuid4().hex[:12], "ts": now, "who": self.session.who(), "action": "rename",
                 "selection": old, "ap": new, "outcome": "renamed", "reason": f"renamed from {old}", "dry_run": 0,
             })
         return self.show_ap(new)
@@ -472,7 +476,7 @@ class InventoryOps(CoreBase):
         "vars.x": …}``; None clears a field or variable. Returns that kind's import report
         (``changed``/``unchanged`` and the fields that changed). Names are not changed here.
         """
-        self.require("inventory")
+        self.session.require("inventory")
         fields = {"tenant": TENANT_FIELDS, "site": SITE_FIELDS, "group": GROUP_FIELDS}.get(kind)
         if fields is None:
             raise InventoryError([Problem("set", None, f"unknown kind {kind!r}: use tenant, site or group")])
@@ -484,7 +488,7 @@ class InventoryOps(CoreBase):
         current = rows.get(key)
         tenant = (current or {}).get("tenant") if kind != "tenant" else name
         visible = current is not None and self._visible_tenant(str(tenant)) and (
-            kind != "site" or self.scope.allows(str(tenant), name))
+            kind != "site" or self.session.scope.allows(str(tenant), name))
         if not visible or current is None:
             hint = "groups are named TENANT/GROUP" if kind == "group" else f"list them with: netctl inventory {kind}s"
             raise NotFound(f"no {kind} named {name!r}", hint=hint)
@@ -521,8 +525,8 @@ class InventoryOps(CoreBase):
     def set_globals(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Set global variables (the lowest layer, under every AP of every tenant: admins only); a value
         of None removes one. Returns the report."""
-        self.require("inventory")
-        self.require("globals")
+        self.session.require("inventory")
+        self.session.require("globals")
         keep = {k: v for k, v in changes.items() if v is not None}
         drop = sorted(k for k, v in changes.items() if v is None)
         entry = Entry("globals", {"vars": keep}, "netctl inventory set-global")
@@ -536,8 +540,8 @@ class InventoryOps(CoreBase):
 
     def remove_ap(self, name: str) -> None:
         """Remove AP ``name`` (NotFound when it does not exist or is out of scope)."""
-        self.require("inventory")
-        self.get_ap(name)
+        self.session.require("inventory")
+        self.session.get_ap(name)
         with transaction(self.db):
             self.db.table("aps").delete(name)
 
@@ -550,13 +554,13 @@ class InventoryOps(CoreBase):
 
     def set_secret(self, name: str, value: str) -> None:
         """Store ``value`` encrypted under ``name`` (referenced as ``secret:NAME``)."""
-        self.require("secrets")
+        self.session.require("secrets")
         with transaction(self.db):
             secret_store.set_secret(self.db, self._secret_name(name), value)
 
     def import_secrets(self, mapping: dict[str, Any]) -> list[str]:
         """Store many secrets in one transaction; JSON objects (credentials) are stored as JSON text."""
-        self.require("secrets")
+        self.session.require("secrets")
         names = [self._secret_name(n) for n in mapping]
         with transaction(self.db):
             for name in names:
@@ -571,8 +575,8 @@ class InventoryOps(CoreBase):
 
     def set_secret_file_dir(self, path: str | None) -> str | None:
         """Set (None: clear) the directory ``file:`` references may read (admins). Returns its real path."""
-        self.require("secrets")
-        self.require("global-secrets")
+        self.session.require("secrets")
+        self.session.require("global-secrets")
         with transaction(self.db):
             real = secret_store.set_file_dir(self.db, path)
         return str(real) if real else None
@@ -583,7 +587,7 @@ class InventoryOps(CoreBase):
 
     def delete_secret(self, name: str) -> None:
         """Remove secret ``name``; NotFound when there is none."""
-        self.require("secrets")
+        self.session.require("secrets")
         with transaction(self.db):
             if not secret_store.delete_secret(self.db, name):
                 raise NotFound(f"no secret named {name!r}", hint="list them with: netctl secret list")

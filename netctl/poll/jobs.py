@@ -27,11 +27,11 @@ def poll_job(db_path: str, selection_json: str = "{}", *, user: str | None = Non
     nc = Netctl(db_path, user=user)
     converged: dict[str, str] = {}
     try:
-        results = nc.poll(Selection.from_json(selection_json or "{}"),
+        results = nc.monitor.poll(Selection.from_json(selection_json or "{}"),
                           **{k: v for k, v in opts.items() if k in POLL_OPTIONS})
-        if opts.get("converge", True) and nc.can("push"):
+        if opts.get("converge", True) and nc.session.can("push"):
             # automatic convergence: pending APs that answered get their config now (netctl.push.autoconverge)
-            converged = {r.ap: r.status for r in nc.converge_returned([r.ap for r in results if r.ok])}
+            converged = {r.ap: r.status for r in nc.config.converge_returned([r.ap for r in results if r.ok])}
     finally:
         nc.close()
     return [{"ap": r.ap, "ok": r.ok, "state": r.state, "latency_ms": r.latency_ms, "error_kind": r.error_kind,
@@ -45,7 +45,7 @@ def retention_job(db_path: str, selection_json: str = "{}", *, user: str | None 
 
     nc = Netctl(db_path, user=user)
     try:
-        summary = nc.apply_retention()
+        summary = nc.monitor.apply_retention()
     finally:
         nc.close()
     return [{"ap": None, "ok": True, **summary}]

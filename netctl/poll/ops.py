@@ -1,6 +1,6 @@
 """Polling operations of the facade (poll, status, metrics, alerts, maintenance, notifiers, retention).
 
-pysnmp is imported only inside :meth:`PollOps.poll` (through :mod:`netctl.poll.snmp`), so opening the
+pysnmp is imported only inside :meth:`MonitorService.poll` (through :mod:`netctl.poll.snmp`), so opening the
 facade stays fast. Every method is safe to call from a worker thread (the TUI does): reads open
 their own cursors, writes hold :data:`netctl.poll.store.WRITE_LOCK` inside one transaction.
 
@@ -17,8 +17,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from netctl.core import CoreBase
+from netctl.core import Session
 from netctl.errors import ConfigError, NotFound, SecretError
+from netctl.inventory.ops import InventoryService
 from netctl.poll.model import PollResult, Target
 from netctl.selection import Selection
 
@@ -170,8 +171,16 @@ def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, conc
     return results
 
 
-class PollOps(CoreBase):
-    """Polling and health part of :class:`netctl.api.Netctl`."""
+class MonitorService:
+    """Polling, health, alerts, maintenance windows and notifiers: ``Netctl.monitor``.
+
+    Given the session and the inventory service (alert rules read the APs' layered variables).
+    """
+
+    def __init__(self, session: Session, *, inventory: InventoryService) -> None:
+        self.session = session
+        self.db = session.db
+        self.inventory = inventory
 
     # -- polling --------------------------------------------------------------------------------
     def poll(self, selection: Selection | str | Sequence[str] | None = None, *, concurrency: int = 200,
@@ -188,8 +197,8 @@ class PollOps(CoreBase):
         the whole poll in seconds (default: long enough for every AP to time out on every request);
         APs cut off by it are ``timeout`` results naming it, the others are recorded as usual.
         """
-        self.require("poll")
-        aps = self.select(as_selection(selection))
+        self.session.require("poll")
+        aps = self.session.select(as_selection(selection))
         targets, failed = build_targets(self.db, aps)
         for result in failed:
             if progress is not None:
@@ -199,8 +208,7 @@ class PollOps(CoreBase):
         if record and results:
             from netctl.poll.store import record_results
 
-            merged_vars = getattr(self, "merged_vars", None)
-            record_results(self.db, aps, results, vars_of=merged_vars)
+            record_results(self.db, aps, results, vars_of=self.inventory.merged_vars)
         everything = sorted(results + failed, key=lambda r: r.ap)
         return everything
 
@@ -211,16 +219,16 @@ class PollOps(CoreBase):
         Each AP's ``unavailable`` names what its last good poll asked for and the agent did not serve,
         with why (``{"clients": "the agent served no unifiVapTable …"}``): "not available", not zero.
         """
-        self.require("view")
+        self.session.require("view")
         chosen = as_selection(selection)
         if chosen == Selection():
             # the whole scope: a lean query (no JSON columns decoded), scope applied row by row
             aps = [{"name": n, "site": s, "tenant": t, "role": r, "site_kind": k} for n, s, t, r, k in self.db.execute(
                 "select aps.name, aps.site, aps.tenant, aps.role, sites.kind from aps "
                 "join sites on sites.name = aps.site order by aps.name").fetchall()
-                if self.scope.allows(t, s)]
+                if self.session.scope.allows(t, s)]
         else:
-            aps = self.select(chosen)
+            aps = self.session.select(chosen)
         cursor = self.db.execute(
             "select ap, state, since, last_poll, uptime, clients, latency_ms, cpu, mem, radios_down, reasons, "
             "error_kind, flapping, unavailable from health")
@@ -256,8 +264,8 @@ class PollOps(CoreBase):
         """
         from netctl.poll.store import parse_time, series
 
-        self.require("view")
-        self.get_ap(ap)
+        self.session.require("view")
+        self.session.get_ap(ap)
         start = parse_time(since) if isinstance(since, str) else since
         return series(self.db, ap, metric, start)
 
@@ -274,7 +282,7 @@ class PollOps(CoreBase):
         from netctl.poll.health import Rules
         from netctl.poll.store import get_setting, set_setting
 
-        self.require("maintenance")
+        self.session.require("maintenance")
         merged = {**(get_setting(self.db, "rules") or {}), **changes}
         Rules.from_dict(merged)
         set_setting(self.db, "rules", merged)
@@ -284,8 +292,8 @@ class PollOps(CoreBase):
     def alerts(self, open_only: bool = True, selection: Selection | str | Sequence[str] | None = None,
                limit: int = 1000) -> list[dict[str, Any]]:
         """Alerts (newest first) of the APs the user may see; only open ones unless ``open_only=False``."""
-        self.require("view")
-        visible = {ap["name"]: ap for ap in self.select(as_selection(selection))}
+        self.session.require("view")
+        visible = {ap["name"]: ap for ap in self.session.select(as_selection(selection))}
         where = "state = 'open'" if open_only else "1 = 1"
         out = []
         for row in self.db.query(f"select * from alerts where {where} order by id desc"):
@@ -304,12 +312,13 @@ class PollOps(CoreBase):
         from netctl.poll.store import WRITE_LOCK, iso
         from netctl.store.db import transaction
 
-        self.require("ack")
+        self.session.require("ack")
         rows = list(self.db.table("alerts").rows_where("id = ?", [int(alert_id)]))
-        if not rows or not self.select(Selection(names=(rows[0]["ap"],))):
+        if not rows or not self.session.select(Selection(names=(rows[0]["ap"],))):
             raise NotFound(f"no alert with id {alert_id}", hint="list them with: netctl alerts list")
         with WRITE_LOCK, transaction(self.db):
-            self.db.table("alerts").update(int(alert_id), {"acked_by": self.user_name, "acked_at": iso(time.time()),
+            self.db.table("alerts").update(int(alert_id), {"acked_by": self.session.user_name,
+                                                          "acked_at": iso(time.time()),
                                                      "ack_note": note})
         return dict(self.db.table("alerts").get(int(alert_id)))
 
@@ -322,23 +331,23 @@ class PollOps(CoreBase):
         """
         from netctl.poll.store import iso
 
-        self.require("maintenance")
+        self.session.require("maintenance")
         sel = as_selection(selection)
-        if not self.select(sel):
+        if not self.session.select(sel):
             raise NotFound(f"the selection {sel.describe()!r} matches no AP you may see",
                            hint="check the names/filters with: netctl inventory list")
         start, end = _when(starts), _when(ends)
         if end <= start:
             raise ConfigError("a maintenance window must end after it starts", hint="e.g. --start now --end +2h")
         row = {"name": name or f"{sel.describe()} {iso(start)}", "selection": sel.to_json(), "starts": iso(start),
-               "ends": iso(end), "reason": reason, "created_by": self.user_name, "created": iso(time.time())}
+               "ends": iso(end), "reason": reason, "created_by": self.session.user_name, "created": iso(time.time())}
         row["id"] = self.db.table("maintenance").insert(row).last_pk
         return row
 
     def maintenance_list(self, active_only: bool = False) -> list[dict[str, Any]]:
         from netctl.poll.store import iso
 
-        self.require("view")
+        self.session.require("view")
         now = iso(time.time())
         rows = []
         for row in self.db.table("maintenance").rows_where(order_by="starts desc"):
@@ -350,7 +359,7 @@ class PollOps(CoreBase):
         return rows
 
     def maintenance_remove(self, window_id: int) -> None:
-        self.require("maintenance")
+        self.session.require("maintenance")
         if self.db.table("maintenance").count_where("id = ?", [int(window_id)]) == 0:
             raise NotFound(f"no maintenance window {window_id}", hint="list them with: netctl maintenance list")
         self.db.table("maintenance").delete(int(window_id))
@@ -360,18 +369,18 @@ class PollOps(CoreBase):
         """Add (or replace) a notifier: ``webhook`` URL, ``command`` line, or a plugin kind."""
         from netctl.notify import load_notifier
 
-        self.require("maintenance")
+        self.session.require("maintenance")
         load_notifier(kind, target, options)  # validates before anything is stored
         row = {"name": name, "kind": kind, "target": target, "enabled": 1, "options": json.dumps(options or {})}
         self.db.table("notifiers").upsert(row, pk="name")
         return row
 
     def notifier_list(self) -> list[dict[str, Any]]:
-        self.require("view")
+        self.session.require("view")
         return list(self.db.table("notifiers").rows_where(order_by="name"))
 
     def notifier_remove(self, name: str) -> None:
-        self.require("maintenance")
+        self.session.require("maintenance")
         if self.db.table("notifiers").count_where("name = ?", [name]) == 0:
             raise NotFound(f"no notifier named {name!r}", hint="list them with: netctl alerts notifiers")
         self.db.table("notifiers").delete(name)
@@ -381,9 +390,9 @@ class PollOps(CoreBase):
         from netctl.notify import notify
         from netctl.poll.store import iso
 
-        self.require("maintenance")
+        self.session.require("maintenance")
         event = {"event": "test", "id": 0, "ap": None, "kind": "test", "state": "test",
-                 "message": f"netctl test notification from {self.user_name}", "first_seen": iso(time.time())}
+                 "message": f"netctl test notification from {self.session.user_name}", "first_seen": iso(time.time())}
         return notify(self.db, [event])
 
     # -- retention (the jobs themselves: netctl.schedule.ops) ----------------------------------------
@@ -391,7 +400,7 @@ class PollOps(CoreBase):
         """Fold raw samples into roll-ups and delete old rows (what the ``retention`` job runs)."""
         from netctl.poll.store import apply_retention
 
-        self.require("jobs")
+        self.session.require("jobs")
         return apply_retention(self.db)
 
 
@@ -414,4 +423,4 @@ def _when(value: str | float) -> float:
     return parse_time(text)
 
 
-__all__ = ["PollOps", "PollResult", "Target", "as_selection", "build_targets"]
+__all__ = ["MonitorService", "PollResult", "Target", "as_selection", "build_targets"]

@@ -3,7 +3,7 @@ soon as a poll sees it answer again, without anyone running ``netctl converge``.
 
 A tram that was in the tunnel, a bus out on its route, a school AP whose switch was off: their config
 status is ``pending`` (the template, or the stored version of a restore, they should get). The poll
-job calls :meth:`netctl.push.ops.ConfigOps.converge_returned` with the APs that answered; this module
+job calls :meth:`netctl.push.ops.ConfigService.converge_returned` with the APs that answered; this module
 decides which of them are due, purely:
 
 - a vehicle (a transit site with a ``depot_window``) only inside its depot window, where it sits on

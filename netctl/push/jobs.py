@@ -10,20 +10,27 @@ come as keyword arguments or, from the scheduler, as ``options`` (a dict or its 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from netctl.selection import Selection
 
+if TYPE_CHECKING:
+    from netctl.api import Netctl
+
+#: one operation of the config service over a selection, with its options
+Operation = Callable[["Netctl", Selection, dict[str, Any]], Sequence[Any]]
+
 
 def _run(
-    db_path: str, user: str | None, operation: str, selection_json: str, opts: dict[str, Any]
+    db_path: str, user: str | None, operation: Operation, selection_json: str, opts: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Open a facade as ``user``, run ``operation`` over the selection, close it; results as dicts."""
     from netctl.api import Netctl
 
     api = Netctl(db_path, user=user)
     try:
-        results = getattr(api, operation)(Selection.from_json(selection_json), **opts)
+        results = operation(api, Selection.from_json(selection_json), opts)
         return [r if isinstance(r, dict) else r.as_dict() for r in results]
     finally:
         api.close()
@@ -50,7 +57,7 @@ def push_job(
     opts = _options(
         options, template=template, dry_run=dry_run, concurrency=concurrency, confirm_timeout=confirm_timeout
     )
-    return _run(db_path, user, "push", selection_json, opts)
+    return _run(db_path, user, lambda api, chosen, opts: api.config.push(chosen, **opts), selection_json, opts)
 
 
 def converge_job(
@@ -64,7 +71,7 @@ def converge_job(
 ) -> list[dict[str, Any]]:
     """Push the pending APs of the selection (those unreachable at their last push)."""
     opts = _options(options, concurrency=concurrency, confirm_timeout=confirm_timeout)
-    return _run(db_path, user, "converge", selection_json, opts)
+    return _run(db_path, user, lambda api, chosen, opts: api.config.converge(chosen, **opts), selection_json, opts)
 
 
 def backup_job(
@@ -77,7 +84,7 @@ def backup_job(
 ) -> list[dict[str, Any]]:
     """Store the running configs of the selection as versions."""
     opts = _options(options, concurrency=concurrency)
-    return _run(db_path, user, "backup", selection_json, opts)
+    return _run(db_path, user, lambda api, chosen, opts: api.config.backup(chosen, **opts), selection_json, opts)
 
 
 def drift_job(
@@ -90,4 +97,4 @@ def drift_job(
 ) -> list[dict[str, Any]]:
     """Compare running with intended configs and mark drifted APs."""
     opts = _options(options, concurrency=concurrency)
-    return _run(db_path, user, "drift", selection_json, opts)
+    return _run(db_path, user, lambda api, chosen, opts: api.config.drift(chosen, **opts), selection_json, opts)

@@ -9,7 +9,7 @@ The row is two things at once:
 - **the intent.** It names the run, who started it and the configuration about to be sent (sealed,
   like stored versions). When a run dies before recording an AP's result (``kill -9``, a crash,
   a power cut), its rows stay behind: the next config command finds them, reads those APs back and
-  records what the device really runs (:meth:`netctl.push.ops.ConfigOps.reconcile`).
+  records what the device really runs (:meth:`netctl.push.ops.ConfigService.reconcile`).
 
 A row is deleted in the same transaction that records the AP's result, so "row present" always means
 "outcome unknown". An orphan is only read back once any confirmed commit it may have left on the

@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from netctl.core import CoreBase
+from netctl.core import Session
 from netctl.errors import ConfigError, NetctlError, NotFound, RenderError
+from netctl.inventory.ops import InventoryService
 from netctl.platforms import get_platform
 from netctl.push import journal
 from netctl.push.plan import compare, mask, restore_commands, strip_volatile, waves
@@ -74,13 +75,24 @@ def _as_selection(selection: Selection | str | Sequence[str] | None) -> Selectio
     return Selection(names=tuple(selection))
 
 
-class ConfigOps(CoreBase):
-    """Configuration part of :class:`netctl.api.Netctl`."""
+class ConfigService:
+    """Render, diff, push, back up, restore and check drift: ``Netctl.config``.
+
+    Given the session and the inventory service, whose layered variables every render uses.
+    """
+
+    def __init__(self, session: Session, *, inventory: InventoryService) -> None:
+        self.session = session
+        self.db = session.db
+        self.inventory = inventory
+
+    def using(self, session: Session) -> ConfigService:
+        """This service over another session of the same database (:meth:`Session.granting`, ``as_timer``)."""
+        return ConfigService(session, inventory=self.inventory)
 
     # -- helpers --------------------------------------------------------------------------------
     def _variables(self, ap: dict[str, Any]) -> dict[str, Any]:
-        merged = getattr(self, "merged_vars", None)
-        return dict(merged(ap)) if merged else dict(ap.get("vars") or {})
+        return dict(self.inventory.merged_vars(ap))
 
     def _resolver(self, ap: dict[str, Any]) -> Callable[[str], str]:
         """Resolves references for ``ap``: only its own tenant's secrets (and global ones)."""
@@ -122,7 +134,7 @@ class ConfigOps(CoreBase):
         if key:
             from netctl.hostkeys import record_seen
 
-            record_seen(self.db, ap, key, refused, self._who(), action)
+            record_seen(self.db, ap, key, refused, self.session.who(), action)
 
     def _set_status(self, ap: str, status: str, **fields: Any) -> None:
         """Upsert the AP's config status; ``applied`` also ends any automatic-convergence count."""
@@ -135,7 +147,7 @@ class ConfigOps(CoreBase):
                rendered_hash: str | None, outcome: str, reason: str | None, **extra: Any) -> None:
         """One audit row (``extra``: ts, diff, rpc_error_tag, dry_run, transcript)."""
         self.db.table("audit").insert(
-            {"run": run, "ts": _now(), "who": self._who(), "action": action, "selection": selection,
+            {"run": run, "ts": _now(), "who": self.session.who(), "action": action, "selection": selection,
              "template": template, "ap": ap, "rendered_hash": rendered_hash, "outcome": outcome, "reason": reason,
              "diff": "", "rpc_error_tag": None, "dry_run": 0, "transcript": "", **extra}
         )
@@ -172,8 +184,8 @@ class ConfigOps(CoreBase):
         self, selection: Selection | str | Sequence[str] | None = None, template: str | None = None
     ) -> list[RenderResult]:
         """Rendered config per AP with secrets masked; failures (missing variable, bad value) as data."""
-        self.require("render")
-        return [self._render_one(ap, template, resolve=False) for ap in self.select(_as_selection(selection))]
+        self.session.require("render")
+        return [self._render_one(ap, template, resolve=False) for ap in self.session.select(_as_selection(selection))]
 
     def diff(
         self,
@@ -184,7 +196,7 @@ class ConfigOps(CoreBase):
         progress: Progress | None = None,
     ) -> list[dict[str, Any]]:
         """Rendered vs running per AP (running fetched, or the last backup with ``offline``); nothing sent."""
-        self.require("render")
+        self.session.require("render")
         return self._compare_all(_as_selection(selection), template, offline, concurrency, progress)
 
     def _compare_all(
@@ -203,7 +215,7 @@ class ConfigOps(CoreBase):
             self.reconcile()
         items = []
         results: dict[str, dict[str, Any]] = {}
-        for ap in self.select(selection):
+        for ap in self.session.select(selection):
             rendered = self._render_one(ap, template, resolve=True)
             base = {
                 "ap": ap["name"],
@@ -332,9 +344,9 @@ class ConfigOps(CoreBase):
         and config status. Unreachable APs (``pending``) do not count as failures: they say nothing
         about the change.
         """
-        self.require("push")
+        self.session.require("push")
         selection = _as_selection(selection)
-        aps = self.select(selection)
+        aps = self.session.select(selection)
         plans = [(ap, self._render_one(ap, template, resolve=True)) for ap in aps]
         if not canary and not wave_size:
             return self._push_plans(
@@ -466,7 +478,7 @@ class ConfigOps(CoreBase):
             for job in jobs
         ]
         busy = journal.take(
-            self.db, run_id, journal.Holder.this_process(self._who()), intents, confirm_timeout=confirm_timeout
+            self.db, run_id, journal.Holder.this_process(self.session.who()), intents, confirm_timeout=confirm_timeout
         )
         for job in jobs:
             if job.ap in busy:
@@ -494,7 +506,7 @@ class ConfigOps(CoreBase):
         ready, _waiting = journal.orphans(self.db)
         if not ready:
             return []
-        visible = {ap["name"]: ap for ap in self.select(Selection(names=tuple(row["ap"] for row in ready)))}
+        visible = {ap["name"]: ap for ap in self.session.select(Selection(names=tuple(row["ap"] for row in ready)))}
         items = []
         for row in ready:
             ap = visible.get(row["ap"])
@@ -633,11 +645,11 @@ class ConfigOps(CoreBase):
         workers: int | None = None,
     ) -> list[PushResult]:
         """Push APs marked ``pending`` (unreachable at their last push) that are in ``selection``."""
-        self.require("push")
+        self.session.require("push")
         selection = _as_selection(selection)
         pending = {r["ap"]: r for r in self.db.table("config_status").rows_where("status = 'pending'")}
         plans = []
-        for ap in self.select(selection):
+        for ap in self.session.select(selection):
             if ap["name"] not in pending:
                 continue
             template = pending[ap["name"]]["template"]
@@ -661,12 +673,12 @@ class ConfigOps(CoreBase):
         from netctl.poll.store import depot_windows, in_depot
         from netctl.push import autoconverge
 
-        self.require("push")
+        self.session.require("push")
         now = now or dt.datetime.now(dt.UTC)
         pending = list(self.db.table("config_status").rows_where("status = 'pending'"))
         if not pending or not answered:
             return []
-        by_name = {ap["name"]: ap for ap in self.select(Selection(names=tuple(sorted(set(answered)))))}
+        by_name = {ap["name"]: ap for ap in self.session.select(Selection(names=tuple(sorted(set(answered)))))}
         windows = depot_windows(self.db)
 
         def in_window(name: str) -> bool:
@@ -709,9 +721,9 @@ class ConfigOps(CoreBase):
         """
         from netctl.push.worker import run_fetches
 
-        self.require("backup")
+        self.session.require("backup")
         self.reconcile()
-        aps = self.select(_as_selection(selection))
+        aps = self.session.select(_as_selection(selection))
         results: dict[str, dict[str, Any]] = {}
         items = []
         for ap in aps:
@@ -759,8 +771,8 @@ class ConfigOps(CoreBase):
 
     def history(self, ap: str) -> list[dict[str, Any]]:
         """Stored versions of an AP, newest first (no config text)."""
-        self.require("view")
-        self.get_ap(ap)
+        self.session.require("view")
+        self.session.get_ap(ap)
         return [
             {k: row[k] for k in ("version", "created", "source", "hash", "format")}
             for row in self.db.table("config_versions").rows_where("ap = ?", [ap], order_by="version desc")
@@ -768,8 +780,8 @@ class ConfigOps(CoreBase):
 
     def show_config(self, ap: str, version: int | None = None) -> dict[str, Any]:
         """One stored version (masked text); the latest without ``version``."""
-        self.require("view")
-        self.get_ap(ap)
+        self.session.require("view")
+        self.session.get_ap(ap)
         where, args = ("ap = ? and version = ?", [ap, version]) if version else ("ap = ?", [ap])
         rows = list(self.db.table("config_versions").rows_where(where, args, order_by="version desc", limit=1))
         if not rows:
@@ -790,8 +802,8 @@ class ConfigOps(CoreBase):
         progress: Progress | None = None,
     ) -> PushResult:
         """Push stored version ``version`` back through the same safe path as a push."""
-        self.require("restore")
-        row = self.get_ap(ap)
+        self.session.require("restore")
+        row = self.session.get_ap(ap)
         rendered = self._version_plan(row, version)
         return self._push_plans(
             [(row, rendered)],
@@ -839,7 +851,7 @@ class ConfigOps(CoreBase):
         workers: int | None = None,
     ) -> list[dict[str, Any]]:
         """Running vs intended per AP; drifted APs are marked ``drifted``, APs back in sync ``applied``."""
-        self.require("drift")
+        self.session.require("drift")
         results = self._compare_all(_as_selection(selection), None, False, concurrency, progress, workers, "drift")
         with transaction(self.db):
             for r in results:
@@ -865,8 +877,8 @@ class ConfigOps(CoreBase):
 
     def config_status(self, selection: Selection | str | Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Config status per selected AP (``unknown`` where nothing was pushed or checked yet)."""
-        self.require("view")
-        aps = self.select(_as_selection(selection))
+        self.session.require("view")
+        aps = self.session.select(_as_selection(selection))
         rows = {r["ap"]: r for r in self.db.table("config_status").rows}
         out = []
         for ap in aps:
@@ -892,7 +904,7 @@ class ConfigOps(CoreBase):
         self, since: str | dt.datetime | None = None, ap: str | None = None, limit: int = 1000
     ) -> list[dict[str, Any]]:
         """Audit rows, newest first; ``since`` is an ISO time or a datetime. Only APs in scope are shown."""
-        self.require("view")
+        self.session.require("view")
         where, args = [], []
         if since:
             where.append("ts >= ?")
@@ -900,9 +912,9 @@ class ConfigOps(CoreBase):
         if ap:
             where.append("ap = ?")
             args.append(ap)
-        visible = {row["name"] for row in self.select()}
+        visible = {row["name"] for row in self.session.select()}
         rows = self.db.table("audit").rows_where(" and ".join(where) or None, args, order_by="id desc", limit=limit)
         return [dict(r) for r in rows if r["ap"] in visible]
 
 
-__all__ = ["ConfigOps", "PushResult"]
+__all__ = ["ConfigService", "PushResult"]

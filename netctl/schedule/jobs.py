@@ -34,7 +34,7 @@ JOBS: dict[str, str | JobFunction] = {
     "converge": "netctl.push.jobs:converge_job",
     "backup": "netctl.push.jobs:backup_job",
     "drift": "netctl.push.jobs:drift_job",
-    "timers": "netctl.access:timers_job",
+    "timers": "netctl.ssids:timers_job",
 }
 
 #: the owner of the default jobs (and of jobs stored before jobs had owners): only admins change them,
@@ -125,12 +125,12 @@ def run_as_owner(db_path: str, name: str, job: str, selection_json: str, *, user
                                hint=f"an admin gives it another owner (netctl jobs set {name} --owner USER) "
                                     f"or disables it (netctl jobs set {name} --disable)") from exc
     try:
-        api.require(job_action(job))
-        outside = api.selection_outside(Selection.from_json(selection_json or "{}"))
+        api.session.require(job_action(job))
+        outside = api.session.selection_outside(Selection.from_json(selection_json or "{}"))
         if outside:
             raise PermissionDenied(
                 f"job {name!r} selects {', '.join(outside)}, which does not exist or lies outside the scope of "
-                f"its owner {api.user_name!r} ({_scope_words(api.scope.to_dict())})",
+                f"its owner {api.session.user_name!r} ({_scope_words(api.session.scope.to_dict())})",
                 hint=f"the owner or an admin changes it: netctl jobs set {name} --selection JSON")
     except PermissionDenied as exc:
         if f"job {name!r}" in exc.message:

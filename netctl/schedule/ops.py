@@ -15,31 +15,35 @@ import json
 import time
 from typing import Any
 
-from netctl.core import CoreBase
+from netctl.core import Session
 from netctl.errors import ConfigError, NotFound, PermissionDenied
 from netctl.schedule.jobs import SYSTEM_OWNER, job_action, owner_of
 from netctl.selection import Selection
 
 
-class JobOps(CoreBase):
-    """Jobs part of :class:`netctl.api.Netctl`."""
+class JobService:
+    """Scheduled jobs, their runs and owners: ``Netctl.jobs``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.db = session.db
 
     def _may_touch_job(self, owner: str) -> bool:
-        return owner == self.user_name or self.can("all-jobs")
+        return owner == self.session.user_name or self.session.can("all-jobs")
 
     def _require_job(self, name: str, owner: str, verb: str) -> None:
         if self._may_touch_job(owner):
             return
         whose = ("a default job: only an admin may" if owner == SYSTEM_OWNER
                  else f"owned by {owner!r}: only they or an admin may")
-        raise PermissionDenied(f"user {self.user_name!r} may not {verb} job {name!r} ({whose} {verb} it)",
+        raise PermissionDenied(f"user {self.session.user_name!r} may not {verb} job {name!r} ({whose} {verb} it)",
                                hint="list your jobs with: netctl jobs list; add your own with: netctl jobs set NAME")
 
-    def jobs_list(self) -> list[dict[str, Any]]:
+    def list_jobs(self) -> list[dict[str, Any]]:
         """Scheduled jobs with owner and last run: all for an admin, else one's own and the default jobs."""
         from netctl.schedule.jobs import ensure_default_jobs
 
-        self.require("view")
+        self.session.require("view")
         ensure_default_jobs(self.db)
         last = {row["job"]: row for row in self.db.query(
             "select job, max(id) as id, started, ended, status, aps, failures from job_runs group by job")}
@@ -54,7 +58,7 @@ class JobOps(CoreBase):
             rows.append(row)
         return rows
 
-    def job_set(self, name: str, *, job: str | None = None, interval_s: float | None = None,
+    def set_job(self, name: str, *, job: str | None = None, interval_s: float | None = None,
                 selection: Selection | None = None, enabled: bool | None = None,
                 options: dict[str, Any] | None = None, owner: str | None = None) -> dict[str, Any]:
         """Add or change a scheduled job (``job`` names a function in :mod:`netctl.schedule.jobs`).
@@ -66,19 +70,19 @@ class JobOps(CoreBase):
         from netctl.poll.store import iso
         from netctl.schedule.jobs import ensure_default_jobs, job_function
 
-        self.require("jobs")
+        self.session.require("jobs")
         ensure_default_jobs(self.db)
         existing = list(self.db.table("jobs").rows_where("name = ?", [name]))
         if existing:
             self._require_job(name, owner_of(existing[0]), "change")
         row = dict(existing[0]) if existing else {"name": name, "job": job or name, "interval_s": 300.0,
                                                    "selection": "{}", "enabled": 1, "options": "{}",
-                                                   "created": iso(time.time()), "owner": self.user_name}
+                                                   "created": iso(time.time()), "owner": self.session.user_name}
         row["owner"] = owner_of(row)
         if owner is not None:
-            self.require("all-jobs")
+            self.session.require("all-jobs")
             if owner != SYSTEM_OWNER:
-                self._user_row_named(owner)
+                self.session.user_row_named(owner)
             row["owner"] = owner
         if job is not None:
             row["job"] = job
@@ -102,13 +106,14 @@ class JobOps(CoreBase):
         owner = row["owner"]
         if owner == SYSTEM_OWNER:
             return
-        user, role, scope, actions = self._user_tuple(self._user_row_named(owner)) if owner != self.user_name else (
-            self.user_name, self.role, self.scope, self.allowed_actions)
+        me = self.session
+        user, role, scope, actions = (me.user_tuple(me.user_row_named(owner)) if owner != me.user_name
+                                      else (me.user_name, me.role, me.scope, me.allowed_actions))
         action = job_action(str(row["job"]))
         if action not in actions:
             raise PermissionDenied(f"job {name!r}: its owner {user!r} (role {role}) may not run {row['job']} jobs",
                                    hint="give the job to a user who may, or choose another job")
-        outside = self.selection_outside(Selection.from_json(row["selection"] or "{}"), scope)
+        outside = self.session.selection_outside(Selection.from_json(row["selection"] or "{}"), scope)
         if outside:
             raise PermissionDenied(
                 f"job {name!r} selects {', '.join(outside)}, which does not exist or lies outside the scope of "
@@ -122,22 +127,22 @@ class JobOps(CoreBase):
         from netctl.schedule.jobs import ensure_default_jobs, run_user
         from netctl.schedule.scheduler import run_job_once
 
-        self.require("jobs")
+        self.session.require("jobs")
         ensure_default_jobs(self.db)
         rows = list(self.db.table("jobs").rows_where("name = ?", [name]))
         if not rows or (owner_of(rows[0]) != SYSTEM_OWNER and not self._may_touch_job(owner_of(rows[0]))):
             raise NotFound(f"no job named {name!r}", hint="list them with: netctl jobs list")
         job = rows[0]
         self._require_job(name, owner_of(job), "run")
-        if self.db_path == ":memory:":
+        if self.session.db_path == ":memory:":
             raise ConfigError("jobs run on a database file", hint="pass --db PATH")
-        return run_job_once(self.db_path, name, job["job"], job["selection"] or "{}",
-                            user=run_user(job, self.user_name), options=job.get("options"))
+        return run_job_once(self.session.db_path, name, job["job"], job["selection"] or "{}",
+                            user=run_user(job, self.session.user_name), options=job.get("options"))
 
-    def job_runs(self, limit: int = 50, job: str | None = None) -> list[dict[str, Any]]:
+    def runs(self, limit: int = 50, job: str | None = None) -> list[dict[str, Any]]:
         """The most recent runs (newest first) of the jobs the user may see: start, end, status, APs, failures."""
-        self.require("view")
-        visible = [j["name"] for j in self.jobs_list()]
+        self.session.require("view")
+        visible = [j["name"] for j in self.list_jobs()]
         if job is not None:
             visible = [n for n in visible if n == job]
         if not visible:

@@ -163,11 +163,11 @@ class Scheduler:
 
         runner = Netctl(self.db_path, user=self.user)
         try:
-            ensure_default_jobs(runner.db)
-            jobs = [job for job in runner.db.table("jobs").rows_where("enabled = 1", order_by="name")
-                    if runner.can("all-jobs") or owner_of(job) == runner.user_name]
+            ensure_default_jobs(runner.session.db)
+            jobs = [job for job in runner.session.db.table("jobs").rows_where("enabled = 1", order_by="name")
+                    if runner.session.can("all-jobs") or owner_of(job) == runner.session.user_name]
             for job in jobs:
-                job["run_as"] = run_user(job, runner.user_name)
+                job["run_as"] = run_user(job, runner.session.user_name)
         finally:
             runner.close()
         for job in jobs:

@@ -26,7 +26,7 @@ def _netctl_poll(api: Any, n: int) -> tuple[float, float, int]:
     from netctl.selection import Selection
 
     with base._Clock() as clock:
-        results = api.poll(Selection(tenant="bench"))
+        results = api.monitor.poll(Selection(tenant="bench"))
     ok = sum(1 for r in results if r.ok)
     return clock.wall, clock.cpu, ok
 

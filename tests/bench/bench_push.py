@@ -56,7 +56,7 @@ def _push_all(api: Any, n: int, concurrency: int) -> tuple[float, list[Any]]:
     from netctl.selection import Selection
 
     start = time.perf_counter()
-    results = api.push(Selection(site="bench-school"), concurrency=concurrency, confirm_timeout=60)
+    results = api.config.push(Selection(site="bench-school"), concurrency=concurrency, confirm_timeout=60)
     took = time.perf_counter() - start
     ok = sum(1 for r in results if r.ok and r.status == "applied")
     if ok != n:
@@ -120,7 +120,7 @@ def _profile(before: dict[str, float], after: dict[str, float], programs: tuple[
 
 def _rendered(api: Any) -> dict[str, str]:
     """Rendered payloads with secrets resolved, as the push sends them (for the baseline loops)."""
-    return {ap["name"]: api._render_one(ap, None, resolve=True).text for ap in api.select()}
+    return {ap["name"]: api.config._render_one(ap, None, resolve=True).text for ap in api.session.select()}
 
 
 # -- NETCONF ---------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
     try:
         name = f"push {n} APs NETCONF"
         inv = ctx.scratch / "push-nc.yaml"
-        api = open_city(ctx.scratch / "push-nc.db", ctx.lab,
+        api = open_city(ctx.scratch / "push-nc.session.db", ctx.lab,
                         _bench_inventory(inv, devices, "netconf-wlan", "secret:lab/netconf", "classroom", "rev-0"))
         revision = [0]
         spent: list[str] = []
@@ -165,7 +165,7 @@ def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
         def netctl_once() -> float:
             revision[0] += 1
             _bench_inventory(inv, devices, "netconf-wlan", "secret:lab/netconf", "classroom", f"rev-{revision[0]}")
-            api.import_inventory([str(inv)])
+            api.inventory.import_inventory([str(inv)])
             before = cpu_by_program()
             took, results = _push_all(api, n, concurrency=50)
             spent.append(_profile(before, cpu_by_program(), ("sshd", "netconfd", "controller")))
@@ -192,7 +192,7 @@ def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
                         met=None if ctx.tiny else t_net <= 15, samples=samples))
         creds = json.loads(ctx.lab.secrets["lab/netconf"])
         _bench_inventory(inv, devices, "netconf-wlan", "secret:lab/netconf", "classroom", "rev-seq")
-        api.import_inventory([str(inv)])
+        api.inventory.import_inventory([str(inv)])
         payloads = _rendered(api)
         api.close()
         sample = devices[: ctx.size(40, 4)]
@@ -267,7 +267,7 @@ def _ssh(ctx: Context, rows: list[Row], notes: list[str]) -> None:
             doc = yaml.safe_load(inv.read_text())
             doc["sites"][0]["vars"]["guest_vlan"] = 300 + revision[0]
             inv.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
-            api.import_inventory([str(inv)])
+            api.inventory.import_inventory([str(inv)])
             sim = {"fake-switches": procs.read_pid(ctx.lab.dir, "ios-bench") or 0}
             before = cpu_by_program(sim)
             took = _push_all(api, n, concurrency=50)[0]

@@ -28,7 +28,7 @@ def _real_values(ctx: Context) -> dict[str, Any]:
     inv = ROOT / "inventory"
     api = open_city(ctx.scratch / "storage-probe.db", ctx.lab, inv / "duisburg.yaml")
     try:
-        result = api.poll(Selection(names=("gs-meiderich-ap01",)), record=False)[0]
+        result = api.monitor.poll(Selection(names=("gs-meiderich-ap01",)), record=False)[0]
     finally:
         api.close()
     if not result.ok:
@@ -60,7 +60,7 @@ def _results(names: list[str], values: dict[str, Any], cycle: int) -> list[Any]:
 
 
 def _count_samples(api: Any) -> int:
-    return int(api.db.execute("select count(*) from samples").fetchone()[0])
+    return int(api.session.db.execute("select count(*) from samples").fetchone()[0])
 
 
 def bench(ctx: Context) -> tuple[list[Row], list[str]]:
@@ -73,7 +73,7 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
     # -- insert rate: one poll cycle of n APs ------------------------------------------------
     n = ctx.size(10_000, 20)
     api = _city(ctx, "storage-rate", n)
-    aps = api.select()
+    aps = api.session.select()
     names = [ap["name"] for ap in aps]
     t0 = time.time() - 3600
     cycle = [0]
@@ -83,7 +83,7 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
         before = _count_samples(api)
         results = _results(names, values, cycle[0])
         start = time.perf_counter()
-        record_results(api.db, aps, results, now=t0 + cycle[0] * 60, send=False)
+        record_results(api.session.db, aps, results, now=t0 + cycle[0] * 60, send=False)
         took = time.perf_counter() - start
         return (_count_samples(api) - before) / took
 
@@ -115,14 +115,14 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
     # -- status over n APs -------------------------------------------------------------------
     def status_api() -> float:
         start = time.perf_counter()
-        got = api.status()
+        got = api.monitor.status()
         assert got["totals"]["total"] == n
         return time.perf_counter() - start
 
     t_api, samples = median_of(max(3, ctx.repeats), status_api)
-    rows.append(Row(f"status over {n} APs", "api.status()", t_api, "s", "current state from the health table",
+    rows.append(Row(f"status over {n} APs", "api.monitor.status()", t_api, "s", "current state from the health table",
                     target="< 0.5 s", lower_better=True, met=None if ctx.tiny else t_api < 0.5, samples=samples))
-    db_path = str(api.db_path)
+    db_path = str(api.session.db_path)
     api.close()
 
     def status_cli() -> float:
@@ -141,7 +141,8 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
 
     t_imports, _ = median_of(max(3, ctx.repeats), imports_only)
     notes.append(f"`netctl status --json` over {n} APs: {t_cli:.2f} s in all, of which starting Python and "
-                 f"importing netctl takes {t_imports:.2f} s and api.status() {t_api:.2f} s; the rest is output.")
+                 f"importing netctl takes {t_imports:.2f} s and api.monitor.status() {t_api:.2f} s; "
+                 "the rest is output.")
     rows.append(Row(f"status over {n} APs", "netctl status --json (whole process)", t_cli, "s",
                     "interpreter start, imports, query, JSON output", target="< 0.5 s", lower_better=True,
                     met=None if ctx.tiny else t_cli < 0.5, samples=samples))
@@ -150,20 +151,20 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
     day_n = ctx.size(200, 3)
     polls = ctx.size(DAY_POLLS, 120)
     api = _city(ctx, "storage-day", day_n)
-    aps = api.select()
+    aps = api.session.select()
     names = [ap["name"] for ap in aps]
     start_ts = time.time() - polls * 60
     start = time.perf_counter()
     for i in range(polls):
         now = start_ts + i * 60
-        record_results(api.db, aps, _results(names, values, i), now=now, send=False)
+        record_results(api.session.db, aps, _results(names, values, i), now=now, send=False)
         if i % 60 == 59:
-            apply_retention(api.db, now=now)
-    apply_retention(api.db, now=start_ts + polls * 60)
+            apply_retention(api.session.db, now=now)
+    apply_retention(api.session.db, now=start_ts + polls * 60)
     took = time.perf_counter() - start
-    api.db.execute("vacuum")
-    size = Path(api.db_path).stat().st_size
-    counts = {t: api.db[t].count for t in ("samples", "samples_5m", "samples_1h")}
+    api.session.db.execute("vacuum")
+    size = Path(api.session.db_path).stat().st_size
+    counts = {t: api.session.db[t].count for t in ("samples", "samples_5m", "samples_1h")}
     api.close()
     scale = 10_000 / day_n
     rows.append(Row("a day at 1-minute polls", f"{day_n} APs simulated, scaled to 10,000", size * scale / 2**20,

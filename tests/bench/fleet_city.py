@@ -41,6 +41,6 @@ def open_city(db_path: Path, lab: Any, inventory: Path) -> Any:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     api = Netctl(db_path, create=True)
-    api.import_secrets(lab.secrets)
-    api.import_inventory([str(inventory)])
+    api.inventory.import_secrets(lab.secrets)
+    api.inventory.import_inventory([str(inventory)])
     return api

@@ -30,30 +30,30 @@ def tx_on_device(api: Any, lab: Any) -> list[str]:
 
 
 def status(api: Any) -> dict[str, Any]:
-    return dict(api.db["config_status"].get(AP))
+    return dict(api.session.db["config_status"].get(AP))
 
 
 def converges(api: Any) -> int:
-    return sum(1 for a in api.audit(ap=AP) if a["action"] == "converge")
+    return sum(1 for a in api.config.audit(ap=AP) if a["action"] == "converge")
 
 
 def polled(api: Any, **options: Any) -> dict[str, Any]:
-    (row,) = [r for r in poll_job(api.db_path, json.dumps({"names": [AP]}),
+    (row,) = [r for r in poll_job(api.session.db_path, json.dumps({"names": [AP]}),
                                   options={"timeout": 0.5, "retries": 0, **options}) if r["ap"] == AP]
     return row
 
 
 def test_a_pending_ap_gets_its_config_when_a_poll_sees_it_back(city: Any, lab: Any) -> None:
     api = with_psks(city)
-    real_port = api.get_ap(AP)["port"]
+    real_port = api.session.get_ap(AP)["port"]
     set_tx(api, AP, 6)
-    assert api.push(AP)[0].ok
+    assert api.config.push(AP)[0].ok
     try:
         # away: no SNMP answer, NETCONF refused; the push leaves the AP pending
         lab.stop_snmp_agent(AP)
-        api.set_ap(AP, {"port": 1})
+        api.inventory.set_ap(AP, {"port": 1})
         set_tx(api, AP, 7)
-        assert api.push(AP)[0].status == "pending"
+        assert api.config.push(AP)[0].status == "pending"
         assert "converge" not in polled(api)  # did not answer: nothing tried
         assert status(api)["status"] == "pending" and converges(api) == 0
 
@@ -69,8 +69,8 @@ def test_a_pending_ap_gets_its_config_when_a_poll_sees_it_back(city: Any, lab: A
         assert tx_on_device(api, lab) == ["6"]
 
         # fully back, and the back-off is over: the pending config goes out by itself
-        api.set_ap(AP, {"port": real_port})
-        api.db.execute("update config_status set retry_at = '2000-01-01T00:00:00+00:00' where ap = ?", [AP])
+        api.inventory.set_ap(AP, {"port": real_port})
+        api.session.db.execute("update config_status set retry_at = '2000-01-01T00:00:00+00:00' where ap = ?", [AP])
         assert polled(api)["converge"] == "applied"
         assert tx_on_device(api, lab) == ["7"]
         row = status(api)
@@ -79,4 +79,4 @@ def test_a_pending_ap_gets_its_config_when_a_poll_sees_it_back(city: Any, lab: A
         assert "converge" not in polled(api)  # nothing pending any more
     finally:
         lab.start_snmp_agent(AP)
-        api.set_ap(AP, {"port": real_port})
+        api.inventory.set_ap(AP, {"port": real_port})

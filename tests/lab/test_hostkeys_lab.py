@@ -148,7 +148,7 @@ def impostor(tmp_path: Path) -> Iterator[Impostor]:
 
 def real_fingerprint(api: Any, ap: str) -> str:
     """The AP's host key fingerprint as the lab peer serves it, read over an independent connection."""
-    target = api._target(api.get_ap(ap))
+    target = api.config._target(api.session.get_ap(ap))
     with socket.create_connection((target.host, target.port), timeout=10) as sock:
         transport = paramiko.Transport(sock)
         try:
@@ -160,28 +160,28 @@ def real_fingerprint(api: Any, ap: str) -> str:
 
 def spoof(api: Any, ap: str, impostor: Impostor) -> None:
     """Point the AP's management address at the impostor (what a spoofed address does)."""
-    api.set_ap(ap, {"address": "127.0.0.1", "port": impostor.port})
+    api.inventory.set_ap(ap, {"address": "127.0.0.1", "port": impostor.port})
 
 
 @pytest.mark.parametrize("ap", [NETCONF_AP, OPENWRT_AP, IOS_SWITCH])
 def test_an_impostor_at_a_pinned_ap_gets_no_password_and_no_command(city: Any, impostor: Impostor, ap: str) -> None:
     api = with_psks(city)
-    first = api.backup(ap)[0]  # first contact with the real AP: its key is pinned
+    first = api.config.backup(ap)[0]  # first contact with the real AP: its key is pinned
     assert first["ok"], first
     real = real_fingerprint(api, ap)
     spoof(api, ap, impostor)
-    result = api.push(ap, confirm_timeout=20)[0]
+    result = api.config.push(ap, confirm_timeout=20)[0]
     assert impostor.connections >= 1  # the push did reach the impostor ...
     assert impostor.seen == []  # ... and gave it nothing: no login, no password, no command
     assert (result.ok, result.status) == (False, "failed")
     assert real in (result.reason or "") and impostor.fingerprint() in (result.reason or "")
-    audit = [row for row in api.audit(ap=ap) if row["action"] == "host-key"]
+    audit = [row for row in api.config.audit(ap=ap) if row["action"] == "host-key"]
     assert audit and audit[0]["outcome"] == "refused" and impostor.fingerprint() in audit[0]["reason"]
-    alerts = [a for a in api.alerts(selection=ap) if a["kind"] == "host-key-changed"]
+    alerts = [a for a in api.monitor.alerts(selection=ap) if a["kind"] == "host-key-changed"]
     assert alerts and real in alerts[0]["message"] and impostor.fingerprint() in alerts[0]["message"]
     # backup and drift go through the same check
-    assert api.backup(ap)[0]["status"] == "failed"
-    assert api.drift(ap)[0]["status"] == "failed"
+    assert api.config.backup(ap)[0]["status"] == "failed"
+    assert api.config.drift(ap)[0]["status"] == "failed"
     assert impostor.seen == []
 
 
@@ -189,27 +189,27 @@ def test_worker_processes_pin_on_first_contact_and_refuse_a_changed_key(city: An
     """Keys first seen in worker processes come back with their results and are pinned by the parent."""
     api = with_psks(city)
     aps = ["gym-rheinhausen-ap01", "gym-rheinhausen-ap02"]
-    drifted = api.drift(aps, workers=2)
+    drifted = api.config.drift(aps, workers=2)
     assert all(r["status"] in ("in-sync", "drifted") for r in drifted), drifted
-    pinned = {r["ap"]: r for r in api.host_keys(aps)}
+    pinned = {r["ap"]: r for r in api.hostkeys.host_keys(aps)}
     assert {pinned[ap]["fingerprint"] for ap in aps} == {real_fingerprint(api, aps[0])}
     assert all(pinned[ap]["source"] == "first contact (drift)" for ap in aps)
     spoof(api, aps[1], impostor)
-    results = {r.ap: r for r in api.push(aps, dry_run=True, workers=2, confirm_timeout=20)}
+    results = {r.ap: r for r in api.config.push(aps, dry_run=True, workers=2, confirm_timeout=20)}
     assert results[aps[0]].ok and results[aps[0]].status in ("dry-run", "unchanged")
     assert (results[aps[1]].status, results[aps[1]].rpc_error_tag) == ("failed", "host-key-changed")
     assert impostor.connections >= 1 and impostor.seen == []
-    assert [a["outcome"] for a in api.audit(ap=aps[1]) if a["action"] == "host-key"][0] == "refused"
+    assert [a["outcome"] for a in api.config.audit(ap=aps[1]) if a["action"] == "host-key"][0] == "refused"
 
 
 def test_strict_policy_refuses_an_unknown_key_and_trust_pins_it(city: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     api = with_psks(city)
     ap = "gym-rheinhausen-ap01"
     monkeypatch.setenv("NETCTL_HOST_KEYS", "strict")
-    refused = api.backup(ap)[0]
+    refused = api.config.backup(ap)[0]
     assert refused["status"] == "failed" and "policy is strict" in refused["reason"]
-    assert api.host_keys(ap)[0]["fingerprint"] is None
-    offered = api.probe_host_key(ap)
+    assert api.hostkeys.host_keys(ap)[0]["fingerprint"] is None
+    offered = api.hostkeys.probe_host_key(ap)
     assert offered["fingerprint"] == real_fingerprint(api, ap) and not offered["already_pinned"]
-    api.trust_host_key(ap, offered["key"])
-    assert api.backup(ap)[0]["ok"]
+    api.hostkeys.trust_host_key(ap, offered["key"])
+    assert api.config.backup(ap)[0]["ok"]

@@ -53,7 +53,7 @@ def comparable(result: PollResult) -> tuple[Any, ...]:
 
 
 def test_whole_city_fast_path_equals_pysnmp_path(city: Any) -> None:
-    targets, failed = build_targets(city.db, city.select())
+    targets, failed = build_targets(city.session.db, city.session.select())
     assert failed == [] and len(targets) >= 70
     assert {t.version for t in targets} == {"2c", "3"}
     # generous timeouts: one simulator process serves the whole city, and the machine is shared
@@ -68,7 +68,7 @@ def test_whole_city_fast_path_equals_pysnmp_path(city: Any) -> None:
     assert by_name["gs-meiderich-ap01"].values["clients"] > 0
     assert all(r.latency_ms is not None and r.latency_ms > 0 for r in fast)
     # the facade's switch, through two worker processes: the engine path there too, same answers
-    sharded = city.poll(timeout=3, retries=2, workers=2, fast=False)
+    sharded = city.monitor.poll(timeout=3, retries=2, workers=2, fast=False)
     assert [(r.ap, r.error) for r in sharded if not r.ok] == []
     assert [comparable(r) for r in sharded] == [comparable(r) for r in fast]
 

@@ -46,14 +46,15 @@ HEALTHY = ["gs-meiderich-ap01", "gs-meiderich-ap02", "gs-meiderich-ap03", "ref-h
 @pytest.fixture
 def hostile_city(city: Any, lab: Any) -> Iterator[Any]:
     """The city plus one AP per misbehaviour (behind the proxy) and the reference snmpd as a healthy AP."""
-    city.db.table("tenants").insert({"name": "hostile", "title": "hostile agents", "vars": "{}"}, pk="name")
-    city.db.table("sites").insert({"name": "hostile-site", "tenant": "hostile", "kind": "school", "vars": "{}"},
+    city.session.db.table("tenants").insert({"name": "hostile", "title": "hostile agents", "vars": "{}"}, pk="name")
+    city.session.db.table("sites").insert({"name": "hostile-site", "tenant": "hostile", "kind": "school", "vars": "{}"},
                                   pk="name")
     snmp = {"version": "2c", "port": 1161, "community": "secret:lab/snmp-community", "profile": "switch"}
     for address, (case, _kind) in CASES.items():
-        city.add_ap({"name": f"hostile-{case}", "tenant": "hostile", "site": "hostile-site", "platform": "openwrt",
+        city.inventory.add_ap({"name": f"hostile-{case}", "tenant": "hostile", "site": "hostile-site",
+                               "platform": "openwrt",
                      "address": address, "snmp": snmp})
-    city.add_ap({"name": "ref-healthy", "tenant": "hostile", "site": "hostile-site", "platform": "openwrt",
+    city.inventory.add_ap({"name": "ref-healthy", "tenant": "hostile", "site": "hostile-site", "platform": "openwrt",
                  "address": REFERENCE[0], "snmp": snmp})
     with misbehaving_proxy({address: case for address, (case, _kind) in CASES.items()}, REFERENCE):
         yield city
@@ -69,7 +70,7 @@ def snmpget(host: str, port: int, community: str, oid: str) -> str:
 def test_one_poll_of_hostile_and_healthy_agents(hostile_city: Any, lab: Any) -> None:
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-c", "from netctl.cli import main; main()", "--db", hostile_city.db_path, "poll",
+        [sys.executable, "-c", "from netctl.cli import main; main()", "--db", hostile_city.session.db_path, "poll",
          "hostile-*", *HEALTHY, "--timeout", "1", "--retries", "1", "--json"],
         capture_output=True, text=True, timeout=120, env=dict(os.environ))
     elapsed = time.monotonic() - started
@@ -88,7 +89,7 @@ def test_one_poll_of_hostile_and_healthy_agents(hostile_city: Any, lab: Any) -> 
     assert all("decoded" in errors[f"hostile-{c}"] for c in ("truncated", "outer-length-2-31", "garbage"))
     # stored, read back without netctl: the healthy APs are up with their samples, the hostile ones are not up
     community = lab.secrets["lab/snmp-community"]
-    with sqlite3.connect(hostile_city.db_path) as db:
+    with sqlite3.connect(hostile_city.session.db_path) as db:
         health = dict(db.execute("select ap, state from health").fetchall())
         error_kinds = dict(db.execute("select ap, error_kind from health").fetchall())
         samples = dict(db.execute("select series.ap, count(*) from samples join series on series.id = samples.series "
@@ -102,13 +103,13 @@ def test_one_poll_of_hostile_and_healthy_agents(hostile_city: Any, lab: Any) -> 
         if kind != "timeout":
             assert (ap, f"poll-{kind}") in alerts
     for ap in HEALTHY[:3]:
-        address = hostile_city.get_ap(ap)["address"]
+        address = hostile_city.session.get_ap(ap)["address"]
         assert results[ap]["values"]["sys_name"] == snmpget(address, 1161, community, "1.3.6.1.2.1.1.5.0")
     assert results["ref-healthy"]["values"]["sys_name"] == snmpget(*REFERENCE, community, "1.3.6.1.2.1.1.5.0")
 
 
 def test_the_pysnmp_path_reports_the_walk_and_request_id_cases_alike(hostile_city: Any) -> None:
-    results = {r.ap: r for r in hostile_city.poll(["hostile-extra-varbinds", "hostile-backwards",
+    results = {r.ap: r for r in hostile_city.monitor.poll(["hostile-extra-varbinds", "hostile-backwards",
                                                     "hostile-no-tables", "hostile-garbage", "ref-healthy"],
                                                    timeout=1, retries=1, fast=False)}
     assert {ap: r.error_kind for ap, r in results.items()} == {
@@ -116,7 +117,7 @@ def test_the_pysnmp_path_reports_the_walk_and_request_id_cases_alike(hostile_cit
         "hostile-garbage": "malformed", "ref-healthy": None}
     # alone: pysnmp matches replies by request-id only, so polled beside others, a reply with a wrong
     # request-id can be taken for another AP's (the fast path also checks the sender; docs/polling.md)
-    [wrong_id] = hostile_city.poll("hostile-wrong-request-id", timeout=1, retries=1, fast=False)
+    [wrong_id] = hostile_city.monitor.poll("hostile-wrong-request-id", timeout=1, retries=1, fast=False)
     assert wrong_id.error_kind == "timeout" and "request-ids" in (wrong_id.error or "")
 
 
@@ -124,17 +125,17 @@ def test_an_agent_without_ifxtable_gets_32_bit_traffic_on_both_paths(api: Any, t
     from tests.lab.agents import snmpd_without_ifxtable
 
     host, port = "127.9.12.20", 1161
-    api.import_secrets({"test/legacy": "legacycomm"})
-    api.db.table("tenants").insert({"name": "t", "title": "t", "vars": "{}"}, pk="name")
-    api.db.table("sites").insert({"name": "s", "tenant": "t", "kind": "school", "vars": "{}"}, pk="name")
-    api.add_ap({"name": "legacy-ap", "tenant": "t", "site": "s", "platform": "openwrt", "address": host,
+    api.inventory.import_secrets({"test/legacy": "legacycomm"})
+    api.session.db.table("tenants").insert({"name": "t", "title": "t", "vars": "{}"}, pk="name")
+    api.session.db.table("sites").insert({"name": "s", "tenant": "t", "kind": "school", "vars": "{}"}, pk="name")
+    api.inventory.add_ap({"name": "legacy-ap", "tenant": "t", "site": "s", "platform": "openwrt", "address": host,
                 "snmp": {"version": "2c", "port": port, "community": "secret:test/legacy"}})
     with snmpd_without_ifxtable(tmp_path, host, port, "legacycomm"):
         no_ifx = subprocess.run(["snmpbulkwalk", "-v2c", "-c", "legacycomm", "-On", f"{host}:{port}",
                                  "1.3.6.1.2.1.31.1.1.1.6"], capture_output=True, text=True, timeout=20,
                                 env={"MIBS": "", "PATH": "/usr/bin:/bin"}).stdout
         assert "Counter64" not in no_ifx  # the agent really serves no 64-bit octets
-        first = {fast: api.poll("legacy-ap", timeout=1, retries=1, fast=fast)[0] for fast in (True, False)}
+        first = {fast: api.monitor.poll("legacy-ap", timeout=1, retries=1, fast=fast)[0] for fast in (True, False)}
         served = {}
         for line in subprocess.run(["snmpbulkwalk", "-v2c", "-c", "legacycomm", "-On", "-Oq", f"{host}:{port}",
                                     "1.3.6.1.2.1.2.2.1.10"], capture_output=True, text=True, timeout=20,
@@ -142,7 +143,7 @@ def test_an_agent_without_ifxtable_gets_32_bit_traffic_on_both_paths(api: Any, t
             oid, _, value = line.partition(" ")
             served[int(oid.rsplit(".", 1)[1])] = int(value)
         time.sleep(1.1)
-        [second] = api.poll("legacy-ap", timeout=1, retries=1)
+        [second] = api.monitor.poll("legacy-ap", timeout=1, retries=1)
     for result in (*first.values(), second):
         assert result.ok, result.error
         interfaces = result.values["interfaces"]
@@ -154,5 +155,5 @@ def test_an_agent_without_ifxtable_gets_32_bit_traffic_on_both_paths(api: Any, t
     assert all(0 <= served[index] - polled[index] < 10_000_000 for index in polled)
     indexes = {fast: [i["index"] for i in r.values["interfaces"]] for fast, r in first.items()}
     assert indexes[True] == indexes[False]
-    names = {r["metric"] for r in api.metrics("legacy-ap", since=time.time() - 600)}
+    names = {r["metric"] for r in api.monitor.metrics("legacy-ap", since=time.time() - 600)}
     assert {"in_bps", "out_bps"} <= names

@@ -183,8 +183,8 @@ def same(where: str, what: str, got: Typed, want: Typed, *, live: bool) -> None:
 def test_lab_agents_values_equal_net_snmp(city: Any, lab: Any, readings: Any) -> None:
     from netctl.poll.ops import build_targets
 
-    aps = city.select()
-    targets, failed = build_targets(city.db, aps)
+    aps = city.session.select()
+    targets, failed = build_targets(city.session.db, aps)
     assert not failed
     v2c = [t for t in targets if t.version == "2c"]
     chosen: dict[str, Target] = {}
@@ -225,16 +225,16 @@ def test_recorded_devices_values_equal_net_snmp(devices: dict[str, Target], read
 def poll_twice(api: Any, devices: dict[str, Target], device: str, profile: str = "wlan-ap") -> Any:
     """Poll a recorded device twice as an inventory AP (recorded, rates between the two polls)."""
     target = devices[device]
-    api.import_secrets({f"rec/{device}": device})
-    if not api.db["tenants"].count:
-        api.db.table("tenants").insert({"name": "t", "title": "t", "vars": "{}"}, pk="name")
-        api.db.table("sites").insert({"name": "s", "tenant": "t", "kind": "school", "vars": "{}"}, pk="name")
-    api.add_ap({"name": device, "tenant": "t", "site": "s", "platform": "openwrt", "address": target.host,
+    api.inventory.import_secrets({f"rec/{device}": device})
+    if not api.session.db["tenants"].count:
+        api.session.db.table("tenants").insert({"name": "t", "title": "t", "vars": "{}"}, pk="name")
+        api.session.db.table("sites").insert({"name": "s", "tenant": "t", "kind": "school", "vars": "{}"}, pk="name")
+    api.inventory.add_ap({"name": device, "tenant": "t", "site": "s", "platform": "openwrt", "address": target.host,
                 "snmp": {"version": "2c", "port": target.port, "community": f"secret:rec/{device}",
                          "profile": profile}})
-    [first] = api.poll(device, timeout=2, retries=1)
+    [first] = api.monitor.poll(device, timeout=2, retries=1)
     time.sleep(1.1)
-    [second] = api.poll(device, timeout=2, retries=1)
+    [second] = api.monitor.poll(device, timeout=2, retries=1)
     assert first.ok and second.ok, (first.error, second.error)
     return second
 
@@ -247,7 +247,7 @@ def test_aruba_controller_ifnumber_disagrees_and_same_named_ports_stay_apart(api
     result = poll_twice(api, devices, "aruba-7210")
     rows = walk(devices["aruba-7210"], "1.3.6.1.2.1.2.2.1.2")
     assert len(result.values["interfaces"]) == len(rows) == 22  # every row, not ifNumber's count
-    series = {r["metric"]: r["label"] for r in api.metrics("aruba-7210", metric="in_bps:*", since="10m")}
+    series = {r["metric"]: r["label"] for r in api.monitor.metrics("aruba-7210", metric="in_bps:*", since="10m")}
     assert len(series) == 22
     assert sorted(series.values()).count("Link Aggregate") == 8
     assert sorted(series.values()).count("802.1Q VLAN") == 7
@@ -261,7 +261,7 @@ def test_agents_without_ifxtable_get_traffic_from_32_bit_counters(api: Any, devi
     result = poll_twice(api, devices, device)
     assert {i["counter_bits"] for i in result.values["interfaces"]} == {32}
     assert "traffic" not in result.values["unavailable"]
-    metrics = {r["metric"] for r in api.metrics(device, since="10m")}
+    metrics = {r["metric"] for r in api.monitor.metrics(device, since="10m")}
     assert {"in_bps", "out_bps"} <= metrics
 
 
@@ -271,7 +271,7 @@ def test_an_airmax_ap_without_the_unifi_vap_table_has_clients_not_available(api:
     assert not walk(devices["ubiquiti-m5"], "1.3.6.1.4.1.41112.1.6")
     result = poll_twice(api, devices, "ubiquiti-m5")
     assert result.values["clients"] is None and "clients" in result.values["unavailable"]
-    [row] = api.status("ubiquiti-m5")["aps"]
+    [row] = api.monitor.status("ubiquiti-m5")["aps"]
     assert row["state"] == "up" and row["clients"] is None
     assert "unifiVapTable" in row["unavailable"]["clients"]
-    assert "clients" not in {r["metric"] for r in api.metrics("ubiquiti-m5", since="10m")}
+    assert "clients" not in {r["metric"] for r in api.monitor.metrics("ubiquiti-m5", since="10m")}

@@ -22,25 +22,25 @@ HOST, PORT, COMMUNITY = "127.9.13.1", 1161, "restartcomm"
 
 
 def traffic_at(api: Any, ts: float) -> set[str]:
-    return {r["metric"] for r in api.metrics("restart-ap", since=ts - 1)
+    return {r["metric"] for r in api.monitor.metrics("restart-ap", since=ts - 1)
             if r["epoch"] == int(ts) and r["metric"].startswith(("in_bps", "out_bps"))}
 
 
 def test_no_rate_across_an_agent_restart(api: Any, tmp_path: Path) -> None:
-    api.import_secrets({"test/restart": COMMUNITY})
-    api.db.table("tenants").insert({"name": "t", "title": "t", "vars": "{}"}, pk="name")
-    api.db.table("sites").insert({"name": "s", "tenant": "t", "kind": "school", "vars": "{}"}, pk="name")
-    api.add_ap({"name": "restart-ap", "tenant": "t", "site": "s", "platform": "openwrt", "address": HOST,
+    api.inventory.import_secrets({"test/restart": COMMUNITY})
+    api.session.db.table("tenants").insert({"name": "t", "title": "t", "vars": "{}"}, pk="name")
+    api.session.db.table("sites").insert({"name": "s", "tenant": "t", "kind": "school", "vars": "{}"}, pk="name")
+    api.inventory.add_ap({"name": "restart-ap", "tenant": "t", "site": "s", "platform": "openwrt", "address": HOST,
                 "snmp": {"version": "2c", "port": PORT, "community": "secret:test/restart", "profile": "switch"}})
     config = f"rocommunity {COMMUNITY} 127.0.0.0/8"
     with snmpd(tmp_path, HOST, PORT, COMMUNITY, config):
-        [first] = api.poll("restart-ap", timeout=1, retries=1)
+        [first] = api.monitor.poll("restart-ap", timeout=1, retries=1)
         time.sleep(2.6)
     with snmpd(tmp_path, HOST, PORT, COMMUNITY, config):
         time.sleep(first.values["uptime_s"] + 0.3)  # up longer than at the first poll
-        [second] = api.poll("restart-ap", timeout=1, retries=1)
+        [second] = api.monitor.poll("restart-ap", timeout=1, retries=1)
         time.sleep(1.1)
-        [third] = api.poll("restart-ap", timeout=1, retries=1)
+        [third] = api.monitor.poll("restart-ap", timeout=1, retries=1)
     for result in (first, second, third):
         assert result.ok, result.error
         assert result.values["interfaces"]

@@ -56,10 +56,10 @@ def test_polling_stores_no_mac_address_in_any_table(city: Any, lab: Any) -> None
     assert got is not None and str(got[BSSID_0]).lower().removeprefix("0x") in macs[APS[0]]
 
     for _ in range(2):  # the second poll stores rates too
-        results = city.poll(Selection(names=APS), timeout=2.0, retries=1)
+        results = city.monitor.poll(Selection(names=APS), timeout=2.0, retries=1)
         assert [(r.ap, r.ok) for r in results] == [(name, True) for name in sorted(APS)], [r.error for r in results]
     clients = {
-        row["metric"] for row in city.db.query(
+        row["metric"] for row in city.session.db.query(
             "select distinct series.metric from samples join series on series.id = samples.series")
     }
     assert "clients" in clients, clients  # the counts are there
@@ -67,13 +67,13 @@ def test_polling_stores_no_mac_address_in_any_table(city: Any, lab: Any) -> None
     every_mac = {m for found in macs.values() for m in found}
     text_forms = {s.lower() for mac in every_mac for s in spellings(mac)}
     raw_forms = {bytes.fromhex(mac) for mac in every_mac}
-    tables = city.db.table_names()
+    tables = city.session.db.table_names()
     assert {"samples", "series", "health"} <= set(tables)
-    assert macs_stored(city.db, text_forms, raw_forms) == []
+    assert macs_stored(city.session.db, text_forms, raw_forms) == []
     # the scan finds what it looks for: a served MAC planted in a scratch table, in two spellings
     planted = sorted(every_mac)[0]
-    city.db["scratch"].insert({"note": f"seen {spellings(planted)[3].upper()}", "raw": bytes.fromhex(planted)})
-    assert len(macs_stored(city.db, text_forms, raw_forms)) == 3  # shaped + served text, raw bytes
+    city.session.db["scratch"].insert({"note": f"seen {spellings(planted)[3].upper()}", "raw": bytes.fromhex(planted)})
+    assert len(macs_stored(city.session.db, text_forms, raw_forms)) == 3  # shaped + served text, raw bytes
 
 
 def macs_stored(db: Any, text_forms: set[str], raw_forms: set[bytes]) -> list[str]:

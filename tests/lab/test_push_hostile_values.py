@@ -47,10 +47,10 @@ def hostile_city(city: Any) -> Iterator[Any]:
     api = with_psks(city)
     yield api
     for ap in (OWRT, OWRT_2, IOS, NWAP_AP, OC_AP):
-        own = api.get_ap(ap).get("vars") or {}
+        own = api.session.get_ap(ap).get("vars") or {}
         if any(k in own for k in HOSTILE_VARS):
-            api.set_ap(ap, {f"vars.{k}": None for k in HOSTILE_VARS if k in own})
-    results = api.push([OWRT, OWRT_2, IOS, NWAP_AP, OC_AP], confirm_timeout=20)
+            api.inventory.set_ap(ap, {f"vars.{k}": None for k in HOSTILE_VARS if k in own})
+    results = api.config.push([OWRT, OWRT_2, IOS, NWAP_AP, OC_AP], confirm_timeout=20)
     assert all(r.ok for r in results), [(r.ap, r.reason) for r in results]
 
 
@@ -62,15 +62,15 @@ def set_and_push(api: Any, ap: str, var: str, value: Any) -> tuple[str | None, A
     """Set ``var`` on ``ap`` and push it. ``(refusal, result)``: the message of a refusal (at set
     time or at render time, nothing sent) or ``None`` and the push result."""
     try:
-        api.set_ap(ap, {f"vars.{var}": value})
+        api.inventory.set_ap(ap, {f"vars.{var}": value})
     except NetctlError as exc:
         return str(exc), None
-    result = api.push(ap, confirm_timeout=20)[0]
+    result = api.config.push(ap, confirm_timeout=20)[0]
     for _ in range(5):  # the lab is shared: another session may hold the AP's lock for a moment
         if not any(busy in str(result.reason) for busy in ("lock-denied", "AP busy")):
             break
         time.sleep(1.0)
-        result = api.push(ap, confirm_timeout=20)[0]
+        result = api.config.push(ap, confirm_timeout=20)[0]
     if result.status == "failed" and not result.transcript:
         return str(result.reason), result
     return None, result
@@ -110,22 +110,22 @@ def store_unchecked(api: Any, ap: str, var: str, value: Any) -> None:
     (``set`` and ``import`` refuse such values now); the render must still refuse it."""
     import json
 
-    row = api.db.table("aps").get(ap)
+    row = api.session.db.table("aps").get(ap)
     own = json.loads(row["vars"] or "{}")
-    api.db.table("aps").update(ap, {"vars": json.dumps({**own, var: value})})
+    api.session.db.table("aps").update(ap, {"vars": json.dumps({**own, var: value})})
 
 
 def test_ctrl_u_in_free_ssid_is_refused_before_render(hostile_city: Any) -> None:
     api = hostile_city
     hostile = "Free\x15echo hacked; uci set system.@system[0].hostname=pwned; uci commit"
     with pytest.raises(NetctlError) as refused:
-        api.set_ap(OWRT_2, {"vars.free_ssid": hostile})
+        api.inventory.set_ap(OWRT_2, {"vars.free_ssid": hostile})
     assert_refusal_names(str(refused.value), OWRT_2, "free_ssid", "control character")
     store_unchecked(api, OWRT_2, "free_ssid", hostile)
-    rendered = api.render(OWRT_2)[0]
+    rendered = api.config.render(OWRT_2)[0]
     assert not rendered.ok, "a ^U passed render"
     assert_refusal_names(str(rendered.error), OWRT_2, "free_ssid", "control character")
-    result = api.push(OWRT_2, confirm_timeout=20)[0]
+    result = api.config.push(OWRT_2, confirm_timeout=20)[0]
     assert result.status == "failed" and "free_ssid" in str(result.reason) and not result.transcript
     assert hostname_of(api, OWRT_2) == OWRT_2
     store_unchecked(api, OWRT_2, "free_ssid", "DVG-Free-WLAN")

@@ -34,7 +34,7 @@ def psk_city(city: Any) -> Any:
 
 
 def db_path(api: Any) -> str:
-    return str(api.db_path)
+    return str(api.session.db_path)
 
 
 def netctl(api: Any, *argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -53,7 +53,7 @@ def finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str,
 
 
 def status_row(api: Any, ap: str) -> dict[str, Any]:
-    return dict(next(iter(api.db.table("config_status").rows_where("ap = ?", [ap]))))
+    return dict(next(iter(api.session.db.table("config_status").rows_where("ap = ?", [ap]))))
 
 
 def intents(path: str) -> list[tuple[str, str]]:
@@ -67,34 +67,34 @@ def intents(path: str) -> list[tuple[str, str]]:
 
 def test_a_push_to_an_ap_another_run_holds_sends_nothing(psk_city: Any) -> None:
     ap = "bus-1207-ap01"
-    psk_city.set_ap(ap, {"vars.max_clients": 61})
-    first = psk_city.push(ap)[0]
+    psk_city.inventory.set_ap(ap, {"vars.max_clients": 61})
+    first = psk_city.config.push(ap)[0]
     assert first.ok and first.status in ("applied", "unchanged"), first.reason
     assert uci_show(psk_city, ap)[MAXASSOC] == "61"
     before = status_row(psk_city, ap)
 
-    psk_city.set_ap(ap, {"vars.max_clients": 62})
+    psk_city.inventory.set_ap(ap, {"vars.max_clients": 62})
     other = journal.Holder(who="eve", host=journal.Holder.this_process("x").host, pid=os.getpid(),
                            pid_start=journal.Holder.this_process("x").pid_start)
-    busy = journal.take(psk_city.db, "run-of-eve", other,
+    busy = journal.take(psk_city.session.db, "run-of-eve", other,
                         [journal.Intent(ap, "openwrt", "push", None, None, "x")], confirm_timeout=60)
     assert busy == {}
     try:
-        held = psk_city.push(ap)[0]
+        held = psk_city.config.push(ap)[0]
         assert (held.ok, held.status) == (False, "busy")
         assert "AP busy" in (held.reason or "") and "eve" in (held.reason or "")
         assert uci_show(psk_city, ap)[MAXASSOC] == "61"  # nothing was sent
         assert status_row(psk_city, ap)["intended_hash"] == before["intended_hash"]
-        assert psk_city.audit(ap=ap)[0]["outcome"] == "busy"
+        assert psk_city.config.audit(ap=ap)[0]["outcome"] == "busy"
         code, _out, err = finish(netctl(psk_city, "push", ap))
         assert code == 1 and "busy" in err + _out
     finally:
-        journal.release(psk_city.db, "run-of-eve", ap)
+        journal.release(psk_city.session.db, "run-of-eve", ap)
 
-    done = psk_city.push(ap)[0]
+    done = psk_city.config.push(ap)[0]
     assert (done.status, done.changed) == ("applied", True), done.reason
     assert uci_show(psk_city, ap)[MAXASSOC] == "62"
-    assert journal.TABLE in psk_city.db.table_names() and intents(db_path(psk_city)) == []
+    assert journal.TABLE in psk_city.session.db.table_names() and intents(db_path(psk_city)) == []
 
 
 NWAP = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
@@ -159,7 +159,7 @@ def test_two_pushes_racing_for_one_ap_leave_status_and_device_agreeing(
             assert intents(db_path(psk_city)) == []
     finally:
         if platform == "netconf-wlan":
-            psk_city.push(ap)  # the AP's real configuration back
+            psk_city.config.push(ap)  # the AP's real configuration back
         elif platform == "cli-ios":
             ios_config(psk_city, ap, ["no vlan 3901"])
 
@@ -185,7 +185,7 @@ def test_kill_9_mid_push_then_the_next_command_records_what_each_ap_runs(
     old, new = (7, 8) if delay < 1 else (9, 10)
     for ap in aps:
         set_tx(psk_city, ap, old)
-    assert all(r.ok for r in psk_city.push(aps)), "baseline push failed"
+    assert all(r.ok for r in psk_city.config.push(aps)), "baseline push failed"
     for ap in aps:
         set_tx(psk_city, ap, new)
 
@@ -203,12 +203,12 @@ def test_kill_9_mid_push_then_the_next_command_records_what_each_ap_runs(
     finish(second)
 
     assert intents(db_path(psk_city)) == []
-    audit = psk_city.audit()
+    audit = psk_city.config.audit()
     for ap in aps:
         on_device = read_leaf(psk_city, ap, TX_5G)
         assert on_device in ([str(old)], [str(new)]), (ap, on_device)  # fully old or fully new
         row = status_row(psk_city, ap)
-        rendered_new = psk_city._render_one(psk_city.get_ap(ap), None, resolve=True).hash  # as pushed
+        rendered_new = psk_city.config._render_one(psk_city.session.get_ap(ap), None, resolve=True).hash  # as pushed
         if on_device == [str(new)]:
             assert (row["status"], row["intended_hash"]) == ("applied", rendered_new), (ap, row)
         else:
@@ -218,4 +218,4 @@ def test_kill_9_mid_push_then_the_next_command_records_what_each_ap_runs(
             ["applied"], ["unchanged"], ["failed"], ["reconciled"]), (ap, run)
     for ap in aps:  # leave the site as it was
         set_tx(psk_city, ap, old)
-    psk_city.push(aps)
+    psk_city.config.push(aps)

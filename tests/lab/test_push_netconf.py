@@ -27,7 +27,7 @@ PSK = {
 
 
 def with_psks(api: Any) -> Any:
-    api.import_secrets(PSK)
+    api.inventory.import_secrets(PSK)
     return api
 
 
@@ -40,7 +40,7 @@ def manager_for(api: Any, ap_name: str) -> Any:
     """A separate ncclient session to ``ap_name`` (not through netctl's driver)."""
     from ncclient import manager
 
-    target = api._target(api.get_ap(ap_name))
+    target = api.config._target(api.session.get_ap(ap_name))
     return manager.connect(
         host=target.host,
         port=target.port,
@@ -65,16 +65,16 @@ TX_5G = "//n:radio[n:id='radio1']/n:tx-power/text()"
 
 
 def set_tx(api: Any, ap: str, value: int) -> None:
-    api.set_ap(ap, {"vars.radio_5g_tx_power": value})
+    api.inventory.set_ap(ap, {"vars.radio_5g_tx_power": value})
 
 
 def test_push_applies_and_reads_back_over_a_separate_session(nc_city: Any) -> None:
     ap = "gs-neudorf-ap01"
     set_tx(nc_city, ap, 11)
-    first = nc_city.push(ap, confirm_timeout=20)[0]
+    first = nc_city.config.push(ap, confirm_timeout=20)[0]
     assert first.ok and first.status in ("applied", "unchanged"), first.reason
     set_tx(nc_city, ap, 12)
-    result = nc_city.push(ap, confirm_timeout=20)[0]
+    result = nc_city.config.push(ap, confirm_timeout=20)[0]
     assert (result.ok, result.status, result.changed) == (True, "applied", True), result.reason
     assert "~ ap/radio[id=radio1]/tx-power: 11 -> 12" in result.diff
     assert read_leaf(nc_city, ap, TX_5G) == ["12"]
@@ -82,11 +82,11 @@ def test_push_applies_and_reads_back_over_a_separate_session(nc_city: Any) -> No
         "Pupil-Lab-Pass-2"
     ]
     assert read_leaf(nc_city, ap, "//n:system/n:hostname/text()") == [ap]
-    again = nc_city.push(ap, confirm_timeout=20)[0]
+    again = nc_city.config.push(ap, confirm_timeout=20)[0]
     assert (again.status, again.changed) == ("unchanged", False)
-    status = nc_city.config_status(ap)[0]
+    status = nc_city.config.config_status(ap)[0]
     assert status["status"] == "applied" and status["version"] >= 1
-    audit = nc_city.audit(ap=ap)
+    audit = nc_city.config.audit(ap=ap)
     assert [a["outcome"] for a in audit][:2] == ["unchanged", "applied"]
     applied = audit[1]
     assert applied["rendered_hash"] and "tx-power: 11 -> 12" in applied["diff"]
@@ -106,16 +106,16 @@ def test_invalid_value_is_rejected_before_sending_and_by_the_device(nc_city: Any
 
     ap = "gs-neudorf-ap02"
     set_tx(nc_city, ap, 13)
-    assert nc_city.push(ap, confirm_timeout=20)[0].ok
+    assert nc_city.config.push(ap, confirm_timeout=20)[0].ok
     set_tx(nc_city, ap, 99)
-    local = nc_city.push(ap, confirm_timeout=20)[0]
+    local = nc_city.config.push(ap, confirm_timeout=20)[0]
     assert local.status == "failed" and "tx-power: 99 is out of range 1..30" in (local.reason or "")
-    assert nc_city.config_status(ap)[0]["status"] == "failed"
+    assert nc_city.config.config_status(ap)[0]["status"] == "failed"
     # the device's own YANG check: a 2.4 GHz radio on channel 36 fails the model's `must`
     bad = f'<ap xmlns="{NWAP}"><radio><id>radio0</id><band>2.4ghz</band><channel>36</channel></radio></ap>'
     with pytest.raises(RpcError) as err:
         get_driver("netconf").push(
-            nc_city._target(nc_city.get_ap(ap)), bad, [], PushOptions(confirm_timeout=20), Transcript()
+            nc_city.config._target(nc_city.session.get_ap(ap)), bad, [], PushOptions(confirm_timeout=20), Transcript()
         )
     assert err.value.tag in ("invalid-value", "operation-failed", "data-missing")
     assert "rpc-error" in err.value.reason
@@ -129,14 +129,14 @@ def test_failed_post_check_cancels_the_commit(nc_city: Any, monkeypatch: pytest.
 
     ap = "gs-huckingen-ap01"
     set_tx(nc_city, ap, 14)
-    assert nc_city.push(ap, confirm_timeout=20)[0].ok
+    assert nc_city.config.push(ap, confirm_timeout=20)[0].ok
 
     def broken(self: Any, target: Any, intended: str, secrets: Any, transcript: Any, *_: Any) -> str:
         raise DeviceError("post-check: the AP did not answer a new session", ap=target.ap)
 
     monkeypatch.setattr(NetconfDriver, "_post_check", broken)
     set_tx(nc_city, ap, 15)
-    result = nc_city.push(ap, confirm_timeout=20)[0]
+    result = nc_city.config.push(ap, confirm_timeout=20)[0]
     assert result.status == "failed" and "cancel-commit" in (result.reason or "")
     assert read_leaf(nc_city, ap, TX_5G) == ["14"]
 
@@ -149,7 +149,7 @@ def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pyte
 
     ap = "gs-huckingen-ap02"
     set_tx(nc_city, ap, 16)
-    assert nc_city.push(ap, confirm_timeout=20)[0].ok
+    assert nc_city.config.push(ap, confirm_timeout=20)[0].ok
     seen: dict[str, list[str]] = {}
 
     def stalled(self: Any, target: Any, intended: str, secrets: Any, transcript: Any, *_: Any) -> str:
@@ -166,17 +166,17 @@ def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pyte
     monkeypatch.setattr(NetconfDriver, "_post_check", stalled)
     monkeypatch.setattr(NetconfDriver, "_quietly", staticmethod(no_cancel))
     set_tx(nc_city, ap, 17)
-    result = nc_city.push(ap, confirm_timeout=2)[0]
+    result = nc_city.config.push(ap, confirm_timeout=2)[0]
     assert seen == {"during": ["17"], "after timer": ["16"]}
     assert result.status == "unsettled" and "roll back by itself within 2 s" in (result.reason or "")
     assert read_leaf(nc_city, ap, TX_5G) == ["16"]
     # the next config command reads the AP back once the rollback window is over and records it
-    nc_city.diff(ap)
+    nc_city.config.diff(ap)
     time.sleep(2 + 5 + 1)
-    nc_city.diff(ap)
-    status = nc_city.config_status(ap)[0]
+    nc_city.config.diff(ap)
+    status = nc_city.config.config_status(ap)[0]
     assert status["status"] == "failed" and "does not run what it sent" in (status["reason"] or "")
-    assert [a["outcome"] for a in nc_city.audit(ap=ap)][:2] == ["reconciled", "unsettled"]
+    assert [a["outcome"] for a in nc_city.config.audit(ap=ap)][:2] == ["reconciled", "unsettled"]
 
 
 @pytest.fixture
@@ -193,25 +193,25 @@ def locked(nc_city: Any) -> Iterator[str]:
 def test_lock_held_by_another_session_is_reported_cleanly(nc_city: Any, locked: str) -> None:
     before = read_leaf(nc_city, locked, TX_5G)
     set_tx(nc_city, locked, 18 if before != ["18"] else 19)
-    result = nc_city.push(locked, confirm_timeout=20)[0]
+    result = nc_city.config.push(locked, confirm_timeout=20)[0]
     assert (result.ok, result.status, result.rpc_error_tag) == (False, "failed", "lock-denied")
     assert "lock" in (result.reason or "")
     assert read_leaf(nc_city, locked, TX_5G) == before
-    assert nc_city.config_status(locked)[0]["status"] == "failed"
+    assert nc_city.config.config_status(locked)[0]["status"] == "failed"
 
 
 def test_dry_run_changes_nothing(nc_city: Any) -> None:
     ap = "gs-wanheim-ap02"
     set_tx(nc_city, ap, 20)
-    assert nc_city.push(ap, confirm_timeout=20)[0].ok
-    status_before = nc_city.config_status(ap)[0]
+    assert nc_city.config.push(ap, confirm_timeout=20)[0].ok
+    status_before = nc_city.config.config_status(ap)[0]
     set_tx(nc_city, ap, 21)
-    result = nc_city.push(ap, dry_run=True)[0]
+    result = nc_city.config.push(ap, dry_run=True)[0]
     assert (result.status, result.changed) == ("dry-run", True)
     assert "~ ap/radio[id=radio1]/tx-power: 20 -> 21" in result.diff
     assert read_leaf(nc_city, ap, TX_5G) == ["20"]
-    assert nc_city.config_status(ap)[0] == status_before
-    assert nc_city.audit(ap=ap)[0]["dry_run"] == 1
+    assert nc_city.config.config_status(ap)[0] == status_before
+    assert nc_city.config.audit(ap=ap)[0]["dry_run"] == 1
 
 
 def test_parallel_push_of_fifty_aps_with_dead_ones(nc_city: Any) -> None:
@@ -219,17 +219,17 @@ def test_parallel_push_of_fifty_aps_with_dead_ones(nc_city: Any) -> None:
 
     dead = ["gym-hamborn-ap02", "zoo-aquarium-ap03", "ges-marxloh-ap03"]
     for name in dead:  # nothing listens on port 1 of these loopback addresses
-        nc_city.set_ap(name, {"port": 1})
+        nc_city.inventory.set_ap(name, {"port": 1})
     names = [
         a["name"]
-        for a in nc_city.select(Selection(role="ap"))
+        for a in nc_city.session.select(Selection(role="ap"))
         if a["platform"] in ("netconf-wlan", "openconfig-wlan")
     ]
-    names += [a["name"] for a in nc_city.select(Selection(platform="openwrt"))][: 50 - len(names)]
+    names += [a["name"] for a in nc_city.session.select(Selection(platform="openwrt"))][: 50 - len(names)]
     assert len(names) == 50
     seen: list[tuple[str, str]] = []
     started = time.monotonic()
-    results = nc_city.push(
+    results = nc_city.config.push(
         Selection(names=tuple(names)),
         concurrency=20,
         confirm_timeout=30,
@@ -245,13 +245,13 @@ def test_parallel_push_of_fifty_aps_with_dead_ones(nc_city: Any) -> None:
         (r.ap, r.status, r.reason) for r in alive if not r.ok
     ]
     assert sum(stage == "done" for _, stage in seen) == 50
-    statuses = {s["ap"]: s["status"] for s in nc_city.config_status(Selection(names=tuple(names)))}
+    statuses = {s["ap"]: s["status"] for s in nc_city.config.config_status(Selection(names=tuple(names)))}
     assert [statuses[n] for n in dead] == ["pending"] * 3
     assert took < 60, took
     # the dead APs come back (the buses are in the depot): converge pushes exactly those
     for name in dead:
-        nc_city.set_ap(name, {"port": next(a for a in lab_ports(name))})
-    converged = nc_city.converge(Selection(names=tuple(names)))
+        nc_city.inventory.set_ap(name, {"port": next(a for a in lab_ports(name))})
+    converged = nc_city.config.converge(Selection(names=tuple(names)))
     assert sorted(r.ap for r in converged) == sorted(dead)
     assert all(r.ok for r in converged), [(r.ap, r.reason) for r in converged]
 
@@ -272,7 +272,7 @@ def lab_ports(name: str) -> list[int]:
 
 def test_openconfig_ap_push_and_read_back(nc_city: Any) -> None:
     ap = "zoo-delphinarium-ap02"
-    result = nc_city.push(ap, confirm_timeout=20)[0]
+    result = nc_city.config.push(ap, confirm_timeout=20)[0]
     assert result.ok, result.reason
     with manager_for(nc_city, ap) as m:
         reply = m.get_config(
@@ -283,7 +283,7 @@ def test_openconfig_ap_push_and_read_back(nc_city: Any) -> None:
     )
     assert sorted(names) == ["Zoo-Duisburg-Gast", "Zoo-Team"]
     assert etree.tostring(reply.data_ele).count(b"Zoo-Team-Lab-3") == 1
-    assert nc_city.push(ap, confirm_timeout=20)[0].status == "unchanged"
+    assert nc_city.config.push(ap, confirm_timeout=20)[0].status == "unchanged"
 
 
 def test_cli_push_json_and_audit(nc_city: Any) -> None:
@@ -295,7 +295,7 @@ def test_cli_push_json_and_audit(nc_city: Any) -> None:
 
     ap = "rs-walsum-ap01"
     set_tx(nc_city, ap, 22)
-    db = nc_city.db_path
+    db = nc_city.session.db_path
     runner = CliRunner()
     dry = runner.invoke(cli, ["--db", db, "push", ap, "--dry-run", "--json"], catch_exceptions=False)
     assert dry.exit_code == 0, dry.output
@@ -319,7 +319,7 @@ def test_post_check_opens_a_second_session(nc_city: Any, monkeypatch: pytest.Mon
 
     def push_tx(value: int) -> str:
         set_tx(nc_city, ap, value)
-        result = nc_city.push(ap, confirm_timeout=20)[0]
+        result = nc_city.config.push(ap, confirm_timeout=20)[0]
         assert (result.ok, result.status) == (True, "applied"), result.reason
         ids = re.findall(r"hello, session-id (\d+)", result.transcript)
         assert len(ids) == 2 and ids[0] != ids[1], result.transcript
@@ -328,7 +328,7 @@ def test_post_check_opens_a_second_session(nc_city: Any, monkeypatch: pytest.Mon
 
     ap = "gs-neudorf-ap03"
     set_tx(nc_city, ap, 9)
-    nc_city.push(ap, confirm_timeout=20)
+    nc_city.config.push(ap, confirm_timeout=20)
     same = push_tx(10)
     assert "post-check: new NETCONF session on the push's SSH connection" in same
     assert same.count("connect 127.") == 1
@@ -363,26 +363,26 @@ def test_staged_push_stops_after_a_failed_canary(nc_city: Any, locked: str) -> N
     from netctl.selection import Selection
 
     site = Selection(site="gs-wanheim", role="ap")
-    names = [a["name"] for a in nc_city.select(site)]
+    names = [a["name"] for a in nc_city.session.select(site)]
     assert names[0] == locked and len(names) == 3
     for n, ap in enumerate(names[1:]):  # a known starting point
         set_tx(nc_city, ap, 3 + n)
-    assert all(r.ok for r in nc_city.push(Selection(names=tuple(names[1:])), confirm_timeout=20))
+    assert all(r.ok for r in nc_city.config.push(Selection(names=tuple(names[1:])), confirm_timeout=20))
     for n, ap in enumerate(names):
         set_tx(nc_city, ap, 5 + n)
     before = {ap: read_leaf(nc_city, ap, TX_5G) for ap in names}
     assert before[names[1]] == ["3"] and before[names[2]] == ["4"]
-    status_before = {s["ap"]: s for s in nc_city.config_status(site)}
-    results = nc_city.push(site, canary=1, wave_size=1, confirm_timeout=20)
+    status_before = {s["ap"]: s for s in nc_city.config.config_status(site)}
+    results = nc_city.config.push(site, canary=1, wave_size=1, confirm_timeout=20)
     assert [r.status for r in results] == ["failed", "skipped", "skipped"], [(r.ap, r.reason) for r in results]
     assert all("more than --max-failures 0" in (r.reason or "") for r in results[1:])
     assert {ap: read_leaf(nc_city, ap, TX_5G) for ap in names} == before
-    assert {s["ap"]: s for s in nc_city.config_status(Selection(names=tuple(names[1:])))} == {
+    assert {s["ap"]: s for s in nc_city.config.config_status(Selection(names=tuple(names[1:])))} == {
         ap: status_before[ap] for ap in names[1:] if ap in status_before
     }
-    audit = [a for a in nc_city.audit(since="1h") if a["ap"] in names]
+    audit = [a for a in nc_city.config.audit(since="1h") if a["ap"] in names]
     staged = next(a["run"] for a in audit if a["outcome"] == "skipped")
     assert sorted(a["outcome"] for a in audit if a["run"] == staged) == ["failed", "skipped", "skipped"]
-    again = nc_city.push(site, canary=1, wave_size=1, max_failures=1, confirm_timeout=20)
+    again = nc_city.config.push(site, canary=1, wave_size=1, max_failures=1, confirm_timeout=20)
     assert [r.status for r in again] == ["failed", "applied", "applied"], [(r.ap, r.reason) for r in again]
     assert [read_leaf(nc_city, ap, TX_5G) for ap in names[1:]] == [["6"], ["7"]]

@@ -25,7 +25,7 @@ def ssh_run(api: Any, ap_name: str, command: str) -> str:
     """One command over a new paramiko session (exec channel) to the AP: the test's own, not netctl's."""
     import paramiko
 
-    target = api._target(api.get_ap(ap_name))
+    target = api.config._target(api.session.get_ap(ap_name))
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     client.connect(
@@ -54,13 +54,13 @@ def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
 
 def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
     ap = "bus-1205-ap01"
-    ssh_city.set_ap(ap, {"vars.max_clients": 70})
-    result = ssh_city.push(ap)[0]
+    ssh_city.inventory.set_ap(ap, {"vars.max_clients": 70})
+    result = ssh_city.config.push(ap)[0]
     assert result.ok and result.status in ("applied", "unchanged"), result.reason
-    backup = ssh_city.backup(ap)[0]
+    backup = ssh_city.config.backup(ap)[0]
     assert backup["ok"], backup
-    ssh_city.set_ap(ap, {"vars.max_clients": 90})
-    result = ssh_city.push(ap)[0]
+    ssh_city.inventory.set_ap(ap, {"vars.max_clients": 90})
+    result = ssh_city.config.push(ap)[0]
     assert (result.status, result.changed) == ("applied", True), result.reason
     assert (
         "-wireless.ssid0_radio0.maxassoc='70'" in result.diff and "+wireless.ssid0_radio0.maxassoc='90'" in result.diff
@@ -69,25 +69,25 @@ def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
     assert running["wireless.ssid0_radio0.ssid"] == "DVG-Free-WLAN"
     assert running["wireless.ssid0_radio0.maxassoc"] == "90"
     assert running["wireless.default_radio0.disabled"] == "1"
-    assert "uci commit" in ssh_city.audit(ap=ap)[0]["transcript"]
-    assert ssh_city.push(ap)[0].status == "unchanged"
+    assert "uci commit" in ssh_city.config.audit(ap=ap)[0]["transcript"]
+    assert ssh_city.config.push(ap)[0].status == "unchanged"
     # restore the backup taken before the first push, through the same safe path: whole uci
     # packages are replaced, so sections the pushes added are gone again
     first_version = backup["version"]
-    restored = ssh_city.restore(ap, first_version)
+    restored = ssh_city.config.restore(ap, first_version)
     assert restored.ok and restored.status in ("applied", "unchanged"), restored.reason
     pristine = uci_options_of_version(ssh_city, ap, first_version)
     assert uci_show(ssh_city, ap, "") == pristine
     assert pristine["wireless.ssid0_radio0.maxassoc"] == "70"
-    assert ssh_city.audit(ap=ap)[0]["action"] == "restore"
-    assert ssh_city.push(ap)[0].status == "applied"  # and forward again
+    assert ssh_city.config.audit(ap=ap)[0]["action"] == "restore"
+    assert ssh_city.config.push(ap)[0].status == "applied"  # and forward again
     assert uci_show(ssh_city, ap)["wireless.ssid0_radio0.maxassoc"] == "90"
 
 
 def uci_options_of_version(api: Any, ap: str, version: int) -> dict[str, str]:
     from netctl.push.plan import uci_options
 
-    return uci_options(api.show_config(ap, version)["text"])
+    return uci_options(api.config.show_config(ap, version)["text"])
 
 
 def test_openwrt_device_error_is_detected_and_changes_reverted(
@@ -106,7 +106,7 @@ def test_openwrt_device_error_is_detected_and_changes_reverted(
     )
     monkeypatch.setenv("NETCTL_TEMPLATES", str(templates))
     environment.cache_clear()
-    result = ssh_city.push(ap, template="broken")[0]
+    result = ssh_city.config.push(ap, template="broken")[0]
     assert result.status == "failed" and result.rpc_error_tag == "cli-error"
     assert "uci: Invalid argument" in (result.reason or "") and "put back" in (result.reason or "")
     assert uci_show(ssh_city, ap) == before
@@ -118,7 +118,7 @@ def ios_session(api: Any, ap_name: str) -> Iterator[Any]:
     """An enabled netmiko session to the switch: the test's own, not netctl's."""
     from netmiko import ConnectHandler
 
-    target = api._target(api.get_ap(ap_name))
+    target = api.config._target(api.session.get_ap(ap_name))
     conn = ConnectHandler(device_type="cisco_ios", host=target.host, port=target.port, username=target.username,
                           password=target.password or "", secret=target.secret or "", allow_agent=False,
                           fast_cli=True, conn_timeout=10)
@@ -148,18 +148,18 @@ def test_ios_switch_push_and_read_back(ssh_city: Any) -> None:
     from netctl.push.plan import ios_blocks
 
     ap = "gs-huckingen-sw01"
-    first = ssh_city.push(ap)[0]
+    first = ssh_city.config.push(ap)[0]
     assert first.ok and first.status in ("applied", "unchanged"), (first.reason, first.transcript[-2000:])
     vlan = next(v for v in range(100, 4000) if f"vlan {v}" not in show_run(ssh_city, ap))
-    ssh_city.set_ap(ap, {"vars.guest_vlan": vlan})
-    result = ssh_city.push(ap)[0]
+    ssh_city.inventory.set_ap(ap, {"vars.guest_vlan": vlan})
+    result = ssh_city.config.push(ap)[0]
     assert (result.status, result.changed) == ("applied", True), result.reason
     assert f"+vlan {vlan}" in result.diff and "write memory" in result.transcript
     blocks = show_run(ssh_city, ap)
     assert blocks[f"vlan {vlan}"] == ["name GUEST"]
     assert f"switchport trunk allowed vlan 10,20,{vlan}" in blocks["interface FastEthernet0/1"]
-    assert ssh_city.push(ap)[0].status == "unchanged"
-    stored = ios_blocks(ssh_city.show_config(ap)["text"])
+    assert ssh_city.config.push(ap)[0].status == "unchanged"
+    stored = ios_blocks(ssh_city.config.show_config(ap)["text"])
     assert stored[f"vlan {vlan}"] == ["name GUEST"]
 
 
@@ -180,7 +180,7 @@ def test_ios_error_line_fails_the_push_and_the_switch_is_put_back(
     )
     monkeypatch.setenv("NETCTL_TEMPLATES", str(templates))
     environment.cache_clear()
-    result = ssh_city.push(ap, template="broken")[0]
+    result = ssh_city.config.push(ap, template="broken")[0]
     assert (result.status, result.rpc_error_tag) == ("failed", "cli-error")
     assert "% Invalid input" in (result.reason or "") and "put back" in (result.reason or "")
     assert f"no vlan {vlan}" in result.transcript
@@ -194,22 +194,22 @@ def test_ios_restore_takes_away_what_was_added_since(ssh_city: Any) -> None:
     from netctl.push.plan import ios_blocks
 
     ap = "ges-marxloh-sw01"
-    first = ssh_city.push(ap)[0]
+    first = ssh_city.config.push(ap)[0]
     assert first.ok, (first.reason, first.transcript[-2000:])
-    backup = ssh_city.backup(ap)[0]
+    backup = ssh_city.config.backup(ap)[0]
     assert backup["ok"], backup
-    version = ssh_city.history(ap)[0]["version"]
+    version = ssh_city.config.history(ap)[0]["version"]
     before = show_run(ssh_city, ap)
     vlan = next(v for v in range(100, 4000) if f"vlan {v}" not in before)
-    ssh_city.set_ap(ap, {"vars.guest_vlan": vlan})
-    changed = ssh_city.push(ap)[0]
+    ssh_city.inventory.set_ap(ap, {"vars.guest_vlan": vlan})
+    changed = ssh_city.config.push(ap)[0]
     assert changed.status == "applied", changed.reason
     assert f"vlan {vlan}" in show_run(ssh_city, ap)
 
-    restored = ssh_city.restore(ap, version)
+    restored = ssh_city.config.restore(ap, version)
     assert restored.ok and restored.status == "applied", (restored.reason, restored.transcript[-2000:])
     assert f"no vlan {vlan}" in restored.transcript
     after = show_run(ssh_city, ap)
     assert f"vlan {vlan}" not in after
     assert after == before, "the switch is back to exactly the stored version"
-    assert ios_blocks(ssh_city.show_config(ap, version)["text"])["vlan 30"] == ["name GUEST"]
+    assert ios_blocks(ssh_city.config.show_config(ap, version)["text"])["vlan 30"] == ["name GUEST"]

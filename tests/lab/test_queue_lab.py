@@ -83,17 +83,17 @@ def test_jobs_run_unchanged_as_celery_tasks(city: Any, worker: Any, tmp_path: Pa
     with_psks(city)
     db = str(tmp_path / "city.db")
     site = Selection(site="gs-meiderich")
-    names = sorted(a["name"] for a in city.select(site))
+    names = sorted(a["name"] for a in city.session.select(site))
     assert "netctl.poll" in worker.tasks and "netctl.push" in worker.tasks
     polled = worker.send_task("netctl.poll", [db, site.to_json()]).get(timeout=120)
     assert sorted(r["ap"] for r in polled) == names
     assert all(r["ok"] and r["state"] == "up" for r in polled), polled
-    health = {r["ap"]: r["state"] for r in city.db["health"].rows}
+    health = {r["ap"]: r["state"] for r in city.session.db["health"].rows}
     assert all(health[n] == "up" for n in names)
     ap = "gs-meiderich-ap01"
     backed = worker.send_task("netctl.backup", [db, Selection(names=(ap,)).to_json()]).get(timeout=120)
     assert [(r["ap"], r["ok"]) for r in backed] == [(ap, True)]
-    assert city.history(ap)
+    assert city.config.history(ap)
     drift = worker.send_task("netctl.drift", [db, Selection(names=(ap,)).to_json()],
                              kwargs={"options": {"concurrency": 1}}).get(timeout=120)
     assert drift[0]["ap"] == ap and drift[0]["status"] in ("in-sync", "drifted"), drift

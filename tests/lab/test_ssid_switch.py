@@ -57,26 +57,26 @@ def engineer_sets_max_clients_on_the_device(api: Any, ap: str, ssid: str, value:
 
 
 def school_admin(city: Any, site: str, ssid: str) -> Netctl:
-    city.add_user("ada", "admin", os_login="no-such-login")
-    city.add_user("eva", "engineer", tenants=["duisburg"])
-    city.add_user("sam", "school-admin", sites=[site])
-    Netctl(city.db_path, user="eva").allow_action("sam", f"ssid-toggle:{ssid}")
-    return Netctl(city.db_path, user="sam")
+    city.access.add_user("ada", "admin", os_login="no-such-login")
+    city.access.add_user("eva", "engineer", tenants=["duisburg"])
+    city.access.add_user("sam", "school-admin", sites=[site])
+    Netctl(city.session.db_path, user="eva").access.allow_action("sam", f"ssid-toggle:{ssid}")
+    return Netctl(city.session.db_path, user="sam")
 
 
 def test_switching_the_guest_ssid_changes_only_that_ssid_on_netconf_aps(city: Any) -> None:
     with_psks(city)
     aps = [f"{SITE}-ap0{i}" for i in (1, 2, 3)]
-    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
     try:
         tx_before = tx_5g(city, aps[0])
         # the engineer: max-clients 60 -> 40 on ap02's device, and a TX power change in the inventory
         # of ap01 that nobody pushed yet
         engineer_sets_max_clients_on_the_device(city, aps[1], PUPILS, 40)
-        city.set_ap(aps[0], {"vars.radio_5g_tx_power": 9})
+        city.inventory.set_ap(aps[0], {"vars.radio_5g_tx_power": 9})
         sam = school_admin(city, SITE, GUEST)
 
-        off = sam.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)
+        off = sam.ssids.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)
         assert [(r.ap, r.status) for r in off] == [(ap, "applied") for ap in aps], [r.reason for r in off]
         for ap in aps:
             assert enabled(city, ap, GUEST) == ["false"]
@@ -84,23 +84,23 @@ def test_switching_the_guest_ssid_changes_only_that_ssid_on_netconf_aps(city: An
         assert max_clients(city, aps[1], PUPILS) == ["40"]
         assert tx_5g(city, aps[0]) == tx_before  # the pending inventory change was not carried
 
-        on = sam.set_ssid_enabled(SITE, GUEST, True, until="2h", confirm_timeout=20)
+        on = sam.ssids.set_ssid_enabled(SITE, GUEST, True, until="2h", confirm_timeout=20)
         assert [r.status for r in on] == ["applied"] * 3, [r.reason for r in on]
         assert [enabled(city, ap, GUEST) for ap in aps] == [["true"]] * 3
         assert max_clients(city, aps[1], PUPILS) == ["40"]  # the engineer's change survives switching back
         assert tx_5g(city, aps[0]) == tx_before
 
-        audit = city.audit(ap=aps[1])
+        audit = city.config.audit(ap=aps[1])
         assert [(a["action"], a["who"].split(" ")[0], a["outcome"]) for a in audit[:2]] == [
             ("ssid-on", "sam", "applied"),
             ("ssid-off", "sam", "applied"),
         ]
-        [timer] = sam.ssid_timers()  # on for two hours, then off again (tests/lab/test_ssid_timers.py)
+        [timer] = sam.ssids.ssid_timers()  # on for two hours, then off again (tests/lab/test_ssid_timers.py)
         assert f"until {timer['until_local']} Europe/Berlin" in audit[0]["template"]
         assert audit[1]["diff"].splitlines() == [f"~ ap/ssid[name={GUEST}]/enabled: true -> false"]
     finally:
-        city.set_ap(aps[0], {"vars.radio_5g_tx_power": None})
-        back = city.push(Selection(site=SITE, role="ap"), confirm_timeout=20)
+        city.inventory.set_ap(aps[0], {"vars.radio_5g_tx_power": None})
+        back = city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20)
         assert all(r.ok for r in back), [r.reason for r in back]
     assert max_clients(city, aps[1], PUPILS) == ["60"]
 
@@ -108,25 +108,25 @@ def test_switching_the_guest_ssid_changes_only_that_ssid_on_netconf_aps(city: An
 def test_preview_shows_only_the_ssid_and_refuses_an_ap_without_it(city: Any) -> None:
     with_psks(city)
     ap = f"{SITE}-ap03"
-    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
-    city.set_ap(ap, {"vars.radio_5g_tx_power": 8})  # pending in the inventory: not in the preview
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    city.inventory.set_ap(ap, {"vars.radio_5g_tx_power": 8})  # pending in the inventory: not in the preview
     try:
-        preview = city.ssid_change_plan(SITE, GUEST, False)
+        preview = city.ssids.ssid_change_plan(SITE, GUEST, False)
         assert [(p["ap"], p["status"]) for p in preview] == [(f"{SITE}-ap0{i}", "changed") for i in (1, 2, 3)]
         assert all(p["diff"] == f"~ ap/ssid[name={GUEST}]/enabled: true -> false" for p in preview)
         assert enabled(city, ap, GUEST) == ["true"]  # a preview sends nothing
-        assert not [a for a in city.audit(ap=ap) if a["action"].startswith("ssid-")]
+        assert not [a for a in city.config.audit(ap=ap) if a["action"].startswith("ssid-")]
     finally:
-        city.set_ap(ap, {"vars.radio_5g_tx_power": None})
+        city.inventory.set_ap(ap, {"vars.radio_5g_tx_power": None})
 
 
 def test_switching_an_ssid_on_openwrt_sets_only_its_disabled_option(city: Any) -> None:
     with_psks(city)
-    fleet = city.db["sites"].get("dvg-fleet")
-    city.db["sites"].insert({**fleet, "name": DEPOT})
+    fleet = city.session.db["sites"].get("dvg-fleet")
+    city.session.db["sites"].insert({**fleet, "name": DEPOT})
     for tram in TRAMS:
-        city.db["aps"].update(tram, {"site": DEPOT})
-    assert all(r.ok for r in city.push(Selection(site=DEPOT, role="ap")))
+        city.session.db["aps"].update(tram, {"site": DEPOT})
+    assert all(r.ok for r in city.config.push(Selection(site=DEPOT, role="ap")))
     free = "DVG-Free-WLAN"
     try:
         before = {tram: uci_show(city, tram) for tram in TRAMS}
@@ -135,7 +135,7 @@ def test_switching_an_ssid_on_openwrt_sets_only_its_disabled_option(city: Any) -
         ssh_run(city, TRAMS[0], "uci set wireless.ssid0_radio0.maxassoc='99'; uci commit wireless")
         ssh_run(city, TRAMS[1], "uci set wireless.radio1.txpower='5'")
         sam = school_admin(city, DEPOT, free)
-        off = sam.set_ssid_enabled(DEPOT, free, False)
+        off = sam.ssids.set_ssid_enabled(DEPOT, free, False)
         assert [r.status for r in off] == ["applied", "applied"], [r.reason for r in off]
         after = {tram: uci_show(city, tram) for tram in TRAMS}
         for tram in TRAMS:
@@ -147,15 +147,15 @@ def test_switching_an_ssid_on_openwrt_sets_only_its_disabled_option(city: Any) -
         assert after[TRAMS[0]]["wireless.ssid0_radio0.maxassoc"] == "99"
         assert after[TRAMS[1]]["wireless.radio1.txpower"] == before[TRAMS[1]]["wireless.radio1.txpower"]
         assert ssh_run(city, TRAMS[1], "uci changes").strip() == ""
-        on = sam.set_ssid_enabled(DEPOT, free, True)
+        on = sam.ssids.set_ssid_enabled(DEPOT, free, True)
         assert [r.status for r in on] == ["applied", "applied"], [r.reason for r in on]
         again = uci_show(city, TRAMS[0])
         assert {again[f"{i}.disabled"] for i in ifaces} == {"0"}
         assert again["wireless.ssid0_radio0.maxassoc"] == "99"
-        actions = [(a["action"], a["outcome"]) for a in city.audit(ap=TRAMS[0])[:2]]
+        actions = [(a["action"], a["outcome"]) for a in city.config.audit(ap=TRAMS[0])[:2]]
         assert actions == [("ssid-on", "applied"), ("ssid-off", "applied")]
     finally:
-        back = city.push(Selection(site=DEPOT, role="ap"))
+        back = city.config.push(Selection(site=DEPOT, role="ap"))
         assert all(r.ok for r in back), [r.reason for r in back]
 
 
@@ -166,9 +166,9 @@ def test_cli_shows_the_diff_and_asks_before_switching(city: Any) -> None:
 
     with_psks(city)
     ap = f"{SITE}-ap02"
-    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
     runner = CliRunner()
-    base = ["--db", city.db_path, "ssid"]
+    base = ["--db", city.session.db_path, "ssid"]
     try:
         listed = runner.invoke(cli, [*base, "list", SITE])
         assert listed.exit_code == 0 and f"{GUEST}  on" in listed.output, listed.output
@@ -181,7 +181,7 @@ def test_cli_shows_the_diff_and_asks_before_switching(city: Any) -> None:
         assert done.exit_code == 0, done.output
         assert "~ ap/ssid" not in done.output and done.output.count("applied") == 3
         assert enabled(city, ap, GUEST) == ["false"]
-        assert [a["action"] for a in city.audit(ap=ap)][:1] == ["ssid-off"]
+        assert [a["action"] for a in city.config.audit(ap=ap)][:1] == ["ssid-off"]
     finally:
         back = runner.invoke(cli, [*base, "on", SITE, GUEST, "--yes", "--confirm-timeout", "20"])
         assert back.exit_code == 0, back.output
@@ -192,23 +192,23 @@ def test_an_ap_away_during_the_switch_gets_it_with_its_config_on_converge(city: 
     with_psks(city)
     aps = [f"{SITE}-ap0{i}" for i in (1, 2, 3)]
     away = aps[2]
-    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
-    address, port = city.get_ap(away)["address"], city.get_ap(away)["port"]
-    city.set_ap(away, {"address": "127.0.0.1", "port": 9})  # refused at once: the AP is away
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    address, port = city.session.get_ap(away)["address"], city.session.get_ap(away)["port"]
+    city.inventory.set_ap(away, {"address": "127.0.0.1", "port": 9})  # refused at once: the AP is away
     try:
-        off = {r.ap: r for r in city.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)}
+        off = {r.ap: r for r in city.ssids.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)}
         assert {ap: r.status for ap, r in off.items()} == {aps[0]: "applied", aps[1]: "applied", away: "pending"}
-        status = city.config_status(away)[0]
+        status = city.config.config_status(away)[0]
         assert status["status"] == "pending" and status["template"] is None
-        city.set_ap(away, {"address": address, "port": port})
+        city.inventory.set_ap(away, {"address": address, "port": port})
         assert enabled(city, away, GUEST) == ["true"]
-        back = city.converge(Selection(site=SITE), confirm_timeout=20)
+        back = city.config.converge(Selection(site=SITE), confirm_timeout=20)
         assert [(r.ap, r.status) for r in back] == [(away, "applied")], [r.reason for r in back]
         assert enabled(city, away, GUEST) == ["false"]  # the wish, from the site variable
-        assert city.config_status(away)[0]["status"] == "applied"
+        assert city.config.config_status(away)[0]["status"] == "applied"
     finally:
-        city.set_ap(away, {"address": address, "port": port})
-        on = city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20)
+        city.inventory.set_ap(away, {"address": address, "port": port})
+        on = city.ssids.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20)
         assert all(r.ok for r in on), [r.reason for r in on]
     assert enabled(city, away, GUEST) == ["true"]
 
@@ -225,23 +225,25 @@ def test_a_switch_whose_run_died_is_reconciled_by_what_it_names(city: Any) -> No
 
     with_psks(city)
     ap = f"{SITE}-ap01"
-    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
     try:
-        assert [r.status for r in city.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)] == ["applied"] * 3
+        switched = city.ssids.set_ssid_enabled(SITE, GUEST, False, confirm_timeout=20)
+        assert [r.status for r in switched] == ["applied"] * 3
         sent = ssid_enabled_config("netconf-wlan", GUEST, False)
         dead = journal.Holder("sam", journal.Holder.this_process("x").host, os.getpid(), "not-this-process")
-        assert journal.take(city.db, "run-killed", dead,
+        assert journal.take(city.session.db, "run-killed", dead,
                             [journal.Intent(ap, "netconf-wlan", "ssid-off", "ssid-off " + GUEST, None, _seal(sent))],
                             confirm_timeout=0) == {}
-        city.db.execute("update push_intents set orphan_seen = '2000-01-01T00:00:00+00:00' where ap = ?", [ap])
-        city.db.conn.commit()
-        done = city.reconcile()
+        city.session.db.execute("update push_intents set orphan_seen = '2000-01-01T00:00:00+00:00' where ap = ?", [ap])
+        city.session.db.conn.commit()
+        done = city.config.reconcile()
         assert [(r.ap, r.status) for r in done] == [(ap, "applied")], [r.reason for r in done]
         assert "runs the configuration it sent" in (done[0].reason or "")
-        assert city.audit(ap=ap)[0]["action"] == "ssid-off" and city.audit(ap=ap)[0]["outcome"] == "reconciled"
+        last = city.config.audit(ap=ap)[0]
+        assert last["action"] == "ssid-off" and last["outcome"] == "reconciled"
     finally:
-        journal.release_all(city.db, "run-killed", [ap])
-        on = city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20)
+        journal.release_all(city.session.db, "run-killed", [ap])
+        on = city.ssids.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20)
         assert all(r.ok for r in on), [r.reason for r in on]
 
 
@@ -250,18 +252,18 @@ def test_switching_an_ssid_on_an_openconfig_ap_merges_only_its_enabled_leaf(city
 
     with_psks(city)
     ap, site, visitors = "zoo-playground-ap05", "zoo-ssid-test", "Zoo-Duisburg-Gast"
-    city.db["sites"].insert({**city.db["sites"].get("zoo-duisburg"), "name": site})
-    city.db["aps"].update(ap, {"site": site})
+    city.session.db["sites"].insert({**city.session.db["sites"].get("zoo-duisburg"), "name": site})
+    city.session.db["aps"].update(ap, {"site": site})
 
     def running() -> dict[str, str]:
         with manager_for(city, ap) as m:
             reply = m.get_config("running", filter=("subtree", '<ssids xmlns="http://openconfig.net/yang/wifi-mac"/>'))
         return flatten(etree.tostring(reply.data_ele[0]).decode(), "openconfig-wlan")
 
-    assert all(r.ok for r in city.push(Selection(site=site, role="ap"), confirm_timeout=20))
+    assert all(r.ok for r in city.config.push(Selection(site=site, role="ap"), confirm_timeout=20))
     try:
         before = running()
-        off = city.set_ssid_enabled(site, visitors, False, confirm_timeout=20)
+        off = city.ssids.set_ssid_enabled(site, visitors, False, confirm_timeout=20)
         assert [r.status for r in off] == ["applied"], [r.reason for r in off]
         after = running()
         leaf = f"ssids/ssid[name={visitors}]/config/enabled"
@@ -269,7 +271,7 @@ def test_switching_an_ssid_on_an_openconfig_ap_merges_only_its_enabled_leaf(city
         assert {k: v for k, v in after.items() if k != leaf} == {k: v for k, v in before.items() if k != leaf}
         assert off[0].diff == f"~ {leaf}: true -> false"
     finally:
-        on = city.set_ssid_enabled(site, visitors, True, confirm_timeout=20)
+        on = city.ssids.set_ssid_enabled(site, visitors, True, confirm_timeout=20)
         assert all(r.ok for r in on), [r.reason for r in on]
     assert running()[f"ssids/ssid[name={visitors}]/config/enabled"] == "true"
 
@@ -277,7 +279,7 @@ def test_switching_an_ssid_on_an_openconfig_ap_merges_only_its_enabled_leaf(city
 def test_an_ap_without_the_ssid_is_refused_not_given_half_an_ssid(city: Any) -> None:
     with_psks(city)
     aps = [f"{SITE}-ap0{i}" for i in (1, 2, 3)]
-    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
     removal = (
         f'<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" '
         f'xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><ap xmlns="{NWAP}">'
@@ -290,7 +292,7 @@ def test_an_ap_without_the_ssid_is_refused_not_given_half_an_ssid(city: Any) -> 
             m.commit()
     sam = school_admin(city, SITE, GUEST)
     try:
-        results = {r.ap: r for r in sam.set_ssid_enabled(SITE, GUEST, False)}
+        results = {r.ap: r for r in sam.ssids.set_ssid_enabled(SITE, GUEST, False)}
         assert [results[ap].status for ap in aps[:2]] == ["applied", "applied"]
         refused = results[aps[2]]
         assert not refused.ok and "does not have" in (refused.reason or "") and "nothing was sent" in (
@@ -301,6 +303,6 @@ def test_an_ap_without_the_ssid_is_refused_not_given_half_an_ssid(city: Any) -> 
         assert GUEST not in names and names
         assert enabled(city, aps[0], GUEST) == ["false"]
     finally:
-        sam.set_ssid_enabled(SITE, GUEST, True)  # the wish back to "on"; the push restores the third AP's SSID
-        back = city.push(Selection(site=SITE, role="ap"), confirm_timeout=20)
+        sam.ssids.set_ssid_enabled(SITE, GUEST, True)  # the wish back to "on"; the push restores the third AP's SSID
+        back = city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20)
         assert all(r.ok for r in back), [r.reason for r in back]

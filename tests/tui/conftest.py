@@ -67,9 +67,9 @@ def seed_city(db: sqlite_utils.Database, aps_per_site: int = 3, extra_aps: int =
 
 def add_users(db: sqlite_utils.Database) -> None:
     boot = Netctl(db)
-    boot.add_user("ada", "admin", os_login="no-such-login")
-    boot.add_user("eva", "engineer", tenants=["duisburg"])
-    boot.add_user("sam", "school-admin", sites=["gs-meiderich"])
+    boot.access.add_user("ada", "admin", os_login="no-such-login")
+    boot.access.add_user("eva", "engineer", tenants=["duisburg"])
+    boot.access.add_user("sam", "school-admin", sites=["gs-meiderich"])
 
 
 @pytest.fixture

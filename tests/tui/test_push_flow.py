@@ -39,11 +39,11 @@ async def run_push(app: Any, pilot: Any) -> None:
 
 
 async def test_push_flow_against_the_lab(city: Any) -> None:
-    city.import_secrets(PSK)
-    city.set_ap("hs-homberg-ap03", {"port": 9})  # nothing listens there: this AP must fail, explained
+    city.inventory.import_secrets(PSK)
+    city.inventory.set_ap("hs-homberg-ap03", {"port": 9})  # nothing listens there: this AP must fail, explained
     before = read_leaf(city, "hs-homberg-ap01", TX_5G)
     wanted = 12 if before != ["12"] else 13  # always a real change for ap01
-    city.set_ap("hs-homberg-ap01", {"vars.radio_5g_tx_power": wanted})
+    city.inventory.set_ap("hs-homberg-ap01", {"vars.radio_5g_tx_power": wanted})
     app = NetctlApp(city, refresh_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("p")
@@ -83,13 +83,13 @@ async def test_push_flow_against_the_lab(city: Any) -> None:
         assert rows["hs-homberg-ap01"][1:3] == ("applied", "yes"), rows
         assert rows["hs-homberg-ap02"][1] in ("applied", "unchanged"), rows
         assert rows["hs-homberg-ap03"][1] == "pending"
-    status = {s["ap"]: s["status"] for s in city.config_status("hs-homberg-ap*")}
+    status = {s["ap"]: s["status"] for s in city.config.config_status("hs-homberg-ap*")}
     assert status == {
         "hs-homberg-ap01": "applied",
         "hs-homberg-ap02": "applied",
         "hs-homberg-ap03": "pending",
     }
-    assert [a["dry_run"] for a in city.audit(ap="hs-homberg-ap01")][:2] == [0, 1]
+    assert [a["dry_run"] for a in city.config.audit(ap="hs-homberg-ap01")][:2] == [0, 1]
     assert read_leaf(city, "hs-homberg-ap01", TX_5G) == [str(wanted)]
 
 
@@ -111,6 +111,6 @@ async def test_poll_now_from_the_overview_updates_the_site(city: Any) -> None:
             node for tenant in tree.root.children for node in tenant.children if node.data == "gym-mercator"
         )
         assert "polled" in str(site.label) and "not polled" not in str(site.label)
-    states = {ap["name"]: ap["state"] for ap in city.status("gym-mercator-*")["aps"]}
+    states = {ap["name"]: ap["state"] for ap in city.monitor.status("gym-mercator-*")["aps"]}
     assert set(states) == {"gym-mercator-ap01", "gym-mercator-ap02", "gym-mercator-ap03", "gym-mercator-sw01"}
     assert all(state == "up" for state in states.values()), states

@@ -75,7 +75,7 @@ async def test_a_dead_ap_never_freezes_the_screen(busy_db: Any, make_app: Any, m
 
     monkeypatch.setenv("NETCTL_SECRET_KEY", Fernet.generate_key().decode())
     admin = Netctl(busy_db, user="ada")
-    admin.set_secret("lab/dead-community", "public")
+    admin.inventory.set_secret("lab/dead-community", "public")
     busy_db["aps"].update(
         "gym-hamborn-ap01", {"snmp": '{"version": "2c", "port": 9, "community": "secret:lab/dead-community"}'}
     )

@@ -45,21 +45,21 @@ async def switch(app: Any, pilot: Any, ssid: str, change: str) -> None:
 
 
 async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any) -> None:
-    city.import_secrets(PSK)
+    city.inventory.import_secrets(PSK)
     # start from the intended config on the devices (all SSIDs on), whatever an earlier run left there
-    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
     assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["true"]
-    city.add_user("ada", "admin", os_login="no-such-login")
-    city.add_user("eva", "engineer", tenants=["duisburg"])
-    city.add_user("sam", "school-admin", sites=[SITE])
-    Netctl(city.db_path, user="eva").allow_action("sam", f"ssid-toggle:{GUEST}")
-    sam = Netctl(city.db_path, user="sam")
+    city.access.add_user("ada", "admin", os_login="no-such-login")
+    city.access.add_user("eva", "engineer", tenants=["duisburg"])
+    city.access.add_user("sam", "school-admin", sites=[SITE])
+    Netctl(city.session.db_path, user="eva").access.allow_action("sam", f"ssid-toggle:{GUEST}")
+    sam = Netctl(city.session.db_path, user="sam")
     with pytest.raises(PermissionDenied):
-        sam.push(Selection(site=SITE))
+        sam.config.push(Selection(site=SITE))
     with pytest.raises(PermissionDenied):
-        sam.set_ssid_enabled(SITE, "Schule-Lernen", False)
+        sam.ssids.set_ssid_enabled(SITE, "Schule-Lernen", False)
     with pytest.raises(NotFound):
-        sam.set_ssid_enabled("gym-hamborn", GUEST, False)  # another school: does not exist for sam
+        sam.ssids.set_ssid_enabled("gym-hamborn", GUEST, False)  # another school: does not exist for sam
 
     app = NetctlApp(sam, refresh_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -93,7 +93,7 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
         await switch(app, pilot, GUEST, "false -> true")  # and back on
         assert dict((k, table.rows[i][1]) for i, k in enumerate(table.keys))[GUEST] == "on"
     assert read_leaf(city, f"{SITE}-ap02", ENABLED) == ["true"]
-    audit = city.audit(ap=f"{SITE}-ap01")
+    audit = city.config.audit(ap=f"{SITE}-ap01")
     assert [(a["who"].split(" ")[0], a["action"], a["outcome"]) for a in audit[:2]] == [
         ("sam", "ssid-on", "applied"),
         ("sam", "ssid-off", "applied"),
@@ -101,15 +101,15 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
 
 
 async def test_the_wlans_window_shows_what_is_temporary_and_when_it_ends(city: Any) -> None:
-    city.import_secrets(PSK)
-    assert all(r.ok for r in city.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
-    city.add_user("ada", "admin", os_login="no-such-login")
-    city.add_user("sam", "school-admin", sites=[SITE])
-    city.allow_action("sam", f"ssid-toggle:{GUEST}")
-    sam = Netctl(city.db_path, user="sam")
+    city.inventory.import_secrets(PSK)
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    city.access.add_user("ada", "admin", os_login="no-such-login")
+    city.access.add_user("sam", "school-admin", sites=[SITE])
+    city.access.allow_action("sam", f"ssid-toggle:{GUEST}")
+    sam = Netctl(city.session.db_path, user="sam")
     try:
-        assert all(r.ok for r in sam.set_ssid_enabled(SITE, GUEST, False, until="2h", confirm_timeout=20))
-        [timer] = sam.ssid_timers()
+        assert all(r.ok for r in sam.ssids.set_ssid_enabled(SITE, GUEST, False, until="2h", confirm_timeout=20))
+        [timer] = sam.ssids.ssid_timers()
         app = NetctlApp(sam, refresh_seconds=0)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -129,9 +129,9 @@ async def test_the_wlans_window_shows_what_is_temporary_and_when_it_ends(city: A
             assert f"this cancels the timer (off until {timer['until_local']} by sam)" in asked, asked
             await pilot.press("y")
             await settle(pilot)
-            assert sam.ssid_timers() == []
+            assert sam.ssids.ssid_timers() == []
             assert dict((k, table.rows[i][1:]) for i, k in enumerate(table.keys))[GUEST] == ("on", "switch", "")
     finally:
-        assert all(r.ok for r in city.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20))
-    assert city.ssid_timers() == []  # switching it on cancelled the timer
+        assert all(r.ok for r in city.ssids.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20))
+    assert city.ssids.ssid_timers() == []  # switching it on cancelled the timer
     assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["true"]

@@ -89,66 +89,66 @@ def test_known_hosts_plain_ported_hashed_and_negated_names(tmp_path: Path, keys:
 def test_first_contact_pins_a_changed_key_is_refused_alerted_and_audited(
         admin: Netctl, keys: dict[str, tuple[str, str]]) -> None:
     real, other = keys["real"][0], keys["other"][0]
-    ap = admin.get_ap("gs-meiderich-ap01")
-    assert record_seen(admin.db, ap, real, False, "anna", "push") == "pinned"
-    row = admin.host_keys("gs-meiderich-ap01")[0]
+    ap = admin.session.get_ap("gs-meiderich-ap01")
+    assert record_seen(admin.session.db, ap, real, False, "anna", "push") == "pinned"
+    row = admin.hostkeys.host_keys("gs-meiderich-ap01")[0]
     assert (row["fingerprint"], row["key_type"], row["seen_by"]) == (keys["real"][1], "ssh-ed25519", "anna")
     assert row["first_seen"] and row["source"] == "first contact (push)"
-    assert record_seen(admin.db, ap, real, False, "anna", "push") is None
-    assert record_seen(admin.db, ap, other, True, "anna", "drift") == "refused"
-    assert pins_for(admin.db, ["gs-meiderich-ap01"]) == {"gs-meiderich-ap01": [parse_key(real)]}
-    audit = admin.audit(ap="gs-meiderich-ap01")
+    assert record_seen(admin.session.db, ap, real, False, "anna", "push") is None
+    assert record_seen(admin.session.db, ap, other, True, "anna", "drift") == "refused"
+    assert pins_for(admin.session.db, ["gs-meiderich-ap01"]) == {"gs-meiderich-ap01": [parse_key(real)]}
+    audit = admin.config.audit(ap="gs-meiderich-ap01")
     assert [a["outcome"] for a in audit] == ["refused", "pinned"]
     assert keys["real"][1] in audit[0]["reason"] and keys["other"][1] in audit[0]["reason"]
-    alert = admin.alerts(selection="gs-meiderich-ap01")[0]
+    alert = admin.monitor.alerts(selection="gs-meiderich-ap01")[0]
     assert alert["kind"] == "host-key-changed" and keys["other"][1] in alert["message"]
     # a second refusal refreshes the open alert instead of opening another one
-    record_seen(admin.db, ap, other, True, "anna", "push")
-    assert len([a for a in admin.alerts(selection="gs-meiderich-ap01") if a["kind"] == "host-key-changed"]) == 1
+    record_seen(admin.session.db, ap, other, True, "anna", "push")
+    assert len([a for a in admin.monitor.alerts(selection="gs-meiderich-ap01") if a["kind"] == "host-key-changed"]) == 1
     # trust replaces the pin and closes the alert; forget removes it
-    admin.trust_host_key("gs-meiderich-ap01", other)
-    assert [r["fingerprint"] for r in admin.host_keys("gs-meiderich-ap01")] == [keys["other"][1]]
-    assert not [a for a in admin.alerts(selection="gs-meiderich-ap01") if a["kind"] == "host-key-changed"]
-    assert admin.forget_host_key("gs-meiderich-ap01") == 1
-    assert admin.host_keys("gs-meiderich-ap01")[0]["fingerprint"] is None
+    admin.hostkeys.trust_host_key("gs-meiderich-ap01", other)
+    assert [r["fingerprint"] for r in admin.hostkeys.host_keys("gs-meiderich-ap01")] == [keys["other"][1]]
+    assert not [a for a in admin.monitor.alerts(selection="gs-meiderich-ap01") if a["kind"] == "host-key-changed"]
+    assert admin.hostkeys.forget_host_key("gs-meiderich-ap01") == 1
+    assert admin.hostkeys.host_keys("gs-meiderich-ap01")[0]["fingerprint"] is None
 
 
 def test_import_known_hosts_pins_aps_by_address_and_port(
         admin: Netctl, tmp_path: Path, keys: dict[str, tuple[str, str]]) -> None:
-    admin.set_ap("gs-meiderich-ap02", {"address": "127.0.0.2", "port": 830})
-    admin.set_ap("gym-hamborn-ap01", {"address": "127.0.0.3", "port": 22})
+    admin.inventory.set_ap("gs-meiderich-ap02", {"address": "127.0.0.2", "port": 830})
+    admin.inventory.set_ap("gym-hamborn-ap01", {"address": "127.0.0.3", "port": 22})
     kh = tmp_path / "known_hosts"
     kh.write_text(f"[127.0.0.2]:830 {keys['real'][0]}\n[127.0.0.2]:830 {keys['rsa'][0]}\n"
                   f"127.0.0.3 {keys['other'][0]}\nnot a line\n")
-    result = admin.import_known_hosts(kh)
+    result = admin.hostkeys.import_known_hosts(kh)
     assert sorted(result["pinned"]) == ["gs-meiderich-ap02", "gym-hamborn-ap01"] and len(result["skipped"]) == 1
-    assert sorted(pins_for(admin.db, ["gs-meiderich-ap02"])["gs-meiderich-ap02"]) == sorted(
+    assert sorted(pins_for(admin.session.db, ["gs-meiderich-ap02"])["gs-meiderich-ap02"]) == sorted(
         parse_key(k) for k in (keys["real"][0], keys["rsa"][0]))
     kh.write_text(f"127.0.0.3 {keys['real'][0]}\n")
-    again = admin.import_known_hosts(kh)
+    again = admin.hostkeys.import_known_hosts(kh)
     assert again["pinned"] == [] and "gym-hamborn-ap01" in again["conflicts"][0]
-    assert admin.import_known_hosts(kh, replace=True)["pinned"] == ["gym-hamborn-ap01"]
+    assert admin.hostkeys.import_known_hosts(kh, replace=True)["pinned"] == ["gym-hamborn-ap01"]
     with pytest.raises(NotFound):
-        admin.import_known_hosts(tmp_path / "missing")
+        admin.hostkeys.import_known_hosts(tmp_path / "missing")
 
 
 def test_scope_rules_for_host_keys(admin: Netctl, keys: dict[str, tuple[str, str]]) -> None:
-    admin.add_user("root", "admin")
-    admin.add_user("eve", "engineer", tenants=["moers"])
-    admin.add_user("sam", "school-admin", sites=["gs-meiderich"])
+    admin.access.add_user("root", "admin")
+    admin.access.add_user("eve", "engineer", tenants=["moers"])
+    admin.access.add_user("sam", "school-admin", sites=["gs-meiderich"])
     for ap in ("gs-meiderich-ap01", "gs-moers-mitte-ap01"):
-        record_seen(admin.db, admin.get_ap(ap), keys["real"][0], False, "root", "backup")
-    eve = Netctl(admin.db, user="eve")
-    assert {r["ap"] for r in eve.host_keys()} == {"gs-moers-mitte-ap01", "gs-moers-mitte-ap02"}
+        record_seen(admin.session.db, admin.session.get_ap(ap), keys["real"][0], False, "root", "backup")
+    eve = Netctl(admin.session.db, user="eve")
+    assert {r["ap"] for r in eve.hostkeys.host_keys()} == {"gs-moers-mitte-ap01", "gs-moers-mitte-ap02"}
     with pytest.raises(NotFound):
-        eve.forget_host_key("gs-meiderich-ap01")
+        eve.hostkeys.forget_host_key("gs-meiderich-ap01")
     with pytest.raises(NotFound):
-        eve.trust_host_key("gs-meiderich-ap01", keys["other"][0])
-    assert eve.forget_host_key("gs-moers-mitte-ap01") == 1
-    sam = Netctl(admin.db, user="sam")
-    assert {r["ap"] for r in sam.host_keys()} == {"gs-meiderich-ap01", "gs-meiderich-ap02"}
+        eve.hostkeys.trust_host_key("gs-meiderich-ap01", keys["other"][0])
+    assert eve.hostkeys.forget_host_key("gs-moers-mitte-ap01") == 1
+    sam = Netctl(admin.session.db, user="sam")
+    assert {r["ap"] for r in sam.hostkeys.host_keys()} == {"gs-meiderich-ap01", "gs-meiderich-ap02"}
     with pytest.raises(PermissionDenied):
-        sam.forget_host_key("gs-meiderich-ap01")
+        sam.hostkeys.forget_host_key("gs-meiderich-ap01")
 
 
 def test_pinned_keys_travel_with_jobs_to_worker_processes(keys: dict[str, tuple[str, str]]) -> None:
@@ -167,8 +167,8 @@ def test_cli_lists_keys_as_json(tmp_path: Path, keys: dict[str, tuple[str, str]]
     db_path = tmp_path / "n.db"
     sqlite3.connect(db_path).close()  # an existing (empty) file: netctl upgrades it
     nc = Netctl(db_path)
-    seed(nc.db)
-    record_seen(nc.db, nc.get_ap("gs-meiderich-ap01"), keys["real"][0], False, "root", "push")
+    seed(nc.session.db)
+    record_seen(nc.session.db, nc.session.get_ap("gs-meiderich-ap01"), keys["real"][0], False, "root", "push")
     nc.close()
     out = CliRunner().invoke(cli, ["--db", str(db_path), "hostkeys", "list", "--json", "gs-meiderich-ap01"])
     assert out.exit_code == 0, out.output

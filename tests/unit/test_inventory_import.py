@@ -68,7 +68,7 @@ def line(text: str, needle: str, nth: int = 1) -> int:
 
 def problems_of(api: Any, paths: list[str]) -> list[tuple[str, int | None, str]]:
     with pytest.raises(InventoryError) as err:
-        api.import_inventory(paths)
+        api.inventory.import_inventory(paths)
     return [(Path(p.file).name, p.line, p.message) for p in err.value.problems]
 
 
@@ -79,44 +79,45 @@ def counts(report: dict[str, Any], kind: str) -> tuple[int, int, int]:
 
 def test_example_city_imports_and_second_import_changes_nothing(api: Any) -> None:
     paths = [str(p) for p in INVENTORY_FILES]
-    first = api.import_inventory(paths)
+    first = api.inventory.import_inventory(paths)
     assert counts(first, "aps") == (76, 0, 0) and counts(first, "sites") == (16, 0, 0)
     assert counts(first, "tenants") == (2, 0, 0) and counts(first, "groups") == (10, 0, 0)
-    before = api.db.execute("select group_concat(updated) from aps").fetchone()[0]
-    second = api.import_inventory(paths)
+    before = api.session.db.execute("select group_concat(updated) from aps").fetchone()[0]
+    second = api.inventory.import_inventory(paths)
     assert second["changed"] is False
     assert counts(second, "aps") == (0, 0, 76) and counts(second, "sites") == (0, 0, 16)
-    assert api.db.execute("select group_concat(updated) from aps").fetchone()[0] == before
-    bus = api.show_ap("bus-1201-ap01")  # from the semicolon CSV with a BOM, site from duisburg.yaml
+    assert api.session.db.execute("select group_concat(updated) from aps").fetchone()[0] == before
+    bus = api.inventory.show_ap("bus-1201-ap01")  # from the semicolon CSV with a BOM, site from duisburg.yaml
     assert (bus["tenant"], bus["site_kind"]) == ("duisburg", "transit")
     assert (bus["port"], bus["vehicle_id"]) == (2222, "B1201")
     assert bus["snmp"] == {"version": "2c", "port": 1161, "community": "secret:lab/snmp-community"}
-    zoo = api.show_ap("zoo-entrance-ap01")
+    zoo = api.inventory.show_ap("zoo-entrance-ap01")
     assert zoo["snmp"]["version"] == "3" and zoo["snmp"]["auth_protocol"] == "SHA"
 
 
 def test_dry_run_reports_changes_and_writes_nothing(api: Any, tmp_path: Path) -> None:
     yaml_path = write(tmp_path, "city.yaml", BASE)
-    report = api.import_inventory([yaml_path], dry_run=True)
+    report = api.inventory.import_inventory([yaml_path], dry_run=True)
     assert report["dry_run"] is True and report["changed"] is True
     assert report["aps"]["added"] == ["school-a-ap01"] and report["globals"]["added"] == ["dns_servers"]
-    assert api.db["aps"].count == 0 and api.db["tenants"].count == 0 and api.db["globals"].count == 0
-    api.import_inventory([yaml_path])
+    db = api.session.db
+    assert db["aps"].count == 0 and db["tenants"].count == 0 and db["globals"].count == 0
+    api.inventory.import_inventory([yaml_path])
     changed = write(tmp_path, "city.yaml", BASE.replace("address: 127.0.0.1", "address: 127.0.0.9:10830"))
-    report = api.import_inventory([changed], dry_run=True)
+    report = api.inventory.import_inventory([changed], dry_run=True)
     assert report["aps"]["changed"] == ["school-a-ap01"]
     assert report["aps"]["fields"] == {"school-a-ap01": ["address", "port"]}
-    assert api.show_ap("school-a-ap01")["address"] == "127.0.0.1"
-    api.import_inventory([changed])
-    ap = api.show_ap("school-a-ap01")
+    assert api.inventory.show_ap("school-a-ap01")["address"] == "127.0.0.1"
+    api.inventory.import_inventory([changed])
+    ap = api.inventory.show_ap("school-a-ap01")
     assert (ap["address"], ap["port"]) == ("127.0.0.9", 10830)
 
 
 def test_files_of_one_import_reference_each_other(api: Any, tmp_path: Path) -> None:
-    report = api.import_inventory([write(tmp_path, "fleet.csv", CSV), write(tmp_path, "city.yaml", BASE)])
+    report = api.inventory.import_inventory([write(tmp_path, "fleet.csv", CSV), write(tmp_path, "city.yaml", BASE)])
     assert counts(report, "aps") == (3, 0, 0)
     # later the CSV alone finds its site in the database
-    assert counts(api.import_inventory([str(tmp_path / "fleet.csv")]), "aps") == (0, 0, 2)
+    assert counts(api.inventory.import_inventory([str(tmp_path / "fleet.csv")]), "aps") == (0, 0, 2)
 
 
 def test_every_problem_of_every_file_reported_with_file_and_line_and_nothing_written(api: Any,
@@ -169,17 +170,17 @@ def test_every_problem_of_every_file_reported_with_file_and_line_and_nothing_wri
     assert len(found) == len(expected)  # a bad site (kind museum) is not repeated as "unknown site" per AP
     assert all("public" not in m for _, _, m in found if "clear text" in m)
     for table in ("globals", "tenants", "sites", "groups", "aps"):
-        assert api.db[table].count == 0, table
+        assert api.session.db[table].count == 0, table
 
 
 def test_failed_import_leaves_existing_inventory_untouched(api: Any, tmp_path: Path) -> None:
-    api.import_inventory([write(tmp_path, "city.yaml", BASE)])
+    api.inventory.import_inventory([write(tmp_path, "city.yaml", BASE)])
     good_change = BASE.replace("title: Test City", "title: Renamed City")
     extra = "- name: x\n  site: school-a\n  platform: openwrt\n  address: x\n"
     bad = write(tmp_path, "city.yaml", good_change + extra)
     problems_of(api, [bad])
-    assert api.list_tenants()[0]["title"] == "Test City"
-    assert [a["name"] for a in api.list_aps()] == ["school-a-ap01"]
+    assert api.inventory.list_tenants()[0]["title"] == "Test City"
+    assert [a["name"] for a in api.inventory.list_aps()] == ["school-a-ap01"]
 
 
 def test_duplicates_within_one_file(api: Any, tmp_path: Path) -> None:
@@ -208,73 +209,73 @@ def test_unknown_tenant_unknown_field_and_yaml_syntax(api: Any, tmp_path: Path) 
 def test_round_trip_yaml_json_csv(api: Any, tmp_path: Path) -> None:
     from netctl.api import Netctl
 
-    api.import_inventory([str(p) for p in INVENTORY_FILES])
-    api.set_ap("gs-meiderich-ap01", {"vars.max_clients": 80, "vars.note": "20", "address": "::1"})
-    exported = {fmt: api.export_inventory(fmt) for fmt in ("yaml", "json", "csv")}
+    api.inventory.import_inventory([str(p) for p in INVENTORY_FILES])
+    api.inventory.set_ap("gs-meiderich-ap01", {"vars.max_clients": 80, "vars.note": "20", "address": "::1"})
+    exported = {fmt: api.inventory.export_inventory(fmt) for fmt in ("yaml", "json", "csv")}
     for fmt in ("yaml", "json"):
         fresh = Netctl(tmp_path / f"fresh-{fmt}.db", create=True)
         path = write(tmp_path, f"export.{fmt}", exported[fmt])
-        report = fresh.import_inventory([path])
+        report = fresh.inventory.import_inventory([path])
         assert counts(report, "aps") == (76, 0, 0)
-        assert fresh.export_inventory(fmt) == exported[fmt]
-        assert counts(fresh.import_inventory([path]), "aps") == (0, 0, 76)
-        assert fresh.list_aps() == [{**a, "created": b["created"], "updated": b["updated"]}
-                                    for a, b in zip(api.list_aps(), fresh.list_aps(), strict=True)]
+        assert fresh.inventory.export_inventory(fmt) == exported[fmt]
+        assert counts(fresh.inventory.import_inventory([path]), "aps") == (0, 0, 76)
+        assert fresh.inventory.list_aps() == [{**a, "created": b["created"], "updated": b["updated"]}
+                                    for a, b in zip(api.inventory.list_aps(), fresh.inventory.list_aps(), strict=True)]
         fresh.close()
-    report = api.import_inventory([write(tmp_path, "export.csv", exported["csv"])])
+    report = api.inventory.import_inventory([write(tmp_path, "export.csv", exported["csv"])])
     assert counts(report, "aps") == (0, 0, 76)
-    semicolon = api.export_inventory("csv", delimiter=";")
-    assert counts(api.import_inventory([write(tmp_path, "semi.csv", semicolon)]), "aps") == (0, 0, 76)
+    semicolon = api.inventory.export_inventory("csv", delimiter=";")
+    assert counts(api.inventory.import_inventory([write(tmp_path, "semi.csv", semicolon)]), "aps") == (0, 0, 76)
 
 
 def test_export_respects_scope(api: Any) -> None:
     from netctl.selection import Scope
 
-    api.import_inventory([str(p) for p in INVENTORY_FILES])
-    api.scope = Scope(tenants=frozenset({"moers"}))
-    doc = json.loads(api.export_inventory("json"))
+    api.inventory.import_inventory([str(p) for p in INVENTORY_FILES])
+    api.session.scope = Scope(tenants=frozenset({"moers"}))
+    doc = json.loads(api.inventory.export_inventory("json"))
     assert [t["name"] for t in doc["tenants"]] == ["moers"]
     assert {a["tenant"] for a in doc["aps"]} == {"moers"} and len(doc["aps"]) == 6
-    assert [t["name"] for t in api.tree()] == ["moers"]
+    assert [t["name"] for t in api.inventory.tree()] == ["moers"]
 
 
 def test_list_filters_and_globs(api: Any) -> None:
-    api.import_inventory([str(p) for p in INVENTORY_FILES])
-    names = lambda **kw: [a["name"] for a in api.list_aps(Selection(**kw))]  # noqa: E731
+    api.inventory.import_inventory([str(p) for p in INVENTORY_FILES])
+    names = lambda **kw: [a["name"] for a in api.inventory.list_aps(Selection(**kw))]  # noqa: E731
     assert len(names(kind="zoo")) == 6
     assert names(names=("gs-eick-*",)) == ["gs-eick-ap01", "gs-eick-ap02", "gs-eick-sw01"]
     assert len(names(tenant="moers")) == 6 and len(names(group="tram")) == 6 and len(names(tag="poe")) == 14
     assert names(site="gym-adolfinum", role="switch") == ["gym-adolfinum-sw01"]
-    sites = {s["name"]: s for s in api.list_sites(kind="transit")}
+    sites = {s["name"]: s for s in api.inventory.list_sites(kind="transit")}
     assert sites["dvg-fleet"]["aps"] == 16 and sites["dvg-fleet"]["tenant"] == "duisburg"
-    groups = {(g["tenant"], g["name"]): g["aps"] for g in api.list_groups()}
+    groups = {(g["tenant"], g["name"]): g["aps"] for g in api.inventory.list_groups()}
     assert groups[("duisburg", "classroom")] == 24 and groups[("moers", "hall")] == 2
-    tenants = {t["name"]: (t["sites"], t["aps"]) for t in api.list_tenants()}
+    tenants = {t["name"]: (t["sites"], t["aps"]) for t in api.inventory.list_tenants()}
     assert tenants == {"duisburg": (14, 70), "moers": (2, 6)}
 
 
 def test_add_set_remove(api: Any, tmp_path: Path) -> None:
-    api.import_inventory([write(tmp_path, "city.yaml", BASE)])
-    ap = api.add_ap({"name": "school-a-ap02", "site": "school-a", "platform": "openwrt",
+    api.inventory.import_inventory([write(tmp_path, "city.yaml", BASE)])
+    ap = api.inventory.add_ap({"name": "school-a-ap02", "site": "school-a", "platform": "openwrt",
                      "address": "[::1]:2222", "groups": "classroom", "vars": {"max_clients": 40}})
     assert (ap["tenant"], ap["address"], ap["port"], ap["transport"]) == ("testcity", "::1", 2222, "ssh")
     with pytest.raises(InventoryError, match="exists already"):
-        api.add_ap({"name": "school-a-ap02", "site": "school-a", "platform": "openwrt",
+        api.inventory.add_ap({"name": "school-a-ap02", "site": "school-a", "platform": "openwrt",
                     "address": "127.0.0.1"})
     with pytest.raises(InventoryError, match="unknown site 'nowhere'"):
-        api.add_ap({"name": "x", "site": "nowhere", "platform": "openwrt", "address": "127.0.0.1"})
-    result = api.set_ap("school-a-ap02", {"site": "bus-depot", "vars.max_clients": None, "vars.uplink": "lte",
+        api.inventory.add_ap({"name": "x", "site": "nowhere", "platform": "openwrt", "address": "127.0.0.1"})
+    result = api.inventory.set_ap("school-a-ap02", {"site": "bus-depot", "vars.max_clients": None, "vars.uplink": "lte",
                                           "snmp.version": "2c", "snmp.community": "env:COMM", "groups": None})
     assert result["changed"] == ["site", "groups", "snmp", "vars"]
     assert result["ap"]["vars"] == {"uplink": "lte"} and result["ap"]["snmp"]["community"] == "env:COMM"
-    assert api.set_ap("school-a-ap02", {"vars.uplink": "lte"})["changed"] == []
+    assert api.inventory.set_ap("school-a-ap02", {"vars.uplink": "lte"})["changed"] == []
     with pytest.raises(InventoryError, match="clear text"):
-        api.set_ap("school-a-ap02", {"credentials": "admin/admin"})
+        api.inventory.set_ap("school-a-ap02", {"credentials": "admin/admin"})
     with pytest.raises(InventoryError, match="unknown field 'colour'"):
-        api.set_ap("school-a-ap02", {"colour": "red"})
-    api.remove_ap("school-a-ap02")
+        api.inventory.set_ap("school-a-ap02", {"colour": "red"})
+    api.inventory.remove_ap("school-a-ap02")
     with pytest.raises(NotFound):
-        api.show_ap("school-a-ap02")
+        api.inventory.show_ap("school-a-ap02")
 
 
 def test_ten_thousand_aps_import_and_list_in_seconds(api: Any, tmp_path: Path) -> None:
@@ -283,15 +284,15 @@ def test_ten_thousand_aps_import_and_list_in_seconds(api: Any, tmp_path: Path) -
                    "2222,2c,secret:c,secret:ssh\n" for i in range(10_000))
     yaml_path, csv_path = write(tmp_path, "city.yaml", BASE), write(tmp_path, "fleet.csv", header + rows)
     started = time.perf_counter()
-    report = api.import_inventory([yaml_path, csv_path])
+    report = api.inventory.import_inventory([yaml_path, csv_path])
     imported = time.perf_counter() - started
     assert counts(report, "aps") == (10_001, 0, 0)
     started = time.perf_counter()
-    again = api.import_inventory([yaml_path, csv_path])
+    again = api.inventory.import_inventory([yaml_path, csv_path])
     reimported = time.perf_counter() - started
     assert counts(again, "aps") == (0, 0, 10_001)
     started = time.perf_counter()
-    assert len(api.list_aps(Selection(tag="vehicle"))) == 10_000
+    assert len(api.inventory.list_aps(Selection(tag="vehicle"))) == 10_000
     listed = time.perf_counter() - started
     print(f"10k APs: import {imported:.2f}s, re-import {reimported:.2f}s, list {listed:.2f}s")
     assert imported < 10 and reimported < 10 and listed < 5
@@ -301,33 +302,33 @@ def test_import_outside_scope_is_refused_and_snmp_only_platform(api: Any, tmp_pa
     from netctl.errors import PermissionDenied
     from netctl.selection import Scope
 
-    api.import_inventory([write(tmp_path, "city.yaml", BASE)])
+    api.inventory.import_inventory([write(tmp_path, "city.yaml", BASE)])
     extra = BASE + "- name: poll-only-1\n  site: bus-depot\n  platform: snmp-only\n  address: 127.3.0.1\n" \
         "  snmp: {version: 2c, port: 1161, community: secret:c, profile: system-only}\n"
-    api.scope = Scope(tenants=frozenset({"othercity"}))
+    api.session.scope = Scope(tenants=frozenset({"othercity"}))
     with pytest.raises(PermissionDenied, match="may not change: AP poll-only-1"):
-        api.import_inventory([write(tmp_path, "more.yaml", extra)])
-    assert api.db["aps"].count == 1
-    api.scope = Scope.everything()
-    report = api.import_inventory([str(tmp_path / "more.yaml")])
+        api.inventory.import_inventory([write(tmp_path, "more.yaml", extra)])
+    assert api.session.db["aps"].count == 1
+    api.session.scope = Scope.everything()
+    report = api.inventory.import_inventory([str(tmp_path / "more.yaml")])
     assert report["aps"]["added"] == ["poll-only-1"]
-    ap = api.show_ap("poll-only-1")
+    ap = api.inventory.show_ap("poll-only-1")
     assert (ap["port"], ap["transport"], ap["snmp"]["profile"]) == (None, None, "system-only")
 
 
 def test_prune_removes_only_unlisted_aps_of_mentioned_sites(api: Any, tmp_path: Path) -> None:
-    api.import_inventory([write(tmp_path, "city.yaml", BASE), write(tmp_path, "fleet.csv", CSV)])
+    api.inventory.import_inventory([write(tmp_path, "city.yaml", BASE), write(tmp_path, "fleet.csv", CSV)])
     one_bus = write(tmp_path, "one-bus.csv", CSV.rsplit("\n", 2)[0] + "\n")  # bus-2-ap01 retired
-    assert api.import_inventory([one_bus])["aps"]["removed"] == []  # without --prune nothing goes
-    report = api.import_inventory([one_bus], prune=True, dry_run=True)
-    assert report["aps"]["removed"] == ["bus-2-ap01"] and api.db["aps"].count == 3
-    report = api.import_inventory([one_bus], prune=True)
+    assert api.inventory.import_inventory([one_bus])["aps"]["removed"] == []  # without --prune nothing goes
+    report = api.inventory.import_inventory([one_bus], prune=True, dry_run=True)
+    assert report["aps"]["removed"] == ["bus-2-ap01"] and api.session.db["aps"].count == 3
+    report = api.inventory.import_inventory([one_bus], prune=True)
     assert report["aps"]["removed"] == ["bus-2-ap01"]
-    assert [a["name"] for a in api.list_aps()] == ["bus-1-ap01", "school-a-ap01"]  # other site untouched
+    assert [a["name"] for a in api.inventory.list_aps()] == ["bus-1-ap01", "school-a-ap01"]  # other site untouched
 
 
 def test_cross_file_conflicts_sites_groups_globals_and_moving_sites(api: Any, tmp_path: Path) -> None:
-    api.import_inventory([write(tmp_path, "city.yaml", BASE)])
+    api.inventory.import_inventory([write(tmp_path, "city.yaml", BASE)])
     other = """\
 globals:
   dns_servers: [127.0.0.54]

@@ -18,41 +18,41 @@ NETCTL = str(Path(sys.executable).parent / "netctl")
 
 @pytest.fixture
 def duisburg(api: Any) -> Any:
-    api.import_inventory([str(ROOT / "inventory" / "duisburg.yaml")])
+    api.inventory.import_inventory([str(ROOT / "inventory" / "duisburg.yaml")])
     return api
 
 
 def var(api: Any, ap: str, key: str) -> tuple[Any, str]:
-    row = next(v for v in api.ap_vars(ap) if v["key"] == key)
+    row = next(v for v in api.inventory.ap_vars(ap) if v["key"] == key)
     return row["value"], row["source"]
 
 
 def test_set_site_changes_fields_and_variables(duisburg: Any) -> None:
-    report = duisburg.set_entry("site", "gs-meiderich", {"title": "GS Meiderich (Neubau)", "lat": "51.46",
+    report = duisburg.inventory.set_entry("site", "gs-meiderich", {"title": "GS Meiderich (Neubau)", "lat": "51.46",
                                                           "lon": "6.77", "vars.max_clients": 60})
     assert report["changed"] == ["gs-meiderich"]
     assert set(report["fields"]["gs-meiderich"]) >= {"title", "lat", "lon", "vars"}
-    site = next(s for s in duisburg.list_sites() if s["name"] == "gs-meiderich")
+    site = next(s for s in duisburg.inventory.list_sites() if s["name"] == "gs-meiderich")
     assert (site["title"], site["lat"], site["lon"]) == ("GS Meiderich (Neubau)", 51.46, 6.77)
     assert var(duisburg, "gs-meiderich-ap01", "max_clients") == (60, "site:gs-meiderich")
-    again = duisburg.set_entry("site", "gs-meiderich", {"vars.max_clients": 60})
+    again = duisburg.inventory.set_entry("site", "gs-meiderich", {"vars.max_clients": 60})
     assert (again["changed"], again["unchanged"]) == ([], ["gs-meiderich"])
-    duisburg.set_entry("site", "gs-meiderich", {"vars.max_clients": None})
-    assert not [v for v in duisburg.ap_vars("gs-meiderich-ap01")
+    duisburg.inventory.set_entry("site", "gs-meiderich", {"vars.max_clients": None})
+    assert not [v for v in duisburg.inventory.ap_vars("gs-meiderich-ap01")
                 if v["key"] == "max_clients" and v["source"] == "site:gs-meiderich"]
 
 
 def test_set_group_tenant_and_globals(duisburg: Any) -> None:
-    duisburg.set_entry("group", "duisburg/classroom", {"vars.radio_5g_tx_power": 11})
+    duisburg.inventory.set_entry("group", "duisburg/classroom", {"vars.radio_5g_tx_power": 11})
     assert var(duisburg, "gs-meiderich-ap01", "radio_5g_tx_power") == (11, "group:classroom")
-    duisburg.set_entry("tenant", "duisburg", {"title": "Stadt Duisburg", "vars.contact": "it@example.org"})
-    assert next(t for t in duisburg.list_tenants() if t["name"] == "duisburg")["title"] == "Stadt Duisburg"
+    duisburg.inventory.set_entry("tenant", "duisburg", {"title": "Stadt Duisburg", "vars.contact": "it@example.org"})
+    assert next(t for t in duisburg.inventory.list_tenants() if t["name"] == "duisburg")["title"] == "Stadt Duisburg"
     assert var(duisburg, "gs-meiderich-ap01", "contact") == ("it@example.org", "tenant:duisburg")
-    report = duisburg.set_globals({"helpdesk_phone": "0203 283-0"})
+    report = duisburg.inventory.set_globals({"helpdesk_phone": "0203 283-0"})
     assert report["added"] == ["helpdesk_phone"]
     assert var(duisburg, "gs-meiderich-ap01", "helpdesk_phone") == ("0203 283-0", "global")
-    assert duisburg.set_globals({"helpdesk_phone": None})["removed"] == ["helpdesk_phone"]
-    assert not [v for v in duisburg.ap_vars("gs-meiderich-ap01") if v["key"] == "helpdesk_phone"]
+    assert duisburg.inventory.set_globals({"helpdesk_phone": None})["removed"] == ["helpdesk_phone"]
+    assert not [v for v in duisburg.inventory.ap_vars("gs-meiderich-ap01") if v["key"] == "helpdesk_phone"]
 
 
 @pytest.mark.parametrize(
@@ -69,18 +69,18 @@ def test_set_group_tenant_and_globals(duisburg: Any) -> None:
 )
 def test_bad_changes_are_refused_and_change_nothing(duisburg: Any, kind: str, name: str,
                                                     changes: dict[str, Any], words: str) -> None:
-    before = duisburg.export_inventory("json")
+    before = duisburg.inventory.export_inventory("json")
     with pytest.raises(InventoryError) as err:
-        duisburg.set_entry(kind, name, changes)
+        duisburg.inventory.set_entry(kind, name, changes)
     assert words in str(err.value)
-    assert duisburg.export_inventory("json") == before
+    assert duisburg.inventory.export_inventory("json") == before
 
 
 def test_unknown_entries_are_not_found(duisburg: Any) -> None:
     with pytest.raises(NotFound):
-        duisburg.set_entry("site", "gs-atlantis", {"title": "x"})
+        duisburg.inventory.set_entry("site", "gs-atlantis", {"title": "x"})
     with pytest.raises(NotFound) as err:
-        duisburg.set_entry("group", "classroom", {"vars.x": 1})
+        duisburg.inventory.set_entry("group", "classroom", {"vars.x": 1})
     assert "TENANT/GROUP" in (err.value.hint or "")
 
 

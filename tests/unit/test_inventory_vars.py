@@ -60,24 +60,24 @@ def test_merge_vars_later_layers_win_and_sources_name_them() -> None:
 def town(api: Any, tmp_path: Path) -> Any:
     path = tmp_path / "town.yaml"
     path.write_text(CITY)
-    api.import_inventory([str(path)])
+    api.inventory.import_inventory([str(path)])
     return api
 
 
 def test_ap_vars_precedence_groups_in_listed_order(town: Any) -> None:
-    rows = {r["key"]: r for r in town.ap_vars("ap1")}
+    rows = {r["key"]: r for r in town.inventory.ap_vars("ap1")}
     assert (rows["x"]["value"], rows["x"]["source"]) == ("ap", "ap:ap1")
     assert rows["x"]["overrides"] == ["global", "tenant:t", "site:s", "group:g2", "group:g1"]
     assert (rows["y"]["value"], rows["y"]["source"]) == ("g1", "group:g1")  # g1 listed after g2 on ap1
     assert (rows["z"]["value"], rows["z"]["source"]) == ("g2", "group:g2")
     assert (rows["only_global"]["source"], rows["only_tenant"]["source"]) == ("global", "tenant:t")
     assert rows["ntp"]["value"] == {"primary": "127.0.0.123"}
-    other = {r["key"]: r for r in town.ap_vars("ap2")}
+    other = {r["key"]: r for r in town.inventory.ap_vars("ap2")}
     assert (other["x"]["value"], other["y"]["source"]) == ("g2", "group:g2")  # ap2 lists g2 last
 
 
 def test_merged_vars_carries_facts_and_no_secret_values(town: Any) -> None:
-    context = town.merged_vars(town.get_ap("ap1"))
+    context = town.inventory.merged_vars(town.session.get_ap("ap1"))
     assert context["x"] == "ap"
     assert context["ap"]["name"] == "ap1" and context["ap"]["model"] == "OC-AP 300"
     assert context["ap"]["port"] == 830
@@ -91,9 +91,9 @@ def test_merged_vars_carries_facts_and_no_secret_values(town: Any) -> None:
 def test_changing_a_lower_layer_shows_through(town: Any, tmp_path: Path) -> None:
     path = tmp_path / "town.yaml"
     path.write_text(CITY.replace("x: site,", "x: site, w: new,"))
-    report = town.import_inventory([str(path)])
+    report = town.inventory.import_inventory([str(path)])
     assert report["sites"]["fields"] == {"s": ["vars"]} and report["aps"]["changed"] == []
-    rows = {r["key"]: r for r in town.ap_vars("ap2")}
+    rows = {r["key"]: r for r in town.inventory.ap_vars("ap2")}
     assert (rows["w"]["value"], rows["w"]["source"]) == ("new", "site:s")
 
 
@@ -101,6 +101,6 @@ def test_reserved_fact_names_cannot_be_variables(api: Any, tmp_path: Path) -> No
     path = tmp_path / "bad.yaml"
     path.write_text(CITY.replace("vars: {x: tenant,", "vars: {site: nope, x: tenant,"))
     with pytest.raises(InventoryError) as err:
-        api.import_inventory([str(path)])
+        api.inventory.import_inventory([str(path)])
     assert [(p.line, p.message) for p in err.value.problems] == [
         (7, "variable name 'site' is reserved for built-in facts; choose another name")]

@@ -25,12 +25,12 @@ def test_push_job_marks_unreachable_aps_pending_and_converge_keeps_them(tmp_path
 
     db_path = str(tmp_path / "city.db")
     api = Netctl(db_path, create=True)
-    api.import_inventory([str(p) for p in INVENTORY_FILES])
-    api.import_secrets({"lab/netconf": json.dumps({"username": "nobody", "password": "x"}),
+    api.inventory.import_inventory([str(p) for p in INVENTORY_FILES])
+    api.inventory.import_secrets({"lab/netconf": json.dumps({"username": "nobody", "password": "x"}),
                         "duisburg/staff-psk": "staff-pass-1", "duisburg/pupil-psk": "pupil-pass-2"})
     port = closed_port()
     for name in ("gs-meiderich-ap01", "gs-meiderich-ap02"):
-        api.set_ap(name, {"address": "127.0.0.1", "port": port})
+        api.inventory.set_ap(name, {"address": "127.0.0.1", "port": port})
     api.close()
     selection = Selection(names=("gs-meiderich-ap01", "gs-meiderich-ap02", "gs-eick-ap01")).to_json()
 
@@ -43,9 +43,9 @@ def test_push_job_marks_unreachable_aps_pending_and_converge_keeps_them(tmp_path
     assert by_ap["gs-eick-ap01"]["status"] == "failed" and "secret:moers/" in by_ap["gs-eick-ap01"]["reason"]
 
     api = Netctl(db_path)
-    statuses = {s["ap"]: s["status"] for s in api.config_status(Selection.from_json(selection))}
+    statuses = {s["ap"]: s["status"] for s in api.config.config_status(Selection.from_json(selection))}
     assert statuses == {"gs-eick-ap01": "failed", "gs-meiderich-ap01": "pending", "gs-meiderich-ap02": "pending"}
-    assert {a["ap"] for a in api.audit()} == set(by_ap)
+    assert {a["ap"] for a in api.config.audit()} == set(by_ap)
     api.close()
 
     again = converge_job(db_path, selection, confirm_timeout=5)

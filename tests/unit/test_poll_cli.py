@@ -19,9 +19,9 @@ def run(db: Path, *args: str) -> Any:
 
 def test_status_alerts_ack_maintenance_jobs(api: Any) -> None:
     add_city(api)
-    api.set_health_rules(down_after_misses=1)
+    api.monitor.set_health_rules(down_after_misses=1)
     record(api, [good("ap1", T0), dead("ap2", T0)], T0)
-    db = Path(api.db_path)
+    db = Path(api.session.db_path)
     status = json.loads(run(db, "status", "--json").output)
     assert status["totals"] == {"up": 1, "degraded": 0, "down": 1, "unknown": 1, "total": 3}
     text = run(db, "status", "--problems").output

@@ -15,16 +15,17 @@ from tests.unit.test_poll_store import add_city
 
 def test_poll_deadline_option_cuts_the_poll_short(api: Any) -> None:
     add_city(api)
-    api.import_secrets({"x": "public"})
+    api.inventory.import_secrets({"x": "public"})
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a bound port that never answers
     silent.bind(("127.0.0.1", 0))
     port = silent.getsockname()[1]
     snmp = json.dumps({"version": "2c", "port": port, "community": "secret:x"})
-    api.db.execute("update aps set snmp = ?, address = '127.0.0.1'", [snmp])
-    api.db.conn.commit()
+    api.session.db.execute("update aps set snmp = ?, address = '127.0.0.1'", [snmp])
+    api.session.db.conn.commit()
     try:
         started = time.monotonic()
-        result = CliRunner().invoke(cli, ["--db", str(api.db_path), "poll", "ap1", "--timeout", "5", "--retries", "2",
+        result = CliRunner().invoke(cli, ["--db", str(api.session.db_path), "poll", "ap1", "--timeout", "5",
+                                          "--retries", "2",
                                           "--deadline", "1", "--json"], catch_exceptions=False)
         elapsed = time.monotonic() - started
     finally:
@@ -37,5 +38,5 @@ def test_poll_deadline_option_cuts_the_poll_short(api: Any) -> None:
 
 
 def test_poll_deadline_must_be_positive(api: Any) -> None:
-    result = CliRunner().invoke(cli, ["--db", str(api.db_path), "poll", "--deadline", "0"])
+    result = CliRunner().invoke(cli, ["--db", str(api.session.db_path), "poll", "--deadline", "0"])
     assert result.exit_code == 2 and "--deadline" in result.output

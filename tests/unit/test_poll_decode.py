@@ -111,7 +111,7 @@ def test_targets_are_built_once_per_secret_and_bad_settings_are_results(api: obj
     from netctl.inventory.secrets import set_secret
     from netctl.poll.ops import build_targets
 
-    db = api.db  # type: ignore[attr-defined]
+    db = api.session.db  # type: ignore[attr-defined]
     set_secret(db, "c", "community-1")
     rows = [
         {"name": "ok", "platform": "cli-ios", "address": "127.0.0.1",

@@ -48,22 +48,22 @@ def without_clients(ts: float) -> PollResult:
 def test_status_names_what_is_not_available(api: Any) -> None:
     add_city(api)
     record(api, [without_clients(T0)], T0)
-    [row] = api.status("ap1")["aps"]
+    [row] = api.monitor.status("ap1")["aps"]
     assert row["state"] == "up" and row["clients"] is None
     assert row["unavailable"] == {"interfaces": "the agent served no ifTable rows",
                                   "clients": "the agent served no unifiVapTable rows (no WLAN client table)"}
     runner = CliRunner()
-    data = json.loads(runner.invoke(cli, ["--db", str(api.db_path), "status", "ap1", "--json"],
+    data = json.loads(runner.invoke(cli, ["--db", str(api.session.db_path), "status", "ap1", "--json"],
                                     catch_exceptions=False).output)
     assert data["aps"][0]["clients"] is None and "unifiVapTable" in data["aps"][0]["unavailable"]["clients"]
-    text = runner.invoke(cli, ["--db", str(api.db_path), "status", "ap1"], catch_exceptions=False).output
+    text = runner.invoke(cli, ["--db", str(api.session.db_path), "status", "ap1"], catch_exceptions=False).output
     line = next(line for line in text.splitlines() if line.startswith("ap1"))
     assert "n/a" in line and "not available: interfaces, clients" in line
     # a later poll that serves clients clears it
     good = without_clients(T0 + 60)
     good.values.update(clients=4, unavailable=["interfaces"], unavailable_why={"interfaces": "none"})
     record(api, [good], T0 + 60)
-    assert api.status("ap1")["aps"][0]["unavailable"] == {"interfaces": "none"}
+    assert api.monitor.status("ap1")["aps"][0]["unavailable"] == {"interfaces": "none"}
 
 
 def test_poll_table_says_not_available() -> None:

@@ -32,7 +32,7 @@ def rates_after(api: Any, first: PollResult, second: PollResult) -> dict[str, fl
     add_city(api)
     record(api, [first], first.ts)
     record(api, [second], second.ts)
-    return {r["metric"]: r["value"] for r in api.metrics("ap1", since=T0 - 10)
+    return {r["metric"]: r["value"] for r in api.monitor.metrics("ap1", since=T0 - 10)
             if r["epoch"] == int(second.ts) and ("bps" in r["metric"] or "errors" in r["metric"])}
 
 

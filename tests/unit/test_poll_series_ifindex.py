@@ -31,7 +31,7 @@ def answer(ts: float, interfaces: list[tuple[int, str, int]]) -> PollResult:
 
 def traffic(api: Any, **kwargs: Any) -> dict[tuple[str, int], tuple[str | None, float]]:
     return {(r["metric"], r["epoch"]): (r.get("label"), r["value"])
-            for r in api.metrics("ap1", since=T0 - 4000, **kwargs) if r["metric"].startswith("in_bps:")}
+            for r in api.monitor.metrics("ap1", since=T0 - 4000, **kwargs) if r["metric"].startswith("in_bps:")}
 
 
 def test_same_named_interfaces_are_one_series_each_labelled_with_the_name(api: Any) -> None:
@@ -53,7 +53,7 @@ def test_a_renamed_interface_keeps_its_series_and_takes_the_new_name(api: Any) -
     record(api, [answer(T0 + 30, [(3, "uplink", 300)])], T0 + 30)
     assert traffic(api) == {("in_bps:if3", int(T0 + 10)): ("uplink", 80.0),
                             ("in_bps:if3", int(T0 + 30)): ("uplink", 80.0)}
-    assert api.db.execute("select count(*) from series where metric like 'in_bps:%'").fetchone()[0] == 1
+    assert api.session.db.execute("select count(*) from series where metric like 'in_bps:%'").fetchone()[0] == 1
 
 
 def test_a_series_is_found_by_its_interface_name_too(api: Any) -> None:
@@ -68,7 +68,7 @@ def test_cli_metrics_shows_the_interface_name(api: Any) -> None:
     add_city(api)
     record(api, [answer(T0, [(7, "wlan0", 0)])], T0)
     record(api, [answer(T0 + 10, [(7, "wlan0", 100)])], T0 + 10)
-    args = ["--db", str(api.db_path), "metrics", "ap1", "--metric", "in_bps:*", "--since", "2020-01-01"]
+    args = ["--db", str(api.session.db_path), "metrics", "ap1", "--metric", "in_bps:*", "--since", "2020-01-01"]
     rows = json.loads(CliRunner().invoke(cli, [*args, "--json"], catch_exceptions=False).output)
     assert {(r["metric"], r["label"]) for r in rows} == {("in_bps:if7", "wlan0")}
     text = CliRunner().invoke(cli, args, catch_exceptions=False).output
@@ -93,7 +93,7 @@ def test_history_stored_by_interface_name_continues_under_the_ifindex(tmp_path: 
 
     api = Netctl(path)
     add_city(api)
-    stored = {r["metric"]: r.get("label") for r in api.metrics("ap1", since=T0 - 4000)}
+    stored = {r["metric"]: r.get("label") for r in api.monitor.metrics("ap1", since=T0 - 4000)}
     assert stored == {"in_bps:eth0": None, "in_bps:if11": "Link Aggregate", "in_bps:if12": "Link Aggregate",
                       "clients": None}
     record(api, [answer(T0, [(1, "eth0", 0)])], T0)
@@ -124,6 +124,6 @@ def test_history_of_merged_same_named_interfaces_is_not_given_to_one_of_them(tmp
     ports = [(11, "Link Aggregate", 0), (12, "Link Aggregate", 0)]
     record(api, [answer(T0, ports)], T0)
     record(api, [answer(T0 + 10, [(i, n, 100) for i, n, _o in ports])], T0 + 10)
-    got = {r["metric"]: r["label"] for r in api.metrics("ap1", metric="in_bps:*", since=T0 - 4000)}
+    got = {r["metric"]: r["label"] for r in api.monitor.metrics("ap1", metric="in_bps:*", since=T0 - 4000)}
     assert got == {"in_bps:Link Aggregate": None, "in_bps:if11": "Link Aggregate", "in_bps:if12": "Link Aggregate"}
     api.close()

@@ -25,7 +25,7 @@ T0 = 1_790_000_000.0  # a fixed time (in 2026), at noon-ish UTC
 
 
 def add_city(api: Any, transit_window: str = "01:00-04:30") -> None:
-    db = api.db
+    db = api.session.db
     db["tenants"].insert({"name": "du", "title": "Duisburg", "vars": json.dumps({"timezone": "Europe/Berlin"})})
     db["sites"].insert_all([
         {"name": "school1", "tenant": "du", "kind": "school", "vars": "{}"},
@@ -56,22 +56,22 @@ def dead(ap: str, ts: float) -> PollResult:
 
 
 def record(api: Any, results: list[PollResult], now: float) -> list[dict[str, Any]]:
-    return record_results(api.db, api.select(), results, now=now)
+    return record_results(api.session.db, api.session.select(), results, now=now)
 
 
 def test_samples_rates_and_health_rows(api: Any) -> None:
     add_city(api)
     record(api, [good("ap1", T0, octets=1_000)], T0)
     record(api, [good("ap1", T0 + 60, octets=1_000 + 60 * 125)], T0 + 60)
-    series = {(r["metric"], r["epoch"]): r["value"] for r in api.metrics("ap1", since=T0 - 10)}
+    series = {(r["metric"], r["epoch"]): r["value"] for r in api.monitor.metrics("ap1", since=T0 - 10)}
     assert series[("in_bps:if1", int(T0 + 60))] == pytest.approx(1000.0)  # 125 bytes/s = 1000 bit/s
     assert series[("clients", int(T0))] == 20
     assert series[("clients:Schule@ng", int(T0))] == 20
     assert series[("up", int(T0))] == 1.0
     assert ("in_bps", int(T0)) not in series  # no rate on the first poll
-    only = api.metrics("ap1", metric="in_bps*", since=T0 - 10)
+    only = api.monitor.metrics("ap1", metric="in_bps*", since=T0 - 10)
     assert {(r["metric"], r["label"]) for r in only} == {("in_bps", None), ("in_bps:if1", "eth0")}
-    row = api.db["health"].get("ap1")
+    row = api.session.db["health"].get("ap1")
     assert row["state"] == "up" and row["clients"] == 20 and row["latency_ms"] == 3.0
 
 
@@ -92,21 +92,21 @@ def test_down_alert_opens_after_misses_and_closes_on_recovery_with_webhook(api: 
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        api.notifier_add("noc", "webhook", f"http://127.0.0.1:{server.server_port}/hook")
-        api.set_health_rules(down_after_misses=2)
+        api.monitor.notifier_add("noc", "webhook", f"http://127.0.0.1:{server.server_port}/hook")
+        api.monitor.set_health_rules(down_after_misses=2)
         record(api, [good("ap1", T0)], T0)
         record(api, [dead("ap1", T0 + 60)], T0 + 60)
-        assert api.alerts() == []
+        assert api.monitor.alerts() == []
         events = record(api, [dead("ap1", T0 + 120)], T0 + 120)
         assert [(e["event"], e["kind"]) for e in events] == [("opened", "down")]
-        [alert] = api.alerts()
+        [alert] = api.monitor.alerts()
         assert alert["state"] == "open" and alert["severity"] == "critical" and alert["notified"] == 1
         record(api, [dead("ap1", T0 + 180)], T0 + 180)
-        assert api.alerts()[0]["count"] == 2
+        assert api.monitor.alerts()[0]["count"] == 2
         events = record(api, [good("ap1", T0 + 240)], T0 + 240)
         assert [(e["event"], e["kind"]) for e in events] == [("closed", "down")]
-        assert api.alerts() == []
-        closed = api.alerts(open_only=False)[0]
+        assert api.monitor.alerts() == []
+        closed = api.monitor.alerts(open_only=False)[0]
         assert closed["state"] == "closed" and closed["first_seen"] < closed["closed"]
     finally:
         server.shutdown()
@@ -119,59 +119,61 @@ def test_maintenance_records_but_mutes(api: Any, tmp_path: Path) -> None:
     out = tmp_path / "events.jsonl"
     script = tmp_path / "hook.py"
     script.write_text(f"import sys\nopen({str(out)!r}, 'a').write(sys.stdin.read() + '\\n')\n")
-    api.notifier_add("cmd", "command", f"{sys.executable} {script}")
-    api.set_health_rules(down_after_misses=1)
-    window = api.maintenance_add(["ap2"], "now", "+1h", reason="firmware upgrade")
+    api.monitor.notifier_add("cmd", "command", f"{sys.executable} {script}")
+    api.monitor.set_health_rules(down_after_misses=1)
+    window = api.monitor.maintenance_add(["ap2"], "now", "+1h", reason="firmware upgrade")
     now = time.time()
     events = record(api, [dead("ap1", now), dead("ap2", now)], now)
     assert {e["ap"]: e["muted"] for e in events} == {"ap1": False, "ap2": True}
-    muted = [a for a in api.alerts() if a["ap"] == "ap2"][0]
+    muted = [a for a in api.monitor.alerts() if a["ap"] == "ap2"][0]
     assert muted["muted"] and muted["mute_reason"] == f"maintenance: {window['name']}"
     lines = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     assert [(e["ap"], e["event"]) for e in lines] == [("ap1", "opened")]
-    assert api.status()["totals"]["down"] == 2  # still recorded as down
-    assert [w["id"] for w in api.maintenance_list(active_only=True)] == [window["id"]]
-    api.maintenance_remove(window["id"])
+    assert api.monitor.status()["totals"]["down"] == 2  # still recorded as down
+    assert [w["id"] for w in api.monitor.maintenance_list(active_only=True)] == [window["id"]]
+    api.monitor.maintenance_remove(window["id"])
     with pytest.raises(NotFound):
-        api.maintenance_remove(window["id"])
+        api.monitor.maintenance_remove(window["id"])
 
 
 def test_failed_notifier_is_recorded_not_raised(api: Any) -> None:
     add_city(api)
-    api.notifier_add("gone", "webhook", "http://127.0.0.1:9/nothing-listens")
-    api.set_health_rules(down_after_misses=1)
+    api.monitor.notifier_add("gone", "webhook", "http://127.0.0.1:9/nothing-listens")
+    api.monitor.set_health_rules(down_after_misses=1)
     events = record(api, [dead("ap1", T0)], T0)
     assert events[0]["deliveries"][0]["ok"] is False
-    assert "unreachable" in api.alerts()[0]["notify_error"]
+    assert "unreachable" in api.monitor.alerts()[0]["notify_error"]
     with pytest.raises(ConfigError, match="unknown notifier kind"):
-        api.notifier_add("x", "carrier-pigeon", "coop 7")
+        api.monitor.notifier_add("x", "carrier-pigeon", "coop 7")
 
 
 def test_depot_window_keeps_a_parked_vehicle_out_of_down(api: Any) -> None:
     add_city(api, transit_window="00:00-23:59")
-    api.set_health_rules(down_after_misses=1)
+    api.monitor.set_health_rules(down_after_misses=1)
     now = time.time()
     record(api, [dead("bus1", now), dead("ap1", now)], now)
-    states = {a["name"]: a["state"] for a in api.status()["aps"]}
+    states = {a["name"]: a["state"] for a in api.monitor.status()["aps"]}
     assert states["bus1"] == "unknown" and states["ap1"] == "down"
-    assert [a["ap"] for a in api.alerts()] == ["ap1"]
-    # the same through the layered variables (global < tenant < site < group < AP), as api.poll does
-    record_results(api.db, api.select(), [dead("bus1", now + 60)], now=now + 60, vars_of=api.merged_vars)
-    assert api.db.table("health").get("bus1")["state"] == "unknown"
-    api.db.execute("update sites set vars = '{}' where name = 'fleet'")
-    record_results(api.db, api.select(), [dead("bus1", now + 120)], now=now + 120, vars_of=api.merged_vars)
-    assert api.db.table("health").get("bus1")["state"] == "down"  # no depot window any more: an outage
+    assert [a["ap"] for a in api.monitor.alerts()] == ["ap1"]
+    # the same through the layered variables (global < tenant < site < group < AP), as api.monitor.poll does
+    record_results(api.session.db, api.session.select(), [dead("bus1", now + 60)], now=now + 60,
+                   vars_of=api.inventory.merged_vars)
+    assert api.session.db.table("health").get("bus1")["state"] == "unknown"
+    api.session.db.execute("update sites set vars = '{}' where name = 'fleet'")
+    record_results(api.session.db, api.session.select(), [dead("bus1", now + 120)], now=now + 120,
+                   vars_of=api.inventory.merged_vars)
+    assert api.session.db.table("health").get("bus1")["state"] == "down"  # no depot window any more: an outage
 
 
 def test_ack_alert(api: Any) -> None:
     add_city(api)
-    api.set_health_rules(down_after_misses=1)
+    api.monitor.set_health_rules(down_after_misses=1)
     record(api, [dead("ap1", T0)], T0)
-    alert_id = api.alerts()[0]["id"]
-    row = api.ack_alert(alert_id, note="technician on the way")
-    assert row["acked_by"] == api.user_name and row["ack_note"] == "technician on the way"
+    alert_id = api.monitor.alerts()[0]["id"]
+    row = api.monitor.ack_alert(alert_id, note="technician on the way")
+    assert row["acked_by"] == api.session.user_name and row["ack_note"] == "technician on the way"
     with pytest.raises(NotFound):
-        api.ack_alert(99999)
+        api.monitor.ack_alert(99999)
 
 
 def test_retention_rolls_up_and_bounds_the_tables(api: Any) -> None:
@@ -179,34 +181,34 @@ def test_retention_rolls_up_and_bounds_the_tables(api: Any) -> None:
     for i in range(24):  # two hours, every 5 minutes
         record(api, [good("ap1", T0 + 300 * i, octets=i * 1000, clients=10 + i)], T0 + 300 * i)
     now = T0 + 300 * 24
-    api.db["poll_settings"].upsert({"key": "retention", "value": json.dumps({"raw_s": 3600})}, pk="key")
-    summary = apply_retention(api.db, now=now)
+    api.session.db["poll_settings"].upsert({"key": "retention", "value": json.dumps({"raw_s": 3600})}, pk="key")
+    summary = apply_retention(api.session.db, now=now)
     assert summary["folded_5m"] > 0 and summary["deleted_samples"] > 0
-    raw_left = api.db.execute("select min(ts) from samples").fetchone()[0]
+    raw_left = api.session.db.execute("select min(ts) from samples").fetchone()[0]
     assert raw_left >= now - 3600
-    five = api.db.execute("select value, n from samples_5m join series on series.id = samples_5m.series "
+    five = api.session.db.execute("select value, n from samples_5m join series on series.id = samples_5m.series "
                           "where ap = 'ap1' and metric = 'clients' order by ts").fetchall()
     assert [v for v, _n in five][:3] == [10, 11, 12]
-    hourly = api.db.execute("select value from samples_1h join series on series.id = samples_1h.series "
+    hourly = api.session.db.execute("select value from samples_1h join series on series.id = samples_1h.series "
                             "where metric = 'clients' order by ts").fetchall()
     assert hourly and all(isinstance(v[0], float) for v in hourly)
-    series = api.metrics("ap1", metric="clients", since=T0 - 1)
+    series = api.monitor.metrics("ap1", metric="clients", since=T0 - 1)
     assert {r["resolution"] for r in series} >= {"raw", "5m"}
     # a second run folds nothing new
-    assert apply_retention(api.db, now=now)["folded_5m"] == 0
+    assert apply_retention(api.session.db, now=now)["folded_5m"] == 0
     # closed alerts and job runs older than their windows go too
     old = "2020-01-01T00:00:00+00:00"
-    api.db.table("alerts").insert({"ap": "ap1", "kind": "down", "state": "closed", "closed": old})
-    api.db.table("job_runs").insert({"job": "poll", "started": old, "status": "ok"})
-    later = apply_retention(api.db, now=now)
+    api.session.db.table("alerts").insert({"ap": "ap1", "kind": "down", "state": "closed", "closed": old})
+    api.session.db.table("job_runs").insert({"job": "poll", "started": old, "status": "ok"})
+    later = apply_retention(api.session.db, now=now)
     assert (later["deleted_alerts"], later["deleted_job_runs"]) == (1, 1)
 
 
 def test_status_counts_per_site_and_kind(api: Any) -> None:
     add_city(api)
-    api.set_health_rules(down_after_misses=1)
+    api.monitor.set_health_rules(down_after_misses=1)
     record(api, [good("ap1", T0), dead("ap2", T0), good("bus1", T0, cpu=99.0)], T0)
-    data = api.status()
+    data = api.monitor.status()
     assert data["sites"]["school1"] == {"up": 1, "degraded": 0, "down": 1, "unknown": 0, "total": 2}
     assert data["kinds"]["transit"]["degraded"] == 1
     assert data["totals"]["total"] == 3
@@ -215,7 +217,7 @@ def test_status_counts_per_site_and_kind(api: Any) -> None:
 
 
 def test_status_of_ten_thousand_aps_is_fast(api: Any) -> None:
-    db = api.db
+    db = api.session.db
     db["tenants"].insert({"name": "big", "vars": "{}"})
     db["sites"].insert_all([{"name": f"s{i}", "tenant": "big", "kind": "school", "vars": "{}"} for i in range(100)])
     db["aps"].insert_all([{"name": f"ap{i:05d}", "tenant": "big", "site": f"s{i % 100}", "platform": "netconf-wlan",
@@ -225,7 +227,7 @@ def test_status_of_ten_thousand_aps_is_fast(api: Any) -> None:
     timings = []
     for _ in range(3):  # CPU time, best of three: the machine is shared, the target is the code's own cost
         started = time.process_time()
-        data = api.status()
+        data = api.monitor.status()
         timings.append(time.process_time() - started)
     elapsed = min(timings)
     assert data["totals"]["total"] == 10_000 and data["totals"]["down"] == 3333
@@ -235,11 +237,11 @@ def test_status_of_ten_thousand_aps_is_fast(api: Any) -> None:
 def test_bad_times_are_clear_errors(api: Any) -> None:
     add_city(api)
     with pytest.raises(ConfigError, match="cannot read the time"):
-        api.metrics("ap1", since="yesterday-ish")
+        api.monitor.metrics("ap1", since="yesterday-ish")
     with pytest.raises(ConfigError, match="must end after"):
-        api.maintenance_add(["ap1"], "now", "2000-01-01T00:00")
+        api.monitor.maintenance_add(["ap1"], "now", "2000-01-01T00:00")
     with pytest.raises(NotFound):
-        api.metrics("no-such-ap")
+        api.monitor.metrics("no-such-ap")
 
 
 def test_notifier_plugin_through_an_entry_point(api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,8 +263,8 @@ def test_notifier_plugin_through_an_entry_point(api: Any, tmp_path: Path, monkey
 
     assert "pager" in available_kinds()
     add_city(api)
-    api.notifier_add("oncall", "pager", "+49-203-0000")
-    api.set_health_rules(down_after_misses=1)
+    api.monitor.notifier_add("oncall", "pager", "+49-203-0000")
+    api.monitor.set_health_rules(down_after_misses=1)
     record(api, [dead("ap1", T0)], T0)
     assert json.loads(sent.read_text()) == ["+49-203-0000", "ap1", "opened"]
 
@@ -274,29 +276,30 @@ def test_series_ids_are_reused_across_polls_connections_and_rollbacks(api: Any, 
     add_city(api)
     record(api, [good("ap1", T0, octets=0)], T0)
     record(api, [good("ap1", T0 + 60, octets=6000)], T0 + 60)  # adds the rate series
-    count = api.db["series"].count
-    ids = dict(api.db.execute("select metric, id from series where ap = 'ap1'").fetchall())
+    count = api.session.db["series"].count
+    ids = dict(api.session.db.execute("select metric, id from series where ap = 'ap1'").fetchall())
     assert count == len(ids) and {"up", "clients", "clients:Schule@ng", "in_bps:if1"} <= set(ids)
     queries: list[str] = []
-    with api.db.tracer(lambda sql, params: queries.append(sql)):
+    with api.session.db.tracer(lambda sql, params: queries.append(sql)):
         record(api, [good("ap1", T0 + 120, octets=12000)], T0 + 120)
     assert not [q for q in queries if "series" in q]  # every id came from the cache
     # a second connection (another process) starts with an empty cache and finds the same ids
-    other = Netctl(api.db_path)
+    other = Netctl(api.session.db_path)
     try:
-        record_results(other.db, other.select(), [good("ap1", T0 + 180, octets=18000)], now=T0 + 180)
+        record_results(other.session.db, other.session.select(), [good("ap1", T0 + 180, octets=18000)], now=T0 + 180)
     finally:
         other.close()
-    assert dict(api.db.execute("select metric, id from series where ap = 'ap1'").fetchall()) == ids
-    assert [r["value"] for r in api.metrics("ap1", metric="clients", since=T0 - 1)] == [20, 20, 20, 20]
+    assert dict(api.session.db.execute("select metric, id from series where ap = 'ap1'").fetchall()) == ids
+    assert [r["value"] for r in api.monitor.metrics("ap1", metric="clients", since=T0 - 1)] == [20, 20, 20, 20]
     # series created in a transaction that rolls back are not remembered
-    with pytest.raises(RuntimeError), transaction(api.db):
+    with pytest.raises(RuntimeError), transaction(api.session.db):
         record(api, [good("ap2", T0)], T0)
         raise RuntimeError("the caller's transaction fails")
-    assert api.db["series"].count == count
+    assert api.session.db["series"].count == count
     record(api, [good("ap2", T0 + 60)], T0 + 60)
-    assert api.metrics("ap2", metric="up", since=T0 - 1)[0]["value"] == 1.0
-    orphans = api.db.execute("select count(*) from samples where series not in (select id from series)").fetchone()
+    assert api.monitor.metrics("ap2", metric="up", since=T0 - 1)[0]["value"] == 1.0
+    orphans = api.session.db.execute(
+        "select count(*) from samples where series not in (select id from series)").fetchone()
     assert orphans[0] == 0
 
 
@@ -305,15 +308,15 @@ def test_retention_folds_each_series_apart_and_keeps_removed_aps(api: Any) -> No
     for i in range(36):  # three hours, every 5 minutes: ap1 clients 10+i, ap2 clients 100
         now = T0 + 300 * i
         record(api, [good("ap1", now, clients=10 + i), good("ap2", now, clients=100)], now)
-    api.db["aps"].delete("ap2")  # removed from the inventory; its history stays and still rolls up
-    api.db["poll_settings"].upsert({"key": "retention", "value": json.dumps({"raw_s": 3600})}, pk="key")
+    api.session.db["aps"].delete("ap2")  # removed from the inventory; its history stays and still rolls up
+    api.session.db["poll_settings"].upsert({"key": "retention", "value": json.dumps({"raw_s": 3600})}, pk="key")
     now = T0 + 300 * 36
-    raw = api.db["samples"].count  # one sample per series and 5-minute bucket (T0 is not on a bucket edge)
-    summary = apply_retention(api.db, now=now)
+    raw = api.session.db["samples"].count  # one sample per series and 5-minute bucket (T0 is not on a bucket edge)
+    summary = apply_retention(api.session.db, now=now)
     assert summary["folded_5m"] == raw
 
     def rows(table: str, ap: str, columns: str = "ts, value") -> list[tuple[Any, ...]]:
-        return api.db.execute(f"select {columns} from [{table}] x join series s on s.id = x.series "
+        return api.session.db.execute(f"select {columns} from [{table}] x join series s on s.id = x.series "
                               "where s.ap = ? and s.metric = 'clients' order by ts", [ap]).fetchall()
 
     start = int(T0) // 300 * 300
@@ -324,10 +327,10 @@ def test_retention_folds_each_series_apart_and_keeps_removed_aps(api: Any) -> No
     in_first = [10 + i for i in range(36) if start + 300 * i < first_hour + 3600]
     assert hourly[0] == (first_hour, sum(in_first) / len(in_first), min(in_first), max(in_first), len(in_first))
     assert summary["deleted_samples"] > 0
-    assert api.db.execute("select min(ts) from samples").fetchone()[0] >= int(now - 3600)
+    assert api.session.db.execute("select min(ts) from samples").fetchone()[0] >= int(now - 3600)
     assert {ts for ts, _v in rows("samples", "ap2")} == {ts for ts, _v in rows("samples", "ap1")}
     # past the 5-minute window only hourly rows are left, for both APs
-    later = apply_retention(api.db, now=now + 2 * 86400 + 3600)
+    later = apply_retention(api.session.db, now=now + 2 * 86400 + 3600)
     assert later["deleted_samples_5m"] > 0 and later["deleted_samples"] > 0
     assert rows("samples_5m", "ap2") == [] and rows("samples_1h", "ap2")
-    assert api.db["series"].count > 0
+    assert api.session.db["series"].count > 0

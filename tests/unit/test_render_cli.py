@@ -18,7 +18,7 @@ def city_db(tmp_path: Path) -> str:
 
     path = tmp_path / "city.db"
     api = Netctl(path, create=True)
-    api.import_inventory([str(p) for p in INVENTORY_FILES])
+    api.inventory.import_inventory([str(p) for p in INVENTORY_FILES])
     api.close()
     return str(path)
 
@@ -46,7 +46,7 @@ def test_render_missing_variable_exits_nonzero_naming_it(city_db: str) -> None:
     from netctl.api import Netctl
 
     api = Netctl(city_db)
-    api.set_ap("gs-meiderich-ap01", {"vars.radio_5g_tx_power": 31})
+    api.inventory.set_ap("gs-meiderich-ap01", {"vars.radio_5g_tx_power": 31})
     api.close()
     result = run(city_db, "render", "gs-meiderich-*")
     assert result.exit_code == 1

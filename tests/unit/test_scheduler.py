@@ -109,10 +109,10 @@ def test_a_run_held_by_a_live_process_blocks_and_a_dead_one_is_abandoned(db_path
 
 def test_unknown_job_is_a_clear_error(api: Any) -> None:
     with pytest.raises(ConfigError, match="known jobs"):
-        api.job_set("nightly", job="no-such-job", interval_s=60)
-    row = api.job_set("poll", interval_s=30)
+        api.jobs.set_job("nightly", job="no-such-job", interval_s=60)
+    row = api.jobs.set_job("poll", interval_s=30)
     assert row["interval_s"] == 30.0
-    assert {j["name"] for j in api.jobs_list()} == {"poll", "retention", "timers"}
+    assert {j["name"] for j in api.jobs.list_jobs()} == {"poll", "retention", "timers"}
 
 
 def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

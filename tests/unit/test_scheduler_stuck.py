@@ -21,17 +21,17 @@ def stuck_job(db_path: str, selection_json: str = "{}", *, user: str | None = No
 
 
 def runs(api: Any, job: str) -> list[dict[str, Any]]:
-    return list(api.db.query("select * from job_runs where job = ? order by id", [job]))
+    return list(api.session.db.query("select * from job_runs where job = ? order by id", [job]))
 
 
 def test_scheduler_marks_a_stuck_run_failed_at_its_deadline(api: Any) -> None:
     RELEASE.clear()
     register_job("stuck-test", stuck_job)
     try:
-        api.job_set("poll", enabled=False)
-        api.job_set("retention", enabled=False)
-        api.job_set("stuck", job="stuck-test", interval_s=3600, options={"deadline_s": 0.5})
-        scheduler = Scheduler(str(api.db_path), once=True, tick=0.05, grace=1.0)
+        api.jobs.set_job("poll", enabled=False)
+        api.jobs.set_job("retention", enabled=False)
+        api.jobs.set_job("stuck", job="stuck-test", interval_s=3600, options={"deadline_s": 0.5})
+        scheduler = Scheduler(str(api.session.db_path), once=True, tick=0.05, grace=1.0)
         thread = threading.Thread(target=scheduler.run, daemon=True)
         started = time.monotonic()
         thread.start()
@@ -50,7 +50,8 @@ def test_a_run_within_its_deadline_is_recorded_as_usual(api: Any) -> None:
     RELEASE.set()
     register_job("quick-test", stuck_job)
     try:
-        outcome = run_job_once(str(api.db_path), "quick", "quick-test", "{}", options=json.dumps({"deadline_s": 5}))
+        outcome = run_job_once(str(api.session.db_path), "quick", "quick-test", "{}",
+                               options=json.dumps({"deadline_s": 5}))
         assert outcome["status"] == "ok" and outcome["aps"] == 1
     finally:
         JOBS.pop("quick-test", None)

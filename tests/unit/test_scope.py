@@ -31,8 +31,8 @@ def seen_job(db_path: str, selection_json: str = "{}", *, user: str | None = Non
     """A job that acts on nothing but records who it ran as and which APs it was given."""
     nc = Netctl(db_path, user=user)
     try:
-        aps = [ap["name"] for ap in nc.select(Selection.from_json(selection_json or "{}"))]
-        SEEN.append((nc.user_name, aps))
+        aps = [ap["name"] for ap in nc.session.select(Selection.from_json(selection_json or "{}"))]
+        SEEN.append((nc.session.user_name, aps))
     finally:
         nc.close()
     return [{"ap": name, "ok": True} for name in aps]
@@ -56,10 +56,10 @@ def make_scope_db(tmp_path: Path) -> str:
     db = open_db(path)
     seed(db)
     boot = Netctl(db)
-    boot.add_user("ada", "admin", os_login="nobody-maps-here")
-    boot.add_user("eva", "engineer", tenants=["duisburg"])
-    boot.add_user("max", "engineer")
-    boot.add_user("sam", "school-admin", sites=["gs-meiderich"])
+    boot.access.add_user("ada", "admin", os_login="nobody-maps-here")
+    boot.access.add_user("eva", "engineer", tenants=["duisburg"])
+    boot.access.add_user("max", "engineer")
+    boot.access.add_user("sam", "school-admin", sites=["gs-meiderich"])
     db.conn.close()
     registry.register_job("seen", seen_job)
     SEEN.clear()
@@ -84,37 +84,37 @@ def job_runs(db_path: str) -> list[dict[str, Any]]:
 def test_an_engineer_cannot_store_a_job_selecting_outside_their_scope(db_path: str, selection: Selection) -> None:
     eva = as_user(db_path, "eva")
     with pytest.raises((NotFound, PermissionDenied)) as err:
-        eva.job_set("nightly", job="seen", interval_s=3600, selection=selection)
+        eva.jobs.set_job("nightly", job="seen", interval_s=3600, selection=selection)
     assert "nightly" in str(err.value)
-    assert "nightly" not in {j["name"] for j in as_user(db_path, "ada").jobs_list()}
+    assert "nightly" not in {j["name"] for j in as_user(db_path, "ada").jobs.list_jobs()}
 
 
 def test_a_job_runs_with_its_owners_scope_even_when_an_admin_runs_it(db_path: str) -> None:
-    as_user(db_path, "eva").job_set("nightly", job="seen", interval_s=3600)
-    row = as_user(db_path, "ada").run_job("nightly")
+    as_user(db_path, "eva").jobs.set_job("nightly", job="seen", interval_s=3600)
+    row = as_user(db_path, "ada").jobs.run_job("nightly")
     assert row["status"] == "ok"
     user, aps = SEEN[-1]
     assert user == "eva"
     assert aps and all(not name.startswith("gs-moers") for name in aps)
-    jobs = {j["name"]: j for j in as_user(db_path, "ada").jobs_list()}
+    jobs = {j["name"]: j for j in as_user(db_path, "ada").jobs.list_jobs()}
     assert jobs["nightly"]["owner"] == "eva"
 
 
 def test_the_scheduler_runs_each_job_as_its_owner(db_path: str) -> None:
-    as_user(db_path, "eva").job_set("nightly", job="seen", interval_s=3600)
+    as_user(db_path, "eva").jobs.set_job("nightly", job="seen", interval_s=3600)
     ada = as_user(db_path, "ada")
     for name in ("poll", "retention"):
-        ada.job_set(name, enabled=False)
+        ada.jobs.set_job(name, enabled=False)
     Scheduler(db_path, user="ada", once=True, tick=0.02).run()
     assert [user for user, _aps in SEEN] == ["eva"]
     assert all(not name.startswith("gs-moers") for name in SEEN[0][1])
 
 
 def test_a_narrowed_owner_does_not_widen_the_job_and_the_run_says_why(db_path: str) -> None:
-    as_user(db_path, "eva").job_set("nightly", job="seen", interval_s=3600,
+    as_user(db_path, "eva").jobs.set_job("nightly", job="seen", interval_s=3600,
                                     selection=Selection(tenant="duisburg"))
-    as_user(db_path, "ada").set_user_scope("eva", tenants=["moers"])
-    row = as_user(db_path, "ada").run_job("nightly")
+    as_user(db_path, "ada").access.set_user_scope("eva", tenants=["moers"])
+    row = as_user(db_path, "ada").jobs.run_job("nightly")
     assert row["status"] == "failed"
     assert SEEN == []
     detail = job_runs(db_path)[-1]["detail"]
@@ -122,19 +122,19 @@ def test_a_narrowed_owner_does_not_widen_the_job_and_the_run_says_why(db_path: s
 
 
 def test_a_job_of_a_removed_user_fails_with_a_clear_reason(db_path: str) -> None:
-    as_user(db_path, "eva").job_set("nightly", job="seen", interval_s=3600)
-    as_user(db_path, "ada").remove_user("eva")
-    row = as_user(db_path, "ada").run_job("nightly")
+    as_user(db_path, "eva").jobs.set_job("nightly", job="seen", interval_s=3600)
+    as_user(db_path, "ada").access.remove_user("eva")
+    row = as_user(db_path, "ada").jobs.run_job("nightly")
     assert row["status"] == "failed" and SEEN == []
     detail = job_runs(db_path)[-1]["detail"]
     assert "owner" in detail and "'eva'" in detail and "--owner" in detail
 
 
 def test_a_job_of_a_demoted_user_cannot_push(db_path: str) -> None:
-    as_user(db_path, "max").job_set("nightly", job="push", interval_s=3600,
+    as_user(db_path, "max").jobs.set_job("nightly", job="push", interval_s=3600,
                                     selection=Selection(site="gs-meiderich"))
-    as_user(db_path, "ada").set_user_scope("max", role="school-admin", sites=["gs-meiderich"])
-    row = as_user(db_path, "ada").run_job("nightly")
+    as_user(db_path, "ada").access.set_user_scope("max", role="school-admin", sites=["gs-meiderich"])
+    row = as_user(db_path, "ada").jobs.run_job("nightly")
     assert row["status"] == "failed"
     assert "may not push" in job_runs(db_path)[-1]["detail"]
 
@@ -144,27 +144,27 @@ def test_only_admins_change_the_default_jobs(db_path: str, user: str) -> None:
     engineer = as_user(db_path, user)
     for name in ("poll", "retention"):
         with pytest.raises(PermissionDenied, match=name):
-            engineer.job_set(name, selection=Selection(tenant="moers"))
+            engineer.jobs.set_job(name, selection=Selection(tenant="moers"))
         with pytest.raises(PermissionDenied, match=name):
-            engineer.job_set(name, enabled=False)
-    jobs = {j["name"]: j for j in as_user(db_path, "ada").jobs_list()}
+            engineer.jobs.set_job(name, enabled=False)
+    jobs = {j["name"]: j for j in as_user(db_path, "ada").jobs.list_jobs()}
     assert jobs["poll"]["selection"] == {} or not any(jobs["poll"]["selection"].values())
     assert jobs["poll"]["enabled"] == 1
 
 
 def test_an_engineer_cannot_change_or_run_another_users_job(db_path: str) -> None:
-    as_user(db_path, "max").job_set("maxjob", job="seen", interval_s=3600)
+    as_user(db_path, "max").jobs.set_job("maxjob", job="seen", interval_s=3600)
     eva = as_user(db_path, "eva")
     with pytest.raises(PermissionDenied, match="maxjob"):
-        eva.job_set("maxjob", selection=Selection(tenant="moers"))
+        eva.jobs.set_job("maxjob", selection=Selection(tenant="moers"))
     with pytest.raises((PermissionDenied, NotFound)):
-        eva.run_job("maxjob")
+        eva.jobs.run_job("maxjob")
     assert SEEN == []
     ada = as_user(db_path, "ada")
-    ada.job_set("maxjob", owner="eva")
-    assert {j["name"]: j for j in ada.jobs_list()}["maxjob"]["owner"] == "eva"
+    ada.jobs.set_job("maxjob", owner="eva")
+    assert {j["name"]: j for j in ada.jobs.list_jobs()}["maxjob"]["owner"] == "eva"
     with pytest.raises(PermissionDenied):
-        as_user(db_path, "max").job_set("maxjob", owner="max")
+        as_user(db_path, "max").jobs.set_job("maxjob", owner="max")
 
 
 def test_a_queue_task_goes_through_the_same_owner_checks(db_path: str) -> None:
@@ -195,7 +195,7 @@ def test_existing_jobs_belong_to_the_system_after_the_upgrade(tmp_path: Path,
     monkeypatch.undo()
     nc = Netctl(path)
     # the upgrade also brings the default timers job (it switches timed SSID changes back)
-    assert {j["name"]: j["owner"] for j in nc.jobs_list()} == {"nightly": "@system", "timers": "@system"}
+    assert {j["name"]: j["owner"] for j in nc.jobs.list_jobs()} == {"nightly": "@system", "timers": "@system"}
     nc.close()
 
 
@@ -203,4 +203,4 @@ def test_no_user_can_take_the_name_of_the_system_owner(db_path: str) -> None:
     from netctl.errors import ConfigError
 
     with pytest.raises(ConfigError, match="@system"):
-        as_user(db_path, "ada").add_user("@system", "engineer", tenants=["duisburg"])
+        as_user(db_path, "ada").access.add_user("@system", "engineer", tenants=["duisburg"])

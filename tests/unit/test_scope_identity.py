@@ -36,8 +36,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def users_db(memdb: sqlite_utils.Database) -> sqlite_utils.Database:
     seed(memdb)
     boot = Netctl(memdb)
-    boot.add_user("ada", "admin", os_login="nobody-maps-here")
-    boot.add_user("eva", "engineer", tenants=["duisburg"], os_login="nobody")
+    boot.access.add_user("ada", "admin", os_login="nobody-maps-here")
+    boot.access.add_user("eva", "engineer", tenants=["duisburg"], os_login="nobody")
     return memdb
 
 
@@ -52,15 +52,15 @@ def as_nobody(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def test_user_must_match_the_os_login_unless_it_maps_to_an_admin(users_db: sqlite_utils.Database,
                                                                   as_nobody: pytest.MonkeyPatch) -> None:
-    assert Netctl(users_db).user_name == "eva"
-    assert Netctl(users_db, user="eva").user_name == "eva"
+    assert Netctl(users_db).session.user_name == "eva"
+    assert Netctl(users_db, user="eva").session.user_name == "eva"
     with pytest.raises(PermissionDenied) as err:
         Netctl(users_db, user="ada")
     assert "nobody" in str(err.value) and "eva" in str(err.value)
     users_db["users"].update("ada", {"os_login": "nobody"})
     users_db["users"].update("eva", {"os_login": None})
-    assert Netctl(users_db).user_name == "ada"
-    assert Netctl(users_db, user="eva").role == "engineer"  # an admin's login may act as anyone
+    assert Netctl(users_db).session.user_name == "ada"
+    assert Netctl(users_db, user="eva").session.role == "engineer"  # an admin's login may act as anyone
 
 
 def test_the_os_login_comes_from_the_uid_not_the_environment(users_db: sqlite_utils.Database,
@@ -70,17 +70,17 @@ def test_the_os_login_comes_from_the_uid_not_the_environment(users_db: sqlite_ut
     with pytest.raises(PermissionDenied):
         Netctl(users_db, user="ada")
     nc = Netctl(users_db)
-    assert (nc.user_name, nc.role) == ("eva", "engineer")
+    assert (nc.session.user_name, nc.session.role) == ("eva", "engineer")
 
 
 def test_root_maps_to_an_admin_unless_mapped_to_a_named_user(users_db: sqlite_utils.Database) -> None:
     if os.geteuid() != 0:
         pytest.fail("this test describes root's mapping: run the unit tests as root (the lab does)")
     nc = Netctl(users_db)
-    assert (nc.user_name, nc.role) == ("root", "admin")
+    assert (nc.session.user_name, nc.session.role) == ("root", "admin")
     users_db["users"].update("eva", {"os_login": "root"})
     nc = Netctl(users_db)
-    assert (nc.user_name, nc.role) == ("eva", "engineer")
+    assert (nc.session.user_name, nc.session.role) == ("eva", "engineer")
     with pytest.raises(PermissionDenied):
         Netctl(users_db, user="ada")
 
@@ -89,7 +89,7 @@ def test_an_unknown_user_is_refused_even_before_users_exist(memdb: sqlite_utils.
     with pytest.raises((NotFound, PermissionDenied), match="ghost"):
         Netctl(memdb, user="ghost")
     login = pwd.getpwuid(os.geteuid()).pw_name
-    assert Netctl(memdb, user=login).role == "admin"  # the OS login itself bootstraps a fresh install
+    assert Netctl(memdb, user=login).session.role == "admin"  # the OS login itself bootstraps a fresh install
 
 
 def test_whoami_of_an_unknown_user_through_the_cli(tmp_path: Path) -> None:

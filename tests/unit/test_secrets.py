@@ -29,14 +29,14 @@ def store_key(monkeypatch: pytest.MonkeyPatch) -> str:
 def test_env_file_and_store_references(api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NETCTL_TEST_COMMUNITY", "from-env")
     (tmp_path / "community").write_text("from-file\n")
-    api.set_secret("lab/community", "from-store")
-    api.set_secret_file_dir(str(tmp_path))
-    assert resolve_secret(api.db, "env:NETCTL_TEST_COMMUNITY") == "from-env"
-    assert resolve_secret(api.db, f"file:{tmp_path / 'community'}") == "from-file"
+    api.inventory.set_secret("lab/community", "from-store")
+    api.inventory.set_secret_file_dir(str(tmp_path))
+    assert resolve_secret(api.session.db, "env:NETCTL_TEST_COMMUNITY") == "from-env"
+    assert resolve_secret(api.session.db, f"file:{tmp_path / 'community'}") == "from-file"
     with pytest.raises(SecretError, match="cannot read"):
-        resolve_secret(api.db, f"file:{tmp_path / 'missing'}")
-    assert resolve_secret(api.db, "secret:lab/community") == "from-store"
-    stored = api.db["secrets"].get("lab/community")["ciphertext"]
+        resolve_secret(api.session.db, f"file:{tmp_path / 'missing'}")
+    assert resolve_secret(api.session.db, "secret:lab/community") == "from-store"
+    stored = api.session.db["secrets"].get("lab/community")["ciphertext"]
     assert "from-store" not in stored
 
 
@@ -48,57 +48,57 @@ def test_env_file_and_store_references(api: Any, tmp_path: Path, monkeypatch: py
 ])
 def test_unresolvable_references_say_why(api: Any, ref: str, message: str) -> None:
     with pytest.raises(SecretError, match=message):
-        resolve_secret(api.db, ref)
+        resolve_secret(api.session.db, ref)
 
 
 def test_wrong_key_cannot_decrypt(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    api.set_secret("x", CLEAR)
+    api.inventory.set_secret("x", CLEAR)
     monkeypatch.setenv("NETCTL_SECRET_KEY", Fernet.generate_key().decode())
     with pytest.raises(SecretError, match="cannot decrypt"):
-        resolve_secret(api.db, "secret:x")
+        resolve_secret(api.session.db, "secret:x")
 
 
 def test_key_file_created_private(api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NETCTL_SECRET_KEY")
     key_file = tmp_path / "keys" / "secret.key"
     monkeypatch.setenv("NETCTL_SECRET_KEY_FILE", str(key_file))
-    api.set_secret("x", CLEAR)
+    api.inventory.set_secret("x", CLEAR)
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    assert resolve_secret(api.db, "secret:x") == CLEAR
+    assert resolve_secret(api.session.db, "secret:x") == CLEAR
 
 
 def test_import_secrets_stores_credentials_objects(api: Any) -> None:
-    names = api.import_secrets({"lab/netconf": {"username": "netconf", "password": CLEAR},
+    names = api.inventory.import_secrets({"lab/netconf": {"username": "netconf", "password": CLEAR},
                                 "lab/snmp-community": CLEAR})
     assert names == ["lab/netconf", "lab/snmp-community"]
-    assert resolve_credentials(api.db, "secret:lab/netconf") == {"username": "netconf", "password": CLEAR}
-    assert [s["name"] for s in api.list_secrets()] == ["lab/netconf", "lab/snmp-community"]
-    assert CLEAR not in json.dumps(api.list_secrets())
+    assert resolve_credentials(api.session.db, "secret:lab/netconf") == {"username": "netconf", "password": CLEAR}
+    assert [s["name"] for s in api.inventory.list_secrets()] == ["lab/netconf", "lab/snmp-community"]
+    assert CLEAR not in json.dumps(api.inventory.list_secrets())
     with pytest.raises(InventoryError, match="bad secret name"):
-        api.set_secret("../etc", CLEAR)
-    api.delete_secret("lab/netconf")
+        api.inventory.set_secret("../etc", CLEAR)
+    api.inventory.delete_secret("lab/netconf")
     with pytest.raises(NotFound):
-        api.delete_secret("lab/netconf")
+        api.inventory.delete_secret("lab/netconf")
 
 
 def test_secret_values_never_appear_in_inventory_output(api: Any) -> None:
-    api.import_secrets({"lab/netconf": {"username": "u", "password": CLEAR}, "lab/snmp-community": CLEAR,
+    api.inventory.import_secrets({"lab/netconf": {"username": "u", "password": CLEAR}, "lab/snmp-community": CLEAR,
                         "lab/ios": CLEAR, "lab/ssh": CLEAR, "lab/snmpv3-auth": CLEAR,
                         "lab/snmpv3-priv": CLEAR})
-    api.import_inventory([str(p) for p in INVENTORY_FILES])
-    outputs = [json.dumps(api.list_aps()), json.dumps(api.show_ap("zoo-entrance-ap01")),
-               json.dumps(api.ap_vars("zoo-entrance-ap01"), default=str),
-               json.dumps(api.merged_vars(api.get_ap("zoo-entrance-ap01")), default=str)]
-    outputs += [api.export_inventory(fmt) for fmt in ("yaml", "json", "csv")]
+    api.inventory.import_inventory([str(p) for p in INVENTORY_FILES])
+    outputs = [json.dumps(api.inventory.list_aps()), json.dumps(api.inventory.show_ap("zoo-entrance-ap01")),
+               json.dumps(api.inventory.ap_vars("zoo-entrance-ap01"), default=str),
+               json.dumps(api.inventory.merged_vars(api.session.get_ap("zoo-entrance-ap01")), default=str)]
+    outputs += [api.inventory.export_inventory(fmt) for fmt in ("yaml", "json", "csv")]
     for text in outputs:
         assert CLEAR not in text
     assert "secret:lab/snmpv3-auth" in outputs[1]  # the reference is shown, never its value
 
 
 def test_only_roles_with_secrets_may_write_them(api: Any) -> None:
-    api.allowed_actions = ROLE_ACTIONS["engineer"]
+    api.session.allowed_actions = ROLE_ACTIONS["engineer"]
     with pytest.raises(PermissionDenied, match="may not .*secrets"):
-        api.set_secret("x", CLEAR)
-    api.allowed_actions = ROLE_ACTIONS["school-admin"]
+        api.inventory.set_secret("x", CLEAR)
+    api.session.allowed_actions = ROLE_ACTIONS["school-admin"]
     with pytest.raises(PermissionDenied, match="may not .*inventory"):
-        api.import_inventory([str(INVENTORY_FILES[0])])
+        api.inventory.import_inventory([str(INVENTORY_FILES[0])])
