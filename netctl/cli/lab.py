@@ -99,7 +99,7 @@ def down(lab_dir: Path | None) -> None:
 @click.option("--count", type=int, required=True, help="How many synthetic APs (as with LAB_APS).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="YAML file to write.")
 def inventory(count: int, out: Path) -> None:
-    """Write a YAML inventory (tenant ``bench``) of the synthetic APs LAB_APS=COUNT serves."""
+    """Write a YAML inventory (tenant "bench") of the synthetic APs LAB_APS=COUNT serves."""
     from lab.inventory import bench_inventory_yaml
 
     out.write_text(bench_inventory_yaml(count), encoding="utf-8")

@@ -130,7 +130,7 @@ def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> Non
 @json_option
 @pass_api
 def metrics(api: Any, ap: str, metric: str | None, since: str, as_json: bool) -> None:
-    """The time series of one AP (per-interface series by ifIndex, ``in_bps:if3``, LABEL names the interface)."""
+    """The time series of one AP (per-interface series by ifIndex, e.g. in_bps:if3; LABEL names the interface)."""
     rows = api.monitor.metrics(ap, metric=metric, since=since)
     if as_json:
         emit_json(rows)
