@@ -10,7 +10,10 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from netctl.selection import Selection
 
 STATES = ("up", "degraded", "down")
 
@@ -267,7 +270,7 @@ def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
 SELECTION_KEYS = ("tenant", "site", "kind", "group", "tag", "role", "platform")
 
 
-def parse_selection(text: str) -> Any:
+def parse_selection(text: str) -> Selection:
     """``gs-* site=gs-meiderich tag=bus`` → Selection (names/globs plus ``key=value`` filters).
 
     Raises ValueError naming the bad word when a key is unknown.

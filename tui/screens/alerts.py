@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Static
 
+from netctl.api import Netctl
 from tui.model import ago, parse_time
 from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
@@ -41,9 +42,9 @@ def alert_state(alert: dict[str, Any]) -> str:
 
 
 class AlertsLoaded(Message):
-    """The alerts to list and the maintenance windows (None: the core has none to offer)."""
+    """The alerts to list and the maintenance windows."""
 
-    def __init__(self, alerts: list[dict[str, Any]], windows: list[dict[str, Any]] | None) -> None:
+    def __init__(self, alerts: list[dict[str, Any]], windows: list[dict[str, Any]]) -> None:
         super().__init__()
         self.alerts = alerts
         self.windows = windows
@@ -52,15 +53,13 @@ class AlertsLoaded(Message):
 class AlertAcked(Message):
     """The user acknowledged alert ``alert_id``."""
 
-    def __init__(self, alert_id: int | str) -> None:
+    def __init__(self, alert_id: int) -> None:
         super().__init__()
         self.alert_id = alert_id
 
 
-def load_alerts(api: Any, open_only: bool) -> AlertsLoaded:
-    alerts = list(api.alerts(open_only=open_only))
-    windows = list(api.maintenance_list()) if callable(getattr(api, "maintenance_list", None)) else None
-    return AlertsLoaded(alerts, windows)
+def load_alerts(api: Netctl, open_only: bool) -> AlertsLoaded:
+    return AlertsLoaded(api.monitor.alerts(open_only=open_only), api.monitor.maintenance_list())
 
 
 class AlertsScreen(NetctlScreen):
@@ -93,9 +92,6 @@ class AlertsScreen(NetctlScreen):
             self.set_interval(self.netctl.refresh_seconds, self.action_reload)
 
     def action_reload(self) -> None:
-        if not self.backend.has("alerts"):
-            self.query_one("#count", Static).update("alerts are not available in this netctl version")
-            return
         open_only = self.open_only
         self.fetch("alerts", lambda: self.backend.run(lambda api: load_alerts(api, open_only)))
 
@@ -121,9 +117,7 @@ class AlertsScreen(NetctlScreen):
         kind = "open" if self.open_only else "all"
         self.query_one("#count", Static).update(f"{len(rows)} alert(s) ({kind})")
         windows = message.windows
-        if windows is None:
-            text = ""
-        elif not windows:
+        if not windows:
             text = "maintenance: none scheduled"
         else:
             text = "maintenance: " + "; ".join(
@@ -145,10 +139,11 @@ class AlertsScreen(NetctlScreen):
 
     def action_ack(self) -> None:
         key = self.query_one("#alerts", VirtualTable).current_key
-        if key is None:
+        if key is None or not key.isdigit():  # the table's keys are alert ids
             return
         if not self.backend.can("ack"):
             self.notify("your role may not acknowledge alerts", severity="warning")
             return
-        alert_id = int(key) if key.isdigit() else key
-        self.fetch("ack", lambda: AlertAcked(self.backend.call("ack_alert", alert_id)["id"]), exclusive=False)
+        alert_id = int(key)
+        self.fetch("ack", lambda: AlertAcked(self.backend.run(lambda api: api.monitor.ack_alert(alert_id))["id"]),
+                   exclusive=False)

@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Label, Sparkline, Static, TabbedContent, TabPane
 
+from netctl.api import Netctl
 from netctl.selection import Selection
 from tui.model import ago, duration, parse_time, unified_diff
 from tui.screens.base import Failed, NetctlScreen, Polled
@@ -51,11 +52,28 @@ FACT_KEYS = (
 
 
 class DetailLoaded(Message):
-    """Everything the AP page shows (see :func:`load_detail` for the keys of ``detail``)."""
+    """Everything the AP page shows: the AP, its health, metric series (with their interface labels
+    and latest values), stored config versions, its alerts and audit entries."""
 
-    def __init__(self, detail: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        ap: dict[str, Any],
+        health: dict[str, Any],
+        series: dict[str, list[float]],
+        labels: dict[str, str],
+        history: list[dict[str, Any]],
+        alerts: list[dict[str, Any]],
+        audit: list[dict[str, Any]],
+    ) -> None:
         super().__init__()
-        self.detail = detail
+        self.ap = ap
+        self.health = health
+        self.series = series
+        self.labels = labels
+        self.latest = {metric: values[-1] for metric, values in series.items() if values}
+        self.history = history
+        self.alerts = alerts
+        self.audit = audit
 
 
 class DetailFailed(Failed):
@@ -71,61 +89,42 @@ class VersionDiffLoaded(Message):
         self.diff = diff
 
 
-def _has(api: Any, method: str) -> bool:
-    return callable(getattr(api, method, None))
-
-
-def load_detail(api: Any, name: str, since: dt.datetime) -> dict[str, Any]:
+def load_detail(api: Netctl, name: str, since: dt.datetime) -> DetailLoaded:
     """Everything the detail shows about one AP (runs in a worker thread; NotFound if out of scope)."""
-    ap = api.show_ap(name) if _has(api, "show_ap") else api.get_ap(name)
-    data: dict[str, Any] = {
-        "ap": ap,
-        "health": None,
-        "series": {},
-        "latest": {},
-        "history": None,
-        "alerts": None,
-        "audit": None,
-    }
+    ap = api.inventory.show_ap(name)
     one = Selection(names=(name,))
-    if _has(api, "status"):
-        aps = api.status(one).get("aps", [])
-        data["health"] = aps[0] if aps else {}
-    if _has(api, "metrics"):
-        series: dict[str, list[float]] = {}
-        labels: dict[str, str] = {}
-        for point in api.metrics(name, None, since.timestamp()):
-            if isinstance(point.get("value"), (int, float)):
-                series.setdefault(str(point["metric"]), []).append(float(point["value"]))
-            if point.get("label"):
-                labels[str(point["metric"])] = str(point["label"])
-        data["series"] = series
-        data["labels"] = labels
-        data["latest"] = {metric: values[-1] for metric, values in series.items() if values}
-    if _has(api, "history"):
-        data["history"] = list(api.history(name))
-    if _has(api, "alerts"):
-        data["alerts"] = list(api.alerts(open_only=False, selection=one))
-    if _has(api, "audit"):
-        data["audit"] = list(api.audit(ap=name, limit=200))
-    return data
+    aps = api.monitor.status(one).get("aps", [])
+    series: dict[str, list[float]] = {}
+    labels: dict[str, str] = {}
+    for point in api.monitor.metrics(name, None, since.timestamp()):
+        if isinstance(point.get("value"), (int, float)):
+            series.setdefault(str(point["metric"]), []).append(float(point["value"]))
+        if point.get("label"):
+            labels[str(point["metric"])] = str(point["label"])
+    return DetailLoaded(
+        ap,
+        aps[0] if aps else {},
+        series,
+        labels,
+        api.config.history(name),
+        api.monitor.alerts(open_only=False, selection=one),
+        api.config.audit(ap=name, limit=200),
+    )
 
 
-def load_version_diff(api: Any, name: str, versions: list[int], version: int) -> tuple[str, str]:
+def load_version_diff(api: Netctl, name: str, versions: list[int], version: int) -> tuple[str, str]:
     """(title, unified diff of ``version`` against the version before it, or its text if it is the first)."""
-    text = _config_text(api.show_config(name, version))
+    text = _config_text(api.config.show_config(name, version))
     older = [v for v in versions if v < version]
     if not older:
         return f"version {version} (first stored)", text
-    previous = _config_text(api.show_config(name, max(older)))
+    previous = _config_text(api.config.show_config(name, max(older)))
     diff = unified_diff(previous, text, f"{name} v{max(older)}", f"{name} v{version}")
     return f"version {max(older)} → {version}", diff or "(no change)"
 
 
-def _config_text(answer: Any) -> str:
-    if isinstance(answer, dict):
-        return str(answer.get("text") or answer.get("config") or "")
-    return str(answer)
+def _config_text(version: dict[str, Any]) -> str:
+    return str(version.get("text") or version.get("config") or "")
 
 
 class ApDetailScreen(NetctlScreen):
@@ -174,7 +173,7 @@ class ApDetailScreen(NetctlScreen):
         name = self.ap_name
         self.fetch(
             "detail",
-            lambda: DetailLoaded(self.backend.run(lambda api: load_detail(api, name, since))),
+            lambda: self.backend.run(lambda api: load_detail(api, name, since)),
             failed=DetailFailed,
         )
 
@@ -182,7 +181,7 @@ class ApDetailScreen(NetctlScreen):
         self.query_one("#facts", Static).update(f"{message.error.message}")
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
-        self.show(message.detail)
+        self.show(message)
 
     def on_version_diff_loaded(self, message: VersionDiffLoaded) -> None:
         title, text = message.title, message.diff
@@ -195,9 +194,9 @@ class ApDetailScreen(NetctlScreen):
         self.action_reload()
 
     # -- drawing --------------------------------------------------------------------------------
-    def show(self, data: dict[str, Any]) -> None:
+    def show(self, detail: DetailLoaded) -> None:
         now = self.netctl.clock()
-        ap, health = data["ap"], data["health"]
+        ap, health = detail.ap, detail.health
         facts = Table.grid(padding=(0, 2))
         facts.add_column(style="bold")
         facts.add_column()
@@ -205,29 +204,23 @@ class ApDetailScreen(NetctlScreen):
             value = ap.get(key)
             if value not in (None, "", [], {}):
                 facts.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
-        if health is None:
-            facts.add_row("health", "no poll data in this netctl version")
-        else:
-            for key, value in health_facts(health, now):
-                facts.add_row(key, value)
+        for key, value in health_facts(health, now):
+            facts.add_row(key, value)
         self.query_one("#facts", Static).update(facts)
-        self.query_one("#radios", Static).update(_radios(data["latest"], health, data.get("labels") or {}))
+        self.query_one("#radios", Static).update(_radios(detail.latest, health, detail.labels))
         for metric, label in GRAPHS:
-            values = data["series"].get(metric, [])
+            values = detail.series.get(metric, [])
             spark = self.query_one(f"#spark-{metric}", Sparkline)
             spark.data = values
             last = f"{values[-1]:g}" if values else "no samples"
             peak = f", max {max(values):g}" if values else ""
             self.query_one(f"#label-{metric}", Label).update(f"{label} ({self._range()}): {last}{peak}")
-        self._show_history(data["history"])
-        self.query_one("#alerts", Static).update(_alerts(data["alerts"], now))
-        self.query_one("#audit", Static).update(_audit(data["audit"]))
+        self._show_history(detail.history)
+        self.query_one("#alerts", Static).update(_alerts(detail.alerts, now))
+        self.query_one("#audit", Static).update(_audit(detail.audit))
 
-    def _show_history(self, history: list[dict[str, Any]] | None) -> None:
+    def _show_history(self, history: list[dict[str, Any]]) -> None:
         table = self.query_one("#history", VirtualTable)
-        if history is None:
-            self.query_one("#diff", Static).update("configuration history is not available")
-            return
         history = sorted(history, key=lambda h: int(h.get("version") or 0), reverse=True)
         self.versions = [int(h["version"]) for h in history]
         table.set_rows(
@@ -268,7 +261,7 @@ class ApDetailScreen(NetctlScreen):
         self.action_reload()
 
     def action_poll_now(self) -> None:
-        if not (self.backend.can("poll") and self.backend.has("poll")):
+        if not self.backend.can("poll"):
             self.notify("polling is not available to you here", severity="warning")
             return
         self.start_poll(Selection(names=(self.ap_name,)))
@@ -344,9 +337,7 @@ def _rate(value: float | None) -> str:
     return f"{value:.0f}"
 
 
-def _alerts(alerts: list[dict[str, Any]] | None, now: dt.datetime) -> Any:
-    if alerts is None:
-        return "alerts are not available in this netctl version"
+def _alerts(alerts: list[dict[str, Any]], now: dt.datetime) -> Any:
     if not alerts:
         return "no alerts for this AP"
     table = Table(expand=True, box=None)
@@ -366,9 +357,7 @@ def _alerts(alerts: list[dict[str, Any]] | None, now: dt.datetime) -> Any:
     return table
 
 
-def _audit(entries: list[dict[str, Any]] | None) -> Any:
-    if entries is None:
-        return "the audit trail is not available in this netctl version"
+def _audit(entries: list[dict[str, Any]]) -> Any:
     if not entries:
         return "no audit entries for this AP"
     table = Table(expand=True, box=None)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input, Static
 
+from netctl.api import Netctl
 from netctl.selection import Selection
 from tui.model import AP_COLUMNS, ApRow, LazyCells, build_rows, filter_rows, sort_rows
 from tui.screens.base import NetctlScreen, Polled
@@ -34,11 +33,11 @@ class ApsLoaded(Message):
         self.rows = rows
 
 
-def load_aps(api: Any) -> ApsLoaded:
+def load_aps(api: Netctl) -> ApsLoaded:
     """Inventory rows joined with health and config status (runs in a worker thread)."""
-    aps = api.select()
-    status = api.status(Selection()) if callable(getattr(api, "status", None)) else None
-    config = api.config_status(Selection()) if callable(getattr(api, "config_status", None)) else None
+    aps = api.session.select()
+    status = api.monitor.status(Selection())
+    config = api.config.config_status(Selection())
     return ApsLoaded(build_rows(aps, status, config))
 
 
@@ -169,9 +168,6 @@ class ApsScreen(NetctlScreen):
             return
         if not self.backend.can("poll"):
             self.notify("your role may not poll", severity="warning")
-            return
-        if not self.backend.has("poll"):
-            self.notify("polling is not available in this netctl version", severity="warning")
             return
         self.notify(f"polling {name} …", title="poll")
         self.start_poll(Selection(names=(name,)))

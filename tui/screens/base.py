@@ -92,7 +92,7 @@ class NetctlScreen(Screen[Any]):
 
     def start_poll(self, selection: Selection) -> None:
         """Poll ``selection`` in a worker (several may run at once); the screen gets :class:`Polled`."""
-        self.fetch("poll", lambda: Polled(self.backend.call("poll", selection)), exclusive=False)
+        self.fetch("poll", lambda: Polled(self.backend.run(lambda api: api.monitor.poll(selection))), exclusive=False)
 
     @on(Failed)
     def notify_failed(self, message: Failed) -> None:

@@ -73,10 +73,7 @@ class JobsScreen(NetctlScreen):
             self.set_interval(self.netctl.refresh_seconds * 2, self.action_reload)
 
     def action_reload(self) -> None:
-        if not self.backend.has("job_runs"):
-            self.query_one("#count", Static).update("job runs are not available in this netctl version")
-            return
-        self.fetch("jobs", lambda: JobRunsLoaded(self.backend.call("job_runs", 200)))
+        self.fetch("jobs", lambda: JobRunsLoaded(self.backend.run(lambda api: api.jobs.runs(200))))
 
     def on_job_runs_loaded(self, message: JobRunsLoaded) -> None:
         runs = list(message.runs or [])

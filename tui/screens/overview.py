@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Static, Tree
 
+from netctl.api import Netctl
 from netctl.selection import Selection
 from tui.model import ApRow, SiteHealth, ago, build_rows, counts_text, site_health, state_counts
 from tui.screens.base import Failed, NetctlScreen, Polled
@@ -33,12 +34,12 @@ class OverviewFailed(Failed):
     """Loading the overview failed (the summary line says so)."""
 
 
-def load_overview(api: Any) -> OverviewLoaded:
+def load_overview(api: Netctl) -> OverviewLoaded:
     """Everything the overview shows, from one facade (runs in a worker thread)."""
-    sites = api.visible_sites()
-    aps = api.select()
-    status = api.status(Selection()) if callable(getattr(api, "status", None)) else None
-    alerts = api.alerts(open_only=True) if callable(getattr(api, "alerts", None)) else []
+    sites = api.session.visible_sites()
+    aps = api.session.select()
+    status = api.monitor.status(Selection())
+    alerts = api.monitor.alerts(open_only=True)
     rows = build_rows(aps, status)
     return OverviewLoaded(site_health(sites, rows, alerts, status), rows, len(alerts), status is not None)
 
@@ -176,9 +177,6 @@ class OverviewScreen(NetctlScreen):
     def action_poll_now(self) -> None:
         if not self.backend.can("poll"):
             self.notify("your role may not poll", severity="warning")
-            return
-        if not self.backend.has("poll"):
-            self.notify("polling is not available in this netctl version", severity="warning")
             return
         tenant, site = self._selected_site()
         selection = Selection(site=site) if site else Selection(tenant=tenant)

@@ -27,6 +27,7 @@ from textual.widgets import (
     Static,
 )
 
+from netctl.api import Netctl
 from netctl.selection import Selection
 from tui.model import parse_selection, result_field
 from tui.screens.base import NetctlScreen
@@ -199,7 +200,7 @@ class PushScreen(NetctlScreen):
         self.set_focus(None)
 
     # -- inputs ---------------------------------------------------------------------------------
-    def _selection(self) -> Any:
+    def _selection(self) -> Selection | None:
         text = self.query_one("#selection", Input).value.strip()
         if not text:
             self.notify("give a selection first (e.g. site=gs-meiderich)", severity="warning")
@@ -219,9 +220,11 @@ class PushScreen(NetctlScreen):
         if selection is None:
             return
         self._show_text("rendering …")
-        self.fetch(
-            "render", lambda: PreviewRendered(render_text(self.backend.call("render", selection, template)))
-        )
+
+        def render(api: Netctl) -> PreviewRendered:
+            return PreviewRendered(render_text(api.config.render(selection, template)))
+
+        self.fetch("render", lambda: self.backend.run(render))
 
     @on(Button.Pressed, "#diff")
     def action_diff(self) -> None:
@@ -229,9 +232,11 @@ class PushScreen(NetctlScreen):
         if selection is None:
             return
         self._show_text("comparing with the running configuration …")
-        self.fetch(
-            "diff", lambda: DiffCompared(diff_text(self.backend.call("diff", selection, template=template)))
-        )
+
+        def compare(api: Netctl) -> DiffCompared:
+            return DiffCompared(diff_text(api.config.diff(selection, template=template)))
+
+        self.fetch("diff", lambda: self.backend.run(compare))
 
     @on(Button.Pressed, "#push")
     def action_push(self) -> None:
@@ -242,11 +247,11 @@ class PushScreen(NetctlScreen):
         self.fetch(
             "plan",
             lambda: PushPlanned(
-                selection, dry_run, [ap["name"] for ap in self.backend.call("select", selection)]
+                selection, dry_run, [ap["name"] for ap in self.backend.run(lambda api: api.session.select(selection))]
             ),
         )
 
-    def _confirm(self, selection: Any, dry_run: bool, names: list[str]) -> None:
+    def _confirm(self, selection: Selection, dry_run: bool, names: list[str]) -> None:
         if not names:
             self.notify(f"no AP matches {selection.describe()}", severity="warning")
             return
@@ -260,7 +265,7 @@ class PushScreen(NetctlScreen):
 
         self.app.push_screen(ConfirmPush(text), start)
 
-    def _start_push(self, selection: Any, dry_run: bool, names: list[str]) -> None:
+    def _start_push(self, selection: Selection, dry_run: bool, names: list[str]) -> None:
         self.order, self.total = list(names), len(names)
         self.results = {name: ("queued", "", "") for name in names}
         self.query_one("#push-view", ContentSwitcher).current = "progress-box"
@@ -274,7 +279,9 @@ class PushScreen(NetctlScreen):
         self.fetch(
             "push",
             lambda: PushFinished(
-                self.backend.call("push", selection, template=template, dry_run=dry_run, progress=progress)
+                self.backend.run(
+                    lambda api: api.config.push(selection, template=template, dry_run=dry_run, progress=progress)
+                )
             ),
         )
 

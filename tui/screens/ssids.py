@@ -117,7 +117,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
 
     def action_reload(self) -> None:
         site = self.site
-        self.fetch("ssids", lambda: SsidsLoaded(self.backend.call("site_ssids", site)))
+        self.fetch("ssids", lambda: SsidsLoaded(self.backend.run(lambda api: api.ssids.site_ssids(site))))
 
     def on_ssids_loaded(self, message: SsidsLoaded) -> None:
         self.ssids = list(message.ssids)
@@ -175,7 +175,8 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         self.asking = (name, enable)
         self.query_one("#ssid-status", Static).update(f"reading what changes on the APs of {site} …")
         self.fetch(
-            "preview", lambda: SsidChangePlanned(self.backend.call("ssid_change_plan", site, name, enable))
+            "preview",
+            lambda: SsidChangePlanned(self.backend.run(lambda api: api.ssids.ssid_change_plan(site, name, enable))),
         )
 
     def _toggle(self, name: str, enable: bool) -> None:
@@ -184,6 +185,6 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         site = self.site
         self.fetch(
             "toggle",
-            lambda: SsidSwitched(self.backend.call("set_ssid_enabled", site, name, enable)),
+            lambda: SsidSwitched(self.backend.run(lambda api: api.ssids.set_ssid_enabled(site, name, enable))),
             exclusive=False,
         )
