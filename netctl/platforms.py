@@ -1,9 +1,18 @@
-"""The platform registry: one table of what each AP platform is and how netctl talks to it.
+"""The platforms: one definition per AP platform, everything netctl needs to know to talk to it.
 
-An AP's ``platform`` names one row here. The row says which transport and driver push and back up
-its configuration, which template directory renders it, the netmiko ``device_type`` for SSH CLI
-platforms, the management port used when the inventory gives none, and which SNMP profile (OID
-table) the poller uses. Platform differences are data: add a platform by adding a row.
+An AP's ``platform`` names one :class:`Platform`. The definition says which transport and driver
+push and back up its configuration, which templates render it and how values are quoted into them,
+how configs of its dialect are compared and undone, the local checks and YANG modules a rendered
+config passes, the CLI commands and error patterns of SSH platforms, how the NETCONF post-check
+reaches the AP, and which SNMP profile the poller uses. Platform differences are data: add a
+platform by adding a definition, here or in a package of your own::
+
+    [project.entry-points."netctl.platforms"]
+    my-ap = "my_package.platforms:MY_AP"      # a netctl.platforms.Platform named "my-ap"
+
+Every definition is held by one registry (:data:`PLATFORMS`, a :class:`~netctl.registry.Registry`):
+a plugin that names a built-in platform, or two plugins that name the same one, raise
+:class:`~netctl.registry.NameClash` naming both sources instead of one silently winning.
 
 Keep this module free of imports beyond the standard library: the inventory validator, the
 renderer, the drivers and the poller all read it.
@@ -11,148 +20,263 @@ renderer, the drivers and the poller all read it.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from netctl.errors import ConfigError
+from netctl.registry import Registry
 
-#: platform name -> facts. Keys of every row:
-#:   transport      "netconf" or "ssh"; None for devices that are only polled
-#:   driver         the driver registered under this name (netctl.drivers)
-#:   template_dir   directory under templates/ holding this platform's Jinja2 templates
-#:   device_type    netmiko device_type for SSH CLI platforms, None for NETCONF
-#:   default_port   management port when the AP gives none (None: no management session)
-#:   snmp_profile   name of the OID/health profile the poller uses
-#:   description    one line for humans (``netctl inventory platforms``)
-#: NETCONF rows also say how the post-check after a confirmed commit reaches the AP
-#: (``post_check_session``): "connection" opens a new SSH connection (it proves SSH logins still
-#: work: for models that hold management settings such as SSH, users or addresses); "channel"
-#: opens a new NETCONF session on the push's own SSH connection (it proves the NETCONF server
-#: still takes sessions and serves the committed config, at a third of the cost: for models with
-#: no management settings, where a change cannot lock netctl out of SSH).
-#: Rows with templates also say how values are written into them (netctl.values): ``quoting``
-#: (the dialect whose finaliser every ``{{ … }}`` output goes through: xml, uci, ios or vrp),
-#: ``field_rules`` (extra ``(variable pattern, rule)`` pairs for this platform) and
-#: ``interface_pattern`` (the interface names its CLI takes). NETCONF rows name the YANG modules a
-#: rendered config is validated against before it is sent (``yang_modules``, in load order; from
-#: netctl's built-in YANG folder, netctl.render.yang).
-#: ``ssid_enabled`` says how a targeted change switches one SSID (netctl.push.targeted): ``xml`` is a
-#: NETCONF fragment sent with merge semantics (``{ssid}`` and ``{value}`` filled in), ``uci_option``
-#: the option set on each ``wifi-iface`` section of the SSID; ``on``/``off`` are the values written.
-PLATFORMS: dict[str, dict[str, Any]] = {
-    "netconf-wlan": {
-        "transport": "netconf",
-        "driver": "netconf",
-        "template_dir": "netconf-wlan",
-        "device_type": None,
-        "default_port": 830,
-        "snmp_profile": "wlan-ap",
-        "description": "WLAN AP with a NETCONF server (candidate datastore, confirmed commit)",
-        # configuration management (netctl.render, netctl.drivers.netconf)
-        "default_template": "ap.xml.j2",
+#: XML namespaces of the built-in NETCONF platforms' models (their running filters name them)
+NWAP_NS = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
+OC_MAC_NS = "http://openconfig.net/yang/wifi-mac"
+OC_PHY_NS = "http://openconfig.net/yang/wifi-phy"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What one AP platform is and how netctl talks to it. Only ``name`` and ``description`` are
+    required: a device that is only polled needs nothing else.
+
+    Facts can also be read by field name (``platform["default_port"]``, ``platform.get("quoting",
+    default)``; ``get`` gives ``default`` for a fact that is not set), as ``netctl inventory
+    platforms --json`` shows them.
+    """
+
+    name: str
+    #: one line for humans (``netctl inventory platforms``)
+    description: str
+    #: "netconf" or "ssh"; None for devices that are only polled
+    transport: str | None = None
+    #: the driver registered under this name (:func:`netctl.drivers.get_driver`)
+    driver: str | None = None
+    #: directory under templates/ holding this platform's Jinja2 templates, and the one rendered
+    #: when an AP names none
+    template_dir: str | None = None
+    default_template: str | None = None
+    #: netmiko ``device_type`` of SSH CLI platforms
+    device_type: str | None = None
+    #: management port when the AP gives none (None: no management session)
+    default_port: int | None = None
+    #: the OID/health profile the poller uses (:data:`netctl.poll.oids.PROFILES`); an AP's own
+    #: ``snmp.profile`` overrides it
+    snmp_profile: str = "wlan-ap"
+    #: "xml" or "cli": what a stored config of this platform is
+    config_format: str | None = None
+    #: how configs are compared, restored and undone (:mod:`netctl.drivers.plan`): xml (NETCONF
+    #: subtrees as canonical leaf paths), uci (OpenWrt options) or ios (IOS-style blocks)
+    dialect: str = "xml"
+    #: how values are written into templates (:mod:`netctl.values`): the dialect whose finaliser every
+    #: ``{{ … }}`` output goes through (xml, uci, ios or vrp)
+    quoting: str | None = None
+    #: extra ``(variable pattern, rule)`` value rules of this platform (:mod:`netctl.values`)
+    field_rules: tuple[tuple[str, str], ...] = ()
+    #: the interface names its CLI takes (a regular expression; None: the generic rule)
+    interface_pattern: str | None = None
+    #: the local check of a rendered config (:data:`netctl.render.schema.CHECKS`); None: none
+    local_check: str | None = None
+    #: YANG modules a rendered config is validated against before it is sent, in load order (from
+    #: netctl's built-in YANG folder, :mod:`netctl.render.yang`)
+    yang_modules: tuple[str, ...] = ()
+    #: canonical form of XML configs (:func:`netctl.render.schema.flatten`): list name -> key leaves,
+    #: leaf-lists whose order is configuration (``ordered-by user``), and list path -> leaf -> the
+    #: model's default
+    list_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ordered_by_user: frozenset[str] = frozenset()
+    model_defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: the NETCONF subtree filter that fetches only what the platform's templates manage
+    running_filter: str | None = None
+    #: how the post-check after a confirmed commit reaches the AP: "connection" opens a new SSH
+    #: connection (it proves SSH logins still work: for models that hold management settings such
+    #: as SSH, users or addresses); "channel" opens a new NETCONF session on the push's own SSH
+    #: connection (it proves the NETCONF server still takes sessions and serves the committed config,
+    #: at a third of the cost: for models with no management settings)
+    post_check_session: str | None = None
+    #: SSH CLI platforms (:mod:`netctl.drivers.cli`): how to read, enter config mode, save and undo
+    backup_command: str | None = None
+    enter_config: str | None = None
+    commit_commands: tuple[str, ...] = ()
+    revert_commands: tuple[str, ...] = ()
+    #: changes staged and never committed (a push killed between set and commit, a person at the
+    #: console) are listed by ``staged_command`` and discarded package by package with
+    #: ``discard_staged_command`` before a push (and reported, not taken for the config, by backup,
+    #: diff and drift)
+    staged_command: str | None = None
+    discard_staged_command: str | None = None
+    #: device output lines that are errors (regular expressions)
+    error_patterns: tuple[str, ...] = ()
+    #: secrets in a config (three groups: before, the secret, after), masked in every diff and log
+    secret_patterns: tuple[str, ...] = ()
+    #: lines that change by themselves (timestamps, counters), left out of diffs and backup hashes
+    volatile_patterns: tuple[str, ...] = ()
+    #: how a targeted change switches one SSID (:mod:`netctl.push.targeted`): ``xml`` is a NETCONF
+    #: fragment sent with merge semantics (``{ssid}`` and ``{value}`` filled in), ``uci_option`` the
+    #: option set on each ``wifi-iface`` section of the SSID; ``on``/``off`` are the values written
+    ssid_enabled: Mapping[str, str] | None = None
+
+    def __getitem__(self, fact: str) -> Any:
+        if fact not in _FACTS:
+            raise KeyError(fact)
+        return getattr(self, fact)
+
+    def get(self, fact: str, default: Any = None) -> Any:
+        """The fact named ``fact``, or ``default`` when the platform does not set it."""
+        value = getattr(self, fact, None) if fact in _FACTS else None
+        return default if value is None else value
+
+    def as_dict(self) -> dict[str, Any]:
+        """The definition as plain JSON-ready data (lists for tuples and sets)."""
+        return {f: _plain(getattr(self, f)) for f in _FIELDS}
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Platform))
+_FACTS = frozenset(_FIELDS)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+#: NETCONF platforms: SSIDs are list keys, and yuma123 writes them into '-quoted instance identifiers
+#: (it dies on a "'"); the server trims values, so none may start or end with white space
+_NETCONF_FIELD_RULES = (("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed"))
+
+BUILTIN: tuple[Platform, ...] = (
+    Platform(
+        "netconf-wlan",
+        "WLAN AP with a NETCONF server (candidate datastore, confirmed commit)",
+        transport="netconf",
+        driver="netconf",
+        template_dir="netconf-wlan",
+        default_template="ap.xml.j2",
+        default_port=830,
+        snmp_profile="wlan-ap",
+        config_format="xml",
+        dialect="xml",
+        quoting="xml",
+        field_rules=_NETCONF_FIELD_RULES,
+        local_check="netctl-wlan-ap",
+        yang_modules=("netctl-wlan-ap",),
+        list_keys={"radio": ("id",), "ssid": ("name",)},
+        ordered_by_user=frozenset({"ap/system/ntp-server"}),
+        model_defaults={
+            "ap/radio": {"channel-width": "20", "enabled": "true"},
+            "ap/ssid": {"enabled": "true", "security": "wpa2-psk", "hidden": "false"},
+        },
+        running_filter=f'<ap xmlns="{NWAP_NS}"/>',
         # yang/netctl-wlan-ap.yang: system identity, radios, SSIDs; no SSH, users or addresses
-        "post_check_session": "channel",
-        "config_format": "xml",
-        "quoting": "xml",
-        "yang_modules": ["netctl-wlan-ap"],
-        # SSIDs are list keys: yuma123 writes them into '-quoted instance identifiers and dies on a "'"
-        "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed")],
-        "secret_patterns": [r"(<passphrase>)([^<]*)(</passphrase>)"],
-        "ssid_enabled": {
-            "xml": '<ap xmlns="urn:netctl:params:xml:ns:yang:netctl-wlan-ap"><ssid><name>{ssid}</name>'
-                   "<enabled>{value}</enabled></ssid></ap>",
+        post_check_session="channel",
+        secret_patterns=(r"(<passphrase>)([^<]*)(</passphrase>)",),
+        ssid_enabled={
+            "xml": f'<ap xmlns="{NWAP_NS}"><ssid><name>{{ssid}}</name><enabled>{{value}}</enabled></ssid></ap>',
             "on": "true", "off": "false",
         },
-        "volatile_patterns": [],
-    },
-    "openconfig-wlan": {
-        "transport": "netconf",
-        "driver": "netconf",
-        "template_dir": "openconfig-wlan",
-        "device_type": None,
-        "default_port": 830,
-        "snmp_profile": "wlan-ap",
-        "description": "WLAN AP speaking the OpenConfig WiFi models over NETCONF",
-        "default_template": "ap.xml.j2",
+    ),
+    Platform(
+        "openconfig-wlan",
+        "WLAN AP speaking the OpenConfig WiFi models over NETCONF",
+        transport="netconf",
+        driver="netconf",
+        template_dir="openconfig-wlan",
+        default_template="ap.xml.j2",
+        default_port=830,
+        snmp_profile="wlan-ap",
+        config_format="xml",
+        dialect="xml",
+        quoting="xml",
+        field_rules=_NETCONF_FIELD_RULES,
+        local_check="openconfig-wifi",
+        yang_modules=("openconfig-wifi-types", "openconfig-wifi-mac", "openconfig-wifi-phy"),
+        list_keys={"radio": ("id", "operating-frequency"), "ssid": ("name",)},
+        model_defaults={
+            "radios/radio": {"config/enabled": "true", "config/transmit-power": "9", "config/channel-width": "20"},
+            "ssids/ssid": {"config/enabled": "true", "config/hidden": "false",
+                           "config/operating-frequency": "FREQ_2_5_GHZ"},
+        },
+        running_filter=f'<radios xmlns="{OC_PHY_NS}"/><ssids xmlns="{OC_MAC_NS}"/>',
         # openconfig-wifi-mac/-phy: SSIDs and radios only
-        "post_check_session": "channel",
-        "config_format": "xml",
-        "quoting": "xml",
-        "yang_modules": ["openconfig-wifi-types", "openconfig-wifi-mac", "openconfig-wifi-phy"],
-        "field_rules": [("*_ssid", "list-key"), ("ssids_disabled", "list-key"), ("*", "trimmed")],
-        "secret_patterns": [r"(<wpa[23]-psk>)([^<]*)(</wpa[23]-psk>)"],
-        "ssid_enabled": {
-            "xml": '<ssids xmlns="http://openconfig.net/yang/wifi-mac"><ssid><name>{ssid}</name><config>'
+        post_check_session="channel",
+        secret_patterns=(r"(<wpa[23]-psk>)([^<]*)(</wpa[23]-psk>)",),
+        ssid_enabled={
+            "xml": f'<ssids xmlns="{OC_MAC_NS}"><ssid><name>{{ssid}}</name><config>'
                    "<name>{ssid}</name><enabled>{value}</enabled></config></ssid></ssids>",
             "on": "true", "off": "false",
         },
-        "volatile_patterns": [],
-    },
-    "openwrt": {
-        "transport": "ssh",
-        "driver": "cli",
-        "template_dir": "openwrt",
-        "device_type": "linux",
-        "default_port": 22,
-        "snmp_profile": "wlan-ap",
-        "description": "OpenWrt (vehicle) AP configured over SSH (uci)",
-        "default_template": "vehicle.uci.j2",
-        "config_format": "cli",
-        "quoting": "uci",
-        # netctl.drivers.cli: how to read, stage, save, verify and undo a config; which lines are errors
-        "backup_command": "uci show",
-        "enter_config": None,
-        "commit_commands": ["uci commit", "wifi reload"],
-        "revert_commands": ["uci revert wireless", "uci revert system"],
-        # changes staged and never committed (a push killed between set and commit, a person at the
-        # console): `uci show` shows them as if they ran; they are listed by this command and
-        # discarded package by package before a push (and reported, not taken for the config, by
-        # backup, diff and drift)
-        "staged_command": "uci changes",
-        "discard_staged_command": "uci revert {package}",
-        "error_patterns": [r"^uci: ", r"(?i)invalid argument", r"(?i)entry not found", r"(?i)command not found",
-                           r"(?i)^error\b", r"(?i)parse error"],
-        "secret_patterns": [r"(\.key=')([^']*)(')"],
-        "ssid_enabled": {"uci_option": "disabled", "on": "0", "off": "1"},
-        "volatile_patterns": [r"^system\.@system\[0\]\.uptime=", r"(?i)^.*\.last_(seen|change)="],
-    },
-    "cli-ios": {
-        "transport": "ssh",
-        "driver": "cli",
-        "template_dir": "cli-ios",
-        "device_type": "cisco_ios",
-        "default_port": 22,
-        "snmp_profile": "switch",
-        "description": "Cisco IOS access switch configured over the SSH CLI",
-        "default_template": "switch.ios.j2",
-        "config_format": "cli",
-        "quoting": "ios",
-        "interface_pattern": r"(?:FastEthernet|GigabitEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet"
-                             r"|HundredGigE|Ethernet|Port-channel|Vlan)[0-9]{1,4}(?:/[0-9]{1,3}){0,3}",
-        "backup_command": "show running-config",
-        "enter_config": "configure terminal",
-        "commit_commands": ["write memory"],
-        "revert_commands": [],
-        "error_patterns": [r"^% ?Invalid input", r"^% ?Incomplete command", r"^% ?Ambiguous command",
-                           r"^% ?Unknown command", r"^% ?Bad ", r"^% ?Error", r"(?i)^%.*not allowed"],
-        "secret_patterns": [r"^((?:enable )?secret \d+ |(?:enable )?password (?:\d+ )?)(\S+)()$",
-                            r"^(snmp-server community )(\S+)(.*)$", r"^( key(?:-string)? (?:\d+ )?)(\S+)()$"],
-        "volatile_patterns": [r"^! (Last configuration change|NVRAM config last updated)", r"^Building configuration",
-                              r"^Current configuration\s*:", r"^ntp clock-period"],
-    },
-    "snmp-only": {
-        "transport": None,
-        "driver": None,
-        "template_dir": None,
-        "device_type": None,
-        "default_port": None,
-        "snmp_profile": "wlan-ap",
-        "description": "Device that is only polled over SNMP; netctl never configures it",
-    },
-}
+    ),
+    Platform(
+        "openwrt",
+        "OpenWrt (vehicle) AP configured over SSH (uci)",
+        transport="ssh",
+        driver="cli",
+        template_dir="openwrt",
+        default_template="vehicle.uci.j2",
+        device_type="linux",
+        default_port=22,
+        snmp_profile="wlan-ap",
+        config_format="cli",
+        dialect="uci",
+        quoting="uci",
+        local_check="uci",
+        backup_command="uci show",
+        commit_commands=("uci commit", "wifi reload"),
+        revert_commands=("uci revert wireless", "uci revert system"),
+        staged_command="uci changes",
+        discard_staged_command="uci revert {package}",
+        error_patterns=(r"^uci: ", r"(?i)invalid argument", r"(?i)entry not found", r"(?i)command not found",
+                        r"(?i)^error\b", r"(?i)parse error"),
+        secret_patterns=(r"(\.key=')([^']*)(')",),
+        volatile_patterns=(r"^system\.@system\[0\]\.uptime=", r"(?i)^.*\.last_(seen|change)="),
+        ssid_enabled={"uci_option": "disabled", "on": "0", "off": "1"},
+    ),
+    Platform(
+        "cli-ios",
+        "Cisco IOS access switch configured over the SSH CLI",
+        transport="ssh",
+        driver="cli",
+        template_dir="cli-ios",
+        default_template="switch.ios.j2",
+        device_type="cisco_ios",
+        default_port=22,
+        snmp_profile="switch",
+        config_format="cli",
+        dialect="ios",
+        quoting="ios",
+        interface_pattern=r"(?:FastEthernet|GigabitEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet"
+                          r"|HundredGigE|Ethernet|Port-channel|Vlan)[0-9]{1,4}(?:/[0-9]{1,3}){0,3}",
+        local_check="ios",
+        backup_command="show running-config",
+        enter_config="configure terminal",
+        commit_commands=("write memory",),
+        error_patterns=(r"^% ?Invalid input", r"^% ?Incomplete command", r"^% ?Ambiguous command",
+                        r"^% ?Unknown command", r"^% ?Bad ", r"^% ?Error", r"(?i)^%.*not allowed"),
+        secret_patterns=(r"^((?:enable )?secret \d+ |(?:enable )?password (?:\d+ )?)(\S+)()$",
+                         r"^(snmp-server community )(\S+)(.*)$", r"^( key(?:-string)? (?:\d+ )?)(\S+)()$"),
+        volatile_patterns=(r"^! (Last configuration change|NVRAM config last updated)", r"^Building configuration",
+                           r"^Current configuration\s*:", r"^ntp clock-period"),
+    ),
+    Platform(
+        "snmp-only",
+        "Device that is only polled over SNMP; netctl never configures it",
+        snmp_profile="wlan-ap",
+    ),
+)
 
 
-def get_platform(name: str) -> dict[str, Any]:
-    """The registry row of ``name``. Raises ConfigError naming the known platforms."""
+#: every platform netctl knows, by name: the built-ins, then those of the ``netctl.platforms`` entry points
+PLATFORMS: Registry[Platform] = Registry("platform", "netctl.platforms", definition=Platform)
+for _platform in BUILTIN:
+    PLATFORMS.register(_platform.name, _platform)
+
+
+def get_platform(name: str) -> Platform:
+    """The definition of platform ``name``. Raises ConfigError naming the known platforms."""
     try:
         return PLATFORMS[name]
     except KeyError:
@@ -160,5 +284,15 @@ def get_platform(name: str) -> dict[str, Any]:
                           hint="use one of: " + ", ".join(sorted(PLATFORMS))) from None
 
 
+def find_platform(name: str | None) -> Platform | None:
+    """The definition of platform ``name``, None for an unknown name (callers with a fallback)."""
+    return PLATFORMS.get(name or "")
+
+
 def platform_names() -> list[str]:
     return sorted(PLATFORMS)
+
+
+def platform_table() -> dict[str, dict[str, Any]]:
+    """Every platform as plain data (``netctl inventory platforms --json``)."""
+    return {name: PLATFORMS[name].as_dict() for name in sorted(PLATFORMS)}

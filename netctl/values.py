@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netctl.errors import RenderError
-from netctl.platforms import PLATFORMS
+from netctl.platforms import find_platform
 
 # -- control characters ------------------------------------------------------------------------------
 
@@ -147,7 +147,8 @@ GENERIC_INTERFACE = r"[A-Za-z][A-Za-z0-9_./:-]{0,63}"
 
 
 def interface_pattern(platform: str) -> str:
-    return str(PLATFORMS.get(platform, {}).get("interface_pattern") or GENERIC_INTERFACE)
+    definition = find_platform(platform)
+    return (definition.interface_pattern if definition else None) or GENERIC_INTERFACE
 
 
 def _interface(value: Any, platform: str) -> str | None:
@@ -239,7 +240,8 @@ CONTROL_RULE = "no control characters"
 
 def rules_for(path: str, platform: str) -> list[Rule]:
     """The rules that apply to the variable at dotted ``path`` on ``platform``."""
-    rows = list(FIELD_RULES) + [tuple(r) for r in PLATFORMS.get(platform, {}).get("field_rules", ())]
+    definition = find_platform(platform)
+    rows = list(FIELD_RULES) + list(definition.field_rules if definition else ())
     return [RULES[rule] for pattern, rule in rows if fnmatch.fnmatchcase(path, pattern)]
 
 
@@ -441,9 +443,11 @@ DIALECTS: dict[str, Callable[[Any], Any]] = {
 
 
 def dialect_of(platform: str) -> str:
-    """The quoting dialect of a platform (its ``quoting`` row; XML for NETCONF, else IOS tokens)."""
-    row = PLATFORMS.get(platform, {})
-    return str(row.get("quoting") or ("xml" if row.get("config_format") == "xml" else "ios"))
+    """The quoting dialect of a platform (its ``quoting``; XML for NETCONF, else IOS tokens)."""
+    definition = find_platform(platform)
+    if definition is None:
+        return "ios"
+    return definition.quoting or ("xml" if definition.config_format == "xml" else "ios")
 
 
 def finaliser(dialect: str) -> Callable[[Any], Any]:

@@ -1,9 +1,12 @@
 """Drivers: how netctl talks to an AP's management interface, one small Protocol per transport.
 
-A driver only sequences I/O around the pure planning functions (:mod:`netctl.push.plan`). Built-in
+A driver only sequences I/O around the pure planning functions (:mod:`netctl.drivers.plan`); what
+differs between platforms is read from their definitions (:mod:`netctl.platforms`). Built-in
 drivers are loaded lazily by name (``netconf`` → ncclient, ``cli`` → netmiko), so importing the
 facade never imports a heavy library; third parties add drivers through the ``netctl.drivers``
-entry point group (``name = "package.module:DriverClass"``).
+entry point group (``name = "package.module:DriverClass"``), held by the same kind of registry as
+the platforms: a name that is taken raises :class:`~netctl.registry.NameClash`. Layers are
+one-way: :mod:`netctl.push` uses drivers, drivers use platforms, never the other way round.
 
 A driver raises only netctl errors: :class:`~netctl.errors.ConnectError` when the AP cannot be
 reached at all (the caller marks it ``pending``), :class:`~netctl.errors.LockError`,
@@ -24,11 +27,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from netctl.errors import ConfigError, DeviceError
+from netctl.registry import Registry
 
-BUILTIN_DRIVERS: dict[str, str] = {
-    "netconf": "netctl.drivers.netconf:NetconfDriver",
-    "cli": "netctl.drivers.cli:CliDriver",
-}
+#: driver name -> ``module:Class``, imported on first use: the built-ins, then the ``netctl.drivers``
+#: entry points
+DRIVERS: Registry[str] = Registry("driver", "netctl.drivers", load_value=True)
+DRIVERS.register("netconf", "netctl.drivers.netconf:NetconfDriver")
+DRIVERS.register("cli", "netctl.drivers.cli:CliDriver")
 
 
 @dataclass
@@ -76,7 +81,7 @@ class Outcome:
 class Transcript:
     """The device conversation of one AP, masked as it is written (secrets never reach it).
 
-    ``masker`` is typically ``lambda text: plan.mask(text, platform, secret_values)``.
+    ``masker`` is typically ``lambda text: netctl.drivers.plan.mask(text, platform, secret_values)``.
     """
 
     def __init__(self, masker: Callable[[str], str] | None = None) -> None:
@@ -116,25 +121,21 @@ _loaded: dict[str, Driver] = {}
 
 
 def get_driver(name: str) -> Driver:
-    """The driver registered as ``name`` (built-in or entry point), loaded on first use."""
-    if name in _loaded:
-        return _loaded[name]
-    spec = BUILTIN_DRIVERS.get(name)
-    if spec is None:
-        from importlib.metadata import entry_points
+    """The driver registered as ``name`` (built-in or entry point), loaded on first use.
 
-        for ep in entry_points(group="netctl.drivers"):
-            if ep.name == name:
-                spec = ep.value
-                break
+    Raises ConfigError for an unknown name, NameClash when two packages define one name.
+    """
+    spec = DRIVERS.get(name)
+    if spec in _loaded:
+        return _loaded[spec]
     if spec is None:
         raise ConfigError(
             f"no driver named {name!r}",
-            hint="built-in drivers: netconf, cli; others come from the netctl.drivers entry points",
+            hint="drivers: " + ", ".join(sorted(DRIVERS)) + " (others come from the netctl.drivers entry points)",
         )
     module_name, _, attr = spec.partition(":")
     driver: Driver = getattr(importlib.import_module(module_name), attr)()
-    _loaded[name] = driver
+    _loaded[spec] = driver
     return driver
 
 
@@ -150,7 +151,7 @@ __all__ = ["Driver", "Outcome", "PushOptions", "Target", "Transcript", "error_li
 def refuse_missing(target: Target, intended: str, running: str, transcript: Transcript) -> None:
     """A targeted change (``PushOptions.merge``) must not create what the AP does not have (half an
     SSID): raise DeviceError, nothing sent, when ``intended`` names something ``running`` lacks."""
-    from netctl.push.targeted import missing
+    from netctl.drivers.plan import missing
 
     absent = missing(intended, running, target.platform)
     if absent:

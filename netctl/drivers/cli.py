@@ -24,10 +24,7 @@ from netmiko.exceptions import (
 )
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript, error_lines, refuse_missing
-from netctl.drivers.sshkeys import HostKeyCheck, PinnedKeyPolicy
-from netctl.errors import ConnectError, DeviceError, HostKeyError, NetctlError, RpcError
-from netctl.platforms import get_platform
-from netctl.push.plan import (
+from netctl.drivers.plan import (
     compare,
     dialect,
     is_restored,
@@ -35,6 +32,9 @@ from netctl.push.plan import (
     uci_delete_commands,
     undo_commands,
 )
+from netctl.drivers.sshkeys import HostKeyCheck, PinnedKeyPolicy
+from netctl.errors import ConfigError, ConnectError, DeviceError, HostKeyError, NetctlError, RpcError
+from netctl.platforms import get_platform
 
 END_MARKER = "NETCTL-CONFIG-END"
 #: the end of a configuration line's answer: the next prompt, or an error message and blank line
@@ -53,10 +53,10 @@ _IO_ERRORS = (
 @contextmanager
 def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
     """A netmiko connection (in enable mode where the platform has one)."""
-    row = get_platform(target.platform)
-    transcript.add("--", f"connect {target.host}:{target.port} as {target.username} ({row['device_type']})")
+    platform = get_platform(target.platform)
+    transcript.add("--", f"connect {target.host}:{target.port} as {target.username} ({platform.device_type})")
     params: dict[str, Any] = {
-        "device_type": row["device_type"],
+        "device_type": platform.device_type,
         "host": target.host,
         "port": target.port,
         "username": target.username,
@@ -79,7 +79,7 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
         # and before authentication
         conn.key_policy = PinnedKeyPolicy(check)
         _open(conn)
-        if row.get("enter_config") and target.secret:
+        if platform.enter_config and target.secret:
             conn.enable()
         prompt = conn.find_prompt()
     except HostKeyError:
@@ -110,7 +110,7 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
         yield conn
     finally:
         try:
-            if row.get("enter_config"):
+            if platform.enter_config:
                 conn.disconnect()
             else:
                 # netmiko's linux cleanup takes a root prompt ("#") for config mode and waits ~10 s
@@ -149,7 +149,7 @@ def _send(conn: Any, target: Target, transcript: Transcript, command: str) -> st
 
 
 def _check(output: str, target: Target, what: str) -> None:
-    bad = error_lines(output, get_platform(target.platform).get("error_patterns", []))
+    bad = error_lines(output, get_platform(target.platform).error_patterns)
     if bad:
         raise RpcError(
             f"{what}: the device said: {bad[0]}",
@@ -161,20 +161,20 @@ def _check(output: str, target: Target, what: str) -> None:
 
 def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequence[str]) -> str:
     """Send configuration lines; in config mode for platforms that have one."""
-    row = get_platform(target.platform)
+    platform = get_platform(target.platform)
     transcript.add("->", "\n".join(commands))
     try:
-        if row.get("enter_config"):
+        if platform.enter_config:
             # One line at a time, each answered by the next prompt (or by an error message: some
             # devices print no prompt after one), so no fixed quiet period is waited (netmiko's
             # send_config_set waits 2 s). The first error stops the batch: later lines would land
             # in the wrong mode.
-            output = str(conn.config_mode(config_command=row["enter_config"]))
+            output = str(conn.config_mode(config_command=platform.enter_config))
             for command in commands:
                 conn.write_channel(command + conn.RETURN)
                 answer = str(conn.read_until_pattern(pattern=PROMPT_OR_ERROR, read_timeout=30))
                 output += answer
-                if error_lines(answer, row.get("error_patterns", [])):
+                if error_lines(answer, platform.error_patterns):
                     break
             _leave_config_mode(conn, output)
         else:
@@ -212,7 +212,7 @@ _PACKAGE = re.compile(r"[a-z0-9_][a-z0-9_-]{0,63}")
 
 def _staged(conn: Any, target: Target, transcript: Transcript) -> list[str]:
     """Changes staged on the AP that nobody committed (platforms with a ``staged_command``)."""
-    command = get_platform(target.platform).get("staged_command")
+    command = get_platform(target.platform).staged_command
     return config_lines(_send(conn, target, transcript, command)) if command else []
 
 
@@ -241,7 +241,7 @@ def _discard_staged(conn: Any, target: Target, transcript: Transcript) -> list[s
     bad = [p for p in packages if not _PACKAGE.fullmatch(p)]
     if bad:
         raise DeviceError(f"staged changes name an unexpected config package {bad[0]!r}; check the AP", ap=target.ap)
-    discard = get_platform(target.platform)["discard_staged_command"]
+    discard = _command(target, "discard_staged_command")
     for package in packages:
         _check(_send(conn, target, transcript, discard.format(package=package)), target, "discard staged changes")
     left = _staged(conn, target, transcript)
@@ -249,6 +249,15 @@ def _discard_staged(conn: Any, target: Target, transcript: Transcript) -> list[s
         raise DeviceError(f"staged changes could not be discarded (still staged: {left[0]})", ap=target.ap)
     transcript.add("--", f"discarded {len(staged)} staged change(s) nobody had committed: " + "; ".join(staged))
     return staged
+
+
+def _command(target: Target, fact: str) -> str:
+    """A command the cli driver needs from the platform's definition (``backup_command`` …)."""
+    command = get_platform(target.platform).get(fact)
+    if not isinstance(command, str) or not command:
+        raise ConfigError(f"platform {target.platform!r} gives no {fact}; the cli driver needs one",
+                          hint="add it to the platform's definition (netctl.platforms)")
+    return command
 
 
 def config_lines(text: str) -> list[str]:
@@ -261,7 +270,7 @@ class CliDriver:
     def fetch_running(self, target: Target, transcript: Transcript) -> str:
         with connection(target, transcript) as conn:
             _refuse_staged(conn, target, transcript)
-            return _send(conn, target, transcript, get_platform(target.platform)["backup_command"])
+            return _send(conn, target, transcript, _command(target, "backup_command"))
 
     def push(
         self,
@@ -271,13 +280,13 @@ class CliDriver:
         options: PushOptions,
         transcript: Transcript,
     ) -> Outcome:
-        row = get_platform(target.platform)
+        platform = get_platform(target.platform)
         with connection(target, transcript) as conn:
             if options.dry_run:
                 _refuse_staged(conn, target, transcript)
             else:
                 _discard_staged(conn, target, transcript)
-            backup = _send(conn, target, transcript, row["backup_command"])
+            backup = _send(conn, target, transcript, _command(target, "backup_command"))
             if options.merge:
                 refuse_missing(target, intended, backup, transcript)
             diff = compare(intended, backup, target.platform, secrets)
@@ -297,11 +306,11 @@ class CliDriver:
                     deletes = []
                 output = _configure(conn, target, transcript, deletes + config_lines(intended))
                 _check(output, target, "apply")
-                readback = _send(conn, target, transcript, row["backup_command"])
+                readback = _send(conn, target, transcript, _command(target, "backup_command"))
                 verify = compare(intended, readback, target.platform, secrets)
                 if verify.changed:
                     raise DeviceError("read-back differs from the intended config:\n" + verify.text, ap=target.ap)
-                for command in row.get("commit_commands", []):
+                for command in platform.commit_commands:
                     committed = True
                     _check(_send(conn, target, transcript, command), target, command)
             except NetctlError as exc:
@@ -321,20 +330,20 @@ class CliDriver:
         self, conn: Any, target: Target, transcript: Transcript, backup: str, intended: str, committed: bool
     ) -> bool:
         """Undo a failed push from the backup; True only when a read-back shows it worked."""
-        row = get_platform(target.platform)
+        platform = get_platform(target.platform)
         transcript.add("--", "restoring the backup taken before the push")
         try:
-            if not committed and row.get("revert_commands"):
-                for command in row["revert_commands"]:
+            if not committed and platform.revert_commands:
+                for command in platform.revert_commands:
                     _send(conn, target, transcript, command)
             else:
                 undo = undo_commands(backup, intended, target.platform)
                 if undo:
                     # errors here are expected for lines that never applied; the read-back decides
                     _configure(conn, target, transcript, undo)
-                for command in row.get("commit_commands", []) if committed else []:
+                for command in platform.commit_commands if committed else []:
                     _send(conn, target, transcript, command)
-            running = _send(conn, target, transcript, row["backup_command"])
+            running = _send(conn, target, transcript, _command(target, "backup_command"))
         except NetctlError:
             return False
         return is_restored(backup, running, intended, target.platform)

@@ -35,6 +35,7 @@ from ncclient.transport import SSHSession
 from ncclient.transport.errors import AuthenticationError, SessionCloseError, SSHError, TransportError
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript, refuse_missing
+from netctl.drivers.plan import compare, partial_compare
 from netctl.drivers.sshkeys import HostKeyCheck
 from netctl.errors import (
     ConnectError,
@@ -47,9 +48,7 @@ from netctl.errors import (
     Unsettled,
 )
 from netctl.platforms import get_platform
-from netctl.push.plan import compare
-from netctl.push.targeted import partial_compare
-from netctl.render.schema import RUNNING_FILTERS, canonical_xml, parse_fragment
+from netctl.render.schema import canonical_xml, parse_fragment
 
 # ncclient's session loop waits in ticks of ncclient.transport.session.TICK (0.1 s). A shorter tick
 # (0.01) makes a push of 46 lab APs ~25 % faster, but then about one push in 200 waited for a reply
@@ -171,7 +170,7 @@ def _call(dev: Target, transcript: Transcript, what: str, fn: Any, *args: Any, *
 
 
 def _filter_xml(platform: str) -> str:
-    return f'<filter xmlns="{BASE_NS}" type="subtree">{RUNNING_FILTERS[platform]}</filter>'
+    return f'<filter xmlns="{BASE_NS}" type="subtree">{get_platform(platform).running_filter}</filter>'
 
 
 def _managed(data: Any) -> str:
@@ -475,7 +474,7 @@ class NetconfDriver:
         The session runs on the push's SSH connection ``m`` where the platform allows it (see
         :mod:`netctl.platforms`, ``post_check_session``), otherwise on a new connection.
         """
-        transport = _transport_of(m) if get_platform(target.platform).get("post_check_session") == "channel" else None
+        transport = _transport_of(m) if get_platform(target.platform).post_check_session == "channel" else None
         try:
             if transport is not None:
                 after = running_over_channel(transport, target, transcript)

@@ -357,8 +357,8 @@ def validate_ap(entry: Entry) -> tuple[dict[str, Any], list[Problem]]:
                 if port is not None and port != embedded:
                     c.add("address", f"address gives port {embedded} but field port says {port}")
                 port = embedded
-    if port is None and platform and PLATFORMS[platform].get("default_port") is not None:
-        port = int(PLATFORMS[platform]["default_port"])
+    if port is None and platform and PLATFORMS[platform].default_port is not None:
+        port = PLATFORMS[platform].default_port
     record = {
         "name": name, "tenant": tenant, "site": site, "role": role, "platform": platform,
         "address": address, "port": port, "model": c.text("model"), "serial": c.text("serial"),

@@ -2,7 +2,10 @@
 
 A profile names the scalars (``name -> OID``, instance included) and the tables (a column prefix and
 ``column name -> column number``). The poller never looks anything up in a MIB: these numbers are all
-it sends. Adding a model is adding a profile here and a line in :data:`PLATFORM_PROFILES`.
+it sends. A platform names its profile (``snmp_profile`` in :mod:`netctl.platforms`); an AP may name
+another one (``snmp.profile``). Adding a model is adding a profile here (or in a package of your own,
+through the ``netctl.snmp_profiles`` entry point group: a :class:`Profile` of that name; a name
+that is taken raises :class:`~netctl.registry.NameClash`).
 
 Tables used:
 
@@ -18,6 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from netctl.errors import ConfigError
+from netctl.platforms import find_platform
+from netctl.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -99,65 +106,68 @@ WIRELESS_IF_PREFIXES = ("wlan", "wifi", "ath", "ra", "radio", "wl")
 #: whole VAP row; ``legacy-if`` uses 32-bit ifTable octets for agents without ifXTable. The other
 #: interface profiles fall back to those 32-bit octets by themselves when ifXTable comes back empty
 #: (one more walk, only for such agents).
-PROFILES: dict[str, Profile] = {
-    "wlan-ap": Profile(
+BUILTIN: tuple[Profile, ...] = (
+    Profile(
         "wlan-ap",
         scalars={**SYSTEM, **UCD_MEMORY},
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "vap": UNIFI_VAP},
         fallbacks=IF_OCTETS_FALLBACK,
     ),
-    "wlan-ap-hr": Profile(
+    Profile(
         "wlan-ap-hr",
         scalars=dict(SYSTEM),
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE, "vap": UNIFI_VAP},
         fallbacks=IF_OCTETS_FALLBACK,
     ),
-    "wlan-ap-full": Profile(
+    Profile(
         "wlan-ap-full",
         scalars={**SYSTEM, **UCD_MEMORY},
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR, "storage": HR_STORAGE,
                 "radio": UNIFI_RADIO, "vap": UNIFI_VAP_FULL},
         fallbacks=IF_OCTETS_FALLBACK,
     ),
-    "legacy-if": Profile(
+    Profile(
         "legacy-if",
         scalars={**SYSTEM, **UCD_MEMORY},
         tables={"if": Table(IF_TABLE.base, {**IF_TABLE.columns, **IF_OCTETS.columns}), "cpu": HR_PROCESSOR},
     ),
-    "switch": Profile(
+    Profile(
         "switch",
         scalars=dict(SYSTEM),
         tables={"if": IF_TABLE, "ifx": IFX_TABLE, "cpu": HR_PROCESSOR},
         fallbacks=IF_OCTETS_FALLBACK,
     ),
-    "system-only": Profile("system-only", scalars=dict(SYSTEM)),
+    Profile("system-only", scalars=dict(SYSTEM)),
     # the standard scalar poll (8 OIDs by GET, no tables): reachability and identity of any SNMP agent
-    "scalar": Profile("scalar", scalars={
+    Profile("scalar", scalars={
         **SYSTEM,
         "sys_contact": "1.3.6.1.2.1.1.4.0",
         "sys_location": "1.3.6.1.2.1.1.6.0",
         "sys_services": "1.3.6.1.2.1.1.7.0",
         "if_number": "1.3.6.1.2.1.2.1.0",
     }),
-}
+)
 
-#: inventory platform -> profile; unknown platforms get :data:`DEFAULT_PROFILE`
-PLATFORM_PROFILES: dict[str, str] = {
-    "netconf-wlan": "wlan-ap",
-    "openconfig-wlan": "wlan-ap",
-    "openwrt": "wlan-ap",
-    "cli-ios": "switch",
-}
+
+#: every SNMP profile by name: the built-ins, then those of the ``netctl.snmp_profiles`` entry points
+PROFILES: Registry[Profile] = Registry("SNMP profile", "netctl.snmp_profiles", definition=Profile)
+for _profile in BUILTIN:
+    PROFILES.register(_profile.name, _profile)
+
+
+#: the profile of an AP whose platform netctl does not know
 DEFAULT_PROFILE = "wlan-ap"
 
 
 def profile_for(platform: str | None, override: str | None = None) -> Profile:
-    """The profile of an AP: its ``snmp.profile`` if set, else by platform."""
-    name = override or PLATFORM_PROFILES.get(platform or "", DEFAULT_PROFILE)
+    """The profile of an AP: its ``snmp.profile`` if set, else its platform's ``snmp_profile``.
+
+    Raises ConfigError for a profile name that is not registered.
+    """
+    definition = find_platform(platform)
+    name = override or (definition.snmp_profile if definition else DEFAULT_PROFILE)
     try:
         return PROFILES[name]
     except KeyError:
-        from netctl.errors import ConfigError
-
         raise ConfigError(f"unknown SNMP profile {name!r}",
                           hint="use one of: " + ", ".join(sorted(PROFILES))) from None

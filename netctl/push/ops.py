@@ -16,11 +16,12 @@ from dataclasses import replace
 from typing import Any
 
 from netctl.core import Session
+from netctl.drivers.plan import compare, mask, restore_commands, strip_volatile
 from netctl.errors import ConfigError, NetctlError, NotFound, RenderError
 from netctl.inventory.ops import InventoryService
 from netctl.platforms import get_platform
 from netctl.push import journal
-from netctl.push.plan import compare, mask, restore_commands, strip_volatile, waves
+from netctl.push.plan import waves
 from netctl.push.run import FetchJob, Progress, PushJob, PushResult, failure
 from netctl.render.engine import RenderResult, config_hash, render_ap
 from netctl.selection import Selection
@@ -531,7 +532,8 @@ class ConfigService:
             intended = _unseal(row["sealed"])
         except Exception:  # noqa: BLE001 - without the key the intent cannot be compared
             intended = ""
-        from netctl.push.targeted import TARGETED_ACTIONS, partial_compare
+        from netctl.drivers.plan import partial_compare
+        from netctl.push.targeted import TARGETED_ACTIONS
 
         comparer = partial_compare if row["action"] in TARGETED_ACTIONS else compare
         on_it = running is not None and bool(intended) and not comparer(intended, running, ap["platform"]).changed

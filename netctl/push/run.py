@@ -156,7 +156,7 @@ def host_key_seen(target: Target, transcript: Any, exc: BaseException | None = N
 def push_one(job: PushJob) -> PushResult:
     """Push one AP through its driver; every failure is this AP's result (never raises)."""
     from netctl.drivers import Transcript, get_driver
-    from netctl.push.plan import mask
+    from netctl.drivers.plan import mask
 
     started = time.monotonic()
     transcript = Transcript(lambda text: mask(text, job.platform, job.secrets))

@@ -9,9 +9,10 @@ configuration:
           leaves it names change on the AP
     uci   ``uci set`` lines of one option per ``wifi-iface`` section
 
-Comparing it with the running config looks only at what it names (:func:`partial_compare`), so
-the diff shows that one leaf, the read-back checks that one leaf, and an AP that does not have
-the setting at all is refused instead of getting half an SSID (:func:`missing`).
+Comparing it with the running config looks only at what it names
+(:func:`netctl.drivers.plan.partial_compare`), so the diff shows that one leaf, the read-back checks
+that one leaf, and an AP that does not have the setting at all is refused instead of getting half an
+SSID (:func:`netctl.drivers.plan.missing`).
 
 How each platform writes an SSID's enabled state is data in :mod:`netctl.platforms`
 (``ssid_enabled``). Everything here is pure: no device, no database.
@@ -20,13 +21,10 @@ How each platform writes an SSID's enabled state is data in :mod:`netctl.platfor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from netctl.errors import ConfigError
 from netctl.platforms import get_platform
-from netctl.push.plan import ConfigDiff, compare, dialect, mask, structural_diff, uci_options
-from netctl.render.schema import flatten
 
 #: audit actions of targeted changes (the journal's reconcile compares them partially too)
 SSID_OFF = "ssid-off"
@@ -36,45 +34,6 @@ TARGETED_ACTIONS = frozenset({SSID_OFF, SSID_ON})
 _UCI_SSID = re.compile(r"^uci set wireless\.([A-Za-z0-9_]+)\.ssid='((?:[^']|'\\'')*)'\s*$", re.MULTILINE)
 
 
-def _leaf(path: str) -> str:
-    return path.rsplit("/", 1)[-1]
-
-
-def _named(intended: str, platform: str) -> dict[str, str]:
-    """The leaves ``intended`` names itself (not the model defaults ``flatten`` fills in)."""
-    return {
-        path: value
-        for path, value in flatten(intended, platform).items()
-        if re.search(rf"<(?:[\w.-]+:)?{re.escape(_leaf(path))}[\s/>]", intended)
-    }
-
-
-def missing(intended: str, running: str, platform: str) -> list[str]:
-    """What a partial config names that the AP does not have (paths or uci options), sorted.
-
-    A merge would create it (an SSID with only a name and a state); a targeted change refuses it.
-    """
-    if dialect(platform) == "xml":
-        have = flatten(running, platform) if running.strip() else {}
-        return sorted(p for p in _named(intended, platform) if p not in have)
-    have_uci = uci_options(running)
-    return sorted(k for k in uci_options(intended) if k not in have_uci)
-
-
-def partial_compare(intended: str, running: str, platform: str, secrets: Sequence[str] = ()) -> ConfigDiff:
-    """Intended vs running for the leaves ``intended`` names only (masked, as :func:`plan.compare`)."""
-    if dialect(platform) != "xml":
-        return compare(intended, running, platform, secrets)  # uci and ios compare what is named already
-    want = _named(intended, platform)
-    have = flatten(running, platform) if running.strip() else {}
-    relevant = {path: have[path] for path in want if path in have}
-    changed = relevant != want
-    masked_have = flatten(mask(running, platform, secrets), platform) if running.strip() else {}
-    before = {path: masked_have[path] for path in relevant if path in masked_have}
-    text = "\n".join(structural_diff(before, want))
-    return ConfigDiff(changed, text, "structural")
-
-
 def ssid_enabled_config(platform: str, ssid: str, enabled: bool, rendered: str = "") -> str:
     """The partial config that sets SSID ``ssid`` on (``enabled``) or off on one AP of ``platform``.
 
@@ -82,8 +41,7 @@ def ssid_enabled_config(platform: str, ssid: str, enabled: bool, rendered: str =
     ``rendered`` (the AP's rendered config, secrets masked or not). Raises ConfigError when the
     platform cannot switch an SSID or (uci) the rendered config has no section for it.
     """
-    row = get_platform(platform)
-    spec = row.get("ssid_enabled")
+    spec = get_platform(platform).ssid_enabled
     if not spec:
         raise ConfigError(
             f"platform {platform!r} cannot switch an SSID on its own",
@@ -106,7 +64,5 @@ __all__ = [
     "SSID_OFF",
     "SSID_ON",
     "TARGETED_ACTIONS",
-    "missing",
-    "partial_compare",
     "ssid_enabled_config",
 ]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from netctl.errors import RenderError
 from netctl.inventory.secrets import MASK, is_reference
-from netctl.platforms import PLATFORMS
+from netctl.platforms import PLATFORMS, find_platform
 from netctl.render import yang
 from netctl.render.schema import check_config
 from netctl.resources import templates_dir
@@ -127,13 +127,13 @@ def template_for(platform: str, template: str | None = None) -> tuple[str, str]:
     ``template`` may be a name in the platform's folder with or without the ``.j2`` suffix.
     Raises RenderError for an unknown platform.
     """
-    row = PLATFORMS.get(platform)
-    if row is None or "default_template" not in row:
-        known = sorted(p for p, r in PLATFORMS.items() if "default_template" in r)
+    row = find_platform(platform)
+    if row is None or not row.default_template or not row.template_dir:
+        known = sorted(name for name, p in PLATFORMS.items() if p.default_template)
         raise RenderError(
             f"no templates for platform {platform!r}", hint=f"known platforms: {', '.join(known)}"
         )
-    folder, default, fmt = row["template_dir"], row["default_template"], row["config_format"]
+    folder, default, fmt = row.template_dir, row.default_template, str(row.config_format)
     name = template or default
     if not name.endswith(".j2"):
         found = sorted({p.name for root in template_roots() for p in (root / folder).glob(f"{name}.*j2")})

@@ -1,4 +1,7 @@
-"""Local checks of rendered configs and their canonical form (pure functions, tables per platform).
+"""Local checks of rendered configs and their canonical form (pure functions).
+
+What differs by platform is data in its definition (:mod:`netctl.platforms`): list keys, model
+defaults, leaf-lists ordered by user, and which local check of :data:`CHECKS` applies.
 
 The checks mirror what the AP's YANG model would reject (``yang/netctl-wlan-ap.yang`` for
 ``netconf-wlan``, the OpenConfig WiFi models for ``openconfig-wlan``), so a bad value is caught
@@ -15,46 +18,7 @@ from typing import Any
 
 from lxml import etree
 
-NWAP_NS = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
-OC_MAC_NS = "http://openconfig.net/yang/wifi-mac"
-OC_PHY_NS = "http://openconfig.net/yang/wifi-phy"
-
-#: list name → key leaves, per platform (an element with children and this name is a list entry)
-LIST_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
-    "netconf-wlan": {"radio": ("id",), "ssid": ("name",)},
-    "openconfig-wlan": {"radio": ("id", "operating-frequency"), "ssid": ("name",)},
-}
-
-#: leaf-lists that are ``ordered-by user`` (their order is configuration; others compare as sets)
-ORDERED_BY_USER: dict[str, frozenset[str]] = {
-    "netconf-wlan": frozenset({"ap/system/ntp-server"}),
-}
-
-#: list path (keys stripped) → leaf → default value in the model
-DEFAULTS: dict[str, dict[str, dict[str, str]]] = {
-    "netconf-wlan": {
-        "ap/radio": {"channel-width": "20", "enabled": "true"},
-        "ap/ssid": {"enabled": "true", "security": "wpa2-psk", "hidden": "false"},
-    },
-    "openconfig-wlan": {
-        "radios/radio": {
-            "config/enabled": "true",
-            "config/transmit-power": "9",
-            "config/channel-width": "20",
-        },
-        "ssids/ssid": {
-            "config/enabled": "true",
-            "config/hidden": "false",
-            "config/operating-frequency": "FREQ_2_5_GHZ",
-        },
-    },
-}
-
-#: the subtree filter that fetches only what a platform's templates manage
-RUNNING_FILTERS: dict[str, str] = {
-    "netconf-wlan": f'<ap xmlns="{NWAP_NS}"/>',
-    "openconfig-wlan": f'<radios xmlns="{OC_PHY_NS}"/><ssids xmlns="{OC_MAC_NS}"/>',
-}
+from netctl.platforms import NWAP_NS, find_platform
 
 _PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
 
@@ -88,7 +52,8 @@ def _value(el: Any) -> str:
 
 def flatten(text: str, platform: str) -> dict[str, str]:
     """Canonical ``path -> value`` map of an XML config; leaf-lists become sorted ``a, b`` values."""
-    keys = LIST_KEYS.get(platform, {})
+    definition = find_platform(platform)
+    keys = definition.list_keys if definition else {}
     root = parse_fragment(text)
     out: dict[str, list[str]] = {}
 
@@ -112,11 +77,11 @@ def flatten(text: str, platform: str) -> dict[str, str]:
     for top in root:
         if isinstance(top.tag, str):
             walk(top, "")
-    ordered = ORDERED_BY_USER.get(platform, frozenset())
+    ordered = definition.ordered_by_user if definition else frozenset()
     flat = {
         path: ", ".join(values if _KEYED.sub("", path) in ordered else sorted(values)) for path, values in out.items()
     }
-    for list_path, leaves in DEFAULTS.get(platform, {}).items():
+    for list_path, leaves in (definition.model_defaults if definition else {}).items():
         pattern = re.compile(re.escape(list_path) + _KEY)
         entries = {m.group(0) for path in flat if (m := pattern.match(path))}
         for entry in entries:
@@ -324,19 +289,23 @@ def _check_ios(text: str) -> list[str]:
     return problems
 
 
+#: local checks by name; a platform names its own (``local_check`` in :mod:`netctl.platforms`)
 CHECKS: dict[str, Callable[[str], list[str]]] = {
-    "netconf-wlan": _check_nwap,
-    "openconfig-wlan": _check_openconfig,
-    "openwrt": _check_uci,
-    "cli-ios": _check_ios,
+    "netctl-wlan-ap": _check_nwap,
+    "openconfig-wifi": _check_openconfig,
+    "uci": _check_uci,
+    "ios": _check_ios,
 }
 
 
 def check_config(platform: str, text: str) -> list[str]:
     """Problems the device's model would reject in ``text`` (empty when it looks acceptable)."""
-    check = CHECKS.get(platform)
-    if check is None:
+    definition = find_platform(platform)
+    if definition is None or definition.local_check is None:
         return []
+    check = CHECKS.get(definition.local_check)
+    if check is None:
+        return [f"platform {platform!r} names an unknown local check {definition.local_check!r}"]
     try:
         return check(text)
     except etree.XMLSyntaxError as exc:

@@ -17,7 +17,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from netctl.platforms import PLATFORMS
+from netctl.platforms import find_platform
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +48,8 @@ def _context(modules: tuple[str, ...]) -> Any:
 
 
 def modules_of(platform: str) -> tuple[str, ...]:
-    return tuple(PLATFORMS.get(platform, {}).get("yang_modules", ()))
+    definition = find_platform(platform)
+    return definition.yang_modules if definition else ()
 
 
 def validate(platform: str, text: str) -> list[str]:

@@ -310,9 +310,10 @@ def test_cli_push_json_and_audit(nc_city: Any) -> None:
     assert [r["dry_run"] for r in rows][:2] == [0, 1] and "transcript" not in rows[0]
 
 
-def test_post_check_opens_a_second_session(nc_city: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_post_check_opens_a_second_session(nc_city: Any) -> None:
     """On the push's SSH connection where the platform allows it, on a new connection otherwise;
     either way a new NETCONF session (its own session-id) reads the committed config back."""
+    import dataclasses
     import re
 
     from netctl.platforms import PLATFORMS
@@ -332,8 +333,9 @@ def test_post_check_opens_a_second_session(nc_city: Any, monkeypatch: pytest.Mon
     same = push_tx(10)
     assert "post-check: new NETCONF session on the push's SSH connection" in same
     assert same.count("connect 127.") == 1
-    monkeypatch.setitem(PLATFORMS["netconf-wlan"], "post_check_session", "connection")
-    assert "post-check: connect 127." in push_tx(11)
+    by_connection = dataclasses.replace(PLATFORMS["netconf-wlan"], post_check_session="connection")
+    with PLATFORMS.swapped("netconf-wlan", by_connection):
+        assert "post-check: connect 127." in push_tx(11)
 
 
 def test_an_rpc_sent_with_the_hello_is_answered_once_sent_again(nc_city: Any) -> None:

@@ -47,7 +47,7 @@ def ssh_run(api: Any, ap_name: str, command: str) -> str:
 
 def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
     """``uci show PATH`` on the AP over a new SSH session, as ``key -> value``."""
-    from netctl.push.plan import uci_options
+    from netctl.drivers.plan import uci_options
 
     return uci_options(ssh_run(api, ap_name, f"uci show {path}"))
 
@@ -85,7 +85,7 @@ def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
 
 
 def uci_options_of_version(api: Any, ap: str, version: int) -> dict[str, str]:
-    from netctl.push.plan import uci_options
+    from netctl.drivers.plan import uci_options
 
     return uci_options(api.config.show_config(ap, version)["text"])
 
@@ -131,7 +131,7 @@ def ios_session(api: Any, ap_name: str) -> Iterator[Any]:
 
 def show_run(api: Any, ap_name: str) -> dict[str, list[str]]:
     """``show running-config`` over a separate netmiko session, as IOS blocks."""
-    from netctl.push.plan import ios_blocks
+    from netctl.drivers.plan import ios_blocks
 
     with ios_session(api, ap_name) as conn:
         return ios_blocks(str(conn.send_command("show running-config")))
@@ -145,7 +145,7 @@ def ios_config(api: Any, ap_name: str, commands: list[str]) -> None:
 
 
 def test_ios_switch_push_and_read_back(ssh_city: Any) -> None:
-    from netctl.push.plan import ios_blocks
+    from netctl.drivers.plan import ios_blocks
 
     ap = "gs-huckingen-sw01"
     first = ssh_city.config.push(ap)[0]
@@ -191,7 +191,7 @@ def test_ios_error_line_fails_the_push_and_the_switch_is_put_back(
 
 def test_ios_restore_takes_away_what_was_added_since(ssh_city: Any) -> None:
     """A restore is a full replace: a VLAN and an interface line added after the backup are removed."""
-    from netctl.push.plan import ios_blocks
+    from netctl.drivers.plan import ios_blocks
 
     ap = "ges-marxloh-sw01"
     first = ssh_city.config.push(ap)[0]

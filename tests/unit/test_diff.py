@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netctl.push.plan import compare, mask, restore_commands, strip_volatile, undo_commands
+from netctl.drivers.plan import compare, mask, restore_commands, strip_volatile, undo_commands
 
 NS = 'xmlns="urn:netctl:params:xml:ns:yang:netctl-wlan-ap"'
 
@@ -117,7 +117,7 @@ def test_restore_of_a_uci_list_option_rebuilds_the_list() -> None:
 
 
 def test_uci_list_restore_reads_back_equal() -> None:
-    from netctl.push.plan import uci_options
+    from netctl.drivers.plan import uci_options
 
     backup = "system.ntp.server='0.pool.example' '1.pool.example'\n"
     assert uci_options(restore_commands(backup, "openwrt")) == uci_options(backup)
@@ -125,7 +125,7 @@ def test_uci_list_restore_reads_back_equal() -> None:
 
 
 def test_uci_restore_replaces_whole_packages() -> None:
-    from netctl.push.plan import uci_delete_commands
+    from netctl.drivers.plan import uci_delete_commands
 
     backup = "wireless.radio0=wifi-device\nwireless.radio0.channel='1'\n"
     running = (backup.replace("'1'", "'6'") + "wireless.radio0.txpower='9'\nwireless.ssid0=wifi-iface\n"

@@ -47,15 +47,17 @@ def test_parse_address_rejects_with_reason(text: str, why: str) -> None:
         parse_address(text)
 
 
-def test_platform_registry_is_one_plain_table() -> None:
-    assert PLATFORMS["netconf-wlan"]["transport"] == "netconf"
-    assert PLATFORMS["netconf-wlan"]["default_port"] == 830
-    assert PLATFORMS["openconfig-wlan"]["transport"] == "netconf"
-    assert PLATFORMS["openwrt"]["device_type"] == "linux"
-    assert PLATFORMS["cli-ios"]["device_type"] == "cisco_ios"
-    for row in PLATFORMS.values():
+def test_platform_registry_holds_one_definition_per_platform() -> None:
+    assert PLATFORMS["netconf-wlan"].transport == "netconf"
+    assert PLATFORMS["netconf-wlan"].default_port == 830
+    assert PLATFORMS["openconfig-wlan"].transport == "netconf"
+    assert PLATFORMS["openwrt"].device_type == "linux"
+    assert PLATFORMS["cli-ios"]["device_type"] == "cisco_ios"  # facts by name, as the JSON table has them
+    assert get_platform("snmp-only").get("config_format", "cli") == "cli"
+    for name, platform in PLATFORMS.items():
+        assert platform.name == name
         assert {"transport", "driver", "template_dir", "device_type", "default_port",
-                "snmp_profile"} <= set(row)
+                "snmp_profile"} <= set(platform.as_dict())
     with pytest.raises(ConfigError, match="unknown platform 'junos'"):
         get_platform("junos")
 

@@ -70,7 +70,7 @@ def test_audit_since_accepts_dates_and_ages() -> None:
 
 
 def test_replace_commands_take_away_what_running_has_beyond_the_stored_version() -> None:
-    from netctl.push.plan import replace_commands, restore_commands
+    from netctl.drivers.plan import replace_commands, restore_commands
 
     stored = ("version 12.1\n!\nhostname sw1\n!\nvlan 10\n name STAFF\n!\n"
               "interface FastEthernet0/1\n description AP one\n switchport mode trunk\n!\nend\n")

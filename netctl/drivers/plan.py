@@ -1,0 +1,366 @@
+"""Pure planning for drivers: masking, canonical comparison, diffs and undo of configs, by dialect.
+
+Nothing here talks to a device or the database; drivers sequence their I/O around these functions
+and the push layer (:mod:`netctl.push`) calls them for diffs, restores and backups. A diff is
+always computed on the real values (so a changed passphrase counts as a change) and shown masked
+(so no diff, audit row or screen ever holds a secret). A platform's definition names its dialect
+(``dialect`` in :mod:`netctl.platforms`):
+
+    xml   NETCONF subtrees, compared as canonical leaf paths (netctl.render.schema.flatten)
+    uci   OpenWrt ``uci set`` commands against ``uci show`` output, compared per option
+    ios   IOS configuration blocks against ``show running-config``, compared per block line
+
+A targeted change (:mod:`netctl.push.targeted`) is a partial config: :func:`partial_compare` looks
+only at what it names, and :func:`missing` says what it names that the AP does not have.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from netctl.inventory.secrets import MASK
+from netctl.platforms import find_platform
+from netctl.render.schema import flatten
+
+#: IOS commands that hold one value (undo = send the old line again)
+SINGLE_LINE_COMMANDS = frozenset({"hostname", "ip", "ntp", "logging", "snmp-server", "banner"})
+
+@dataclass(frozen=True)
+class ConfigDiff:
+    """Intended vs running: whether they differ, and a masked human-readable diff."""
+
+    changed: bool
+    text: str
+    kind: str  # "structural" (xml) or "unified" (cli)
+    secrets_differ: bool = False
+
+
+def dialect(platform: str) -> str:
+    """The config dialect of ``platform`` (xml for a platform netctl does not know)."""
+    definition = find_platform(platform)
+    return definition.dialect if definition else "xml"
+
+
+# -- masking ---------------------------------------------------------------------------------------
+
+
+def mask(text: str, platform: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with secret values replaced by the mask and volatile lines (timestamps, counters) dropped."""
+    definition = find_platform(platform)
+    for value in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    for pattern in definition.secret_patterns if definition else ():
+        text = re.sub(pattern, lambda m: m.group(1) + MASK + m.group(3), text, flags=re.MULTILINE)
+    volatile = [re.compile(p) for p in (definition.volatile_patterns if definition else ())]
+    if volatile:
+        text = "\n".join(line for line in text.splitlines() if not any(v.search(line) for v in volatile))
+        text = text.rstrip("\n") + "\n"
+    return text
+
+
+def strip_volatile(text: str, platform: str) -> str:
+    """Only the volatile lines dropped (for hashing and dedup of backups)."""
+    definition = find_platform(platform)
+    volatile = [re.compile(p) for p in (definition.volatile_patterns if definition else ())]
+    lines = [line.rstrip() for line in text.splitlines() if not any(v.search(line) for v in volatile)]
+    return "\n".join(line for line in lines if line).strip() + "\n"
+
+
+# -- uci -------------------------------------------------------------------------------------------
+
+_UCI_SET = re.compile(r"^uci set (?P<key>[^=\s]+)=(?P<value>.*)$")
+_UCI_ADD_LIST = re.compile(r"^uci add_list (?P<key>[^=\s]+)=(?P<value>.*)$")
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+
+
+def uci_options(text: str) -> dict[str, str]:
+    """``key -> value`` from ``uci set`` commands or from ``uci show`` lines."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _UCI_SET.match(line)
+        if m:
+            out[m.group("key")] = _unquote(m.group("value"))
+        elif m := _UCI_ADD_LIST.match(line):
+            key, value = m.group("key"), _unquote(m.group("value"))
+            out[key] = f"{out[key]}' '{value}" if key in out else value  # as `uci show` prints a list
+        elif "=" in line and not line.startswith("uci "):
+            key, _, value = line.partition("=")
+            out[key] = _unquote(value)
+    return out
+
+
+def _uci_lines(options: dict[str, str]) -> list[str]:
+    return [f"{k}='{v}'" for k, v in sorted(options.items())]
+
+
+#: first line of a uci config that replaces whole packages (a restore): "# netctl-replace: system wireless"
+UCI_REPLACE = "# netctl-replace:"
+
+
+def uci_replaced(intended: str) -> set[str]:
+    """The uci packages ``intended`` replaces entirely (empty for a template's partial config)."""
+    first = intended.lstrip().splitlines()[0] if intended.strip() else ""
+    return set(first[len(UCI_REPLACE):].split()) if first.startswith(UCI_REPLACE) else set()
+
+
+def uci_extra(intended: str, running: str) -> dict[str, str]:
+    """Options and sections of replaced packages that are running but not in ``intended``."""
+    packages = uci_replaced(intended)
+    want = uci_options(intended)
+    return {k: v for k, v in uci_options(running).items() if k.split(".")[0] in packages and k not in want}
+
+
+def uci_delete_commands(intended: str, running: str) -> list[str]:
+    """``uci delete`` for what a replacing config drops (a dropped section takes its options along)."""
+    extra = uci_extra(intended, running)
+    sections = {k for k in extra if k.count(".") == 1}
+    return [f"uci delete {k}" for k in sorted(extra)
+            if k in sections or ".".join(k.split(".")[:2]) not in sections]
+
+
+def _diff_uci(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
+    want = uci_options(intended)
+    have = uci_options(running)
+    relevant = {k: have[k] for k in want if k in have} | uci_extra(intended, running)
+    changed = relevant != want
+    before = mask("\n".join(_uci_lines(relevant)) + "\n", platform, secrets).splitlines()
+    after = mask("\n".join(_uci_lines(want)) + "\n", platform, secrets).splitlines()
+    text = "\n".join(difflib.unified_diff(before, after, "running", "intended", lineterm="", n=1))
+    return ConfigDiff(changed, text, "unified", secrets_differ=changed and not text)
+
+
+# -- ios -------------------------------------------------------------------------------------------
+
+
+def ios_blocks(text: str) -> dict[str, list[str]]:
+    """Top-level lines → their indented child lines (``!`` and blank lines dropped)."""
+    blocks: dict[str, list[str]] = {}
+    header: str | None = None
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.strip() == "!" or line.strip() in ("end", "exit"):
+            if line.strip() == "!":
+                header = None
+            continue
+        if line[0] in " \t":
+            if header is not None:
+                blocks[header].append(line.strip())
+            continue
+        header = line.strip()
+        blocks.setdefault(header, [])
+    return blocks
+
+
+def _block_lines(blocks: dict[str, list[str]]) -> list[str]:
+    return [line for header, children in blocks.items() for line in [header, *(" " + c for c in children)]]
+
+
+def _diff_ios(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
+    want = ios_blocks(intended)
+    have = ios_blocks(running)
+    relevant = {h: have[h] for h in want if h in have}
+    changed = any(h not in have or any(c not in have[h] for c in children) for h, children in want.items())
+    before = mask("\n".join(_block_lines(relevant)) + "\n", platform, secrets).splitlines()
+    merged = {
+        h: list(relevant.get(h, [])) + [c for c in want[h] if c not in relevant.get(h, [])] for h in want
+    }
+    after = mask("\n".join(_block_lines(merged)) + "\n", platform, secrets).splitlines()
+    text = "\n".join(difflib.unified_diff(before, after, "running", "intended", lineterm="", n=1))
+    return ConfigDiff(changed, text, "unified", secrets_differ=changed and not text)
+
+
+# -- xml -------------------------------------------------------------------------------------------
+
+
+def structural_diff(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Lines ``+ path = value``, ``- path = value``, ``~ path: old -> new`` (sorted by path)."""
+    lines = []
+    for path in sorted(set(before) | set(after)):
+        if path not in before:
+            lines.append(f"+ {path} = {after[path]}")
+        elif path not in after:
+            lines.append(f"- {path} = {before[path]}")
+        elif before[path] != after[path]:
+            lines.append(f"~ {path}: {before[path]} -> {after[path]}")
+    return lines
+
+
+def _diff_xml(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
+    want = flatten(intended, platform) if intended.strip() else {}
+    have = flatten(running, platform) if running.strip() else {}
+    changed = want != have
+    masked_want = flatten(mask(intended, platform, secrets), platform) if intended.strip() else {}
+    masked_have = flatten(mask(running, platform, secrets), platform) if running.strip() else {}
+    text = "\n".join(structural_diff(masked_have, masked_want))
+    return ConfigDiff(changed, text, "structural", secrets_differ=changed and not text)
+
+
+_DIFFS = {"xml": _diff_xml, "uci": _diff_uci, "ios": _diff_ios}
+
+
+def compare(intended: str, running: str, platform: str, secrets: Sequence[str] = ()) -> ConfigDiff:
+    """Intended vs running for ``platform``. A changed secret shows as ``(secret values differ)``.
+
+    Raises lxml's XMLSyntaxError for unparsable XML (callers turn it into a per-AP failure).
+    """
+    result = _DIFFS[dialect(platform)](intended, running, platform, secrets)
+    if result.secrets_differ:
+        return ConfigDiff(True, "(secret values differ)", result.kind, True)
+    return result
+
+
+def unified(before: str, after: str, a: str = "before", b: str = "after") -> str:
+    """A plain unified diff of two texts (for show-config/history comparisons)."""
+    return "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(), a, b, lineterm=""))
+
+
+# -- restore ---------------------------------------------------------------------------------------
+
+
+def restore_commands(backup: str, platform: str) -> str:
+    """Turn a stored running config into the commands a CLI push sends to restore it."""
+    kind = dialect(platform)
+    if kind == "uci":
+        options = uci_options(backup)
+        commands = [f"{UCI_REPLACE} {' '.join(sorted({k.split('.')[0] for k in options}))}"]
+        for key, value in sorted(options.items()):
+            try:
+                items = shlex.split(f"'{value}'")
+            except ValueError:
+                items = [value]
+            commands.append(f"uci set {key}='{items[0] if items else ''}'")
+            commands.extend(f"uci add_list {key}='{item}'" for item in items[1:])  # a uci list option
+        return "\n".join(commands) + "\n"
+    if kind == "ios":
+        return "\n".join(_block_lines(_restorable_blocks(backup, platform))) + "\n"
+    return backup
+
+
+def _restorable_blocks(text: str, platform: str) -> dict[str, list[str]]:
+    """The blocks of a stored IOS-style config that are configuration (no banner lines of ``show``)."""
+    return {
+        h: c
+        for h, c in ios_blocks(strip_volatile(text, platform)).items()
+        if not h.startswith(("version ", "Building", "Current configuration", "end"))
+    }
+
+
+def replace_commands(target: str, running: str, platform: str) -> list[str]:
+    """For a restore over an IOS-style CLI: what takes away the blocks and lines ``running`` has beyond
+    ``target`` (``no vlan 40``, ``default interface …``, `` no description …``), sent before ``target``.
+
+    Other dialects need none: uci restores replace whole packages, NETCONF replaces the datastore.
+    """
+    if dialect(platform) != "ios":
+        return []
+    want = _restorable_blocks(target, platform)
+    have = _restorable_blocks(running, platform)
+    commands = undo_commands("\n".join(_block_lines(want)), "\n".join(_block_lines(have)), platform)
+    # a bare header the stored version has anyway (e.g. its hostname) is sent with it: not an undo
+    return [c for i, c in enumerate(commands)
+            if c.startswith(" ") or c not in want or commands[i + 1:i + 2] and commands[i + 1].startswith(" ")]
+
+
+def undo_commands(backup: str, intended: str, platform: str) -> list[str]:
+    """Commands that put back what ``intended`` changed, from the ``backup`` taken before (CLI only).
+
+    uci: options the push set go back to their old value or are deleted; ios: blocks the push added
+    are removed (``no vlan 20``, ``default interface …``) and changed blocks get their old lines back.
+    """
+    kind = dialect(platform)
+    if kind == "uci":
+        old, new = uci_options(backup), uci_options(intended)
+        cmds = []
+        for key in new:
+            if key in old:
+                cmds.append(f"uci set {key}='{old[key]}'")
+            else:
+                cmds.append(f"uci delete {key}")
+        return cmds
+    if kind == "ios":
+        old_blocks, new_blocks = ios_blocks(backup), ios_blocks(intended)
+        cmds = []
+        for header, children in new_blocks.items():
+            if header not in old_blocks:
+                word = header.split()[0]
+                previous = next((h for h in old_blocks if h.split()[0] == word), None)
+                if header.startswith("interface "):
+                    cmds.append("default " + header)
+                elif not children and word in SINGLE_LINE_COMMANDS and previous is not None:
+                    cmds.append(previous)
+                else:
+                    cmds.append("no " + header)
+                continue
+            old_children = old_blocks[header]
+            added = [c for c in children if c not in old_children]
+            if added or header.startswith("hostname"):
+                cmds.append(header)
+                cmds.extend(" no " + c for c in added)
+                cmds.extend(" " + c for c in old_children)
+        return cmds
+    return []
+
+
+def is_restored(backup: str, running: str, intended: str, platform: str) -> bool:
+    """Whether everything ``intended`` touched is back as it was in ``backup`` (CLI dialects)."""
+    kind = dialect(platform)
+    if kind == "uci":
+        old, now = uci_options(backup), uci_options(running)
+        return all(old.get(key) == now.get(key) for key in uci_options(intended))
+    if kind == "ios":
+        old_blocks, now_blocks = ios_blocks(backup), ios_blocks(running)
+        return all(old_blocks.get(h) == now_blocks.get(h) for h in ios_blocks(intended))
+    return False
+
+
+# -- targeted changes ------------------------------------------------------------------------------
+
+
+def _leaf(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _named(intended: str, platform: str) -> dict[str, str]:
+    """The leaves ``intended`` names itself (not the model defaults ``flatten`` fills in)."""
+    return {
+        path: value
+        for path, value in flatten(intended, platform).items()
+        if re.search(rf"<(?:[\w.-]+:)?{re.escape(_leaf(path))}[\s/>]", intended)
+    }
+
+
+def missing(intended: str, running: str, platform: str) -> list[str]:
+    """What a partial config names that the AP does not have (paths or uci options), sorted.
+
+    A merge would create it (an SSID with only a name and a state); a targeted change refuses it.
+    """
+    if dialect(platform) == "xml":
+        have = flatten(running, platform) if running.strip() else {}
+        return sorted(p for p in _named(intended, platform) if p not in have)
+    have_uci = uci_options(running)
+    return sorted(k for k in uci_options(intended) if k not in have_uci)
+
+
+def partial_compare(intended: str, running: str, platform: str, secrets: Sequence[str] = ()) -> ConfigDiff:
+    """Intended vs running for the leaves ``intended`` names only (masked, as :func:`compare`)."""
+    if dialect(platform) != "xml":
+        return compare(intended, running, platform, secrets)  # uci and ios compare what is named already
+    want = _named(intended, platform)
+    have = flatten(running, platform) if running.strip() else {}
+    relevant = {path: have[path] for path in want if path in have}
+    changed = relevant != want
+    masked_have = flatten(mask(running, platform, secrets), platform) if running.strip() else {}
+    before = {path: masked_have[path] for path in relevant if path in masked_have}
+    text = "\n".join(structural_diff(before, want))
+    return ConfigDiff(changed, text, "structural")
