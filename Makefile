@@ -16,7 +16,7 @@ export NETCTL_LAB_DIR := $(LAB_DIR)
 help:
 	@echo "make demo           install, start the lab, load the example city, poll, open the TUI"
 	@echo "make demo-headless  the same without the TUI (for scripts): prints status and exits"
-	@echo "make test           install, start the lab, run the whole suite"
+	@echo "make test           install, lint (ruff, mypy), start the lab, run the whole suite"
 	@echo "make lab-up | lab-down | lab-status | bench | lint | docs"
 
 $(VENV)/.installed: pyproject.toml
@@ -56,7 +56,7 @@ demo-headless: lab-up
 demo: demo-headless
 	$(NETCTL) --db $(DEMO_DB) tui
 
-test: lab-up
+test: lint lab-up
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test-unit: $(VENV)/.installed
@@ -67,7 +67,7 @@ bench: lab-up
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check netctl tui tests
-	$(VENV)/bin/mypy netctl
+	$(VENV)/bin/mypy netctl tui tests
 
 # docs/cli.md: every command's --help, generated from the click commands (checked by tests/unit)
 docs: $(VENV)/.installed

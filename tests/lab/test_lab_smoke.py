@@ -378,7 +378,7 @@ def test_down_stops_tracked_processes_and_ignores_stale_pid_files(tmp_path: Path
         assert procs.running(tmp_path) == {"sleeper": proc.pid}
         assert Lab(dir=tmp_path).down() == ["sleeper"]
         assert proc.wait(timeout=5) is not None
-        assert other.monitor.poll() is None, "a stale pid file must never kill an unrelated process"
+        assert other.poll() is None, "a stale pid file must never kill an unrelated process"
         assert not list((tmp_path / "run").glob("*.pid"))
     finally:
         other.kill()

@@ -28,13 +28,13 @@ PLATFORM = {"school": "netconf-wlan", "zoo": "openconfig-wlan", "transit": "open
 
 def seed_city(db: sqlite_utils.Database, aps_per_site: int = 3, extra_aps: int = 0) -> None:
     """Tenants, sites and APs as rows (addresses on loopback port 9: nothing answers there)."""
-    db["tenants"].insert_all(
+    db.table("tenants").insert_all(
         [
             {"name": "duisburg", "title": "Stadt Duisburg", "vars": "{}"},
             {"name": "moers", "title": "Stadt Moers", "vars": "{}"},
         ]
     )
-    db["sites"].insert_all(
+    db.table("sites").insert_all(
         [{"name": n, "tenant": t, "kind": k, "title": title, "vars": "{}"} for n, t, k, title in SITES]
     )
     rows = [
@@ -62,7 +62,7 @@ def seed_city(db: sqlite_utils.Database, aps_per_site: int = 3, extra_aps: int =
         }
         for i in range(extra_aps)
     ]
-    db["aps"].insert_all(rows, batch_size=2000)
+    db.table("aps").insert_all(rows, batch_size=2000)
 
 
 def add_users(db: sqlite_utils.Database) -> None:
@@ -148,8 +148,8 @@ def seed_activity(db: sqlite_utils.Database) -> None:
                 "reasons": "[]" if state == "up" else json.dumps([["x", f"{state} for a test"]]),
             }
         )
-    db["health"].insert_all(health)
-    samples = []
+    db.table("health").insert_all(health)
+    samples: list[dict[str, Any]] = []
     for step in range(24):
         ts = int((NOW - dt.timedelta(hours=23 - step)).timestamp())
         for metric, value in (
@@ -164,13 +164,13 @@ def seed_activity(db: sqlite_utils.Database) -> None:
         ):
             samples.append({"metric": metric, "ts": ts, "value": float(value)})
     metrics = sorted({s["metric"] for s in samples})
-    db["series"].insert_all([{"id": i, "ap": "gs-meiderich-ap01", "metric": m,
+    db.table("series").insert_all([{"id": i, "ap": "gs-meiderich-ap01", "metric": m,
                               "label": "eth0" if m.endswith(":if1") else None} for i, m in enumerate(metrics, 1)])
     ids = {m: i for i, m in enumerate(metrics, 1)}
     rows = [{"series": ids[s["metric"]], "ts": s["ts"], "value": s["value"]} for s in samples]
-    db["samples_1h"].insert_all([{**r, "min": r["value"], "max": r["value"], "n": 1} for r in rows])
-    db["samples"].insert_all(rows)
-    db["alerts"].insert_all(
+    db.table("samples_1h").insert_all([{**r, "min": r["value"], "max": r["value"], "n": 1} for r in rows])
+    db.table("samples").insert_all(rows)
+    db.table("alerts").insert_all(
         [
             {
                 "id": 1,
@@ -215,7 +215,7 @@ def seed_activity(db: sqlite_utils.Database) -> None:
             },
         ]
     )
-    db["maintenance"].insert(
+    db.table("maintenance").insert(
         {
             "id": 1,
             "name": "zoo switch swap",
@@ -228,13 +228,13 @@ def seed_activity(db: sqlite_utils.Database) -> None:
         }
     )
     # the default poll job and eva's nightly backup
-    db["jobs"].insert_all([
+    db.table("jobs").insert_all([
         {"name": "poll", "job": "poll", "interval_s": 60.0, "enabled": 1, "owner": "@system", "selection": "{}",
          "options": "{}", "created": iso(NOW)},
         {"name": "backup", "job": "backup", "interval_s": 86400.0, "enabled": 1, "owner": "eva",
          "selection": '{"tenant": "duisburg"}', "options": "{}", "created": iso(NOW)},
     ])
-    db["job_runs"].insert_all(
+    db.table("job_runs").insert_all(
         [
             {
                 "id": 1,
@@ -258,7 +258,7 @@ def seed_activity(db: sqlite_utils.Database) -> None:
             },
         ]
     )
-    db["config_versions"].insert_all(
+    db.table("config_versions").insert_all(
         [
             {
                 "ap": "gs-meiderich-ap01",
@@ -282,14 +282,13 @@ def seed_activity(db: sqlite_utils.Database) -> None:
             },
         ]
     )
-    db["config_status"].insert_all(
-        [
-            {"ap": "gs-meiderich-ap01", "status": "applied", "version": 2, "updated": iso(NOW)},
-            {"ap": "gs-meiderich-ap02", "status": "pending", "reason": "unreachable", "updated": iso(NOW)},
-            {"ap": "zoo-duisburg-ap01", "status": "drifted", "updated": iso(NOW)},
-        ]
-    )
-    db["audit"].insert(
+    config_status: list[dict[str, Any]] = [
+        {"ap": "gs-meiderich-ap01", "status": "applied", "version": 2, "updated": iso(NOW)},
+        {"ap": "gs-meiderich-ap02", "status": "pending", "reason": "unreachable", "updated": iso(NOW)},
+        {"ap": "zoo-duisburg-ap01", "status": "drifted", "updated": iso(NOW)},
+    ]
+    db.table("config_status").insert_all(config_status)
+    db.table("audit").insert(
         {
             "run": "r1",
             "ts": iso(NOW - dt.timedelta(days=1)),

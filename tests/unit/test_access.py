@@ -38,17 +38,17 @@ def _tenant_vars(name: str) -> str:
 
 def seed(db: sqlite_utils.Database) -> None:
     """Write a tiny inventory straight into the tables (two tenants, four sites, two APs each)."""
-    db["tenants"].insert_all(
+    db.table("tenants").insert_all(
         [
             {"name": "duisburg", "title": "Stadt Duisburg", "vars": _tenant_vars("duisburg")},
             {"name": "moers", "title": "Stadt Moers", "vars": _tenant_vars("moers")},
         ]
     )
-    db["sites"].insert_all(
+    db.table("sites").insert_all(
         [{"name": n, "tenant": t, "kind": k, "title": n, "vars": json.dumps(SITE_VARS[k])} for n, t, k in SITES]
     )
     # port 9 on loopback (discard) refuses: if anything tried to reach these APs it fails at once
-    db["aps"].insert_all(
+    db.table("aps").insert_all(
         [
             {
                 "name": f"{n}-ap0{i}",
@@ -209,8 +209,8 @@ SELECTION_METHODS = (
 def test_out_of_scope_ap_cannot_be_reached_by_any_facade_action(db: sqlite_utils.Database) -> None:
     """An engineer of Duisburg (who may push) and a school-admin try every facade action on a Moers AP."""
     outside = "gs-moers-mitte-ap01"
-    db["alerts"].insert({"id": 7, "ap": outside, "kind": "down", "state": "open", "severity": "critical"})
-    before = dict(db["aps"].get(outside))
+    db.table("alerts").insert({"id": 7, "ap": outside, "kind": "down", "state": "open", "severity": "critical"})
+    before = dict(db.table("aps").get(outside))
     methods = _methods_naming_one_ap()
     assert {
         "session.get_ap",
@@ -244,8 +244,8 @@ def test_out_of_scope_ap_cannot_be_reached_by_any_facade_action(db: sqlite_utils
             with pytest.raises(NotFound):
                 nc.monitor.maintenance_add(Selection(names=(outside,)), "now", "+1h")
             assert outside not in json.dumps(nc.inventory.tree()) and nc.config.audit(ap=outside) == []
-    assert dict(db["aps"].get(outside)) == before
-    assert db["alerts"].get(7)["acked_by"] is None
+    assert dict(db.table("aps").get(outside)) == before
+    assert db.table("alerts").get(7)["acked_by"] is None
     assert db["audit"].count == 0 and db["maintenance"].count == 0
 
 
@@ -307,7 +307,7 @@ def test_ssid_switch_needs_the_named_grant_and_the_site_in_scope(db: sqlite_util
         sam.ssids.set_ssid_enabled("gs-moers-mitte", "Duisburg-Free-WLAN", False)
     with pytest.raises(NotFound):
         sam.ssids.site_ssids("gym-hamborn")
-    assert "ssids_disabled" not in (db["sites"].get("gs-moers-mitte")["vars"] or "")
+    assert "ssids_disabled" not in (db.table("sites").get("gs-moers-mitte")["vars"] or "")
 
 
 def test_allowing_an_ssid_the_users_sites_do_not_have_is_refused(db: sqlite_utils.Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -22,9 +23,9 @@ def test_the_facade_is_no_mixin_and_holds_each_service_over_one_session(memdb: s
     seed(memdb)
     nc = Netctl(memdb)
     for name, cls in Netctl.SERVICES.items():
-        service = getattr(nc, name)
-        assert type(service) is cls, name
+        service: Any = getattr(nc, name)
         assert service.session is nc.session, name
+        assert type(service) is cls, name
         assert cls.__bases__ == (object,), f"{cls.__name__} inherits {cls.__bases__}: compose it instead"
         assert "session" in inspect.signature(cls).parameters, name
     # the services that need another one hold that very instance

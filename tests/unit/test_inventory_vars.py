@@ -47,8 +47,9 @@ aps:
 
 
 def test_merge_vars_later_layers_win_and_sources_name_them() -> None:
-    layers = [("global", {"a": 1, "b": 1}), ("tenant:t", {"b": 2, "c": [1]}), ("site:s", {"c": [2]}),
-              ("group:g", {}), ("ap:x", {"d": {"k": 1}})]
+    layers: list[tuple[str, dict[str, Any]]] = [
+        ("global", {"a": 1, "b": 1}), ("tenant:t", {"b": 2, "c": [1]}), ("site:s", {"c": [2]}),
+        ("group:g", {}), ("ap:x", {"d": {"k": 1}})]
     merged, sources = merge_vars(layers)
     assert merged == {"a": 1, "b": 2, "c": [2], "d": {"k": 1}}
     assert sources == {"a": "global", "b": "tenant:t", "c": "site:s", "d": "ap:x"}

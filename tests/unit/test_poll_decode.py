@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from netctl.errors import PollError
-from netctl.platforms import PLATFORMS
 from netctl.poll.decode import decode
 from netctl.poll.model import Target
-from netctl.poll.oids import PROFILES, profile_for
+from netctl.poll.oids import PLATFORM_PROFILES, PROFILES, profile_for
 from netctl.poll.snmp import engine_groups
 
 AP = PROFILES["wlan-ap"]
@@ -24,7 +25,7 @@ def scalars(**over: tuple[str, object]) -> dict[str, tuple[str, object]]:
     return base
 
 
-TABLES = {
+TABLES: dict[str, dict[str, dict[str, tuple[str, Any]]]] = {
     "if": {"descr": {"1": ("OctetString", "eth0"), "2": ("OctetString", "wlan0")},
            "oper_status": {"1": ("Integer", 1), "2": ("Integer", 2)},
            "in_octets": {"1": ("Counter32", 10), "2": ("Counter32", 20)},
@@ -56,11 +57,12 @@ def test_decode_values_of_a_good_reply() -> None:
 
 
 def test_memory_from_hr_storage_when_ucd_is_absent() -> None:
-    tables = {"storage": {"type": {"1": ("ObjectIdentifier", "1.3.6.1.2.1.25.2.1.4"),
-                                   "2": ("ObjectIdentifier", "1.3.6.1.2.1.25.2.1.2")},
-                          "alloc_units": {"1": ("Integer", 4096), "2": ("Integer", 1024)},
-                          "size": {"1": ("Integer", 100), "2": ("Integer", 2000)},
-                          "used": {"1": ("Integer", 1), "2": ("Integer", 500)}}}
+    tables: dict[str, dict[str, dict[str, tuple[str, Any]]]] = {
+        "storage": {"type": {"1": ("ObjectIdentifier", "1.3.6.1.2.1.25.2.1.4"),
+                             "2": ("ObjectIdentifier", "1.3.6.1.2.1.25.2.1.2")},
+                    "alloc_units": {"1": ("Integer", 4096), "2": ("Integer", 1024)},
+                    "size": {"1": ("Integer", 100), "2": ("Integer", 2000)},
+                    "used": {"1": ("Integer", 1), "2": ("Integer", 500)}}}
     values = decode(PROFILES["wlan-ap-hr"], scalars(), tables)
     assert values["mem"] == 25.0
     assert values["mem_total_kb"] == 2000
@@ -88,7 +90,7 @@ def test_platform_profiles_are_data() -> None:
     assert profile_for("netconf-wlan").tables["vap"].column_oid("stations") == "1.3.6.1.4.1.41112.1.6.1.2.1.8"
     assert profile_for("something-new").name == "wlan-ap"
     assert profile_for("openwrt", "system-only").name == "system-only"
-    assert {p.snmp_profile for p in PLATFORMS.values()} <= set(PROFILES)
+    assert set(PLATFORM_PROFILES.values()) <= set(PROFILES)
 
 
 def test_one_engine_unless_a_v3_user_has_two_key_sets() -> None:
@@ -114,7 +116,7 @@ def test_targets_are_built_once_per_secret_and_bad_settings_are_results(api: obj
 
     db = api.session.db  # type: ignore[attr-defined]
     set_secret(db, "c", "community-1")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"name": "ok", "platform": "cli-ios", "address": "127.0.0.1",
          "snmp": {"version": "2c", "community": "secret:c"}},
         {"name": "v3", "platform": "openwrt", "address": "127.0.0.2",
@@ -130,7 +132,7 @@ def test_targets_are_built_once_per_secret_and_bad_settings_are_results(api: obj
     targets, failed = build_targets(db, rows)
     assert [(t.ap, t.port, t.profile, t.community) for t in targets[:1]] == [("ok", 161, "switch", "community-1")]
     assert (targets[1].version, targets[1].port, targets[1].auth_key) == ("3", 1161, "community-1")
-    reasons = {r.ap: r.error for r in failed}
+    reasons = {r.ap: str(r.error) for r in failed}
     assert set(reasons) == {"clear", "md4", "none", "missing"}
     assert "not a secret reference" in reasons["clear"] and "MD4" in reasons["md4"]
     assert "no SNMP settings" in reasons["none"] and "secret:nope" in reasons["missing"]

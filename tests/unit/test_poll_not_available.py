@@ -19,8 +19,9 @@ from netctl.poll.oids import PROFILES
 from tests.unit.test_poll_store import T0, add_city, record
 
 UPTIME = {"sys_uptime": ("TimeTicks", 100)}
-IF_ROWS = {"descr": {"1": ("OctetString", "eth0")}, "oper_status": {"1": ("Integer", 1)},
-           "in_errors": {"1": ("Counter32", 0)}, "out_errors": {"1": ("Counter32", 0)}}
+IF_ROWS: dict[str, dict[str, tuple[str, Any]]] = {
+    "descr": {"1": ("OctetString", "eth0")}, "oper_status": {"1": ("Integer", 1)},
+    "in_errors": {"1": ("Counter32", 0)}, "out_errors": {"1": ("Counter32", 0)}}
 
 
 def test_decode_says_why_each_value_is_not_available() -> None:

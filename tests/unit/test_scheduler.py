@@ -47,7 +47,7 @@ def db_path(tmp_path: Path) -> str:
     db = open_db(path, create=True)
     registry.register_job("slow", slow_job)
     registry.register_job("broken", broken_job)
-    db["jobs"].insert_all([
+    db.table("jobs").insert_all([
         {"name": "poll", "job": "poll", "interval_s": 60, "enabled": 0},
         {"name": "retention", "job": "retention", "interval_s": 600, "enabled": 0},
     ], pk="name")
@@ -58,7 +58,7 @@ def db_path(tmp_path: Path) -> str:
 
 def add_job(db_path: str, **row: Any) -> None:
     db = open_db(db_path)
-    db["jobs"].insert({"selection": "{}", "enabled": 1, "options": "{}", **row}, pk="name")
+    db.table("jobs").insert({"selection": "{}", "enabled": 1, "options": "{}", **row}, pk="name")
     db.conn.close()
 
 
@@ -96,7 +96,7 @@ def test_a_run_held_by_a_live_process_blocks_and_a_dead_one_is_abandoned(db_path
     db = open_db(db_path)
     import socket
 
-    db["job_runs"].insert({"job": "slow", "started": "2026-01-01T00:00:00+00:00", "status": "running",
+    db.table("job_runs").insert({"job": "slow", "started": "2026-01-01T00:00:00+00:00", "status": "running",
                            "pid": os.getpid(), "host": socket.gethostname()})
     db.conn.close()
     assert start_run(db_path, "slow") is None

@@ -190,7 +190,7 @@ def test_existing_jobs_belong_to_the_system_after_the_upgrade(tmp_path: Path,
     sqlite3.connect(path).close()
     monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "007"])
     db = open_db(path)
-    db["jobs"].insert({"name": "nightly", "job": "push", "interval_s": 60, "selection": '{"tenant": "moers"}'})
+    db.table("jobs").insert({"name": "nightly", "job": "push", "interval_s": 60, "selection": '{"tenant": "moers"}'})
     db.conn.close()
     monkeypatch.undo()
     nc = Netctl(path)

@@ -57,8 +57,8 @@ def test_user_must_match_the_os_login_unless_it_maps_to_an_admin(users_db: sqlit
     with pytest.raises(PermissionDenied) as err:
         Netctl(users_db, user="ada")
     assert "nobody" in str(err.value) and "eva" in str(err.value)
-    users_db["users"].update("ada", {"os_login": "nobody"})
-    users_db["users"].update("eva", {"os_login": None})
+    users_db.table("users").update("ada", {"os_login": "nobody"})
+    users_db.table("users").update("eva", {"os_login": None})
     assert Netctl(users_db).session.user_name == "ada"
     assert Netctl(users_db, user="eva").session.role == "engineer"  # an admin's login may act as anyone
 
@@ -78,7 +78,7 @@ def test_root_maps_to_an_admin_unless_mapped_to_a_named_user(users_db: sqlite_ut
         pytest.fail("this test describes root's mapping: run the unit tests as root (the lab does)")
     nc = Netctl(users_db)
     assert (nc.session.user_name, nc.session.role) == ("root", "admin")
-    users_db["users"].update("eva", {"os_login": "root"})
+    users_db.table("users").update("eva", {"os_login": "root"})
     nc = Netctl(users_db)
     assert (nc.session.user_name, nc.session.role) == ("eva", "engineer")
     with pytest.raises(PermissionDenied):

@@ -54,7 +54,7 @@ def test_only_admins_change_global_variables(db_path: str, user: str, tmp_path: 
 def ap_var(db_path: str, ap: str, key: str) -> Any:
     db = open_db(db_path)
     try:
-        return json.loads(db["aps"].get(ap)["vars"] or "{}").get(key)
+        return json.loads(db.table("aps").get(ap)["vars"] or "{}").get(key)
     finally:
         db.conn.close()
 
@@ -179,7 +179,7 @@ def test_an_snmp_community_resolves_only_for_its_own_tenants_aps(db_path: str) -
     ada.inventory.set_secret("moers/community", "moers-community")
     community = {"version": "2c", "port": 9, "community": "secret:moers/community"}
     for ap in ("gs-moers-mitte-ap01", "gs-meiderich-ap01"):
-        ada.session.db["aps"].update(ap, {"snmp": json.dumps(community)})  # around the set-time check
+        ada.session.db.table("aps").update(ap, {"snmp": json.dumps(community)})  # around the set-time check
     aps = [ada.session.get_ap("gs-moers-mitte-ap01"), ada.session.get_ap("gs-meiderich-ap01")]
     targets, failed = build_targets(ada.session.db, aps)
     assert [(t.ap, t.community) for t in targets] == [("gs-moers-mitte-ap01", "moers-community")]

@@ -26,7 +26,7 @@ def city(memdb: sqlite_utils.Database) -> sqlite_utils.Database:
 
 
 def add_timer(db: sqlite_utils.Database, site: str, ssid: str, until: dt.datetime, who: str = "ada") -> None:
-    db["ssid_timers"].insert({"site": site, "ssid": ssid, "enabled": 0, "until": until.isoformat(), "who": who,
+    db.table("ssid_timers").insert({"site": site, "ssid": ssid, "enabled": 0, "until": until.isoformat(), "who": who,
                               "created": NOW.isoformat(), "state": "active", "tries": 0})
 
 
@@ -56,12 +56,12 @@ def test_a_revert_run_touches_only_timers_the_user_may_switch(city: sqlite_utils
 def test_until_is_read_in_the_time_zone_of_the_sites_tenant(city: sqlite_utils.Database) -> None:
     ada = Netctl(city, user="ada")
     assert ada.ssids.ssid_until("gs-meiderich", "17:00", now=NOW)["until"] == "2026-11-27T16:00:00+00:00"
-    city["tenants"].update("moers", {"vars": json.dumps({"timezone": "UTC"})})
+    city.table("tenants").update("moers", {"vars": json.dumps({"timezone": "UTC"})})
     got = ada.ssids.ssid_until("gs-moers-mitte", "17:00", now=NOW)
     assert (got["until"], got["text"], got["timezone"]) == ("2026-11-27T17:00:00+00:00", "17:00", "UTC")
     with pytest.raises(ConfigError, match="'15:30'.*passed"):
         ada.ssids.ssid_until("gs-meiderich", "15:30", now=NOW)
-    city["tenants"].update("moers", {"vars": json.dumps({"timezone": "Moers/Nowhere"})})
+    city.table("tenants").update("moers", {"vars": json.dumps({"timezone": "Moers/Nowhere"})})
     with pytest.raises(ConfigError, match="Moers/Nowhere"):
         ada.ssids.ssid_until("gs-moers-mitte", "17:00", now=NOW)
 
@@ -71,4 +71,4 @@ def test_a_bad_until_is_refused_before_anything_is_stored_or_sent(city: sqlite_u
     with pytest.raises(ConfigError, match="'soon'"):
         ada.ssids.set_ssid_enabled("gs-meiderich", "Guest", False, until="soon", now=NOW)
     assert city["ssid_timers"].count == 0
-    assert json.loads(city["sites"].get("gs-meiderich")["vars"]).get("ssids_disabled") is None
+    assert json.loads(city.table("sites").get("gs-meiderich")["vars"]).get("ssids_disabled") is None
