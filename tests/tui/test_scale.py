@@ -11,23 +11,35 @@ from textual.widgets import Input
 from netctl.api import Netctl
 from tests.tui.conftest import NOW, seed_city, settle  # noqa: F401
 from tui.app import NetctlApp
+from tui.screens import aps as aps_screen
 from tui.screens.aps import ApsScreen
 from tui.widgets.table import VirtualTable
 
 
-async def test_ten_thousand_aps_stay_responsive(memdb: Any) -> None:
+async def test_ten_thousand_aps_stay_responsive(memdb: Any, monkeypatch: Any) -> None:
     seed_city(memdb, aps_per_site=2, extra_aps=10_000)
+    load_aps = aps_screen.load_aps
+    load_window: list[float] = []  # when the screen's load of the rows began and ended
+
+    def timed_load_aps(api: Any) -> Any:
+        load_window.append(time.perf_counter())
+        try:
+            return load_aps(api)
+        finally:
+            load_window.append(time.perf_counter())
+
+    monkeypatch.setattr(aps_screen, "load_aps", timed_load_aps)
     app = NetctlApp(Netctl(memdb), refresh_seconds=0, clock=lambda: NOW)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        gaps: list[float] = []
+        ticks: list[tuple[float, float]] = []  # (last tick, this tick): the loop was blocked in between
 
         async def ticker() -> None:  # measures how long the event loop is ever blocked
             last = time.perf_counter()
             while True:
                 await asyncio.sleep(0.005)
                 now = time.perf_counter()
-                gaps.append(now - last)
+                ticks.append((last, now))
                 last = now
 
         tick = asyncio.create_task(ticker())
@@ -36,7 +48,12 @@ async def test_ten_thousand_aps_stay_responsive(memdb: Any) -> None:
         await settle(pilot)
         loaded = time.perf_counter() - started
         tick.cancel()
-        stall = max(gaps)
+        stall = max(now - last for last, now in ticks)
+        assert len(load_window) == 2, load_window
+        load_began, load_ended = load_window
+        load = load_ended - load_began
+        # the longest the loop stood still while the rows were loading (a load on the loop: all of it)
+        stalled_in_load = max(min(now, load_ended) - max(last, load_began) for last, now in ticks)
         assert isinstance(app.screen, ApsScreen)
         table = app.screen.query_one("#aps", VirtualTable)
         assert table.row_count == 10_010
@@ -59,13 +76,18 @@ async def test_ten_thousand_aps_stay_responsive(memdb: Any) -> None:
         screen.apply()
         refilter = time.perf_counter() - t0
         print(
-            f"\n10k APs: load {loaded:.2f}s in a worker (longest event-loop stall {stall * 1000:.0f} ms), "
+            f"\n10k APs: load {loaded:.2f}s in a worker (longest event-loop stall {stall * 1000:.0f} ms, "
+            f"{stalled_in_load * 1000:.0f} ms of the {load * 1000:.0f} ms the rows took to load), "
             f"refilter+redraw {refilter * 1000:.0f} ms, slowest key through the pilot {slowest * 1000:.0f} ms, "
             f"clear+end {jump * 1000:.0f} ms"
         )
-        # the load ran off the event loop: the loop kept ticking while the table loaded (speed itself is
-        # measured by the TUI benchmark, tests/bench/bench_tui.py, not asserted here)
-        assert len(gaps) >= 5, (len(gaps), loaded, stall)
+        # the load ran off the event loop: the loop kept ticking while the rows loaded. Run on the loop, the
+        # load stalls it for all of its time; in a worker the loop only waits for the GIL now and then.
+        # Relative to the load, because a busy machine slows both alike (speed itself is measured by the
+        # TUI benchmark, tests/bench/bench_tui.py, not asserted here).
+        assert stalled_in_load < load / 2, (
+            f"the event loop stood still {stalled_in_load * 1000:.0f} ms of the {load * 1000:.0f} ms load"
+        )
 
 
 async def test_a_dead_ap_never_freezes_the_screen(busy_db: Any, make_app: Any, monkeypatch: Any) -> None:
@@ -89,9 +111,8 @@ async def test_a_dead_ap_never_freezes_the_screen(busy_db: Any, make_app: Any, m
         table = screen.query_one("#aps", VirtualTable)
         table.move_to("gym-hamborn-ap01")
         started = time.perf_counter()
-        await pilot.press("n")
         slowest = 0.0
-        for key in ("s", "S", "s", "S", "down", "up"):
+        for key in ("n", "s", "S", "s", "S", "down", "up"):
             t0 = time.perf_counter()
             await pilot.press(key)
             slowest = max(slowest, time.perf_counter() - t0)
@@ -99,6 +120,9 @@ async def test_a_dead_ap_never_freezes_the_screen(busy_db: Any, make_app: Any, m
         await settle(pilot)
         took = time.perf_counter() - started
     print(f"\ndead AP: poll took {took:.1f}s in a worker; slowest key meanwhile {slowest * 1000:.0f} ms")
+    # the poll waits out its SNMP timeout (seconds); a key, the one that starts the poll included, takes
+    # milliseconds unless the poll blocks the event loop
+    assert slowest < took / 5, f"a key took {slowest * 1000:.0f} ms while the poll took {took:.1f}s"
     assert polling, "the poll should still be waiting for the dead AP while keys are handled"
     assert any("polled 1 AP(s), 1 failed" in n for n in notes), notes
     assert busy_db["health"].get("gym-hamborn-ap01")["error_kind"] == "timeout"
