@@ -15,6 +15,7 @@ and scope) and composes the services over it, each given what it needs in its co
 ``nc.jobs``        scheduled jobs and their runs                       :mod:`netctl.schedule.ops`
 ``nc.access``      users, roles, scopes, allowed actions               :mod:`netctl.access`
 ``nc.ssids``       SSIDs switched on or off, now or timed              :mod:`netctl.ssids`
+``nc.calendars``   school calendars that switch SSIDs                  :mod:`netctl.schedule.calendars`
 ``nc.hostkeys``    pinned SSH host keys                                :mod:`netctl.hostkeys`
 =================  =================================================  ============================
 
@@ -34,6 +35,7 @@ from netctl.hostkeys import HostKeyService
 from netctl.inventory.ops import InventoryService
 from netctl.poll.ops import MonitorService
 from netctl.push.ops import ConfigService
+from netctl.schedule.calendars import CalendarService
 from netctl.schedule.ops import JobService
 from netctl.selection import Scope, Selection
 from netctl.ssids import SsidService
@@ -47,7 +49,7 @@ class Netctl:
     #: attribute name -> service class, in the order they are built
     SERVICES: ClassVar[dict[str, type]] = {
         "inventory": InventoryService, "config": ConfigService, "monitor": MonitorService, "jobs": JobService,
-        "ssids": SsidService, "access": AccessService, "hostkeys": HostKeyService,
+        "ssids": SsidService, "calendars": CalendarService, "access": AccessService, "hostkeys": HostKeyService,
     }
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
@@ -61,6 +63,7 @@ class Netctl:
         self.monitor = MonitorService(self.session, inventory=self.inventory)
         self.jobs = JobService(self.session)
         self.ssids = SsidService(self.session, config=self.config)
+        self.calendars = CalendarService(self.session, ssids=self.ssids)
         self.access = AccessService(self.session, ssids=self.ssids)
         self.hostkeys = HostKeyService(self.session)
 

@@ -80,7 +80,7 @@ class Session:
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
                  user: str | None = None, create: bool = False) -> None:
-        # timer: the timer this session reverts (:meth:`as_timer`); the audit then names the system
+        # on_behalf: what the system does in this session ("timer 7", "calendar ferien"); the audit names it
         """Open the database (``create``: make it when missing, as ``netctl init`` does) and resolve
         the acting user. Raises NotFound (no database there, unknown user), PermissionDenied
         (``user`` is not the OS login's user and that login is no admin)."""
@@ -90,7 +90,7 @@ class Session:
         else:
             self.db_path = str(db or default_db_path())
             self.db = open_db(self.db_path, create=create)
-        self.timer: int | None = None
+        self.on_behalf: str | None = None
         try:
             self.user_name, self.role, self.scope, self.allowed_actions = self._resolve_user(user)
         except BaseException:
@@ -160,10 +160,10 @@ class Session:
 
     def who(self) -> str:
         """The acting user as the audit names it (with the OS login when it differs);
-        ``@system (timer N, run as USER)`` in a session reverting a timer (:meth:`as_timer`)."""
+        ``@system (timer N, run as USER)`` in a session acting for the system (:meth:`acting_for`)."""
         login = os_login()
         user = self.user_name if self.user_name == login else f"{self.user_name} (os:{login})"
-        return f"{SYSTEM_WHO} (timer {self.timer}, run as {user})" if self.timer is not None else user
+        return f"{SYSTEM_WHO} ({self.on_behalf}, run as {user})" if self.on_behalf is not None else user
 
     def can(self, action: str, target: str | None = None) -> bool:
         """Whether the acting user may do ``action`` (on ``target``, e.g. one SSID name).
@@ -196,7 +196,12 @@ class Session:
 
     def as_timer(self, timer: int) -> Session:
         """A session over the same database whose audit rows name the system reverting ``timer``."""
-        return self._derive(timer=timer)
+        return self.acting_for(f"timer {timer}")
+
+    def acting_for(self, what: str) -> Session:
+        """A session over the same database whose audit rows name the system doing ``what``
+        (``@system (calendar ferien, run as ada)``): a job acting on a stored wish, not a person."""
+        return self._derive(on_behalf=what)
 
     def _derive(self, **changes: Any) -> Session:
         derived = copy.copy(self)

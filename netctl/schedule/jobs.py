@@ -35,6 +35,7 @@ JOBS: dict[str, str | JobFunction] = {
     "backup": "netctl.push.jobs:backup_job",
     "drift": "netctl.push.jobs:drift_job",
     "timers": "netctl.ssids:timers_job",
+    "calendars": "netctl.schedule.calendars:calendars_job",
 }
 
 #: the owner of the default jobs (and of jobs stored before jobs had owners): only admins change them,
@@ -43,13 +44,15 @@ SYSTEM_OWNER = "@system"
 
 #: the action a job's owner needs (a job not named here needs ``jobs``)
 JOB_ACTIONS: dict[str, str] = {"poll": "poll", "retention": "jobs", "push": "push", "converge": "push",
-                               "backup": "backup", "drift": "drift", "timers": "ssid-toggle"}
+                               "backup": "backup", "drift": "drift", "timers": "ssid-toggle",
+                               "calendars": "ssid-toggle"}
 
 #: jobs a fresh database gets: name -> (job, interval seconds)
 DEFAULT_JOBS: dict[str, tuple[str, float]] = {
     "poll": ("poll", 60.0),
     "retention": ("retention", 600.0),
     "timers": ("timers", 60.0),
+    "calendars": ("calendars", 60.0),
 }
 
 

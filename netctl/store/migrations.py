@@ -254,6 +254,15 @@ def m011_auto_converge(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE config_status ADD COLUMN retry_at TEXT")
 
 
+def _add_default_job(db: sqlite_utils.Database, job: str, interval_s: float = 60.0) -> None:
+    """Give a database that has its jobs already a new default job (a fresh one gets it with the others)."""
+    if db.table("jobs").count:
+        db.table("jobs").insert({"name": job, "job": job, "interval_s": interval_s, "selection": "{}",
+                                 "enabled": 1, "options": "{}", "owner": "@system",
+                                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+                                pk="name", ignore=True)
+
+
 def m012_ssid_timers(db: sqlite_utils.Database) -> None:
     """Timed SSID switches (:mod:`netctl.timers`): ``ssid_timers``, one row per ``--until`` switch.
 
@@ -273,11 +282,24 @@ def m012_ssid_timers(db: sqlite_utils.Database) -> None:
     )
     db.table("ssid_timers").create_index(["state", "until"])
     db.table("ssid_timers").create_index(["site", "ssid"])
-    if db.table("jobs").count:
-        db.table("jobs").insert({"name": "timers", "job": "timers", "interval_s": 60.0, "selection": "{}",
-                                 "enabled": 1, "options": "{}", "owner": "@system",
-                                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
-                                pk="name", ignore=True)
+    _add_default_job(db, "timers")
+
+
+def m013_calendars(db: sqlite_utils.Database) -> None:
+    """School calendars (:mod:`netctl.schedule.calendars`): ``calendars``, one rule per site and name.
+
+    ``ics`` is the iCalendar text as imported from ``source`` (a file or URL, kept for the record:
+    the scheduler never fetches), ``mode`` off-during or on-during, ``holidays`` a German state whose
+    public holidays count as events, ``summary`` a glob on the events' SUMMARY. A database that has
+    its jobs already gets the default ``calendars`` job here.
+    """
+    db.table("calendars").create(
+        {"id": int, "site": str, "name": str, "ssid": str, "mode": str, "source": str, "ics": str,
+         "holidays": str, "summary": str, "who": str, "created": str, "updated": str},
+        pk="id", not_null={"site", "name", "ssid", "mode", "who", "created"},
+    )
+    db.table("calendars").create_index(["site", "name"], unique=True)
+    _add_default_job(db, "calendars")
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -293,6 +315,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("010_health_unavailable", m010_health_unavailable),
     ("011_auto_converge", m011_auto_converge),
     ("012_ssid_timers", m012_ssid_timers),
+    ("013_calendars", m013_calendars),
 ]
 
 

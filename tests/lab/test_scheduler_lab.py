@@ -18,6 +18,7 @@ def test_scheduler_runs_two_poll_cycles_and_stops(city: Any) -> None:
     city.jobs.set_job("poll", interval_s=60, selection=Selection(site="gs-meiderich"))
     city.jobs.set_job("retention", enabled=False)
     city.jobs.set_job("timers", enabled=False)
+    city.jobs.set_job("calendars", enabled=False)
     done = subprocess.run(
         [sys.executable, "-c", "from netctl.cli import main; main()", "--db", city.session.db_path, "scheduler", "run",
          "--poll-interval", "2", "--max-cycles", "2"],

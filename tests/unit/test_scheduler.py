@@ -112,7 +112,7 @@ def test_unknown_job_is_a_clear_error(api: Any) -> None:
         api.jobs.set_job("nightly", job="no-such-job", interval_s=60)
     row = api.jobs.set_job("poll", interval_s=30)
     assert row["interval_s"] == 30.0
-    assert {j["name"] for j in api.jobs.list_jobs()} == {"poll", "retention", "timers"}
+    assert {j["name"] for j in api.jobs.list_jobs()} == {"poll", "retention", "timers", "calendars"}
 
 
 def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

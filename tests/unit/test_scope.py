@@ -194,8 +194,9 @@ def test_existing_jobs_belong_to_the_system_after_the_upgrade(tmp_path: Path,
     db.conn.close()
     monkeypatch.undo()
     nc = Netctl(path)
-    # the upgrade also brings the default timers job (it switches timed SSID changes back)
-    assert {j["name"]: j["owner"] for j in nc.jobs.list_jobs()} == {"nightly": "@system", "timers": "@system"}
+    # the upgrade also brings the default timers and calendars jobs (they switch SSIDs by time)
+    assert {j["name"]: j["owner"] for j in nc.jobs.list_jobs()} == {"nightly": "@system", "timers": "@system",
+                                                                   "calendars": "@system"}
     nc.close()
 
 
