@@ -32,8 +32,8 @@ UNTERRICHT = ics(event("u", "DTSTART;TZID=Europe/Berlin:20261130T075000", "DTEND
                        "Unterricht", "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR\n"))
 
 
-def at(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=BERLIN)  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 def state(rules: list[Rule], when: dt.datetime) -> bool:
