@@ -16,6 +16,7 @@ and scope) and composes the services over it, each given what it needs in its co
 ``nc.access``      users, roles, scopes, allowed actions               :mod:`netctl.access`
 ``nc.ssids``       SSIDs switched on or off, now or timed              :mod:`netctl.ssids`
 ``nc.calendars``   school calendars that switch SSIDs                  :mod:`netctl.schedule.calendars`
+``nc.overlays``    named, time-boxed variables ("exam mode")           :mod:`netctl.overlays`
 ``nc.hostkeys``    pinned SSH host keys                                :mod:`netctl.hostkeys`
 =================  =================================================  ============================
 
@@ -33,6 +34,7 @@ from netctl.access import AccessService
 from netctl.core import Session
 from netctl.hostkeys import HostKeyService
 from netctl.inventory.ops import InventoryService
+from netctl.overlays import OverlayService
 from netctl.poll.ops import MonitorService
 from netctl.push.ops import ConfigService
 from netctl.schedule.calendars import CalendarService
@@ -49,7 +51,8 @@ class Netctl:
     #: attribute name -> service class, in the order they are built
     SERVICES: ClassVar[dict[str, type]] = {
         "inventory": InventoryService, "config": ConfigService, "monitor": MonitorService, "jobs": JobService,
-        "ssids": SsidService, "calendars": CalendarService, "access": AccessService, "hostkeys": HostKeyService,
+        "ssids": SsidService, "calendars": CalendarService, "overlays": OverlayService,
+        "access": AccessService, "hostkeys": HostKeyService,
     }
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
@@ -64,6 +67,7 @@ class Netctl:
         self.jobs = JobService(self.session)
         self.ssids = SsidService(self.session, config=self.config)
         self.calendars = CalendarService(self.session, ssids=self.ssids)
+        self.overlays = OverlayService(self.session, config=self.config)
         self.access = AccessService(self.session, ssids=self.ssids)
         self.hostkeys = HostKeyService(self.session)
 

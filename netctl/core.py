@@ -216,6 +216,18 @@ class Session:
                 tenant is not None and rows[0]["tenant"] != tenant):
             raise NotFound(f"no site named {site!r}", hint="list sites with: netctl inventory list --tree")
 
+    def site_timezone(self, site: str) -> str:
+        """The time zone of ``site``: its tenant's ``timezone`` variable, else Europe/Berlin."""
+        import json
+
+        from netctl.timers import DEFAULT_TIMEZONE
+
+        rows = list(self.db.query("select t.vars from sites s join tenants t on t.name = s.tenant where s.name = ?",
+                                  [site]))
+        raw = rows[0]["vars"] if rows else None
+        tenant_vars = json.loads(raw) if isinstance(raw, str) and raw else dict(raw or {})
+        return str(tenant_vars.get("timezone") or DEFAULT_TIMEZONE)
+
     def visible_sites(self) -> list[dict[str, Any]]:
         """Site rows (name, tenant, kind, title) the acting user may see, ordered by tenant and name."""
         rows = self.db.query("select name, tenant, kind, title from sites order by tenant, name")

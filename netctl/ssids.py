@@ -91,11 +91,7 @@ class SsidService:
     # -- timed switches (netctl.timers) -------------------------------------------------------------
     def site_timezone(self, site: str) -> str:
         """The time zone of ``site``: its tenant's ``timezone`` variable, else Europe/Berlin."""
-        rows = list(self.db.query("select t.vars from sites s join tenants t on t.name = s.tenant where s.name = ?",
-                                  [site]))
-        raw = rows[0]["vars"] if rows else None
-        tenant_vars = json.loads(raw) if isinstance(raw, str) and raw else dict(raw or {})
-        return str(tenant_vars.get("timezone") or timers.DEFAULT_TIMEZONE)
+        return self.session.site_timezone(site)
 
     def ssid_until(self, site: str, value: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
         """Read an ``--until`` for ``site`` (:func:`netctl.timers.parse_until`) without switching anything:
@@ -401,7 +397,8 @@ class SsidService:
 
 def timers_job(db_path: str, selection_json: str = "{}", *, user: str | None = None,
                options: str | dict[str, Any] | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """The scheduler's ``timers`` job: switch back every due timed SSID switch (one dict per timer).
+    """The scheduler's ``timers`` job: switch back every due timed SSID switch (one dict per timer) and
+    end every due overlay (:mod:`netctl.overlays`, one dict per overlay).
 
     A default job (every minute), run as the admin running the scheduler; ``now`` is the clock
     (tests pass their own). Options ``confirm_timeout`` (seconds, default 60).
@@ -411,6 +408,8 @@ def timers_job(db_path: str, selection_json: str = "{}", *, user: str | None = N
     opts = json.loads(options) if isinstance(options, str) else dict(options or {})
     nc = Netctl(db_path, user=user)
     try:
-        return nc.ssids.revert_due_timers(now=now, confirm_timeout=int(opts.get("confirm_timeout") or 60))
+        confirm_timeout = int(opts.get("confirm_timeout") or 60)
+        return (nc.ssids.revert_due_timers(now=now, confirm_timeout=confirm_timeout)
+                + nc.overlays.end_due(now=now, confirm_timeout=confirm_timeout))
     finally:
         nc.close()

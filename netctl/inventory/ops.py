@@ -32,6 +32,7 @@ from netctl.inventory.validate import (
     validate_ap,
 )
 from netctl.inventory.vars import ap_layers, facts, layer_chain, merge_vars
+from netctl.overlays import active_overlays
 from netctl.platforms import PLATFORMS
 from netctl.selection import Selection
 from netctl.store.db import transaction
@@ -317,10 +318,11 @@ class InventoryService:
         for name in ap.get("groups") or []:
             rows = list(self.db["groups"].rows_where("tenant = ? and name = ?", [ap["tenant"], name]))
             groups.append(_decode(rows[0]) if rows else {"name": name, "vars": {}})
-        return ap_layers(globals_, tenant, site, groups, ap), facts(tenant, site, ap)
+        overlays = active_overlays(self.db, ap, _now())
+        return ap_layers(globals_, tenant, site, groups, ap, overlays), facts(tenant, site, ap)
 
     def merged_vars(self, ap_row: dict[str, Any]) -> dict[str, Any]:
-        """The render context of one AP: variables merged global < tenant < site < group < AP,
+        """The render context of one AP: variables merged global < tenant < site < group < AP < active overlay,
         plus the built-in facts under ``ap``, ``site`` and ``tenant``."""
         layers, builtin = self._layers(ap_row)
         merged, _ = merge_vars(layers)

@@ -1,9 +1,12 @@
-"""Variable precedence, in one function: global < tenant < site < group < AP.
+"""Variable precedence, in one function: global < tenant < site < group < AP < overlay.
 
 Layers are merged key by key at the top level: a later layer replaces a key's whole value (a list
 or mapping is replaced, not merged), so what an AP gets is always exactly one layer's value and
 ``netctl inventory vars AP`` can say which one. Groups come in the order they are listed on the AP;
 a later group wins over an earlier one.
+
+An overlay (:mod:`netctl.overlays`, "exam mode in room 1.12 for 90 minutes") is a named, time-boxed
+layer on top of the AP's own: while it is active its variables win, then they are gone.
 
 Built-in facts (the AP's name, site, tenant, model …) are added under the reserved keys ``ap``,
 ``site`` and ``tenant``; no layer may define those keys (the inventory validator rejects them).
@@ -38,10 +41,12 @@ def layer_chain(layers: list[tuple[str, dict[str, Any]]], key: str) -> list[str]
 
 
 def ap_layers(globals_: dict[str, Any], tenant: dict[str, Any], site: dict[str, Any],
-              groups: list[dict[str, Any]], ap: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+              groups: list[dict[str, Any]], ap: dict[str, Any],
+              overlays: list[dict[str, Any]] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """The layers of one AP in precedence order, labelled ``global``, ``tenant:NAME`` …
 
-    ``groups`` are the AP's group rows in the order listed on the AP.
+    ``groups`` are the AP's group rows in the order listed on the AP; ``overlays`` the active
+    overlays that cover the AP (``{name, vars}``), oldest first: they come last and win.
     """
     layers: list[tuple[str, dict[str, Any]]] = [("global", globals_)]
     layers.append((f"tenant:{tenant['name']}", tenant.get("vars") or {}))
@@ -49,6 +54,8 @@ def ap_layers(globals_: dict[str, Any], tenant: dict[str, Any], site: dict[str, 
     for group in groups:
         layers.append((f"group:{group['name']}", group.get("vars") or {}))
     layers.append((f"ap:{ap['name']}", ap.get("vars") or {}))
+    for overlay in overlays or []:
+        layers.append((f"overlay:{overlay['name']}", overlay.get("vars") or {}))
     return layers
 
 

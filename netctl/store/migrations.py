@@ -302,6 +302,22 @@ def m013_calendars(db: sqlite_utils.Database) -> None:
     _add_default_job(db, "calendars")
 
 
+def m014_overlays(db: sqlite_utils.Database) -> None:
+    """Named, time-boxed variable overlays (:mod:`netctl.overlays`, "exam mode"): ``overlays``.
+
+    ``kind``/``target`` (and ``tenant`` for a group) say which APs it covers, ``vars`` its variables
+    (JSON), ``until`` when it ends (UTC ISO); ``state`` is active or ended, with ``ended``/``ended_by``/
+    ``reason``. The ``timers`` job ends due overlays.
+    """
+    db.table("overlays").create(
+        {"id": int, "name": str, "kind": str, "target": str, "tenant": str, "vars": str, "until": str, "who": str,
+         "created": str, "state": str, "ended": str, "ended_by": str, "reason": str},
+        pk="id", not_null={"name", "kind", "target", "vars", "until", "who", "created", "state"},
+        defaults={"state": "active"},
+    )
+    db.table("overlays").create_index(["state", "until"])
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -316,6 +332,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("011_auto_converge", m011_auto_converge),
     ("012_ssid_timers", m012_ssid_timers),
     ("013_calendars", m013_calendars),
+    ("014_overlays", m014_overlays),
 ]
 
 
