@@ -104,6 +104,30 @@ async def test_detail_tabs_render(make_app: Any) -> None:
             assert tabs.active == pane
 
 
+async def test_the_ap_page_says_what_is_temporary_and_until_when(make_app: Any) -> None:
+    """An overlay ("exam mode") changes an AP's variables for a while: its page names it, its variables
+    and when it ends; its neighbour's page does not."""
+    import datetime as dt
+    import json
+
+    app = make_app("ada")
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=90)
+    app.backend.api.session.db.table("overlays").insert({
+        "name": "exam-112", "kind": "ap", "target": "gym-hamborn-ap01", "tenant": "duisburg",
+        "vars": json.dumps({"ssids_disabled": ["Schule-Lernen"]}), "until": until.isoformat(timespec="seconds"),
+        "who": "ada", "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "state": "active"})
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_ap("gym-hamborn-ap01")
+        await settle(pilot)
+        facts = text_of(app.screen.query_one("#facts", Static))
+        assert "temporary" in facts and "exam-112: ssids_disabled=['Schule-Lernen'] until" in facts
+        assert "(by ada)" in facts
+        await pilot.press("escape")
+        app.open_ap("gym-hamborn-ap02")
+        await settle(pilot)
+        assert "temporary" not in text_of(app.screen.query_one("#facts", Static))
+
+
 async def test_help_screen_opens_and_closes(make_app: Any) -> None:
     app = make_app("ada")
     async with app.run_test(size=SIZE) as pilot:

@@ -53,7 +53,8 @@ FACT_KEYS = (
 
 class DetailLoaded(Message):
     """Everything the AP page shows: the AP, its health, metric series (with their interface labels
-    and latest values), stored config versions, its alerts and audit entries."""
+    and latest values), stored config versions, its alerts and audit entries, and the overlays
+    ("exam mode") that change its variables for a while."""
 
     def __init__(
         self,
@@ -64,6 +65,7 @@ class DetailLoaded(Message):
         history: list[dict[str, Any]],
         alerts: list[dict[str, Any]],
         audit: list[dict[str, Any]],
+        overlays: list[dict[str, Any]],
     ) -> None:
         super().__init__()
         self.ap = ap
@@ -74,6 +76,7 @@ class DetailLoaded(Message):
         self.history = history
         self.alerts = alerts
         self.audit = audit
+        self.overlays = overlays
 
 
 class DetailFailed(Failed):
@@ -109,6 +112,7 @@ def load_detail(api: Netctl, name: str, since: dt.datetime) -> DetailLoaded:
         api.config.history(name),
         api.monitor.alerts(open_only=False, selection=one),
         api.config.audit(ap=name, limit=200),
+        [overlay for overlay in api.overlays.list_overlays() if name in overlay["aps"]],
     )
 
 
@@ -206,6 +210,10 @@ class ApDetailScreen(NetctlScreen):
                 facts.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
         for key, value in health_facts(health, now):
             facts.add_row(key, value)
+        for overlay in detail.overlays:
+            variables = ", ".join(f"{k}={v}" for k, v in sorted(overlay["vars"].items()))
+            facts.add_row("temporary", f"{overlay['name']}: {variables} until {overlay['until_local']} "
+                                       f"{overlay['timezone']} (by {overlay['who']})")
         self.query_one("#facts", Static).update(facts)
         self.query_one("#radios", Static).update(_radios(detail.latest, health, detail.labels))
         for metric, label in GRAPHS:
