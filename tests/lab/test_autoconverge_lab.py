@@ -13,7 +13,8 @@ import pytest
 from ncclient import manager
 
 from netctl.poll.jobs import poll_job
-from tests.lab.test_push_netconf import NWAP, TX_5G, set_tx, with_psks
+from tests.helpers.lab import set_tx, with_psks
+from tests.helpers.netconf import NWAP, TX_5G
 
 pytestmark = pytest.mark.lab
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.lab.test_push_netconf import TX_5G, read_leaf, set_tx, with_psks
+from tests.helpers.lab import set_tx, with_psks
+from tests.helpers.netconf import TX_5G, read_leaf
 
 pytestmark = pytest.mark.lab
 

@@ -22,7 +22,8 @@ import pytest
 
 from netctl.schedule.calendars import calendars_job
 from netctl.selection import Selection
-from tests.lab.test_push_netconf import read_leaf, with_psks
+from tests.helpers.lab import with_psks
+from tests.helpers.netconf import read_leaf
 
 pytestmark = pytest.mark.lab
 

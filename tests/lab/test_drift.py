@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.lab.test_push_netconf import NWAP, manager_for, with_psks
+from tests.helpers.lab import with_psks
+from tests.helpers.netconf import NWAP, manager_for
 
 pytestmark = pytest.mark.lab
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.lab.test_push_netconf import TX_5G, read_leaf, set_tx, with_psks
-from tests.lab.test_push_ssh import ssh_run
+from tests.helpers.lab import set_tx, with_psks
+from tests.helpers.netconf import TX_5G, read_leaf
+from tests.helpers.ssh import ssh_run
 
 pytestmark = pytest.mark.lab
 

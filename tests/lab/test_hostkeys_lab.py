@@ -20,7 +20,7 @@ from typing import Any
 import paramiko
 import pytest
 
-from tests.lab.test_push_netconf import with_psks
+from tests.helpers.lab import with_psks
 
 pytestmark = pytest.mark.lab
 

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from lab import ensure_lab, procs
-
-from .test_lab_smoke import NWAP, nc_connect
+from tests.helpers.netconf import NWAP, nc_connect
 
 pytestmark = pytest.mark.lab
 

@@ -8,7 +8,6 @@ back what they changed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -19,70 +18,14 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.helpers.netconf import NWAP, nc_connect
+from tests.helpers.snmp import snmp_get
+
 pytestmark = pytest.mark.lab
 
 SYSDESCR, SYSNAME, SYSUPTIME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.3.0"
 IF_HC_IN_ETH0 = "1.3.6.1.2.1.31.1.1.1.6.2"
 VAP = "1.3.6.1.4.1.41112.1.6.1.2.1"
-NWAP = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
-
-
-# -- SNMP helpers (pysnmp 7 asyncio, as the poller uses it) ----------------------------------------
-
-
-def snmp_get(
-    target: str,
-    oids: list[str],
-    *,
-    community: str | None = None,
-    v3: tuple[str, str, str] | None = None,
-    timeout: float = 1.0,
-) -> dict[str, Any] | None:
-    """GET ``oids`` from ``host:port``; a dict oid -> python value, or None on timeout."""
-    from pysnmp.hlapi.v3arch.asyncio import (
-        USM_AUTH_HMAC96_SHA,
-        USM_PRIV_CFB128_AES,
-        CommunityData,
-        ContextData,
-        ObjectIdentity,
-        ObjectType,
-        SnmpEngine,
-        UdpTransportTarget,
-        UsmUserData,
-        get_cmd,
-    )
-
-    host, port = target.rsplit(":", 1)
-
-    async def run() -> dict[str, Any] | None:
-        engine = SnmpEngine()
-        try:
-            auth = (
-                UsmUserData(v3[0], v3[1], v3[2], authProtocol=USM_AUTH_HMAC96_SHA, privProtocol=USM_PRIV_CFB128_AES)
-                if v3
-                else CommunityData(community)
-            )
-            transport = await UdpTransportTarget.create((host, int(port)), timeout=timeout, retries=0)
-            err, status, _idx, binds = await get_cmd(
-                engine,
-                auth,
-                transport,
-                ContextData(),
-                *[ObjectType(ObjectIdentity(o)) for o in oids],
-                lookupMib=False,
-            )
-        finally:
-            engine.close_dispatcher()
-        if err:
-            return None
-        assert not status, f"{target}: SNMP error {status}"
-        out: dict[str, Any] = {}
-        for name, value in binds:
-            text = value.prettyPrint()
-            out[str(name)] = int(value) if text.lstrip("-").isdigit() else text
-        return out
-
-    return asyncio.run(run())
 
 
 def test_snmp_v2c_every_kind_of_ap_answers_for_itself(lab: Any) -> None:
@@ -146,23 +89,6 @@ def test_snmp_agent_of_one_ap_stops_and_comes_back(lab: Any) -> None:
 
 
 # -- NETCONF (ncclient) -----------------------------------------------------------------------------
-
-
-def nc_connect(lab: Any, ap: str) -> Any:
-    from ncclient import manager
-
-    creds = json.loads(lab.secrets["lab/netconf"])
-    host, port = lab.endpoints["netconf"][ap].rsplit(":", 1)
-    return manager.connect(
-        host=host,
-        port=int(port),
-        username=creds["username"],
-        key_filename=creds["key_file"],
-        hostkey_verify=False,
-        allow_agent=False,
-        look_for_keys=False,
-        timeout=15,
-    )
 
 
 def ssid_xml(name: str, vlan: int, extra: str = "") -> str:

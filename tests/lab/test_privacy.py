@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from netctl.selection import Selection
-from tests.lab.test_lab_smoke import snmp_get
+from tests.helpers.snmp import snmp_get
 
 pytestmark = pytest.mark.lab
 

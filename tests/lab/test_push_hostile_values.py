@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from netctl.errors import NetctlError
-from tests.lab.test_push_netconf import manager_for, with_psks
-from tests.lab.test_push_ssh import ios_config, ios_session, show_run, ssh_run
+from tests.helpers.lab import with_psks
+from tests.helpers.netconf import manager_for
+from tests.helpers.ssh import ios_config, ios_session, show_run, ssh_run
 
 pytestmark = pytest.mark.lab
 

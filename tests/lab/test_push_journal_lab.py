@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from netctl.push import journal
-from tests.lab.test_push_netconf import TX_5G, read_leaf, set_tx, with_psks
-from tests.lab.test_push_ssh import ios_config, uci_show
+from tests.helpers.lab import set_tx, with_psks
+from tests.helpers.netconf import TX_5G, read_leaf
+from tests.helpers.ssh import ios_config, uci_show
 
 pytestmark = pytest.mark.lab
 
@@ -108,13 +109,13 @@ def netconf_ap(channel: int) -> str:
 
 
 def netconf_channel(api: Any, ap: str) -> str:
-    from tests.lab.test_push_netconf import read_leaf
+    from tests.helpers.netconf import read_leaf
 
     return ",".join(read_leaf(api, ap, "//n:radio[n:id='radio0']/n:channel/text()"))
 
 
 def ios_vlan_name(api: Any, ap: str) -> str:
-    from tests.lab.test_push_ssh import show_run
+    from tests.helpers.ssh import show_run
 
     return ",".join(show_run(api, ap).get("vlan 3901", []))
 

@@ -12,60 +12,14 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from tests.helpers.lab import set_tx, with_psks
+from tests.helpers.netconf import NWAP, TX_5G, manager_for, read_leaf
+
 pytestmark = pytest.mark.lab
-
-NWAP = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
-
-#: passphrases the templates use (set in the facade's secret store for the tests)
-PSK = {
-    "duisburg/staff-psk": "Staff-Lab-Pass-1",
-    "duisburg/pupil-psk": "Pupil-Lab-Pass-2",
-    "duisburg/zoo-staff-psk": "Zoo-Team-Lab-3",
-    "moers/staff-psk": "Moers-Staff-4",
-    "moers/pupil-psk": "Moers-Pupil-5",
-}
-
-
-def with_psks(api: Any) -> Any:
-    api.inventory.import_secrets(PSK)
-    return api
-
 
 @pytest.fixture
 def nc_city(city: Any) -> Any:
     return with_psks(city)
-
-
-def manager_for(api: Any, ap_name: str) -> Any:
-    """A separate ncclient session to ``ap_name`` (not through netctl's driver)."""
-    from ncclient import manager
-
-    target = api.config._target(api.session.get_ap(ap_name))
-    return manager.connect(
-        host=target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password,
-        key_filename=target.key_file,
-        hostkey_verify=False,
-        allow_agent=False,
-        look_for_keys=False,
-        timeout=10,
-    )
-
-
-def read_leaf(api: Any, ap_name: str, xpath: str) -> list[str]:
-    """Values at ``xpath`` (prefix n: = the AP model) in the AP's running config, read over a new session."""
-    with manager_for(api, ap_name) as m:
-        reply = m.get_config("running", filter=("subtree", f'<ap xmlns="{NWAP}"/>'))
-    return [str(v) for v in reply.data_ele.xpath(xpath, namespaces={"n": NWAP})]
-
-
-TX_5G = "//n:radio[n:id='radio1']/n:tx-power/text()"
-
-
-def set_tx(api: Any, ap: str, value: int) -> None:
-    api.inventory.set_ap(ap, {"vars.radio_5g_tx_power": value})
 
 
 def test_push_applies_and_reads_back_over_a_separate_session(nc_city: Any) -> None:

@@ -5,13 +5,12 @@ Read-backs go over a separate SSH session (paramiko exec channel), not through n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from tests.lab.test_push_netconf import with_psks
+from tests.helpers.lab import with_psks
+from tests.helpers.ssh import show_run, uci_show
 
 pytestmark = pytest.mark.lab
 
@@ -19,37 +18,6 @@ pytestmark = pytest.mark.lab
 @pytest.fixture
 def ssh_city(city: Any) -> Any:
     return with_psks(city)
-
-
-def ssh_run(api: Any, ap_name: str, command: str) -> str:
-    """One command over a new paramiko session (exec channel) to the AP: the test's own, not netctl's."""
-    import paramiko
-
-    target = api.config._target(api.session.get_ap(ap_name))
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(
-        target.host,
-        port=target.port,
-        username=target.username,
-        password=target.password,
-        key_filename=target.key_file,
-        allow_agent=False,
-        look_for_keys=False,
-        timeout=10,
-    )
-    try:
-        _, stdout, _ = client.exec_command(command, timeout=10)
-        return str(stdout.read().decode("utf-8", "surrogateescape"))
-    finally:
-        client.close()
-
-
-def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
-    """``uci show PATH`` on the AP over a new SSH session, as ``key -> value``."""
-    from netctl.drivers.plan import uci_options
-
-    return uci_options(ssh_run(api, ap_name, f"uci show {path}"))
 
 
 def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
@@ -111,37 +79,6 @@ def test_openwrt_device_error_is_detected_and_changes_reverted(
     assert "uci: Invalid argument" in (result.reason or "") and "put back" in (result.reason or "")
     assert uci_show(ssh_city, ap) == before
     assert uci_show(ssh_city, ap, "").get("wireless.radio0.channel") == before.get("wireless.radio0.channel")
-
-
-@contextmanager
-def ios_session(api: Any, ap_name: str) -> Iterator[Any]:
-    """An enabled netmiko session to the switch: the test's own, not netctl's."""
-    from netmiko import ConnectHandler
-
-    target = api.config._target(api.session.get_ap(ap_name))
-    conn = ConnectHandler(device_type="cisco_ios", host=target.host, port=target.port, username=target.username,
-                          password=target.password or "", secret=target.secret or "", allow_agent=False,
-                          fast_cli=True, conn_timeout=10)
-    try:
-        conn.enable()
-        yield conn
-    finally:
-        conn.disconnect()
-
-
-def show_run(api: Any, ap_name: str) -> dict[str, list[str]]:
-    """``show running-config`` over a separate netmiko session, as IOS blocks."""
-    from netctl.drivers.plan import ios_blocks
-
-    with ios_session(api, ap_name) as conn:
-        return ios_blocks(str(conn.send_command("show running-config")))
-
-
-def ios_config(api: Any, ap_name: str, commands: list[str]) -> None:
-    """Configuration lines on the switch over the test's own netmiko session (as a person would)."""
-    with ios_session(api, ap_name) as conn:
-        conn.send_config_set(commands, exit_config_mode=False)
-        conn.exit_config_mode(exit_config="exit")
 
 
 def test_ios_switch_push_and_read_back(ssh_city: Any) -> None:

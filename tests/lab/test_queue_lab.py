@@ -78,7 +78,7 @@ def worker(broker: str, tmp_path: Path) -> Iterator[Any]:
 
 
 def test_jobs_run_unchanged_as_celery_tasks(city: Any, worker: Any, tmp_path: Path) -> None:
-    from tests.lab.test_push_netconf import with_psks
+    from tests.helpers.lab import with_psks
 
     with_psks(city)
     db = str(tmp_path / "city.db")

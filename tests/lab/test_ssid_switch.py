@@ -19,8 +19,9 @@ from lxml import etree
 
 from netctl.api import Netctl
 from netctl.selection import Selection
-from tests.lab.test_push_netconf import NWAP, manager_for, read_leaf, with_psks
-from tests.lab.test_push_ssh import ssh_run, uci_show
+from tests.helpers.lab import with_psks
+from tests.helpers.netconf import NWAP, manager_for, read_leaf
+from tests.helpers.ssh import ssh_run, uci_show
 
 pytestmark = pytest.mark.lab
 

@@ -26,7 +26,8 @@ from netctl.api import Netctl
 from netctl.errors import ConfigError
 from netctl.selection import Selection
 from netctl.ssids import timers_job
-from tests.lab.test_push_netconf import read_leaf, with_psks
+from tests.helpers.lab import with_psks
+from tests.helpers.netconf import read_leaf
 
 pytestmark = pytest.mark.lab
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from textual.widgets import Checkbox, Input, ProgressBar, Static
 
-from tests.lab.test_push_netconf import PSK, TX_5G, read_leaf
+from tests.helpers.lab import PSK
+from tests.helpers.netconf import TX_5G, read_leaf
 from tests.tui.conftest import settle, text_of
 from tui.app import NetctlApp
 from tui.screens.push import ConfirmPush, PushScreen

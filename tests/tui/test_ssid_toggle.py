@@ -15,7 +15,8 @@ from textual.widgets import Label, Static, Tree
 from netctl.api import Netctl
 from netctl.errors import NotFound, PermissionDenied
 from netctl.selection import Selection
-from tests.lab.test_push_netconf import PSK, read_leaf
+from tests.helpers.lab import PSK
+from tests.helpers.netconf import read_leaf
 from tests.tui.conftest import settle, text_of
 from tui.app import NetctlApp
 from tui.screens.push import ConfirmPush

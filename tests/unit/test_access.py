@@ -4,64 +4,15 @@ from __future__ import annotations
 
 import inspect
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
-import yaml
 
 from netctl.api import Netctl
 from netctl.errors import ConfigError, NotFound, PermissionDenied
 from netctl.selection import Selection
-
-SITES = [
-    ("gs-meiderich", "duisburg", "school"),
-    ("gym-hamborn", "duisburg", "school"),
-    ("zoo-duisburg", "duisburg", "zoo"),
-    ("gs-moers-mitte", "moers", "school"),
-]
-
-
-ROOT = Path(__file__).resolve().parents[2]
-#: variables the AP templates need (so the sites' SSIDs render), from the example city
-SITE_VARS = {
-    "school": {"school_id": "DU001", "pupil_vlan": 20, "staff_vlan": 10, "guest_vlan": 30},
-    "zoo": {"visitor_ssid": "Zoo-Duisburg-Gast", "visitor_vlan": 40, "staff_vlan": 41},
-}
-
-
-def _tenant_vars(name: str) -> str:
-    city = yaml.safe_load((ROOT / "inventory" / f"{name}.yaml").read_text(encoding="utf-8"))
-    return json.dumps(next(t["vars"] for t in city["tenants"] if t["name"] == name))
-
-
-def seed(db: sqlite_utils.Database) -> None:
-    """Write a tiny inventory straight into the tables (two tenants, four sites, two APs each)."""
-    db.table("tenants").insert_all(
-        [
-            {"name": "duisburg", "title": "Stadt Duisburg", "vars": _tenant_vars("duisburg")},
-            {"name": "moers", "title": "Stadt Moers", "vars": _tenant_vars("moers")},
-        ]
-    )
-    db.table("sites").insert_all(
-        [{"name": n, "tenant": t, "kind": k, "title": n, "vars": json.dumps(SITE_VARS[k])} for n, t, k in SITES]
-    )
-    # port 9 on loopback (discard) refuses: if anything tried to reach these APs it fails at once
-    db.table("aps").insert_all(
-        [
-            {
-                "name": f"{n}-ap0{i}",
-                "tenant": t,
-                "site": n,
-                "platform": "netconf-wlan",
-                "address": "127.0.0.1",
-                "port": 9,
-            }
-            for n, t, _ in SITES
-            for i in (1, 2)
-        ]
-    )
+from tests.helpers.access import as_user, seed
 
 
 @pytest.fixture
@@ -73,10 +24,6 @@ def db(memdb: sqlite_utils.Database) -> sqlite_utils.Database:
     boot.access.add_user("sam", "school-admin", sites=["gs-meiderich"])
     boot.access.add_user("mo", "school-admin", sites=["gs-moers-mitte"])
     return memdb
-
-
-def as_user(db: sqlite_utils.Database, name: str) -> Netctl:
-    return Netctl(db, user=name)
 
 
 def test_fresh_install_os_login_is_admin_and_first_user_must_be_admin(memdb: sqlite_utils.Database) -> None:

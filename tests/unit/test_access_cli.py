@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from netctl.store import open_db
-from tests.unit.test_access import seed
+from tests.helpers.access import seed
 
 NETCTL = str(Path(sys.executable).with_name("netctl"))
 

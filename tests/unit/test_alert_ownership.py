@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from netctl.poll.store import record_results
-
-from .test_poll_store import T0, add_city, dead, good
+from tests.helpers.poll import T0, add_city, dead, good
 
 
 def open_kinds(api: Any, ap: str) -> set[str]:

@@ -113,7 +113,7 @@ def test_a_repeating_event_without_end_is_cut_off_with_a_clear_error() -> None:
 # -- the service: who may store what -----------------------------------------------------------------
 @pytest.fixture
 def city(memdb: sqlite_utils.Database) -> Netctl:
-    from tests.unit.test_access import seed
+    from tests.helpers.access import seed
 
     seed(memdb)
     boot = Netctl(memdb)

@@ -13,7 +13,7 @@ import sqlite_utils
 from netctl.api import Netctl
 from netctl.core import Session
 from netctl.errors import PermissionDenied
-from tests.unit.test_access import as_user, seed
+from tests.helpers.access import as_user, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,7 +25,7 @@ from netctl.hostkeys import (
     record_seen,
 )
 from netctl.push.run import PushJob
-from tests.unit.test_access import seed
+from tests.helpers.access import seed
 
 
 def keygen(tmp_path: Path, name: str, kind: str = "ed25519") -> tuple[str, str]:

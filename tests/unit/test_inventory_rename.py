@@ -9,7 +9,7 @@ import pytest
 
 from netctl.errors import InventoryError
 from netctl.selection import Selection
-from tests.unit.test_poll_store import T0, add_city, good, record
+from tests.helpers.poll import T0, add_city, good, record
 
 
 def history_of(api: Any, ap: str) -> dict[str, int]:

@@ -23,7 +23,7 @@ def overlay_row(name: str, kind: str, target: str, variables: dict[str, object],
 
 @pytest.fixture
 def city(memdb: sqlite_utils.Database) -> Netctl:
-    from tests.unit.test_access import seed
+    from tests.helpers.access import seed
 
     seed(memdb)
     boot = Netctl(memdb)

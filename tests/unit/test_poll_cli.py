@@ -9,7 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from netctl.cli import cli
-from tests.unit.test_poll_store import T0, add_city, dead, good, record
+from tests.helpers.poll import T0, add_city, dead, good, record
 
 
 def run(db: Path, *args: str) -> Any:

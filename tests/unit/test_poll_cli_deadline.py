@@ -10,7 +10,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from netctl.cli import cli
-from tests.unit.test_poll_store import add_city
+from tests.helpers.poll import add_city
 
 
 def test_poll_deadline_option_cuts_the_poll_short(api: Any) -> None:

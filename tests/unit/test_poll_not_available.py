@@ -16,7 +16,7 @@ from netctl.cli import cli
 from netctl.poll.decode import decode
 from netctl.poll.model import PollResult
 from netctl.poll.oids import PROFILES
-from tests.unit.test_poll_store import T0, add_city, record
+from tests.helpers.poll import T0, add_city, record
 
 UPTIME = {"sys_uptime": ("TimeTicks", 100)}
 IF_ROWS: dict[str, dict[str, tuple[str, Any]]] = {

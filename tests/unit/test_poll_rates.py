@@ -13,7 +13,7 @@ import pytest
 
 from netctl.poll.health import agent_restarted
 from netctl.poll.model import PollResult
-from tests.unit.test_poll_store import T0, add_city, record
+from tests.helpers.poll import T0, add_city, record
 
 WRAP32 = 2 ** 32
 WRAP64 = 2 ** 64

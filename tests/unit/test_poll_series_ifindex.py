@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from netctl.cli import cli
 from netctl.poll.model import PollResult
 from netctl.store import migrations, open_db
-from tests.unit.test_poll_store import T0, add_city, record
+from tests.helpers.poll import T0, add_city, record
 
 
 def answer(ts: float, interfaces: list[tuple[int, str, int]]) -> PollResult:

@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 
 from netctl.render import render_ap
 from netctl.render.schema import check_config, flatten
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def city_vars(site_name: str, group: str, tenant_file: str = "duisburg.yaml") -> dict[str, Any]:
-    """Variables merged the way the inventory does it (tenant < site < group) from the example city."""
-    doc = yaml.safe_load((ROOT / "inventory" / tenant_file).read_text())
-    site = next(s for s in doc["sites"] if s["name"] == site_name)
-    grp = next(g for g in doc["groups"] if g["name"] == group)
-    merged = {**doc["tenants"][0]["vars"], **site.get("vars", {}), **grp.get("vars", {})}
-    merged["site"] = {"name": site_name, "kind": site["kind"], "title": site["title"]}
-    return merged
-
-
-SECRETS = {
-    "secret:duisburg/staff-psk": "staff-pass-1",
-    "secret:duisburg/pupil-psk": "pupil-pass-2",
-    "secret:duisburg/zoo-staff-psk": "zoo-team-pass-3",
-}
-
-
-def school_ap(**extra: Any) -> dict[str, Any]:
-    return {"name": "gs-meiderich-ap01", "platform": "netconf-wlan", "site": "gs-meiderich", **extra}
+from tests.helpers.render import SECRETS, city_vars, school_ap
 
 
 def test_school_ap_gets_staff_pupil_and_guest_ssids_with_vlans() -> None:

@@ -9,8 +9,7 @@ import pytest
 from netctl import resources
 from netctl.render import render_ap
 from netctl.render.engine import environment
-
-from .test_render import city_vars, school_ap
+from tests.helpers.render import city_vars, school_ap
 
 ROOT = Path(__file__).resolve().parents[2]
 

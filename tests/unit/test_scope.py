@@ -16,26 +16,10 @@ from cryptography.fernet import Fernet
 
 from netctl.api import Netctl
 from netctl.errors import NotFound, PermissionDenied
-from netctl.schedule import jobs as registry
 from netctl.schedule.scheduler import Scheduler
 from netctl.selection import Selection
 from netctl.store import open_db
-from tests.unit.test_access import seed
-
-#: what the ``seen`` job saw at each run: the acting user and the APs its selection gave it
-SEEN: list[tuple[str, list[str]]] = []
-
-
-def seen_job(db_path: str, selection_json: str = "{}", *, user: str | None = None,
-             options: str | None = None) -> list[dict[str, Any]]:
-    """A job that acts on nothing but records who it ran as and which APs it was given."""
-    nc = Netctl(db_path, user=user)
-    try:
-        aps = [ap["name"] for ap in nc.session.select(Selection.from_json(selection_json or "{}"))]
-        SEEN.append((nc.session.user_name, aps))
-    finally:
-        nc.close()
-    return [{"ap": name, "ok": True} for name in aps]
+from tests.helpers.access import SEEN, as_user, make_scope_db
 
 
 @pytest.fixture(autouse=True)
@@ -46,28 +30,6 @@ def store_key(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def db_path(tmp_path: Path) -> str:
     return make_scope_db(tmp_path)
-
-
-def make_scope_db(tmp_path: Path) -> str:
-    """A database file with two tenants and users: ada (admin), eva (engineer of duisburg),
-    max (engineer, unscoped), sam (school-admin of gs-meiderich)."""
-    path = tmp_path / "scope.db"
-    sqlite3.connect(path).close()
-    db = open_db(path)
-    seed(db)
-    boot = Netctl(db)
-    boot.access.add_user("ada", "admin", os_login="nobody-maps-here")
-    boot.access.add_user("eva", "engineer", tenants=["duisburg"])
-    boot.access.add_user("max", "engineer")
-    boot.access.add_user("sam", "school-admin", sites=["gs-meiderich"])
-    db.conn.close()
-    registry.register_job("seen", seen_job)
-    SEEN.clear()
-    return str(path)
-
-
-def as_user(db_path: str, name: str) -> Netctl:
-    return Netctl(db_path, user=name)
 
 
 def job_runs(db_path: str) -> list[dict[str, Any]]:

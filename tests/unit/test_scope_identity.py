@@ -21,7 +21,7 @@ import sqlite_utils
 from netctl.api import Netctl
 from netctl.errors import NotFound, PermissionDenied
 from netctl.store import open_db
-from tests.unit.test_access import seed
+from tests.helpers.access import seed
 
 NETCTL = str(Path(sys.executable).with_name("netctl"))
 NOBODY = pwd.getpwnam("nobody")

@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 from netctl.errors import InventoryError, PermissionDenied, SecretError
 from netctl.inventory.secrets import resolve_secret
 from netctl.store import open_db
-from tests.unit.test_scope import as_user, make_scope_db
+from tests.helpers.access import as_user, make_scope_db
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from netctl.render import render_ap
 from netctl.render.engine import environment
 from netctl.render.schema import check_config
 from netctl.values import RULES, check_value, check_values, control_character, quote_uci, token_ios
-from tests.unit.test_render import SECRETS, city_vars
+from tests.helpers.render import SECRETS, city_vars
 
 UNIT = settings(max_examples=120, deadline=None, derandomize=True, database=None)
 

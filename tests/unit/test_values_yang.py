@@ -13,7 +13,7 @@ import pytest
 from netctl.render import render_ap
 from netctl.render.engine import environment, template_root
 from netctl.render.yang import available, validate
-from tests.unit.test_render import SECRETS, city_vars
+from tests.helpers.render import SECRETS, city_vars
 
 ZOO = {"name": "zoo-entrance-ap01", "platform": "openconfig-wlan", "site": "zoo-duisburg"}
 SCHOOL = {"name": "gs-meiderich-ap01", "platform": "netconf-wlan", "site": "gs-meiderich"}

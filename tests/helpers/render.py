@@ -1,0 +1,31 @@
+"""Render inputs from the example city: merged variables of a site and group, and the secrets to resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def city_vars(site_name: str, group: str, tenant_file: str = "duisburg.yaml") -> dict[str, Any]:
+    """Variables merged the way the inventory does it (tenant < site < group) from the example city."""
+    doc = yaml.safe_load((ROOT / "inventory" / tenant_file).read_text())
+    site = next(s for s in doc["sites"] if s["name"] == site_name)
+    grp = next(g for g in doc["groups"] if g["name"] == group)
+    merged = {**doc["tenants"][0]["vars"], **site.get("vars", {}), **grp.get("vars", {})}
+    merged["site"] = {"name": site_name, "kind": site["kind"], "title": site["title"]}
+    return merged
+
+
+SECRETS = {
+    "secret:duisburg/staff-psk": "staff-pass-1",
+    "secret:duisburg/pupil-psk": "pupil-pass-2",
+    "secret:duisburg/zoo-staff-psk": "zoo-team-pass-3",
+}
+
+
+def school_ap(**extra: Any) -> dict[str, Any]:
+    return {"name": "gs-meiderich-ap01", "platform": "netconf-wlan", "site": "gs-meiderich", **extra}

@@ -1,0 +1,70 @@
+"""The tests' own SSH sessions to the lab's CLI devices (paramiko and netmiko, not netctl's driver), to
+read back what a push really left on them, or to change them as a person at the console would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+def ssh_run(api: Any, ap_name: str, command: str) -> str:
+    """One command over a new paramiko session (exec channel) to the AP: the test's own, not netctl's."""
+    import paramiko
+
+    target = api.config._target(api.session.get_ap(ap_name))
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(
+        target.host,
+        port=target.port,
+        username=target.username,
+        password=target.password,
+        key_filename=target.key_file,
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=10,
+    )
+    try:
+        _, stdout, _ = client.exec_command(command, timeout=10)
+        return str(stdout.read().decode("utf-8", "surrogateescape"))
+    finally:
+        client.close()
+
+
+def uci_show(api: Any, ap_name: str, path: str = "wireless") -> dict[str, str]:
+    """``uci show PATH`` on the AP over a new SSH session, as ``key -> value``."""
+    from netctl.drivers.plan import uci_options
+
+    return uci_options(ssh_run(api, ap_name, f"uci show {path}"))
+
+
+@contextmanager
+def ios_session(api: Any, ap_name: str) -> Iterator[Any]:
+    """An enabled netmiko session to the switch: the test's own, not netctl's."""
+    from netmiko import ConnectHandler
+
+    target = api.config._target(api.session.get_ap(ap_name))
+    conn = ConnectHandler(device_type="cisco_ios", host=target.host, port=target.port, username=target.username,
+                          password=target.password or "", secret=target.secret or "", allow_agent=False,
+                          fast_cli=True, conn_timeout=10)
+    try:
+        conn.enable()
+        yield conn
+    finally:
+        conn.disconnect()
+
+
+def show_run(api: Any, ap_name: str) -> dict[str, list[str]]:
+    """``show running-config`` over a separate netmiko session, as IOS blocks."""
+    from netctl.drivers.plan import ios_blocks
+
+    with ios_session(api, ap_name) as conn:
+        return ios_blocks(str(conn.send_command("show running-config")))
+
+
+def ios_config(api: Any, ap_name: str, commands: list[str]) -> None:
+    """Configuration lines on the switch over the test's own netmiko session (as a person would)."""
+    with ios_session(api, ap_name) as conn:
+        conn.send_config_set(commands, exit_config_mode=False)
+        conn.exit_config_mode(exit_config="exit")
