@@ -136,3 +136,49 @@ async def test_the_wlans_window_shows_what_is_temporary_and_when_it_ends(city: A
         assert all(r.ok for r in city.ssids.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20))
     assert city.ssids.ssid_timers() == []  # switching it on cancelled the timer
     assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["true"]
+
+
+async def test_a_school_admin_switches_the_guest_wlan_off_until_a_time_from_the_wlans_window(city: Any) -> None:
+    """``t`` asks until when, reads it back for the site, shows it in the confirm box, and stores the timer."""
+    from textual.widgets import Input
+
+    city.inventory.import_secrets(PSK)
+    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
+    city.access.add_user("ada", "admin", os_login="no-such-login")
+    city.access.add_user("sam", "school-admin", sites=[SITE])
+    city.access.allow_action("sam", f"ssid-toggle:{GUEST}")
+    sam = Netctl(city.session.db_path, user="sam")
+    try:
+        app = NetctlApp(sam, refresh_seconds=0)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.push_screen(SsidScreen(SITE))
+            await settle(pilot)
+            table = app.screen.query_one("#ssids", VirtualTable)
+            assert table.move_to(GUEST)
+            await pilot.press("t")
+            await pilot.pause()
+            app.screen.query_one("#until", Input).value = "soon"  # a typo: refused, nothing switched
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, SsidScreen)
+            assert "soon" in text_of(app.screen.query_one("#ssid-status", Static), width=200)
+            await pilot.press("t")
+            await pilot.pause()
+            app.screen.query_one("#until", Input).value = "2h"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmPush)
+            asked = text_of(app.screen.query_one("#confirm-text", Label), width=200)
+            assert f"switch OFF the WLAN '{GUEST}' at {SITE} until " in asked
+            assert "Europe/Berlin, then back on by itself?" in asked, asked
+            await pilot.press("y")
+            await settle(pilot)
+            [timer] = sam.ssids.ssid_timers()
+            assert (timer["ssid"], timer["enabled"]) == (GUEST, False)
+            rows = {key: table.rows[i][1:] for i, key in enumerate(table.keys)}
+            assert rows[GUEST] == ("off", "switch", timer["until_local"])
+        assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["false"]
+    finally:
+        assert all(r.ok for r in city.ssids.set_ssid_enabled(SITE, GUEST, True, confirm_timeout=20))
+    assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["true"]

@@ -1,8 +1,9 @@
 """WLANs of one site: which SSIDs are on, and switching one the user may switch (``ssid-toggle``).
 
 A school-admin sees every SSID of their school; only those an engineer allowed them can be switched.
-A timed switch (``netctl ssid off … --until``) shows when it ends (column Until) and, below the table,
-what is temporary and who set it; switching such an SSID here cancels its timer.
+A timed switch (``netctl ssid off … --until``, or ``t`` here: "guest WLAN off until 17:00") shows
+when it ends (column Until) and, below the table, what is temporary and who set it; switching such an
+SSID here cancels its timer.
 The switch is a targeted change (only that SSID's enabled state) sent to all APs of the site through
 the core's safe push path; the confirm box shows each AP's diff first.
 """
@@ -17,7 +18,7 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from tui.model import result_field
 from tui.screens.base import Failed, NetctlScreen
@@ -56,12 +57,15 @@ class SsidSwitched(Message):
         self.results = results
 
 
-def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any]], timer: str | None = None) -> str:
+def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any]], timer: str | None = None,
+                 until: str | None = None) -> str:
     """The confirm box's question with each AP's diff of a targeted SSID switch (ssid_change_plan rows),
-    and the timed switch it cancels (``timer``: ``off until 17:00 by ada``), as markup-escaped text for a Label."""
+    the timed switch it cancels (``timer``: ``off until 17:00 by ada``) and when this one ends (``until``:
+    ``17:00 Europe/Berlin``), as markup-escaped text for a Label."""
     verb = "switch ON" if enable else "switch OFF"
     changing = sum(bool(row["changed"]) for row in preview)
-    lines = [f"{verb} the WLAN {ssid!r} at {site}?", f"{changing} of {len(preview)} AP(s) change; only this:"]
+    back = f" until {until}, then back {'off' if enable else 'on'} by itself" if until else ""
+    lines = [f"{verb} the WLAN {ssid!r} at {site}{back}?", f"{changing} of {len(preview)} AP(s) change; only this:"]
     if timer:
         lines.insert(1, f"this cancels the timer ({timer})")
     for row in preview[:PREVIEW_APS]:
@@ -90,10 +94,38 @@ def push_summary(results: list[Any]) -> str:
     return text + ("\n" + "\n".join(reasons[:3]) if reasons else "")
 
 
+class UntilChecked(Message):
+    """A ``--until`` read for the site (``ssid_until``): the value as typed and how it reads back."""
+
+    def __init__(self, value: str, until: dict[str, Any]) -> None:
+        super().__init__()
+        self.value = value
+        self.until = until
+
+
+class UntilPrompt(ModalScreen[str | None]):
+    """Asks until when a switch holds: ``17:00``, ``2026-11-28T07:30`` or ``90m``; Escape cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Label(escape(self.question), id="until-question")
+            yield Input(placeholder="17:00 · 2026-11-28T07:30 · 90m", id="until")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+
 class SsidScreen(NetctlScreen, ModalScreen[None]):
     """Modal list of a site's SSIDs; Enter switches the one under the cursor (after asking)."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("r", "reload", "Refresh", show=False)]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("r", "reload", "Refresh", show=False),
+                Binding("t", "timed", "Switch until …")]
 
     def __init__(self, site: str) -> None:
         super().__init__()
@@ -103,13 +135,15 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         self.summary = ""
         #: the switch waiting for its preview: (ssid, enable)
         self.asking: tuple[str, bool] | None = None
+        #: the switch's ``--until`` as typed and as it reads back (``17:00 Europe/Berlin``), for a timed switch
+        self.until: tuple[str, str] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ssid-box"):
             yield Label(f"WLANs at {self.site}", id="ssid-title")
             yield VirtualTable(COLUMNS, styler=lambda c, t: STATE_CLASS.get(t) if c == "state" else None, id="ssids")
             yield Static("loading …", id="ssid-status")
-            yield Static("enter: switch on/off · esc: back", id="ssid-help")
+            yield Static("enter: switch on/off · t: switch until a time · esc: back", id="ssid-help")
 
     def on_mount(self) -> None:
         self.query_one("#ssids", VirtualTable).focus()
@@ -136,15 +170,19 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         name, enable = self.asking
         self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(self.ssids)} SSID(s)"))
 
+        until = self.until
+
         def start(yes: bool | None) -> None:
             self.asking = None
+            self.until = None
             if yes:
-                self._toggle(name, enable)
+                self._toggle(name, enable, until[0] if until else None)
             else:
                 self.busy = False
 
         timer = next((s.get("timer") for s in self.ssids if s["name"] == name), None)
-        self.app.push_screen(ConfirmPush(preview_text(self.site, name, enable, list(message.preview), timer)), start)
+        question = preview_text(self.site, name, enable, list(message.preview), timer, until[1] if until else None)
+        self.app.push_screen(ConfirmPush(question), start)
 
     def on_ssid_switched(self, message: SsidSwitched) -> None:
         self.busy = False
@@ -160,17 +198,53 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
     def on_failed(self, message: Failed) -> None:
         self.busy = False
         self.asking = None
+        self.until = None
         self.query_one("#ssid-status", Static).update(message.error.message)
 
     def on_virtual_table_chosen(self, event: VirtualTable.Chosen) -> None:
-        ssid = next((s for s in self.ssids if s["name"] == event.key), None)
-        if ssid is None or self.busy:
+        ssid = self._switchable(event.key)
+        if ssid is not None:
+            self._plan(ssid["name"], not ssid["enabled"])
+
+    def action_timed(self) -> None:
+        """Switch the SSID under the cursor for a while: ask until when, read it back, then preview as usual."""
+        ssid = self._switchable(self.query_one("#ssids", VirtualTable).current_key)
+        if ssid is None:
             return
+        name, enable, site = ssid["name"], not ssid["enabled"], self.site
+
+        def check(value: str | None) -> None:
+            if not value:
+                return
+            self.asking = (name, enable)
+            self.busy = True
+            self.query_one("#ssid-status", Static).update(escape(f"reading until {value} …"))
+            self.fetch("until", lambda: UntilChecked(value, self.backend.run(lambda api: api.ssids.ssid_until(
+                site, value))))
+
+        word = "ON" if enable else "OFF"
+        self.app.push_screen(UntilPrompt(f"Switch {name} {word} at {site} until when? (then back by itself)"), check)
+
+    def on_until_checked(self, message: UntilChecked) -> None:
+        if self.asking is None:
+            return
+        self.until = (message.value, f"{message.until['text']} {message.until['timezone']}")
+        self.busy = False
+        self._plan(*self.asking)
+
+    def _switchable(self, key: str | None) -> dict[str, Any] | None:
+        """The SSID row ``key`` if the user may switch it now (else says why, or nothing while busy)."""
+        ssid = next((s for s in self.ssids if s["name"] == key), None)
+        if ssid is None or self.busy:
+            return None
         if not ssid["may_toggle"]:
             self.notify(f"you may not switch {ssid['name']}: ask your engineer to allow it", severity="warning")
-            return
-        enable = not ssid["enabled"]
-        name, site = ssid["name"], self.site
+            return None
+        return ssid
+
+    def _plan(self, name: str, enable: bool) -> None:
+        """Read what switching ``name`` would change on each AP, then ask (:meth:`on_ssid_change_planned`)."""
+        site = self.site
         self.busy = True
         self.asking = (name, enable)
         self.query_one("#ssid-status", Static).update(f"reading what changes on the APs of {site} …")
@@ -179,12 +253,13 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
             lambda: SsidChangePlanned(self.backend.run(lambda api: api.ssids.ssid_change_plan(site, name, enable))),
         )
 
-    def _toggle(self, name: str, enable: bool) -> None:
+    def _toggle(self, name: str, enable: bool, until: str | None = None) -> None:
         self.busy = True
         self.query_one("#ssid-status", Static).update(f"switching {name} at the APs of {self.site} …")
         site = self.site
         self.fetch(
             "toggle",
-            lambda: SsidSwitched(self.backend.run(lambda api: api.ssids.set_ssid_enabled(site, name, enable))),
+            lambda: SsidSwitched(self.backend.run(lambda api: api.ssids.set_ssid_enabled(site, name, enable,
+                                                                                       until=until))),
             exclusive=False,
         )
