@@ -6,7 +6,8 @@ paramiko, pysnmp, sqlite3) are translated at the driver or store boundary with
 
     NetctlError
     ├── ConfigError            bad settings, unknown platform/template, missing secret
-    │   └── SecretError        a secret reference that cannot be resolved
+    │   ├── SecretError        a secret reference that cannot be resolved
+    │   └── NameClash          two definitions claim one name: platform, driver, SNMP profile (netctl.registry)
     ├── InventoryError         bad inventory input (carries a list of Problem with file/line)
     ├── NotFound               an AP, site, tenant, job … that does not exist (or is out of scope)
     ├── PermissionDenied       the user's role or scope does not allow the action
@@ -18,7 +19,12 @@ paramiko, pysnmp, sqlite3) are translated at the driver or store boundary with
     │   ├── RolledBack         the change did not stay: the AP runs its previous config again
     │   ├── Unsettled          the AP stopped answering after the commit: whether the change stayed is unknown
     │   └── LockError          the configuration is locked by someone else
-    ├── PollError              an SNMP poll failed (timeout, auth, malformed reply)
+    ├── PollError              an SNMP poll failed; ``kind``: timeout, auth, malformed, partial, unsupported, error
+    │   ├── BerError           a datagram that is no well-formed SNMP message (netctl.poll.ber)
+    │   ├── UsmError           an SNMPv3 reply that fails authentication or decryption (netctl.poll.usm)
+    │   ├── WalkError          a table walk that cannot go on (netctl.poll.walk)
+    │   └── Failure            one failed request or poll of the fast path (netctl.poll.fast; the pysnmp
+    │                          path's is netctl.poll.snmp._Failure)
     └── StoreError             the database could not be read or written
 """
 
@@ -154,7 +160,8 @@ class LockError(DeviceError):
 
 
 class PollError(NetctlError):
-    """An SNMP poll failed; ``kind`` is timeout, auth, malformed or error."""
+    """An SNMP poll failed; ``kind`` is one of :data:`netctl.poll.model.ERROR_KINDS` (timeout, auth,
+    malformed, partial, unsupported, error), the poll result's ``error_kind``."""
 
     def __init__(self, message: str, *, kind: str = "error", hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

@@ -8,6 +8,9 @@ entry point group (``name = "package.module:DriverClass"``), held by the same ki
 the platforms: a name that is taken raises :class:`~netctl.registry.NameClash`. Layers are
 one-way: :mod:`netctl.push` uses drivers, drivers use platforms, never the other way round.
 
+Each driver translates its libraries' exceptions in one place: a table of rules (``EXCEPTIONS``)
+applied by :func:`netctl.drivers.exceptions.mapped` around its I/O.
+
 A driver raises only netctl errors: :class:`~netctl.errors.ConnectError` when the AP cannot be
 reached at all (the caller marks it ``pending``), :class:`~netctl.errors.LockError`,
 :class:`~netctl.errors.RpcError` (with the rpc-error tag) and :class:`~netctl.errors.DeviceError`

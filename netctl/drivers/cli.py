@@ -4,13 +4,15 @@ Per-platform facts (the command that shows the running config, how to enter conf
 the save/commit commands, the revert commands, the regexes of lines the device prints on errors)
 come from :mod:`netctl.platforms`; this module only sequences them. Errors printed by the device
 are never ignored: a matching line fails the push and the backup taken first is put back.
+netmiko, paramiko and socket exceptions become netctl errors by one table (:data:`EXCEPTIONS`) and
+:func:`netctl.drivers.exceptions.mapped` around the I/O; nothing above this module sees one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import paramiko
@@ -24,6 +26,7 @@ from netmiko.exceptions import (
 )
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript, error_lines, refuse_missing
+from netctl.drivers.exceptions import Rule, mapped
 from netctl.drivers.plan import (
     compare,
     dialect,
@@ -33,21 +36,28 @@ from netctl.drivers.plan import (
     undo_commands,
 )
 from netctl.drivers.sshkeys import HostKeyCheck, PinnedKeyPolicy
-from netctl.errors import ConfigError, ConnectError, DeviceError, HostKeyError, NetctlError, RpcError
+from netctl.errors import ConfigError, ConnectError, DeviceError, NetctlError, RpcError
 from netctl.platforms import get_platform
 
 END_MARKER = "NETCTL-CONFIG-END"
 #: the end of a configuration line's answer: the next prompt, or an error message and blank line
 PROMPT_OR_ERROR = r"(?:#\s*$)|(?:\n%[^\n]*\n\s*$)"
-_IO_ERRORS = (
-    NetmikoBaseException,
-    ReadTimeout,
-    ReadException,
-    paramiko.SSHException,
-    OSError,
-    EOFError,
-    ValueError,
-)
+
+#: how netmiko, paramiko and socket exceptions become netctl errors: opening the connection, and the
+#: session after it (netmiko says with ValueError that a prompt or mode it waited for did not come)
+EXCEPTIONS: dict[str, tuple[Rule, ...]] = {
+    "connect": (
+        Rule((NetmikoAuthenticationException,), DeviceError, "authentication failed for {user}",
+             hint="check the AP's credentials reference", note="authentication failed"),
+        Rule((TimeoutError, NetmikoTimeoutException, ConnectionError, paramiko.SSHException, OSError, EOFError),
+             ConnectError, "unreachable at {host}:{port}: {line}",
+             hint="the AP is marked pending; netctl converge pushes it later", note="unreachable: {exc}"),
+    ),
+    "session": (
+        Rule((NetmikoBaseException, ReadTimeout, ReadException, paramiko.SSHException, OSError, EOFError, ValueError),
+             message="{what}: {exc}", note="session lost: {exc}"),
+    ),
+}
 
 
 @contextmanager
@@ -73,7 +83,7 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
         params.update(use_keys=True, key_file=target.key_file)
     check = HostKeyCheck(target, transcript)
     params.update(auto_connect=False)
-    try:
+    with mapped(EXCEPTIONS["connect"], target, transcript):
         conn = ConnectHandler(**params)
         # no known_hosts file is read: every host key goes to the check, after the key exchange
         # and before authentication
@@ -82,34 +92,11 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
         if platform.enter_config and target.secret:
             conn.enable()
         prompt = conn.find_prompt()
-    except HostKeyError:
-        raise
-    except NetmikoAuthenticationException as exc:
-        transcript.add("<-", "authentication failed")
-        raise DeviceError(
-            f"authentication failed for {target.username}",
-            ap=target.ap,
-            hint="check the AP's credentials reference",
-        ) from exc
-    except (
-        TimeoutError,
-        NetmikoTimeoutException,
-        ConnectionError,
-        paramiko.SSHException,
-        OSError,
-        EOFError,
-    ) as exc:
-        transcript.add("<-", f"unreachable: {exc}")
-        raise ConnectError(
-            f"unreachable at {target.host}:{target.port}: {str(exc).splitlines()[0] if str(exc) else exc}",
-            ap=target.ap,
-            hint="the AP is marked pending; netctl converge pushes it later",
-        ) from exc
     transcript.add("<-", f"connected, prompt {prompt!r}")
     try:
         yield conn
     finally:
-        try:
+        with suppress(Exception):  # the session is gone either way
             if platform.enter_config:
                 conn.disconnect()
             else:
@@ -118,8 +105,6 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
                 conn.write_channel("exit" + conn.RETURN)
                 if conn.remote_conn_pre is not None:
                     conn.remote_conn_pre.close()
-        except Exception:  # noqa: BLE001 - the session is gone either way
-            pass
 
 
 def _open(conn: Any) -> None:
@@ -130,20 +115,15 @@ def _open(conn: Any) -> None:
         from netmiko.base_connection import log
 
         log.removeFilter(conn._secrets_filter)
-        try:
+        with suppress(Exception):  # the connection is gone either way
             conn.paramiko_cleanup()
-        except Exception:  # noqa: BLE001 - the connection is gone either way
-            pass
         raise
 
 
 def _send(conn: Any, target: Target, transcript: Transcript, command: str) -> str:
     transcript.add("->", command)
-    try:
+    with mapped(EXCEPTIONS["session"], target, transcript, command):
         output = str(conn.send_command(command, read_timeout=30))
-    except _IO_ERRORS as exc:
-        transcript.add("<-", f"session lost: {exc}")
-        raise DeviceError(f"{command}: {exc}", ap=target.ap) from exc
     transcript.add("<-", output)
     return output
 
@@ -163,7 +143,7 @@ def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequ
     """Send configuration lines; in config mode for platforms that have one."""
     platform = get_platform(target.platform)
     transcript.add("->", "\n".join(commands))
-    try:
+    with mapped(EXCEPTIONS["session"], target, transcript, "configuration"):
         if platform.enter_config:
             # One line at a time, each answered by the next prompt (or by an error message: some
             # devices print no prompt after one), so no fixed quiet period is waited (netmiko's
@@ -176,7 +156,7 @@ def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequ
                 output += answer
                 if error_lines(answer, platform.error_patterns):
                     break
-            _leave_config_mode(conn, output)
+            _leave_config_mode(conn, target, output)
         else:
             # a shell: write every line, then wait for a marker instead of netmiko's 2 s of quiet
             for command in commands:
@@ -184,14 +164,11 @@ def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequ
             conn.write_channel(f"echo {END_MARKER}" + conn.RETURN)
             output = conn.read_until_pattern(pattern=rf"(?<!echo ){END_MARKER}\r?\n", read_timeout=30)
             output += conn.read_until_prompt(read_timeout=10)
-    except _IO_ERRORS as exc:
-        transcript.add("<-", f"session lost: {exc}")
-        raise DeviceError(f"configuration: {exc}", ap=target.ap) from exc
     transcript.add("<-", str(output))
     return str(output)
 
 
-def _leave_config_mode(conn: Any, output: str, levels: int = 4) -> None:
+def _leave_config_mode(conn: Any, target: Target, output: str, levels: int = 4) -> None:
     """Back to exec mode one ``exit`` at a time (some CLIs know no ``end``; blocks nest).
 
     How deep we are is read from the last prompt the device printed (``(config-if)#`` → 2 exits).
@@ -203,7 +180,7 @@ def _leave_config_mode(conn: Any, output: str, levels: int = 4) -> None:
         conn.read_until_pattern(pattern=r"#\s*$", read_timeout=10)
     prompt = str(conn.find_prompt())
     if "(config" in prompt:
-        raise ValueError(f"still in configuration mode ({prompt!r}) after leaving it")
+        raise DeviceError(f"configuration: still in configuration mode ({prompt!r}) after leaving it", ap=target.ap)
 
 
 #: a configuration package name as ``uci changes`` prints it (device output: checked before reuse)

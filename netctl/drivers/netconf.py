@@ -1,6 +1,7 @@
 """NETCONF driver (ncclient): lock → edit candidate → confirmed commit → post-check → confirm → unlock.
 
-Every ncclient/paramiko exception is translated here; nothing above this module sees one. The
+Every ncclient/paramiko exception is translated here, by one table (:data:`EXCEPTIONS`) and
+:func:`netctl.drivers.exceptions.mapped` around the I/O; nothing above this module sees one. The
 post-check opens a second, separate NETCONF session: it proves the AP still accepts new management
 sessions after the change and reads the running config back through it. Where the platform table
 says ``post_check_session: channel`` that session runs on the push's own SSH connection (a new
@@ -22,7 +23,7 @@ from __future__ import annotations
 import secrets as _secrets
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from typing import Any
 
@@ -35,12 +36,12 @@ from ncclient.transport import SSHSession
 from ncclient.transport.errors import AuthenticationError, SessionCloseError, SSHError, TransportError
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript, refuse_missing
+from netctl.drivers.exceptions import Rule, mapped, types_of
 from netctl.drivers.plan import compare, partial_compare
 from netctl.drivers.sshkeys import HostKeyCheck
 from netctl.errors import (
     ConnectError,
     DeviceError,
-    HostKeyError,
     LockError,
     NetctlError,
     RolledBack,
@@ -59,14 +60,38 @@ BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 RPC_TIMEOUT_S = 30
 
 
-def _rpc_error(exc: RPCError, ap: str, what: str) -> RpcError | LockError:
+def _rpc_error(exc: BaseException, target: Target, what: str) -> RpcError | LockError:
+    """An rpc-error reply: LockError for a lock held elsewhere, else RpcError with its tag."""
     tag = getattr(exc, "tag", None) or "operation-failed"
     message = (getattr(exc, "message", None) or str(exc) or "").strip()
     path = (getattr(exc, "path", None) or "").strip()
-    detail = f"{what}: rpc-error {tag}: {message}" + (f" (at {path})" if path else "")
+    detail = f"{what.split(' ')[0]}: rpc-error {tag}: {message}" + (f" (at {path})" if path else "")
     if tag in ("lock-denied", "in-use"):
-        return LockError(detail, ap=ap, hint="another session holds the configuration lock; try again later")
-    return RpcError(detail, ap=ap, tag=tag, hint="the AP rejected the change and kept its previous config")
+        return LockError(detail, ap=target.ap, hint="another session holds the configuration lock; try again later")
+    return RpcError(detail, ap=target.ap, tag=tag, hint="the AP rejected the change and kept its previous config")
+
+
+#: how ncclient, paramiko and socket exceptions become netctl errors, by stage of the conversation:
+#: opening a session, an RPC on it, and the post-check's own NETCONF session on a new SSH channel
+EXCEPTIONS: dict[str, tuple[Rule, ...]] = {
+    "connect": (
+        Rule((AuthenticationError,), DeviceError, "authentication failed for {user}",
+             hint="check the AP's credentials reference", note="authentication failed: {exc}"),
+        Rule((TimeoutError, SSHError, SessionCloseError, TransportError, OSError, EOFError), ConnectError,
+             "unreachable at {host}:{port}: {why}", hint="the AP is marked pending; netctl converge pushes it later",
+             note="unreachable: {exc}"),
+    ),
+    "rpc": (
+        Rule((RPCError,), build=_rpc_error),
+        Rule((TimeoutExpiredError,), message=f"{{what}}: no reply within {RPC_TIMEOUT_S} s", note="timeout"),
+        Rule((SessionCloseError, TransportError, OSError), message="{what}: session lost: {exc}",
+             note="session lost: {exc}"),
+    ),
+    "channel": (
+        Rule((OSError, EOFError, TimeoutError, paramiko.SSHException, etree.XMLSyntaxError),
+             message="{what}: {typed}", note="{what} failed: {typed}"),
+    ),
+}
 
 
 #: a connect that failed after the TCP connection was accepted (SSH or NETCONF hello dropped, e.g.
@@ -119,52 +144,28 @@ def session(target: Target, transcript: Transcript, label: str = "session") -> I
     check = HostKeyCheck(target, transcript)
     for attempt in (1, 2):
         try:
-            m = _connect(target, check)
+            with mapped(EXCEPTIONS["connect"], target, transcript):
+                m = _connect(target, check)
             break
-        except HostKeyError:
-            raise
-        except AuthenticationError as exc:
-            transcript.add("<-", f"authentication failed: {exc}")
-            raise DeviceError(
-                f"authentication failed for {target.username}",
-                ap=target.ap,
-                hint="check the AP's credentials reference",
-            ) from exc
-        except (TimeoutError, SSHError, SessionCloseError, TransportError, OSError, EOFError) as exc:
-            refused = "Could not open socket" in str(exc) or isinstance(exc, ConnectionRefusedError)
-            transcript.add("<-", f"unreachable: {exc}" + ("" if refused or attempt == 2 else "; trying again"))
-            if refused or attempt == 2:
-                raise ConnectError(
-                    f"unreachable at {target.host}:{target.port}: {exc or type(exc).__name__}",
-                    ap=target.ap,
-                    hint="the AP is marked pending; netctl converge pushes it later",
-                ) from exc
+        except ConnectError as exc:
+            cause = exc.__cause__
+            if attempt == 2 or isinstance(cause, ConnectionRefusedError) or "Could not open socket" in str(cause):
+                raise
+            transcript.add("--", "trying again")
             time.sleep(CONNECT_RETRY_PAUSE_S)
     transcript.add("<-", f"{label}: hello, session-id {m.session_id}")
     try:
         yield m
     finally:
-        try:
+        with suppress(Exception):  # the session is gone either way
             m.close_session()
-        except Exception:  # noqa: BLE001 - the session is gone either way
-            pass
 
 
 def _call(dev: Target, transcript: Transcript, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """One RPC with its errors translated and logged."""
     transcript.add("->", what)
-    try:
+    with mapped(EXCEPTIONS["rpc"], dev, transcript, what):
         reply = fn(*args, **kwargs)
-    except RPCError as exc:
-        err = _rpc_error(exc, dev.ap, what.split(" ")[0])
-        transcript.add("<-", err.reason)
-        raise err from exc
-    except TimeoutExpiredError as exc:
-        transcript.add("<-", "timeout")
-        raise DeviceError(f"{what}: no reply within {RPC_TIMEOUT_S} s", ap=dev.ap) from exc
-    except (SessionCloseError, TransportError, OSError) as exc:
-        transcript.add("<-", f"session lost: {exc}")
-        raise DeviceError(f"{what}: session lost: {exc}", ap=dev.ap) from exc
     transcript.add("<-", "ok")
     return reply
 
@@ -264,7 +265,7 @@ def _transport_of(m: Any) -> paramiko.Transport | None:
 def running_over_channel(transport: paramiko.Transport, target: Target, transcript: Transcript) -> str:
     """The managed running config read through a new NETCONF session on ``transport``."""
     transcript.add("--", "post-check: new NETCONF session on the push's SSH connection")
-    try:
+    with mapped(EXCEPTIONS["channel"], target, transcript, "post-check session"):
         nc = ChannelSession(transport, RPC_TIMEOUT_S)
         try:
             hello = etree.fromstring(nc.read())
@@ -287,17 +288,12 @@ def running_over_channel(transport: paramiko.Transport, target: Target, transcri
             if data is None:
                 raise DeviceError("get-config: the reply has no <data>", ap=target.ap)
             transcript.add("<-", "ok")
-            try:
+            # the read-back is done; a session that ends untidily is the AP's to clean up
+            with suppress(*types_of(EXCEPTIONS["channel"])):
                 nc.rpc(2, "<close-session/>")
-            except (OSError, EOFError, TimeoutError, paramiko.SSHException, etree.XMLSyntaxError):
-                pass  # the read-back is done; a session that ends untidily is the AP's to clean up
             return _managed(data)
         finally:
             nc.close()
-    except (OSError, EOFError, TimeoutError, paramiko.SSHException, etree.XMLSyntaxError) as exc:
-        why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        transcript.add("<-", f"post-check session failed: {why}")
-        raise DeviceError(f"post-check session: {why}", ap=target.ap) from exc
 
 
 CONFIRMED_COMMIT_1_1 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"

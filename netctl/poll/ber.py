@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from netctl.errors import PollError
+
 Oid = tuple[int, ...]
 Typed = tuple[str, Any]
 
@@ -85,15 +87,16 @@ _oid_cache_used = 0
 MAX_VARBINDS = 2048
 
 
-class BerError(ValueError):
+class BerError(PollError):
     """A message that is not a well-formed SNMPv2c message; ``oid`` names the variable binding at fault.
 
     ``version`` is set when the message is well formed but of another SNMP version (the agent speaks
-    SNMP, just not what was asked: an ``unsupported`` result rather than ``malformed``).
+    SNMP, just not what was asked: kind ``unsupported`` rather than ``malformed``).
     """
 
     def __init__(self, message: str, oid: str | None = None, *, version: int | None = None) -> None:
-        super().__init__(f"{message} (at {oid})" if oid else message)
+        super().__init__(f"{message} (at {oid})" if oid else message,
+                         kind="malformed" if version is None else "unsupported")
         self.oid = oid
         self.version = version
 

@@ -44,6 +44,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from netctl.errors import PollError
 from netctl.poll import usm
 from netctl.poll.ber import (
     PDU_GET,
@@ -83,12 +84,11 @@ def fast_capable(target: Target) -> bool:
 SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
 
 
-class Failure(Exception):
+class Failure(PollError):
     """A failed request or poll, with its error kind (see :data:`netctl.poll.model.ERROR_KINDS`)."""
 
     def __init__(self, kind: str, message: str, seen: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
+        super().__init__(message, kind=kind)
         #: what the agent sent that matched no request (e.g. ``replies_unmatched``), for the caller
         self.seen = seen or {}
 

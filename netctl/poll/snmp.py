@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from netctl.errors import PollError
 from netctl.poll.decode import RawScalars, RawTables, decode, fill_tables
 from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES, Profile
@@ -72,10 +73,11 @@ MISSING_TYPES = {"NoSuchObject": "noSuchObject", "NoSuchInstance": "noSuchInstan
                  "EndOfMibView": "endOfMibView"}
 
 
-class _Failure(Exception):
+class _Failure(PollError):
+    """A failed request of the pysnmp path, with its error kind (see :data:`netctl.poll.model.ERROR_KINDS`)."""
+
     def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
+        super().__init__(message, kind=kind)
 
 
 def _oid(text: str) -> tuple[int, ...]:

@@ -18,6 +18,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
+from netctl.errors import PollError
 from netctl.poll.ber import (
     PDU_GET,
     TAG_OCTET_STRING,
@@ -54,10 +55,11 @@ _AUTH_PLACEHOLDER = bytes(12)
 _CFB: Any = None
 
 
-class UsmError(Exception):
-    """A reply that failed authentication or decryption."""
+class UsmError(PollError):
+    """A reply that failed authentication or decryption (kind ``auth``)."""
 
-    kind = "auth"
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind="auth")
 
 
 def password_to_key(password: bytes, hash_name: str) -> bytes:

@@ -22,16 +22,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from netctl.errors import PollError
+
 Oid = tuple[int, ...]
 Typed = tuple[str, Any]
 
 
-class WalkError(Exception):
+class WalkError(PollError):
     """A walk that cannot go on: ``kind`` is malformed or partial (or the round's own failure kind)."""
 
     def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
+        super().__init__(message, kind=kind)
 
 
 def dotted(oid: Sequence[int]) -> str:
