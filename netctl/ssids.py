@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from netctl import timers
@@ -24,6 +23,7 @@ from netctl.errors import ConfigError, NetctlError, NotFound
 from netctl.platforms import get_platform
 from netctl.push.ops import ConfigService
 from netctl.render.engine import RenderResult, config_hash
+from netctl.runner import Progress
 from netctl.selection import Scope, Selection
 from netctl.store.db import transaction
 
@@ -252,7 +252,7 @@ class SsidService:
         until: str | None = None,
         concurrency: int = 20,
         confirm_timeout: int = 60,
-        progress: Callable[[str, str, Any], None] | None = None,
+        progress: Progress | None = None,
         now: dt.datetime | None = None,
         reverts: int | None = None,
         note: str | None = None,

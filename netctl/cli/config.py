@@ -7,27 +7,27 @@ Each command parses its options, calls one facade method and prints the per-AP r
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
 from netctl.cli.common import emit_json, is_tty, json_option, pass_api, print_table, selection_options
+from netctl.runner import Event, Progress
 from netctl.selection import Selection
 
 
-def _progress(total: int) -> Callable[[str, str, Any], None] | None:
+def _progress(total: int) -> Progress | None:
     """A one-line progress display on a terminal (stderr); nothing when piped."""
     if not sys.stderr.isatty() or total <= 1:
         return None
     done = {"n": 0}
 
-    def show(ap: str, stage: str, result: Any) -> None:
-        if stage != "done":
+    def show(event: Event) -> None:
+        if event.stage != "done":
             return
         done["n"] += 1
-        status = getattr(result, "status", None) or (result or {}).get("status", "")
-        click.echo(f"\r[{done['n']}/{total}] {ap}: {status}\x1b[K", err=True, nl=done["n"] == total)
+        status = getattr(event.result, "status", None) or (event.result or {}).get("status", "")
+        click.echo(f"\r[{done['n']}/{total}] {event.ap}: {status}\x1b[K", err=True, nl=done["n"] == total)
 
     return show
 

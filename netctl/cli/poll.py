@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from netctl.cli.common import emit_json, json_option, pass_api, print_table, selection_options
+from netctl.runner import Event
 from netctl.selection import Selection
 
 POLL_FAILED_EXIT = 5
@@ -60,7 +61,8 @@ def poll_rows(results: list[Any]) -> list[tuple[str, ...]]:
 @click.option("--timeout", default=2.0, show_default=True, help="Seconds per SNMP request.")
 @click.option("--retries", default=1, show_default=True, help="Retries per SNMP request.")
 @click.option("--workers", "-w", type=int, default=None,
-              help="Worker processes (default: one per 1,000 APs, at most one per core).")
+              help="Worker processes (default: one per 500 APs from 1,000 on, one per 10,000 on the fast "
+                   "path; at most one per core).")
 @click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds the whole poll may take; APs not done by then are timeouts naming the deadline "
                    "(default: long enough for every AP to time out on every request).")
@@ -73,7 +75,7 @@ def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retri
     if sys.stderr.isatty():
         done = [0]
 
-        def progress(result: Any) -> None:
+        def progress(event: Event) -> None:
             done[0] += 1
             if done[0] % 50 == 0:
                 click.echo(f"\r{done[0]} polled …", nl=False, err=True)

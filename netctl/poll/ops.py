@@ -11,23 +11,16 @@ notifier, job), ConfigError (bad time, bad rule, unknown notifier kind or job).
 from __future__ import annotations
 
 import json
-import math
-import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from netctl.core import Session
 from netctl.errors import ConfigError, NotFound, SecretError
 from netctl.inventory.ops import InventoryService
 from netctl.poll.model import PollResult, Target
+from netctl.runner import Event, Progress
 from netctl.selection import Selection
-
-#: a selection bigger than this is split across worker processes (one engine each)
-SHARD_MIN_APS = 1000
-#: APs on the fast path (SNMPv2c, SNMPv3 SHA/MD5 + AES-128) cost ~0.1-0.3 ms of CPU each instead of 2-5 ms:
-#: one process polls 10,000 of them in about a second, faster than starting workers and shipping results
-FAST_AP_WEIGHT = 0.05
 
 
 def as_selection(selection: Selection | str | Sequence[str] | None) -> Selection:
@@ -99,76 +92,29 @@ def build_targets(db: Any, aps: Sequence[dict[str, Any]]) -> tuple[list[Target],
     return targets, failed
 
 
-def _shards(targets: Sequence[Target], count: int) -> list[list[Target]]:
-    shards: list[list[Target]] = [[] for _ in range(count)]
-    for i, target in enumerate(targets):
-        shards[i % count].append(target)
-    return [s for s in shards if s]
-
-
 def poll_targets_sharded(targets: Sequence[Target], *, workers: int | None, concurrency: int, timeout: float,
-                         retries: int, progress: Callable[[PollResult], None] | None = None,
+                         retries: int, progress: Progress | None = None,
                          fast: bool = True, deadline: float | None = None) -> list[PollResult]:
-    """Poll in this process, or split across ``workers`` worker processes (each with one engine).
+    """Poll in this process, or sharded over ``workers`` worker processes (each with one engine).
 
-    By default a worker per 1,000 APs on the pysnmp engine path (SNMPv1, other SNMPv3 protocols), at
-    most one per core; fast-path APs weigh :data:`FAST_AP_WEIGHT` of one.
+    ``workers`` None: as :func:`netctl.runner.shard_count` decides for the APs on the pysnmp engine
+    path ("poll": SNMPv1, other SNMPv3 protocols) and on the fast path ("poll-fast"). One result per
+    target, in order; ``progress`` gets each AP's "done" event.
 
     A worker that dies or answers garbage turns into failed results for its APs, never an exception.
     ``deadline`` bounds the poll (default: :func:`netctl.poll.snmp.poll_deadline`); a worker still
-    running a minute after it is killed and its APs fail.
+    running a minute after it is killed, and its APs fail.
     """
+    from netctl import runner
     from netctl.poll.fast import fast_capable
-    from netctl.poll.snmp import poll_deadline, poll_targets
+    from netctl.poll.worker import POLL
 
-    if workers is None:
-        load = sum(FAST_AP_WEIGHT if fast and fast_capable(t) else 1.0 for t in targets)
-        workers = min(os.cpu_count() or 1, max(1, math.ceil(load / SHARD_MIN_APS)))
+    on_fast = sum(1 for t in targets if fast and fast_capable(t)) if workers is None else 0
+    count = runner.shard_count({"poll": len(targets) - on_fast, "poll-fast": on_fast}, workers)
     options: dict[str, Any] = {"concurrency": concurrency, "timeout": timeout, "retries": retries, "fast": fast}
     if deadline is not None:
         options["deadline"] = deadline
-    if workers <= 1 or len(targets) < 2:
-        return poll_targets(targets, progress=progress, **options)
-    import subprocess
-    import sys
-    from dataclasses import asdict
-
-    shards = _shards(targets, workers)
-    procs = []
-    for shard in shards:
-        proc = subprocess.Popen([sys.executable, "-m", "netctl.poll.worker"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        procs.append((shard, proc, json.dumps({"targets": [asdict(t) for t in shard], "options": options})))
-    def collect(item: tuple[list[Target], Any, str]) -> list[PollResult]:
-        shard, proc, request = item
-        bound = (deadline if deadline is not None
-                 else poll_deadline(len(shard), concurrency, timeout, retries)) + 60
-        try:
-            out, err = proc.communicate(request, timeout=bound)
-            rows = json.loads(out) if proc.returncode == 0 else None
-            problem = None if rows is not None else f"exit {proc.returncode}: {err.strip()[-300:]}"
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            rows, problem = None, f"no result within {bound:.0f} s"
-        except json.JSONDecodeError as exc:
-            rows, problem = None, f"unreadable result: {exc}"
-        if rows is None:
-            now = time.time()
-            return [PollResult(t.ap, False, error_kind="error", error=f"poll worker failed ({problem})", ts=now)
-                    for t in shard]
-        return [PollResult(**row) for row in rows]
-
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    results: list[PollResult] = []
-    with ThreadPoolExecutor(max_workers=len(procs), thread_name_prefix="netctl-shard") as pool:
-        for future in as_completed([pool.submit(collect, item) for item in procs]):
-            for result in future.result():
-                results.append(result)
-                if progress is not None:
-                    progress(result)
-    return results
+    return runner.runner_for(count).run(POLL.with_options(**options), targets, progress)
 
 
 class MonitorService:
@@ -185,14 +131,15 @@ class MonitorService:
     # -- polling --------------------------------------------------------------------------------
     def poll(self, selection: Selection | str | Sequence[str] | None = None, *, concurrency: int = 200,
              timeout: float = 2.0, retries: int = 1, workers: int | None = None,
-             progress: Callable[[PollResult], None] | None = None, record: bool = True,
+             progress: Progress | None = None, record: bool = True,
              fast: bool = True, deadline: float | None = None) -> list[PollResult]:
         """Poll the selected APs over SNMP; one :class:`PollResult` per AP, ordered by AP name.
 
         A dead AP costs its own timeout and never stalls the others. Big selections are sharded across
-        ``workers`` processes (default: one per 1,000 APs on the pysnmp engine path or 20,000 on the fast
-        path, at most one per core). With ``record`` the samples, health states and alerts are written
-        and notifications sent. ``fast=False`` polls every AP through the pysnmp engine (the reference
+        ``workers`` processes (default: as :func:`netctl.runner.shard_count` decides, from 1,000 APs on
+        the pysnmp engine path or 20,000 on the fast path, at most one per core). ``progress`` gets each
+        AP's "done" :class:`netctl.runner.Event`. With ``record`` the samples, health states and alerts
+        are written and notifications sent. ``fast=False`` polls every AP through the pysnmp engine (the reference
         implementation), e.g. to rule out the fast path when an agent behaves oddly. ``deadline`` bounds
         the whole poll in seconds (default: long enough for every AP to time out on every request);
         APs cut off by it are ``timeout`` results naming it, the others are recorded as usual.
@@ -202,7 +149,7 @@ class MonitorService:
         targets, failed = build_targets(self.db, aps)
         for result in failed:
             if progress is not None:
-                progress(result)
+                progress(Event(result.ap, "done", result))
         results = poll_targets_sharded(targets, workers=workers, concurrency=concurrency, timeout=timeout,
                                        retries=retries, progress=progress, fast=fast, deadline=deadline)
         if record and results:

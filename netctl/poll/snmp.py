@@ -33,7 +33,7 @@ import asyncio
 import ipaddress
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from netctl.errors import PollError
@@ -41,6 +41,7 @@ from netctl.poll.decode import RawScalars, RawTables, decode, fill_tables
 from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES, Profile
 from netctl.poll.walk import Walk, WalkError
+from netctl.runner import Event, Proceed, Progress
 
 RCVBUF_BYTES = 8 * 1024 * 1024
 MAX_REPETITIONS = 10
@@ -553,8 +554,8 @@ def engine_groups(targets: Sequence[Target]) -> list[list[Target]]:
 
 async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeout: float = 2.0,
                      retries: int = 1, max_repetitions: int = MAX_REPETITIONS,
-                     progress: Callable[[PollResult], None] | None = None, fast: bool = True,
-                     deadline: float | None = None) -> list[PollResult]:
+                     progress: Progress | None = None, fast: bool = True, deadline: float | None = None,
+                     proceed: Proceed | None = None) -> list[PollResult]:
     """Poll ``targets``, at most ``concurrency`` in flight; one result per target, in order.
 
     SNMPv2c targets go through the fast path (:mod:`netctl.poll.fast`) unless ``fast`` is false; the
@@ -562,6 +563,9 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
 
     Each AP ends within :func:`ap_deadline` and the poll within ``deadline`` seconds (default
     :func:`poll_deadline`); an AP cut off by either is a ``timeout`` result naming the deadline.
+
+    ``progress`` gets ``Event(ap, "done", result)`` as each AP ends. Once ``proceed`` (asked before
+    each AP) says no, no further AP is polled and those not polled have no result.
     """
     from netctl.poll.fast import FastSession, fast_capable
 
@@ -613,7 +617,7 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
                                     error=(f"no complete answer within {left:.1f} s ({which} deadline)" if left > 0
                                            else "not polled: the poll's deadline had passed"))
                 if progress is not None:
-                    progress(result)
+                    progress(Event(result.ap, "done", result))
                 return result
 
         async def checked(target: Target) -> PollResult:
@@ -643,7 +647,7 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
                                     + ("wrong community, or this manager is not allowed" if target.version != "3"
                                        else "wrong privacy key?"))
             if progress is not None:
-                progress(result)
+                progress(Event(result.ap, "done", result))
             return result
 
         results: list[PollResult | None] = [None] * len(targets)
@@ -652,6 +656,8 @@ async def poll_async(targets: Sequence[Target], *, concurrency: int = 200, timeo
         async def lane() -> None:
             # a fixed number of lanes pulling from one queue: ``concurrency`` polls in flight, no more
             for i, target in queue:
+                if proceed is not None and not proceed():
+                    return
                 results[i] = await one(target)
 
         await asyncio.gather(*(lane() for _ in range(max(1, min(concurrency, len(targets))))))

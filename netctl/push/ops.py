@@ -22,8 +22,9 @@ from netctl.inventory.ops import InventoryService
 from netctl.platforms import get_platform
 from netctl.push import journal
 from netctl.push.plan import waves
-from netctl.push.run import FetchJob, Progress, PushJob, PushResult, failure
+from netctl.push.run import FetchJob, PushJob, PushResult, failure
 from netctl.render.engine import RenderResult, config_hash, render_ap
+from netctl.runner import Event, Progress
 from netctl.selection import Selection
 from netctl.store.db import transaction
 
@@ -376,7 +377,7 @@ class ConfigService:
                     self._record(ap, rendered, result, run_id, "push", selection, template, dry_run)
                     results[name] = result
                     if progress:
-                        progress(name, "done", result)
+                        progress(Event(name, "done", result))
                 continue
             done = self._push_plans(
                 [by_name[name] for name in wave],
@@ -466,7 +467,7 @@ class ConfigService:
         for name, result in early.items():
             record(result)
             if progress:
-                progress(name, "done", result)
+                progress(Event(name, "done", result))
         results = {r.ap: r for r in done} | early
         return [results[ap["name"]] for ap, _ in plans]
 

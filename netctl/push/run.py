@@ -1,21 +1,19 @@
-"""Running config work over many APs: bounded concurrency, one result per AP, progress callbacks.
+"""Config work on one AP: a push or a read of its running config, as plain data in and out.
 
+A push of one AP is a :class:`PushJob` (everything resolved: target, rendered text, options) and
+:func:`push_one` turns it into a :class:`PushResult`; reading one is a :class:`FetchJob` that
+:func:`fetch_one` turns into :class:`Fetched`. All are plain data, so the same job runs on a thread
+here or in a worker process (:mod:`netctl.push.worker` makes them tasks of :mod:`netctl.runner`).
 Workers only talk to devices; every database write (status, versions, audit) happens on the calling
 thread as results arrive, so one sqlite connection serves the whole run. One AP's failure is its own
 result and never stops the others.
-
-A push of one AP is a :class:`PushJob` (everything resolved: target, rendered text, options) and
-:func:`push_one` turns it into a :class:`PushResult`; both are plain data, so the same job runs on a
-thread here or in a worker process (:mod:`netctl.push.worker`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from netctl.drivers import PushOptions, Target
 from netctl.errors import (
@@ -28,12 +26,6 @@ from netctl.errors import (
     RpcError,
     Unsettled,
 )
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-#: ``progress(ap_name, stage, result_or_None)``; stages: "start", "done"
-Progress = Callable[[str, str, Any], None]
 
 
 @dataclass
@@ -230,38 +222,3 @@ def fetch_one(job: FetchJob) -> Fetched:
     key, _ = host_key_seen(job.target, transcript)
     return Fetched(job.ap, True, "fetched", text=text, host_key=key)
 
-
-def run_parallel(
-    items: Sequence[T],
-    work: Callable[[T], R],
-    *,
-    key: Callable[[T], str],
-    concurrency: int = 20,
-    progress: Progress | None = None,
-    on_result: Callable[[T, R], None] | None = None,
-) -> list[R]:
-    """``work(item)`` for every item, at most ``concurrency`` at a time; results in input order.
-
-    ``work`` must not raise (it returns a failure result); ``on_result`` and the "done" progress call
-    run on this thread, the "start" progress call on the worker's thread.
-    """
-    results: dict[int, R] = {}
-    if not items:
-        return []
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
-
-        def started(item: T) -> R:
-            if progress:
-                progress(key(item), "start", None)
-            return work(item)
-
-        futures = {pool.submit(started, item): index for index, item in enumerate(items)}
-        for future in as_completed(futures):
-            index = futures[future]
-            result = future.result()
-            results[index] = result
-            if on_result:
-                on_result(items[index], result)
-            if progress:
-                progress(key(items[index]), "done", result)
-    return [results[i] for i in range(len(items))]

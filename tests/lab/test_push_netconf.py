@@ -187,7 +187,7 @@ def test_parallel_push_of_fifty_aps_with_dead_ones(nc_city: Any) -> None:
         Selection(names=tuple(names)),
         concurrency=20,
         confirm_timeout=30,
-        progress=lambda ap, stage, _r: seen.append((ap, stage)),
+        progress=lambda event: seen.append((event.ap, event.stage)),
     )
     took = time.monotonic() - started
     by_ap = {r.ap: r for r in results}

@@ -7,7 +7,7 @@ import time
 
 from netctl.errors import ConnectError, LockError, RpcError
 from netctl.push.plan import summarize, waves
-from netctl.push.run import PushResult, failure, run_parallel
+from netctl.push.run import PushResult, failure
 
 
 def test_waves_put_a_canary_first() -> None:
@@ -26,7 +26,9 @@ def test_failures_map_to_pending_and_failed_with_tags() -> None:
     assert (rpc.status, rpc.rpc_error_tag, rpc.reason) == ("failed", "invalid-value", "bad value")
 
 
-def test_run_parallel_caps_concurrency_and_keeps_order() -> None:
+def test_run_threads_caps_concurrency_and_keeps_order() -> None:
+    from netctl.runner import run_threads
+
     active = {"now": 0, "max": 0}
     lock = threading.Lock()
     seen: list[tuple[str, str]] = []
@@ -40,12 +42,12 @@ def test_run_parallel_caps_concurrency_and_keeps_order() -> None:
             active["now"] -= 1
         return PushResult(f"ap{n}", n % 3 != 0, "applied" if n % 3 else "failed")
 
-    results = run_parallel(
+    results = run_threads(
         list(range(12)),
         work,
         key=lambda n: f"ap{n}",
         concurrency=4,
-        progress=lambda ap, stage, _r: seen.append((ap, stage)),
+        progress=lambda event: seen.append((event.ap, event.stage)),
     )
     assert [r.ap for r in results] == [f"ap{n}" for n in range(12)]
     assert active["max"] <= 4

@@ -1,4 +1,5 @@
-"""Push jobs sharded over worker processes: events stream back per AP, a dead worker is reported.
+"""Push jobs sharded over worker processes (:mod:`netctl.runner`): events stream back per AP, a dead
+worker is reported.
 
 The APs point at port 1 of loopback addresses, where nothing listens: each push is a real, refused
 connection, so the workers run the real driver path without a lab.
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from netctl import runner
 from netctl.drivers import PushOptions, Target
 from netctl.push import worker
 from netctl.push.run import PushJob, PushResult
@@ -42,7 +44,7 @@ def test_sharded_push_returns_one_result_per_ap_in_order_with_progress() -> None
         given,
         concurrency=4,
         workers=2,
-        progress=lambda ap, stage, _r: seen.append((ap, stage)),
+        progress=lambda event: seen.append((event.ap, event.stage)),
         on_result=lambda r: recorded.append(r.ap),
     )
     assert [r.ap for r in results] == [j.ap for j in given]
@@ -70,7 +72,7 @@ def test_a_worker_that_dies_turns_its_aps_into_failed_results(monkeypatch: pytes
         "sys.stderr.write('worker blew up\\n')\n"
         "sys.exit(3)\n"
     )
-    monkeypatch.setattr(worker, "WORKER_ARGV", [sys.executable, "-c", crash])
+    monkeypatch.setattr(runner, "WORKER_ARGV", [sys.executable, "-c", crash])
     recorded: list[Any] = []
     results = worker.run_jobs(jobs(4), concurrency=4, workers=2, on_result=recorded.append)
     assert [r.ap for r in results] == ["ap00", "ap01", "ap02", "ap03"]
@@ -81,15 +83,15 @@ def test_a_worker_that_dies_turns_its_aps_into_failed_results(monkeypatch: pytes
 
 
 def test_garbage_from_a_worker_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(worker, "WORKER_ARGV", [sys.executable, "-c", "import sys; sys.stdin.read(); print('oops')"])
+    monkeypatch.setattr(runner, "WORKER_ARGV", [sys.executable, "-c", "import sys; sys.stdin.read(); print('oops')"])
     results = worker.run_jobs(jobs(2), concurrency=2, workers=2)
     assert all(r.status == "failed" and "unreadable output" in (r.reason or "") for r in results)
 
 
 def test_default_workers_stay_in_process_for_small_selections() -> None:
-    assert worker.default_workers(1) == 1
-    assert worker.default_workers(worker.SHARD_MIN_APS - 1) == 1
-    assert 1 <= worker.default_workers(10_000) <= (__import__("os").cpu_count() or 1)
+    assert runner.shard_count({"push": 1}) == 1
+    assert runner.shard_count({"push": 2 * runner.SHARD_MIN_APS["push"] - 1}) == 1
+    assert 1 <= runner.shard_count({"push": 10_000}) <= (__import__("os").cpu_count() or 1)
 
 
 def test_jobs_survive_the_trip_through_json() -> None:
@@ -106,11 +108,12 @@ def test_a_worker_starts_no_ap_once_the_controller_is_gone() -> None:
     import json
     import subprocess
 
-    proc = subprocess.Popen(worker.WORKER_ARGV, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(runner.WORKER_ARGV, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     assert proc.stdin and proc.stdout and proc.stderr
     proc.stdout.close()  # nobody reads the results any more
-    proc.stdin.write(json.dumps({"jobs": [j.to_dict() for j in jobs(12)], "concurrency": 1}).encode())
+    request = {"kind": "push", "jobs": [j.to_dict() for j in jobs(12)], "options": {"concurrency": 1}}
+    proc.stdin.write(json.dumps(request).encode())
     proc.stdin.close()
     assert proc.wait(timeout=60) == 4
     err = proc.stderr.read().decode()
@@ -125,7 +128,7 @@ def test_fetches_sharded_over_workers_report_each_ap() -> None:
     given = [FetchJob(j.ap, j.driver, j.target) for j in jobs(3) + jobs(3, "netconf-wlan", "netconf")]
     given = [FetchJob(f"{j.ap}-{n}", j.driver, j.target) for n, j in enumerate(given)]
     seen: list[str] = []
-    got = worker.run_fetches(given, concurrency=6, workers=2, progress=lambda ap, stage, _r: seen.append(stage))
+    got = worker.run_fetches(given, concurrency=6, workers=2, progress=lambda event: seen.append(event.stage))
     assert [f.ap for f in got] == [j.ap for j in given]
     assert all((f.ok, f.status, f.text) == (False, "unreachable", None) for f in got), got
     assert all("unreachable" in (f.reason or "") for f in got)

@@ -28,6 +28,7 @@ from textual.widgets import (
 )
 
 from netctl.api import Netctl
+from netctl.runner import Event
 from netctl.selection import Selection
 from tui.model import parse_selection, result_field
 from tui.screens.base import NetctlScreen
@@ -273,8 +274,8 @@ class PushScreen(NetctlScreen):
         self._draw_results()
         template = self._template()
 
-        def progress(ap: str, stage: str, result: Any = None) -> None:
-            self.post_message(PushProgress(ap, stage, result))
+        def progress(event: Event) -> None:
+            self.post_message(PushProgress(event.ap, event.stage, event.result))
 
         self.fetch(
             "push",
