@@ -143,7 +143,6 @@ def test_two_pushes_racing_for_one_ap_leave_status_and_device_agreeing(
     for name, text in texts.items():
         (folder / f"{name}.{suffix}").write_text(text)
     env = {"NETCTL_TEMPLATES": str(tmp_path / "templates")}
-    seen = set()
     try:
         for _attempt in range(3):
             runs = [netctl(psk_city, "push", ap, "--template", name, "--json", env=env) for name in texts]
@@ -151,7 +150,6 @@ def test_two_pushes_racing_for_one_ap_leave_status_and_device_agreeing(
             for proc in runs:
                 _code, out, err = finish(proc)
                 outcomes.append(json.loads(out)[0]["status"] if out.strip().startswith("[") else err)
-            seen.update(outcomes)
             assert set(outcomes) <= {"applied", "unchanged", "busy"}, outcomes
             assert "applied" in outcomes or "unchanged" in outcomes
             device = read(psk_city, ap)

@@ -43,12 +43,9 @@ async def test_ten_thousand_aps_stay_responsive(memdb: Any, monkeypatch: Any) ->
                 last = now
 
         tick = asyncio.create_task(ticker())
-        started = time.perf_counter()
         await pilot.press("a")
         await settle(pilot)
-        loaded = time.perf_counter() - started
         tick.cancel()
-        stall = max(now - last for last, now in ticks)
         assert len(load_window) == 2, load_window
         load_began, load_ended = load_window
         load = load_ended - load_began
@@ -76,18 +73,23 @@ async def test_ten_thousand_aps_stay_responsive(memdb: Any, monkeypatch: Any) ->
         screen.apply()
         refilter = time.perf_counter() - t0
         print(
-            f"\n10k APs: load {loaded:.2f}s in a worker (longest event-loop stall {stall * 1000:.0f} ms, "
-            f"{stalled_in_load * 1000:.0f} ms of the {load * 1000:.0f} ms the rows took to load), "
+            f"\n10k APs: rows loaded in {load * 1000:.0f} ms in a worker (event loop at most "
+            f"{stalled_in_load * 1000:.0f} ms still meanwhile), "
             f"refilter+redraw {refilter * 1000:.0f} ms, slowest key through the pilot {slowest * 1000:.0f} ms, "
             f"clear+end {jump * 1000:.0f} ms"
         )
         # the load ran off the event loop: the loop kept ticking while the rows loaded. Run on the loop, the
         # load stalls it for all of its time; in a worker the loop only waits for the GIL now and then.
-        # Relative to the load, because a busy machine slows both alike (speed itself is measured by the
-        # TUI benchmark, tests/bench/bench_tui.py, not asserted here).
+        # Relative to the load, because a busy machine slows both alike.
         assert stalled_in_load < load / 2, (
             f"the event loop stood still {stalled_in_load * 1000:.0f} ms of the {load * 1000:.0f} ms load"
         )
+        # keys stay quick: through the pilot on a busy 2-core machine a filter keystroke over 10,010 rows
+        # took up to 0.5 s, clear+end up to 0.6 s, a refilter up to 0.12 s (the real target, under 100 ms a key,
+        # is held by the TUI benchmark, tests/bench/bench_tui.py)
+        assert slowest < 1.0, f"a filter keystroke took {slowest:.2f}s"
+        assert jump < 1.5, f"clearing the filter and jumping to the end took {jump:.2f}s"
+        assert refilter < 1.0, f"filtering and redrawing 10,010 rows took {refilter:.2f}s"
 
 
 async def test_a_dead_ap_never_freezes_the_screen(busy_db: Any, make_app: Any, monkeypatch: Any) -> None:

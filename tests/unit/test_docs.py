@@ -31,7 +31,9 @@ def test_every_command_is_in_the_readme_and_has_help(command: str) -> None:
 
 
 def test_readme_links_point_at_files_that_exist() -> None:
-    for link in re.findall(r"\]\(([^)#]+)\)", README):
+    links = re.findall(r"\]\(([^)#]+)\)", README)
+    assert any(not link.startswith("http") for link in links), "no links to files found in the README"
+    for link in links:
         if link.startswith("http"):
             continue
         assert (ROOT / link).exists(), f"README links to missing {link}"
