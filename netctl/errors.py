@@ -25,12 +25,15 @@ paramiko, pysnmp, sqlite3) are translated at the driver or store boundary with
     │   ├── WalkError          a table walk that cannot go on (netctl.poll.walk)
     │   └── Failure            one failed request or poll of the fast path (netctl.poll.fast; the pysnmp
     │                          path's is netctl.poll.snmp._Failure)
+    ├── RunFailed              APs of a run failed (raised only on request: Results.raise_on_error)
     └── StoreError             the database could not be read or written
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class NetctlError(Exception):
@@ -170,3 +173,22 @@ class PollError(NetctlError):
 
 class StoreError(NetctlError):
     """The database could not be read or written."""
+
+
+class RunFailed(NetctlError):
+    """One or more APs of a run failed; raised only when the caller asks (``Results.raise_on_error``).
+
+    ``results`` holds the failed APs' results (each with its reason, and its exception when it came
+    from one); ``aps`` their names.
+    """
+
+    def __init__(self, results: Sequence[Any]) -> None:
+        self.results = list(results)
+        self.aps = [result.ap for result in self.results]
+        shown = ", ".join(self.aps[:10]) + (f" and {len(self.aps) - 10} more" if len(self.aps) > 10 else "")
+        lines = "".join(f"\n  {r.ap}: {r.status}" + (f": {r.reason.splitlines()[0]}" if r.reason else "")
+                        for r in self.results[:10])
+        super().__init__(
+            f"{len(self.aps)} AP(s) failed: {shown}{lines}",
+            hint="each AP's reason is above; fix the cause and run the command again for these APs",
+        )

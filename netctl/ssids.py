@@ -22,7 +22,9 @@ from netctl.core import Session
 from netctl.errors import ConfigError, NetctlError, NotFound
 from netctl.platforms import get_platform
 from netctl.push.ops import ConfigService
+from netctl.push.run import PushResult
 from netctl.render.engine import RenderResult, config_hash
+from netctl.results import Results
 from netctl.runner import Progress
 from netctl.selection import Scope, Selection
 from netctl.store.db import transaction
@@ -256,7 +258,7 @@ class SsidService:
         now: dt.datetime | None = None,
         reverts: int | None = None,
         note: str | None = None,
-    ) -> list[Any]:
+    ) -> Results[PushResult]:
         """Switch SSID ``ssid`` on or off at every AP of ``site``; one PushResult per AP.
 
         A targeted change (:mod:`netctl.push.targeted`): only that SSID's enabled state is sent
@@ -309,19 +311,17 @@ class SsidService:
                 self.db.table("ssid_timers").insert({
                     "site": site, "ssid": ssid, "enabled": int(enabled), "until": ends.isoformat(timespec="seconds"),
                     "who": self.session.who(), "created": stamp, "state": timers.ACTIVE, "tries": 0})
-        return list(
-            self.config._push_plans(
-                plans,
-                Selection(site=site, role="ap"),
-                verb,
-                None,
-                False,
-                concurrency,
-                confirm_timeout,
-                progress,
-                workers=1,
-                targeted=True,
-            )
+        return self.config._push_plans(
+            plans,
+            Selection(site=site, role="ap"),
+            verb,
+            None,
+            False,
+            concurrency,
+            confirm_timeout,
+            progress,
+            workers=1,
+            targeted=True,
         )
 
     def _ssid_plans(

@@ -7,6 +7,8 @@ cron calls start fast.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 from typing import Any
 
@@ -14,7 +16,10 @@ import click
 
 from netctl import __version__
 from netctl.cli.common import Context
-from netctl.errors import NetctlError
+from netctl.errors import ConfigError, NetctlError
+
+#: the log levels ``$NETCTL_LOG`` may name
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 #: command name -> "module:attribute" (loaded on first use)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -86,9 +91,38 @@ def cli(ctx: click.Context, db: str, user: str | None) -> None:
     ctx.obj = Context(db, user)
 
 
+class _StderrHandler(logging.Handler):
+    """Writes each record to ``sys.stderr`` as it is at that moment (the TUI captures it while it runs)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # noqa: BLE001 - logging must never break a command
+            self.handleError(record)
+
+
+def log_to_stderr(level: str | None) -> None:
+    """Show netctl's log records from ``level`` up on stderr (``$NETCTL_LOG``; default ``warning``).
+
+    At ``warning`` only what needs a developer shows: a bug in a driver or below, with its traceback.
+    ``info`` adds each AP that failed and why, ``debug`` everything. Raises ConfigError for another word.
+    """
+    name = (level or "warning").strip().lower()
+    if name not in LOG_LEVELS:
+        raise ConfigError(f"NETCTL_LOG={level!r} is not a log level", hint="use one of: " + ", ".join(LOG_LEVELS))
+    logger = logging.getLogger("netctl")
+    for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(old)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(name.upper())
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: run the CLI; NetctlError becomes a message on stderr and an exit code."""
     try:
+        log_to_stderr(os.environ.get("NETCTL_LOG"))
         return cli.main(args=argv, prog_name="netctl", standalone_mode=False)
     except NetctlError as exc:
         click.echo(f"error: {exc}", err=True)

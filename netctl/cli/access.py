@@ -195,7 +195,7 @@ def _switch(api: Any, site: str, name: str, enabled: bool, until: str | None, ye
                       f"({changing} of {len(preview)} AP(s) change)?", abort=True)
     results = api.ssids.set_ssid_enabled(site, name, enabled, until=until, confirm_timeout=confirm_timeout)
     if as_json:
-        emit_json([r.as_dict() for r in results])
+        emit_json(results.to_dict())
     else:
         print_table([(r.ap, r.status, (r.reason or "").splitlines()[0] if r.reason else "") for r in results],
                     ["AP", "STATUS", "REASON"])

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from netctl.cli.common import emit_json, is_tty, json_option, pass_api, print_table, selection_options
+from netctl.results import Results
 from netctl.runner import Event, Progress
 from netctl.selection import Selection
 
@@ -26,14 +27,14 @@ def _progress(total: int) -> Progress | None:
         if event.stage != "done":
             return
         done["n"] += 1
-        status = getattr(event.result, "status", None) or (event.result or {}).get("status", "")
-        click.echo(f"\r[{done['n']}/{total}] {event.ap}: {status}\x1b[K", err=True, nl=done["n"] == total)
+        click.echo(f"\r[{done['n']}/{total}] {event.ap}: {event.result.status}\x1b[K", err=True, nl=done["n"] == total)
 
     return show
 
 
-def _exit(failed: int) -> None:
-    if failed:
+def _exit(results: Results[Any]) -> None:
+    """Exit code 1 when any AP failed (``Result.failed``: for a push, pending APs do not count)."""
+    if results.failed:
         sys.exit(1)
 
 
@@ -46,14 +47,14 @@ def render(api: Any, selection: Selection, template: str | None, as_json: bool) 
     """Render the configuration of APs (secrets masked). Fails on a missing variable or a bad value."""
     results = api.config.render(selection, template=template)
     if as_json:
-        emit_json([r.as_dict() for r in results])
+        emit_json(results.to_dict())
     else:
         for r in results:
             click.echo(f"### {r.ap} ({r.platform}, {r.template})")
             click.echo(r.text if r.ok else f"error: {r.error}", nl=not r.ok)
     if not results:
         click.echo("no APs selected", err=True)
-    _exit(sum(not r.ok for r in results))
+    _exit(results)
 
 
 @click.command()
@@ -75,18 +76,18 @@ def diff(
         progress=_progress(len(api.session.select(selection))),
     )
     if as_json:
-        emit_json(results)
+        emit_json(results.to_dict())
     else:
         for r in results:
-            click.echo(f"### {r['ap']}: {r['status']}" + (f" ({r['reason']})" if r.get("reason") else ""))
-            if r.get("diff"):
-                click.echo(r["diff"])
-    _exit(sum(not r["ok"] for r in results))
+            click.echo(f"### {r.ap}: {r.status}" + (f" ({r.reason})" if r.reason else ""))
+            if r.diff:
+                click.echo(r.diff)
+    _exit(results)
 
 
-def _print_push(results: list[Any], as_json: bool) -> None:
+def _print_push(results: Results[Any], as_json: bool) -> None:
     if as_json:
-        emit_json([r.as_dict() for r in results])
+        emit_json(results.to_dict())
         return
     print_table(
         [
@@ -103,9 +104,7 @@ def _print_push(results: list[Any], as_json: bool) -> None:
         ],
         ["AP", "STATUS", "CHANGED", "VERSION", "SECONDS", "RPC-ERROR", "REASON"],
     )
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
+    counts = results.counts()
     click.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no APs selected", err=True)
 
 
@@ -174,7 +173,7 @@ def push(
             if r.diff:
                 click.echo(f"### {r.ap}\n{r.diff}")
     _print_push(results, as_json)
-    _exit(sum(r.status in ("failed", "skipped", "busy", "rolled-back", "unsettled") for r in results))
+    _exit(results)
 
 
 @click.command()
@@ -195,7 +194,7 @@ def converge(
     """Push the pending configuration of APs that were unreachable (e.g. buses back in the depot)."""
     results = api.config.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout, workers=workers)
     _print_push(results, as_json)
-    _exit(sum(r.status in ("failed", "busy", "rolled-back", "unsettled") for r in results))
+    _exit(results)
 
 
 @click.command()
@@ -208,13 +207,13 @@ def backup(api: Any, selection: Selection, concurrency: int, as_json: bool) -> N
     progress = _progress(len(api.session.select(selection)))
     results = api.config.backup(selection, concurrency=concurrency, progress=progress)
     if as_json:
-        emit_json(results)
+        emit_json(results.to_dict())
     else:
         print_table(
-            [(r["ap"], r["status"], r.get("version") or "", r.get("reason") or "") for r in results],
+            [(r.ap, r.status, r.version or "", r.reason or "") for r in results],
             ["AP", "STATUS", "VERSION", "REASON"],
         )
-    _exit(sum(not r["ok"] for r in results))
+    _exit(results)
 
 
 @click.command()
@@ -257,9 +256,9 @@ def show_config(api: Any, ap: str, version: int | None, as_json: bool) -> None:
 @pass_api
 def restore(api: Any, ap: str, version: int, dry_run: bool, confirm_timeout: int, as_json: bool) -> None:
     """Push a stored version back through the same safe path as a push."""
-    result = api.config.restore(ap, version, dry_run=dry_run, confirm_timeout=confirm_timeout)
-    _print_push([result], as_json)
-    _exit(int(result.status in ("failed", "busy", "rolled-back", "unsettled")))
+    results = Results([api.config.restore(ap, version, dry_run=dry_run, confirm_timeout=confirm_timeout)])
+    _print_push(results, as_json)
+    _exit(results)
 
 
 @click.command()
@@ -272,15 +271,13 @@ def drift(api: Any, selection: Selection, concurrency: int, as_json: bool) -> No
     progress = _progress(len(api.session.select(selection)))
     results = api.config.drift(selection, concurrency=concurrency, progress=progress)
     if as_json:
-        emit_json(results)
+        emit_json(results.to_dict())
     else:
         for r in results:
-            if r["status"] == "drifted":
-                click.echo(f"### {r['ap']}: drifted\n{r['diff']}")
-        print_table(
-            [(r["ap"], r["status"], r.get("reason") or "") for r in results], ["AP", "STATUS", "REASON"]
-        )
-    _exit(sum(not r["ok"] for r in results))
+            if r.status == "drifted":
+                click.echo(f"### {r.ap}: drifted\n{r.diff}")
+        print_table([(r.ap, r.status, r.reason or "") for r in results], ["AP", "STATUS", "REASON"])
+    _exit(results)
 
 
 @click.command()

@@ -85,7 +85,7 @@ def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retri
     if progress is not None:
         click.echo("\r", nl=False, err=True)
     if as_json:
-        emit_json([r.to_dict() for r in results])
+        emit_json(results.to_dict())
     else:
         print_table(poll_rows(results), ["AP", "STATE", "POLL", "RTT_MS", "CLIENTS", "UPTIME", "ERROR / NOTE"])
         failed = sum(1 for r in results if not r.ok)

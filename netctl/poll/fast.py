@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import random
 import socket
 import time
@@ -66,6 +67,9 @@ from netctl.poll.decode import RawScalars, RawTables, decode, fill_tables
 from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES
 from netctl.poll.walk import Walk, WalkError
+from netctl.results import caught
+
+logger = logging.getLogger(__name__)
 
 FAST_VERSIONS = frozenset({"2c", "2"})
 #: bound of re-sends after an agent's time-window or unknown-engine Report (SNMPv3)
@@ -467,7 +471,10 @@ class FastSession:
 
             if isinstance(exc, PollError):
                 return PollResult(target.ap, False, error_kind=exc.kind, error=exc.message, ts=ts)
-            return PollResult(target.ap, False, error_kind="error", error=f"{type(exc).__name__}: {exc}", ts=ts)
+            logger.exception("%s: unexpected %s polling it (a bug, not an answer of the agent)",
+                             target.ap, type(exc).__name__)
+            return PollResult(target.ap, False, error_kind="error", error=f"{type(exc).__name__}: {exc}", ts=ts,
+                              **caught(exc))
         return PollResult(target.ap, True, latency_ms=round(rtt_ms, 2), values=values, ts=ts)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from netctl.results import ReadResult
 
 #: why a poll of an AP failed (docs/polling.md says what each means for an operator):
 #: timeout (no usable answer), auth (credentials refused), malformed (an answer that breaks SNMP or the
@@ -29,13 +31,16 @@ class Target:
     profile: str = "wlan-ap"
 
 
-@dataclass
-class PollResult:
+@dataclass(slots=True)
+class PollResult(ReadResult):
     """The outcome of polling one AP: values when ``ok``, else ``error_kind`` and ``error``.
 
     ``state`` is the AP's health state after this poll (filled in by the store); ``error_kind`` is one of
-    :data:`ERROR_KINDS`, and ``error`` says what was seen.
+    :data:`ERROR_KINDS`, and ``error`` says what was seen. As every :class:`Result`: ``status`` is
+    "answered" or the error kind, ``reason`` the error, ``changed`` False (a poll changes nothing).
     """
+
+    PUBLIC: ClassVar[tuple[str, ...]] = ("ap", "ok", "state", "latency_ms", "error_kind", "error", "values", "ts")
 
     ap: str
     ok: bool
@@ -46,5 +51,6 @@ class PollResult:
     values: dict[str, Any] = field(default_factory=dict)
     ts: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    @property
+    def status(self) -> str:
+        return "answered" if self.ok else self.error_kind or "error"

@@ -11,6 +11,7 @@ notifier, job), ConfigError (bad time, bad rule, unknown notifier kind or job).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -19,8 +20,11 @@ from netctl.core import Session
 from netctl.errors import ConfigError, NotFound, SecretError
 from netctl.inventory.ops import InventoryService
 from netctl.poll.model import PollResult, Target
+from netctl.results import Results
 from netctl.runner import Event, Progress
 from netctl.selection import Selection
+
+logger = logging.getLogger(__name__)
 
 
 def as_selection(selection: Selection | str | Sequence[str] | None) -> Selection:
@@ -86,7 +90,7 @@ def build_targets(db: Any, aps: Sequence[dict[str, Any]]) -> tuple[list[Target],
                     raise ConfigError("SNMP v2c without a community", hint="set snmp.community: secret:NAME")
         except (ConfigError, ValueError) as exc:
             failed.append(PollResult(ap["name"], False, error_kind="error", error=f"not polled: {exc}",
-                                     ts=time.time()))
+                                     ts=time.time(), exception=exc))
             continue
         targets.append(target)
     return targets, failed
@@ -132,7 +136,7 @@ class MonitorService:
     def poll(self, selection: Selection | str | Sequence[str] | None = None, *, concurrency: int = 200,
              timeout: float = 2.0, retries: int = 1, workers: int | None = None,
              progress: Progress | None = None, record: bool = True,
-             fast: bool = True, deadline: float | None = None) -> list[PollResult]:
+             fast: bool = True, deadline: float | None = None) -> Results[PollResult]:
         """Poll the selected APs over SNMP; one :class:`PollResult` per AP, ordered by AP name.
 
         A dead AP costs its own timeout and never stalls the others. Big selections are sharded across
@@ -156,8 +160,7 @@ class MonitorService:
             from netctl.poll.store import record_results
 
             record_results(self.db, aps, results, vars_of=self.inventory.merged_vars)
-        everything = sorted(results + failed, key=lambda r: r.ap)
-        return everything
+        return Results(sorted(results + failed, key=lambda r: r.ap))
 
     # -- health ---------------------------------------------------------------------------------
     def status(self, selection: Selection | str | Sequence[str] | None = None) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Sequence
@@ -41,7 +42,10 @@ from netctl.poll.decode import RawScalars, RawTables, decode, fill_tables
 from netctl.poll.model import PollResult, Target
 from netctl.poll.oids import PROFILES, Profile
 from netctl.poll.walk import Walk, WalkError
+from netctl.results import caught
 from netctl.runner import Event, Proceed, Progress
+
+logger = logging.getLogger(__name__)
 
 RCVBUF_BYTES = 8 * 1024 * 1024
 MAX_REPETITIONS = 10
@@ -341,7 +345,10 @@ class SnmpSession:
 
             if isinstance(exc, PollError):
                 return PollResult(target.ap, False, error_kind=exc.kind, error=exc.message, ts=ts)
-            return PollResult(target.ap, False, error_kind="error", error=f"{type(exc).__name__}: {exc}", ts=ts)
+            logger.exception("%s: unexpected %s polling it (a bug, not an answer of the agent)",
+                             target.ap, type(exc).__name__)
+            return PollResult(target.ap, False, error_kind="error", error=f"{type(exc).__name__}: {exc}", ts=ts,
+                              **caught(exc))
         return PollResult(target.ap, True, latency_ms=round(rtt_ms, 2), values=values, ts=ts)
 
 

@@ -31,7 +31,7 @@ def _run(
     api = Netctl(db_path, user=user)
     try:
         results = operation(api, Selection.from_json(selection_json), opts)
-        return [r if isinstance(r, dict) else r.as_dict() for r in results]
+        return [r.to_dict() for r in results]
     finally:
         api.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -21,12 +22,16 @@ from netctl.errors import ConfigError, NetctlError, NotFound, RenderError
 from netctl.inventory.ops import InventoryService
 from netctl.platforms import get_platform
 from netctl.push import journal
+from netctl.push.model import BackupResult, DiffResult
 from netctl.push.plan import waves
 from netctl.push.run import FetchJob, PushJob, PushResult, failure
 from netctl.render.engine import RenderResult, config_hash, render_ap
+from netctl.results import Results, caught
 from netctl.runner import Event, Progress
 from netctl.selection import Selection
 from netctl.store.db import transaction
+
+logger = logging.getLogger(__name__)
 
 #: the "template" of a push that restores a stored version: "version 3"
 VERSION_LABEL = "version "
@@ -106,7 +111,7 @@ class ConfigService:
         try:
             variables = self._variables(ap)
         except NetctlError as exc:
-            return RenderResult(ap["name"], ap["platform"], template or "", "", False, error=exc.message)
+            return RenderResult(ap["name"], ap["platform"], template or "", "", False, error=exc.message, **caught(exc))
         if resolve:
             return render_ap(ap, variables, template=template, resolve=self._resolver(ap))
         return render_ap(ap, variables, template=template)
@@ -184,10 +189,11 @@ class ConfigService:
     # -- render and diff ------------------------------------------------------------------------
     def render(
         self, selection: Selection | str | Sequence[str] | None = None, template: str | None = None
-    ) -> list[RenderResult]:
+    ) -> Results[RenderResult]:
         """Rendered config per AP with secrets masked; failures (missing variable, bad value) as data."""
         self.session.require("render")
-        return [self._render_one(ap, template, resolve=False) for ap in self.session.select(_as_selection(selection))]
+        aps = self.session.select(_as_selection(selection))
+        return Results(self._render_one(ap, template, resolve=False) for ap in aps)
 
     def diff(
         self,
@@ -196,7 +202,7 @@ class ConfigService:
         template: str | None = None,
         concurrency: int = 20,
         progress: Progress | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> Results[DiffResult]:
         """Rendered vs running per AP (running fetched, or the last backup with ``offline``); nothing sent."""
         self.session.require("render")
         return self._compare_all(_as_selection(selection), template, offline, concurrency, progress)
@@ -210,13 +216,13 @@ class ConfigService:
         progress: Progress | None,
         workers: int | None = None,
         action: str = "diff",
-    ) -> list[dict[str, Any]]:
+    ) -> Results[DiffResult]:
         from netctl.push.worker import run_fetches
 
         if not offline:
             self.reconcile()
         items = []
-        results: dict[str, dict[str, Any]] = {}
+        results: dict[str, DiffResult] = {}
         for ap in self.session.select(selection):
             rendered = self._render_one(ap, template, resolve=True)
             base = {
@@ -226,40 +232,25 @@ class ConfigService:
                 "rendered_hash": rendered.hash,
             }
             if not rendered.ok:
-                results[ap["name"]] = {
-                    **base,
-                    "ok": False,
-                    "status": "failed",
-                    "changed": None,
-                    "diff": "",
-                    "reason": rendered.error,
-                }
+                results[ap["name"]] = DiffResult(
+                    **base, ok=False, status="failed", reason=rendered.error,
+                    exception=rendered.exception, traceback=rendered.traceback,
+                )
                 continue
             if offline:
                 running = self._latest_text(ap["name"])
                 if running is None:
-                    results[ap["name"]] = {
-                        **base,
-                        "ok": False,
-                        "status": "failed",
-                        "changed": None,
-                        "diff": "",
-                        "reason": "no backup yet; run netctl backup first or drop --offline",
-                    }
+                    results[ap["name"]] = DiffResult(
+                        **base, ok=False, status="failed",
+                        reason="no backup yet; run netctl backup first or drop --offline",
+                    )
                     continue
                 results[ap["name"]] = self._compared(base, rendered, running, ap["platform"])
                 continue
             try:
                 target = self._target(ap)
             except NetctlError as exc:
-                results[ap["name"]] = {
-                    **base,
-                    "ok": False,
-                    "status": "failed",
-                    "changed": None,
-                    "diff": "",
-                    "reason": exc.message,
-                }
+                results[ap["name"]] = DiffResult(**base, ok=False, status="failed", reason=exc.message, **caught(exc))
                 continue
             items.append((ap, rendered, target, base))
 
@@ -274,42 +265,34 @@ class ConfigService:
             if got.ok and got.text is not None:
                 results[ap["name"]] = self._compared(base, rendered, got.text, ap["platform"])
             else:
-                results[ap["name"]] = {
-                    **base,
-                    "ok": False,
-                    "status": got.status,
-                    "changed": None,
-                    "diff": "",
-                    "reason": got.reason,
-                }
-        return [results[name] for name in sorted(results)]
+                results[ap["name"]] = DiffResult(
+                    **base, ok=False, status=got.status, reason=got.reason,
+                    exception=got.exception, traceback=got.traceback,
+                )
+        return Results(results[name] for name in sorted(results))
 
     @staticmethod
     def _fetch_job(ap: dict[str, Any], target: Any) -> FetchJob:
         return FetchJob(ap["name"], str(get_platform(ap["platform"])["driver"]), target)
 
     @staticmethod
-    def _compared(base: dict[str, Any], rendered: RenderResult, running: str, platform: str) -> dict[str, Any]:
+    def _compared(base: dict[str, Any], rendered: RenderResult, running: str, platform: str) -> DiffResult:
         try:
             result = compare(rendered.text, running, platform, rendered.secrets)
         except Exception as exc:  # noqa: BLE001 - unparsable running config is this AP's failure
-            return {
-                **base,
-                "ok": False,
-                "status": "failed",
-                "changed": None,
-                "diff": "",
-                "reason": f"cannot compare with the running config: {exc}",
-            }
-        return {
+            logger.warning("%s: cannot compare with the running config", base["ap"], exc_info=exc)
+            return DiffResult(
+                **base, ok=False, status="failed", reason=f"cannot compare with the running config: {exc}",
+                **caught(exc),
+            )
+        return DiffResult(
             **base,
-            "ok": True,
-            "status": "changed" if result.changed else "in-sync",
-            "changed": result.changed,
-            "diff": result.text,
-            "kind": result.kind,
-            "reason": None,
-        }
+            ok=True,
+            status="changed" if result.changed else "in-sync",
+            changed=result.changed,
+            diff=result.text,
+            kind=result.kind,
+        )
 
     def _latest_text(self, ap: str) -> str | None:
         rows = list(self.db.table("config_versions").rows_where("ap = ?", [ap], order_by="version desc", limit=1))
@@ -334,7 +317,7 @@ class ConfigService:
         canary: int = 0,
         wave_size: int | None = None,
         max_failures: int = 0,
-    ) -> list[PushResult]:
+    ) -> Results[PushResult]:
         """Render and push to every selected AP safely; one PushResult per AP, failures included.
 
         ``concurrency`` APs are pushed at a time in all; ``workers`` processes share them (None: one
@@ -395,7 +378,7 @@ class ConfigService:
             failed += sum(r.status == "failed" for r in done)
             if failed > max_failures:
                 stopped_after = number
-        return [results[ap["name"]] for ap, _ in plans]
+        return Results(results[ap["name"]] for ap, _ in plans)
 
     def _push_plans(
         self,
@@ -410,7 +393,7 @@ class ConfigService:
         workers: int | None = None,
         run_id: str | None = None,
         targeted: bool = False,
-    ) -> list[PushResult]:
+    ) -> Results[PushResult]:
         """Push each plan through the safe path. ``targeted``: the plans are partial configs
         (:mod:`netctl.push.targeted`), merged and compared for what they name only."""
         from netctl.drivers import PushOptions
@@ -424,7 +407,8 @@ class ConfigService:
             started = time.monotonic()
             if not rendered.ok:
                 early[ap["name"]] = PushResult(
-                    ap["name"], False, "failed", reason=rendered.error, template=rendered.template
+                    ap["name"], False, "failed", reason=rendered.error, template=rendered.template,
+                    exception=rendered.exception, traceback=rendered.traceback,
                 )
                 continue
             try:
@@ -469,7 +453,7 @@ class ConfigService:
             if progress:
                 progress(Event(name, "done", result))
         results = {r.ap: r for r in done} | early
-        return [results[ap["name"]] for ap, _ in plans]
+        return Results(results[ap["name"]] for ap, _ in plans)
 
     def _take_journal(
         self, jobs: list[PushJob], action: str, run_id: str, confirm_timeout: int, early: dict[str, PushResult]
@@ -494,7 +478,7 @@ class ConfigService:
                 )
         return [job for job in jobs if job.ap not in busy]
 
-    def reconcile(self, concurrency: int = 20) -> list[PushResult]:
+    def reconcile(self, concurrency: int = 20) -> Results[PushResult]:
         """Finish the record of APs whose run died after its intent was written (kill -9, crash).
 
         Each such AP (within the acting user's scope) is read back once any confirmed commit the run
@@ -507,7 +491,7 @@ class ConfigService:
 
         ready, _waiting = journal.orphans(self.db)
         if not ready:
-            return []
+            return Results()
         visible = {ap["name"]: ap for ap in self.session.select(Selection(names=tuple(row["ap"] for row in ready)))}
         items = []
         for row in ready:
@@ -519,7 +503,7 @@ class ConfigService:
             except NetctlError:
                 continue
         fetched = run_fetches([job for _row, _ap, job in items], concurrency=concurrency)
-        results = []
+        results: Results[PushResult] = Results()
         for (row, ap, _job), got in zip(items, fetched, strict=True):
             if got.status == "unreachable":
                 continue  # tried again by the next config command
@@ -646,7 +630,7 @@ class ConfigService:
         confirm_timeout: int = 60,
         progress: Progress | None = None,
         workers: int | None = None,
-    ) -> list[PushResult]:
+    ) -> Results[PushResult]:
         """Push APs marked ``pending`` (unreachable at their last push) that are in ``selection``."""
         self.session.require("push")
         selection = _as_selection(selection)
@@ -666,7 +650,7 @@ class ConfigService:
 
     def converge_returned(
         self, answered: Sequence[str], *, now: dt.datetime | None = None, concurrency: int = 20
-    ) -> list[PushResult]:
+    ) -> Results[PushResult]:
         """Push the pending config of APs a poll just saw answer (automatic convergence).
 
         Which of them are due is :func:`netctl.push.autoconverge.due` (back-off, bounded tries, depot
@@ -680,7 +664,7 @@ class ConfigService:
         now = now or dt.datetime.now(dt.UTC)
         pending = list(self.db.table("config_status").rows_where("status = 'pending'"))
         if not pending or not answered:
-            return []
+            return Results()
         by_name = {ap["name"]: ap for ap in self.session.select(Selection(names=tuple(sorted(set(answered)))))}
         windows = depot_windows(self.db)
 
@@ -694,7 +678,7 @@ class ConfigService:
 
         names = autoconverge.due(pending, by_name, now, in_window)
         if not names:
-            return []
+            return Results()
         retries = {row["ap"]: int(row.get("retries") or 0) for row in pending}
         results = self.converge(names, concurrency=concurrency)
         with transaction(self.db):
@@ -717,7 +701,7 @@ class ConfigService:
         concurrency: int = 20,
         progress: Progress | None = None,
         workers: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> Results[BackupResult]:
         """Store each AP's running config as a version (identical ones are not stored twice).
 
         The configs are read on threads, or by worker processes from 25 APs on (see ``push``).
@@ -727,18 +711,13 @@ class ConfigService:
         self.session.require("backup")
         self.reconcile()
         aps = self.session.select(_as_selection(selection))
-        results: dict[str, dict[str, Any]] = {}
+        results: dict[str, BackupResult] = {}
         items = []
         for ap in aps:
             try:
                 items.append((ap, self._target(ap)))
             except NetctlError as exc:
-                results[ap["name"]] = {
-                    "ap": ap["name"],
-                    "ok": False,
-                    "status": "failed",
-                    "reason": exc.message,
-                }
+                results[ap["name"]] = BackupResult(ap["name"], False, "failed", reason=exc.message, **caught(exc))
 
         fetched = run_fetches(
             [self._fetch_job(ap, target) for ap, target in items],
@@ -749,23 +728,14 @@ class ConfigService:
         for (ap, _), got in zip(items, fetched, strict=True):
             self._host_key_seen(ap, got.host_key, got.host_key_refused, "backup")
             if not got.ok or got.text is None:
-                results[ap["name"]] = {
-                    "ap": ap["name"],
-                    "ok": False,
-                    "status": got.status,
-                    "reason": got.reason,
-                }
+                results[ap["name"]] = BackupResult(
+                    ap["name"], False, got.status, reason=got.reason, exception=got.exception, traceback=got.traceback
+                )
                 continue
             with transaction(self.db):
                 version, created = self._store_version(ap, got.text, "backup", self._known_secrets(ap))
-            results[ap["name"]] = {
-                "ap": ap["name"],
-                "ok": True,
-                "status": "stored" if created else "unchanged",
-                "version": version,
-                "reason": None,
-            }
-        return [results[ap["name"]] for ap in aps]
+            results[ap["name"]] = BackupResult(ap["name"], True, "stored" if created else "unchanged", version)
+        return Results(results[ap["name"]] for ap in aps)
 
     def _known_secrets(self, ap: dict[str, Any]) -> list[str]:
         """Secret values this AP's template uses (to mask them in backups); empty when unresolvable."""
@@ -852,30 +822,30 @@ class ConfigService:
         concurrency: int = 20,
         progress: Progress | None = None,
         workers: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> Results[DiffResult]:
         """Running vs intended per AP; drifted APs are marked ``drifted``, APs back in sync ``applied``."""
         self.session.require("drift")
         results = self._compare_all(_as_selection(selection), None, False, concurrency, progress, workers, "drift")
         with transaction(self.db):
             for r in results:
-                if r["status"] == "changed":
-                    r["status"] = "drifted"
+                if r.status == "changed":
+                    r.status = "drifted"
                     self._set_status(
-                        r["ap"],
+                        r.ap,
                         "drifted",
                         reason="running config differs from intended",
-                        diff=r["diff"],
-                        intended_hash=r["rendered_hash"],
+                        diff=r.diff,
+                        intended_hash=r.rendered_hash,
                         last_attempt=_now(),
                     )
-                elif r["status"] == "in-sync":
+                elif r.status == "in-sync":
                     current = (
-                        self.db.table("config_status").get(r["ap"])
-                        if self.db.table("config_status").count_where("ap = ?", [r["ap"]])
+                        self.db.table("config_status").get(r.ap)
+                        if self.db.table("config_status").count_where("ap = ?", [r.ap])
                         else None
                     )
                     if current and current["status"] == "drifted":
-                        self._set_status(r["ap"], "applied", reason=None, diff="")
+                        self._set_status(r.ap, "applied", reason=None, diff="")
         return results
 
     def config_status(self, selection: Selection | str | Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -920,4 +890,4 @@ class ConfigService:
         return [dict(r) for r in rows if r["ap"] in visible]
 
 
-__all__ = ["ConfigService", "PushResult"]
+__all__ = ["BackupResult", "ConfigService", "DiffResult", "PushResult"]

@@ -11,9 +11,10 @@ result and never stops the others.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from netctl.drivers import PushOptions, Target
 from netctl.errors import (
@@ -26,10 +27,18 @@ from netctl.errors import (
     RpcError,
     Unsettled,
 )
+from netctl.results import Result, caught
+
+logger = logging.getLogger(__name__)
+
+
+#: push statuses that count as a failure of the run (exit code 1): "pending" does not, an unreachable
+#: AP says nothing about the change and converges later
+PUSH_FAILURES = frozenset({"failed", "skipped", "busy", "rolled-back", "unsettled"})
 
 
 @dataclass
-class PushResult:
+class PushResult(Result):
     """The outcome of a push (or restore, converge) on one AP.
 
     ``status``: applied, unchanged, dry-run, pending (unreachable; converge later), failed,
@@ -38,6 +47,11 @@ class PushResult:
     AP but did not stay: read back after confirming, it runs its previous config), unsettled (the AP
     stopped answering after the commit; the next config command reads it back and records the outcome).
     """
+
+    PUBLIC: ClassVar[tuple[str, ...]] = (
+        "ap", "ok", "status", "changed", "reason", "rpc_error_tag", "diff", "duration_s", "template",
+        "rendered_hash", "version", "transcript", "host_key_refused",
+    )
 
     ap: str
     ok: bool
@@ -56,15 +70,17 @@ class PushResult:
     host_key: str | None = field(default=None, repr=False)
     host_key_refused: bool = False
 
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("running_after")
-        out.pop("host_key")
-        return out
+    @property
+    def failed(self) -> bool:
+        return self.status in PUSH_FAILURES
 
 
 def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushResult:
-    """A PushResult for an exception: unreachable → pending, rolled back by the AP → rolled-back, else failed."""
+    """A PushResult for an exception: unreachable → pending, rolled back by the AP → rolled-back, else failed.
+
+    The result keeps the exception and its traceback; an exception that is not a NetctlError (a bug in
+    a driver or below) is also logged with its traceback.
+    """
     tag = None
     if isinstance(exc, LockError):
         tag = "lock-denied"
@@ -78,6 +94,7 @@ def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushRe
         reason = exc.message
     else:
         reason = f"{type(exc).__name__}: {exc}"
+        logger.error("%s: unexpected %s (a bug, not an answer of the AP)", ap, type(exc).__name__, exc_info=exc)
     status = (
         "pending"
         if isinstance(exc, ConnectError)
@@ -87,6 +104,8 @@ def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushRe
         if isinstance(exc, Unsettled)
         else "failed"
     )
+    if isinstance(exc, NetctlError):
+        logger.info("%s: %s: %s", ap, status, reason)
     return PushResult(
         ap,
         False,
@@ -94,6 +113,7 @@ def failure(ap: str, exc: BaseException, started: float, **extra: Any) -> PushRe
         reason=reason,
         rpc_error_tag=tag,
         duration_s=round(time.monotonic() - started, 3),
+        **caught(exc),
         **extra,
     )
 
@@ -192,7 +212,7 @@ class FetchJob:
 
 
 @dataclass
-class Fetched:
+class Fetched(Result):
     """One AP's running config, or why there is none (``status``: fetched, unreachable, failed)."""
 
     ap: str
@@ -203,6 +223,10 @@ class Fetched:
     #: as in PushResult: a host key first seen, or refused
     host_key: str | None = field(default=None, repr=False)
     host_key_refused: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return False
 
 
 def fetch_one(job: FetchJob) -> Fetched:
@@ -215,10 +239,13 @@ def fetch_one(job: FetchJob) -> Fetched:
     except NetctlError as exc:
         status = "unreachable" if isinstance(exc, ConnectError) else "failed"
         key, refused = host_key_seen(job.target, transcript, exc)
+        logger.info("%s: reading the running config: %s: %s", job.ap, status, exc.message)
         return Fetched(job.ap, False, status, reason=getattr(exc, "reason", None) or exc.message, host_key=key,
-                       host_key_refused=refused)
+                       host_key_refused=refused, **caught(exc))
     except Exception as exc:  # noqa: BLE001 - every failure is this AP's result
-        return Fetched(job.ap, False, "failed", reason=f"{type(exc).__name__}: {exc}")
+        logger.exception("%s: unexpected %s reading the running config (a bug, not an answer of the AP)",
+                         job.ap, type(exc).__name__)
+        return Fetched(job.ap, False, "failed", reason=f"{type(exc).__name__}: {exc}", **caught(exc))
     key, _ = host_key_seen(job.target, transcript)
     return Fetched(job.ap, True, "fetched", text=text, host_key=key)
 

@@ -10,23 +10,27 @@ resolved by a caller-supplied function, so a preview can show them masked and on
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from netctl.errors import RenderError
+from netctl.errors import NetctlError, RenderError
 from netctl.inventory.secrets import MASK, is_reference
 from netctl.platforms import PLATFORMS, find_platform
 from netctl.render import yang
 from netctl.render.schema import check_config
 from netctl.resources import templates_dir
+from netctl.results import ReadResult, caught
 from netctl.values import QuotingError, check_value, check_values, dialect_of, finaliser, ident, tag_variables
 
 if TYPE_CHECKING:  # jinja2 is imported when something is rendered, not when netctl starts
     import jinja2
+
+logger = logging.getLogger(__name__)
 
 
 def fallback_facts(ap: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -95,8 +99,14 @@ def environment(roots: tuple[str, ...], dialect: str = "xml") -> jinja2.Environm
 
 
 @dataclass
-class RenderResult:
-    """One AP's rendered configuration, or why it could not be rendered."""
+class RenderResult(ReadResult):
+    """One AP's rendered configuration, or why it could not be rendered.
+
+    As every :class:`Result`: ``status`` is "rendered" or "failed", ``reason`` the error, ``changed``
+    False (rendering sends nothing).
+    """
+
+    PUBLIC: ClassVar[tuple[str, ...]] = ("ap", "platform", "template", "format", "ok", "text", "error", "hash")
 
     ap: str
     platform: str
@@ -108,17 +118,9 @@ class RenderResult:
     hash: str | None = None
     secrets: list[str] = field(default_factory=list, repr=False)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ap": self.ap,
-            "platform": self.platform,
-            "template": self.template,
-            "format": self.format,
-            "ok": self.ok,
-            "text": self.text,
-            "error": self.error,
-            "hash": self.hash,
-        }
+    @property
+    def status(self) -> str:
+        return "rendered" if self.ok else "failed"
 
 
 def template_for(platform: str, template: str | None = None) -> tuple[str, str]:
@@ -295,7 +297,9 @@ def render_ap(
         return RenderResult(name, platform, path, fmt, False, error=exc.message)
     except Exception as exc:  # noqa: BLE001 - a secret resolver or filter failing is this AP's failure
         msg = getattr(exc, "message", None) or str(exc)
-        return RenderResult(name, platform, path, fmt, False, error=f"{type(exc).__name__}: {msg}")
+        if not isinstance(exc, NetctlError):
+            logger.exception("%s: unexpected %s rendering %s", name, type(exc).__name__, path)
+        return RenderResult(name, platform, path, fmt, False, error=f"{type(exc).__name__}: {msg}", **caught(exc))
     text = text.strip() + "\n"
     problems = check_config(platform, text)
     if not any(p.startswith("bad XML") for p in problems):

@@ -16,7 +16,7 @@ def test_out_of_band_change_is_drift(city: Any) -> None:
     api = with_psks(city)
     ap = "gym-adolfinum-ap01"
     assert api.config.push(ap, confirm_timeout=20)[0].ok
-    assert api.config.drift(ap)[0]["status"] == "in-sync"
+    assert api.config.drift(ap)[0].status == "in-sync"
     with manager_for(api, ap) as m:  # someone changes the channel by hand
         m.lock("candidate")
         m.discard_changes()
@@ -31,9 +31,9 @@ def test_out_of_band_change_is_drift(city: Any) -> None:
         m.commit()
         m.unlock("candidate")
     result = api.config.drift(ap)[0]
-    assert result["status"] == "drifted"
-    assert "~ ap/radio[id=radio1]/channel: 149 -> " in result["diff"]
+    assert result.status == "drifted"
+    assert "~ ap/radio[id=radio1]/channel: 149 -> " in result.diff
     assert api.config.config_status(ap)[0]["status"] == "drifted"
     assert api.config.push(ap, confirm_timeout=20)[0].changed
-    assert api.config.drift(ap)[0]["status"] == "in-sync"
+    assert api.config.drift(ap)[0].status == "in-sync"
     assert api.config.config_status(ap)[0]["status"] == "applied"

@@ -68,8 +68,8 @@ def test_changes_staged_but_never_committed_are_not_taken_for_the_running_config
     assert ssh_run(nc_city, ap, "uci changes").strip()
 
     drift = nc_city.config.drift(ap)[0]
-    assert drift["status"] != "in-sync", drift
-    assert "staged" in (drift.get("reason") or "") + (drift.get("diff") or ""), drift
+    assert drift.status != "in-sync", drift
+    assert "staged" in (drift.reason or "") + drift.diff, drift
 
     result = nc_city.config.push(ap)[0]
     assert (result.ok, result.status, result.changed) == (True, "applied", True), result.reason
@@ -77,7 +77,7 @@ def test_changes_staged_but_never_committed_are_not_taken_for_the_running_config
     assert ssh_run(nc_city, ap, "uci get wireless.ssid0_radio0.maxassoc").strip() == "56"
     assert ssh_run(nc_city, ap, "uci get wireless.radio0.txpower").strip() != "3"  # the stranger's change is gone
     assert "discarded" in nc_city.config.audit(ap=ap)[0]["transcript"]
-    assert nc_city.config.drift(ap)[0]["status"] == "in-sync"
+    assert nc_city.config.drift(ap)[0].status == "in-sync"
 
 
 def test_a_push_killed_between_uci_set_and_commit_is_reconciled_then_pushed_cleanly(nc_city: Any) -> None:

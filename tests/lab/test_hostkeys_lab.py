@@ -167,7 +167,7 @@ def spoof(api: Any, ap: str, impostor: Impostor) -> None:
 def test_an_impostor_at_a_pinned_ap_gets_no_password_and_no_command(city: Any, impostor: Impostor, ap: str) -> None:
     api = with_psks(city)
     first = api.config.backup(ap)[0]  # first contact with the real AP: its key is pinned
-    assert first["ok"], first
+    assert first.ok, first
     real = real_fingerprint(api, ap)
     spoof(api, ap, impostor)
     result = api.config.push(ap, confirm_timeout=20)[0]
@@ -180,8 +180,8 @@ def test_an_impostor_at_a_pinned_ap_gets_no_password_and_no_command(city: Any, i
     alerts = [a for a in api.monitor.alerts(selection=ap) if a["kind"] == "host-key-changed"]
     assert alerts and real in alerts[0]["message"] and impostor.fingerprint() in alerts[0]["message"]
     # backup and drift go through the same check
-    assert api.config.backup(ap)[0]["status"] == "failed"
-    assert api.config.drift(ap)[0]["status"] == "failed"
+    assert api.config.backup(ap)[0].status == "failed"
+    assert api.config.drift(ap)[0].status == "failed"
     assert impostor.seen == []
 
 
@@ -190,7 +190,7 @@ def test_worker_processes_pin_on_first_contact_and_refuse_a_changed_key(city: An
     api = with_psks(city)
     aps = ["gym-rheinhausen-ap01", "gym-rheinhausen-ap02"]
     drifted = api.config.drift(aps, workers=2)
-    assert all(r["status"] in ("in-sync", "drifted") for r in drifted), drifted
+    assert all(r.status in ("in-sync", "drifted") for r in drifted), drifted
     pinned = {r["ap"]: r for r in api.hostkeys.host_keys(aps)}
     assert {pinned[ap]["fingerprint"] for ap in aps} == {real_fingerprint(api, aps[0])}
     assert all(pinned[ap]["source"] == "first contact (drift)" for ap in aps)
@@ -207,9 +207,9 @@ def test_strict_policy_refuses_an_unknown_key_and_trust_pins_it(city: Any, monke
     ap = "gym-rheinhausen-ap01"
     monkeypatch.setenv("NETCTL_HOST_KEYS", "strict")
     refused = api.config.backup(ap)[0]
-    assert refused["status"] == "failed" and "policy is strict" in refused["reason"]
+    assert refused.status == "failed" and "policy is strict" in (refused.reason or "")
     assert api.hostkeys.host_keys(ap)[0]["fingerprint"] is None
     offered = api.hostkeys.probe_host_key(ap)
     assert offered["fingerprint"] == real_fingerprint(api, ap) and not offered["already_pinned"]
     api.hostkeys.trust_host_key(ap, offered["key"])
-    assert api.config.backup(ap)[0]["ok"]
+    assert api.config.backup(ap)[0].ok

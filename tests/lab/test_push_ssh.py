@@ -26,7 +26,7 @@ def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
     result = ssh_city.config.push(ap)[0]
     assert result.ok and result.status in ("applied", "unchanged"), result.reason
     backup = ssh_city.config.backup(ap)[0]
-    assert backup["ok"], backup
+    assert backup.ok, backup
     ssh_city.inventory.set_ap(ap, {"vars.max_clients": 90})
     result = ssh_city.config.push(ap)[0]
     assert (result.status, result.changed) == ("applied", True), result.reason
@@ -41,7 +41,8 @@ def test_openwrt_push_with_backup_verify_and_restore(ssh_city: Any) -> None:
     assert ssh_city.config.push(ap)[0].status == "unchanged"
     # restore the backup taken before the first push, through the same safe path: whole uci
     # packages are replaced, so sections the pushes added are gone again
-    first_version = backup["version"]
+    first_version = backup.version
+    assert first_version is not None
     restored = ssh_city.config.restore(ap, first_version)
     assert restored.ok and restored.status in ("applied", "unchanged"), restored.reason
     pristine = uci_options_of_version(ssh_city, ap, first_version)
@@ -134,7 +135,7 @@ def test_ios_restore_takes_away_what_was_added_since(ssh_city: Any) -> None:
     first = ssh_city.config.push(ap)[0]
     assert first.ok, (first.reason, first.transcript[-2000:])
     backup = ssh_city.config.backup(ap)[0]
-    assert backup["ok"], backup
+    assert backup.ok, backup
     version = ssh_city.config.history(ap)[0]["version"]
     before = show_run(ssh_city, ap)
     vlan = next(v for v in range(100, 4000) if f"vlan {v}" not in before)

@@ -6,8 +6,9 @@ import threading
 import time
 
 from netctl.errors import ConnectError, LockError, RpcError
-from netctl.push.plan import summarize, waves
+from netctl.push.plan import waves
 from netctl.push.run import PushResult, failure
+from netctl.results import Results
 
 
 def test_waves_put_a_canary_first() -> None:
@@ -51,7 +52,7 @@ def test_run_threads_caps_concurrency_and_keeps_order() -> None:
     )
     assert [r.ap for r in results] == [f"ap{n}" for n in range(12)]
     assert active["max"] <= 4
-    assert summarize(results) == {"failed": 4, "applied": 8}
+    assert Results(results).counts() == {"failed": 4, "applied": 8}
     assert sum(1 for _, stage in seen if stage == "done") == 12
 
 

@@ -77,7 +77,7 @@ class OverviewScreen(NetctlScreen):
 
     def on_polled(self, message: Polled) -> None:
         results = message.results or []
-        failed = [r for r in results if not _ok(r)]
+        failed = [r for r in results if r.failed]
         self.notify(
             f"polled {len(results)} AP(s): {len(results) - len(failed)} ok, {len(failed)} failed",
             title="poll",
@@ -182,12 +182,6 @@ class OverviewScreen(NetctlScreen):
         selection = Selection(site=site) if site else Selection(tenant=tenant)
         self.notify(f"polling {selection.describe()} …", title="poll")
         self.start_poll(selection)
-
-
-def _ok(result: Any) -> bool:
-    if isinstance(result, dict):
-        return bool(result.get("ok"))
-    return bool(getattr(result, "ok", False))
 
 
 def _colored(counts: dict[str, int]) -> Text:
