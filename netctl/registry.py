@@ -46,6 +46,14 @@ def _entry_points(group: str) -> list[tuple[str, str, str, Callable[[], object]]
     return found
 
 
+def import_spec(spec: str) -> Any:
+    """The object a ``module:attr`` text names (a lazily registered driver, notifier or job)."""
+    import importlib
+
+    module_name, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
 class Registry(Mapping[str, T], Generic[T]):
     """Definitions of one ``kind`` by name: built-ins, then the plugins of ``group`` (loaded once).
 
@@ -118,6 +126,11 @@ class Registry(Mapping[str, T], Generic[T]):
         self._items, self._sources = items, sources
         self._plugins_loaded = True
 
+    def unregister(self, name: str) -> None:
+        """Forget ``name`` (a job a test registered); nothing happens when it is not registered."""
+        self._items.pop(name, None)
+        self._sources.pop(name, None)
+
     @contextmanager
     def swapped(self, name: str, value: T) -> Iterator[T]:
         """Hold ``value`` as ``name`` while the block runs, then the previous definition again (tests)."""
@@ -168,4 +181,4 @@ class Registry(Mapping[str, T], Generic[T]):
         return name in self._items
 
 
-__all__ = ["NameClash", "Registry"]
+__all__ = ["NameClash", "Registry", "import_spec"]

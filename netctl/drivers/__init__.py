@@ -23,14 +23,13 @@ own rollback timer will).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from netctl.errors import ConfigError, DeviceError
-from netctl.registry import Registry
+from netctl.registry import Registry, import_spec
 
 #: driver name -> ``module:Class``, imported on first use: the built-ins, then the ``netctl.drivers``
 #: entry points
@@ -136,8 +135,7 @@ def get_driver(name: str) -> Driver:
             f"no driver named {name!r}",
             hint="drivers: " + ", ".join(sorted(DRIVERS)) + " (others come from the netctl.drivers entry points)",
         )
-    module_name, _, attr = spec.partition(":")
-    driver: Driver = getattr(importlib.import_module(module_name), attr)()
+    driver: Driver = import_spec(spec)()
     _loaded[spec] = driver
     return driver
 

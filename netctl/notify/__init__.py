@@ -7,13 +7,15 @@ row of the ``notifiers`` table (kind, target, options). Built-in kinds are ``web
     [project.entry-points."netctl.notifiers"]
     matrix = "netctl_matrix:MatrixNotifier"     # called as MatrixNotifier(target, **options)
 
+Kinds are held by one :class:`~netctl.registry.Registry`: a plugin that names a built-in kind, or two
+plugins that name the same one, raise :class:`~netctl.registry.NameClash` naming both.
+
 :func:`notify` never raises: each delivery is returned as data (ok / error), so one dead webhook
 never stops the others or the poll that raised the alert.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Iterable
 from typing import Any, Protocol
@@ -21,12 +23,13 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from netctl.errors import ConfigError
+from netctl.registry import Registry, import_spec
 
-BUILTIN: dict[str, str] = {
-    "webhook": "netctl.notify.webhook:WebhookNotifier",
-    "command": "netctl.notify.command:CommandNotifier",
-}
 ENTRY_POINT_GROUP = "netctl.notifiers"
+#: notifier kind -> ``module:Class``, imported on first use: the built-ins, then the entry points
+NOTIFIERS: Registry[str] = Registry("notifier kind", ENTRY_POINT_GROUP, load_value=True)
+NOTIFIERS.register("webhook", "netctl.notify.webhook:WebhookNotifier")
+NOTIFIERS.register("command", "netctl.notify.command:CommandNotifier")
 
 
 class Notifier(Protocol):
@@ -35,26 +38,18 @@ class Notifier(Protocol):
 
 def available_kinds() -> list[str]:
     """Built-in kinds plus those installed through the ``netctl.notifiers`` entry point group."""
-    from importlib.metadata import entry_points
-
-    return sorted(set(BUILTIN) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return sorted(NOTIFIERS)
 
 
 def load_notifier(kind: str, target: str, options: dict[str, Any] | None = None) -> Notifier:
-    """Build a notifier of ``kind``. Raises ConfigError naming the kinds available."""
-    options = options or {}
-    if kind in BUILTIN:
-        module_name, attr = BUILTIN[kind].split(":")
-        cls = getattr(importlib.import_module(module_name), attr)
-        return cls(target, **options)  # type: ignore[no-any-return]
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name == kind:
-            return ep.load()(target, **options)  # type: ignore[no-any-return]
-    raise ConfigError(f"unknown notifier kind {kind!r}",
-                      hint="use one of: " + ", ".join(available_kinds())
-                      + f" (plugins: entry point group {ENTRY_POINT_GROUP})")
+    """Build a notifier of ``kind``. Raises ConfigError naming the kinds available (NameClash when
+    two packages define ``kind``)."""
+    spec = NOTIFIERS.get(kind)
+    if spec is None:
+        raise ConfigError(f"unknown notifier kind {kind!r}",
+                          hint="use one of: " + ", ".join(available_kinds())
+                          + f" (plugins: entry point group {ENTRY_POINT_GROUP})")
+    return import_spec(spec)(target, **(options or {}))  # type: ignore[no-any-return]
 
 
 def configured(db: sqlite_utils.Database) -> list[dict[str, Any]]:

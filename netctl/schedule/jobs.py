@@ -10,24 +10,29 @@ so adding a job never slows start-up::
     from netctl.schedule.jobs import register_job
     register_job("backup", "netctl.push.jobs:backup_job")
 
-Third-party packages can add jobs through the entry point group ``netctl.jobs``.
+Third-party packages can add jobs through the entry point group ``netctl.jobs``. Jobs are held by
+one :class:`~netctl.registry.Registry`: a name that is taken (by a built-in job, another plugin or
+another function) raises :class:`~netctl.registry.NameClash` naming both.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
 
 from netctl.errors import ConfigError, NetctlError, PermissionDenied
+from netctl.registry import Registry, import_spec
 
 JobFunction = Callable[..., list[dict[str, Any]]]
 ENTRY_POINT_GROUP = "netctl.jobs"
 
-JOBS: dict[str, str | JobFunction] = {
+#: job name -> ``module:function`` (imported on first use) or the function: the built-ins, then
+#: those of the ``netctl.jobs`` entry points and of :func:`register_job`
+JOBS: Registry[str | JobFunction] = Registry("job", ENTRY_POINT_GROUP, load_value=True)
+for _name, _target in {
     "poll": "netctl.poll.jobs:poll_job",
     "retention": "netctl.poll.jobs:retention_job",
     "push": "netctl.push.jobs:push_job",
@@ -36,7 +41,8 @@ JOBS: dict[str, str | JobFunction] = {
     "drift": "netctl.push.jobs:drift_job",
     "timers": "netctl.ssids:timers_job",
     "calendars": "netctl.schedule.calendars:calendars_job",
-}
+}.items():
+    JOBS.register(_name, _target)
 
 #: the owner of the default jobs (and of jobs stored before jobs had owners): only admins change them,
 #: and they run as the admin who runs them
@@ -57,30 +63,26 @@ DEFAULT_JOBS: dict[str, tuple[str, float]] = {
 
 
 def register_job(name: str, target: str | JobFunction) -> None:
-    """Add or replace a job: a ``"module:function"`` string or the function itself."""
-    JOBS[name] = target
+    """Add a job: a ``"module:function"`` string or the function itself. Registering a job's own
+    target again changes nothing; another target under a taken name raises NameClash."""
+    if JOBS.get(name) == target:
+        return
+    spelled = target if isinstance(target, str) else f"{target.__module__}:{target.__qualname__}"
+    JOBS.register(name, target, source=f"register_job({name!r}, {spelled!r})")
 
 
 def job_names() -> list[str]:
-    from importlib.metadata import entry_points
-
-    return sorted(set(JOBS) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return sorted(JOBS)
 
 
 def job_function(name: str) -> JobFunction:
     """The function behind a job name. Raises ConfigError naming the jobs known."""
     target = JOBS.get(name)
     if target is None:
-        from importlib.metadata import entry_points
-
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name == name:
-                return ep.load()  # type: ignore[no-any-return]
         raise ConfigError(f"unknown job {name!r}", hint="known jobs: " + ", ".join(job_names()))
     if callable(target):
         return target
-    module_name, attr = target.split(":")
-    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+    return import_spec(target)  # type: ignore[no-any-return]
 
 
 def ensure_default_jobs(db: sqlite_utils.Database) -> None:

@@ -1,4 +1,7 @@
-"""Platforms are definitions held by one registry: complete, consistent, and never silently shadowed."""
+"""Platforms are definitions held by one registry: complete, consistent, and never silently shadowed.
+
+The same registry holds drivers, SNMP profiles, notifier kinds and jobs: a name defined twice raises.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +13,16 @@ import pytest
 from netctl.drivers import DRIVERS, get_driver
 from netctl.drivers.plan import compare
 from netctl.errors import ConfigError
+from netctl.notify import NOTIFIERS, load_notifier
 from netctl.platforms import PLATFORMS, get_platform, platform_table
 from netctl.poll.oids import PROFILES, profile_for
 from netctl.registry import NameClash, Registry
 from netctl.render.schema import CHECKS
 from netctl.resources import templates_dir, yang_dir
+from netctl.schedule.jobs import JOBS, job_function, register_job
 from netctl.values import DIALECTS
 
-REGISTRIES: tuple[Registry[object], ...] = (PLATFORMS, DRIVERS, PROFILES)  # type: ignore[assignment]
+REGISTRIES: tuple[Registry[object], ...] = (PLATFORMS, DRIVERS, PROFILES, NOTIFIERS, JOBS)  # type: ignore[assignment]
 
 
 @pytest.fixture
@@ -142,3 +147,30 @@ def test_a_plugin_that_cannot_be_imported_is_named(site: Path) -> None:
     install(site, "brokenap", "[netctl.platforms]\nbroken-ap = brokenap_missing:AP\n")
     with pytest.raises(ConfigError, match=r"cannot load entry point broken-ap = brokenap_missing:AP \(brokenap"):
         get_platform("openwrt")
+
+
+def test_notifier_kinds_and_jobs_clash_the_same_way(site: Path) -> None:
+    install(site, "shadowjobs", "[netctl.notifiers]\nwebhook = x:Y\n[netctl.jobs]\npoll = x:poll_job\n")
+    with pytest.raises(NameClash, match=r"notifier kind 'webhook' is defined twice: by netctl \(built-in\) and by"):
+        load_notifier("webhook", "http://127.0.0.1:9/")
+    with pytest.raises(NameClash, match=r"job 'poll' is defined twice: by netctl \(built-in\) and by entry point poll"):
+        job_function("poll")
+
+
+def a_job(db_path: str, selection_json: str, **_: object) -> list[dict[str, object]]:
+    return []
+
+
+def test_register_job_refuses_a_taken_name_but_not_its_own_job() -> None:
+    register_job("registry-test", a_job)
+    try:
+        register_job("registry-test", a_job)  # the same job again: nothing changes
+        assert job_function("registry-test") is a_job
+        with pytest.raises(NameClash, match=r"job 'registry-test' is defined twice: by register_job\('registry-test', "
+                                            r"'tests.unit.test_platforms:a_job'\) and by register_job"):
+            register_job("registry-test", "netctl.poll.jobs:poll_job")
+        with pytest.raises(NameClash, match="job 'poll' is defined twice"):
+            register_job("poll", a_job)
+    finally:
+        JOBS.unregister("registry-test")
+    assert "registry-test" not in JOBS

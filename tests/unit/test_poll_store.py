@@ -222,14 +222,18 @@ def test_notifier_plugin_through_an_entry_point(api: Any, tmp_path: Path, monkey
         "    def send(self, event):\n"
         f"        open({str(sent)!r}, 'w').write(json.dumps([self.target, event['ap'], event['event']]))\n")
     monkeypatch.syspath_prepend(str(site))
-    from netctl.notify import available_kinds
+    from netctl.notify import NOTIFIERS, available_kinds
 
+    NOTIFIERS.reload()  # look for plugins again: this one was installed after netctl looked
     assert "pager" in available_kinds()
     add_city(api)
     api.monitor.notifier_add("oncall", "pager", "+49-203-0000")
     api.monitor.set_health_rules(down_after_misses=1)
     record(api, [dead("ap1", T0)], T0)
     assert json.loads(sent.read_text()) == ["+49-203-0000", "ap1", "opened"]
+    monkeypatch.undo()
+    NOTIFIERS.reload()  # the plugin is gone from sys.path again
+    assert "pager" not in available_kinds()
 
 
 def test_series_ids_are_reused_across_polls_connections_and_rollbacks(api: Any, tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def test_scheduler_marks_a_stuck_run_failed_at_its_deadline(api: Any) -> None:
         assert "did not finish within 0.5 s" in run["detail"]
     finally:
         RELEASE.set()
-        JOBS.pop("stuck-test", None)
+        JOBS.unregister("stuck-test")
 
 
 def test_a_run_within_its_deadline_is_recorded_as_usual(api: Any) -> None:
@@ -54,4 +54,4 @@ def test_a_run_within_its_deadline_is_recorded_as_usual(api: Any) -> None:
                                options=json.dumps({"deadline_s": 5}))
         assert outcome["status"] == "ok" and outcome["aps"] == 1
     finally:
-        JOBS.pop("quick-test", None)
+        JOBS.unregister("quick-test")
