@@ -1,4 +1,6 @@
-"""One registry shape for everything netctl looks up by name: platforms, drivers, SNMP profiles.
+"""One registry shape for everything netctl looks up by name: platforms (:mod:`netctl.platforms`),
+drivers (:mod:`netctl.drivers`), SNMP profiles (:mod:`netctl.poll.oids`), notifier kinds
+(:mod:`netctl.notify`) and jobs (:mod:`netctl.schedule.jobs`).
 
 A :class:`Registry` holds the built-in definitions and, on first lookup, those third parties add
 through an entry point group (``[project.entry-points."netctl.platforms"]`` …). A name is defined
