@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-ROOT = Path(__file__).resolve().parent.parent
-INVENTORY_FILES = [ROOT / "inventory" / "duisburg.yaml", ROOT / "inventory" / "duisburg-transit.csv",
-                   ROOT / "inventory" / "moers.yaml"]
+from tests.helpers.lab import INVENTORY_FILES, ROOT
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ async def _measure(extra: int) -> tuple[float, float, float]:
     """(start-up s, AP table load s, median keypress-to-repaint s) for a city with ``extra`` bulk APs."""
     from netctl.api import Netctl
     from netctl.store import open_db
-    from tests.tui.conftest import NOW, seed_city, settle
+    from tests.helpers.tui import NOW, seed_city, settle
     from tui.app import NetctlApp
     from tui.screens.aps import ApsScreen
     from tui.widgets.table import VirtualTable

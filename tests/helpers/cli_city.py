@@ -9,7 +9,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 from cryptography.fernet import Fernet
 
-from tests.conftest import INVENTORY_FILES
+from tests.helpers.lab import INVENTORY_FILES
 
 
 class CliCity:

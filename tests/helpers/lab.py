@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+#: the example city's inventory files, in the order they import
+INVENTORY_FILES = [ROOT / "inventory" / "duisburg.yaml", ROOT / "inventory" / "duisburg-transit.csv",
+                   ROOT / "inventory" / "moers.yaml"]
 
 #: passphrases the templates use (set in the facade's secret store for the tests)
 PSK = {

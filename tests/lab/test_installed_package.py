@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import INVENTORY_FILES, ROOT
+from tests.helpers.lab import INVENTORY_FILES, ROOT
 
 pytestmark = pytest.mark.lab
 

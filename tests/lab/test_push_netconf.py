@@ -214,7 +214,7 @@ def lab_ports(name: str) -> list[int]:
     """The AP's management port in the example inventory."""
     import yaml
 
-    from tests.conftest import INVENTORY_FILES
+    from tests.helpers.lab import INVENTORY_FILES
 
     for path in INVENTORY_FILES:
         if path.suffix == ".yaml":

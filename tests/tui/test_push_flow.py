@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Input, ProgressBar, Static
 
 from tests.helpers.lab import PSK
 from tests.helpers.netconf import TX_5G, read_leaf
-from tests.tui.conftest import settle, text_of
+from tests.helpers.tui import settle, text_of
 from tui.app import NetctlApp
 from tui.screens.push import ConfirmPush, PushScreen
 from tui.widgets.table import VirtualTable

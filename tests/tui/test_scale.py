@@ -9,7 +9,7 @@ from typing import Any
 from textual.widgets import Input
 
 from netctl.api import Netctl
-from tests.tui.conftest import NOW, seed_city, settle  # noqa: F401
+from tests.helpers.tui import NOW, seed_city, settle  # noqa: F401
 from tui.app import NetctlApp
 from tui.screens import aps as aps_screen
 from tui.screens.aps import ApsScreen

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import Input, Static, TabbedContent, TabPane, Tree
 
-from tests.tui.conftest import settle, text_of
+from tests.helpers.tui import settle, text_of
 from tui.screens.ap_detail import ApDetailScreen
 from tui.screens.aps import ApsScreen
 from tui.screens.help import HelpScreen
@@ -266,7 +266,7 @@ async def test_detail_shows_health_graphs_clients_history_diff_alerts_audit(
 
 async def test_overview_refreshes_live_while_open(busy_db: Any) -> None:
     from netctl.api import Netctl
-    from tests.tui.conftest import NOW
+    from tests.helpers.tui import NOW
     from tui.app import NetctlApp
 
     app = NetctlApp(Netctl(busy_db, user="ada"), refresh_seconds=0.2, clock=lambda: NOW)

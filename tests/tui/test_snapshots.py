@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.tui.conftest import settle
+from tests.helpers.tui import settle
 
 
 async def _settled(pilot: Any) -> None:

@@ -17,7 +17,7 @@ from netctl.errors import NotFound, PermissionDenied
 from netctl.selection import Selection
 from tests.helpers.lab import PSK
 from tests.helpers.netconf import read_leaf
-from tests.tui.conftest import settle, text_of
+from tests.helpers.tui import settle, text_of
 from tui.app import NetctlApp
 from tui.screens.push import ConfirmPush
 from tui.screens.ssids import SsidScreen

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from netctl.store import open_db
-from tests.tui.conftest import add_users, seed_city
+from tests.helpers.tui import add_users, seed_city
 
 NETCTL = str(Path(sys.executable).with_name("netctl"))
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import INVENTORY_FILES
+from tests.helpers.lab import INVENTORY_FILES
 
 NETCTL = str(Path(sys.executable).parent / "netctl")
 CLEAR = "cli-s3cr3t-never-printed"

@@ -11,7 +11,7 @@ import pytest
 
 from netctl.errors import InventoryError, NotFound
 from netctl.selection import Selection
-from tests.conftest import INVENTORY_FILES
+from tests.helpers.lab import INVENTORY_FILES
 
 BASE = """\
 globals:

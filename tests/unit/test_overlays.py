@@ -29,7 +29,7 @@ def city(memdb: sqlite_utils.Database) -> Netctl:
     boot = Netctl(memdb)
     boot.access.add_user("ada", "admin", os_login="nobody-maps-here")
     boot.access.add_user("sam", "school-admin", sites=["gs-meiderich"])
-    memdb["aps"].update("gs-meiderich-ap01", {"groups": json.dumps(["rooms-1"]), "vars": json.dumps({"x": "ap"})})
+    memdb.table("aps").update("gs-meiderich-ap01", {"groups": json.dumps(["rooms-1"]), "vars": json.dumps({"x": "ap"})})
     return Netctl(memdb, user="ada")
 
 
@@ -38,10 +38,10 @@ def test_an_active_overlay_is_the_highest_layer_and_gone_when_its_time_is_over(c
     ap = city.session.get_ap("gs-meiderich-ap01")
     assert city.inventory.merged_vars(ap)["x"] == "ap"
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    db["overlays"].insert(overlay_row("exam-112", "ap", "gs-meiderich-ap01", {"x": "exam"}, soon))
-    db["overlays"].insert(overlay_row("old", "site", "gs-meiderich", {"y": 1}, dt.datetime.now(dt.UTC)
+    db.table("overlays").insert(overlay_row("exam-112", "ap", "gs-meiderich-ap01", {"x": "exam"}, soon))
+    db.table("overlays").insert(overlay_row("old", "site", "gs-meiderich", {"y": 1}, dt.datetime.now(dt.UTC)
                                       - dt.timedelta(minutes=1)))
-    db["overlays"].insert(overlay_row("done", "site", "gs-meiderich", {"z": 1}, soon, state="ended"))
+    db.table("overlays").insert(overlay_row("done", "site", "gs-meiderich", {"z": 1}, soon, state="ended"))
     merged = city.inventory.merged_vars(ap)
     assert merged["x"] == "exam" and "y" not in merged and "z" not in merged
     by_key = {v["key"]: v for v in city.inventory.ap_vars("gs-meiderich-ap01")}
@@ -59,7 +59,7 @@ def test_which_aps_an_overlay_covers() -> None:
 
 
 def test_active_overlays_in_a_database_without_the_table_are_none(memdb: sqlite_utils.Database) -> None:
-    memdb["overlays"].drop()
+    memdb.table("overlays").drop()
     assert active_overlays(memdb, {"name": "a1"}, NOW.isoformat()) == []
 
 

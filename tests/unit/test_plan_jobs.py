@@ -9,7 +9,7 @@ import json
 import socket
 from pathlib import Path
 
-from tests.conftest import INVENTORY_FILES
+from tests.helpers.lab import INVENTORY_FILES
 
 
 def closed_port() -> int:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import INVENTORY_FILES
+from tests.helpers.lab import INVENTORY_FILES
 
 
 @pytest.fixture

@@ -155,7 +155,7 @@ def test_the_commands_of_the_report_are_refused_through_the_console_script(db_pa
 def test_a_render_for_a_device_never_resolves_another_tenants_secret(api: Any) -> None:
     """A Moers passphrase written into Duisburg's variables around the set-time check (straight into
     the database) is not rendered for a Duisburg AP; the AP's own tenant's passphrase is."""
-    from tests.conftest import INVENTORY_FILES
+    from tests.helpers.lab import INVENTORY_FILES
 
     api.inventory.import_secrets({"lab/netconf": {"username": "u", "password": "p"}, "lab/snmp-community": "c",
                         "duisburg/staff-psk": "duisburg-staff-1", "duisburg/pupil-psk": "duisburg-pupil-2",

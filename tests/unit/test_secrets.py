@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from netctl.core import ROLE_ACTIONS
 from netctl.errors import InventoryError, NotFound, PermissionDenied, SecretError
 from netctl.inventory.secrets import resolve_credentials, resolve_secret
-from tests.conftest import INVENTORY_FILES
+from tests.helpers.lab import INVENTORY_FILES
 
 CLEAR = "s3cr3t-only-in-the-store"
 

@@ -1,6 +1,7 @@
-"""No test module imports from another test module: shared helpers live in tests/helpers/, fixtures in
-conftest.py files. A helper left in a test module ties that module's tests to every importer's (and a
-test module imported twice runs its tests twice)."""
+"""No test module imports from another test module or a conftest.py: shared helpers live in
+tests/helpers/, fixtures in conftest.py files (pytest finds those; importing one loads it twice). A
+helper left in a test module ties that module's tests to every importer's (and a test module
+imported twice runs its tests twice)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ TESTS = Path(__file__).resolve().parents[1]
 
 
 def imports_of_test_modules(root: Path) -> list[str]:
-    """``path:line: import`` for each import, below ``root``, of a module named ``test_*``."""
+    """``path:line: import`` for each import, below ``root``, of a module named ``test_*`` or ``conftest``."""
     offenders = []
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
+        for node in sorted(ast.walk(tree), key=lambda n: getattr(n, "lineno", 0)):
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -23,7 +24,7 @@ def imports_of_test_modules(root: Path) -> list[str]:
                 modules = [base] + [f"{base}.{alias.name}" for alias in node.names]
             else:
                 continue
-            if any(part.startswith("test_") for module in modules for part in module.split(".")):
+            if any(part.startswith("test_") or part == "conftest" for module in modules for part in module.split(".")):
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}")
     return offenders
 
@@ -49,4 +50,5 @@ def test_the_check_finds_every_form_of_import(tmp_path: Path) -> None:
         "lab/test_a.py:2: import tests.unit.test_access",
         "lab/test_a.py:3: from tests.lab import test_push_ssh",
         "lab/test_a.py:5: from .test_b import x",
+        "lab/test_a.py:7: from tests.tui.conftest import settle",
     ]

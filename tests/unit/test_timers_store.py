@@ -13,7 +13,7 @@ from netctl.api import Netctl
 from netctl.errors import ConfigError
 from netctl.schedule.jobs import job_function
 from netctl.ssids import timers_job
-from tests.tui.conftest import add_users, seed_city
+from tests.helpers.tui import add_users, seed_city
 
 NOW = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)  # 16:00 in Berlin
 
