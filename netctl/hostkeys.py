@@ -348,7 +348,7 @@ class HostKeyService:
     def _ssh_port(ap: dict[str, Any]) -> int:
         from netctl.platforms import get_platform
 
-        return int(ap.get("port") or get_platform(ap["platform"])["default_port"])
+        return int(ap.get("port") or get_platform(ap["platform"]).default_port or 0)
 
     def probe_host_key(self, ap: str) -> dict[str, Any]:
         """The key AP ``ap`` offers now (key exchange only: no login) and the keys pinned for it."""

@@ -405,8 +405,8 @@ def platforms_cmd(as_json: bool) -> None:
     if as_json:
         emit_json(platform_table())
         return
-    print_table([(name, p["transport"], p.get("device_type") or "", p["default_port"],
-                  p.get("description", "")) for name, p in sorted(PLATFORMS.items())],
+    print_table([(name, p.transport or "", p.device_type or "", p.default_port or "", p.description)
+                 for name, p in sorted(PLATFORMS.items())],
                 ["PLATFORM", "TRANSPORT", "DEVICE_TYPE", "PORT", "ABOUT"])
 
 

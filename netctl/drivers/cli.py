@@ -230,7 +230,7 @@ def _discard_staged(conn: Any, target: Target, transcript: Transcript) -> list[s
 
 def _command(target: Target, fact: str) -> str:
     """A command the cli driver needs from the platform's definition (``backup_command`` …)."""
-    command = get_platform(target.platform).get(fact)
+    command = getattr(get_platform(target.platform), fact, None)
     if not isinstance(command, str) or not command:
         raise ConfigError(f"platform {target.platform!r} gives no {fact}; the cli driver needs one",
                           hint="add it to the platform's definition (netctl.platforms)")
