@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from netctl.results import Result
     from netctl.selection import Selection
 
 STATES = ("up", "degraded", "down")
@@ -294,7 +293,7 @@ def parse_selection(text: str) -> Selection:
     return Selection(names=tuple(names), **filters)
 
 
-def result_field(result: Result, name: str, default: Any = None) -> Any:
+def result_field(result: Any, name: str, default: Any = None) -> Any:
     """A field of a per-AP result (:class:`netctl.results.Result`); read ``result.status`` etc. directly
     instead: every facade operation returns typed results, and this goes once no screen calls it."""
     return getattr(result, name, default)
