@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from netctl.errors import PollError
+from netctl.platforms import PLATFORMS
 from netctl.poll.decode import decode
 from netctl.poll.model import Target
-from netctl.poll.oids import PLATFORM_PROFILES, PROFILES, profile_for
+from netctl.poll.oids import PROFILES, profile_for
 from netctl.poll.snmp import engine_groups
 
 AP = PROFILES["wlan-ap"]
@@ -90,7 +91,7 @@ def test_platform_profiles_are_data() -> None:
     assert profile_for("netconf-wlan").tables["vap"].column_oid("stations") == "1.3.6.1.4.1.41112.1.6.1.2.1.8"
     assert profile_for("something-new").name == "wlan-ap"
     assert profile_for("openwrt", "system-only").name == "system-only"
-    assert set(PLATFORM_PROFILES.values()) <= set(PROFILES)
+    assert {p.snmp_profile for p in PLATFORMS.values()} <= set(PROFILES)
 
 
 def test_one_engine_unless_a_v3_user_has_two_key_sets() -> None:
