@@ -134,6 +134,13 @@ def _print_push(results: Results[Any], as_json: bool) -> None:
     show_default=True,
     help="With waves: start no further wave once more APs than this have failed.",
 )
+@click.option("--health-gate", is_flag=True,
+              help="NETCONF APs: before confirming each AP's commit, wait until it answers SNMP with its clients "
+                   "back; else cancel it, alert and stop the rollout.")
+@click.option("--gate-clients", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="With --health-gate: the share of the AP's clients before the push that must be back.")
+@click.option("--gate-timeout", type=click.FloatRange(1, 600), default=30.0, show_default=True,
+              help="With --health-gate: how long to wait for the AP to be well (seconds).")
 @click.option("--show-diff", is_flag=True, help="Print each AP's diff.")
 @json_option
 @pass_api
@@ -148,6 +155,9 @@ def push(
     canary: int,
     wave_size: int | None,
     max_failures: int,
+    health_gate: bool,
+    gate_clients: float,
+    gate_timeout: float,
     show_diff: bool,
     as_json: bool,
 ) -> None:
@@ -155,6 +165,7 @@ def push(
 
     NETCONF: lock, confirmed commit, post-check, confirm. SSH: backup, apply, verify, save.
     With --canary/--wave-size the APs go in waves, and a failed wave stops the rollout.
+    With --health-gate each AP is confirmed only once SNMP says it is well again.
     """
     results = api.config.push(
         selection,
@@ -167,6 +178,9 @@ def push(
         canary=canary,
         wave_size=wave_size,
         max_failures=max_failures,
+        health_gate=health_gate,
+        gate_min_clients=gate_clients,
+        gate_timeout=gate_timeout,
     )
     if show_diff and not as_json:
         for r in results:

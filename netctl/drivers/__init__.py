@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from netctl.errors import ConfigError, DeviceError
 from netctl.registry import Registry, import_spec
@@ -67,6 +67,9 @@ class PushOptions:
     #: the intended text is a partial config (a targeted change, netctl.push.targeted): only what it
     #: names is compared, sent (NETCONF: merge, not replace) and read back; the AP must have it already
     merge: bool = False
+    #: a health gate (:class:`netctl.poll.gate.Gate` as a dict): after the confirmed commit and the
+    #: read-back, confirm only once the AP answers SNMP with its clients back, else cancel the commit
+    health_gate: dict[str, Any] | None = None
 
 
 @dataclass

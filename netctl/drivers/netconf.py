@@ -399,18 +399,22 @@ class NetconfDriver:
         try:
             self._post_check(target, intended, secrets, transcript, m, options.merge)
         except NetctlError as exc:
-            if not self._quietly(target, transcript, "cancel-commit", cancel):
-                raise Unsettled(
-                    f"{exc.message}; cancel-commit failed too: the AP should roll back by itself "
-                    f"within {timeout} s; the next config command reads it back and records what it runs",
-                    ap=target.ap,
-                ) from exc
-            self._quietly(target, transcript, "discard-changes", m.discard_changes)
+            self._cancel(m, target, transcript, cancel, timeout, exc.message, exc)
             raise DeviceError(
                 f"{getattr(exc, 'reason', exc.message)}; the change was cancelled "
                 "(cancel-commit), the AP is on its previous config",
                 ap=target.ap,
             ) from exc
+        if options.health_gate:
+            from netctl.poll.gate import Gate, wait
+
+            verdict = wait(Gate.from_dict(options.health_gate))
+            transcript.add("--", f"health gate: {verdict.reason} ({verdict.polls} SNMP poll(s))")
+            if not verdict.ok:
+                self._cancel(m, target, transcript, cancel, timeout, verdict.reason)
+                raise RolledBack(
+                    f"{verdict.reason}; the change was cancelled (cancel-commit), the AP is on its previous "
+                    "config", ap=target.ap)
         try:
             if persist:
                 _call(target, transcript, "commit (confirming) persist-id", m.commit, persist_id=persist)
@@ -444,6 +448,18 @@ class NetconfDriver:
                 ap=target.ap,
             )
         return confirmed
+
+    def _cancel(self, m: Any, target: Target, transcript: Transcript, cancel: Any, timeout: int, why: str,
+                cause: BaseException | None = None) -> None:
+        """Cancel the unconfirmed commit (the AP goes back to its previous config) and drop the candidate;
+        Unsettled (naming ``why``) when even the cancel fails: then the AP's own timer rolls it back."""
+        if not self._quietly(target, transcript, "cancel-commit", cancel):
+            raise Unsettled(
+                f"{why}; cancel-commit failed too: the AP should roll back by itself within {timeout} s; "
+                "the next config command reads it back and records what it runs",
+                ap=target.ap,
+            ) from cause
+        self._quietly(target, transcript, "discard-changes", m.discard_changes)
 
     @staticmethod
     def _still_intended(

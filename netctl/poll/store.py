@@ -310,7 +310,8 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
         })
         samples.append((result.ap, int(ts), metrics))
         # alerts
-        current = open_alerts.get(result.ap, {})
+        # the alerts the health rules own (a push's health-gate alert stays until a push is applied)
+        current = {k: v for k, v in open_alerts.get(result.ap, {}).items() if k in ALERT_KINDS}
         wanted = wanted_alerts(verdict)
         to_open, to_keep, to_close = diff_alerts(set(current), wanted)
         mute_reason = (f"maintenance: {muted_by[result.ap]}" if result.ap in muted_by
@@ -487,6 +488,40 @@ def _event(alert: dict[str, Any], event: str, aps: dict[str, dict[str, Any]]) ->
             "message": alert.get("message"), "first_seen": alert.get("first_seen"),
             "last_seen": alert.get("last_seen"), "closed": alert.get("closed"),
             "muted": bool(alert.get("muted")), "mute_reason": alert.get("mute_reason")}
+
+
+def raise_alert(db: sqlite_utils.Database, ap: dict[str, Any], kind: str, message: str,
+                severity: str = "critical", *, send: bool = True) -> dict[str, Any]:
+    """Open an alert that netctl raises outside the health rules (a push stopped by its health gate), or
+    refresh the one of that kind open for the AP; notifies like a poll's alerts. Returns its event."""
+    stamp = iso(time.time())
+    with WRITE_LOCK, transaction(db):
+        rows = list(db.table("alerts").rows_where("ap = ? and kind = ? and state = 'open'", [ap["name"], kind]))
+        if rows:
+            db.conn.execute("update alerts set last_seen = ?, message = ?, count = count + 1 where id = ?",
+                            [stamp, message, rows[0]["id"]])
+            alert = {**rows[0], "last_seen": stamp, "message": message}
+        else:
+            alert = {"ap": ap["name"], "kind": kind, "severity": severity, "message": message, "state": "open",
+                     "first_seen": stamp, "last_seen": stamp, "count": 1, "muted": 0, "mute_reason": None,
+                     "notified": 0}
+            alert["id"] = db.table("alerts").insert(alert).last_pk
+    event = _event(alert, "opened" if not rows else "updated", {ap["name"]: ap})
+    if send and not rows:
+        deliver(db, [event])
+    return event
+
+
+def close_alerts(db: sqlite_utils.Database, aps: Sequence[str], kind: str) -> int:
+    """Close the open alerts of ``kind`` of ``aps`` (their cause is gone: a later push was applied)."""
+    if not aps:
+        return 0
+    stamp = iso(time.time())
+    marks = ", ".join("?" for _ in aps)
+    with WRITE_LOCK, transaction(db):
+        return int(db.conn.execute(f"update alerts set state = 'closed', closed = ?, last_seen = ? "  # noqa: S608
+                                   f"where kind = ? and state = 'open' and ap in ({marks})",
+                                   [stamp, stamp, kind, *aps]).rowcount)
 
 
 def deliver(db: sqlite_utils.Database, events: list[dict[str, Any]]) -> None:

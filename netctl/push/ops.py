@@ -317,6 +317,9 @@ class ConfigService:
         canary: int = 0,
         wave_size: int | None = None,
         max_failures: int = 0,
+        health_gate: bool = False,
+        gate_min_clients: float = 0.8,
+        gate_timeout: float = 30.0,
     ) -> Results[PushResult]:
         """Render and push to every selected AP safely; one PushResult per AP, failures included.
 
@@ -328,12 +331,24 @@ class ConfigService:
         have failed, no further wave starts: its APs come back ``skipped`` and keep their config
         and config status. Unreachable APs (``pending``) do not count as failures: they say nothing
         about the change.
+
+        A health-gated rollout (``health_gate``, NETCONF APs): before each wave its APs are polled over
+        SNMP; after each AP's confirmed commit and read-back, the AP is confirmed only once it answers
+        SNMP again with at least ``gate_min_clients`` of its clients back, within ``gate_timeout``
+        seconds (:mod:`netctl.poll.gate`); otherwise the commit is cancelled (``rolled-back``), a
+        ``health-gate`` alert is raised and no further wave starts. An AP that cannot be gated (not
+        NETCONF, no SNMP, not answering before) is not pushed and says why.
         """
         self.session.require("push")
         selection = _as_selection(selection)
         aps = self.session.select(selection)
         plans = [(ap, self._render_one(ap, template, resolve=True)) for ap in aps]
-        if not canary and not wave_size:
+        gated = health_gate and not dry_run
+        if gated and confirm_timeout < gate_timeout + 15:
+            raise ConfigError(f"--confirm-timeout {confirm_timeout} leaves the health gate ({gate_timeout:g} s) no "
+                              "time to confirm before the AP rolls back by itself",
+                              hint=f"give --confirm-timeout {int(gate_timeout) + 30} or more")
+        if not canary and not wave_size and not gated:
             return self._push_plans(
                 plans, selection, "push", template, dry_run, concurrency, confirm_timeout, progress, workers
             )
@@ -341,29 +356,30 @@ class ConfigService:
         by_name = {ap["name"]: (ap, rendered) for ap, rendered in plans}
         results: dict[str, PushResult] = {}
         failed = 0
-        stopped_after: int | None = None
+        stopped: str | None = None
+
+        def not_pushed(name: str, status: str, reason: str) -> None:
+            ap, rendered = by_name[name]
+            result = PushResult(name, False, status, reason=reason, template=rendered.template,
+                                rendered_hash=rendered.hash)
+            self._record(ap, rendered, result, run_id, "push", selection, template, dry_run)
+            results[name] = result
+            if progress:
+                progress(Event(name, "done", result))
+
         for number, wave in enumerate(waves(list(by_name), canary=canary, size=wave_size), start=1):
-            if stopped_after is not None:
+            if stopped is not None:
                 for name in wave:
-                    ap, rendered = by_name[name]
-                    result = PushResult(
-                        name,
-                        False,
-                        "skipped",
-                        reason=(
-                            f"not pushed: {failed} AP(s) failed by wave {stopped_after}, more than "
-                            f"--max-failures {max_failures}; fix the cause and push again"
-                        ),
-                        template=rendered.template,
-                        rendered_hash=rendered.hash,
-                    )
-                    self._record(ap, rendered, result, run_id, "push", selection, template, dry_run)
-                    results[name] = result
-                    if progress:
-                        progress(Event(name, "done", result))
+                    not_pushed(name, "skipped", f"not pushed: {stopped}; fix the cause and push again")
                 continue
+            gates: dict[str, dict[str, Any]] = {}
+            if gated:
+                gates, refused = self._health_gates([by_name[name][0] for name in wave], gate_min_clients,
+                                                    gate_timeout)
+                for name, reason in refused.items():
+                    not_pushed(name, "failed", reason)
             done = self._push_plans(
-                [by_name[name] for name in wave],
+                [by_name[name] for name in wave if name not in results],
                 selection,
                 "push",
                 template,
@@ -373,12 +389,52 @@ class ConfigService:
                 progress,
                 workers,
                 run_id=run_id,
+                gates=gates,
             )
             results.update((r.ap, r) for r in done)
-            failed += sum(r.status == "failed" for r in done)
-            if failed > max_failures:
-                stopped_after = number
+            failed += sum(results[name].failed for name in wave)
+            stopped_by_gate = self._gate_outcomes(done, by_name) if gated else []
+            if stopped_by_gate:
+                stopped = f"the health gate stopped the rollout in wave {number} ({', '.join(stopped_by_gate)})"
+            elif failed > max_failures:
+                stopped = f"{failed} AP(s) failed by wave {number}, more than --max-failures {max_failures}"
         return Results(results[ap["name"]] for ap, _ in plans)
+
+    def _health_gates(self, aps: list[dict[str, Any]], min_clients: float,
+                      timeout: float) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """Each AP's gate (:class:`netctl.poll.gate.Gate` as a dict, its clients measured now) and the APs
+        that cannot be gated, with why (not NETCONF, no SNMP settings, not answering SNMP before the push)."""
+        from netctl.poll.gate import Gate
+        from netctl.poll.ops import build_targets
+        from netctl.poll.snmp import poll_targets
+
+        refused = {ap["name"]: "the health gate needs a confirmed commit (NETCONF); push this AP without "
+                               "--health-gate" for ap in aps if get_platform(ap["platform"]).transport != "netconf"}
+        targets, unpollable = build_targets(self.db, [ap for ap in aps if ap["name"] not in refused])
+        refused |= {r.ap: f"health gate: cannot poll the AP ({r.reason})" for r in unpollable}
+        gates = {}
+        for result in poll_targets(targets, timeout=2.0, retries=1):
+            if not result.ok:
+                refused[result.ap] = (f"health gate: the AP does not answer SNMP before the push ({result.error_kind}: "
+                                      f"{result.error}); fix that first, or push without --health-gate")
+                continue
+            target = next(t for t in targets if t.ap == result.ap)
+            clients = result.values.get("clients")
+            gates[result.ap] = Gate(target, None if clients is None else int(clients), min_clients,
+                                    timeout).to_dict()
+        return gates, refused
+
+    def _gate_outcomes(self, done: Results[PushResult], by_name: dict[str, Any]) -> list[str]:
+        """Alert on the APs whose health gate failed (their change was cancelled); close the health-gate
+        alerts of the APs now applied. Returns the APs the gate stopped."""
+        from netctl.poll.store import close_alerts, raise_alert
+
+        stopped = [r for r in done if r.status == "rolled-back" and (r.reason or "").startswith("health gate:")]
+        for result in stopped:
+            raise_alert(self.db, by_name[result.ap][0], "health-gate",
+                        f"push cancelled by its health gate: {(result.reason or '').splitlines()[0]}")
+        close_alerts(self.db, [r.ap for r in done if r.status == "applied"], "health-gate")
+        return [r.ap for r in stopped]
 
     def _push_plans(
         self,
@@ -393,6 +449,7 @@ class ConfigService:
         workers: int | None = None,
         run_id: str | None = None,
         targeted: bool = False,
+        gates: dict[str, dict[str, Any]] | None = None,
     ) -> Results[PushResult]:
         """Push each plan through the safe path. ``targeted``: the plans are partial configs
         (:mod:`netctl.push.targeted`), merged and compared for what they name only."""
@@ -419,6 +476,7 @@ class ConfigService:
                 )
                 continue
             restoring = rendered.template.startswith(VERSION_LABEL)
+            ap_options = replace(options, health_gate=gates[ap["name"]]) if gates and ap["name"] in gates else options
             jobs.append(
                 PushJob(
                     ap["name"],
@@ -429,7 +487,7 @@ class ConfigService:
                     list(rendered.secrets),
                     rendered.template,
                     rendered.hash,
-                    replace(options, replace=restoring) if restoring else options,
+                    replace(ap_options, replace=restoring) if restoring else ap_options,
                 )
             )
 

@@ -1,0 +1,98 @@
+"""The health gate of a push: after the confirmed commit and before confirming it, is the AP still well?
+
+A push with ``--health-gate`` measures each AP of a wave over SNMP before the wave starts (up, clients).
+After the AP's confirmed commit and the read-back, the driver asks :func:`wait` whether the AP answers
+SNMP again and its client count has recovered to at least ``min_ratio`` of before, polling every
+``interval_s`` until ``timeout_s``. Only then does it confirm; otherwise it cancels the commit, so the
+AP is on its previous config at once (and its own confirm timer would roll it back anyway).
+
+:func:`judge` is the pure rule; :func:`wait` does the polling (one SNMP poll at a time, bounded in count
+and time). A :class:`Gate` travels with the push job to worker processes, so it is plain data.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from netctl.poll.model import PollResult, Target
+
+#: default share of the clients before the push that must be back before confirming
+MIN_RATIO = 0.8
+#: default time the gate waits for the AP to be well (seconds)
+TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What one AP's gate checks: its SNMP ``target``, its clients before the push, the threshold."""
+
+    target: Target = field(repr=False)
+    baseline_clients: int | None = None
+    min_ratio: float = MIN_RATIO
+    timeout_s: float = TIMEOUT_S
+    interval_s: float = 2.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "target": asdict(self.target)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Gate:
+        return cls(**{**data, "target": Target(**data["target"])})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the AP passed its gate, and why not (for the result's reason and the alert)."""
+
+    ok: bool
+    reason: str
+    clients: int | None = None
+    polls: int = 0
+
+
+def needed(baseline: int | None, min_ratio: float) -> int:
+    """The clients that must be back: ``min_ratio`` of ``baseline`` rounded down (0 without a baseline)."""
+    return math.floor((baseline or 0) * min_ratio)
+
+
+def judge(gate: Gate, result: PollResult) -> Verdict:
+    """One poll of the AP after its commit: well (answers, clients recovered) or not, and why."""
+    if not result.ok:
+        return Verdict(False, f"does not answer SNMP ({result.error_kind}: {result.error})")
+    raw = result.values.get("clients")
+    clients = None if raw is None else int(raw)
+    want = needed(gate.baseline_clients, gate.min_ratio)
+    if want and clients is None:
+        return Verdict(False, "answers SNMP but no longer serves its client count")
+    if want and clients is not None and clients < want:
+        return Verdict(False, f"{clients} clients, fewer than {want} ({gate.min_ratio:.0%} of the "
+                              f"{gate.baseline_clients} before the push)", clients)
+    return Verdict(True, "answers SNMP" + (f", {clients} clients (needed {want})" if want else ""), clients)
+
+
+def wait(gate: Gate, *, poll: Callable[[Target], PollResult] | None = None,
+         clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> Verdict:
+    """Poll until the AP passes its gate or ``timeout_s`` runs out; the last verdict, naming the wait."""
+    poll = poll or _poll_once
+    deadline = clock() + max(gate.timeout_s, 0.0)
+    verdict = Verdict(False, "not polled")
+    for count in range(1, 10_000):
+        verdict = judge(gate, poll(gate.target))
+        if verdict.ok:
+            return Verdict(True, verdict.reason, verdict.clients, count)
+        left = deadline - clock()
+        if left <= 0:
+            break
+        sleep(min(gate.interval_s, left))
+    return Verdict(False, f"health gate: after {gate.timeout_s:g} s the AP {verdict.reason}", verdict.clients,
+                   count)
+
+
+def _poll_once(target: Target) -> PollResult:
+    from netctl.poll.snmp import poll_targets
+
+    return poll_targets([target], timeout=1.0, retries=0)[0]
