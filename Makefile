@@ -26,6 +26,13 @@ $(VENV)/.installed: pyproject.toml
 	@[ -f /usr/include/libyang/libyang.h ] || { \
 	  echo "installing libyang2-dev (Debian; the YANG checks' bindings build against it) …"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libyang2-dev; }
+	@[ -x /usr/bin/prometheus ] || { \
+	  echo "installing prometheus (Debian, no service started; tests/lab/test_exporter_lab.py runs its own) …"; \
+	  p=/usr/sbin/policy-rc.d; $(SUDO) apt-get update -qq; \
+	  [ ! -e $$p ] || $(SUDO) mv $$p $$p.netctl-saved; \
+	  printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee $$p >/dev/null; $(SUDO) chmod 755 $$p; \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends prometheus; rc=$$?; $(SUDO) rm -f $$p; \
+	  [ ! -e $$p.netctl-saved ] || $(SUDO) mv $$p.netctl-saved $$p; exit $$rc; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
