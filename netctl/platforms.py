@@ -39,9 +39,8 @@ class Platform:
     """What one AP platform is and how netctl talks to it. Only ``name`` and ``description`` are
     required: a device that is only polled needs nothing else.
 
-    Facts can also be read by field name (``platform["default_port"]``, ``platform.get("quoting",
-    default)``; ``get`` gives ``default`` for a fact that is not set), as ``netctl inventory
-    platforms --json`` shows them.
+    Facts are attributes (``platform.default_port``); ``netctl inventory platforms --json`` shows
+    them all (:meth:`as_dict`).
     """
 
     name: str
@@ -115,23 +114,12 @@ class Platform:
     #: option set on each ``wifi-iface`` section of the SSID; ``on``/``off`` are the values written
     ssid_enabled: Mapping[str, str] | None = None
 
-    def __getitem__(self, fact: str) -> Any:
-        if fact not in _FACTS:
-            raise KeyError(fact)
-        return getattr(self, fact)
-
-    def get(self, fact: str, default: Any = None) -> Any:
-        """The fact named ``fact``, or ``default`` when the platform does not set it."""
-        value = getattr(self, fact, None) if fact in _FACTS else None
-        return default if value is None else value
-
     def as_dict(self) -> dict[str, Any]:
         """The definition as plain JSON-ready data (lists for tuples and sets)."""
         return {f: _plain(getattr(self, f)) for f in _FIELDS}
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Platform))
-_FACTS = frozenset(_FIELDS)
 
 
 def _plain(value: Any) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar
 
 from netctl.errors import ConfigError
 
@@ -154,21 +154,6 @@ class Registry(Mapping[str, T], Generic[T]):
         if not self._plugins_loaded:
             self._load_plugins()
         return self._items[name]
-
-    # a plain ``{}`` default types as a mapping of facts (``PLATFORMS.get(name, {}).get("transport")``)
-    @overload  # type: ignore[override]
-    def get(self, name: str, /) -> T | None: ...
-    @overload
-    def get(self, name: str, default: T, /) -> T: ...
-    @overload
-    def get(self, name: str, default: Mapping[str, Any], /) -> T | Mapping[str, Any]: ...
-
-    def get(self, name: str, default: Any = None, /) -> Any:
-        """The definition of ``name``, or ``default`` (a definition, or a mapping of facts) if none."""
-        try:
-            return self[name]
-        except KeyError:
-            return default
 
     def __iter__(self) -> Iterator[str]:
         self._load_plugins()

@@ -343,10 +343,10 @@ class SsidService:
         label = f"{SSID_ON if enabled else SSID_OFF} {ssid}" + (f" {note}" if note else "")
         plans = []
         for ap in self.session.select(Selection(site=site, role="ap")):
-            if not get_platform(ap["platform"]).get("transport"):
+            if not get_platform(ap["platform"]).transport:
                 continue  # polled only: netctl never configures it
             rendered = config._render_one(ap, None, resolve=True)
-            fmt = str(get_platform(ap["platform"]).get("config_format", ""))
+            fmt = get_platform(ap["platform"]).config_format or ""
             if not rendered.ok:
                 plans.append((ap, RenderResult(ap["name"], ap["platform"], label, fmt, False, error=rendered.error)))
                 continue

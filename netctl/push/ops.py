@@ -122,7 +122,7 @@ class ConfigService:
         from netctl.inventory.secrets import resolve_credentials
 
         creds = resolve_credentials(self.db, ap.get("credentials"), tenant=ap.get("tenant"))
-        port = ap.get("port") or get_platform(ap["platform"])["default_port"]
+        port = ap.get("port") or get_platform(ap["platform"]).default_port or 0
         return Target(
             ap["name"],
             ap["platform"],
@@ -178,7 +178,7 @@ class ConfigService:
                 "version": version,
                 "created": _now(),
                 "hash": digest,
-                "format": get_platform(platform).get("config_format", "cli"),
+                "format": get_platform(platform).config_format or "cli",
                 "source": source,
                 "text": mask(full, platform, secrets),
                 "sealed": _seal(full),
@@ -273,7 +273,7 @@ class ConfigService:
 
     @staticmethod
     def _fetch_job(ap: dict[str, Any], target: Any) -> FetchJob:
-        return FetchJob(ap["name"], str(get_platform(ap["platform"])["driver"]), target)
+        return FetchJob(ap["name"], str(get_platform(ap["platform"]).driver), target)
 
     @staticmethod
     def _compared(base: dict[str, Any], rendered: RenderResult, running: str, platform: str) -> DiffResult:
@@ -481,7 +481,7 @@ class ConfigService:
                 PushJob(
                     ap["name"],
                     ap["platform"],
-                    str(get_platform(ap["platform"])["driver"]),
+                    str(get_platform(ap["platform"]).driver),
                     target,
                     rendered.text,
                     list(rendered.secrets),
@@ -865,7 +865,7 @@ class ConfigService:
             ap,
             row["platform"],
             f"{VERSION_LABEL}{version}",
-            get_platform(row["platform"]).get("config_format", ""),
+            get_platform(row["platform"]).config_format or "",
             True,
             text=config,
             hash=config_hash(config),

@@ -22,10 +22,11 @@ def target(port: int = 830) -> Target:
     return Target("ap1", "netconf-wlan", "127.0.0.1", port, "admin", password="pw", timeout=2.0)
 
 
-def translated(rules: tuple[Rule, ...], exc: BaseException, what: str = "") -> tuple[NetctlError, str]:
-    """The netctl error ``exc`` becomes inside ``mapped(rules)``, and the transcript it leaves."""
+def translated(rules: tuple[Rule, ...], exc: BaseException, what: str = "") -> tuple[DeviceError, str]:
+    """The netctl error ``exc`` becomes inside ``mapped(rules)`` (every rule maps to a DeviceError), and
+    the transcript it leaves."""
     transcript = Transcript()
-    with pytest.raises(NetctlError) as caught:
+    with pytest.raises(DeviceError) as caught:
         with mapped(rules, target(), transcript, what):
             raise exc
     assert caught.value.__cause__ is exc

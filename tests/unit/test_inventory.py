@@ -52,8 +52,8 @@ def test_platform_registry_holds_one_definition_per_platform() -> None:
     assert PLATFORMS["netconf-wlan"].default_port == 830
     assert PLATFORMS["openconfig-wlan"].transport == "netconf"
     assert PLATFORMS["openwrt"].device_type == "linux"
-    assert PLATFORMS["cli-ios"]["device_type"] == "cisco_ios"  # facts by name, as the JSON table has them
-    assert get_platform("snmp-only").get("config_format", "cli") == "cli"
+    assert PLATFORMS["cli-ios"].device_type == "cisco_ios"
+    assert get_platform("snmp-only").config_format is None  # polled only: nothing to render
     for name, platform in PLATFORMS.items():
         assert platform.name == name
         assert {"transport", "driver", "template_dir", "device_type", "default_port",
