@@ -34,6 +34,7 @@ from netctl.access import AccessService
 from netctl.core import Session
 from netctl.hostkeys import HostKeyService
 from netctl.inventory.ops import InventoryService
+from netctl.notify.ops import RouteService
 from netctl.overlays import OverlayService
 from netctl.poll.ops import MonitorService
 from netctl.push.ops import ConfigService
@@ -70,6 +71,7 @@ class Netctl:
         self.overlays = OverlayService(self.session, config=self.config)
         self.access = AccessService(self.session, ssids=self.ssids)
         self.hostkeys = HostKeyService(self.session)
+        self.routes = RouteService(self.session)
 
     def close(self) -> None:
         """Close the database connection."""

@@ -144,7 +144,7 @@ def metrics(api: Any, ap: str, metric: str | None, since: str, as_json: bool) ->
 # -- alerts ---------------------------------------------------------------------------------------
 @click.group()
 def alerts() -> None:
-    """Open and closed alerts; acknowledge; notifiers."""
+    """Open and closed alerts; acknowledge; alert routes and notifiers."""
 
 
 @alerts.command("list")
@@ -229,6 +229,82 @@ def alerts_test_notify(api: Any, as_json: bool) -> None:
     for r in rows:
         click.echo(f"{r['notifier']}: {'ok' if r['ok'] else r['error']}")
     if any(not r["ok"] for r in rows):
+        sys.exit(1)
+
+
+@alerts.group("route")
+def alerts_route() -> None:
+    """Alert routes: who gets which alerts through Apprise (e-mail, Matrix, Teams, Telegram, …).
+
+    A route's URLs are secret references: store the Apprise URL first with `netctl secret set NAME`.
+    """
+
+
+@alerts_route.command("add")
+@click.argument("name")
+@click.option("--url", "urls", multiple=True, required=True,
+              help="secret:NAME holding an Apprise URL (mailtos://…, matrixs://…, tgram://…); repeatable.")
+@click.option("--tenant", help="Only alerts of this tenant's APs.")
+@click.option("--site", help="Only alerts of this site's APs.")
+@click.option("--min-severity", default="warning", show_default=True,
+              type=click.Choice(["info", "warning", "critical"]), help="Only alerts at least this severe.")
+@click.option("--kind", "kinds", multiple=True, help="Only these alert kinds (down, radio-down, …); repeatable.")
+@click.option("--quiet", help="Quiet hours HH:MM-HH:MM in the site's time zone: alerts wait until they end.")
+@click.option("--critical-in-quiet/--hold-critical", default=True, show_default=True,
+              help="Whether critical alerts (an AP down) pass quiet hours.")
+@click.option("--group", "group_s", default=60.0, show_default=True, type=float,
+              help="Seconds to gather alerts of one site into one message (0: at once).")
+@json_option
+@pass_api
+def alerts_route_add(api: Any, name: str, urls: tuple[str, ...], tenant: str | None, site: str | None,
+                     min_severity: str, kinds: tuple[str, ...], quiet: str | None, critical_in_quiet: bool,
+                     group_s: float, as_json: bool) -> None:
+    """Add (or replace) an alert route."""
+    row = api.routes.add(name, urls, tenant=tenant, site=site, min_severity=min_severity, kinds=kinds, quiet=quiet,
+                         critical_in_quiet=critical_in_quiet, group_s=group_s)
+    if as_json:
+        emit_json(row)
+    else:
+        click.echo(f"alert route {name} added ({len(row['urls'])} URL(s))")
+
+
+@alerts_route.command("list")
+@json_option
+@pass_api
+def alerts_route_list(api: Any, as_json: bool) -> None:
+    """List alert routes (URLs as their secret references)."""
+    rows = api.routes.list_routes()
+    if as_json:
+        emit_json(rows)
+        return
+    print_table([(r["name"], " ".join(r["urls"]), r["tenant"] or "*", r["site"] or "*", r["min_severity"],
+                  ",".join(r["kinds"]) or "*", (r["quiet"] or "") + ("" if not r["quiet"] or r["critical_in_quiet"]
+                                                                     else " (critical held)"),
+                  _fmt(r["group_s"], 0)) for r in rows],
+                ["NAME", "URLS", "TENANT", "SITE", "MIN_SEVERITY", "KINDS", "QUIET", "GROUP_S"])
+
+
+@alerts_route.command("remove")
+@click.argument("name")
+@pass_api
+def alerts_route_remove(api: Any, name: str) -> None:
+    """Remove an alert route."""
+    api.routes.remove(name)
+    click.echo(f"alert route {name} removed")
+
+
+@alerts_route.command("test")
+@click.argument("name")
+@json_option
+@pass_api
+def alerts_route_test(api: Any, name: str, as_json: bool) -> None:
+    """Send a test message through a route now; exit 1 when it fails."""
+    row = api.routes.test(name)
+    if as_json:
+        emit_json(row)
+    else:
+        click.echo(f"{row['route']}: {'ok' if row['ok'] else row['error']}")
+    if not row["ok"]:
         sys.exit(1)
 
 

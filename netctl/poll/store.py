@@ -354,7 +354,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
             remember_series(db, new_series)
     events = [_event(a, "opened", by_name) for a in opened] + [_event(a, "closed", by_name) for a in closed]
     if send:
-        deliver(db, events)
+        deliver(db, events, now)
     return events
 
 
@@ -524,14 +524,17 @@ def close_alerts(db: sqlite_utils.Database, aps: Sequence[str], kind: str) -> in
                                    [stamp, stamp, kind, *aps]).rowcount)
 
 
-def deliver(db: sqlite_utils.Database, events: list[dict[str, Any]]) -> None:
-    """Send the unmuted events through the configured notifiers; record the outcome on each alert."""
+def deliver(db: sqlite_utils.Database, events: list[dict[str, Any]], now: float | None = None) -> None:
+    """Send the unmuted events through the configured notifiers and queue them for the alert routes
+    (sending the route batches due at ``now``); record the outcome on each alert. Never raises."""
     from netctl.notify import notify
+    from netctl.notify.outbox import route_events
 
     loud = [e for e in events if not e["muted"]]
     for event in events:
         event["deliveries"] = []
     if not loud:
+        route_events(db, loud, now)  # batches may be due without a new event
         return
     deliveries = notify(db, loud)
     by_alert: dict[Any, list[dict[str, Any]]] = {}
@@ -544,6 +547,7 @@ def deliver(db: sqlite_utils.Database, events: list[dict[str, Any]]) -> None:
             errors = "; ".join(f"{d['notifier']}: {d['error']}" for d in mine if not d["ok"])
             db.execute("update alerts set notified = notified + ?, notify_error = ? where id = ?",
                        [sum(1 for d in mine if d["ok"]), errors or None, event["id"]])
+    route_events(db, loud, now)  # after the notifiers: a route's failure stays on the alert
 
 
 def _rates(prev: dict[str, Any], counters: dict[str, float], rebooted: bool, ts: float) -> dict[str, float]:

@@ -318,6 +318,31 @@ def m014_overlays(db: sqlite_utils.Database) -> None:
     db.table("overlays").create_index(["state", "until"])
 
 
+def m015_alert_routes(db: sqlite_utils.Database) -> None:
+    """Alert routes and their outbox (:mod:`netctl.notify.outbox`): ``alert_routes``, ``alert_outbox``.
+
+    ``alert_routes``: one row per route, ``urls`` a JSON list of secret references to Apprise URLs
+    (never the URLs: they hold tokens), the match (``tenant``, ``site``, ``min_severity``, ``kinds`` as
+    JSON), ``quiet`` hours (``HH:MM-HH:MM`` in the site's time zone), ``critical_in_quiet`` (1: critical
+    alerts pass them) and ``group_s``, the grouping window. ``alert_outbox``: one row per alert event
+    and route, ``pending`` until ``due_ts`` (queued + window, or the end of quiet hours), then ``sent``
+    or ``failed`` (with ``error``, secrets masked). Acknowledgement (who, when, note) lives on ``alerts``
+    since ``m003_poll``.
+    """
+    db.table("alert_routes").create(
+        {"name": str, "urls": str, "tenant": str, "site": str, "min_severity": str, "kinds": str, "quiet": str,
+         "critical_in_quiet": int, "group_s": float, "enabled": int, "who": str, "created": str},
+        pk="name", not_null={"urls", "min_severity"},
+        defaults={"min_severity": "warning", "kinds": "[]", "critical_in_quiet": 1, "group_s": 60.0, "enabled": 1},
+    )
+    db.table("alert_outbox").create(
+        {"id": int, "route": str, "site": str, "alert": int, "event": str, "queued_ts": float, "due_ts": float,
+         "held": str, "state": str, "sent_ts": float, "error": str},
+        pk="id", not_null={"route", "event", "queued_ts", "due_ts", "state"}, defaults={"state": "pending"},
+    )
+    db.table("alert_outbox").create_index(["state", "due_ts"])
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -333,6 +358,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("012_ssid_timers", m012_ssid_timers),
     ("013_calendars", m013_calendars),
     ("014_overlays", m014_overlays),
+    ("015_alert_routes", m015_alert_routes),
 ]
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import pytest
 from netctl.errors import ConfigError, NotFound
 from netctl.poll.store import apply_retention, record_results
 from tests.helpers.poll import T0, add_city, dead, good, record
+from tests.helpers.receivers import http_receiver
 
 
 def test_samples_rates_and_health_rows(api: Any) -> None:
@@ -40,22 +39,8 @@ def test_samples_rates_and_health_rows(api: Any) -> None:
 
 def test_down_alert_opens_after_misses_and_closes_on_recovery_with_webhook(api: Any) -> None:
     add_city(api)
-    received: list[dict[str, Any]] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        api.monitor.notifier_add("noc", "webhook", f"http://127.0.0.1:{server.server_port}/hook")
+    with http_receiver(status=204) as hook:
+        api.monitor.notifier_add("noc", "webhook", f"http://{hook.base()}/hook")
         api.monitor.set_health_rules(down_after_misses=2)
         record(api, [good("ap1", T0)], T0)
         record(api, [dead("ap1", T0 + 60)], T0 + 60)
@@ -71,8 +56,7 @@ def test_down_alert_opens_after_misses_and_closes_on_recovery_with_webhook(api: 
         assert api.monitor.alerts() == []
         closed = api.monitor.alerts(open_only=False)[0]
         assert closed["state"] == "closed" and closed["first_seen"] < closed["closed"]
-    finally:
-        server.shutdown()
+        received = [post["json"] for post in hook.posts]
     assert [(e["event"], e["ap"], e["kind"], e["site"]) for e in received] == [
         ("opened", "ap1", "down", "school1"), ("closed", "ap1", "down", "school1")]
 

@@ -1,0 +1,150 @@
+"""Alert routes end to end: polls recorded, alerts queued, grouped and sent through Apprise to real
+local peers (an aiosmtpd SMTP server and an http.server receiver on 127.0.0.1), quiet hours with a
+clock the test passes, and the route's URL never in clear in the CLI's output, the logs or the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from cryptography.fernet import Fernet
+
+from netctl.poll.model import PollResult
+from tests.helpers.poll import dead, good, record
+from tests.helpers.receivers import http_receiver, smtp_server
+
+
+@pytest.fixture
+def schools(api: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A tenant with two schools: gs-neudorf with 25 APs, gs-altstadt with one; a secret key for the store."""
+    monkeypatch.setenv("NETCTL_SECRET_KEY", Fernet.generate_key().decode())
+    for name in ("NETCTL_DB", "NETCTL_USER", "NETCTL_SECRET_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    db = api.session.db
+    db["tenants"].insert({"name": "du", "title": "Duisburg", "vars": json.dumps({"timezone": "Europe/Berlin"})})
+    db["sites"].insert_all([{"name": "gs-neudorf", "tenant": "du", "kind": "school", "vars": "{}"},
+                            {"name": "gs-altstadt", "tenant": "du", "kind": "school", "vars": "{}"}])
+    snmp = json.dumps({"version": "2c", "port": 1161, "community": "secret:x"})
+    db["aps"].insert_all([{"name": f"gs-neudorf-ap{n}", "tenant": "du", "site": "gs-neudorf",
+                           "platform": "netconf-wlan", "address": f"127.0.1.{n}", "snmp": snmp} for n in range(1, 26)]
+                         + [{"name": "gs-altstadt-ap1", "tenant": "du", "site": "gs-altstadt",
+                             "platform": "netconf-wlan", "address": "127.0.2.1", "snmp": snmp}])
+    api.monitor.set_health_rules(down_after_misses=1)
+    yield api
+
+
+def neudorf(make: Any, ts: float) -> list[PollResult]:
+    return [make(f"gs-neudorf-ap{n}", ts) for n in range(1, 26)]
+
+
+def berlin(text: str) -> float:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Europe/Berlin")).timestamp()
+
+
+def test_a_site_outage_is_one_mail_listing_its_aps_and_one_when_they_are_back(schools: Any) -> None:
+    t0 = berlin("2026-11-27T10:00:00")
+    with smtp_server() as smtp:
+        schools.inventory.set_secret("du/noc-mail", smtp.url("it@schule.example"))
+        schools.routes.add("schools", ["secret:du/noc-mail"], tenant="du", group_s=120)
+        events = record(schools, neudorf(dead, t0) + [good("gs-altstadt-ap1", t0)], t0)
+        assert len(events) == 25
+        record(schools, neudorf(dead, t0 + 60), t0 + 60)
+        assert smtp.mails == []  # still inside the grouping window
+        record(schools, neudorf(dead, t0 + 125), t0 + 125)
+        [outage] = smtp.wait(1)
+        record(schools, neudorf(good, t0 + 180), t0 + 180)
+        record(schools, neudorf(good, t0 + 310), t0 + 310)
+        mails = smtp.wait(2)
+    assert len(mails) == 2
+    assert outage.recipients == ["it@schule.example"] and outage.sender == "netctl@schule.example"
+    assert outage.subject == "[netctl] gs-neudorf: down on 25 APs"
+    ids = {a["ap"]: a["id"] for a in schools.monitor.alerts(open_only=False)}
+    for n in range(1, 26):
+        assert f"#{ids[f'gs-neudorf-ap{n}']} gs-neudorf-ap{n} down" in outage.body
+    assert "netctl alerts ack ID" in outage.body
+    back = mails[1]
+    assert back.subject == "[netctl] gs-neudorf: resolved: down on 25 APs"
+    assert "25 resolved at gs-neudorf" in back.body and "gs-neudorf-ap25" in back.body
+    assert all(a["notified"] == 2 for a in schools.monitor.alerts(open_only=False))  # opened and resolved
+
+
+def test_quiet_hours_hold_a_warning_until_morning_but_a_critical_alert_passes(schools: Any) -> None:
+    night = berlin("2026-11-27T23:00:00")
+    with smtp_server() as smtp:
+        schools.inventory.set_secret("du/night-mail", smtp.url("hausmeister@schule.example"))
+        schools.routes.add("night", ["secret:du/night-mail"], site="gs-altstadt", min_severity="info",
+                           quiet="22:00-06:30", critical_in_quiet=True, group_s=0)
+        events = record(schools, [good("gs-altstadt-ap1", night, cpu=97.0)], night)
+        assert [(e["kind"], e["severity"]) for e in events] == [("cpu-high", "warning")]
+        schools.routes.flush(now=night + 3600)
+        assert smtp.wait(1, timeout=0.5) == []  # held: quiet hours until 06:30 local time
+        record(schools, [dead("gs-altstadt-ap1", night + 3700)], night + 3700)
+        [urgent] = smtp.wait(1)  # the AP went down: critical alerts pass quiet hours
+        assert urgent.subject == "[netctl] gs-altstadt: down on gs-altstadt-ap1"
+        assert "cpu-high" not in urgent.body
+        sent = schools.routes.flush(now=berlin("2026-11-28T06:29:00"))
+        assert sent == [] and len(smtp.wait(2, timeout=0.5)) == 1
+        sent = schools.routes.flush(now=berlin("2026-11-28T06:31:00"))
+        mails = smtp.wait(2)
+    assert [d["ok"] for d in sent] == [True]
+    assert len(mails) == 2 and mails[1].recipients == ["hausmeister@schule.example"]
+    # the night's summary: the warning opened, and closed when the AP went down
+    assert mails[1].subject == ("[netctl] gs-altstadt: cpu-high on gs-altstadt-ap1; "
+                                "resolved: cpu-high on gs-altstadt-ap1")
+    assert "held during quiet hours 22:00-06:30 Europe/Berlin" in mails[1].body
+
+
+def test_json_webhook_through_apprise_and_the_url_never_in_clear(schools: Any, tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    token, path_token = secrets.token_hex(12), secrets.token_hex(12)
+    db_path = str(schools.session.db_path)
+    runner = CliRunner()
+
+    def netctl(*args: str, code: int = 0) -> str:
+        from netctl.cli import cli
+
+        result = runner.invoke(cli, ["--db", db_path, *args], prog_name="netctl", catch_exceptions=False)
+        assert result.exit_code == code, (args, result.output)
+        return result.output + result.stderr
+
+    outputs: list[str] = []
+    with http_receiver() as hook:
+        schools.inventory.set_secret("du/teams", f"json://netctl:{token}@{hook.base()}/hooks/{path_token}")
+        schools.inventory.set_secret("du/gone", f"json://netctl:{token}@127.0.0.1:9/hooks/{path_token}")
+        outputs.append(netctl("alerts", "route", "add", "teams", "--url", "secret:du/teams", "--tenant", "du",
+                              "--kind", "down", "--group", "0"))
+        outputs.append(netctl("alerts", "route", "add", "gone", "--url", "secret:du/gone", "--tenant", "du",
+                              "--kind", "down", "--group", "0"))
+        outputs.append(netctl("alerts", "route", "list"))
+        listed = json.loads(netctl("alerts", "route", "list", "--json"))
+        assert [(r["name"], r["urls"]) for r in listed] == [("gone", ["secret:du/gone"]),
+                                                            ("teams", ["secret:du/teams"])]
+        outputs.append(netctl("alerts", "route", "test", "teams"))
+        outputs.append(netctl("alerts", "route", "test", "gone", code=1))
+        t0 = berlin("2026-11-27T10:00:00")
+        record(schools, [dead("gs-altstadt-ap1", t0)], t0)
+        outputs.append(netctl("alerts", "list"))
+        posts = list(hook.posts)
+    assert [p["path"] for p in posts] == [f"/hooks/{path_token}"] * 2
+    assert posts[0]["json"]["title"] == "[netctl] test of alert route teams"
+    assert posts[1]["json"]["title"] == "[netctl] gs-altstadt: down on gs-altstadt-ap1"
+    assert "netctl alerts ack" in posts[1]["json"]["message"]
+    assert "gone: route gone:" in outputs[4] and "127.0.0.1" in outputs[4]  # the failure says where, not the token
+    [alert] = schools.monitor.alerts()
+    assert alert["notified"] == 1 and alert["notify_error"].startswith("route gone:")
+    dump = "\n".join(schools.session.db.conn.iterdump())
+    logs = caplog.text
+    assert "secret:du/teams" in dump and "JSON" in logs  # the reference is stored and Apprise did log
+    for where, text in (("CLI output", "\n".join(outputs)), ("logs", logs), ("database", dump)):
+        assert token not in text, where
+        assert path_token not in text, where
