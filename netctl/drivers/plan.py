@@ -22,6 +22,9 @@ import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from lxml import etree
+
+from netctl.errors import DeviceError
 from netctl.inventory.secrets import MASK
 from netctl.platforms import find_platform
 from netctl.render.schema import flatten
@@ -212,9 +215,14 @@ _DIFFS = {"xml": _diff_xml, "uci": _diff_uci, "ios": _diff_ios}
 def compare(intended: str, running: str, platform: str, secrets: Sequence[str] = ()) -> ConfigDiff:
     """Intended vs running for ``platform``. A changed secret shows as ``(secret values differ)``.
 
-    Raises lxml's XMLSyntaxError for unparsable XML (callers turn it into a per-AP failure).
+    Raises DeviceError when a config is not well-formed XML (an AP answering garbage; callers turn it
+    into that AP's failure).
     """
-    result = _DIFFS[dialect(platform)](intended, running, platform, secrets)
+    try:
+        result = _DIFFS[dialect(platform)](intended, running, platform, secrets)
+    except etree.XMLSyntaxError as exc:
+        raise DeviceError(f"the running config cannot be compared: it is not well-formed XML ({exc})",
+                          hint="read it with: netctl backup AP, or over the AP's own NETCONF session") from exc
     if result.secrets_differ:
         return ConfigDiff(True, "(secret values differ)", result.kind, True)
     return result

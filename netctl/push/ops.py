@@ -18,7 +18,7 @@ from typing import Any
 
 from netctl.core import Session
 from netctl.drivers.plan import compare, mask, restore_commands, strip_volatile
-from netctl.errors import ConfigError, NetctlError, NotFound, RenderError
+from netctl.errors import ConfigError, NetctlError, NotFound, RenderError, SecretError
 from netctl.inventory.ops import InventoryService
 from netctl.platforms import get_platform
 from netctl.push import journal
@@ -67,9 +67,17 @@ def _seal(text: str) -> str:
 
 
 def _unseal(token: str) -> str:
+    """A sealed config in clear; SecretError when this secret store key cannot open it (another key,
+    a damaged or missing token)."""
+    from cryptography.fernet import InvalidToken
+
     from netctl.inventory.secrets import _fernet
 
-    return str(_fernet().decrypt(token.encode()).decode())
+    try:
+        return str(_fernet().decrypt(str(token).encode()).decode())
+    except (InvalidToken, ValueError) as exc:
+        raise SecretError("a stored config cannot be decrypted with this secret store key",
+                          hint="use the key it was stored with (NETCTL_SECRET_KEY)") from exc
 
 
 def _as_selection(selection: Selection | str | Sequence[str] | None) -> Selection:
@@ -279,12 +287,9 @@ class ConfigService:
     def _compared(base: dict[str, Any], rendered: RenderResult, running: str, platform: str) -> DiffResult:
         try:
             result = compare(rendered.text, running, platform, rendered.secrets)
-        except Exception as exc:  # noqa: BLE001 - unparsable running config is this AP's failure
-            logger.warning("%s: cannot compare with the running config", base["ap"], exc_info=exc)
-            return DiffResult(
-                **base, ok=False, status="failed", reason=f"cannot compare with the running config: {exc}",
-                **caught(exc),
-            )
+        except NetctlError as exc:
+            logger.info("%s: %s", base["ap"], exc.message)
+            return DiffResult(**base, ok=False, status="failed", reason=exc.message, **caught(exc))
         return DiffResult(
             **base,
             ok=True,
@@ -300,7 +305,7 @@ class ConfigService:
             return None
         try:
             return _unseal(rows[0]["sealed"])
-        except Exception:  # noqa: BLE001 - without the key, the masked copy still diffs
+        except SecretError:  # without the key, the masked copy still diffs
             return str(rows[0]["text"])
 
     # -- push -----------------------------------------------------------------------------------
@@ -573,7 +578,7 @@ class ConfigService:
     ) -> PushResult:
         try:
             intended = _unseal(row["sealed"])
-        except Exception:  # noqa: BLE001 - without the key the intent cannot be compared
+        except SecretError:  # without the key the intent cannot be compared
             intended = ""
         from netctl.drivers.plan import partial_compare
         from netctl.push.targeted import TARGETED_ACTIONS
@@ -855,7 +860,7 @@ class ConfigService:
             raise NotFound(f"{ap}: no stored config version {version}", hint=f"list versions with: netctl history {ap}")
         try:
             text = _unseal(rows[0]["sealed"])
-        except Exception as exc:  # noqa: BLE001
+        except SecretError as exc:
             raise RenderError(
                 f"{ap}: version {version} cannot be decrypted with this secret store key",
                 hint="use the key the versions were stored with (NETCTL_SECRET_KEY)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from netctl.drivers.plan import compare, mask, restore_commands, strip_volatile, undo_commands
 
 NS = 'xmlns="urn:netctl:params:xml:ns:yang:netctl-wlan-ap"'
@@ -146,3 +148,27 @@ def test_ordered_by_user_leaf_list_order_is_a_change() -> None:
     assert result.changed and "ntp-server: 127.0.0.124, 127.0.0.123 -> 127.0.0.123, 127.0.0.124" in result.text
     days = "<ssid><name>S</name><security>open</security><schedule><day>{}</day><day>{}</day></schedule></ssid>"
     assert not compare(nwap(days.format("mon", "tue")), nwap(days.format("tue", "mon")), "netconf-wlan").changed
+
+
+def test_a_running_config_that_is_not_xml_is_a_device_error_naming_it() -> None:
+    from netctl.errors import DeviceError
+
+    with pytest.raises(DeviceError, match="not well-formed XML") as err:
+        compare("<ap><x>1</x></ap>", "<ap><x>1</x", "netconf-wlan")
+    assert err.value.__cause__ is not None
+
+
+def test_a_sealed_config_from_another_key_is_a_secret_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cryptography.fernet import Fernet
+
+    from netctl.errors import SecretError
+    from netctl.push.ops import _seal, _unseal
+
+    monkeypatch.setenv("NETCTL_SECRET_KEY", Fernet.generate_key().decode())
+    sealed = _seal("<ap/>")
+    assert _unseal(sealed) == "<ap/>"
+    monkeypatch.setenv("NETCTL_SECRET_KEY", Fernet.generate_key().decode())
+    with pytest.raises(SecretError, match="cannot be decrypted"):
+        _unseal(sealed)
+    with pytest.raises(SecretError):
+        _unseal("not a token")
