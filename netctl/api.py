@@ -38,12 +38,14 @@ from netctl.notify.ops import RouteService
 from netctl.overlays import OverlayService
 from netctl.poll.ops import MonitorService
 from netctl.push.ops import ConfigService
+from netctl.results import Result, Results
+from netctl.runner import Event
 from netctl.schedule.calendars import CalendarService
 from netctl.schedule.ops import JobService
 from netctl.selection import Scope, Selection
 from netctl.ssids import SsidService
 
-__all__ = ["Netctl", "Selection", "Scope", "Session"]
+__all__ = ["Event", "Netctl", "Result", "Results", "Scope", "Selection", "Session"]
 
 
 class Netctl:

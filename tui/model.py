@@ -292,8 +292,3 @@ def parse_selection(text: str) -> Selection:
             )
     return Selection(names=tuple(names), **filters)
 
-
-def result_field(result: Any, name: str, default: Any = None) -> Any:
-    """A field of a per-AP result (:class:`netctl.results.Result`); read ``result.status`` etc. directly
-    instead: every facade operation returns typed results, and this goes once no screen calls it."""
-    return getattr(result, name, default)

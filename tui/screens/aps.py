@@ -96,7 +96,7 @@ class ApsScreen(NetctlScreen):
 
     def on_polled(self, message: Polled) -> None:
         results = message.results or []
-        bad = [r for r in results if not (r.get("ok") if isinstance(r, dict) else getattr(r, "ok", False))]
+        bad = [r for r in results if not r.ok]
         self.notify(
             f"polled {len(results)} AP(s), {len(bad)} failed",
             title="poll",

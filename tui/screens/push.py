@@ -6,6 +6,7 @@ anyway (PermissionDenied, shown as an error).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.syntax import Syntax
@@ -27,10 +28,9 @@ from textual.widgets import (
     Static,
 )
 
-from netctl.api import Netctl
-from netctl.runner import Event
+from netctl.api import Event, Netctl, Result
 from netctl.selection import Selection
-from tui.model import parse_selection, result_field
+from tui.model import parse_selection
 from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
@@ -130,29 +130,27 @@ class ConfirmPush(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-def render_text(rendered: Any) -> str:
-    """Rendered configs (one RenderResult or dict per AP) as one preview text; failures say why."""
+def render_text(rendered: Iterable[Any]) -> str:
+    """Rendered configs (``config.render``: one RenderResult per AP) as one preview text; failures say why."""
     parts = []
-    for r in rendered or []:
-        ap = result_field(r, "ap")
-        if result_field(r, "ok", True):
-            parts.append(f"### {ap} ({result_field(r, 'template') or 'template'})\n{result_field(r, 'text') or ''}")
+    for r in rendered:
+        if r.ok:
+            parts.append(f"### {r.ap} ({r.template or 'template'})\n{r.text or ''}")
         else:
-            parts.append(f"### {ap}: cannot render: {result_field(r, 'error') or 'unknown error'}")
+            parts.append(f"### {r.ap}: cannot render: {r.reason or 'unknown error'}")
     return "\n".join(parts) or "(nothing rendered: the selection is empty)"
 
 
-def diff_text(diffs: Any) -> str:
-    """Per-AP diffs (rendered vs running) as one text; APs that could not be compared say why."""
+def diff_text(diffs: Iterable[Any]) -> str:
+    """Per-AP diffs (``config.diff``: rendered vs running) as one text; APs that could not be compared say why."""
     parts = []
-    for d in diffs or []:
-        ap, status = result_field(d, "ap"), result_field(d, "status") or ""
-        if not result_field(d, "ok", True):
-            parts.append(f"### {ap}: {status}: {result_field(d, 'reason') or 'no reason given'}")
-        elif not result_field(d, "changed"):
-            parts.append(f"### {ap}: in sync (nothing to push)")
+    for d in diffs:
+        if not d.ok:
+            parts.append(f"### {d.ap}: {d.status}: {d.reason or 'no reason given'}")
+        elif not d.changed:
+            parts.append(f"### {d.ap}: in sync (nothing to push)")
         else:
-            parts.append(f"### {ap}: changes\n{result_field(d, 'diff') or ''}")
+            parts.append(f"### {d.ap}: changes\n{d.diff or ''}")
     return "\n".join(parts) or "(nothing to compare: the selection is empty)"
 
 
@@ -308,15 +306,12 @@ class PushScreen(NetctlScreen):
             self.results[message.ap] = ("running", "", "")
         self._draw_results()
 
-    def _record(self, result: Any) -> None:
-        ap = str(result_field(result, "ap"))
-        ok = bool(result_field(result, "ok"))
-        status = str(result_field(result, "status") or ("ok" if ok else "failed"))
-        changed = result_field(result, "changed")
-        reason = str(result_field(result, "reason") or "")
-        if ap not in self.results:
-            self.order.append(ap)
-        self.results[ap] = (status, "yes" if changed else "no" if changed is not None else "", reason)
+    def _record(self, result: Result) -> None:
+        changed = result.changed
+        if result.ap not in self.results:
+            self.order.append(result.ap)
+        self.results[result.ap] = (result.status, "yes" if changed else "no" if changed is not None else "",
+                                   result.reason or "")
 
     def _draw_results(self, final: bool = False) -> None:
         statuses = [status for status, _, _ in self.results.values()]

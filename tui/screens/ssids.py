@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from tui.model import result_field
+from netctl.api import Results
 from tui.screens.base import Failed, NetctlScreen
 from tui.screens.push import ConfirmPush
 from tui.widgets.table import VirtualTable
@@ -52,7 +52,7 @@ class SsidChangePlanned(Message):
 class SsidSwitched(Message):
     """The switch went out: one push result per AP."""
 
-    def __init__(self, results: list[Any]) -> None:
+    def __init__(self, results: Results[Any]) -> None:
         super().__init__()
         self.results = results
 
@@ -81,15 +81,10 @@ def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any
     return escape("\n".join(lines))  # diff paths hold "[name=…]": text, not markup
 
 
-def push_summary(results: list[Any]) -> str:
+def push_summary(results: Results[Any]) -> str:
     """``3 APs: applied 2, pending 1 (unreachable at …)``."""
-    counts: dict[str, int] = {}
-    reasons: list[str] = []
-    for result in results:
-        status = str(result_field(result, "status"))
-        counts[status] = counts.get(status, 0) + 1
-        if not result_field(result, "ok") and result_field(result, "reason"):
-            reasons.append(f"{result_field(result, 'ap')}: {result_field(result, 'reason')}")
+    counts = results.counts()
+    reasons = [f"{r.ap}: {r.reason}" for r in results if not r.ok and r.reason]
     text = f"{len(results)} AP(s): " + ", ".join(f"{s} {n}" for s, n in sorted(counts.items()))
     return text + ("\n" + "\n".join(reasons[:3]) if reasons else "")
 
