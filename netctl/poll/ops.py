@@ -11,7 +11,6 @@ notifier, job), ConfigError (bad time, bad rule, unknown notifier kind or job).
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +23,6 @@ from netctl.results import Results
 from netctl.runner import Event, Progress
 from netctl.selection import Selection
 
-logger = logging.getLogger(__name__)
 
 
 def as_selection(selection: Selection | str | Sequence[str] | None) -> Selection:
