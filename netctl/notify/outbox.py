@@ -26,6 +26,8 @@ from netctl.inventory.secrets import MASK
 from netctl.notify.routes import Route, compose, due_batches, held_until, matches
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
+#: how long sent, failed and dropped outbox rows are kept (the alerts keep their outcome longer)
+KEEP_SENT_S = 30 * 86400
 #: loggers that may print a URL, a path or a token while Apprise sends
 _LOGGERS = ("apprise", "urllib3", "urllib3.connectionpool", "urllib3.connection", "requests")
 
@@ -51,13 +53,14 @@ def load_routes(db: sqlite_utils.Database) -> dict[str, Route]:
     return {row["name"]: route_from_row(row) for row in db.table("alert_routes").rows_where(order_by="name")}
 
 
-def site_zones(db: sqlite_utils.Database) -> dict[str, str]:
-    """site -> time zone (its tenant's ``timezone`` variable, else Europe/Berlin), for every site."""
-    zones: dict[str, str] = {}
-    for row in db.query("select s.name, t.vars from sites s left join tenants t on t.name = s.tenant"):
+def site_zones(db: sqlite_utils.Database) -> dict[str, tuple[str, str | None]]:
+    """site -> (time zone, title) for every site; the zone is its tenant's ``timezone`` variable, else
+    Europe/Berlin."""
+    zones: dict[str, tuple[str, str | None]] = {}
+    for row in db.query("select s.name, s.title, t.vars from sites s left join tenants t on t.name = s.tenant"):
         raw = row["vars"]
         tenant_vars = json.loads(raw) if isinstance(raw, str) and raw else {}
-        zones[row["name"]] = str(tenant_vars.get("timezone") or DEFAULT_TIMEZONE)
+        zones[row["name"]] = (str(tenant_vars.get("timezone") or DEFAULT_TIMEZONE), row["title"])
     return zones
 
 
@@ -87,7 +90,10 @@ def route_events(db: sqlite_utils.Database, events: Sequence[dict[str, Any]], no
 
 def flush(db: sqlite_utils.Database, now: float | None = None, routes: dict[str, Route] | None = None
           ) -> list[dict[str, Any]]:
-    """Send every batch of the outbox that is due at ``now``; hold what quiet hours hold. Never raises."""
+    """Send every batch of the outbox that is due at ``now``; hold what quiet hours hold. Never raises.
+
+    Rows sent (or failed, or dropped) more than :data:`KEEP_SENT_S` ago are deleted first.
+    """
     from netctl.poll.store import WRITE_LOCK
     from netctl.store.db import transaction
 
@@ -95,6 +101,8 @@ def flush(db: sqlite_utils.Database, now: float | None = None, routes: dict[str,
     routes = load_routes(db) if routes is None else routes
     if "alert_outbox" not in db.table_names():
         return []
+    with WRITE_LOCK, transaction(db):
+        db.execute("delete from alert_outbox where state != 'pending' and sent_ts < ?", [now - KEEP_SENT_S])
     queued = []
     for row in db.table("alert_outbox").rows_where("state = 'pending'", order_by="id"):
         row["event"] = json.loads(row["event"])
@@ -109,7 +117,7 @@ def flush(db: sqlite_utils.Database, now: float | None = None, routes: dict[str,
         if route is None or not route.enabled:
             _finish(db, batch, "dropped", now, f"route {name} removed or disabled before sending")
             continue
-        zone = zones.get(site, DEFAULT_TIMEZONE)
+        zone, site_title = zones.get(site, (DEFAULT_TIMEZONE, None))
         holds = {item["id"]: held_until(route, item["event"], now, zone) for item in batch}
         waiting = [item for item in batch if holds[item["id"]] is not None]
         if waiting:
@@ -120,7 +128,7 @@ def flush(db: sqlite_utils.Database, now: float | None = None, routes: dict[str,
         if not ready:
             continue
         held = next((item["held"] for item in ready if item.get("held")), None)
-        title, body = compose(site, [item["event"] for item in ready], held=held)
+        title, body = compose(site, [item["event"] for item in ready], held=held, site_title=site_title)
         ok, error = send(db, route, title, body)
         _finish(db, ready, "sent" if ok else "failed", now, error)
         deliveries.append({"route": name, "site": site, "alerts": [i["alert"] for i in ready], "ok": ok,
@@ -189,8 +197,8 @@ def secret_parts(url: str) -> list[str]:
     segments, the query values and the fragment."""
     split = urlsplit(url)
     parts = [url] + ([split.password] if split.password else [])
-    host = split.hostname or ""
-    candidates = [split.username or "", "" if "." in host or ":" in host else host, split.fragment]
+    host = split.netloc.rpartition("@")[2]  # host[:port]; Telegram's bot token is ID:SECRET there
+    candidates = [split.username or "", split.fragment] + ([] if "." in host else [host, *host.split(":")])
     candidates += [seg for seg in split.path.split("/") if seg] + [v for _key, v in parse_qsl(split.query)]
     for part in candidates + [unquote(c) for c in candidates]:
         if len(part) >= 20 or (len(part) >= 8 and any(ch.isdigit() for ch in part)):

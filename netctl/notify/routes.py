@@ -118,16 +118,19 @@ def _summary(events: Sequence[dict[str, Any]]) -> str:
     return ", ".join(f"{kind} on {n} AP{'s' if n > 1 else ''}" for kind, n in sorted(counts.items()))
 
 
-def compose(site: str, events: Sequence[dict[str, Any]], *, held: str | None = None) -> tuple[str, str]:
+def compose(site: str, events: Sequence[dict[str, Any]], *, held: str | None = None,
+            site_title: str | None = None) -> tuple[str, str]:
     """Title and plain-text body of one message for ``events`` of ``site``.
 
-    The title sums the batch up (``[netctl] gs-neudorf: down on 25 APs``); the body lists every alert
-    with its id and says how to acknowledge the open ones. ``held`` names the quiet hours that held it.
+    The title sums the batch up (``[netctl] Grundschule Neudorf (gs-neudorf): down on 25 APs``); the
+    body lists every alert with its id and says how to acknowledge the open ones. ``held`` names the
+    quiet hours that held it.
     """
     opened = [e for e in events if e["event"] != "closed"]
     closed = [e for e in events if e["event"] == "closed"]
     parts = ([_summary(opened)] if opened else []) + ([f"resolved: {_summary(closed)}"] if closed else [])
-    title = f"[netctl] {site}: " + "; ".join(parts)
+    where = f"{site_title} ({site})" if site_title and site_title != site else site
+    title = f"[netctl] {where}: " + "; ".join(parts)
     lines: list[str] = []
     if opened:
         lines.append(f"{len(opened)} open at {site}:")

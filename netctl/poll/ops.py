@@ -24,7 +24,6 @@ from netctl.runner import Event, Progress
 from netctl.selection import Selection
 
 
-
 def as_selection(selection: Selection | str | Sequence[str] | None) -> Selection:
     if selection is None:
         return Selection()

@@ -90,6 +90,25 @@ def test_one_message_lists_every_ap_of_a_site_outage_and_how_to_acknowledge() ->
     title, body = compose("gs-neudorf", back)
     assert title == "[netctl] gs-neudorf: resolved: down on 25 APs"
     assert "25 resolved" in body and "gs-neudorf-ap25" in body and "alerts ack" not in body
+    title, _body = compose("gs-neudorf", events, site_title="Grundschule Neudorf")
+    assert title == "[netctl] Grundschule Neudorf (gs-neudorf): down on 25 APs"
     title, body = compose("gs-neudorf", events[:1], held="22:00-06:30 Europe/Berlin")
     assert title == "[netctl] gs-neudorf: down on gs-neudorf-ap1"
     assert "held during quiet hours 22:00-06:30 Europe/Berlin" in body
+
+
+def test_the_secret_parts_of_apprise_urls_are_masked() -> None:
+    from netctl.inventory.secrets import MASK
+    from netctl.notify.outbox import mask, secret_parts
+
+    for url, secret, kept in (
+        ("tgram://123456789:AAHfiqksKZ8WmR2zSjiQ7/-100123456", "AAHfiqksKZ8WmR2zSjiQ7", "POST "),
+        ("matrixs://netctl:hunter2@matrix.example.org/#schul-it", "hunter2", "matrix.example.org"),
+        ("mailtos://netctl:pw@mail.example.org?to=it@schule.example", ":pw@", "mail.example.org"),
+        ("json://hook.example.org/api/8f14e45fceea167a5a36dedd4bea2543", "8f14e45fceea167a5a36", "hook.example.org"),
+        ("workflows://prod.example.com:443/a7c3bd1f2e/sig0x7f3a9b2c", "sig0x7f3a9b2c", "prod.example.com"),
+    ):
+        parts = secret_parts(url)
+        assert mask(f"failed to send to {url}", parts) == f"failed to send to {MASK}"
+        text = mask(f"POST {url.split('://', 1)[1]}", parts)  # how HTTP libraries log it
+        assert secret not in text and kept in text, text

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
+from netctl.errors import ConfigError
 from netctl.poll.model import PollResult
 from tests.helpers.poll import dead, good, record
 from tests.helpers.receivers import http_receiver, smtp_server
@@ -31,7 +32,8 @@ def schools(api: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.delenv(name, raising=False)
     db = api.session.db
     db["tenants"].insert({"name": "du", "title": "Duisburg", "vars": json.dumps({"timezone": "Europe/Berlin"})})
-    db["sites"].insert_all([{"name": "gs-neudorf", "tenant": "du", "kind": "school", "vars": "{}"},
+    db["sites"].insert_all([{"name": "gs-neudorf", "tenant": "du", "kind": "school", "vars": "{}",
+                             "title": "Grundschule Neudorf"},
                             {"name": "gs-altstadt", "tenant": "du", "kind": "school", "vars": "{}"}])
     snmp = json.dumps({"version": "2c", "port": 1161, "community": "secret:x"})
     db["aps"].insert_all([{"name": f"gs-neudorf-ap{n}", "tenant": "du", "site": "gs-neudorf",
@@ -66,13 +68,13 @@ def test_a_site_outage_is_one_mail_listing_its_aps_and_one_when_they_are_back(sc
         mails = smtp.wait(2)
     assert len(mails) == 2
     assert outage.recipients == ["it@schule.example"] and outage.sender == "netctl@schule.example"
-    assert outage.subject == "[netctl] gs-neudorf: down on 25 APs"
+    assert outage.subject == "[netctl] Grundschule Neudorf (gs-neudorf): down on 25 APs"
     ids = {a["ap"]: a["id"] for a in schools.monitor.alerts(open_only=False)}
     for n in range(1, 26):
         assert f"#{ids[f'gs-neudorf-ap{n}']} gs-neudorf-ap{n} down" in outage.body
     assert "netctl alerts ack ID" in outage.body
     back = mails[1]
-    assert back.subject == "[netctl] gs-neudorf: resolved: down on 25 APs"
+    assert back.subject == "[netctl] Grundschule Neudorf (gs-neudorf): resolved: down on 25 APs"
     assert "25 resolved at gs-neudorf" in back.body and "gs-neudorf-ap25" in back.body
     assert all(a["notified"] == 2 for a in schools.monitor.alerts(open_only=False))  # opened and resolved
 
@@ -101,6 +103,12 @@ def test_quiet_hours_hold_a_warning_until_morning_but_a_critical_alert_passes(sc
     assert mails[1].subject == ("[netctl] gs-altstadt: cpu-high on gs-altstadt-ap1; "
                                 "resolved: cpu-high on gs-altstadt-ap1")
     assert "held during quiet hours 22:00-06:30 Europe/Berlin" in mails[1].body
+    outbox = schools.session.db["alert_outbox"]
+    assert {r["state"] for r in outbox.rows} == {"sent"}
+    schools.routes.flush(now=berlin("2026-12-27T06:00:00"))
+    assert outbox.count == 3  # kept 30 days
+    schools.routes.flush(now=berlin("2026-12-29T06:00:00"))
+    assert outbox.count == 0
 
 
 def test_json_webhook_through_apprise_and_the_url_never_in_clear(schools: Any, tmp_path: Path,
@@ -125,6 +133,10 @@ def test_json_webhook_through_apprise_and_the_url_never_in_clear(schools: Any, t
                               "--kind", "down", "--group", "0"))
         outputs.append(netctl("alerts", "route", "add", "gone", "--url", "secret:du/gone", "--tenant", "du",
                               "--kind", "down", "--group", "0"))
+        clear = f"json://netctl:{token}@{hook.base()}/hooks/{path_token}"
+        with pytest.raises(ConfigError, match="must be a secret reference") as refused:  # main() prints it
+            netctl("alerts", "route", "add", "clear", "--url", clear)
+        outputs.append(f"error: {refused.value}")
         outputs.append(netctl("alerts", "route", "list"))
         listed = json.loads(netctl("alerts", "route", "list", "--json"))
         assert [(r["name"], r["urls"]) for r in listed] == [("gone", ["secret:du/gone"]),
@@ -139,7 +151,7 @@ def test_json_webhook_through_apprise_and_the_url_never_in_clear(schools: Any, t
     assert posts[0]["json"]["title"] == "[netctl] test of alert route teams"
     assert posts[1]["json"]["title"] == "[netctl] gs-altstadt: down on gs-altstadt-ap1"
     assert "netctl alerts ack" in posts[1]["json"]["message"]
-    assert "gone: route gone:" in outputs[4] and "127.0.0.1" in outputs[4]  # the failure says where, not the token
+    assert "gone: route gone:" in outputs[5] and "127.0.0.1" in outputs[5]  # the failure says where, not the token
     [alert] = schools.monitor.alerts()
     assert alert["notified"] == 1 and alert["notify_error"].startswith("route gone:")
     dump = "\n".join(schools.session.db.conn.iterdump())
