@@ -38,6 +38,9 @@ class RouteService:
                       quiet=quiet, critical_in_quiet=critical_in_quiet, group_s=float(group_s))
         check_route(route)
         route = replace(route, tenant=self._check_scope(route))  # a site's route resolves its tenant's secrets
+        taken = list(self.db.table("alert_routes").rows_where("name = ?", [name]))
+        if taken and not self._visible(taken[0]):
+            raise ConfigError(f"the route name {name!r} is taken by a route beyond your scope", hint="choose another")
         self._check_urls(route)
         row = {**route_to_row(route), "who": self.session.user_name, "created": iso(time.time())}
         self.db.table("alert_routes").upsert(row, pk="name")
@@ -46,22 +49,27 @@ class RouteService:
     def list_routes(self) -> list[dict[str, Any]]:
         """The routes (URLs as their secret references, never resolved)."""
         self.session.require("view")
-        return [self._public(row) for row in self.db.table("alert_routes").rows_where(order_by="name")]
+        return [self._public(row) for row in self.db.table("alert_routes").rows_where(order_by="name")
+                if self._visible(row)]
 
     def remove(self, name: str) -> None:
         self.session.require("maintenance")
-        if self.db.table("alert_routes").count_where("name = ?", [name]) == 0:
-            raise NotFound(f"no alert route named {name!r}", hint="list them with: netctl alerts route list")
+        self._row(name)
         self.db.table("alert_routes").delete(name)
+
+    def _row(self, name: str) -> dict[str, Any]:
+        """The stored route ``name``; NotFound when there is none or it lies beyond the user's scope."""
+        rows = list(self.db.table("alert_routes").rows_where("name = ?", [name]))
+        if not rows or not self._visible(rows[0]):
+            raise NotFound(f"no alert route named {name!r}", hint="list them with: netctl alerts route list")
+        return rows[0]
 
     def test(self, name: str) -> dict[str, Any]:
         """Send a test message through route ``name`` now: ``{route, ok, error}`` (error with secrets masked)."""
-        from netctl.notify.outbox import load_routes, send
+        from netctl.notify.outbox import route_from_row, send
 
         self.session.require("maintenance")
-        route = load_routes(self.db).get(name)
-        if route is None:
-            raise NotFound(f"no alert route named {name!r}", hint="list them with: netctl alerts route list")
+        route = route_from_row(self._row(name))
         ok, error = send(self.db, route, f"[netctl] test of alert route {name}",
                          f"A test message from netctl, sent by {self.session.user_name}.\n"
                          "Alerts will arrive like this, with how to acknowledge them.")
@@ -84,18 +92,24 @@ class RouteService:
             if tenant and rows[0]["tenant"] != tenant:
                 raise ConfigError(f"site {route.site} is not of tenant {tenant}")
             tenant = rows[0]["tenant"]
-            allowed = self.session.scope.allows(tenant, route.site)
-        elif tenant:
-            if self.db.table("tenants").count_where("name = ?", [tenant]) == 0:
-                raise ConfigError(f"no tenant {tenant!r}", hint="list them with: netctl inventory list")
-            allowed = any(s["tenant"] == tenant for s in self.session.visible_sites())
-        else:
-            scope = self.session.scope
-            allowed = scope.tenants is None and scope.sites is None  # a route for every site: whole-city users
-        if not allowed:
+        elif tenant and self.db.table("tenants").count_where("name = ?", [tenant]) == 0:
+            raise ConfigError(f"no tenant {tenant!r}", hint="list them with: netctl inventory list")
+        if not self._reaches(tenant, route.site):
             raise ConfigError(f"route {route.name!r} reaches beyond your scope",
                               hint="give --tenant or --site you may see")
         return tenant
+
+    def _reaches(self, tenant: str | None, site: str | None) -> bool:
+        """Whether the acting user may see and change a route of ``tenant``/``site`` (None: all of them):
+        a site's route within the scope, a tenant's route with the whole tenant in it, a city-wide one
+        with everything in it."""
+        scope = self.session.scope
+        if site:
+            return scope.allows(tenant or "", site)
+        return scope.sites is None and (scope.tenants is None or (tenant is not None and tenant in scope.tenants))
+
+    def _visible(self, row: dict[str, Any]) -> bool:
+        return self._reaches(row.get("tenant"), row.get("site"))
 
     def _check_urls(self, route: Route) -> None:
         from netctl.inventory.secrets import resolve_secret

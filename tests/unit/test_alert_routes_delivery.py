@@ -160,3 +160,36 @@ def test_json_webhook_through_apprise_and_the_url_never_in_clear(schools: Any, t
     for where, text in (("CLI output", "\n".join(outputs)), ("logs", logs), ("database", dump)):
         assert token not in text, where
         assert path_token not in text, where
+
+
+def test_routes_stay_within_the_users_scope(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from netctl.errors import NotFound, PermissionDenied
+    from tests.helpers.access import as_user, make_scope_db
+
+    monkeypatch.setenv("NETCTL_SECRET_KEY", Fernet.generate_key().decode())
+    db_path = make_scope_db(tmp_path)
+    ada, eva, sam = (as_user(db_path, name) for name in ("ada", "eva", "sam"))
+    with http_receiver() as hook:
+        for name in ("duisburg/it", "moers/it", "city"):
+            ada.inventory.set_secret(name, f"json://{hook.base()}/{name.replace('/', '-')}")
+        ada.routes.add("city", ["secret:city"])
+        eva.routes.add("duisburg", ["secret:duisburg/it"], tenant="duisburg")
+        eva.routes.add("meiderich", ["secret:duisburg/it"], site="gs-meiderich")
+        for tenant, site, ref in ((None, None, "secret:duisburg/it"), ("moers", None, "secret:moers/it"),
+                                  (None, "gs-moers-mitte", "secret:moers/it")):
+            with pytest.raises(ConfigError, match="beyond your scope"):
+                eva.routes.add("wider", [ref], tenant=tenant, site=site)
+        with pytest.raises(ConfigError, match="taken"):
+            eva.routes.add("city", ["secret:duisburg/it"], tenant="duisburg")  # never replaces the admin's
+        assert [r["name"] for r in eva.routes.list_routes()] == ["duisburg", "meiderich"]
+        assert [r["name"] for r in ada.routes.list_routes()] == ["city", "duisburg", "meiderich"]
+        assert eva.routes.list_routes()[1]["tenant"] == "duisburg"  # a site's route takes the site's tenant
+        for act in (lambda: eva.routes.remove("city"), lambda: eva.routes.test("city")):
+            with pytest.raises(NotFound):
+                act()
+        with pytest.raises(PermissionDenied):
+            sam.routes.add("mine", ["secret:duisburg/it"], site="gs-meiderich")
+        assert eva.routes.test("meiderich")["ok"]
+        assert [p["path"] for p in hook.posts] == ["/duisburg-it"]
+    for nc in (ada, eva, sam):
+        nc.close()
