@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -74,9 +78,33 @@ class HttpReceiver:
         return f"127.0.0.1:{self.port}"
 
 
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (valid one hour) and its key, as PEM files in ``directory``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = directory / "receiver-cert.pem", directory / "receiver-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
 @contextmanager
-def http_receiver(status: int = 200) -> Iterator[HttpReceiver]:
-    """Records each POST as ``{path, headers, json}``; answers ``status``."""
+def http_receiver(status: int = 200, tls: Path | None = None) -> Iterator[HttpReceiver]:
+    """Records each POST as ``{path, headers, json}``; answers ``status``. With ``tls`` (a directory)
+    it speaks HTTPS with a self-signed certificate written there (clients must not verify it)."""
     posts: list[dict[str, Any]] = []
 
     class Hook(BaseHTTPRequestHandler):
@@ -90,6 +118,10 @@ def http_receiver(status: int = 200) -> Iterator[HttpReceiver]:
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Hook)
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*self_signed(tls))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

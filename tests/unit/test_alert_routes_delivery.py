@@ -193,3 +193,21 @@ def test_routes_stay_within_the_users_scope(tmp_path: Path, monkeypatch: pytest.
         assert [p["path"] for p in hook.posts] == ["/duisburg-it"]
     for nc in (ada, eva, sam):
         nc.close()
+
+
+def test_a_teams_workflow_card_through_apprise(schools: Any, tmp_path: Path) -> None:
+    """Teams' Power Automate workflows take an Adaptive Card over HTTPS: here a local TLS receiver."""
+    with http_receiver(status=202, tls=tmp_path) as teams:
+        schools.inventory.set_secret("du/teams", f"workflows://{teams.base()}/wf01/sig0123456789?verify=no&image=no")
+        schools.routes.add("teams", ["secret:du/teams"], site="gs-neudorf", group_s=0)
+        t0 = berlin("2026-11-27T10:00:00")
+        record(schools, neudorf(dead, t0)[:3], t0)
+        posts = list(teams.posts)
+    [post] = posts
+    assert post["path"].startswith("/workflows/wf01/triggers/manual/paths/invoke?")
+    assert "sig=sig0123456789" in post["path"]
+    [card] = post["json"]["attachments"]
+    texts = {block.get("id"): block["text"] for block in card["content"]["body"] if block["type"] == "TextBlock"}
+    assert texts["title"] == "[netctl] Grundschule Neudorf (gs-neudorf): down on 3 APs"
+    shown = texts["body"].replace("\\", "")  # Teams renders Markdown: the plain text comes escaped
+    assert "gs-neudorf-ap3 down (critical)" in shown and 'netctl alerts ack 1 --note "on my way"' in shown
