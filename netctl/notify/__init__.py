@@ -1,5 +1,10 @@
 """Notification transports for alerts: a webhook (JSON POST), a command hook, and plugins.
 
+These notifiers hand each alert event, as it is, to machines (scripts, ticket systems): the
+webhook's payload is the event JSON, a stable interface, which is why it is not an Apprise URL.
+Messages for people (e-mail, Matrix, Teams, Telegram, … grouped per site, with quiet hours) go
+through alert routes and Apprise: :mod:`netctl.notify.routes` (pure) and :mod:`netctl.notify.outbox`.
+
 A notifier is anything with ``send(event: dict) -> None`` that raises on failure; it is built from a
 row of the ``notifiers`` table (kind, target, options). Built-in kinds are ``webhook`` and
 ``command``; a third party adds a kind through the entry point group ``netctl.notifiers``::
