@@ -28,6 +28,8 @@ from netctl.notify.routes import Route, compose, due_batches, held_until, matche
 DEFAULT_TIMEZONE = "Europe/Berlin"
 #: how long sent, failed and dropped outbox rows are kept (the alerts keep their outcome longer)
 KEEP_SENT_S = 30 * 86400
+#: how long a claim on a batch being sent holds (longer than any Apprise send takes)
+CLAIM_S = 600.0
 #: loggers that may print a URL, a path or a token while Apprise sends
 _LOGGERS = ("apprise", "urllib3", "urllib3.connectionpool", "urllib3.connection", "requests")
 
@@ -102,7 +104,11 @@ def flush(db: sqlite_utils.Database, now: float | None = None, routes: dict[str,
     if "alert_outbox" not in db.table_names():
         return []
     with WRITE_LOCK, transaction(db):
-        db.execute("delete from alert_outbox where state != 'pending' and sent_ts < ?", [now - KEEP_SENT_S])
+        db.execute("delete from alert_outbox where state not in ('pending', 'sending') and sent_ts < ?",
+                   [now - KEEP_SENT_S])
+        # a process that died while sending leaves its claim: after CLAIM_S the batch is tried again
+        db.execute("update alert_outbox set state = 'pending' where state = 'sending' and sent_ts < ?",
+                   [now - CLAIM_S])
     queued = []
     for row in db.table("alert_outbox").rows_where("state = 'pending'", order_by="id"):
         row["event"] = json.loads(row["event"])
@@ -124,7 +130,7 @@ def flush(db: sqlite_utils.Database, now: float | None = None, routes: dict[str,
             with WRITE_LOCK, transaction(db):
                 db.conn.executemany("update alert_outbox set due_ts = ?, held = ? where id = ?",
                                     [(holds[i["id"]], f"{route.quiet} {zone}", i["id"]) for i in waiting])
-        ready = [item for item in batch if holds[item["id"]] is None]
+        ready = _claim(db, [item for item in batch if holds[item["id"]] is None], now)
         if not ready:
             continue
         held = next((item["held"] for item in ready if item.get("held")), None)
@@ -134,6 +140,22 @@ def flush(db: sqlite_utils.Database, now: float | None = None, routes: dict[str,
         deliveries.append({"route": name, "site": site, "alerts": [i["alert"] for i in ready], "ok": ok,
                            "error": error, "title": title})
     return deliveries
+
+
+def _claim(db: sqlite_utils.Database, items: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:
+    """The items this process may send: each moved from pending to sending here, in one transaction
+    (another process flushing at the same time finds them taken and skips them)."""
+    from netctl.poll.store import WRITE_LOCK
+    from netctl.store.db import transaction
+
+    claimed = []
+    with WRITE_LOCK, transaction(db):
+        for item in items:
+            cursor = db.execute("update alert_outbox set state = 'sending', sent_ts = ? "
+                                "where id = ? and state = 'pending'", [now, item["id"]])
+            if cursor.rowcount == 1:
+                claimed.append(item)
+    return claimed
 
 
 def _finish(db: sqlite_utils.Database, items: list[dict[str, Any]], state: str, now: float,

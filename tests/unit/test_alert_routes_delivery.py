@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -211,3 +212,32 @@ def test_a_teams_workflow_card_through_apprise(schools: Any, tmp_path: Path) -> 
     assert texts["title"] == "[netctl] Grundschule Neudorf (gs-neudorf): down on 3 APs"
     shown = texts["body"].replace("\\", "")  # Teams renders Markdown: the plain text comes escaped
     assert "gs-neudorf-ap3 down (critical)" in shown and 'netctl alerts ack 1 --note "on my way"' in shown
+
+
+def test_two_processes_flushing_at_once_send_a_batch_once(schools: Any) -> None:
+    """The scheduler's poll and a cron `netctl poll` may flush together: each batch is claimed before it goes."""
+    from netctl.api import Netctl
+
+    t0 = berlin("2026-11-27T10:00:00")
+    with smtp_server() as smtp:
+        schools.inventory.set_secret("du/noc-mail", smtp.url())
+        schools.routes.add("schools", ["secret:du/noc-mail"], tenant="du", group_s=120)
+        record(schools, neudorf(dead, t0), t0)
+        others = [Netctl(schools.session.db_path) for _ in range(3)]
+        start = threading.Barrier(len(others))
+        sent: list[list[dict[str, Any]]] = []
+
+        def flush(nc: Any) -> None:
+            start.wait(timeout=5)
+            sent.append(nc.routes.flush(now=t0 + 130))
+
+        threads = [threading.Thread(target=flush, args=(nc,)) for nc in others]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        for nc in others:
+            nc.close()
+        mails = smtp.wait(2, timeout=1.0)
+    assert len(mails) == 1 and mails[0].subject.endswith("down on 25 APs")
+    assert sorted(len(batches) for batches in sent) == [0, 0, 1]
