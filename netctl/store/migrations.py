@@ -326,8 +326,8 @@ def m015_alert_routes(db: sqlite_utils.Database) -> None:
     JSON), ``quiet`` hours (``HH:MM-HH:MM`` in the site's time zone), ``critical_in_quiet`` (1: critical
     alerts pass them) and ``group_s``, the grouping window. ``alert_outbox``: one row per alert event
     and route, ``pending`` until ``due_ts`` (queued + window, or the end of quiet hours), ``sending``
-    while a process sends it, then ``sent`` or ``failed`` (with ``error``, secrets masked). Acknowledgement (who, when, note) lives on ``alerts``
-    since ``m003_poll``.
+    while a process sends it, then ``sent`` or ``failed`` (with ``error``, secrets masked).
+    Acknowledgement (who, when, note) lives on ``alerts`` since ``m003_poll``.
     """
     db.table("alert_routes").create(
         {"name": str, "urls": str, "tenant": str, "site": str, "min_severity": str, "kinds": str, "quiet": str,
@@ -341,21 +341,6 @@ def m015_alert_routes(db: sqlite_utils.Database) -> None:
         pk="id", not_null={"route", "event", "queued_ts", "due_ts", "state"}, defaults={"state": "pending"},
     )
     db.table("alert_outbox").create_index(["state", "due_ts"])
-
-
-def m016_firmware(db: sqlite_utils.Database) -> None:
-    """Firmware images (:mod:`netctl.firmware`): one row per stored image.
-
-    ``file`` is the image's file name in the firmware folder (beside the database, or
-    ``$NETCTL_FIRMWARE_DIR``); ``sha256`` and ``size`` are what an AP must hold after the upload;
-    (``platform``, ``version``) names one image. Upgrades themselves are audited (``firmware-upgrade``).
-    """
-    db.table("firmware").create(
-        {"id": int, "platform": str, "version": str, "file": str, "sha256": str, "size": int, "source": str,
-         "who": str, "added": str},
-        pk="id", not_null={"platform", "version", "file", "sha256", "size"},
-    )
-    db.table("firmware").create_index(["platform", "version"], unique=True)
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
@@ -374,7 +359,6 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("013_calendars", m013_calendars),
     ("014_overlays", m014_overlays),
     ("015_alert_routes", m015_alert_routes),
-    ("016_firmware", m016_firmware),
 ]
 
 
