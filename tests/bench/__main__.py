@@ -25,6 +25,7 @@ BENCHMARKS = {
     "storage": "tests.bench.bench_storage",
     "tui": "tests.bench.bench_tui",
     "fuzz": "tests.bench.bench_fuzz",
+    "exporter": "tests.bench.bench_exporter",
 }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +16,7 @@ from prometheus_client.core import Metric
 from netctl.api import Netctl
 from netctl.core import os_login
 from netctl.errors import ConfigError
-from netctl.exporter import NetctlCollector, families, parse_listen, read_snapshot, serve
+from netctl.exporter import NetctlCollector, families, parse_listen, read_snapshot, render, serve
 from netctl.store import open_db
 from tests.helpers.poll import T0, add_city, dead, good, record
 
@@ -161,6 +163,17 @@ def test_exposition_of_a_small_city_is_exact(city: Netctl) -> None:
     snapshot = read_snapshot(city)
     snapshot.read_s = 0.0
     assert exposition(Families(list(families(snapshot)))) == EXPECTED
+    assert render(families(snapshot)).decode() == EXPECTED  # the server's writer, byte for byte
+
+
+def test_render_escapes_label_values_as_prometheus_client_does(city: Netctl) -> None:
+    odd = good("ap1", T0 + 120, clients=5)
+    odd.values["ssids"] = [{"index": 0, "ssid": 'Caf\u00e9 "Gast" \\ 2\nOG', "radio": "na", "clients": 5}]
+    record(city, [odd], T0 + 120)
+    snapshot = read_snapshot(city)
+    text = render(families(snapshot)).decode()
+    assert text == exposition(Families(list(families(snapshot))))
+    assert 'ssid="Caf\u00e9 \\"Gast\\" \\\\ 2\\nOG"' in text
 
 
 def test_collector_reads_the_store_at_each_scrape_with_a_facade_it_closes(city: Netctl) -> None:
@@ -218,9 +231,29 @@ def test_serve_answers_metrics_over_http_on_loopback(city: Netctl) -> None:
         port = server.server_address[1]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
             body = reply.read().decode()
+            assert reply.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
         assert 'netctl_ap_clients{ap="ap1",site="school1",tenant="du"} 12.0' in body
+        zipped = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(zipped, timeout=10) as reply:
+            assert reply.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(reply.read()).decode().splitlines()[:4] == body.splitlines()[:4]
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
         with pytest.raises(ConfigError, match="cannot listen"):
             serve(open_api, f"127.0.0.1:{port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_scrape_as_a_removed_user_answers_503_with_the_reason(city: Netctl) -> None:
+    city.access.remove_user("sam")
+    server, _thread = serve(lambda: Netctl(city.session.db, user="sam"), "127.0.0.1:0")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/metrics", timeout=10)
+        assert caught.value.code == 503
+        assert "no netctl user named 'sam'" in caught.value.read().decode()
     finally:
         server.shutdown()
         server.server_close()
