@@ -20,6 +20,9 @@ from lab.errors import LabError
 REPO = Path(__file__).resolve().parents[1]
 INVENTORY_DIR = REPO / "inventory"
 INVENTORY_FILES = ("duisburg.yaml", "duisburg-transit.csv", "moers.yaml")
+#: lab-only inventory of the WLAN controllers (the Huawei AC simulator); kept apart so the city's AP
+#: counts, which the demo and many tests rely on, stay as they are
+CONTROLLER_FILES = ("duisburg-controller.yaml",)
 SNMP_PORT = 1161
 BENCH_BASE = "127.3"
 
@@ -73,10 +76,10 @@ def _device(row: dict[str, Any], source: str) -> LabDevice:
         ) from exc
 
 
-def read_inventory(directory: Path = INVENTORY_DIR) -> list[LabDevice]:
-    """The devices of the example inventory, in file order (YAML ``aps`` lists, CSV rows)."""
+def read_inventory(directory: Path = INVENTORY_DIR, files: tuple[str, ...] = INVENTORY_FILES) -> list[LabDevice]:
+    """The devices of the example inventory (or of ``files``), in file order (YAML ``aps`` lists, CSV rows)."""
     devices: list[LabDevice] = []
-    for fname in INVENTORY_FILES:
+    for fname in files:
         path = directory / fname
         if not path.exists():
             raise LabError(f"inventory file {path} is missing", hint="restore it from the repository")

@@ -23,7 +23,7 @@ from typing import Any
 
 from lab import install, netconf, procs, snmp, ssh
 from lab.errors import LabError
-from lab.inventory import REPO, LabDevice, read_inventory, synthetic_aps
+from lab.inventory import CONTROLLER_FILES, REPO, LabDevice, read_inventory, synthetic_aps
 
 NC_USER = "netctl-nc"
 WRT_USER = "netctl-wrt"
@@ -31,6 +31,8 @@ IOS_USER = "admin"
 V3_USER = "labuser"
 HERE = Path(__file__).resolve().parent
 NETCONF_PLATFORMS = ("netconf-wlan", "openconfig-wlan")
+#: CLI simulators served by OpenSSH: kind -> simulator script in lab/; their sshds are ``sshd-<kind>N``
+SIMULATORS = {"openwrt": "owrt_sim.py", "huawei": "huawei_ac_sim.py"}
 #: secrets the example inventory refers to besides the lab's own (WLAN passphrases of the demo city)
 CITY_SECRETS = ("duisburg/staff-psk", "duisburg/pupil-psk", "duisburg/zoo-staff-psk", "moers/staff-psk",
                 "moers/pupil-psk")
@@ -79,6 +81,10 @@ class Lab:
 
     def devices(self) -> list[LabDevice]:
         return read_inventory() + synthetic_aps(self.lab_aps)
+
+    def controllers(self) -> list[LabDevice]:
+        """The WLAN controllers of the lab-only controller inventory (served by the Huawei AC simulator)."""
+        return read_inventory(files=CONTROLLER_FILES)
 
     def device(self, name: str) -> LabDevice:
         for dev in self.devices():
@@ -145,13 +151,15 @@ class Lab:
         names += [f"netconfd-{d.name}" for d in nc]
         names += [f"sshd-netconf{i}" for i in range(len(netconf.chunks(nc)))]
         names += [f"sshd-openwrt{i}" for i in range(len(netconf.chunks([d for d in devs if d.platform == "openwrt"])))]
+        names += [f"sshd-huawei{i}" for i in range(len(netconf.chunks(self.controllers())))]
         return names
 
     def status(self) -> dict[str, Any]:
         """What runs where: processes (alive or not), endpoints, counts."""
         state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
         alive = procs.running(self.dir)
-        expected = state.get("processes") or self.expected_processes()
+        # a lab started before a peer kind was added gets that kind's processes from the next `up`
+        expected = list(dict.fromkeys([*(state.get("processes") or []), *self.expected_processes()]))
         return {
             "dir": str(self.dir),
             "running": bool(state) and all(p in alive for p in expected),
@@ -184,6 +192,9 @@ class Lab:
                 self.endpoints, self.lab_aps = state["endpoints"], int(state["lab_aps"])
                 if down:
                     self._start_all(only=set(down))  # the rest keeps running, with its state
+                    state["processes"] = list(dict.fromkeys([*state["processes"], *self.expected_processes()]))
+                    state["endpoints"] = self.endpoints
+                    self.state_file.write_text(json.dumps(state, indent=1))
                 self._claim()
                 return self
             t0 = time.monotonic()
@@ -322,37 +333,12 @@ class Lab:
                     netconf.sshd_config(self.dir, f"sshd-netconf{i}", chunk, host_keys, NC_USER, authorized),
                 )
 
-        # OpenWrt-style CLI simulator behind OpenSSH (its state survives a restart of one sshd)
+        # CLI simulators behind OpenSSH: OpenWrt-style APs and the Huawei AC (state survives a restart of one sshd)
         wrt_devs = [d for d in devices if d.platform == "openwrt"]
-        state_dir = procs.runtime_dir(self.dir) / "openwrt"
-        simulator = state_dir / "owrt_sim.py"
-        if only is None or not simulator.exists():
-            if state_dir.exists():
-                shutil.rmtree(state_dir)
-            state_dir.mkdir()
-            (state_dir / "aps.json").write_text(json.dumps({d.address: d.name for d in wrt_devs}, indent=1))
-            wrt_uid = ssh.pwd.getpwnam(WRT_USER)
-            os.chown(state_dir, wrt_uid.pw_uid, wrt_uid.pw_gid)
-            os.chmod(state_dir, 0o755)
-            shutil.copyfile(HERE / "owrt_sim.py", simulator)
-            os.chmod(simulator, 0o644)
-        for i, chunk in enumerate(netconf.chunks(wrt_devs)):
-            if not wanted(f"sshd-openwrt{i}"):
-                continue
-            ssh.start_sshd(
-                self.dir,
-                f"sshd-openwrt{i}",
-                ssh.openwrt_sshd_config(
-                    self.dir,
-                    f"sshd-openwrt{i}",
-                    chunk,
-                    host_keys,
-                    WRT_USER,
-                    authorized,
-                    simulator,
-                    state_dir,
-                ),
-            )
+        ac_devs = self.controllers()
+        simulated = {"openwrt": wrt_devs, "huawei": ac_devs}
+        for kind, script in SIMULATORS.items():
+            self._start_simulator(kind, simulated[kind], script, only, host_keys, authorized)
 
         # IOS-style switches (fake-switches)
         ios_devs = [d for d in devices if d.platform == "cli-ios"]
@@ -392,9 +378,10 @@ class Lab:
         for i, chunk in enumerate(netconf.chunks(nc_devs)):
             if wanted(f"sshd-netconf{i}"):
                 ssh.wait_banners(self.dir, f"sshd-netconf{i}", [(d.address, d.port) for d in chunk])
-        for i, chunk in enumerate(netconf.chunks(wrt_devs)):
-            if wanted(f"sshd-openwrt{i}"):
-                ssh.wait_banners(self.dir, f"sshd-openwrt{i}", [(d.address, d.port) for d in chunk])
+        for kind, devs in simulated.items():
+            for i, chunk in enumerate(netconf.chunks(devs)):
+                if wanted(f"sshd-{kind}{i}"):
+                    ssh.wait_banners(self.dir, f"sshd-{kind}{i}", [(d.address, d.port) for d in chunk])
         if wanted("ios"):
             ssh.wait_banners(self.dir, "ios", [(d.address, d.port) for d in ios_devs], timeout=60)
         if wanted("snmpd-reference"):
@@ -407,8 +394,31 @@ class Lab:
             "snmpd": {"reference": f"{snmp.REFERENCE_AGENT[0]}:{snmp.REFERENCE_AGENT[1]}"},
             "netconf": {d.name: f"{d.address}:{d.port}" for d in nc_devs},
             "ssh": {d.name: f"{d.address}:{d.port}" for d in wrt_devs},
+            "huawei": {d.name: f"{d.address}:{d.port}" for d in ac_devs},
             "ios": {d.name: f"{d.address}:{d.port}" for d in ios_devs},
         }
+
+    def _start_simulator(self, kind: str, devices: Sequence[LabDevice], script: str, only: set[str] | None,
+                         host_keys: Sequence[Path], authorized: Path) -> None:
+        """A CLI simulator served by private sshds (``sshd-<kind>N``); its state directory is made anew
+        only by a full start, so a restarted sshd finds what earlier sessions configured."""
+        state_dir = procs.runtime_dir(self.dir) / kind
+        simulator = state_dir / script
+        if only is None or not simulator.exists():
+            if state_dir.exists():
+                shutil.rmtree(state_dir)
+            state_dir.mkdir()
+            (state_dir / "aps.json").write_text(json.dumps({d.address: d.name for d in devices}, indent=1))
+            user = ssh.pwd.getpwnam(WRT_USER)
+            os.chown(state_dir, user.pw_uid, user.pw_gid)
+            os.chmod(state_dir, 0o755)
+            shutil.copyfile(HERE / script, simulator)
+            os.chmod(simulator, 0o644)
+        for i, chunk in enumerate(netconf.chunks(devices)):
+            name = f"sshd-{kind}{i}"
+            if only is None or name in only:
+                ssh.start_sshd(self.dir, name, ssh.simulator_sshd_config(
+                    self.dir, name, chunk, host_keys, WRT_USER, authorized, simulator, state_dir))
 
     # -- single peers on and off -------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """OpenSSH pieces of the lab: local test users, keys, and private sshd processes.
 
-Lab users are system accounts (``netctl-nc`` for NETCONF, ``netctl-wrt`` for the OpenWrt-style CLI
-simulator) whose passwords are set from the lab's generated secrets at every ``up``. Host keys and
-the users' ed25519 key pair are generated into ``<lab>/keys`` once per lab directory.
+Lab users are system accounts (``netctl-nc`` for NETCONF, ``netctl-wrt`` for the CLI simulators:
+OpenWrt-style APs and the Huawei AC) whose passwords are set from the lab's generated secrets at every
+``up``. Host keys and the users' ed25519 key pair are generated into ``<lab>/keys`` once per lab
+directory.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def wait_banners(lab_dir: Path, name: str, endpoints: Sequence[tuple[str, int]],
     procs.wait_until(ready, timeout=timeout, what=f"{name} ({len(endpoints)} listen addresses)", log=log)
 
 
-def openwrt_sshd_config(
+def simulator_sshd_config(
     lab_dir: Path,
     name: str,
     devices: Sequence[LabDevice],
@@ -139,7 +140,8 @@ def openwrt_sshd_config(
     simulator: Path,
     state_dir: Path,
 ) -> str:
-    """A private sshd whose every session runs the OpenWrt-style CLI simulator (ForceCommand)."""
+    """A private sshd whose every session runs a CLI simulator (ForceCommand): the OpenWrt-style one
+    or the Huawei AC one."""
     from lab.netconf import private_sshd_config
 
     force = f"ForceCommand /usr/bin/python3 -I {simulator} --state-dir {state_dir}"

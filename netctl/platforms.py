@@ -103,6 +103,13 @@ class Platform:
     #: diff and drift)
     staged_command: str | None = None
     discard_staged_command: str | None = None
+    #: how a line sent in configuration mode is answered: a regular expression for the end of the
+    #: answer (None: an IOS-style ``#`` prompt or a ``%`` message), the command that leaves configuration
+    #: mode in one step (None: one ``exit`` per level, read from the ``(config…)#`` prompt), and a
+    #: question some commands ask before they act (``save``: ``[Y/N]``) with the answer netctl gives
+    config_prompt: str | None = None
+    leave_config: str | None = None
+    confirm: tuple[str, str] | None = None
     #: device output lines that are errors (regular expressions)
     error_patterns: tuple[str, ...] = ()
     #: secrets in a config (three groups: before, the secret, after), masked in every diff and log
@@ -113,6 +120,19 @@ class Platform:
     #: fragment sent with merge semantics (``{ssid}`` and ``{value}`` filled in), ``uci_option`` the
     #: option set on each ``wifi-iface`` section of the SSID; ``on``/``off`` are the values written
     ssid_enabled: Mapping[str, str] | None = None
+    #: firmware upgrades (:mod:`netctl.firmware`; None: netctl does not upgrade this platform): the
+    #: command that prints the running release and a regular expression whose first group is the
+    #: version in its output; where the image goes on the AP; the commands (``{path}`` filled in) that
+    #: receive it on stdin, print its sha256 (first word), check it without installing, and install it
+    #: (the session drops, the AP reboots); how long the AP may take to answer SSH again (seconds)
+    firmware_version_command: str | None = None
+    firmware_version_pattern: str | None = None
+    firmware_path: str | None = None
+    firmware_upload_command: str | None = None
+    firmware_checksum_command: str | None = None
+    firmware_test_command: str | None = None
+    firmware_install_command: str | None = None
+    firmware_reboot_s: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The definition as plain JSON-ready data (lists for tuples and sets)."""
@@ -222,6 +242,15 @@ BUILTIN: tuple[Platform, ...] = (
         secret_patterns=(r"(\.key=')([^']*)(')",),
         volatile_patterns=(r"^system\.@system\[0\]\.uptime=", r"(?i)^.*\.last_(seen|change)="),
         ssid_enabled={"uci_option": "disabled", "on": "0", "off": "1"},
+        # sysupgrade keeps the configuration (-n would not); real images are checked by sysupgrade -T
+        firmware_version_command="cat /etc/openwrt_release",
+        firmware_version_pattern=r"(?m)^DISTRIB_RELEASE='([^']+)'",
+        firmware_path="/tmp/firmware.bin",
+        firmware_upload_command="cat > {path}",
+        firmware_checksum_command="sha256sum {path}",
+        firmware_test_command="sysupgrade -T {path}",
+        firmware_install_command="sysupgrade {path}",
+        firmware_reboot_s=300.0,
     ),
     Platform(
         "cli-ios",
@@ -248,6 +277,32 @@ BUILTIN: tuple[Platform, ...] = (
                          r"^(snmp-server community )(\S+)(.*)$", r"^( key(?:-string)? (?:\d+ )?)(\S+)()$"),
         volatile_patterns=(r"^! (Last configuration change|NVRAM config last updated)", r"^Building configuration",
                            r"^Current configuration\s*:", r"^ntp clock-period"),
+    ),
+    Platform(
+        "huawei-ac",
+        "Huawei WLAN controller (AC, VRP wlan view) configured over the SSH CLI",
+        transport="ssh",
+        driver="cli",
+        template_dir="huawei-ac",
+        default_template="wlan.vrp.j2",
+        device_type="huawei",
+        default_port=22,
+        config_format="cli",
+        dialect="vrp",
+        quoting="vrp",
+        local_check="vrp",
+        # the WLAN plan is a list of profiles (vars.wlans[N].ssid …): the city rules by their last part
+        field_rules=(("wlans*.ssid", "ssid"), ("wlans*.psk", "wpa-psk"), ("wlans*.vlan", "vlan")),
+        backup_command="display current-configuration",
+        enter_config="system-view",
+        # VRP applies each line at once; save writes the running config to the startup file
+        commit_commands=("save",),
+        config_prompt=r"[\]>]\s*$",
+        leave_config="return",
+        confirm=(r"\[Y/N\]:?\s*$", "y"),
+        error_patterns=(r"^\s*Error:",),
+        secret_patterns=(r"^(\s*security \S+ (?:psk|sae) pass-phrase )(\S+)( .*)$",),
+        volatile_patterns=(r"^!",),
     ),
     Platform(
         "snmp-only",

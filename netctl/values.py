@@ -418,6 +418,15 @@ def token_ios(value: Any) -> str:
     return text
 
 
+def token_vrp(value: Any) -> str:
+    """The value as one VRP CLI token: an IOS token that holds no '"' either (VRP's quote character
+    would join the next words into the value)."""
+    text = str(value)
+    if '"' in text:
+        raise _refuse(value, text, "holds '\"' (the CLI's quote); a value must be exactly one token on the line", "vrp")
+    return token_ios(value)
+
+
 def escape_xml(value: Any) -> Any:
     """Text for an XML element or attribute; the environment's autoescape then escapes ``<&>'"``."""
     if hasattr(value, "__html__"):
@@ -437,7 +446,7 @@ def ident(value: Any) -> Token:
 DIALECTS: dict[str, Callable[[Any], Any]] = {
     "uci": quote_uci,
     "ios": token_ios,
-    "vrp": token_ios,
+    "vrp": token_vrp,
     "xml": escape_xml,
 }
 

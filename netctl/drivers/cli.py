@@ -128,6 +128,24 @@ def _send(conn: Any, target: Target, transcript: Transcript, command: str) -> st
     return output
 
 
+def _commit(conn: Any, target: Target, transcript: Transcript, command: str) -> str:
+    """Send a save/commit command; a platform whose command asks first (VRP ``save``: ``[Y/N]``) gets
+    its answer before the prompt comes back."""
+    confirm = get_platform(target.platform).confirm
+    if confirm is None:
+        return _send(conn, target, transcript, command)
+    question, answer = confirm
+    transcript.add("->", command)
+    with mapped(EXCEPTIONS["session"], target, transcript, command):
+        prompt = re.escape(str(conn.base_prompt)) + r"[\]>]"
+        output = str(conn.send_command(command, expect_string=f"(?:{question})|(?:{prompt})", read_timeout=30))
+        if re.search(question, output):
+            transcript.add("->", answer)
+            output += str(conn.send_command(answer, expect_string=prompt, read_timeout=30))
+    transcript.add("<-", output)
+    return output
+
+
 def _check(output: str, target: Target, what: str) -> None:
     bad = error_lines(output, get_platform(target.platform).error_patterns)
     if bad:
@@ -152,7 +170,8 @@ def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequ
             output = str(conn.config_mode(config_command=platform.enter_config))
             for command in commands:
                 conn.write_channel(command + conn.RETURN)
-                answer = str(conn.read_until_pattern(pattern=PROMPT_OR_ERROR, read_timeout=30))
+                answer = str(conn.read_until_pattern(pattern=platform.config_prompt or PROMPT_OR_ERROR,
+                                                     read_timeout=30))
                 output += answer
                 if error_lines(answer, platform.error_patterns):
                     break
@@ -172,7 +191,16 @@ def _leave_config_mode(conn: Any, target: Target, output: str, levels: int = 4) 
     """Back to exec mode one ``exit`` at a time (some CLIs know no ``end``; blocks nest).
 
     How deep we are is read from the last prompt the device printed (``(config-if)#`` → 2 exits).
+    A platform with a ``leave_config`` command (VRP ``return``) leaves every view with it at once.
     """
+    platform = get_platform(target.platform)
+    if platform.leave_config:
+        conn.write_channel(platform.leave_config + conn.RETURN)
+        conn.read_until_pattern(pattern=platform.config_prompt or r"#\s*$", read_timeout=10)
+        if conn.check_config_mode():
+            raise DeviceError(f"configuration: still in configuration mode ({conn.find_prompt()!r}) after "
+                              f"{platform.leave_config!r}", ap=target.ap)
+        return
     prompts = re.findall(r"\((config[^)]*)\)#", output)
     depth = 0 if not prompts else (1 if prompts[-1] == "config" else 2)
     for _ in range(min(depth, levels)):
@@ -242,7 +270,7 @@ def config_lines(text: str) -> list[str]:
 
 
 class CliDriver:
-    """The ``cli`` driver (platforms openwrt and cli-ios)."""
+    """The ``cli`` driver (platforms openwrt, cli-ios and huawei-ac)."""
 
     def fetch_running(self, target: Target, transcript: Transcript) -> str:
         with connection(target, transcript) as conn:
@@ -289,7 +317,7 @@ class CliDriver:
                     raise DeviceError("read-back differs from the intended config:\n" + verify.text, ap=target.ap)
                 for command in platform.commit_commands:
                     committed = True
-                    _check(_send(conn, target, transcript, command), target, command)
+                    _check(_commit(conn, target, transcript, command), target, command)
             except NetctlError as exc:
                 restored = self._restore(conn, target, transcript, backup, intended, committed)
                 note = (
@@ -319,7 +347,7 @@ class CliDriver:
                     # errors here are expected for lines that never applied; the read-back decides
                     _configure(conn, target, transcript, undo)
                 for command in platform.commit_commands if committed else []:
-                    _send(conn, target, transcript, command)
+                    _commit(conn, target, transcript, command)
             running = _send(conn, target, transcript, _command(target, "backup_command"))
         except NetctlError:
             return False

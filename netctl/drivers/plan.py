@@ -9,6 +9,8 @@ always computed on the real values (so a changed passphrase counts as a change) 
     xml   NETCONF subtrees, compared as canonical leaf paths (netctl.render.schema.flatten)
     uci   OpenWrt ``uci set`` commands against ``uci show`` output, compared per option
     ios   IOS configuration blocks against ``show running-config``, compared per block line
+    vrp   Huawei VRP views nested by indentation against ``display current-configuration``, compared
+          per line path (a command that holds one value, such as ``service-vlan``, is keyed by its name)
 
 A targeted change (:mod:`netctl.push.targeted`) is a partial config: :func:`partial_compare` looks
 only at what it names, and :func:`missing` says what it names that the AP does not have.
@@ -183,6 +185,101 @@ def _diff_ios(intended: str, running: str, platform: str, secrets: Sequence[str]
     return ConfigDiff(changed, text, "unified", secrets_differ=changed and not text)
 
 
+# -- vrp -------------------------------------------------------------------------------------------
+
+#: VRP commands that hold one value in their view (a new value replaces the old; undo takes the name)
+VRP_SINGLE_VALUE = frozenset({"sysname", "security", "ssid", "forward-mode", "service-vlan", "ssid-profile",
+                              "security-profile", "ap-name", "ap-group"})
+
+Path = tuple[str, ...]
+
+
+def vrp_paths(text: str) -> list[Path]:
+    """Every configuration line of a VRP config as its path of views (``("wlan", " vap-profile name X",
+    "service-vlan vlan-id 10")`` without the indentation); ``#``, ``!`` and ``return`` lines are left out."""
+    paths: list[Path] = []
+    stack: list[tuple[int, str]] = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        word = line.strip()
+        if not word or word.startswith("!") or word in ("#", "return"):
+            stack = [] if word in ("#", "return") else stack
+            continue
+        depth = len(line) - len(line.lstrip())
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        path = (*(h for _, h in stack), word)
+        if path not in paths:
+            paths.append(path)
+        stack.append((depth, word))
+    return paths
+
+
+def _vrp_is_block(path: Path) -> bool:
+    """A line that creates a profile, AP group or AP (``undo`` removes it with all its lines)."""
+    words = path[-1].split()
+    return len(words) > 2 and words[1] == "name" or words[0] == "ap-id"
+
+
+def vrp_key(path: Path) -> Path:
+    """What a line sets: lines with the same key replace each other (``service-vlan``, the VAP profile
+    of ``wlan 1 radio all``, the MAC of ``ap-id 0``)."""
+    words = path[-1].split()
+    if _vrp_is_block(path):
+        return (*path[:-1], " ".join(words[:2] if words[0] == "ap-id" else words[:3]))
+    if words[0] in VRP_SINGLE_VALUE:
+        return (*path[:-1], words[0])
+    if words[0] == "vap-profile" and len(words) > 2:
+        return (*path[:-1], " ".join([words[0], *words[2:]]))
+    return path
+
+
+def _vrp_text(paths: Iterable[Path]) -> str:
+    return "".join(" " * (len(p) - 1) + p[-1] + "\n" for p in paths)
+
+
+def _diff_vrp(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
+    want, have = vrp_paths(intended), vrp_paths(running)
+    changed = any(p not in have for p in want)
+    keys = {vrp_key(p) for p in want}
+    before = mask(_vrp_text(sorted(p for p in have if vrp_key(p) in keys)), platform, secrets).splitlines()
+    after = mask(_vrp_text(sorted(want)), platform, secrets).splitlines()
+    text = "\n".join(difflib.unified_diff(before, after, "running", "intended", lineterm="", n=1))
+    return ConfigDiff(changed, text, "unified", secrets_differ=changed and not text)
+
+
+def _vrp_undo(backup: str, intended: str) -> list[str]:
+    """VRP commands that take back what ``intended`` added to ``backup``: first the old values of lines
+    it changed, then removals last line first (an AP before its group, a group before the VAP profile
+    it binds: VRP refuses to remove what is in use; a line the AC never took fails last)."""
+    old = vrp_paths(backup)
+    old_by_key = {vrp_key(p): p for p in old}
+    new = [p for p in vrp_paths(intended) if p not in old]
+    removed = {p for p in new if _vrp_is_block(p) and vrp_key(p) not in old_by_key}
+    back: list[tuple[Path, str]] = []
+    undo: list[tuple[Path, str]] = []
+    for path in reversed(new):
+        if any(path[:i] in removed for i in range(1, len(path))):
+            continue  # inside a block that goes as a whole
+        words = path[-1].split()
+        if path in removed:
+            undo.append((path, "undo " + " ".join(words[:2] if words[0] == "ap-id" else words)))
+        elif vrp_key(path) in old_by_key:
+            back.append((path, old_by_key[vrp_key(path)][-1]))
+        else:
+            undo.append((path, "undo " + (words[0] if words[0] in VRP_SINGLE_VALUE else path[-1])))
+    cmds: list[str] = []
+    for path, line in back[::-1] + undo:
+        cmds += [" " * i + view for i, view in enumerate(path[:-1])] + [" " * (len(path) - 1) + line]
+    return cmds
+
+
+def _vrp_restored(backup: str, running: str, intended: str) -> bool:
+    old = {vrp_key(p): p for p in vrp_paths(backup)}
+    now = {vrp_key(p): p for p in vrp_paths(running)}
+    return all(old.get(vrp_key(p)) == now.get(vrp_key(p)) for p in vrp_paths(intended))
+
+
 # -- xml -------------------------------------------------------------------------------------------
 
 
@@ -209,7 +306,7 @@ def _diff_xml(intended: str, running: str, platform: str, secrets: Sequence[str]
     return ConfigDiff(changed, text, "structural", secrets_differ=changed and not text)
 
 
-_DIFFS = {"xml": _diff_xml, "uci": _diff_uci, "ios": _diff_ios}
+_DIFFS = {"xml": _diff_xml, "uci": _diff_uci, "ios": _diff_ios, "vrp": _diff_vrp}
 
 
 def compare(intended: str, running: str, platform: str, secrets: Sequence[str] = ()) -> ConfigDiff:
@@ -252,6 +349,8 @@ def restore_commands(backup: str, platform: str) -> str:
         return "\n".join(commands) + "\n"
     if kind == "ios":
         return "\n".join(_block_lines(_restorable_blocks(backup, platform))) + "\n"
+    if kind == "vrp":
+        return _vrp_text(vrp_paths(strip_volatile(backup, platform)))
     return backup
 
 
@@ -317,6 +416,8 @@ def undo_commands(backup: str, intended: str, platform: str) -> list[str]:
                 cmds.extend(" no " + c for c in added)
                 cmds.extend(" " + c for c in old_children)
         return cmds
+    if kind == "vrp":
+        return _vrp_undo(backup, intended)
     return []
 
 
@@ -329,6 +430,8 @@ def is_restored(backup: str, running: str, intended: str, platform: str) -> bool
     if kind == "ios":
         old_blocks, now_blocks = ios_blocks(backup), ios_blocks(running)
         return all(old_blocks.get(h) == now_blocks.get(h) for h in ios_blocks(intended))
+    if kind == "vrp":
+        return _vrp_restored(backup, running, intended)
     return False
 
 

@@ -289,12 +289,32 @@ def _check_ios(text: str) -> list[str]:
     return problems
 
 
+def _check_vrp(text: str) -> list[str]:
+    """VRP views nest one space per level; VLANs are 1..4094 and WLAN IDs 1..16 (what the AC refuses)."""
+    problems = []
+    deepest = 1  # the deepest indentation the next line may have
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.strip() in ("#", "return"):
+            deepest = 1
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > deepest or line[indent:indent + 1].isspace():
+            problems.append(f"line {n}: indented {indent}, the view above is at {deepest - 1}")
+        deepest = indent + 1
+        if (m := re.search(r"\bvlan-id (\S+)$", line)) and _int(1, 4094)(m.group(1)) is not None:
+            problems.append(f"line {n}: vlan-id {m.group(1)} is out of range 1..4094")
+        if (m := re.search(r" wlan (\S+) radio ", line)) and _int(1, 16)(m.group(1)) is not None:
+            problems.append(f"line {n}: wlan {m.group(1)} is out of range 1..16")
+    return problems
+
+
 #: local checks by name; a platform names its own (``local_check`` in :mod:`netctl.platforms`)
 CHECKS: dict[str, Callable[[str], list[str]]] = {
     "netctl-wlan-ap": _check_nwap,
     "openconfig-wifi": _check_openconfig,
     "uci": _check_uci,
     "ios": _check_ios,
+    "vrp": _check_vrp,
 }
 
 

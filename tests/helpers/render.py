@@ -29,3 +29,17 @@ SECRETS = {
 
 def school_ap(**extra: Any) -> dict[str, Any]:
     return {"name": "gs-meiderich-ap01", "platform": "netconf-wlan", "site": "gs-meiderich", **extra}
+
+
+def with_template(tmp_path: Path, monkeypatch: Any, name: str, text: str) -> None:
+    """Render from a copy of the templates with one more template ``name`` (``platform/file.j2``) holding
+    ``text``: a broken template for a test, the real templates untouched."""
+    import shutil
+
+    from netctl.render.engine import environment, template_root
+
+    templates = tmp_path / "templates"
+    shutil.copytree(template_root(), templates)
+    (templates / name).write_text(text)
+    monkeypatch.setenv("NETCTL_TEMPLATES", str(templates))
+    environment.cache_clear()

@@ -1,0 +1,133 @@
+"""The Huawei AC over the SSH CLI, against the lab's Huawei AC simulator (served by OpenSSH).
+
+netctl renders the controller's WLAN profiles and pushes them; the tests read the AC back over their
+own SSH sessions (paramiko exec channel, netmiko ``huawei``), not through netctl's driver, and change
+it by hand there as a person at the console would.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netctl.drivers.plan import mask, vrp_paths
+from tests.helpers.lab import ROOT, with_psks
+from tests.helpers.render import with_template
+from tests.helpers.ssh import ssh_run
+
+pytestmark = pytest.mark.lab
+
+AC = "du-ac01"
+CONTROLLER_FILE = ROOT / "inventory" / "duisburg-controller.yaml"
+
+
+@pytest.fixture
+def ac_city(city: Any) -> Any:
+    api = with_psks(city)
+    api.inventory.import_inventory([str(CONTROLLER_FILE)])
+    return api
+
+
+def running(api: Any, command: str = "display current-configuration") -> list[tuple[str, ...]]:
+    """The AC's configuration over a new SSH session of the test's own, as VRP view paths."""
+    return vrp_paths(ssh_run(api, AC, command))
+
+
+@pytest.fixture
+def by_hand(ac_city: Any) -> Iterator[Any]:
+    """A netmiko ``huawei`` session of the test's own (a person at the AC's console)."""
+    from netmiko import ConnectHandler
+
+    target = ac_city.config._target(ac_city.session.get_ap(AC))
+    conn = ConnectHandler(device_type="huawei", host=target.host, port=target.port, username=target.username,
+                          password=target.password or "", allow_agent=False, fast_cli=True, conn_timeout=10)
+    try:
+        yield conn
+    finally:
+        conn.disconnect()
+
+
+def wlans_with(api: Any, **changes: Any) -> list[dict[str, Any]]:
+    """The controller's ``wlans`` variable with the second WLAN (``lernen``) changed."""
+    wlans = [dict(w) for w in api.session.get_ap(AC)["vars"]["wlans"]]
+    wlans[1].update(changes)
+    return wlans
+
+
+def fresh_vlan(paths: list[tuple[str, ...]]) -> int:
+    used = {p[-1] for p in paths}
+    return next(v for v in random.sample(range(100, 4000), 200) if f"service-vlan vlan-id {v}" not in used)
+
+
+def test_wlan_pushed_is_in_display_current_configuration_and_saved(ac_city: Any) -> None:
+    vlan = fresh_vlan(running(ac_city))
+    ac_city.inventory.set_ap(AC, {"vars.wlans": wlans_with(ac_city, vlan=vlan)})
+    result = ac_city.config.push(AC)[0]
+    assert (result.status, result.changed) == ("applied", True), (result.reason, result.transcript[-1500:])
+    assert f"+  service-vlan vlan-id {vlan}" in result.diff and "Staff-Lab-Pass-1" not in result.diff
+    now = running(ac_city)
+    assert ("wlan", "vap-profile name lernen", f"service-vlan vlan-id {vlan}") in now
+    assert ("wlan", "ssid-profile name lernen", "ssid Schule-Lernen") in now
+    assert ("wlan", "security-profile name lernen", "security wpa2 psk pass-phrase Pupil-Lab-Pass-2 aes") in now
+    assert ("wlan", "ap-group name schulen", "vap-profile lernen wlan 2 radio all") in now
+    assert ("wlan", "ap-id 1 ap-mac 60de-4476-e361", "ap-group zoo") in now
+    assert sum(p[-1].startswith("service-vlan") for p in now if p[1:2] == ("vap-profile name lernen",)) == 1
+    # netctl answered VRP's "Are you sure to continue?[Y/N]" of save: the saved config has it too
+    assert ("wlan", "vap-profile name lernen", f"service-vlan vlan-id {vlan}") in running(
+        ac_city, "display saved-configuration")
+    assert ac_city.config.push(AC)[0].status == "unchanged"
+
+
+def test_backup_stores_the_running_config(ac_city: Any) -> None:
+    assert ac_city.config.push(AC)[0].ok
+    backup = ac_city.config.backup(AC)[0]
+    assert backup.ok, backup
+    stored = ac_city.config.show_config(AC)["text"]
+    assert "security wpa2 psk pass-phrase" in stored and " sysname du-ac01" in stored
+    # as read over the test's own session, the pass-phrases masked as in every stored config
+    shown = vrp_paths(mask(ssh_run(ac_city, AC, "display current-configuration"), "huawei-ac"))
+    assert [p for p in vrp_paths(stored) if p[0] == "wlan"] == [p for p in shown if p[0] == "wlan"]
+    assert "Staff-Lab-Pass-1" not in stored
+
+
+def test_change_by_hand_in_another_session_is_drift(ac_city: Any, by_hand: Any) -> None:
+    assert ac_city.config.push(AC)[0].ok
+    assert ac_city.config.drift(AC)[0].status == "in-sync"
+    vlan = fresh_vlan(running(ac_city))
+    out = by_hand.send_config_set(["wlan", "vap-profile name verwaltung", f"service-vlan vlan-id {vlan}"])
+    assert "Error" not in out, out
+    result = ac_city.config.drift(AC)[0]
+    assert result.status == "drifted", result
+    assert f"-  service-vlan vlan-id {vlan}" in result.diff and "+  service-vlan vlan-id 10" in result.diff
+    assert ac_city.config.push(AC)[0].changed
+    assert ("wlan", "vap-profile name verwaltung", "service-vlan vlan-id 10") in running(ac_city)
+    assert ac_city.config.drift(AC)[0].status == "in-sync"
+
+
+@pytest.mark.parametrize("ssid", ['Gast" ap-id 7', "Gast undo ap-id 0", "Gast?"])
+def test_hostile_ssid_is_refused_before_anything_is_sent(ac_city: Any, ssid: str) -> None:
+    before = running(ac_city)
+    ac_city.inventory.set_ap(AC, {"vars.wlans": wlans_with(ac_city, ssid=ssid)})
+    result = ac_city.config.push(AC)[0]
+    assert result.status == "failed" and "quoting" in (result.reason or ""), result.reason
+    assert "connect" not in (result.transcript or ""), "nothing may be sent"
+    assert running(ac_city) == before
+
+
+def test_unknown_command_of_a_bad_template_fails_with_the_vrp_error_and_is_undone(
+    ac_city: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert ac_city.config.push(AC)[0].ok
+    before = running(ac_city)
+    vlan = fresh_vlan(before)
+    with_template(tmp_path, monkeypatch, "huawei-ac/broken.vrp.j2",
+                  f"wlan\n vap-profile name lernen\n  service-vlan vlan-id {vlan}\n  bogus-command 1\n")
+    result = ac_city.config.push(AC, template="broken")[0]
+    assert result.status == "failed" and result.rpc_error_tag == "cli-error", result.reason
+    assert "Error: Unrecognized command found at '^' position." in (result.reason or "")
+    assert "put back" in (result.reason or "")
+    assert running(ac_city) == before

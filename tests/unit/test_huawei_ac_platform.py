@@ -1,0 +1,133 @@
+"""The huawei-ac platform without a device: its templates render the controller's WLAN plan, its
+values are VRP tokens (a value can never add words or a second command), and the vrp dialect compares,
+undoes and checks configs by view path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from netctl.drivers.plan import compare, is_restored, undo_commands, vrp_key, vrp_paths
+from netctl.platforms import get_platform
+from netctl.values import QuotingError, finaliser
+from tests.helpers.lab import INVENTORY_FILES, ROOT, with_psks
+
+AC = "du-ac01"
+
+RUNNING = """!Software Version V200R019C00SPC500
+#
+ sysname du-ac01
+#
+wlan
+ security-profile name staff
+  security wpa2 psk pass-phrase Old-Pass-1 aes
+ ssid-profile name staff
+  ssid Schule-Verwaltung
+ vap-profile name staff
+  forward-mode tunnel
+  service-vlan vlan-id 10
+  ssid-profile staff
+  security-profile staff
+#
+return
+"""
+
+
+@pytest.fixture
+def ac_api(api: Any) -> Any:
+    api.inventory.import_secrets({"lab/ssh": '{"username": "u", "password": "p"}'})
+    with_psks(api)
+    files = [*INVENTORY_FILES, ROOT / "inventory" / "duisburg-controller.yaml"]
+    api.inventory.import_inventory([str(p) for p in files])
+    return api
+
+
+def test_the_platform_is_a_vrp_cli_controller() -> None:
+    platform = get_platform("huawei-ac")
+    assert (platform.transport, platform.driver, platform.device_type) == ("ssh", "cli", "huawei")
+    assert (platform.dialect, platform.quoting, platform.local_check) == ("vrp", "vrp", "vrp")
+    assert platform.backup_command == "display current-configuration"
+    assert platform.commit_commands == ("save",) and platform.confirm is not None
+
+
+def test_the_controller_renders_its_wlan_plan(ac_api: Any) -> None:
+    assert ac_api.session.get_ap(AC)["role"] == "controller"
+    result = ac_api.config.render(AC)[0]
+    assert result.ok, result.error
+    paths = vrp_paths(result.text)
+    assert ("wlan", "security-profile name lernen", "security wpa2 psk pass-phrase ******** aes") in paths
+    assert ("wlan", "ssid-profile name verwaltung", "ssid Schule-Verwaltung") in paths
+    assert ("wlan", "vap-profile name lernen", "service-vlan vlan-id 20") in paths
+    assert ("wlan", "ap-group name schulen", "vap-profile lernen wlan 2 radio all") in paths
+    assert ("wlan", "ap-id 0 ap-mac 60de-4476-e360", "ap-name du-sw-ap01") in paths
+
+
+@pytest.mark.parametrize("ssid", ['Gast"', 'Gast" ap-id 7', "Gast undo", "Gast?"])
+def test_a_hostile_ssid_is_refused_at_render(ac_api: Any, ssid: str) -> None:
+    wlans = [dict(w) for w in ac_api.session.get_ap(AC)["vars"]["wlans"]]
+    wlans[0]["ssid"] = ssid
+    ac_api.inventory.set_ap(AC, {"vars.wlans": wlans})
+    result = ac_api.config.render(AC)[0]
+    assert not result.ok and "quoting" in (result.error or ""), result
+
+
+def test_the_local_check_finds_what_the_ac_refuses() -> None:
+    from netctl.render.schema import check_config
+
+    assert check_config("huawei-ac", INTENDED) == []
+    bad = ("wlan\n vap-profile name x\n  service-vlan vlan-id 4095\n"
+           " ap-group name g\n   vap-profile x wlan 17 radio all\n")
+    assert check_config("huawei-ac", bad) == [
+        "line 3: vlan-id 4095 is out of range 1..4094",
+        "line 5: indented 3, the view above is at 1",
+        "line 5: wlan 17 is out of range 1..16",
+    ]
+
+
+def test_vrp_tokens_refuse_the_quote_character() -> None:
+    token = finaliser("vrp")
+    assert token("Schule-Lernen") == "Schule-Lernen" and token(20) == "20"
+    for bad in ('a"b', "two words", "new\nline", "help?"):
+        with pytest.raises(QuotingError):
+            token(bad)
+
+
+def test_a_value_breaking_the_ssid_rule_is_refused_at_set_time(ac_api: Any) -> None:
+    from netctl.errors import NetctlError
+
+    wlans = [dict(w) for w in ac_api.session.get_ap(AC)["vars"]["wlans"]]
+    wlans[1]["ssid"] = "x" * 33
+    with pytest.raises(NetctlError, match="ssid"):
+        ac_api.inventory.set_ap(AC, {"vars.wlans": wlans})
+
+
+INTENDED = """wlan
+ security-profile name staff
+  security wpa2 psk pass-phrase New-Pass-2 aes
+ vap-profile name staff
+  service-vlan vlan-id 30
+ vap-profile name guest
+  service-vlan vlan-id 40
+"""
+
+
+def test_vrp_compare_keys_single_values_and_masks_passphrases() -> None:
+    diff = compare(INTENDED, RUNNING, "huawei-ac")
+    assert diff.changed
+    assert "-  service-vlan vlan-id 10" in diff.text and "+  service-vlan vlan-id 30" in diff.text
+    assert "+ vap-profile name guest" in diff.text
+    assert "Pass" not in diff.text and "pass-phrase ******** aes" in diff.text
+    assert not compare("wlan\n vap-profile name staff\n  service-vlan vlan-id 10\n", RUNNING, "huawei-ac").changed
+    assert vrp_key(("wlan", "ap-id 0 ap-mac 60de-4476-e360")) == ("wlan", "ap-id 0")
+
+
+def test_vrp_undo_puts_old_values_back_first_then_removes_new_blocks() -> None:
+    undo = undo_commands(RUNNING, INTENDED, "huawei-ac")
+    assert undo == [
+        "wlan", " security-profile name staff", "  security wpa2 psk pass-phrase Old-Pass-1 aes",
+        "wlan", " vap-profile name staff", "  service-vlan vlan-id 10",
+        "wlan", " undo vap-profile name guest",
+    ]
+    assert not is_restored(RUNNING, RUNNING.replace("vlan-id 10", "vlan-id 30"), INTENDED, "huawei-ac")
+    assert is_restored(RUNNING, RUNNING, INTENDED, "huawei-ac")
