@@ -134,12 +134,23 @@ def flush(db: sqlite_utils.Database, now: float | None = None, routes: dict[str,
         if not ready:
             continue
         held = next((item["held"] for item in ready if item.get("held")), None)
-        title, body = compose(site, [item["event"] for item in ready], held=held, site_title=site_title)
+        title, body = compose(site, _with_acks(db, [item["event"] for item in ready]), held=held,
+                              site_title=site_title)
         ok, error = send(db, route, title, body)
         _finish(db, ready, "sent" if ok else "failed", now, error)
         deliveries.append({"route": name, "site": site, "alerts": [i["alert"] for i in ready], "ok": ok,
                            "error": error, "title": title})
     return deliveries
+
+
+def _with_acks(db: sqlite_utils.Database, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events with who acknowledged their alert meanwhile (``acked_by``, ``ack_note``)."""
+    ids = [e["id"] for e in events if e.get("id")]
+    acks = {row["id"]: row for row in db.query(
+        f"select id, acked_by, ack_note from alerts where acked_by is not null and id in ({', '.join('?' * len(ids))})",
+        ids)} if ids else {}
+    return [{**e, **{k: acks[e["id"]][k] for k in ("acked_by", "ack_note")}} if e.get("id") in acks else e
+            for e in events]
 
 
 def _claim(db: sqlite_utils.Database, items: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:

@@ -118,13 +118,19 @@ def _summary(events: Sequence[dict[str, Any]]) -> str:
     return ", ".join(f"{kind} on {n} AP{'s' if n > 1 else ''}" for kind, n in sorted(counts.items()))
 
 
+def _acked(event: dict[str, Any]) -> str:
+    if not event.get("acked_by"):
+        return ""
+    return f" — acknowledged by {event['acked_by']}" + (f": {event['ack_note']}" if event.get("ack_note") else "")
+
+
 def compose(site: str, events: Sequence[dict[str, Any]], *, held: str | None = None,
             site_title: str | None = None) -> tuple[str, str]:
     """Title and plain-text body of one message for ``events`` of ``site``.
 
     The title sums the batch up (``[netctl] Grundschule Neudorf (gs-neudorf): down on 25 APs``); the
-    body lists every alert with its id and says how to acknowledge the open ones. ``held`` names the
-    quiet hours that held it.
+    body lists every alert with its id (and who acknowledged it, when an event carries ``acked_by`` and
+    ``ack_note``) and says how to acknowledge the open ones. ``held`` names the quiet hours that held it.
     """
     opened = [e for e in events if e["event"] != "closed"]
     closed = [e for e in events if e["event"] == "closed"]
@@ -133,15 +139,16 @@ def compose(site: str, events: Sequence[dict[str, Any]], *, held: str | None = N
     title = f"[netctl] {where}: " + "; ".join(parts)
     lines: list[str] = []
     if opened:
-        lines.append(f"{len(opened)} open at {site}:")
+        lines.append(f"New at {site} ({len(opened)}):")
         lines += [f"  #{e['id']} {e['ap']} {e['kind']} ({e.get('severity') or 'warning'}) since "
-                  f"{e.get('first_seen')}: {e.get('message') or ''}" for e in opened]
+                  f"{e.get('first_seen')}: {e.get('message') or ''}{_acked(e)}" for e in opened]
     if closed:
-        lines.append(f"{len(closed)} resolved at {site}:")
+        lines.append(f"Resolved at {site} ({len(closed)}):")
         lines += [f"  #{e['id']} {e['ap']} {e['kind']} (since {e.get('first_seen')}, back {e.get('closed')})"
                   for e in closed]
     if held:
         lines.append(f"(held during quiet hours {held})")
-    if opened:
-        lines += ["", f"Acknowledge: {ACK_HINT}", f'  e.g. netctl alerts ack {opened[0]["id"]} --note "on my way"']
+    waiting = [e for e in opened if not e.get("acked_by")]
+    if waiting:
+        lines += ["", f"Acknowledge: {ACK_HINT}", f'  e.g. netctl alerts ack {waiting[0]["id"]} --note "on my way"']
     return title, "\n".join(lines)

@@ -89,9 +89,14 @@ def test_one_message_lists_every_ap_of_a_site_outage_and_how_to_acknowledge() ->
     back = [event(f"gs-neudorf-ap{n}", alert_id=100 + n, what="closed") for n in range(1, 26)]
     title, body = compose("gs-neudorf", back)
     assert title == "[netctl] gs-neudorf: resolved: down on 25 APs"
-    assert "25 resolved" in body and "gs-neudorf-ap25" in body and "alerts ack" not in body
+    assert "Resolved at gs-neudorf (25):" in body and "gs-neudorf-ap25" in body and "alerts ack" not in body
     title, _body = compose("gs-neudorf", events, site_title="Grundschule Neudorf")
     assert title == "[netctl] Grundschule Neudorf (gs-neudorf): down on 25 APs"
+    acked = [{**events[0], "acked_by": "eva", "ack_note": "Switch im Keller getauscht"}, *events[1:]]
+    _title, body = compose("gs-neudorf", acked)
+    assert "#101 gs-neudorf-ap1 down (critical)" in body
+    assert "acknowledged by eva: Switch im Keller getauscht" in body.splitlines()[1]
+    assert "netctl alerts ack 102 --note" in body  # the example names an alert nobody acknowledged yet
     title, body = compose("gs-neudorf", events[:1], held="22:00-06:30 Europe/Berlin")
     assert title == "[netctl] gs-neudorf: down on gs-neudorf-ap1"
     assert "held during quiet hours 22:00-06:30 Europe/Berlin" in body

@@ -73,10 +73,10 @@ def test_a_site_outage_is_one_mail_listing_its_aps_and_one_when_they_are_back(sc
     ids = {a["ap"]: a["id"] for a in schools.monitor.alerts(open_only=False)}
     for n in range(1, 26):
         assert f"#{ids[f'gs-neudorf-ap{n}']} gs-neudorf-ap{n} down" in outage.body
-    assert "netctl alerts ack ID" in outage.body
+    assert "New at gs-neudorf (25):" in outage.body and "netctl alerts ack ID" in outage.body
     back = mails[1]
     assert back.subject == "[netctl] Grundschule Neudorf (gs-neudorf): resolved: down on 25 APs"
-    assert "25 resolved at gs-neudorf" in back.body and "gs-neudorf-ap25" in back.body
+    assert "Resolved at gs-neudorf (25):" in back.body and "gs-neudorf-ap25" in back.body
     assert all(a["notified"] == 2 for a in schools.monitor.alerts(open_only=False))  # opened and resolved
 
 
@@ -88,6 +88,7 @@ def test_quiet_hours_hold_a_warning_until_morning_but_a_critical_alert_passes(sc
                            quiet="22:00-06:30", critical_in_quiet=True, group_s=0)
         events = record(schools, [good("gs-altstadt-ap1", night, cpu=97.0)], night)
         assert [(e["kind"], e["severity"]) for e in events] == [("cpu-high", "warning")]
+        schools.monitor.ack_alert(events[0]["id"], note="Lüfter prüfen")  # someone saw it before the mail went
         schools.routes.flush(now=night + 3600)
         assert smtp.wait(1, timeout=0.5) == []  # held: quiet hours until 06:30 local time
         record(schools, [dead("gs-altstadt-ap1", night + 3700)], night + 3700)
@@ -104,6 +105,7 @@ def test_quiet_hours_hold_a_warning_until_morning_but_a_critical_alert_passes(sc
     assert mails[1].subject == ("[netctl] gs-altstadt: cpu-high on gs-altstadt-ap1; "
                                 "resolved: cpu-high on gs-altstadt-ap1")
     assert "held during quiet hours 22:00-06:30 Europe/Berlin" in mails[1].body
+    assert f"acknowledged by {schools.session.user_name}: Lüfter prüfen" in mails[1].body
     outbox = schools.session.db["alert_outbox"]
     assert {r["state"] for r in outbox.rows} == {"sent"}
     schools.routes.flush(now=berlin("2026-12-27T06:00:00"))
