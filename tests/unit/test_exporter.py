@@ -7,13 +7,16 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 
 from netctl.api import Netctl
+from netctl.cli import cli
 from netctl.core import os_login
 from netctl.errors import ConfigError
 from netctl.exporter import NetctlCollector, families, parse_listen, read_snapshot, render, serve
@@ -257,3 +260,22 @@ def test_a_scrape_as_a_removed_user_answers_503_with_the_reason(city: Netctl) ->
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_command_refuses_a_bad_listen_address(tmp_path: Path) -> None:
+    db = tmp_path / "netctl.db"
+    Netctl(db, create=True).close()
+    result = CliRunner().invoke(cli, ["--db", str(db), "exporter", "--listen", "0.0.0.0"])
+    assert result.exit_code != 0  # netctl.cli.main turns the ConfigError into its message and exit code
+    assert isinstance(result.exception, ConfigError)
+    assert "cannot read the listen address '0.0.0.0'" in str(result.exception)
+
+
+def test_the_lab_test_fails_with_an_install_hint_when_prometheus_is_missing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import prometheus as helper
+
+    monkeypatch.setattr(helper, "PROMETHEUS", str(tmp_path / "no-prometheus"))
+    with pytest.raises(AssertionError, match="apt-get install -y prometheus"), \
+            helper.prometheus(tmp_path, "127.0.0.1:9"):
+        pass
