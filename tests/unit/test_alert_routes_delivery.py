@@ -8,7 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import secrets
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,3 +246,17 @@ def test_two_processes_flushing_at_once_send_a_batch_once(schools: Any) -> None:
         mails = smtp.wait(2, timeout=1.0)
     assert len(mails) == 1 and mails[0].subject.endswith("down on 25 APs")
     assert sorted(len(batches) for batches in sent) == [0, 0, 1]
+
+
+def test_the_real_command_prints_no_token_at_any_log_level(schools: Any) -> None:
+    """A real process: netctl's debug log and Apprise's warnings (Python's last-resort handler) on stderr."""
+    token = secrets.token_hex(12)
+    schools.inventory.set_secret("du/gone", f"json://netctl:{token}@127.0.0.1:9/hooks/{token}")
+    schools.routes.add("gone", ["secret:du/gone"], tenant="du")
+    env = {**os.environ, "NETCTL_LOG": "debug"}
+    done = subprocess.run([sys.executable, "-m", "netctl.cli", "--db", str(schools.session.db_path),
+                           "alerts", "route", "test", "gone"],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 1
+    assert "gone: route gone: A Connection error occurred sending JSON notification to 127.0.0.1" in done.stdout
+    assert token not in done.stdout + done.stderr
