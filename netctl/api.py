@@ -18,6 +18,7 @@ and scope) and composes the services over it, each given what it needs in its co
 ``nc.calendars``   school calendars that switch SSIDs                  :mod:`netctl.schedule.calendars`
 ``nc.overlays``    named, time-boxed variables ("exam mode")           :mod:`netctl.overlays`
 ``nc.hostkeys``    pinned SSH host keys                                :mod:`netctl.hostkeys`
+``nc.routes``      alert routes: who gets which alerts (Apprise)       :mod:`netctl.notify.ops`
 =================  =================================================  ============================
 
 None of them imports Textual; heavy drivers are imported inside the methods that use them.
@@ -55,7 +56,7 @@ class Netctl:
     SERVICES: ClassVar[dict[str, type]] = {
         "inventory": InventoryService, "config": ConfigService, "monitor": MonitorService, "jobs": JobService,
         "ssids": SsidService, "calendars": CalendarService, "overlays": OverlayService,
-        "access": AccessService, "hostkeys": HostKeyService,
+        "access": AccessService, "hostkeys": HostKeyService, "routes": RouteService,
     }
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
