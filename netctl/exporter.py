@@ -16,7 +16,8 @@ What a scrape reads, each in one query whose cost grows with the APs in scope, n
   duration, APs and failures.
 
 Labels: ``tenant``, ``site``, ``ap`` on every AP metric, ``ssid``/``radio`` and ``interface``/``ifindex``
-where they apply, ``job`` on job metrics. An AP never polled has only ``netctl_ap_state{state="unknown"}``.
+where they apply, ``netctl_job`` on job metrics (not ``job``: Prometheus gives every scraped series the
+``job`` label of its scrape configuration). An AP never polled has only its ``netctl_ap_state`` series.
 
 Raises (from :func:`read_snapshot`): PermissionDenied when the acting user may not view, NotFound /
 StoreError when the database or the user is gone.
@@ -249,11 +250,11 @@ def _job_families(jobs: list[JobState]) -> Iterator[Metric]:
     failures = _gauge("netctl_job_last_run_failures", "APs that failed in the job's last run")
     for job in jobs:
         for name, count in sorted(job.runs.items()):
-            _add(runs, {"job": job.name, "status": name}, float(count))
+            _add(runs, {"netctl_job": job.name, "status": name}, float(count))
         last = job.last
         if last is None:
             continue
-        where = {"job": job.name}
+        where = {"netctl_job": job.name}
         _add(status, {**where, "status": str(last["status"])}, 1.0)
         begin, end = _epoch(last.get("started")), _epoch(last.get("ended"))
         if begin is not None:

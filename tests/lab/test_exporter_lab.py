@@ -20,8 +20,9 @@ def by_label(result: list[dict[str, Any]], *labels: str) -> dict[tuple[str, ...]
 
 
 def test_prometheus_scrapes_what_netctl_stored(city: Any, tmp_path: Path) -> None:
-    results = city.monitor.poll(Selection(site=SITE), timeout=2.0, retries=1)
-    assert not results.failed_aps, [(r.ap, r.reason) for r in results]
+    city.jobs.set_job("poll", selection=Selection(site=SITE))
+    run = city.jobs.run_job("poll")  # a real poll of the school, recorded as a job run
+    assert run["status"] == "ok", run
     status = {row["name"]: row for row in city.monitor.status(Selection(site=SITE))["aps"]}
     stored_clients = {}
     for ap in status:
@@ -47,5 +48,12 @@ def test_prometheus_scrapes_what_netctl_stored(city: Any, tmp_path: Path) -> Non
         assert others == []  # APs never polled have no up series, only their unknown state
         unknown = server.wait_for('netctl_ap_state{state="unknown"} == 1', count=1)
         assert {s["metric"]["ap"] for s in unknown}.isdisjoint(status)
+        runs = city.jobs.runs(job="poll")
+        assert [(r["status"], r["aps"], r["failures"]) for r in runs] == [("ok", len(status), 0)]
+        job = {name: by_label(server.query(f'netctl_job_last_run_{name}{{netctl_job="poll"}}'), "netctl_job")
+               for name in ("aps", "failures")}
+        assert job == {"aps": {("poll",): float(len(status))}, "failures": {("poll",): 0.0}}
+        last = by_label(server.query("netctl_job_last_run_status == 1"), "netctl_job", "status")
+        assert last == {("poll", "ok"): 1.0}
         aps = server.query("netctl_exporter_aps")
         assert [float(s["value"][1]) for s in aps] == [float(len(city.inventory.list_aps(Selection())))]

@@ -91,23 +91,23 @@ netctl_interface_in_bits_per_second{ap="ap1",ifindex="1",interface="eth0",site="
 netctl_interface_out_bits_per_second{ap="ap1",ifindex="1",interface="eth0",site="school1",tenant="du"} 100000.0
 # HELP netctl_job_runs Runs of a job kept in job_runs (see retention), per status
 # TYPE netctl_job_runs gauge
-netctl_job_runs{job="poll",status="failed"} 1.0
-netctl_job_runs{job="poll",status="ok"} 1.0
+netctl_job_runs{netctl_job="poll",status="failed"} 1.0
+netctl_job_runs{netctl_job="poll",status="ok"} 1.0
 # HELP netctl_job_last_run_status 1 with the status of the job's last run
 # TYPE netctl_job_last_run_status gauge
-netctl_job_last_run_status{job="poll",status="failed"} 1.0
+netctl_job_last_run_status{netctl_job="poll",status="failed"} 1.0
 # HELP netctl_job_last_run_timestamp_seconds When the job's last run started
 # TYPE netctl_job_last_run_timestamp_seconds gauge
-netctl_job_last_run_timestamp_seconds{job="poll"} 1.79e+09
+netctl_job_last_run_timestamp_seconds{netctl_job="poll"} 1.79e+09
 # HELP netctl_job_last_run_duration_seconds How long the job's last run took (ended runs)
 # TYPE netctl_job_last_run_duration_seconds gauge
-netctl_job_last_run_duration_seconds{job="poll"} 2.0
+netctl_job_last_run_duration_seconds{netctl_job="poll"} 2.0
 # HELP netctl_job_last_run_aps APs the job's last run worked on
 # TYPE netctl_job_last_run_aps gauge
-netctl_job_last_run_aps{job="poll"} 2.0
+netctl_job_last_run_aps{netctl_job="poll"} 2.0
 # HELP netctl_job_last_run_failures APs that failed in the job's last run
 # TYPE netctl_job_last_run_failures gauge
-netctl_job_last_run_failures{job="poll"} 1.0
+netctl_job_last_run_failures{netctl_job="poll"} 1.0
 # HELP netctl_exporter_aps APs in the acting user's scope
 # TYPE netctl_exporter_aps gauge
 netctl_exporter_aps 3.0
