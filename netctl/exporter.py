@@ -5,7 +5,8 @@ tools already use; netctl's own store keeps what the TUI needs. Nothing is count
 each scrape reads the store (:func:`read_snapshot`, one facade per scrape, so the acting user's role
 and scope are checked again every time) and turns it into metric families (:func:`families`, pure).
 
-What a scrape reads, each in one query whose cost grows with the APs in scope, never with history:
+What a scrape reads, each in one query whose cost grows with the APs in scope, never with history
+(the AP queries in one read transaction, so health and samples come from the same polls):
 
 - ``health`` (one row per AP): up, state, uptime, clients, the last poll's duration, error kind,
   misses, CPU, memory, radios down;
@@ -107,19 +108,29 @@ def read_snapshot(nc: Netctl) -> Snapshot:
     started = time.perf_counter()
     session = nc.session
     session.require("view")
+    jobs = _jobs(nc)
     db = session.db
     scope = session.scope
-    aps = {name: ApState(name, tenant, site) for name, site, tenant in db.execute(
-        "select name, site, tenant from aps order by name").fetchall() if scope.allows(tenant, site)}
-    cursor = db.execute(
-        "select ap, state, last_poll, last_poll_ts, last_ok, misses, uptime, clients, latency_ms, cpu, mem, "
-        "radios_down, error_kind from health")
-    columns = [c[0] for c in cursor.description]
-    for row in cursor.fetchall():
+    own = not db.conn.in_transaction
+    if own:  # one read transaction: health and samples of the same polls, whatever commits meanwhile
+        db.execute("BEGIN")
+    try:
+        aps = {name: ApState(name, tenant, site) for name, site, tenant in db.execute(
+            "select name, site, tenant from aps order by name").fetchall() if scope.allows(tenant, site)}
+        cursor = db.execute(
+            "select ap, state, last_poll, last_poll_ts, last_ok, misses, uptime, clients, latency_ms, cpu, mem, "
+            "radios_down, error_kind from health")
+        columns = [c[0] for c in cursor.description]
+        health = cursor.fetchall()
+        samples = db.execute(LAST_POLL_SAMPLES).fetchall()
+    finally:
+        if own:
+            db.execute("COMMIT")
+    for row in health:
         ap = aps.get(row[0])
         if ap is not None:
             ap.health = dict(zip(columns, row, strict=True))
-    for name, metric, label, value in db.execute(LAST_POLL_SAMPLES).fetchall():
+    for name, metric, label, value in samples:
         ap = aps.get(name)
         if ap is None or value is None:
             continue
@@ -134,7 +145,7 @@ def read_snapshot(nc: Netctl) -> Snapshot:
     for ap in aps.values():
         ap.ssids.sort()
         ap.interfaces.sort(key=lambda i: (i[0], _index_key(i[1])))
-    return Snapshot(list(aps.values()), _jobs(nc), time.perf_counter() - started)
+    return Snapshot(list(aps.values()), jobs, time.perf_counter() - started)
 
 
 def _index_key(index: str) -> tuple[int, str]:
