@@ -69,7 +69,8 @@ def public_ap(row: dict[str, Any]) -> dict[str, Any]:
     platform = PLATFORMS.get(row.get("platform") or "")
     return {
         "name": row["name"], "tenant": row["tenant"], "site": row["site"], "site_kind": row.get("site_kind"),
-        "role": row.get("role") or "ap", "platform": row["platform"], "transport": platform.transport if platform else None,
+        "role": row.get("role") or "ap", "platform": row["platform"],
+        "transport": platform.transport if platform else None,
         "address": row["address"], "port": row.get("port"), "model": row.get("model"),
         "serial": row.get("serial"), "vehicle_id": row.get("vehicle_id"),
         "groups": list(row.get("groups") or []), "tags": list(row.get("tags") or []),

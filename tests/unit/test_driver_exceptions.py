@@ -15,7 +15,7 @@ from netmiko.exceptions import NetmikoAuthenticationException, ReadTimeout
 
 from netctl.drivers import Target, Transcript, cli, netconf
 from netctl.drivers.exceptions import Rule, mapped
-from netctl.errors import ConnectError, DeviceError, LockError, NetctlError, RpcError
+from netctl.errors import ConnectError, DeviceError, LockError, RpcError
 
 
 def target(port: int = 830) -> Target:
