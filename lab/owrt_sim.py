@@ -11,6 +11,15 @@ Supported: ``uci show|get|set|add_list|del_list|delete|add|commit|changes|revert
 ``hostname``, ``uname [-a]``, ``echo``, ``/etc/init.d/system reload``, ``exit``/``logout``.
 Errors are printed the way the real tools print them (``uci: Invalid argument``,
 ``uci: Entry not found``, ``-ash: foo: not found``).
+
+Firmware (exec channel only): ``cat > /tmp/NAME`` stores the bytes sent on stdin (at most
+:data:`MAX_UPLOAD`), ``sha256sum PATH`` prints their digest, ``sysupgrade [-T] [-n] PATH`` checks the
+image and installs it. The simulator's images start with one header line,
+``NETCTL-SIM-FIRMWARE <platform> <version> <target>``: an image for another platform or target
+(``DISTRIB_TARGET``) is refused as real sysupgrade refuses an image for another board. ``-T`` only
+checks; otherwise the session drops, the AP is "rebooting" for :data:`REBOOT_S` seconds (every
+session meanwhile ends at once with exit code 255), then ``cat /etc/openwrt_release`` reports the new
+version. ``-n`` also returns the configuration to its defaults; ``/tmp`` is empty after the reboot.
 """
 
 from __future__ import annotations
@@ -19,21 +28,37 @@ import argparse
 import contextlib
 import copy
 import fcntl
+import hashlib
 import json
 import os
 import re
 import shlex
+import signal
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 Config = dict[str, dict[str, Any]]
 NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
-RELEASE = (
-    "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='23.05.5'\nDISTRIB_REVISION='r24106-10cc5fcd00'\n"
-    "DISTRIB_TARGET='ramips/mt7621'\nDISTRIB_ARCH='mipsel_24kc'\n"
-    "DISTRIB_DESCRIPTION='OpenWrt 23.05.5 r24106-10cc5fcd00 (netctl lab simulator)'\n"
-)
+#: the release every simulated AP starts with, and its board (an image must be built for it)
+FIRST_RELEASE = "23.05.5"
+TARGET = "ramips/mt7621"
+#: the first line of a simulator firmware image: magic, platform, version, target
+IMAGE_MAGIC = "NETCTL-SIM-FIRMWARE"
+#: the largest upload ``cat > /tmp/…`` takes (the simulated AP's RAM disk)
+MAX_UPLOAD = 64 * 1024 * 1024
+#: seconds a simulated AP reboots after ``sysupgrade``
+REBOOT_S = 4.0
+
+
+def release_text(version: str) -> str:
+    """``/etc/openwrt_release`` of an AP running ``version``."""
+    return (
+        f"DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='{version}'\nDISTRIB_REVISION='r24106-10cc5fcd00'\n"
+        f"DISTRIB_TARGET='{TARGET}'\nDISTRIB_ARCH='mipsel_24kc'\n"
+        f"DISTRIB_DESCRIPTION='OpenWrt {version} r24106-10cc5fcd00 (netctl lab simulator)'\n"
+    )
 
 
 class UciError(Exception):
@@ -103,6 +128,9 @@ def initial_state(name: str) -> dict[str, Any]:
         "reloads": 0,
         "applied": {"wireless": copy.deepcopy(wireless)},
         "hostname": name,
+        "release": FIRST_RELEASE,
+        "rebooting_until": 0.0,
+        "upgrades": 0,
     }
 
 
@@ -112,6 +140,16 @@ class Device:
     def __init__(self, state_dir: Path, name: str) -> None:
         self.path = state_dir / f"{name}.json"
         self.name = name
+        self.state_dir = state_dir
+
+    def tmp_file(self, path: str) -> Path | None:
+        """Where the AP's ``/tmp/NAME`` lives in the state directory; None for any other path."""
+        name = path[len("/tmp/"):] if path.startswith("/tmp/") else ""
+        return self.state_dir / f"{self.name}.tmp-{name}" if NAME_RE.match(name.replace(".", "_")) else None
+
+    def clear_tmp(self) -> None:
+        for leftover in self.state_dir.glob(f"{self.name}.tmp-*"):
+            leftover.unlink()
 
     @contextlib.contextmanager
     def state(self) -> Any:
@@ -371,7 +409,110 @@ def commands(line: str) -> list[str]:
     return parts
 
 
-def run_command(dev: Device, line: str) -> tuple[list[str], int]:
+class SessionDrops(Exception):
+    """``sysupgrade`` began: print ``lines``, then the session ends (the AP reboots)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(lines)
+        self.lines = lines
+
+
+def upload(dev: Device, path: str, stdin: BinaryIO | None) -> tuple[list[str], int]:
+    """``cat > /tmp/NAME``: store the bytes sent on stdin, at most :data:`MAX_UPLOAD` of them."""
+    target = dev.tmp_file(path)
+    if target is None:
+        return [f"-ash: can't create {path}: Read-only file system"], 1
+    if stdin is None:
+        return ["-ash: cat: send the file on an exec channel"], 1
+    part = target.with_name(target.name + ".part")
+    size, full = 0, False
+    with open(part, "wb") as fh:
+        for _ in range(MAX_UPLOAD // 65536 + 2):
+            chunk = stdin.read(65536)
+            size += len(chunk)
+            full = size > MAX_UPLOAD
+            if not chunk or full:
+                break
+            fh.write(chunk)
+    if full:
+        part.unlink()
+        return ["cat: write error: No space left on device"], 1
+    os.replace(part, target)
+    return [], 0
+
+
+def sha256sum(dev: Device, paths: list[str]) -> tuple[list[str], int]:
+    out, rc = [], 0
+    for path in paths:
+        file = dev.tmp_file(path)
+        if file is None or not file.is_file():
+            out.append(f"sha256sum: {path}: No such file or directory")
+            rc = 1
+            continue
+        digest = hashlib.sha256()
+        with open(file, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        out.append(f"{digest.hexdigest()}  {path}")
+    return out, rc
+
+
+def image_header(file: Path) -> tuple[str, str, str] | None:
+    """(platform, version, target) of a simulator image, None when ``file`` is none."""
+    with open(file, "rb") as fh:
+        parts = fh.readline(256).decode("ascii", "replace").split()
+    if len(parts) != 4 or parts[0] != IMAGE_MAGIC:
+        return None
+    return parts[1], parts[2], parts[3]
+
+
+def sysupgrade(dev: Device, state: dict[str, Any], args: list[str]) -> tuple[list[str], int, bool]:
+    """Check the image (``-T``: only that) and install it; the last item: the session drops now."""
+    flags = [a for a in args if a.startswith("-")]
+    paths = [a for a in args if not a.startswith("-")]
+    if len(paths) != 1 or set(flags) - {"-T", "-n"}:
+        return ["Usage: sysupgrade [-T] [-n] <image file>"], 1, False
+    file = dev.tmp_file(paths[0])
+    if file is None or not file.is_file():
+        return ["Image file not found."], 1, False
+    header = image_header(file)
+    if header is None:
+        return ["Image metadata not present", "Image check failed."], 1, False
+    platform, version, target = header
+    if platform != "openwrt" or target != TARGET:
+        return [f"Device {TARGET} not supported by this image", f"Supported devices: {platform} {target}",
+                "Image check failed."], 1, False
+    if "-T" in flags:
+        return [], 0, False
+    if "-n" in flags:
+        fresh = initial_state(dev.name)
+        state.update(committed=fresh["committed"], staged=None, applied=fresh["applied"], hostname=dev.name)
+    state["release"] = version
+    state["rebooting_until"] = time.time() + REBOOT_S
+    state["upgrades"] = int(state.get("upgrades") or 0) + 1
+    dev.clear_tmp()
+    return ["Commencing upgrade. Closing all shell sessions."], 0, True
+
+
+def drop_session() -> None:
+    """End the SSH connection as a rebooting AP does: the user's sshd process for this connection goes
+    away. Only under sshd (run directly, e.g. by a unit test, nothing is signalled)."""
+    if not os.environ.get("SSH_CONNECTION"):
+        return
+    pid = os.getppid()
+    for _ in range(3):  # python <- (a shell) <- the connection's sshd
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return
+        if stat[stat.index("(") + 1:stat.rindex(")")].startswith("sshd"):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+            return
+        pid = int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def run_command(dev: Device, line: str, stdin: BinaryIO | None = None) -> tuple[list[str], int]:
     try:
         argv = shlex.split(line)
     except ValueError:
@@ -379,6 +520,16 @@ def run_command(dev: Device, line: str) -> tuple[list[str], int]:
     if not argv:
         return [], 0
     cmd = argv[0]
+    if cmd == "cat" and argv[1:2] == [">"] and len(argv) == 3:
+        return upload(dev, argv[2], stdin)
+    if cmd == "cat" and len(argv) == 2 and argv[1].startswith(">"):
+        return upload(dev, argv[1][1:], stdin)
+    if cmd in ("sysupgrade", "/sbin/sysupgrade"):
+        with dev.state() as state:
+            out, rc, drops = sysupgrade(dev, state, argv[1:])
+        if drops:
+            raise SessionDrops(out)
+        return out, rc
     with dev.state() as state:
         try:
             if cmd == "uci":
@@ -392,7 +543,7 @@ def run_command(dev: Device, line: str) -> tuple[list[str], int]:
             out: list[str] = []
             for path in argv[1:]:
                 if path == "/etc/openwrt_release":
-                    out += RELEASE.splitlines()
+                    out += release_text(str(state.get("release") or FIRST_RELEASE)).splitlines()
                 elif path.startswith("/etc/config/"):
                     try:
                         out += export(state["committed"], path.rsplit("/", 1)[1])
@@ -416,6 +567,8 @@ def run_command(dev: Device, line: str) -> tuple[list[str], int]:
             return [], 0
         if cmd in ("true", ":"):
             return [], 0
+        if cmd == "sha256sum":
+            return sha256sum(dev, argv[1:])
         return [f"-ash: {cmd}: not found"], 127
 
 
@@ -447,19 +600,40 @@ def main() -> int:
     parser.add_argument("--state-dir", type=Path, required=True)
     args = parser.parse_args()
     dev = Device(args.state_dir, which_ap(args.state_dir))
-    original = os.environ.get("SSH_ORIGINAL_COMMAND")
-    if original:
-        rc = 0
-        for part in commands(original):
-            out, rc = run_command(dev, part.strip())
-            for line in out:
-                print(line)
-        return rc
     with dev.state() as state:
         host = hostname(state)
-    print(
-        "\nBusyBox v1.36.1 (2024-09-23 12:34:46 UTC) built-in shell (ash)\n\n  OpenWrt 23.05.5 (netctl lab simulator)\n"
-    )
+        version = str(state.get("release") or FIRST_RELEASE)
+        rebooting = time.time() < float(state.get("rebooting_until") or 0)
+    if rebooting:
+        print("netctl lab simulator: the AP is rebooting", file=sys.stderr)
+        return 255
+    original = os.environ.get("SSH_ORIGINAL_COMMAND")
+    try:
+        if original:
+            return exec_commands(dev, original)
+        return shell(dev, host, version)
+    except SessionDrops as drop:
+        for line in drop.lines:
+            print(line)
+        sys.stdout.flush()
+        drop_session()
+        return 255
+
+
+def exec_commands(dev: Device, original: str) -> int:
+    """One command line sent on an exec channel (its stdin is the channel's)."""
+    rc = 0
+    for part in commands(original):
+        out, rc = run_command(dev, part.strip(), sys.stdin.buffer)
+        for line in out:
+            print(line)
+    return rc
+
+
+def shell(dev: Device, host: str, version: str) -> int:
+    """The interactive shell (a pty): a prompt, one line at a time."""
+    print(f"\nBusyBox v1.36.1 (2024-09-23 12:34:46 UTC) built-in shell (ash)\n\n"
+          f"  OpenWrt {version} (netctl lab simulator)\n")
     for _ in range(100000):
         sys.stdout.write(f"root@{host}:~# ")
         sys.stdout.flush()

@@ -19,6 +19,7 @@ and scope) and composes the services over it, each given what it needs in its co
 ``nc.overlays``    named, time-boxed variables ("exam mode")           :mod:`netctl.overlays`
 ``nc.hostkeys``    pinned SSH host keys                                :mod:`netctl.hostkeys`
 ``nc.routes``      alert routes: who gets which alerts (Apprise)       :mod:`netctl.notify.ops`
+``nc.firmware``    firmware images, upgrade plans and upgrades         :mod:`netctl.firmware.ops`
 =================  =================================================  ============================
 
 None of them imports Textual; heavy drivers are imported inside the methods that use them.
@@ -33,6 +34,7 @@ import sqlite_utils
 
 from netctl.access import AccessService
 from netctl.core import Session
+from netctl.firmware.ops import FirmwareService
 from netctl.hostkeys import HostKeyService
 from netctl.inventory.ops import InventoryService
 from netctl.notify.ops import RouteService
@@ -56,7 +58,7 @@ class Netctl:
     SERVICES: ClassVar[dict[str, type]] = {
         "inventory": InventoryService, "config": ConfigService, "monitor": MonitorService, "jobs": JobService,
         "ssids": SsidService, "calendars": CalendarService, "overlays": OverlayService,
-        "access": AccessService, "hostkeys": HostKeyService, "routes": RouteService,
+        "access": AccessService, "hostkeys": HostKeyService, "firmware": FirmwareService, "routes": RouteService,
     }
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
@@ -74,6 +76,7 @@ class Netctl:
         self.overlays = OverlayService(self.session, config=self.config)
         self.access = AccessService(self.session, ssids=self.ssids)
         self.hostkeys = HostKeyService(self.session)
+        self.firmware = FirmwareService(self.session, inventory=self.inventory, config=self.config)
         self.routes = RouteService(self.session)
 
     def close(self) -> None:

@@ -120,6 +120,19 @@ class Platform:
     #: fragment sent with merge semantics (``{ssid}`` and ``{value}`` filled in), ``uci_option`` the
     #: option set on each ``wifi-iface`` section of the SSID; ``on``/``off`` are the values written
     ssid_enabled: Mapping[str, str] | None = None
+    #: firmware upgrades (:mod:`netctl.firmware`; None: netctl does not upgrade this platform): the
+    #: command that prints the running release and a regular expression whose first group is the
+    #: version in its output; where the image goes on the AP; the commands (``{path}`` filled in) that
+    #: receive it on stdin, print its sha256 (first word), check it without installing, and install it
+    #: (the session drops, the AP reboots); how long the AP may take to answer SSH again (seconds)
+    firmware_version_command: str | None = None
+    firmware_version_pattern: str | None = None
+    firmware_path: str | None = None
+    firmware_upload_command: str | None = None
+    firmware_checksum_command: str | None = None
+    firmware_test_command: str | None = None
+    firmware_install_command: str | None = None
+    firmware_reboot_s: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The definition as plain JSON-ready data (lists for tuples and sets)."""
@@ -229,6 +242,15 @@ BUILTIN: tuple[Platform, ...] = (
         secret_patterns=(r"(\.key=')([^']*)(')",),
         volatile_patterns=(r"^system\.@system\[0\]\.uptime=", r"(?i)^.*\.last_(seen|change)="),
         ssid_enabled={"uci_option": "disabled", "on": "0", "off": "1"},
+        # sysupgrade keeps the configuration (-n would not); real images are checked by sysupgrade -T
+        firmware_version_command="cat /etc/openwrt_release",
+        firmware_version_pattern=r"(?m)^DISTRIB_RELEASE='([^']+)'",
+        firmware_path="/tmp/firmware.bin",
+        firmware_upload_command="cat > {path}",
+        firmware_checksum_command="sha256sum {path}",
+        firmware_test_command="sysupgrade -T {path}",
+        firmware_install_command="sysupgrade {path}",
+        firmware_reboot_s=300.0,
     ),
     Platform(
         "cli-ios",

@@ -343,6 +343,21 @@ def m015_alert_routes(db: sqlite_utils.Database) -> None:
     db.table("alert_outbox").create_index(["state", "due_ts"])
 
 
+def m016_firmware(db: sqlite_utils.Database) -> None:
+    """Firmware images (:mod:`netctl.firmware`): one row per stored image.
+
+    ``file`` is the image's file name in the firmware folder (beside the database, or
+    ``$NETCTL_FIRMWARE_DIR``); ``sha256`` and ``size`` are what an AP must hold after the upload;
+    (``platform``, ``version``) names one image. Upgrades themselves are audited (``firmware-upgrade``).
+    """
+    db.table("firmware").create(
+        {"id": int, "platform": str, "version": str, "file": str, "sha256": str, "size": int, "source": str,
+         "who": str, "added": str},
+        pk="id", not_null={"platform", "version", "file", "sha256", "size"},
+    )
+    db.table("firmware").create_index(["platform", "version"], unique=True)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -359,6 +374,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("013_calendars", m013_calendars),
     ("014_overlays", m014_overlays),
     ("015_alert_routes", m015_alert_routes),
+    ("016_firmware", m016_firmware),
 ]
 
 

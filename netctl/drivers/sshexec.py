@@ -1,0 +1,115 @@
+"""Commands over SSH exec channels (paramiko), with bytes on stdin: what a firmware upgrade needs.
+
+netmiko's interactive shell cannot carry a binary file; an exec channel can (``cat > /tmp/firmware.bin``
+with the image on its stdin). Host keys are checked as for every SSH session of netctl
+(:class:`netctl.drivers.sshkeys.HostKeyCheck`, after the key exchange and before authentication), and
+paramiko and socket exceptions become netctl errors by one table (:data:`EXCEPTIONS`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import IO, Any
+
+import paramiko
+
+from netctl.drivers import Target, Transcript
+from netctl.drivers.exceptions import Rule, mapped
+from netctl.drivers.sshkeys import HostKeyCheck, PinnedKeyPolicy
+from netctl.errors import ConnectError, DeviceError
+
+#: paramiko and socket exceptions -> netctl errors: opening the connection, and a command on it
+EXCEPTIONS: dict[str, tuple[Rule, ...]] = {
+    "connect": (
+        Rule((paramiko.AuthenticationException,), DeviceError, "authentication failed for {user}",
+             hint="check the AP's credentials reference", note="authentication failed"),
+        Rule((TimeoutError, ConnectionError, paramiko.SSHException, OSError, EOFError), ConnectError,
+             "unreachable at {host}:{port}: {why}", hint="check that the AP is up and answers SSH",
+             note="unreachable: {why}"),
+    ),
+    "session": (
+        Rule((socket.timeout, paramiko.SSHException, OSError, EOFError), message="{what}: {why}",
+             note="session lost: {why}"),
+    ),
+}
+
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one command gave back. ``exit_status`` is None when the session dropped before it ended."""
+
+    exit_status: int | None
+    output: str
+    errors: str
+    #: sha256 of the bytes sent on stdin (None when nothing was sent)
+    sent_sha256: str | None = None
+    sent_bytes: int = 0
+
+
+class ExecSession:
+    """One SSH connection to an AP; each :meth:`run` is a command on a new exec channel."""
+
+    def __init__(self, client: paramiko.SSHClient, target: Target, transcript: Transcript) -> None:
+        self.client = client
+        self.target = target
+        self.transcript = transcript
+
+    def run(self, command: str, *, stdin: IO[bytes] | None = None, timeout: float = 60.0) -> Answer:
+        """Run ``command``; ``stdin`` (a binary file) is sent to it and closed. Raises DeviceError when
+        the session fails or a read stalls for ``timeout`` seconds."""
+        self.transcript.add("->", command + (" < (file)" if stdin is not None else ""))
+        with mapped(EXCEPTIONS["session"], self.target, self.transcript, command):
+            transport = self.client.get_transport()
+            if transport is None or not transport.is_active():
+                raise DeviceError(f"{command}: the SSH session is gone", ap=self.target.ap)
+            channel = transport.open_session(timeout=timeout)
+            try:
+                channel.settimeout(timeout)
+                channel.exec_command(command)
+                digest, sent = None, 0
+                if stdin is not None:
+                    hasher = hashlib.sha256()
+                    for chunk in iter(lambda: stdin.read(CHUNK), b""):
+                        hasher.update(chunk)
+                        channel.sendall(chunk)
+                        sent += len(chunk)
+                    channel.shutdown_write()
+                    digest = hasher.hexdigest()
+                output = channel.makefile("rb").read().decode("utf-8", "replace")
+                errors = channel.makefile_stderr("rb").read().decode("utf-8", "replace")
+                status = channel.recv_exit_status() if channel.status_event.wait(timeout) else -1
+            finally:
+                channel.close()
+        answer = Answer(None if status == -1 else status, output, errors, digest, sent)
+        self.transcript.add("<-", (output + errors).rstrip() + f" [exit {answer.exit_status}]")
+        return answer
+
+
+@contextmanager
+def session(target: Target, transcript: Transcript) -> Iterator[ExecSession]:
+    """An SSH connection to ``target`` for exec commands; the host key is checked before logging in.
+
+    Raises ConnectError (unreachable), HostKeyError (not the pinned key) or DeviceError (login refused).
+    """
+    transcript.add("--", f"connect {target.host}:{target.port} as {target.username} (exec)")
+    client = paramiko.SSHClient()
+    # no known_hosts file is read: every host key goes to the check
+    client.set_missing_host_key_policy(PinnedKeyPolicy(HostKeyCheck(target, transcript)))
+    params: dict[str, Any] = {
+        "port": target.port, "username": target.username, "password": target.password,
+        "key_filename": target.key_file, "timeout": target.timeout, "banner_timeout": target.timeout,
+        "auth_timeout": target.timeout, "allow_agent": False, "look_for_keys": False,
+    }
+    try:
+        with mapped(EXCEPTIONS["connect"], target, transcript):
+            client.connect(target.host, **params)
+        yield ExecSession(client, target, transcript)
+    finally:
+        with suppress(Exception):  # the connection is gone either way
+            client.close()
