@@ -131,13 +131,13 @@ def _send(conn: Any, target: Target, transcript: Transcript, command: str) -> st
 def _commit(conn: Any, target: Target, transcript: Transcript, command: str) -> str:
     """Send a save/commit command; a platform whose command asks first (VRP ``save``: ``[Y/N]``) gets
     its answer before the prompt comes back."""
-    confirm = get_platform(target.platform).confirm
-    if confirm is None:
+    platform = get_platform(target.platform)
+    if platform.confirm is None:
         return _send(conn, target, transcript, command)
-    question, answer = confirm
+    question, answer = platform.confirm
     transcript.add("->", command)
     with mapped(EXCEPTIONS["session"], target, transcript, command):
-        prompt = re.escape(str(conn.base_prompt)) + r"[\]>]"
+        prompt = re.escape(str(conn.base_prompt)) + r"[^\n]*?" + (platform.config_prompt or r"#\s*$")
         output = str(conn.send_command(command, expect_string=f"(?:{question})|(?:{prompt})", read_timeout=30))
         if re.search(question, output):
             transcript.add("->", answer)

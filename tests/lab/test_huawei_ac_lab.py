@@ -22,6 +22,7 @@ from tests.helpers.ssh import ssh_run
 pytestmark = pytest.mark.lab
 
 AC = "du-ac01"
+AC_ADDRESS = "127.1.50.1:22"
 CONTROLLER_FILE = ROOT / "inventory" / "duisburg-controller.yaml"
 
 
@@ -114,7 +115,7 @@ def test_hostile_ssid_is_refused_before_anything_is_sent(ac_city: Any, ssid: str
     ac_city.inventory.set_ap(AC, {"vars.wlans": wlans_with(ac_city, ssid=ssid)})
     result = ac_city.config.push(AC)[0]
     assert result.status == "failed" and "quoting" in (result.reason or ""), result.reason
-    assert "connect" not in (result.transcript or ""), "nothing may be sent"
+    assert f"connect {AC_ADDRESS}" not in (result.transcript or ""), "no session may be opened"
     assert running(ac_city) == before
 
 
@@ -130,4 +131,5 @@ def test_unknown_command_of_a_bad_template_fails_with_the_vrp_error_and_is_undon
     assert result.status == "failed" and result.rpc_error_tag == "cli-error", result.reason
     assert "Error: Unrecognized command found at '^' position." in (result.reason or "")
     assert "put back" in (result.reason or "")
+    assert f"connect {AC_ADDRESS}" in result.transcript, "a push that reached the AC says so in its transcript"
     assert running(ac_city) == before

@@ -97,9 +97,11 @@ def test_a_value_breaking_the_ssid_rule_is_refused_at_set_time(ac_api: Any) -> N
     from netctl.errors import NetctlError
 
     wlans = [dict(w) for w in ac_api.session.get_ap(AC)["vars"]["wlans"]]
-    wlans[1]["ssid"] = "x" * 33
-    with pytest.raises(NetctlError, match="ssid"):
-        ac_api.inventory.set_ap(AC, {"vars.wlans": wlans})
+    for bad in ("x" * 33, "Gast\nundo ap-id 0"):
+        wlans[1]["ssid"] = bad
+        with pytest.raises(NetctlError, match=r"wlans\[1\]\.ssid"):
+            ac_api.inventory.set_ap(AC, {"vars.wlans": wlans})
+    assert ac_api.session.get_ap(AC)["vars"]["wlans"][1]["ssid"] == "Schule-Lernen"
 
 
 INTENDED = """wlan
