@@ -266,7 +266,8 @@ class FirmwareService:
                                        image["path"], image["sha256"], window=p.window, wave=number,
                                        reboot_s=reboot_timeout or platform.firmware_reboot_s or 300.0,
                                        gate=gates[name]))
-            for result in run_threads(jobs, upgrade_one, key=lambda job: job.target.ap, concurrency=concurrency):
+            for result in run_threads(jobs, upgrade_one, key=lambda job: job.target.ap, concurrency=concurrency,
+                                      progress=_starts(progress)):
                 self.config._host_key_seen(aps[result.ap], result.host_key, result.host_key_refused, AUDIT_ACTION)
                 finish(result)
             failed = [name for name in wave if results[name].failed]
@@ -318,6 +319,19 @@ def _as(planned: FirmwareResult, status: str, **fields: Any) -> FirmwareResult:
     for name, value in fields.items():
         setattr(out, name, value)
     return out
+
+
+def _starts(progress: Progress | None) -> Progress | None:
+    """``progress`` for the "start" events only (the service sends each "done" once it is audited)."""
+    if progress is None:
+        return None
+    forward = progress
+
+    def started(event: Event) -> None:
+        if event.stage == "start":
+            forward(event)
+
+    return started
 
 
 def _count(value: Any) -> int | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from netctl.runner import Event
 from netctl.selection import Selection
 from tests.helpers.ssh import ssh_run
+from tests.lab.agents import snmpd
 
 pytestmark = pytest.mark.lab
 
@@ -145,3 +148,39 @@ def test_a_failed_canary_stops_the_rollout(fleet: Any, lab: Any, tmp_path: Path)
     open_alerts = {(a["ap"], a["kind"], a["severity"]) for a in city.monitor.alerts()
                    if a["kind"] == "firmware"}
     assert open_alerts == {(AP, "firmware", "critical")}
+
+
+def test_an_ap_that_is_not_well_after_its_upgrade_stops_the_rollout(fleet: Any, lab: Any, tmp_path: Path) -> None:
+    """The canary is polled from an snmpd of this test (port 1162), which dies as the upgrade begins: the
+    AP comes back on the new version but never answers SNMP, so it fails its health check."""
+    city = fleet
+    first = {ap: running(city, ap) for ap in (AP, NEXT)}
+    target = other(first[AP])
+    city.firmware.add(image(tmp_path, target), platform="openwrt", version=target)
+    address, port = city.session.get_ap(AP)["address"], dict(city.session.get_ap(AP)["snmp"]).get("port")
+    city.inventory.set_ap(AP, {"snmp.port": 1162})
+    try:
+        with snmpd(tmp_path, address, 1162, lab.community, f"rocommunity {lab.community} 127.0.0.0/8") as agent:
+            stop = threading.Event()
+
+            def progress(event: Event) -> None:
+                if event.ap == AP and event.stage == "start" and not stop.is_set():
+                    stop.set()
+                    pid = int((tmp_path / "snmpd.pid").read_text().split()[0])
+                    os.kill(pid, 15)  # the agent dies as the upgrade begins
+
+            assert agent == (address, 1162)
+            results = {r.ap: r for r in city.firmware.upgrade(Selection(names=(AP, NEXT)), version=target, canary=1,
+                                                              now=True, gate_timeout=4, progress=progress)}
+    finally:
+        city.inventory.set_ap(AP, {"snmp.port": port})
+    assert stop.is_set()
+    canary = results[AP]
+    assert (canary.status, canary.stage, canary.changed, canary.version_after) == ("failed", "health", True,
+                                                                                   target), canary.reason
+    assert "does not answer SNMP" in (canary.reason or "")
+    assert running(city, AP) == target  # installed: firmware is not rolled back by itself
+    assert (results[NEXT].status, running(city, NEXT)) == ("skipped", first[NEXT])
+    [alert] = [a for a in city.monitor.alerts() if a["kind"] == "firmware"]
+    assert (alert["ap"], alert["severity"]) == (AP, "critical")
+    assert "cannot be rolled back automatically" in alert["message"]

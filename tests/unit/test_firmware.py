@@ -153,3 +153,12 @@ def test_the_wait_for_an_ap_after_its_install_is_bounded(monkeypatch: pytest.Mon
     version, last = run.wait_back(job, clock=lambda: clock["now"], sleep=sleep)
     assert version == "23.05.5" and "refused" in last
     assert 20.0 <= clock["now"] <= 22.0
+
+
+def test_the_plan_prints_the_documented_json_through_the_cli(city: Any) -> None:
+    cli, _ = city
+    documented = json_blocks(section(ROOT / "docs" / "field.md", "Firmware"))["firmware upgrade"]
+    printed = cli.json("firmware", "plan", "gs-meiderich-ap01", "--version", "23.05.6")
+    assert [list(row) for row in printed] == [list(documented[0])]
+    assert (printed[0]["status"], printed[0]["target"], printed[0]["window"]) == ("unsupported platform", "23.05.6",
+                                                                                  None)
