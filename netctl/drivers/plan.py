@@ -256,11 +256,12 @@ def _vrp_undo(backup: str, intended: str) -> list[str]:
     old_by_key = {vrp_key(p): p for p in old}
     new = [p for p in vrp_paths(intended) if p not in old]
     removed = {p for p in new if _vrp_is_block(p) and vrp_key(p) not in old_by_key}
+    views = {p[:i] for p in new for i in range(1, len(p))}
     back: list[tuple[Path, str]] = []
     undo: list[tuple[Path, str]] = []
     for path in reversed(new):
-        if any(path[:i] in removed for i in range(1, len(path))):
-            continue  # inside a block that goes as a whole
+        if any(path[:i] in removed for i in range(1, len(path))) or path in views and path not in removed:
+            continue  # inside a block that goes as a whole, or a view such as ``wlan`` (nothing to undo)
         words = path[-1].split()
         if path in removed:
             undo.append((path, "undo " + " ".join(words[:2] if words[0] == "ap-id" else words)))

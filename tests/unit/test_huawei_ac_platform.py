@@ -131,5 +131,10 @@ def test_vrp_undo_puts_old_values_back_first_then_removes_new_blocks() -> None:
         "wlan", " vap-profile name staff", "  service-vlan vlan-id 10",
         "wlan", " undo vap-profile name guest",
     ]
+    # an AC that showed no wlan view at all: the view is entered, never undone
+    assert undo_commands("#\n sysname du-ac01\n#\nreturn\n", INTENDED, "huawei-ac") == [
+        "wlan", " undo vap-profile name guest", "wlan", " undo vap-profile name staff",
+        "wlan", " undo security-profile name staff",
+    ]
     assert not is_restored(RUNNING, RUNNING.replace("vlan-id 10", "vlan-id 30"), INTENDED, "huawei-ac")
     assert is_restored(RUNNING, RUNNING, INTENDED, "huawei-ac")
