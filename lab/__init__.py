@@ -2,8 +2,9 @@
 
 ``ensure_lab()`` returns the running :class:`Lab` (starting it when needed): SNMP agents
 (snmpsim, net-snmp snmpd), NETCONF servers (yuma123 netconfd behind OpenSSH), the OpenWrt-style
-CLI simulator behind OpenSSH and IOS-style switches (fake-switches). Heavy work happens only when
-a function is called; importing this package starts nothing.
+CLI simulator and the Huawei AC CLI simulator behind OpenSSH, and IOS-style switches
+(fake-switches). Heavy work happens only when a function is called; importing this package starts
+nothing.
 """
 
 from __future__ import annotations

@@ -45,6 +45,10 @@ def print_status(status: dict) -> None:  # type: ignore[type-arg]
             + ", ".join(f"{k} {v}" for k, v in list(eps.get("ssh", {}).items())[:2])
         )
         print(
+            f"  SSH CLI (Huawei AC sim) {len(eps.get('huawei', {})):3d} controllers, e.g. "
+            + ", ".join(f"{k} {v}" for k, v in list(eps.get("huawei", {}).items())[:2])
+        )
+        print(
             f"  SSH CLI (IOS-style)   {len(eps.get('ios', {})):5d} switches, e.g. "
             + ", ".join(f"{k} {v}" for k, v in list(eps.get("ios", {}).items())[:2])
         )
