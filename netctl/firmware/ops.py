@@ -281,19 +281,10 @@ class FirmwareService:
                timeout: float) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """Each AP's health gate, with its clients measured now, and the APs that cannot be checked (no
         SNMP settings, no answer now), with why: those are not upgraded."""
-        from netctl.poll.gate import Gate
-        from netctl.poll.ops import build_targets
-        from netctl.poll.snmp import poll_targets
+        from netctl.poll.gate import gates_for
 
-        targets, unpollable = build_targets(self.db, aps)
-        refused = {r.ap: f"health check: cannot poll the AP ({r.reason}); nothing was sent" for r in unpollable}
-        before = {r.ap: r for r in poll_targets(targets, timeout=2.0, retries=1)}
-        answering = [t for t in targets if before[t.ap].ok]
-        refused |= {t.ap: f"health check: the AP does not answer SNMP before the upgrade ({before[t.ap].error_kind}: "
-                          f"{before[t.ap].error}); nothing was sent" for t in targets if not before[t.ap].ok}
-        clients = {t.ap: before[t.ap].values.get("clients") for t in answering}
-        gates = {t.ap: Gate(t, _count(clients[t.ap]), min_clients, timeout).to_dict() for t in answering}
-        return gates, refused
+        return gates_for(self.db, aps, min_clients, timeout, label="health check", before="the upgrade",
+                         advice="nothing was sent")
 
     def _alert(self, ap: dict[str, Any], result: FirmwareResult) -> None:
         from netctl.poll.store import raise_alert
@@ -332,10 +323,6 @@ def _starts(progress: Progress | None) -> Progress | None:
             forward(event)
 
     return started
-
-
-def _count(value: Any) -> int | None:
-    return None if value is None else int(value)
 
 
 def _upgradable() -> list[str]:

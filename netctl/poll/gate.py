@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -90,6 +90,29 @@ def wait(gate: Gate, *, poll: Callable[[Target], PollResult] | None = None,
         sleep(min(gate.interval_s, left))
     return Verdict(False, f"health gate: after {gate.timeout_s:g} s the AP {verdict.reason}", verdict.clients,
                    count)
+
+
+def gates_for(db: Any, aps: Sequence[dict[str, Any]], min_ratio: float, timeout_s: float, *, label: str,
+              before: str, advice: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Each AP's gate (as plain data, :meth:`Gate.to_dict`) with its clients measured now, and the APs
+    that cannot be gated, with why: no SNMP settings, or no answer now (``"{label}: the AP does not
+    answer SNMP before {before} (…); {advice}"``)."""
+    from netctl.poll.ops import build_targets
+    from netctl.poll.snmp import poll_targets
+
+    targets, unpollable = build_targets(db, aps)
+    refused = {r.ap: f"{label}: cannot poll the AP ({r.reason}); {advice}" for r in unpollable}
+    gates: dict[str, dict[str, Any]] = {}
+    by_ap = {t.ap: t for t in targets}
+    for result in poll_targets(targets, timeout=2.0, retries=1):
+        if not result.ok:
+            refused[result.ap] = (f"{label}: the AP does not answer SNMP before {before} ({result.error_kind}: "
+                                  f"{result.error}); {advice}")
+            continue
+        clients = result.values.get("clients")
+        gates[result.ap] = Gate(by_ap[result.ap], None if clients is None else int(clients), min_ratio,
+                                timeout_s).to_dict()
+    return gates, refused
 
 
 def _poll_once(target: Target) -> PollResult:

@@ -409,25 +409,14 @@ class ConfigService:
                       timeout: float) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """Each AP's gate (:class:`netctl.poll.gate.Gate` as a dict, its clients measured now) and the APs
         that cannot be gated, with why (not NETCONF, no SNMP settings, not answering SNMP before the push)."""
-        from netctl.poll.gate import Gate
-        from netctl.poll.ops import build_targets
-        from netctl.poll.snmp import poll_targets
+        from netctl.poll.gate import gates_for
 
         refused = {ap["name"]: "the health gate needs a confirmed commit (NETCONF); push this AP without "
                                "--health-gate" for ap in aps if get_platform(ap["platform"]).transport != "netconf"}
-        targets, unpollable = build_targets(self.db, [ap for ap in aps if ap["name"] not in refused])
-        refused |= {r.ap: f"health gate: cannot poll the AP ({r.reason})" for r in unpollable}
-        gates = {}
-        for result in poll_targets(targets, timeout=2.0, retries=1):
-            if not result.ok:
-                refused[result.ap] = (f"health gate: the AP does not answer SNMP before the push ({result.error_kind}: "
-                                      f"{result.error}); fix that first, or push without --health-gate")
-                continue
-            target = next(t for t in targets if t.ap == result.ap)
-            clients = result.values.get("clients")
-            gates[result.ap] = Gate(target, None if clients is None else int(clients), min_clients,
-                                    timeout).to_dict()
-        return gates, refused
+        gates, silent = gates_for(self.db, [ap for ap in aps if ap["name"] not in refused], min_clients, timeout,
+                                  label="health gate", before="the push",
+                                  advice="fix that first, or push without --health-gate")
+        return gates, refused | silent
 
     def _gate_outcomes(self, done: Results[PushResult], by_name: dict[str, Any]) -> list[str]:
         """Alert on the APs whose health gate failed (their change was cancelled); close the health-gate
