@@ -20,6 +20,10 @@ What it understands (the VRP shapes of an AC6508/AC6805 WLAN view):
   ``security-profile X``, ``ssid-profile X``; in an AP group ``vap-profile X wlan N radio
   all|0|1|2``; in an AP ``ap-name NAME``, ``ap-group G``
 - ``undo`` of each of them, ``display this``, ``quit`` (one view up) and ``return`` (user view)
+- software (user view): ``display version`` (``VRP (R) software, Version 5.170 (AC6508 V…)``),
+  ``display startup``, ``startup system-software NAME.cc`` (an image on the flash becomes the next
+  startup's), ``reboot`` (asks ``System will reboot! Continue?[Y/N]``; on ``y`` the session ends,
+  the AC refuses sessions for ``REBOOT_SECONDS`` and then runs the next startup's image)
 
 A command the current view does not know is tried in the views above it, as VRP does. Errors are
 answered as VRP answers them: a caret line under the word that was not understood and
@@ -38,6 +42,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +51,10 @@ UNRECOGNIZED = "Error: Unrecognized command found at '^' position."
 WRONG = "Error: Wrong parameter found at '^' position."
 INCOMPLETE = "Error: Incomplete command found at '^' position."
 CONFIRM = "Are you sure to continue?[Y/N]:"
+REBOOT_CONFIRM = "System will reboot! Continue?[Y/N]:"
+REBOOT_SECONDS = 5.0
+FIRST_VERSION = "V200R021C10SPC100"
+IMAGE = re.compile(r"(?:flash:/)?([A-Za-z0-9_.-]{1,60}\.cc)", re.IGNORECASE)
 MAX_LINES = 100_000
 MAX_LINE = 512
 NAME = re.compile(r"[A-Za-z0-9_.:-]{1,35}")
@@ -70,6 +79,20 @@ class CliError(Exception):
 def initial_state(name: str) -> dict[str, Any]:
     wlan: dict[str, Any] = {"security": {}, "ssid": {}, "vap": {}, "group": {}, "ap": {}}
     return {"sysname": name, "running": wlan, "saved": copy.deepcopy(wlan), "saved_sysname": name, "saves": 0}
+
+
+def software(state: dict[str, Any]) -> dict[str, Any]:
+    """The AC's software: the running version, the images on its flash (name -> version), the next
+    startup's image, and until when a reboot keeps sessions out (state files of older labs lack it)."""
+    first = f"AC6508{FIRST_VERSION}.cc"
+    return state.setdefault("software", {"version": FIRST_VERSION, "current": first, "next": first,  # type: ignore[no-any-return]
+                                         "flash": {first: FIRST_VERSION}, "down_until": 0.0})
+
+
+def version_lines(sw: dict[str, Any]) -> list[str]:
+    return ["Huawei Versatile Routing Platform Software",
+            f"VRP (R) software, Version 5.170 (AC6508 {sw['version']})",
+            "Copyright (C) 2011-2026 HUAWEI TECH CO., LTD"]
 
 
 def tokens(line: str) -> list[tuple[str, int]]:
@@ -133,6 +156,7 @@ class Ac:
         self.system = False
         self.closed = False
         self.confirming = False
+        self.rebooting = False
 
     @property
     def wlan(self) -> dict[str, Any]:
@@ -160,6 +184,15 @@ class Ac:
                 return ["Now saving the current configuration to the slot 0.",
                         "Info: Save the configuration successfully."]
             return ["Info: The configuration is not saved."]
+        if self.rebooting:
+            self.rebooting = False
+            if line.strip().lower() not in ("y", "yes"):
+                return ["Info: The system is not rebooted."]
+            sw = software(self.state)
+            sw["current"], sw["version"] = sw["next"], sw["flash"][sw["next"]]
+            sw["down_until"] = time.time() + REBOOT_SECONDS
+            self.closed = True
+            return ["Info: system is rebooting, please wait..."]
         words = tokens(line[:MAX_LINE])
         if not words:
             return []
@@ -192,6 +225,11 @@ class Ac:
             if argv == ["save"]:
                 self.confirming = True
                 return ["Warning: The current configuration will be written to the device."]
+            if argv == ["reboot"]:
+                self.rebooting = True
+                return []
+            if argv[:2] == ["startup", "system-software"]:
+                return self._startup(argv)
             raise CliError(UNRECOGNIZED, 0)
         # the current view first, then each view above it (VRP runs a command of an upper view there)
         depth = len(self.views)
@@ -207,7 +245,26 @@ class Ac:
             return out
         raise first or CliError(UNRECOGNIZED, 0)
 
+    def _startup(self, argv: list[str]) -> list[str]:
+        if len(argv) != 3:
+            raise CliError(INCOMPLETE if len(argv) < 3 else UNRECOGNIZED, min(len(argv), 3))
+        match = IMAGE.fullmatch(argv[2])
+        if not match:
+            raise CliError(WRONG, 2)
+        sw = software(self.state)
+        name = next((f for f in sw["flash"] if f.lower() == match.group(1).lower()), None)
+        if name is None:
+            return [f"Error: The file flash:/{match.group(1)} does not exist."]
+        sw["next"] = name
+        return ["Info: Succeeded in setting the software for booting system."]
+
     def _display(self, argv: list[str]) -> list[str]:
+        if argv[1:] == ["version"]:
+            return version_lines(software(self.state))
+        if argv[1:] == ["startup"]:
+            sw = software(self.state)
+            return ["MainBoard:", f"  Startup system software:                   flash:/{sw['current']}",
+                    f"  Next startup system software:              flash:/{sw['next']}"]
         if argv[1:] in (["current-configuration"], ["current"]):
             return configuration(self.state["sysname"], self.wlan)
         if argv[1:] == ["saved-configuration"]:
@@ -474,7 +531,14 @@ class Session:
     def prompt(self) -> str:
         with locked_state(self.state_dir, self.name) as state:
             self.ac.state = state
+            if self.ac.rebooting:
+                return REBOOT_CONFIRM
             return self.ac.prompt() if not self.ac.confirming else CONFIRM
+
+    def down(self) -> bool:
+        """True while the AC reboots (a session then is refused, as by a host that is not up)."""
+        with locked_state(self.state_dir, self.name) as state:
+            return float(software(state)["down_until"]) > time.time()
 
 
 def main() -> int:
@@ -482,6 +546,9 @@ def main() -> int:
     parser.add_argument("--state-dir", type=Path, required=True)
     args = parser.parse_args()
     session = Session(args.state_dir, which_ac(args.state_dir))
+    if session.down():
+        print("netctl lab simulator: the AC is rebooting", file=sys.stderr)
+        return 255
     original = os.environ.get("SSH_ORIGINAL_COMMAND")
     if original:
         for line in original.splitlines()[:1000]:
