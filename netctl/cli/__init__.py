@@ -6,6 +6,7 @@ cron calls start fast.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
 import os
@@ -74,6 +75,18 @@ class LazyGroup(click.Group):
             raise
         command = getattr(module, attr, None)
         return command if isinstance(command, click.Command) else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Like click's, plus ``did you mean status?`` for a mistyped command."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            close = difflib.get_close_matches(args[0], sorted(COMMANDS), n=1) if args else []
+            if close and self.get_command(ctx, args[0]) is None:
+                raise click.UsageError(f"{exc.message} (did you mean {close[0]}?)", ctx) from None
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]

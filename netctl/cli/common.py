@@ -6,15 +6,22 @@ clean message in :func:`netctl.cli.main`.
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from netctl.errors import NotFound
 from netctl.selection import Selection
+
+if TYPE_CHECKING:
+    from netctl.runner import Event, Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,6 +95,29 @@ def is_tty() -> bool:
     return sys.stdout.isatty()
 
 
+def progress_line(total: int, *, every_s: float = 0.1) -> Progress | None:
+    """A one-line progress display on stderr for a run over ``total`` APs, only when stderr is a
+    terminal (nothing when piped or with one AP): ``[0/N] …`` at once, then ``[n/N] AP: status`` as
+    each AP is done (at most every ``every_s`` seconds, and always for the last), ending the line."""
+    if not sys.stderr.isatty() or total <= 1:
+        return None
+    click.echo(f"[0/{total}] …", err=True, nl=False)
+    done = {"n": 0, "shown": 0.0}
+
+    def show(event: Event) -> None:
+        if event.stage != "done":
+            return
+        done["n"] += 1
+        now = time.monotonic()
+        if done["n"] < total and now - done["shown"] < every_s:
+            return
+        done["shown"] = now
+        click.echo(f"\r[{done['n']}/{total}] {event.ap}: {event.result.status}\x1b[K", err=True,
+                   nl=done["n"] >= total)
+
+    return show
+
+
 def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """NAMES (globs) plus --tenant/--site/--kind/--group/--tag/--role/--platform -> ``selection``."""
 
@@ -104,6 +134,54 @@ def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                 group: str | None, tag: str | None, role: str | None, platform: str | None, **kwargs: Any) -> Any:
         selection = Selection(names=tuple(names), tenant=tenant, site=site, kind=kind, group=group, tag=tag,
                               role=role, platform=platform)
+        obj = click.get_current_context().find_object(Context)
+        if obj is not None:
+            check_selection(obj.api.session, selection)
         return fn(*args, selection=selection, **kwargs)
 
     return wrapper
+
+
+#: what a selection may name, and the AP column each is checked against
+_NAMED = (("tenant", "tenant"), ("site", "site"), ("group", "groups"), ("tag", "tags"), ("kind", "site_kind"),
+          ("role", "role"), ("platform", "platform"))
+
+
+def check_selection(session: Any, selection: Selection) -> None:
+    """Refuse a selection that names what the acting user cannot see, or that matches no AP.
+
+    Out-of-scope APs, sites and tenants do not exist for the user, so the message and the
+    suggestions (``did you mean …?``) come only from the APs in scope: a missing and an
+    out-of-scope name look the same. Raises NotFound (exit 3). An empty selection (all APs in
+    scope) is never refused.
+    """
+    if selection.describe() == "all":
+        return
+    visible = session.select(Selection())
+    problems: list[str] = []
+    for option, column in _NAMED:
+        wanted = getattr(selection, option)
+        if not wanted:
+            continue
+        known: set[str] = set()
+        for ap in visible:
+            value = ap.get(column)
+            known.update(value if isinstance(value, list) else [value] if value else [])
+        if wanted not in known:
+            problems.append(_unknown(f"no {option} {wanted!r}", wanted, known))
+    names = {ap["name"] for ap in visible}
+    for name in selection.names:
+        if any(c in name for c in "*?["):
+            if not any(fnmatch.fnmatchcase(n, name) for n in names):
+                problems.append(_unknown(f"no AP matches {name!r}", name.replace("*", "").replace("?", ""), names))
+        elif name not in names:
+            problems.append(_unknown(f"no access point named {name!r}", name, names))
+    if not problems and not session.select(selection):
+        problems.append(f"no AP matches {selection.describe()}")
+    if problems:
+        raise NotFound("; ".join(problems), hint="list what you may see with: netctl inventory list")
+
+
+def _unknown(message: str, wanted: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(wanted, sorted(known), n=3, cutoff=0.6)
+    return message + (f" (did you mean {' or '.join(close)}?)" if close else "")

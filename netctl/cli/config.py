@@ -1,7 +1,8 @@
 """``netctl render|diff|push|converge|backup|history|show-config|restore|drift|audit``: thin commands.
 
 Each command parses its options, calls one facade method and prints the per-AP results; exit code
-1 when any AP failed (so scripts and cron notice), 0 otherwise.
+1 when any AP failed (so scripts and cron notice); ``push``, ``converge`` and ``restore`` exit 5 when
+APs are only pending (unreachable) and none was applied; 0 otherwise.
 """
 
 from __future__ import annotations
@@ -11,31 +12,42 @@ from typing import Any
 
 import click
 
-from netctl.cli.common import emit_json, is_tty, json_option, pass_api, print_table, selection_options
+from netctl.cli.common import (
+    emit_json,
+    is_tty,
+    json_option,
+    pass_api,
+    print_table,
+    progress_line,
+    selection_options,
+)
 from netctl.results import Results
-from netctl.runner import Event, Progress
+from netctl.runner import Progress
 from netctl.selection import Selection
 
 
 def _progress(total: int) -> Progress | None:
     """A one-line progress display on a terminal (stderr); nothing when piped."""
-    if not sys.stderr.isatty() or total <= 1:
-        return None
-    done = {"n": 0}
+    return progress_line(total)
 
-    def show(event: Event) -> None:
-        if event.stage != "done":
-            return
-        done["n"] += 1
-        click.echo(f"\r[{done['n']}/{total}] {event.ap}: {event.result.status}\x1b[K", err=True, nl=done["n"] == total)
 
-    return show
+#: the exit code of a push, converge or restore that failed nowhere but applied nothing: APs only pending
+EXIT_ONLY_PENDING = 5
 
 
 def _exit(results: Results[Any]) -> None:
     """Exit code 1 when any AP failed (``Result.failed``: for a push, pending APs do not count)."""
     if results.failed:
         sys.exit(1)
+
+
+def _exit_push(results: Results[Any]) -> None:
+    """Like :func:`_exit`, plus exit code 5 when at least one AP is pending (unreachable) and none
+    was applied, so a script sees that nothing reached the APs although nothing failed."""
+    _exit(results)
+    statuses = {r.status for r in results}
+    if "pending" in statuses and "applied" not in statuses:
+        sys.exit(EXIT_ONLY_PENDING)
 
 
 @click.command()
@@ -187,7 +199,7 @@ def push(
             if r.diff:
                 click.echo(f"### {r.ap}\n{r.diff}")
     _print_push(results, as_json)
-    _exit(results)
+    _exit_push(results)
 
 
 @click.command()
@@ -208,7 +220,7 @@ def converge(
     """Push the pending configuration of APs that were unreachable (e.g. buses back in the depot)."""
     results = api.config.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout, workers=workers)
     _print_push(results, as_json)
-    _exit(results)
+    _exit_push(results)
 
 
 @click.command()
@@ -272,7 +284,7 @@ def restore(api: Any, ap: str, version: int, dry_run: bool, confirm_timeout: int
     """Push a stored version back through the same safe path as a push."""
     results = Results([api.config.restore(ap, version, dry_run=dry_run, confirm_timeout=confirm_timeout)])
     _print_push(results, as_json)
-    _exit(results)
+    _exit_push(results)
 
 
 @click.command()

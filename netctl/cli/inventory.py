@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from netctl.cli.common import Context, emit_json, json_option, pass_api, print_table
+from netctl.cli.common import Context, check_selection, emit_json, json_option, pass_api, print_table
 from netctl.errors import InventoryError
 from netctl.selection import Selection
 
@@ -161,6 +161,7 @@ def list_cmd(api: Any, names: tuple[str, ...], tenant: str | None, site: str | N
     """List access points; NAMES may be globs (gs-*) or exact names."""
     selection = Selection(names=names, tenant=tenant, site=site, kind=kind, group=group, tag=tag, role=role,
                           platform=platform)
+    check_selection(api.session, selection)
     aps = api.inventory.list_aps(selection)
     if as_json:
         emit_json(aps)

@@ -12,8 +12,7 @@ from typing import Any
 
 import click
 
-from netctl.cli.common import emit_json, json_option, pass_api, print_table, selection_options
-from netctl.runner import Event
+from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line, selection_options
 from netctl.selection import Selection
 
 POLL_FAILED_EXIT = 5
@@ -71,19 +70,9 @@ def poll_rows(results: list[Any]) -> list[tuple[str, ...]]:
 def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retries: int, workers: int | None,
          deadline: float | None, as_json: bool) -> None:
     """Poll APs over SNMP now and record samples, health and alerts (a complete cron job)."""
-    progress = None
-    if sys.stderr.isatty():
-        done = [0]
-
-        def progress(event: Event) -> None:
-            done[0] += 1
-            if done[0] % 50 == 0:
-                click.echo(f"\r{done[0]} polled …", nl=False, err=True)
-
+    progress = progress_line(len(api.session.select(selection)))
     results = api.monitor.poll(selection, concurrency=concurrency, timeout=timeout, retries=retries, workers=workers,
                        progress=progress, deadline=deadline)
-    if progress is not None:
-        click.echo("\r", nl=False, err=True)
     if as_json:
         emit_json(results.to_dict())
     else:
@@ -112,7 +101,7 @@ def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> Non
                   _value(a["clients"], "clients", a.get("unavailable")), _fmt(a["latency_ms"]),
                   _value(a["cpu"], "cpu", a.get("unavailable")), _value(a["mem"], "mem", a.get("unavailable")),
                   _uptime(a["uptime"]),
-                  "; ".join([*a["reasons"], *filter(None, [_not_available(a.get("unavailable"))])])[:60])
+                  "; ".join([*a["reasons"], *filter(None, [_not_available(a.get("unavailable"))])]))
                  for a in data["aps"]],
                 ["AP", "SITE", "STATE", "SINCE", "CLIENTS", "RTT_MS", "CPU%", "MEM%", "UPTIME", "WHY"])
     click.echo("")
