@@ -24,6 +24,9 @@ What it understands (the VRP shapes of an AC6508/AC6805 WLAN view):
   ``display startup``, ``startup system-software NAME.cc`` (an image on the flash becomes the next
   startup's), ``reboot`` (asks ``System will reboot! Continue?[Y/N]``; on ``y`` the session ends,
   the AC refuses sessions for ``REBOOT_SECONDS`` and then runs the next startup's image)
+- ``upload flash:/NAME.cc`` on an exec channel (the lab's stand-in for SFTP): the image's bytes on
+  stdin, at most :data:`MAX_IMAGE`; its first line ``NETCTL-SIM-FIRMWARE huawei-ac VERSION AC6508``
+  says what it is, and ``startup system-software`` refuses an image that is not for this AC
 
 A command the current view does not know is tried in the views above it, as VRP does. Errors are
 answered as VRP answers them: a caret line under the word that was not understood and
@@ -54,6 +57,8 @@ CONFIRM = "Are you sure to continue?[Y/N]:"
 REBOOT_CONFIRM = "System will reboot! Continue?[Y/N]:"
 REBOOT_SECONDS = 5.0
 FIRST_VERSION = "V200R021C10SPC100"
+IMAGE_MAGIC = "NETCTL-SIM-FIRMWARE"
+MAX_IMAGE = 64 * 1024 * 1024
 IMAGE = re.compile(r"(?:flash:/)?([A-Za-z0-9_.-]{1,60}\.cc)", re.IGNORECASE)
 MAX_LINES = 100_000
 MAX_LINE = 512
@@ -87,6 +92,38 @@ def software(state: dict[str, Any]) -> dict[str, Any]:
     first = f"AC6508{FIRST_VERSION}.cc"
     return state.setdefault("software", {"version": FIRST_VERSION, "current": first, "next": first,  # type: ignore[no-any-return]
                                          "flash": {first: FIRST_VERSION}, "down_until": 0.0})
+
+
+def image_version(header: bytes) -> str:
+    """The version an image's first line names, "" when it is no image for this AC."""
+    parts = header.decode("ascii", "replace").split()
+    ok = len(parts) == 4 and parts[0] == IMAGE_MAGIC and parts[1] == "huawei-ac" and parts[3] == "AC6508"
+    return parts[2] if ok and NAME.fullmatch(parts[2]) else ""
+
+
+def upload(state_dir: Path, state: dict[str, Any], target: str, stream: Any) -> list[str]:
+    """``upload flash:/NAME.cc``: store the bytes read from ``stream`` (at most :data:`MAX_IMAGE`)."""
+    match = IMAGE.fullmatch(target)
+    if not match:
+        return ["Error: Wrong parameter found at '^' position."]
+    flash = state_dir / f"{state['sysname']}-flash"
+    flash.mkdir(exist_ok=True)
+    part, size = flash / ".part", 0
+    with open(part, "wb") as fh:
+        for _ in range(MAX_IMAGE // 65536 + 2):
+            chunk = stream.read(65536)
+            size += len(chunk)
+            if not chunk or size > MAX_IMAGE:
+                break
+            fh.write(chunk)
+    if size > MAX_IMAGE:
+        part.unlink()
+        return ["Error: The flash does not have enough space."]
+    with open(part, "rb") as fh:
+        version = image_version(fh.readline(256))
+    os.replace(part, flash / match.group(1))
+    software(state)["flash"][match.group(1)] = version
+    return [f"Info: Uploaded flash:/{match.group(1)} ({size} bytes)."]
 
 
 def version_lines(sw: dict[str, Any]) -> list[str]:
@@ -255,6 +292,8 @@ class Ac:
         name = next((f for f in sw["flash"] if f.lower() == match.group(1).lower()), None)
         if name is None:
             return [f"Error: The file flash:/{match.group(1)} does not exist."]
+        if not sw["flash"][name]:
+            return [f"Error: The file flash:/{name} is not a valid system software package."]
         sw["next"] = name
         return ["Info: Succeeded in setting the software for booting system."]
 
@@ -550,6 +589,10 @@ def main() -> int:
         print("netctl lab simulator: the AC is rebooting", file=sys.stderr)
         return 255
     original = os.environ.get("SSH_ORIGINAL_COMMAND")
+    if original and original.split()[0] == "upload" and len(original.split()) == 2:
+        with locked_state(args.state_dir, session.name) as state:
+            print("\n".join(upload(args.state_dir, state, original.split()[1], sys.stdin.buffer)))
+        return 0
     if original:
         for line in original.splitlines()[:1000]:
             for text in session.command(line):

@@ -1,10 +1,15 @@
 """The lab's Huawei AC simulator's software commands, command by command (no SSH): ``display
 version``, ``startup system-software``, ``display startup`` and ``reboot`` with its confirmation,
-the reboot window that refuses sessions, and the software state across sessions."""
+the reboot window that refuses sessions, the software state across sessions, and the
+exec-channel image upload with its size bound and its platform check."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -90,3 +95,39 @@ def test_a_state_file_without_software_starts_at_the_first_version(tmp_path: Pat
     session = sim.Session(tmp_path, "du-ac01")
     assert not session.down()
     assert "VRP (R) software, Version 5.170 (AC6508 V200R021C10SPC100)" in session.command("display version")
+
+
+def run_main(state_dir: Path, command: str, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    """The simulator as sshd runs it for an exec channel (SSH_CONNECTION names the local address)."""
+    env = {**os.environ, "SSH_CONNECTION": "127.0.0.1 50000 127.0.0.9 22", "SSH_ORIGINAL_COMMAND": command}
+    return subprocess.run([sys.executable, sim.__file__, "--state-dir", str(state_dir)], input=stdin,
+                          env=env, capture_output=True, timeout=30, check=False)
+
+
+def test_an_uploaded_image_for_this_ac_boots_and_one_for_another_platform_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "aps.json").write_text(json.dumps({"127.0.0.9": "du-ac01"}))
+    image = b"NETCTL-SIM-FIRMWARE huawei-ac V200R022C00SPC200 AC6508\n" + bytes(range(256)) * 64
+    done = run_main(tmp_path, f"upload flash:/{NEW}", image)
+    assert done.stdout.decode().strip() == f"Info: Uploaded flash:/{NEW} ({len(image)} bytes)."
+    assert (tmp_path / "du-ac01-flash" / NEW).read_bytes() == image
+    foreign = b"NETCTL-SIM-FIRMWARE openwrt 24.10.0 ramips/mt7621\n" + b"x" * 100
+    run_main(tmp_path, "upload owrt.cc", foreign)
+    assert run_main(tmp_path, "startup system-software owrt.cc", b"").stdout.decode().strip() == (
+        "Error: The file flash:/owrt.cc is not a valid system software package.")
+    out = run_main(tmp_path, f"startup system-software {NEW}", b"").stdout.decode()
+    assert out.strip() == "Info: Succeeded in setting the software for booting system."
+    session = sim.Session(tmp_path, "du-ac01")
+    session.command("reboot")
+    session.command("y")
+    refused = run_main(tmp_path, "display version", b"")
+    assert refused.returncode == 255 and "rebooting" in refused.stderr.decode()
+
+
+def test_an_upload_larger_than_the_flash_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sim, "MAX_IMAGE", 100_000)
+    state = sim.initial_state("du-ac01")
+    big = io.BytesIO(b"NETCTL-SIM-FIRMWARE huawei-ac V200R022C00SPC200 AC6508\n" + b"x" * 200_000)
+    assert sim.upload(tmp_path, state, NEW, big) == ["Error: The flash does not have enough space."]
+    assert list((tmp_path / "du-ac01-flash").iterdir()) == []
+    assert NEW not in sim.software(state)["flash"]
+    assert sim.upload(tmp_path, state, "../x.bin", io.BytesIO(b"")) == ["Error: Wrong parameter found at '^' position."]
