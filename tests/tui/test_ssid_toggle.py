@@ -101,13 +101,18 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
     ]
 
 
-async def test_the_wlans_window_shows_what_is_temporary_and_when_it_ends(city: Any) -> None:
+def school_admin_with_the_guest_switch(city: Any) -> Netctl:
+    """The school's APs on their intended config; sam, its school-admin, may switch the guest SSID."""
     city.inventory.import_secrets(PSK)
     assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
     city.access.add_user("ada", "admin", os_login="no-such-login")
     city.access.add_user("sam", "school-admin", sites=[SITE])
     city.access.allow_action("sam", f"ssid-toggle:{GUEST}")
-    sam = Netctl(city.session.db_path, user="sam")
+    return Netctl(city.session.db_path, user="sam")
+
+
+async def test_the_wlans_window_shows_what_is_temporary_and_when_it_ends(city: Any) -> None:
+    sam = school_admin_with_the_guest_switch(city)
     try:
         assert all(r.ok for r in sam.ssids.set_ssid_enabled(SITE, GUEST, False, until="2h", confirm_timeout=20))
         [timer] = sam.ssids.ssid_timers()
@@ -142,12 +147,7 @@ async def test_a_school_admin_switches_the_guest_wlan_off_until_a_time_from_the_
     """``t`` asks until when, reads it back for the site, shows it in the confirm box, and stores the timer."""
     from textual.widgets import Input
 
-    city.inventory.import_secrets(PSK)
-    assert all(r.ok for r in city.config.push(Selection(site=SITE, role="ap"), confirm_timeout=20))
-    city.access.add_user("ada", "admin", os_login="no-such-login")
-    city.access.add_user("sam", "school-admin", sites=[SITE])
-    city.access.allow_action("sam", f"ssid-toggle:{GUEST}")
-    sam = Netctl(city.session.db_path, user="sam")
+    sam = school_admin_with_the_guest_switch(city)
     try:
         app = NetctlApp(sam, refresh_seconds=0)
         async with app.run_test(size=(100, 30)) as pilot:
