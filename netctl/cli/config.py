@@ -2,7 +2,7 @@
 
 Each command parses its options, calls one facade method and prints the per-AP results; exit code
 1 when any AP failed (so scripts and cron notice); ``push``, ``converge`` and ``restore`` exit 5 when
-APs are only pending (unreachable) and none was applied; 0 otherwise.
+APs are pending (unreachable) and no AP was reached; 0 otherwise.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _progress(total: int) -> Progress | None:
     return progress_line(total)
 
 
-#: the exit code of a push, converge or restore that failed nowhere but applied nothing: APs only pending
+#: the exit code of a push, converge or restore that failed nowhere but reached no AP: APs only pending
 EXIT_ONLY_PENDING = 5
 
 
@@ -42,11 +42,11 @@ def _exit(results: Results[Any]) -> None:
 
 
 def _exit_push(results: Results[Any]) -> None:
-    """Like :func:`_exit`, plus exit code 5 when at least one AP is pending (unreachable) and none
-    was applied, so a script sees that nothing reached the APs although nothing failed."""
+    """Like :func:`_exit`, plus exit code 5 when at least one AP is pending (unreachable) and no AP was
+    reached (applied, unchanged or a dry run), so a script sees that nothing reached the APs although
+    nothing failed."""
     _exit(results)
-    statuses = {r.status for r in results}
-    if "pending" in statuses and "applied" not in statuses:
+    if any(r.status == "pending" for r in results) and not any(r.ok for r in results):
         sys.exit(EXIT_ONLY_PENDING)
 
 

@@ -94,7 +94,8 @@ def test_status_shows_the_reason_of_a_down_ap_whole(capsys: pytest.CaptureFixtur
 
 @pytest.mark.parametrize(("statuses", "code"), [
     (("pending", "pending"), 5),
-    (("pending", "unchanged"), 5),
+    (("pending", "unchanged"), 0),  # an AP was reached: it runs the config already
+    (("pending", "dry-run"), 0),
     (("pending", "applied"), 0),
     (("pending", "failed"), 1),
     (("applied", "unchanged"), 0),
@@ -106,7 +107,8 @@ def test_push_exits_5_when_aps_are_only_pending(capsys: pytest.CaptureFixture[st
     from netctl.results import Results
 
     def push(self: Any, selection: Any, **_: Any) -> Results[PushResult]:
-        return Results(PushResult(ap, status != "failed", status, reason="unreachable" if status == "pending" else None)
+        reached = ("applied", "unchanged", "dry-run")  # as the push reports them: pending and failed are not ok
+        return Results(PushResult(ap, status in reached, status, reason="unreachable" if status == "pending" else None)
                        for ap, status in zip(("ap1", "ap2"), statuses, strict=True))
 
     monkeypatch.setattr(ConfigService, "push", push)
