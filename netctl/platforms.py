@@ -110,6 +110,10 @@ class Platform:
     config_prompt: str | None = None
     leave_config: str | None = None
     confirm: tuple[str, str] | None = None
+    #: the command that ends a session (None: netmiko's own clean-up, or ``exit`` where there is no
+    #: configuration mode); with it the session is ended at once instead of after netmiko's probe for
+    #: configuration mode, which waits for two seconds of silence on VRP
+    logout_command: str | None = None
     #: device output lines that are errors (regular expressions)
     error_patterns: tuple[str, ...] = ()
     #: secrets in a config (three groups: before, the secret, after), masked in every diff and log
@@ -299,6 +303,7 @@ BUILTIN: tuple[Platform, ...] = (
         commit_commands=("save",),
         config_prompt=r"[\]>]\s*$",
         leave_config="return",
+        logout_command="quit",
         confirm=(r"\[Y/N\]:?\s*$", "y"),
         error_patterns=(r"^\s*Error:",),
         secret_patterns=(r"^(\s*security \S+ (?:psk|sae) pass-phrase )(\S+)( .*)$",),

@@ -97,12 +97,13 @@ def connection(target: Target, transcript: Transcript) -> Iterator[Any]:
         yield conn
     finally:
         with suppress(Exception):  # the session is gone either way
-            if platform.enter_config:
+            if platform.enter_config and not platform.logout_command:
                 conn.disconnect()
             else:
                 # netmiko's linux cleanup takes a root prompt ("#") for config mode and waits ~10 s
-                # trying to leave it; a shell without config mode only needs "exit"
-                conn.write_channel("exit" + conn.RETURN)
+                # trying to leave it, its VRP cleanup waits 2 s of silence to learn the view: a shell
+                # without config mode only needs "exit", a platform with a logout command that one
+                conn.write_channel((platform.logout_command or "exit") + conn.RETURN)
                 if conn.remote_conn_pre is not None:
                     conn.remote_conn_pre.close()
 
