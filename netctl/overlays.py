@@ -29,6 +29,7 @@ from netctl import timers
 from netctl.core import Session
 from netctl.errors import ConfigError, NotFound
 from netctl.inventory.vars import RESERVED_KEYS
+from netctl.results import Results
 from netctl.selection import Selection
 from netctl.store.db import transaction
 
@@ -150,7 +151,7 @@ class OverlayService:
         raise NotFound(f"no active overlay named {name!r}", hint="list them with: netctl overlay list")
 
     def end(self, name: str, *, now: dt.datetime | None = None, concurrency: int = 20,
-            confirm_timeout: int = 60) -> list[Any]:
+            confirm_timeout: int = 60) -> Results[Any]:
         """End overlay ``name`` now and push the APs it covered; one push result per AP."""
         self.session.require("push")
         overlay = self.get(name)
@@ -179,15 +180,15 @@ class OverlayService:
 
     # -- helpers --------------------------------------------------------------------------------
     def _end(self, name: str, aps: list[str], now: dt.datetime, why: str, concurrency: int,
-             confirm_timeout: int) -> list[Any]:
+             confirm_timeout: int) -> Results[Any]:
         with transaction(self.db):
             self.db.execute("update overlays set state = ?, ended = ?, ended_by = ?, reason = ? "
                             "where name = ? and state = ?",
                             [ENDED, now.isoformat(timespec="seconds"), self.session.who(), why, name, ACTIVE])
         if not aps:
-            return []
-        return list(self.config.push(Selection(names=tuple(aps)), concurrency=concurrency,
-                                     confirm_timeout=confirm_timeout))
+            return Results()
+        return self.config.push(Selection(names=tuple(aps)), concurrency=concurrency,
+                                confirm_timeout=confirm_timeout)
 
     def _covered(self, kind: str, target: str, tenant: str | None) -> list[dict[str, Any]]:
         if kind == "ap":

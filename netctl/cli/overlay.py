@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from netctl.cli.common import emit_json, json_option, pass_api, print_table
-
-
-def exit_for(results: Any) -> None:
-    """Exit code 1 when an AP failed (an AP away is pending: it gets its config when it is back)."""
-    if any(not r.ok and r.status != "pending" for r in results):
-        sys.exit(1)
+from netctl.cli.config import _exit
 
 
 def _assignments(items: tuple[str, ...]) -> dict[str, Any]:
@@ -87,7 +81,7 @@ def add_cmd(api: Any, name: str, ap: str | None, site: str | None, group: str | 
                    f"{shown['timezone']}: {_vars_text(shown['vars'])}")
         print_table([(r.ap, r.status, (r.reason or "").splitlines()[0] if r.reason else "") for r in results],
                     ["AP", "STATUS", "REASON"])
-    exit_for(results)
+    _exit(results)
 
 
 @overlay.command("list")
@@ -114,4 +108,4 @@ def end_cmd(api: Any, name: str, confirm_timeout: int) -> None:
     results = api.overlays.end(name, confirm_timeout=confirm_timeout)
     print_table([(r.ap, r.status, (r.reason or "").splitlines()[0] if r.reason else "") for r in results],
                 ["AP", "STATUS", "REASON"])
-    exit_for(results)
+    _exit(results)
