@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +14,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def city_vars(site_name: str, group: str, tenant_file: str = "duisburg.yaml") -> dict[str, Any]:
     """Variables merged the way the inventory does it (tenant < site < group) from the example city."""
-    doc = yaml.safe_load((ROOT / "inventory" / tenant_file).read_text())
+    doc = copy.deepcopy(_tenant_doc(tenant_file))  # a fresh copy: callers change what they get
     site = next(s for s in doc["sites"] if s["name"] == site_name)
     grp = next(g for g in doc["groups"] if g["name"] == group)
     merged = {**doc["tenants"][0]["vars"], **site.get("vars", {}), **grp.get("vars", {})}
     merged["site"] = {"name": site_name, "kind": site["kind"], "title": site["title"]}
     return merged
+
+
+@functools.lru_cache(maxsize=8)
+def _tenant_doc(tenant_file: str) -> dict[str, Any]:
+    """The example city's file, parsed once per run (property tests ask for it hundreds of times)."""
+    doc: dict[str, Any] = yaml.safe_load((ROOT / "inventory" / tenant_file).read_text())
+    return doc
 
 
 SECRETS = {

@@ -10,7 +10,7 @@ its inventory values at the end.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from netctl.errors import NetctlError
 from tests.helpers.lab import with_psks
 from tests.helpers.netconf import manager_for
-from tests.helpers.ssh import ios_config, ios_session, show_run, ssh_run
+from tests.helpers.ssh import ios_session, show_run, ssh_run
 
 pytestmark = pytest.mark.lab
 
@@ -88,6 +88,15 @@ def uci_value(api: Any, ap: str, key: str) -> str:
     out = ssh_run(api, ap, f"uci show {key}").rstrip("\n")
     assert out.startswith(key + "="), out
     return "".join(shlex.split(out.split("=", 1)[1]))
+
+
+def uci_values(api: Any, ap: str, *keys: str) -> list[str]:
+    """The committed values of uci options ``keys``, unquoted, read in one session of the test's own."""
+    import shlex
+
+    out = ssh_run(api, ap, "; ".join(f"uci show {k}" for k in keys)).rstrip("\n").split("\n")
+    assert len(out) == len(keys), out
+    return ["".join(shlex.split(line.split("=", 1)[1])) for line in out]
 
 
 def hostname_of(api: Any, ap: str) -> str:
@@ -173,9 +182,24 @@ def test_vlan_with_words_after_it_is_refused(hostile_city: Any) -> None:
     assert "vlan 31" not in show_run(api, IOS)
 
 
-def nwap_ssids(api: Any, ap: str) -> list[str]:
-    with manager_for(api, ap) as m:
-        reply = m.get_config("running", filter=("subtree", f'<ap xmlns="{NWAP}"><ssid/></ap>'))
+@pytest.fixture
+def netconf_reader(hostile_city: Any) -> Iterator[Callable[[str], Any]]:
+    """The test's own ncclient session per AP, opened once and kept for every example of a property
+    test (a session per read cost about 0.3 s per example)."""
+    opened: dict[str, Any] = {}
+
+    def session(ap: str) -> Any:
+        if ap not in opened:
+            opened[ap] = manager_for(hostile_city, ap)
+        return opened[ap]
+
+    yield session
+    for m in opened.values():
+        m.close_session()
+
+
+def nwap_ssids(m: Any) -> list[str]:
+    reply = m.get_config("running", filter=("subtree", f'<ap xmlns="{NWAP}"><ssid/></ap>'))
     return [str(v) for v in reply.data_ele.xpath("//n:ssid/n:name/text()", namespaces={"n": NWAP})]
 
 
@@ -186,7 +210,8 @@ def test_ssid_with_both_quote_kinds_is_refused_for_netconf(hostile_city: Any) ->
     refusal, result = set_and_push(api, NWAP_AP, "guest_ssid", "Gast's \"WLAN\"")
     assert refusal is not None, f"an SSID with both quote kinds was {result.status}"
     assert_refusal_names(refusal, NWAP_AP, "guest_ssid", "list-key")
-    assert "Gast's \"WLAN\"" not in nwap_ssids(api, NWAP_AP)
+    with manager_for(api, NWAP_AP) as m:
+        assert "Gast's \"WLAN\"" not in nwap_ssids(m)
 
 
 # -- properties: refused with AP, variable and rule named, or stored byte for byte ------------------
@@ -210,53 +235,68 @@ def test_openwrt_ssid_is_refused_or_stored_byte_for_byte(hostile_city: Any, valu
         refused_properly(refusal, OWRT_2, "free_ssid")
         return
     assert result.ok, (result.status, result.reason)
-    assert uci_value(hostile_city, OWRT_2, "wireless.ssid0_radio0.ssid") == value
-    assert hostname_of(hostile_city, OWRT_2) == OWRT_2
+    ssid, hostname = uci_values(hostile_city, OWRT_2, "wireless.ssid0_radio0.ssid", "system.@system[0].hostname")
+    assert (ssid, hostname) == (value, OWRT_2)
+
+
+@pytest.fixture
+def ios_reader(hostile_city: Any) -> Iterator[Any]:
+    """One netmiko session of the test's own to the switch that lasts the whole property test (a
+    session per read cost about a second per example)."""
+    with ios_session(hostile_city, IOS) as conn:
+        yield conn
+
+
+def running(conn: Any) -> dict[str, list[str]]:
+    """``show running-config`` as IOS blocks, over the test's own session."""
+    from netctl.drivers.plan import ios_blocks
+
+    return ios_blocks(str(conn.send_command("show running-config")))
 
 
 @LAB
 @given(value=TEXT | st.integers(-5, 4100) | st.integers(1, 4094).map(str))
-def test_ios_vlan_is_refused_or_stored(hostile_city: Any, value: Any) -> None:
-    before = set(show_run(hostile_city, IOS))
+def test_ios_vlan_is_refused_or_stored(hostile_city: Any, ios_reader: Any, value: Any) -> None:
+    before = set(running(ios_reader))
     try:
         refusal, result = set_and_push(hostile_city, IOS, "guest_vlan", value)
         if refusal is not None:
             refused_properly(refusal, IOS, "guest_vlan")
-            assert set(show_run(hostile_city, IOS)) == before
+            assert set(running(ios_reader)) == before
             return
         assert result.ok, (result.status, result.reason)
-        blocks = show_run(hostile_city, IOS)
+        blocks = running(ios_reader)
         assert blocks[f"vlan {int(value)}"] == ["name GUEST"]
         assert f"switchport trunk allowed vlan 10,20,{int(value)}" in blocks["interface FastEthernet0/1"]
     finally:
-        added = [h for h in show_run(hostile_city, IOS) if h not in before and h.startswith("vlan ")]
+        added = [h for h in running(ios_reader) if h not in before and h.startswith("vlan ")]
         if added:
-            ios_config(hostile_city, IOS, [f"no {h}" for h in added])
+            ios_reader.send_config_set([f"no {h}" for h in added], exit_config_mode=False)
+            ios_reader.exit_config_mode(exit_config="exit")
 
 
 @LAB
 @given(value=TEXT)
-def test_netconf_ssid_is_refused_or_stored_byte_for_byte(hostile_city: Any, value: str) -> None:
+def test_netconf_ssid_is_refused_or_stored_byte_for_byte(hostile_city: Any, netconf_reader: Any, value: str) -> None:
     refusal, result = set_and_push(hostile_city, NWAP_AP, "guest_ssid", value)
     if refusal is not None:
         refused_properly(refusal, NWAP_AP, "guest_ssid")
         return
     assert result.ok, (result.status, result.reason)
-    assert value in nwap_ssids(hostile_city, NWAP_AP)
+    assert value in nwap_ssids(netconf_reader(NWAP_AP))
 
 
-def oc_ssids(api: Any, ap: str) -> list[str]:
-    with manager_for(api, ap) as m:
-        reply = m.get_config("running", filter=("subtree", f'<ssids xmlns="{OC_MAC}"/>'))
+def oc_ssids(m: Any) -> list[str]:
+    reply = m.get_config("running", filter=("subtree", f'<ssids xmlns="{OC_MAC}"/>'))
     return [str(v) for v in reply.data_ele.xpath("//m:ssid/m:config/m:name/text()", namespaces={"m": OC_MAC})]
 
 
 @LAB
 @given(value=TEXT)
-def test_openconfig_ssid_is_refused_or_stored_byte_for_byte(hostile_city: Any, value: str) -> None:
+def test_openconfig_ssid_is_refused_or_stored_byte_for_byte(hostile_city: Any, netconf_reader: Any, value: str) -> None:
     refusal, result = set_and_push(hostile_city, OC_AP, "visitor_ssid", value)
     if refusal is not None:
         refused_properly(refusal, OC_AP, "visitor_ssid")
         return
     assert result.ok, (result.status, result.reason)
-    assert value in oc_ssids(hostile_city, OC_AP)
+    assert value in oc_ssids(netconf_reader(OC_AP))
