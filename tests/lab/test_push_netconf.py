@@ -125,9 +125,14 @@ def test_unconfirmed_commit_rolls_back_by_itself(nc_city: Any, monkeypatch: pyte
     assert result.status == "unsettled" and "roll back by itself within 2 s" in (result.reason or "")
     assert read_leaf(nc_city, ap, TX_5G) == ["16"]
     # the next config command reads the AP back once the rollback window is over and records it
+    from netctl.push import journal
+
+    monkeypatch.setattr(journal, "ROLLBACK_GRACE_S", 1)  # loopback: the timer has long fired
     nc_city.config.diff(ap)
-    time.sleep(2 + 5 + 1)
-    nc_city.config.diff(ap)
+    deadline = time.monotonic() + 2 + journal.ROLLBACK_GRACE_S + 10
+    while list(nc_city.session.db.table("push_intents").rows) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        nc_city.config.diff(ap)
     status = nc_city.config.config_status(ap)[0]
     assert status["status"] == "failed" and "does not run what it sent" in (status["reason"] or "")
     assert [a["outcome"] for a in nc_city.config.audit(ap=ap)][:2] == ["reconciled", "unsettled"]
