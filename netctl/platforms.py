@@ -108,6 +108,9 @@ class Platform:
     #: mode in one step (None: one ``exit`` per level, read from the ``(config…)#`` prompt), and a
     #: question some commands ask before they act (``save``: ``[Y/N]``) with the answer netctl gives
     config_prompt: str | None = None
+    #: a prompt that says the session is in configuration mode (None: netmiko's own check, which on
+    #: VRP waits for two seconds of silence each time it looks)
+    config_mode_prompt: str | None = None
     leave_config: str | None = None
     confirm: tuple[str, str] | None = None
     #: the command that ends a session (None: netmiko's own clean-up, or ``exit`` where there is no
@@ -302,6 +305,7 @@ BUILTIN: tuple[Platform, ...] = (
         # VRP applies each line at once; save writes the running config to the startup file
         commit_commands=("save",),
         config_prompt=r"[\]>]\s*$",
+        config_mode_prompt=r"\]\s*$",
         leave_config="return",
         logout_command="quit",
         confirm=(r"\[Y/N\]:?\s*$", "y"),

@@ -37,7 +37,7 @@ from netctl.drivers.plan import (
 )
 from netctl.drivers.sshkeys import HostKeyCheck, PinnedKeyPolicy
 from netctl.errors import ConfigError, ConnectError, DeviceError, NetctlError, RpcError
-from netctl.platforms import get_platform
+from netctl.platforms import Platform, get_platform
 
 END_MARKER = "NETCTL-CONFIG-END"
 #: the end of a configuration line's answer: the next prompt, or an error message and blank line
@@ -168,7 +168,7 @@ def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequ
             # devices print no prompt after one), so no fixed quiet period is waited (netmiko's
             # send_config_set waits 2 s). The first error stops the batch: later lines would land
             # in the wrong mode.
-            output = str(conn.config_mode(config_command=platform.enter_config))
+            output = _enter_config_mode(conn, target)
             for command in commands:
                 conn.write_channel(command + conn.RETURN)
                 answer = str(conn.read_until_pattern(pattern=platform.config_prompt or PROMPT_OR_ERROR,
@@ -188,6 +188,33 @@ def _configure(conn: Any, target: Target, transcript: Transcript, commands: Sequ
     return str(output)
 
 
+def _enter_config_mode(conn: Any, target: Target) -> str:
+    """Into configuration mode; read up to the prompt where the platform says what that prompt looks
+    like (netmiko's VRP check waits for two seconds of silence before and after)."""
+    platform = get_platform(target.platform)
+    if platform.config_mode_prompt is None:
+        return str(conn.config_mode(config_command=platform.enter_config))
+    conn.write_channel(f"{platform.enter_config}{conn.RETURN}")
+    output = str(conn.read_until_pattern(pattern=platform.config_prompt or r"#\s*$", read_timeout=30))
+    if not _in_config_mode(conn, platform, output):
+        raise DeviceError(f"configuration: {platform.enter_config!r} did not enter configuration mode "
+                          f"(the device answered {_last_line(output)!r})", ap=target.ap)
+    return output
+
+
+def _in_config_mode(conn: Any, platform: Platform, answer: str) -> bool:
+    """Whether ``answer``'s last prompt is one of configuration mode (netmiko's check without the platform's
+    prompt: it sends a return and reads)."""
+    if platform.config_mode_prompt is None:
+        return bool(conn.check_config_mode())
+    return re.search(platform.config_mode_prompt, _last_line(answer)) is not None
+
+
+def _last_line(text: str) -> str:
+    lines = text.rstrip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def _leave_config_mode(conn: Any, target: Target, output: str, levels: int = 4) -> None:
     """Back to exec mode one ``exit`` at a time (some CLIs know no ``end``; blocks nest).
 
@@ -197,9 +224,9 @@ def _leave_config_mode(conn: Any, target: Target, output: str, levels: int = 4) 
     platform = get_platform(target.platform)
     if platform.leave_config:
         conn.write_channel(platform.leave_config + conn.RETURN)
-        conn.read_until_pattern(pattern=platform.config_prompt or r"#\s*$", read_timeout=10)
-        if conn.check_config_mode():
-            raise DeviceError(f"configuration: still in configuration mode ({conn.find_prompt()!r}) after "
+        answer = str(conn.read_until_pattern(pattern=platform.config_prompt or r"#\s*$", read_timeout=10))
+        if _in_config_mode(conn, platform, answer):
+            raise DeviceError(f"configuration: still in configuration mode ({_last_line(answer)!r}) after "
                               f"{platform.leave_config!r}", ap=target.ap)
         return
     prompts = re.findall(r"\((config[^)]*)\)#", output)

@@ -8,7 +8,8 @@ it by hand there as a person at the console would.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +40,39 @@ def running(api: Any, command: str = "display current-configuration") -> list[tu
 
 
 @pytest.fixture
-def by_hand(ac_city: Any) -> Iterator[Any]:
-    """A netmiko ``huawei`` session of the test's own (a person at the AC's console)."""
-    from netmiko import ConnectHandler
+def by_hand(ac_city: Any) -> Iterator[Callable[[list[str]], str]]:
+    """Lines typed in the system view over a paramiko shell of the test's own (a person at the AC's
+    console); each line waits for the AC's next prompt."""
+    import paramiko
 
     target = ac_city.config._target(ac_city.session.get_ap(AC))
-    conn = ConnectHandler(device_type="huawei", host=target.host, port=target.port, username=target.username,
-                          password=target.password or "", allow_agent=False, fast_cli=True, conn_timeout=10)
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(target.host, port=target.port, username=target.username, password=target.password,
+                   allow_agent=False, look_for_keys=False, timeout=10)
+    shell = client.invoke_shell()
+    shell.settimeout(10)
+
+    def until_prompt() -> str:
+        seen = b""
+        for _ in range(200):  # bounded: a prompt comes within a few reads
+            seen += shell.recv(65536)
+            if re.search(rb"[\]>]\s*$", seen):
+                break
+        return seen.decode()
+
+    def typed(lines: list[str]) -> str:
+        out = ""
+        for line in ["system-view", *lines, "return"]:
+            shell.send((line + "\n").encode())
+            out += until_prompt()
+        return out
+
+    until_prompt()
     try:
-        yield conn
+        yield typed
     finally:
-        conn.disconnect()
+        client.close()
 
 
 def wlans_with(api: Any, **changes: Any) -> list[dict[str, Any]]:
@@ -64,7 +87,15 @@ def fresh_vlan(paths: list[tuple[str, ...]]) -> int:
     return next(v for v in random.sample(range(100, 4000), 200) if f"service-vlan vlan-id {v}" not in used)
 
 
-def test_wlan_pushed_is_in_display_current_configuration_and_saved(ac_city: Any) -> None:
+def test_wlan_pushed_is_in_display_current_configuration_and_saved(
+    ac_city: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netmiko.huawei.huawei import HuaweiBase
+
+    def probe(*_: Any, **__: Any) -> bool:
+        raise AssertionError("netmiko's VRP config-mode probe waits for 2 s of silence: the prompt tells")
+
+    monkeypatch.setattr(HuaweiBase, "check_config_mode", probe)  # 6 s of every push to an AC went there
     vlan = fresh_vlan(running(ac_city))
     ac_city.inventory.set_ap(AC, {"vars.wlans": wlans_with(ac_city, vlan=vlan)})
     result = ac_city.config.push(AC)[0]
@@ -99,7 +130,7 @@ def test_change_by_hand_in_another_session_is_drift(ac_city: Any, by_hand: Any) 
     assert ac_city.config.push(AC)[0].ok
     assert ac_city.config.drift(AC)[0].status == "in-sync"
     vlan = fresh_vlan(running(ac_city))
-    out = by_hand.send_config_set(["wlan", "vap-profile name verwaltung", f"service-vlan vlan-id {vlan}"])
+    out = by_hand(["wlan", "vap-profile name verwaltung", f"service-vlan vlan-id {vlan}"])
     assert "Error" not in out, out
     result = ac_city.config.drift(AC)[0]
     assert result.status == "drifted", result
