@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from netctl.push import journal
+from netctl.selection import Selection
 from tests.helpers.lab import set_tx, with_psks
 from tests.helpers.netconf import TX_5G, read_leaf
 from tests.helpers.ssh import ios_config, uci_show
@@ -177,7 +178,7 @@ def wait_for_intents(path: str, deadline_s: float = 30) -> None:
 
 @pytest.mark.parametrize(("workers", "delay"), [(1, 0.0), (1, 0.5), (2, 0.3), (2, 1.2)])
 def test_kill_9_mid_push_then_the_next_command_records_what_each_ap_runs(
-    psk_city: Any, workers: int, delay: float
+    psk_city: Any, workers: int, delay: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = "ges-ruhrort"
     aps = [f"{site}-ap0{i}" for i in (1, 2, 3)]
@@ -195,11 +196,14 @@ def test_kill_9_mid_push_then_the_next_command_records_what_each_ap_runs(
     push.send_signal(signal.SIGKILL)
     push.communicate(timeout=30)
 
-    first = netctl(psk_city, "diff", "--site", site)  # finds the orphans; they wait out any rollback
-    finish(first)
-    time.sleep(3 + journal.ROLLBACK_GRACE_S + 1)
-    second = netctl(psk_city, "diff", "--site", site)
-    finish(second)
+    # the next config command (here in this process, with one second of grace on loopback) finds the
+    # orphans, waits out any rollback, then reads each AP back and records what it runs
+    monkeypatch.setattr(journal, "ROLLBACK_GRACE_S", 1)
+    psk_city.config.diff(Selection(site=site))
+    deadline = time.monotonic() + 3 + journal.ROLLBACK_GRACE_S + 10
+    while intents(db_path(psk_city)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        psk_city.config.diff(Selection(site=site))
 
     assert intents(db_path(psk_city)) == []
     audit = psk_city.config.audit()
