@@ -79,7 +79,7 @@ def test_sysupgrade_installs_reboots_and_reports_the_new_version(state_dir: Path
     (image("23.05.6", target="ath79/generic"), b"Device ramips/mt7621 not supported by this image"),
     (image("23.05.6", platform="huawei-ac"), b"not supported by this image"),
     (b"\x27\x05\x19\x56 random bytes", b"Image metadata not present"),
-])
+], ids=["another-board", "another-platform", "no-metadata"])  # the images hold random bytes: ids stable per run
 def test_sysupgrade_refuses_an_image_for_another_board(state_dir: Path, data: bytes, why: bytes) -> None:
     run(state_dir, "cat > /tmp/firmware.bin", data)
     for command in ("sysupgrade -T /tmp/firmware.bin", "sysupgrade /tmp/firmware.bin"):
