@@ -14,6 +14,7 @@ import click
 
 from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line, selection_options
 from netctl.selection import Selection
+from netctl.units import bitrate
 
 POLL_FAILED_EXIT = 5
 
@@ -24,6 +25,14 @@ def _fmt(value: Any, digits: int = 1) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
+
+
+def metric_value(metric: str, value: Any) -> str:
+    """A sample as ``netctl metrics`` prints it: bit rates for humans (``3.4 Mbit/s``, as the TUI shows them),
+    other values with two decimals (``--json`` keeps every value as stored)."""
+    if metric.startswith(("in_bps", "out_bps")) and isinstance(value, (int, float)):
+        return bitrate(value)
+    return _fmt(value, 2)
 
 
 def _uptime(seconds: float | None) -> str:
@@ -126,7 +135,8 @@ def metrics(api: Any, ap: str, metric: str | None, since: str, as_json: bool) ->
     if as_json:
         emit_json(rows)
         return
-    print_table([(r["ts"], r["metric"], r.get("label") or "", _fmt(r["value"], 2), r["resolution"]) for r in rows],
+    print_table([(r["ts"], r["metric"], r.get("label") or "", metric_value(r["metric"], r["value"]), r["resolution"])
+                 for r in rows],
                 ["TIME", "METRIC", "LABEL", "VALUE", "RES"])
 
 
