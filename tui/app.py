@@ -104,11 +104,19 @@ class NetctlApp(App[None]):
     ]
 
     def __init__(
-        self, api: Netctl, *, refresh_seconds: float = 5.0, clock: Callable[[], dt.datetime] | None = None
+        self,
+        api: Netctl,
+        *,
+        refresh_seconds: float = 5.0,
+        clock: Callable[[], dt.datetime] | None = None,
+        tick_seconds: float = 1.0,
     ) -> None:
+        """``refresh_seconds``: how often screens reload (0: never, tests); ``clock``: the time ages are
+        counted to; ``tick_seconds``: how often the ages on screen are re-formatted (no reload; 0: never)."""
         super().__init__()
         self.backend = Backend(api)
         self.refresh_seconds = refresh_seconds
+        self.tick_seconds = tick_seconds
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.sub_title = f"{self.backend.user} ({self.backend.role})"
 

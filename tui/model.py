@@ -1,4 +1,4 @@
-"""Pure data shaping for the screens: AP rows, filtering, sorting, formatting, site health.
+"""Pure data shaping for the screens: AP rows, filtering, sorting, formatting, site health, alert groups.
 
 Nothing here touches Textual or the database, so the rules are tested directly and filtering 10,000
 APs happens on plain tuples, not on widgets.
@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import fnmatch
+import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
     from netctl.selection import Selection
@@ -35,9 +39,15 @@ class ApRow:
     platform: str = ""
     #: what the last good poll asked for and the agent did not serve (shown "n/a", never 0 or "-")
     unavailable: tuple[str, ...] = ()
+    #: the site's title as people call it ("Grundschule Meiderich")
+    site_title: str = ""
+    tags: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    role: str = ""
 
     def haystack(self) -> str:
-        return " ".join((self.name, self.site, self.tenant, self.kind, self.state, self.config, self.platform)).lower()
+        return " ".join((self.name, self.site, self.site_title, self.tenant, self.kind, self.state, self.config,
+                         self.platform, *self.tags, *self.groups)).lower()
 
 
 #: column key, title, width (0 = the rest of the line)
@@ -98,16 +108,22 @@ def _config_map(config_status: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def build_rows(
-    aps: Sequence[Mapping[str, Any]], status: Mapping[str, Any] | None = None, config_status: Any = None
+    aps: Sequence[Mapping[str, Any]],
+    status: Mapping[str, Any] | None = None,
+    config_status: Any = None,
+    titles: Mapping[str, str] | None = None,
 ) -> list[ApRow]:
-    """Join inventory rows with the poll status and config status of each AP (by name)."""
+    """Join inventory rows with the poll status and config status of each AP (by name), and each
+    site's title (``titles``: site → title)."""
     health = {str(s["name"]): s for s in (status or {}).get("aps", [])}
     config = _config_map(config_status) if config_status is not None else {}
+    titles = titles or {}
     rows = []
     for ap in aps:
         name = str(ap["name"])
         h = health.get(name, {})
         clients = h.get("clients")
+        site = str(ap.get("site") or h.get("site") or "")
         rows.append(
             ApRow(
                 name=name,
@@ -122,9 +138,20 @@ def build_rows(
                 latency_ms=h.get("latency_ms"),
                 platform=str(ap.get("platform") or ""),
                 unavailable=tuple(h.get("unavailable") or ()),
+                site_title=str(titles.get(site) or ""),
+                tags=_names(ap.get("tags")),
+                groups=_names(ap.get("groups")),
+                role=str(ap.get("role") or ""),
             )
         )
     return rows
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """Tags or groups of an AP row (a list, or JSON text when read raw) as a tuple of names."""
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return tuple(str(v) for v in value or ())
 
 
 def _last_seen(health: Mapping[str, Any]) -> dt.datetime | None:
@@ -136,25 +163,116 @@ def _last_seen(health: Mapping[str, Any]) -> dt.datetime | None:
     return parse_time(health.get("last_poll"))
 
 
-def filter_rows(rows: Sequence[ApRow], query: str) -> list[ApRow]:
-    """Keep rows matching every word of ``query``; ``field:value`` words match one field.
+#: ``field:value`` words of the AP filter (``field=value`` too, as on the push screen): matched as text
+TEXT_FIELDS = ("name", "site", "tenant", "kind", "group", "tag", "role", "platform", "state", "config")
+#: ``field:>N`` words: field name → ApRow attribute, compared as numbers
+NUMBER_FIELDS = {"clients": "clients", "uptime": "uptime", "latency": "latency_ms"}
+_FIELD_WORD = re.compile(r"^([A-Za-z_]+)[:=](.*)$")
+_COMPARISON = re.compile(r"^(>=|<=|>|<|=)?(-?\d+(?:\.\d+)?)$")
+_GLOB = "*?["
 
-    ``gs- down`` → rows containing both; ``state:down site:gs-meiderich`` → those fields.
+
+@dataclass(frozen=True)
+class Term:
+    """One word of the AP filter: ``field`` ("" for a plain word), ``op`` (``~`` text, or a comparison)."""
+
+    field: str
+    op: str
+    value: str
+
+    @property
+    def number(self) -> float:
+        return float(self.value)
+
+
+def parse_filter(query: str) -> tuple[Term, ...]:
+    """The AP filter in the CLI's selection words: ``gs-* site:gs-meiderich tag=bus state:down clients:>100``.
+
+    A plain word matches anywhere (name, site and its title, tenant, tags, …), one with ``*?[`` is a
+    name glob; ``field:value`` (or ``field=value``) matches one field (a site by name or title, a tag or
+    group by any of them); ``clients:>100`` compares (``> >= < <= =``, also ``uptime`` in seconds and
+    ``latency`` in ms). Raises ValueError naming the bad word and what would work.
     """
-    words = query.lower().split()
-    if not words:
+    terms = []
+    for word in query.split():
+        match = _FIELD_WORD.match(word)
+        if match is None:
+            terms.append(Term("", "~", word))
+            continue
+        field, value = match.group(1).lower(), match.group(2)
+        if field in NUMBER_FIELDS:
+            compared = _COMPARISON.match(value)
+            if compared is None:
+                raise ValueError(f"{word}: compare with a number, e.g. {field}:>100 or {field}:<=5")
+            terms.append(Term(field, compared.group(1) or "=", compared.group(2)))
+        elif field in TEXT_FIELDS:
+            terms.append(Term(field, "~", value))
+        else:
+            raise ValueError(f"unknown filter {field}: use one of "
+                             + ", ".join(f"{f}:" for f in (*TEXT_FIELDS, *NUMBER_FIELDS)) + " (clients:>100)")
+    return tuple(terms)
+
+
+def _like(texts: Iterable[str], pattern: str) -> bool:
+    """True when any of ``texts`` contains ``pattern`` (or matches it, when it is a glob); case ignored."""
+    pattern = pattern.lower()
+    if any(c in pattern for c in _GLOB):
+        return any(fnmatch.fnmatchcase(t.lower(), pattern) for t in texts)
+    return any(pattern in t.lower() for t in texts)
+
+
+def _compare(value: float | None, op: str, number: float) -> bool:
+    if value is None:
+        return False
+    return {">": value > number, ">=": value >= number, "<": value < number, "<=": value <= number,
+            "=": value == number}[op]
+
+
+def term_matches(row: ApRow, term: Term) -> bool:
+    if term.field in NUMBER_FIELDS:
+        return _compare(getattr(row, NUMBER_FIELDS[term.field]), term.op, term.number)
+    if term.field == "":
+        if any(c in term.value for c in _GLOB):
+            return _like([row.name], term.value)
+        return term.value.lower() in row.haystack()
+    texts = {"site": (row.site, row.site_title), "tag": row.tags, "group": row.groups}.get(term.field)
+    return _like(texts if texts is not None else (str(getattr(row, term.field, "")),), term.value)
+
+
+def filter_rows(rows: Sequence[ApRow], query: str | Sequence[Term]) -> list[ApRow]:
+    """Keep rows matching every word of ``query`` (:func:`parse_filter`; ValueError for a bad word).
+
+    ``gs- down`` → rows containing both; ``state:down site:gs-meiderich clients:>10`` → those fields.
+    """
+    terms = parse_filter(query) if isinstance(query, str) else tuple(query)
+    if not terms:
         return list(rows)
-    plain = [w for w in words if ":" not in w]
-    fielded = [w.split(":", 1) for w in words if ":" in w]
-    out = []
-    for row in rows:
-        hay = row.haystack()
-        if any(w not in hay for w in plain):
-            continue
-        if any(str(getattr(row, f, "")).lower().find(v) < 0 for f, v in fielded):
-            continue
-        out.append(row)
-    return out
+    return [row for row in rows if all(term_matches(row, term) for term in terms)]
+
+
+def describe_filter(terms: Sequence[Term], titles: Mapping[str, str]) -> str:
+    """What the filter selects, in words for a title: ``at Grundschule Meiderich (gs-meiderich), tagged bus,
+    with clients > 100`` ("" for no filter). ``titles``: site → title, the sites known by name."""
+    words = {"tag": "tagged", "group": "in group", "tenant": "of tenant", "name": "named"}
+    parts = []
+    for term in terms:
+        if term.field in NUMBER_FIELDS:
+            parts.append(f"with {term.field} {term.op} {term.value}")
+        elif term.field == "site":
+            title = titles.get(term.value)
+            if term.value in titles:
+                parts.append(f"at {title} ({term.value})" if title and title != term.value else f"at {term.value}")
+            else:
+                parts.append(f"at sites like {term.value}")
+        elif term.field in words:
+            parts.append(f"{words[term.field]} {term.value}")
+        elif term.field:
+            parts.append(f"{term.field} {term.value}")
+        elif any(c in term.value for c in _GLOB):
+            parts.append(f"named {term.value}")
+        else:
+            parts.append(f"matching {term.value!r}")
+    return ", ".join(parts)
 
 
 def sort_rows(rows: Sequence[ApRow], key: str, reverse: bool = False) -> list[ApRow]:
@@ -211,8 +329,10 @@ class SiteHealth:
     kind: str
     title: str
     counts: dict[str, int]
+    #: open alerts nobody acknowledged yet (the ⚠ badge), and those someone is on
     open_alerts: int = 0
     last_poll: dt.datetime | None = None
+    acked_alerts: int = 0
 
 
 def site_health(
@@ -221,7 +341,8 @@ def site_health(
     alerts: Sequence[Mapping[str, Any]],
     status: Mapping[str, Any] | None,
 ) -> list[SiteHealth]:
-    """Counts per site from the AP rows, open alerts per site, last poll time per site."""
+    """Counts per site from the AP rows, open alerts per site (unacknowledged; acknowledged apart), last
+    poll time per site."""
     by_site: dict[str, list[ApRow]] = {}
     for row in rows:
         by_site.setdefault(row.site, []).append(row)
@@ -232,9 +353,13 @@ def site_health(
         if when and (where not in last_poll or when > last_poll[where]):
             last_poll[where] = when
     open_alerts: dict[str, int] = {}
+    acked_alerts: dict[str, int] = {}
     for alert in alerts:
         where = str(alert.get("site") or "")
-        open_alerts[where] = open_alerts.get(where, 0) + 1
+        taken = alert_status(alert)
+        if taken != "closed":
+            bucket = open_alerts if taken == "open" else acked_alerts
+            bucket[where] = bucket.get(where, 0) + 1
     out = []
     for site in sites:
         name = str(site["name"])
@@ -247,6 +372,7 @@ def site_health(
                 state_counts(r.state for r in by_site.get(name, [])),
                 open_alerts.get(name, 0),
                 last_poll.get(name),
+                acked_alerts.get(name, 0),
             )
         )
     return out
@@ -271,7 +397,8 @@ SELECTION_KEYS = ("tenant", "site", "kind", "group", "tag", "role", "platform")
 
 
 def parse_selection(text: str) -> Selection:
-    """``gs-* site=gs-meiderich tag=bus`` → Selection (names/globs plus ``key=value`` filters).
+    """``gs-* site=gs-meiderich tag=bus`` → Selection (names/globs plus ``key=value`` filters; ``key:value``
+    as in the AP filter is the same).
 
     Raises ValueError naming the bad word when a key is unknown.
     """
@@ -280,11 +407,11 @@ def parse_selection(text: str) -> Selection:
     names: list[str] = []
     filters: dict[str, Any] = {}
     for word in text.split():
-        key, eq, value = word.partition("=")
-        if not eq:
+        match = _FIELD_WORD.match(word)
+        if match is None and "=" not in word:
             names.append(word)
-        elif key in SELECTION_KEYS and value:
-            filters[key] = value
+        elif match is not None and match.group(1) in SELECTION_KEYS and match.group(2):
+            filters[match.group(1)] = match.group(2)
         else:
             raise ValueError(
                 f"unknown selection word {word!r}: use NAME, GLOB or one of "
@@ -292,3 +419,105 @@ def parse_selection(text: str) -> Selection:
             )
     return Selection(names=tuple(names), **filters)
 
+
+# -- alerts ----------------------------------------------------------------------------------------
+#: the order of the alert window's sections: what nobody took yet, what someone is on, what is over
+ALERT_STATUSES = ("open", "acked", "closed")
+SEVERITY_RANK = {"info": 0, "warning": 1, "major": 2, "critical": 3}
+
+
+def alert_status(alert: Mapping[str, Any]) -> str:
+    """``open`` (nobody acknowledged it), ``acked`` (open, someone is on it) or ``closed``."""
+    if str(alert.get("state") or "open") != "open":
+        return "closed"
+    return "acked" if alert.get("acked_by") else "open"
+
+
+def alert_counts(alerts: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """How many alerts are open (unacknowledged), acknowledged and closed."""
+    counts = dict.fromkeys(ALERT_STATUSES, 0)
+    for alert in alerts:
+        counts[alert_status(alert)] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """The alerts of one kind at one site in one status (newest first): one row of the alert window.
+
+    Grouped as the notifications group them (:mod:`netctl.notify.routes`: one message per site,
+    ``down on 25 APs``), so 25 APs down at a school are one row, not 25.
+    """
+
+    status: str
+    site: str
+    kind: str
+    alerts: tuple[Mapping[str, Any], ...]
+
+    @property
+    def grouped(self) -> bool:
+        return len(self.alerts) > 1
+
+    @property
+    def key(self) -> str:
+        """The row's key: ``open:SITE:KIND`` for a group, the alert id for a single alert."""
+        return f"{self.status}:{self.site}:{self.kind}" if self.grouped else str(self.alerts[0].get("id"))
+
+    @property
+    def aps(self) -> list[str]:
+        return list(dict.fromkeys(str(a.get("ap") or "") for a in self.alerts))
+
+    @property
+    def severity(self) -> str:
+        return max((str(a.get("severity") or "") for a in self.alerts), key=lambda s: SEVERITY_RANK.get(s, 1))
+
+    @property
+    def first_seen(self) -> dt.datetime | None:
+        return min(filter(None, (parse_time(a.get("first_seen")) for a in self.alerts)), default=None)
+
+    @property
+    def what(self) -> str:
+        """``down on 3 APs: no answer to SNMP`` (the message when all share it), or one alert's message."""
+        messages = {str(a.get("message") or "") for a in self.alerts}
+        if not self.grouped:
+            return messages.pop() or self.kind
+        aps = len(self.aps)
+        text = f"{self.kind} on {aps} AP{'s' if aps != 1 else ''}"
+        if len(self.alerts) != aps:
+            text += f", {len(self.alerts)} times"
+        message = messages.pop() if len(messages) == 1 else ""
+        return text + (f": {message}" if message else "")
+
+
+def group_alerts(alerts: Iterable[Mapping[str, Any]]) -> list[AlertGroup]:
+    """Alerts grouped by status, site and kind: open groups first, then acknowledged, then closed; newest
+    first within each (by the newest alert's id)."""
+    buckets: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for alert in alerts:
+        key = (alert_status(alert), str(alert.get("site") or ""), str(alert.get("kind") or ""))
+        buckets.setdefault(key, []).append(alert)
+    groups = [AlertGroup(status, site, kind, tuple(sorted(items, key=lambda a: -int(a.get("id") or 0))))
+              for (status, site, kind), items in buckets.items()]
+    groups.sort(key=lambda g: (ALERT_STATUSES.index(g.status), -int(g.alerts[0].get("id") or 0)))
+    return groups
+
+
+def zone_info(zone: str) -> dt.tzinfo:
+    """The time zone named ``zone`` (a site's, ``Europe/Berlin``); UTC for a name the system does not know."""
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def local_time(when: dt.datetime | None, zone: str, now: dt.datetime, *, date: bool = False) -> str:
+    """``07:30 Europe/Berlin (3h ago)`` in the site's zone; the date too when it is not today there (or
+    ``date``). ``-`` for None; an unknown zone reads as UTC."""
+    if when is None:
+        return "-"
+    tz = zone_info(zone)
+    zone = zone if tz is not dt.UTC else "UTC"
+    local = when.astimezone(tz)
+    same_day = local.date() == now.astimezone(tz).date()
+    text = local.strftime("%H:%M" if same_day and not date else "%Y-%m-%d %H:%M")
+    return f"{text} {zone} ({ago(when, now)} ago)"

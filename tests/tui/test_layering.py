@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
-#: what the UI may import from netctl: the facade and plain data/error types — never drivers or stores
-ALLOWED = {"netctl.api", "netctl.selection", "netctl.errors"}
+#: what the UI may import from netctl: the facade and plain data/error types — never drivers or stores —
+#: and the pure number formatting it shares with the CLI
+ALLOWED = {"netctl.api", "netctl.selection", "netctl.errors", "netctl.units"}
 
 
 def test_tui_imports_only_the_facade_and_plain_types() -> None:

@@ -205,11 +205,11 @@ async def test_alerts_list_acknowledge_and_maintenance(busy_db: Any, make_app: A
         await settle(pilot)
         assert table(app, "#alerts").rows[0][5] == "acked"
         assert busy_db["alerts"].get(1)["acked_by"] == "sam"
-        await pilot.press("f")  # all alerts, closed ones too
+        await pilot.press("f")  # all alerts, closed ones too: after the acknowledged one
         await settle(pilot)
-        assert table(app, "#alerts").keys == ["3", "1"]
+        assert table(app, "#alerts").keys == ["1", "3"]
         assert "zoo switch swap" in text_of(app.screen.query_one("#windows", Static))
-        await pilot.press("end", "enter")  # the alert's access point
+        await pilot.press("home", "enter")  # the alert's access point
         await settle(pilot)
         assert isinstance(app.screen, ApDetailScreen) and app.screen.ap_name == "gs-meiderich-ap02"
 
@@ -239,7 +239,7 @@ async def test_overview_counts_alerts_and_last_poll(busy_db: Any, make_app: Any)
 async def test_detail_shows_health_graphs_clients_history_diff_alerts_audit(
     busy_db: Any, make_app: Any
 ) -> None:
-    from textual.widgets import Sparkline
+    from tui.widgets.chart import TimeChart
 
     app = make_app("sam", busy_db)
     async with app.run_test(size=SIZE) as pilot:
@@ -250,8 +250,8 @@ async def test_detail_shows_health_graphs_clients_history_diff_alerts_audit(
         assert "state       up" in facts and "last poll   40s ago" in facts and "uptime      3d04h" in facts
         radios = text_of(screen.query_one("#radios", Static))
         assert "Schule-Lernen" in radios and "radio0" in radios and "eth0" in radios and "1.0 M" in radios
-        clients = screen.query_one("#spark-clients", Sparkline)
-        assert len(clients.data or []) == 24 and max(clients.data or [0]) == 23
+        clients = screen.query_one("#chart-clients", TimeChart)
+        assert len(clients.points) == 24 and max(v for _, v in clients.points) == 23
         assert screen.query_one("#history", VirtualTable).keys == ["2", "1"]
         diff = text_of(screen.query_one("#diff", Static))
         assert (

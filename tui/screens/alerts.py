@@ -1,24 +1,33 @@
-"""Alerts: open (or all) alerts of the user's sites, acknowledge, maintenance windows."""
+"""Alerts: open (or all) alerts of the user's sites, grouped per site and kind; acknowledge; maintenance.
+
+Alerts of one kind at one site are one row (``down on 25 APs``, as the notifications group them), open
+ones nobody took first, then those someone acknowledged, then (``f``) the closed ones. Enter on a group
+lists its APs below it; ``k`` acknowledges the alert, or every alert of the group, under the cursor
+(``K``: with a note, "on my way"); the line under the table says who acknowledged it, when, and why.
+The ages tick: a timer re-formats what was loaded (no database work on the UI thread).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Static
 
 from netctl.api import Netctl
-from tui.model import ago, parse_time
+from tui.model import AlertGroup, ago, alert_counts, group_alerts, parse_time
 from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
+from tui.widgets.prompt import TextPrompt
 from tui.widgets.table import VirtualTable
 
 COLUMNS = (
-    ("id", "Id", 4),
+    ("id", "Id", 5),
     ("severity", "Sev", 8),
-    ("ap", "AP", 19),
+    ("ap", "AP / site", 19),
     ("what", "What", 0),
     ("age", "Age", 4),
     ("state", "State", 6),
@@ -41,6 +50,47 @@ def alert_state(alert: dict[str, Any]) -> str:
     return state + (" (muted)" if alert.get("muted") else "")
 
 
+def alert_rows(groups: list[AlertGroup], expanded: set[str], now: Any) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Keys and cells of the alert table: one row per group (its APs below it when ``expanded``)."""
+    keys: list[str] = []
+    rows: list[tuple[str, ...]] = []
+    for group in groups:
+        age = ago(group.first_seen, now)
+        if not group.grouped:
+            alert = group.alerts[0]
+            keys.append(group.key)
+            rows.append((str(alert.get("id")), str(alert.get("severity") or ""), str(alert.get("ap") or ""),
+                         group.what, age, alert_state(dict(alert))))
+            continue
+        is_open = group.key in expanded
+        muted = " (muted)" if any(a.get("muted") for a in group.alerts) else ""
+        keys.append(group.key)
+        rows.append((("▾" if is_open else "▸") + str(len(group.alerts)), group.severity, group.site, group.what,
+                     age, group.status + muted))
+        if is_open:
+            for alert in group.alerts:
+                keys.append(str(alert.get("id")))
+                rows.append((f"  {alert.get('id')}", str(alert.get("severity") or ""), f"  {alert.get('ap')}",
+                             str(alert.get("message") or alert.get("kind") or ""),
+                             ago(parse_time(alert.get("first_seen")), now), alert_state(dict(alert))))
+    return keys, rows
+
+
+def alert_detail(alert: dict[str, Any], now: Any) -> str:
+    """One alert in a line: what, since when, and who acknowledged it when, with their note."""
+    text = (f"#{alert.get('id')} {alert.get('ap')} {alert.get('kind')} ({alert.get('severity')}): "
+            f"{alert.get('message') or ''} — first seen {ago(parse_time(alert.get('first_seen')), now)} ago")
+    if alert.get("state") != "open" and alert.get("closed"):
+        text += f", closed {ago(parse_time(alert.get('closed')), now)} ago"
+    if alert.get("acked_by"):
+        when = parse_time(alert.get("acked_at"))
+        text += f"; acknowledged by {alert['acked_by']}" + (f" {ago(when, now)} ago" if when else "")
+        text += f": {alert['ack_note']}" if alert.get("ack_note") else ""
+    elif alert.get("state") == "open":
+        text += "; not acknowledged (k)"
+    return text
+
+
 class AlertsLoaded(Message):
     """The alerts to list and the maintenance windows."""
 
@@ -51,22 +101,27 @@ class AlertsLoaded(Message):
 
 
 class AlertAcked(Message):
-    """The user acknowledged alert ``alert_id``."""
+    """The user acknowledged the alerts ``alert_ids``."""
 
-    def __init__(self, alert_id: int) -> None:
+    def __init__(self, alert_ids: list[int]) -> None:
         super().__init__()
-        self.alert_id = alert_id
+        self.alert_ids = alert_ids
 
 
 def load_alerts(api: Netctl, open_only: bool) -> AlertsLoaded:
     return AlertsLoaded(api.monitor.alerts(open_only=open_only), api.monitor.maintenance_list())
 
 
+def ack_alerts(api: Netctl, alert_ids: list[int], note: str | None = None) -> AlertAcked:
+    return AlertAcked([int(api.monitor.ack_alert(alert_id, note=note)["id"]) for alert_id in alert_ids])
+
+
 class AlertsScreen(NetctlScreen):
-    """Alerts newest first; ``k`` acknowledges the one under the cursor."""
+    """Alerts grouped per site and kind, open first; ``k`` acknowledges what is under the cursor."""
 
     BINDINGS = [
         Binding("k", "ack", "Ack"),
+        Binding("K", "ack_note", "Ack+note"),
         Binding("f", "toggle_all", "Open/all"),
         Binding("r", "reload", "Refresh", show=False),
     ]
@@ -74,6 +129,10 @@ class AlertsScreen(NetctlScreen):
     def __init__(self) -> None:
         super().__init__()
         self.open_only = True
+        self.alerts: list[dict[str, Any]] = []
+        self.groups: list[AlertGroup] = []
+        self.expanded: set[str] = set()
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield NavBar()
@@ -82,6 +141,7 @@ class AlertsScreen(NetctlScreen):
             styler=lambda c, t: SEVERITY_CLASS.get(t) if c in ("severity", "state") else None,
             id="alerts",
         )
+        yield Static("", id="alert-detail")
         yield Static("loading…", id="count")
         yield Static("", id="windows")
         yield Footer(compact=True)
@@ -90,32 +150,26 @@ class AlertsScreen(NetctlScreen):
         self.action_reload()
         if self.netctl.refresh_seconds:
             self.set_interval(self.netctl.refresh_seconds, self.action_reload)
+        if self.netctl.tick_seconds:
+            self.set_interval(self.netctl.tick_seconds, self.redraw)
+        self.watch(self.query_one("#alerts", VirtualTable), "cursor", self._show_detail, init=False)
 
     def action_reload(self) -> None:
         open_only = self.open_only
         self.fetch("alerts", lambda: self.backend.run(lambda api: load_alerts(api, open_only)))
 
     def on_alert_acked(self, message: AlertAcked) -> None:
-        self.notify(f"alert {message.alert_id} acknowledged", title="alerts")
+        ids = message.alert_ids
+        what = f"alert {ids[0]}" if len(ids) == 1 else f"{len(ids)} alerts"
+        self.notify(f"{what} acknowledged", title="alerts")
         self.action_reload()
 
     def on_alerts_loaded(self, message: AlertsLoaded) -> None:
-        now = self.netctl.clock()
-        alerts = message.alerts
-        rows = [
-            (
-                str(a.get("id")),
-                str(a.get("severity") or ""),
-                str(a.get("ap") or a.get("site") or ""),
-                str(a.get("message") or a.get("kind") or ""),
-                ago(parse_time(a.get("first_seen")), now),
-                alert_state(a),
-            )
-            for a in alerts
-        ]
-        self.query_one("#alerts", VirtualTable).set_rows([r[0] for r in rows], rows)
-        kind = "open" if self.open_only else "all"
-        self.query_one("#count", Static).update(f"{len(rows)} alert(s) ({kind})")
+        self.alerts = message.alerts
+        self.groups = group_alerts(self.alerts)
+        self.expanded &= {g.key for g in self.groups if g.grouped}
+        self.loaded = True
+        self.redraw()
         windows = message.windows
         if not windows:
             text = "maintenance: none scheduled"
@@ -127,23 +181,92 @@ class AlertsScreen(NetctlScreen):
             )
         self.query_one("#windows", Static).update(text)
 
+    def redraw(self) -> None:
+        """Draw the loaded alerts with their ages as of now (the timer calls it: formatting only, no I/O)."""
+        if not self.loaded:
+            return
+        keys, rows = alert_rows(self.groups, self.expanded, self.netctl.clock())
+        self.query_one("#alerts", VirtualTable).set_rows(keys, rows)
+        counts = alert_counts(self.alerts)
+        text = f"{counts['open']} open, {counts['acked']} acknowledged"
+        if not self.open_only:
+            text += f", {counts['closed']} closed"
+        shown = "f: open only" if not self.open_only else "f: closed ones too"
+        self.query_one("#count", Static).update(f"{text} · {len(self.groups)} row(s) · {shown}")
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        key = self.query_one("#alerts", VirtualTable).current_key
+        group = self._group(key)
+        text = ""
+        if group is not None:
+            text = (f"{group.what} at {group.site}: " + ", ".join(group.aps[:4])
+                    + (f" and {len(group.aps) - 4} more" if len(group.aps) > 4 else "")
+                    + (" (enter: list them" + (", k: acknowledge all)" if group.status == "open" else ")")))
+        elif key is not None:
+            alert = next((a for a in self.alerts if str(a.get("id")) == key), None)
+            text = alert_detail(alert, self.netctl.clock()) if alert else ""
+        self.query_one("#alert-detail", Static).update(Text(text))
+
+    def _group(self, key: str | None) -> AlertGroup | None:
+        return next((g for g in self.groups if g.grouped and g.key == key), None)
+
     def action_toggle_all(self) -> None:
         self.open_only = not self.open_only
         self.action_reload()
 
     def on_virtual_table_chosen(self, event: VirtualTable.Chosen) -> None:
-        """Enter on an alert opens its access point."""
-        table = event.table
-        index = table.keys.index(event.key)
-        self.netctl.open_ap(table.rows[index][2])
-
-    def action_ack(self) -> None:
-        key = self.query_one("#alerts", VirtualTable).current_key
-        if key is None or not key.isdigit():  # the table's keys are alert ids
+        """Enter on a group lists its APs (or folds them); on an alert opens its access point."""
+        group = self._group(event.key)
+        if group is not None:
+            self.expanded ^= {group.key}
+            self.redraw()
             return
+        alert = next((a for a in self.alerts if str(a.get("id")) == event.key), None)
+        if alert is not None:
+            self.netctl.open_ap(str(alert.get("ap")))
+
+    def _to_ack(self) -> list[int] | None:
+        """The alert ids ``k`` would acknowledge: the one under the cursor, or the open ones of its group
+        (None, after saying why, when there is nothing or the role may not)."""
+        key = self.query_one("#alerts", VirtualTable).current_key
+        if key is None:
+            return None
+        group = self._group(key)
+        if group is not None:
+            ids = [int(a["id"]) for a in group.alerts if a.get("state") == "open" and not a.get("acked_by")]
+        elif key.isdigit():  # a single alert's key is its id
+            ids = [int(key)]
+        else:
+            return None
+        if not ids:
+            self.notify("nothing to acknowledge here", severity="information")
+            return None
         if not self.backend.can("ack"):
             self.notify("your role may not acknowledge alerts", severity="warning")
+            return None
+        return ids
+
+    def _ack(self, ids: list[int], note: str | None = None) -> None:
+        self.fetch("ack", lambda: self.backend.run(lambda api: ack_alerts(api, ids, note)), exclusive=False)
+
+    def action_ack(self) -> None:
+        ids = self._to_ack()
+        if ids:
+            self._ack(ids)
+
+    def action_ack_note(self) -> None:
+        """Acknowledge with a note that says what is being done (shown here and in the notifications)."""
+        ids = self._to_ack()
+        if not ids:
             return
-        alert_id = int(key)
-        self.fetch("ack", lambda: AlertAcked(self.backend.run(lambda api: api.monitor.ack_alert(alert_id))["id"]),
-                   exclusive=False)
+
+        def done(note: str | None) -> None:
+            if note is not None:
+                self._ack(ids, note or None)
+
+        what = f"alert {ids[0]}" if len(ids) == 1 else f"{len(ids)} alerts"
+        question = f"Acknowledge {what}: what is being done? (esc: cancel)"
+        prompt = TextPrompt(question, input_id="note", placeholder="on my way · PoE switch replaced at 14:00",
+                            allow_empty=True)
+        self.app.push_screen(prompt, done)

@@ -1,8 +1,15 @@
-"""AP detail: facts, radios and clients per SSID, graphs, config history with diffs, alerts, audit."""
+"""AP detail: facts, radios and clients per SSID, graphs, config history with diffs, alerts, audit.
+
+An AP that is not up says so under its name: since when (in the site's time zone) and why, the stored
+reason whole. The graphs start at zero and have a time axis (:mod:`tui.chart`); numbers are formatted as
+the CLI formats them (:mod:`netctl.units`). SSIDs carry the names the WLANs window shows (the site's
+configured SSIDs); what the AP reports under another name is listed as such.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from rich.syntax import Syntax
@@ -12,22 +19,41 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Label, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Label, Static, TabbedContent, TabPane
 
 from netctl.api import Netctl
+from netctl.errors import NetctlError
 from netctl.selection import Selection
-from tui.model import ago, duration, parse_time, unified_diff
+from netctl.units import bitrate, si
+from tui.model import ago, duration, local_time, parse_time, unified_diff, zone_info
 from tui.screens.base import Failed, NetctlScreen, Polled
+from tui.widgets.chart import TimeChart
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
 
-#: (metric name in the store, label) for the graphs tab
-GRAPHS = (
-    ("clients", "Clients"),
-    ("latency_ms", "Latency ms"),
-    ("in_bps", "Traffic in bit/s"),
-    ("out_bps", "Traffic out bit/s"),
+
+def _ms(value: float | None) -> str:
+    return si(value, "ms")
+
+
+#: (metric name in the store, label, how a value reads) for the graphs tab
+GRAPHS: tuple[tuple[str, str, Callable[[float | None], str]], ...] = (
+    ("clients", "Clients", si),
+    ("latency_ms", "Latency", _ms),
+    ("in_bps", "Traffic in", bitrate),
+    ("out_bps", "Traffic out", bitrate),
 )
+#: the state mark of the line under the AP's name (as in the overview)
+STATE_MARK = {"down": "▼", "degraded": "◆", "unknown": "?"}
+#: what a poll error kind means, in plain words
+POLL_ERRORS = {
+    "timeout": "no answer",
+    "auth": "the AP refused netctl's SNMP credentials",
+    "malformed": "the AP's answer could not be read",
+    "partial": "the AP answered only in part",
+    "unsupported": "the AP does not serve what netctl asks for",
+    "error": "netctl could not poll it",
+}
 HISTORY_COLUMNS = (
     ("version", "Ver", 4),
     ("created", "Stored", 20),
@@ -52,31 +78,43 @@ FACT_KEYS = (
 
 
 class DetailLoaded(Message):
-    """Everything the AP page shows: the AP, its health, metric series (with their interface labels
-    and latest values), stored config versions, its alerts and audit entries, and the overlays
-    ("exam mode") that change its variables for a while."""
+    """Everything the AP page shows: the AP, its health, metric series as (epoch, value) points over
+    ``start``–``end`` (with their interface labels and latest values), stored config versions, its
+    alerts and audit entries, the overlays ("exam mode") that change its variables for a while, its
+    config status, the site's SSIDs as the WLANs window lists them (None: not known) and time zone."""
 
     def __init__(
         self,
         ap: dict[str, Any],
         health: dict[str, Any],
-        series: dict[str, list[float]],
+        series: dict[str, list[tuple[float, float]]],
         labels: dict[str, str],
         history: list[dict[str, Any]],
         alerts: list[dict[str, Any]],
         audit: list[dict[str, Any]],
         overlays: list[dict[str, Any]],
+        *,
+        start: float = 0.0,
+        end: float = 0.0,
+        config: dict[str, Any] | None = None,
+        ssids: list[dict[str, Any]] | None = None,
+        zone: str = "UTC",
     ) -> None:
         super().__init__()
         self.ap = ap
         self.health = health
         self.series = series
         self.labels = labels
-        self.latest = {metric: values[-1] for metric, values in series.items() if values}
+        self.latest = {metric: points[-1][1] for metric, points in series.items() if points}
         self.history = history
         self.alerts = alerts
         self.audit = audit
         self.overlays = overlays
+        self.start = start
+        self.end = end
+        self.config = config or {}
+        self.ssids = ssids
+        self.zone = zone
 
 
 class DetailFailed(Failed):
@@ -92,18 +130,28 @@ class VersionDiffLoaded(Message):
         self.diff = diff
 
 
-def load_detail(api: Netctl, name: str, since: dt.datetime) -> DetailLoaded:
+def load_detail(api: Netctl, name: str, since: dt.datetime, now: dt.datetime | None = None) -> DetailLoaded:
     """Everything the detail shows about one AP (runs in a worker thread; NotFound if out of scope)."""
     ap = api.inventory.show_ap(name)
     one = Selection(names=(name,))
     aps = api.monitor.status(one).get("aps", [])
-    series: dict[str, list[float]] = {}
+    series: dict[str, list[tuple[float, float]]] = {}
     labels: dict[str, str] = {}
     for point in api.monitor.metrics(name, None, since.timestamp()):
         if isinstance(point.get("value"), (int, float)):
-            series.setdefault(str(point["metric"]), []).append(float(point["value"]))
+            when = point.get("epoch")
+            if not isinstance(when, (int, float)):
+                parsed = parse_time(point.get("ts"))
+                when = parsed.timestamp() if parsed else 0.0
+            series.setdefault(str(point["metric"]), []).append((float(when), float(point["value"])))
         if point.get("label"):
             labels[str(point["metric"])] = str(point["label"])
+    site = str(ap.get("site") or "")
+    try:  # the names the WLANs window shows: rendered from the site's config, nothing sent
+        ssids: list[dict[str, Any]] | None = api.ssids.site_ssids(site)
+    except NetctlError:
+        ssids = None
+    config = api.config.config_status(one)
     return DetailLoaded(
         ap,
         aps[0] if aps else {},
@@ -113,6 +161,11 @@ def load_detail(api: Netctl, name: str, since: dt.datetime) -> DetailLoaded:
         api.monitor.alerts(open_only=False, selection=one),
         api.config.audit(ap=name, limit=200),
         [overlay for overlay in api.overlays.list_overlays() if name in overlay["aps"]],
+        start=since.timestamp(),
+        end=(now or dt.datetime.now(dt.UTC)).timestamp(),
+        config=config[0] if config else None,
+        ssids=ssids,
+        zone=api.ssids.site_timezone(site),
     )
 
 
@@ -150,6 +203,7 @@ class ApDetailScreen(NetctlScreen):
     def compose(self) -> ComposeResult:
         yield NavBar()
         yield Static(Text(self.ap_name, "bold"), id="title")
+        yield Static("", id="status")
         with TabbedContent(id="tabs"):
             with TabPane("Facts", id="tab-facts"):
                 yield VerticalScroll(Static("loading…", id="facts"))
@@ -157,9 +211,9 @@ class ApDetailScreen(NetctlScreen):
                 yield VerticalScroll(Static("loading…", id="radios"))
             with TabPane("Graphs", id="tab-graphs"):
                 with VerticalScroll():
-                    for metric, label in GRAPHS:
+                    for metric, label, _ in GRAPHS:
                         yield Label(label, id=f"label-{metric}", classes="graph-label")
-                        yield Sparkline([], id=f"spark-{metric}", classes="graph")
+                        yield TimeChart(id=f"chart-{metric}", classes="graph")
             with TabPane("Config", id="tab-config"):
                 yield VirtualTable(HISTORY_COLUMNS, id="history")
                 yield VerticalScroll(Static("", id="diff"), id="diff-box")
@@ -170,14 +224,16 @@ class ApDetailScreen(NetctlScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#status", Static).display = False
         self.action_reload()
 
     def action_reload(self) -> None:
-        since = self.netctl.clock() - dt.timedelta(hours=self.hours)
+        now = self.netctl.clock()
+        since = now - dt.timedelta(hours=self.hours)
         name = self.ap_name
         self.fetch(
             "detail",
-            lambda: self.backend.run(lambda api: load_detail(api, name, since)),
+            lambda: self.backend.run(lambda api: load_detail(api, name, since, now)),
             failed=DetailFailed,
         )
 
@@ -202,27 +258,34 @@ class ApDetailScreen(NetctlScreen):
         now = self.netctl.clock()
         ap, health = detail.ap, detail.health
         facts = Table.grid(padding=(0, 2))
-        facts.add_column(style="bold")
+        facts.add_column(style="bold", no_wrap=True)
         facts.add_column()
         for key in FACT_KEYS:
             value = ap.get(key)
             if value not in (None, "", [], {}):
                 facts.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
-        for key, value in health_facts(health, now):
+        for key, value in health_facts(health, now, detail.zone):
+            facts.add_row(key, value)
+        for key, value in _more_reasons(detail.config, detail.alerts, health):
             facts.add_row(key, value)
         for overlay in detail.overlays:
             variables = ", ".join(f"{k}={v}" for k, v in sorted(overlay["vars"].items()))
             facts.add_row("temporary", f"{overlay['name']}: {variables} until {overlay['until_local']} "
                                        f"{overlay['timezone']} (by {overlay['who']})")
         self.query_one("#facts", Static).update(facts)
-        self.query_one("#radios", Static).update(_radios(detail.latest, health, detail.labels))
-        for metric, label in GRAPHS:
-            values = detail.series.get(metric, [])
-            spark = self.query_one(f"#spark-{metric}", Sparkline)
-            spark.data = values
-            last = f"{values[-1]:g}" if values else "no samples"
-            peak = f", max {max(values):g}" if values else ""
-            self.query_one(f"#label-{metric}", Label).update(f"{label} ({self._range()}): {last}{peak}")
+        status = self.query_one("#status", Static)
+        banner = state_banner(health, now, detail.zone)
+        status.display = bool(banner)
+        status.update(Text(banner))
+        status.set_class(health.get("state") == "down", "-down")
+        self.query_one("#radios", Static).update(_radios(detail.latest, health, detail.labels, detail.ssids))
+        zone = zone_info(detail.zone)
+        for metric, label, fmt in GRAPHS:
+            points = detail.series.get(metric, [])
+            self.query_one(f"#chart-{metric}", TimeChart).show(points, detail.start, detail.end, zone)
+            values = [v for _, v in points]
+            reading = f"{fmt(values[-1])}, max {fmt(max(values))}" if values else "no samples"
+            self.query_one(f"#label-{metric}", Label).update(f"{label} ({self._range()}): {reading}")
         self._show_history(detail.history)
         self.query_one("#alerts", Static).update(_alerts(detail.alerts, now))
         self.query_one("#audit", Static).update(_audit(detail.audit))
@@ -275,49 +338,104 @@ class ApDetailScreen(NetctlScreen):
         self.start_poll(Selection(names=(self.ap_name,)))
 
 
-def health_facts(health: dict[str, Any], now: dt.datetime) -> list[tuple[str, str]]:
-    """The poll facts of the AP page; a value the agent did not serve reads "not available (why)"."""
+def state_banner(health: dict[str, Any], now: dt.datetime, zone: str) -> str:
+    """The line under the AP's name when it is not up: ``▼ down since 07:30 Europe/Berlin (3h ago): why``
+    with the stored reason whole ("" for an AP that is up or was never polled)."""
+    state = str(health.get("state") or "unknown")
+    reasons = list(health.get("reasons") or [])
+    if state == "up" or (state == "unknown" and not reasons):
+        return ""
+    since = local_time(parse_time(health.get("since")), zone, now)
+    return f"{STATE_MARK.get(state, '?')} {state} since {since}" + (": " + "; ".join(reasons) if reasons else "")
+
+
+def health_facts(health: dict[str, Any], now: dt.datetime, zone: str = "UTC") -> list[tuple[str, str]]:
+    """The poll facts of the AP page: state, since when (in the site's ``zone``), why (the stored reasons
+    whole) and what the poll error means; a value the agent did not serve reads "not available (why)"."""
     rows = [("state", str(health.get("state") or "unknown")),
-            ("since", ago(parse_time(health.get("since")), now) + " ago" if health.get("since") else "-")]
+            ("since", local_time(parse_time(health.get("since")), zone, now, date=True))]
+    if health.get("reasons"):
+        rows.append(("why", "; ".join(str(r) for r in health["reasons"])))
+    kind = health.get("error_kind")
+    if kind and health.get("state") != "up":
+        rows.append(("poll error", f"{kind}: {POLL_ERRORS.get(str(kind), 'see why')}"))
     last_poll = parse_time(health.get("last_poll"))
     rows.append(("last poll", ago(last_poll, now) + " ago" if last_poll else "never"))
     rows.append(("uptime", duration(health.get("uptime"))))
     unavailable = dict(health.get("unavailable") or {})
     for key in ("clients", "latency_ms", "cpu", "mem"):
         if health.get(key) is not None:
-            rows.append((key, str(health[key])))
+            rows.append((key, si(health[key])))
         elif key in unavailable:
             rows.append((key, f"not available ({unavailable.pop(key)})"))
     rows.extend((key, f"not available ({why})") for key, why in unavailable.items())
     return rows
 
 
-def _radios(latest: dict[str, float], health: dict[str, Any] | None, labels: dict[str, str] | None = None) -> Any:
-    """Clients per SSID and radio, traffic per interface: the latest polled values."""
+def _more_reasons(config: dict[str, Any], alerts: list[dict[str, Any]],
+                  health: dict[str, Any]) -> list[tuple[str, str]]:
+    """What else explains an AP's trouble: its config status with the reason (``pending: unreachable``)
+    and its open alerts the poll's reasons do not already say (a refused SSH host key), each whole."""
+    rows = []
+    status = str(config.get("status") or "")
+    if status and status not in ("unknown", "applied"):
+        rows.append(("config", status + (f": {config['reason']}" if config.get("reason") else "")))
+    reasons = {str(r) for r in health.get("reasons") or []}
+    for alert in alerts:
+        kind = str(alert.get("kind") or "")
+        if alert.get("state") != "open" or kind == "down" or kind.startswith("poll-"):
+            continue
+        message = str(alert.get("message") or "")
+        if message not in reasons:
+            rows.append(("open alert", f"{kind}: {message}" if message else kind))
+    return rows
+
+
+def _radios(latest: dict[str, float], health: dict[str, Any] | None, labels: dict[str, str] | None = None,
+            ssids: list[dict[str, Any]] | None = None) -> Any:
+    """Clients per SSID and radio, traffic per interface: the latest polled values.
+
+    With the site's configured SSIDs (``ssids``, as the WLANs window lists them) those names come first,
+    in that order, with their on/off state; an SSID the AP reports under another name is listed after
+    them and said to be not in the config.
+    """
     from rich.console import Group
 
     parts: list[Any] = []
-    ssids = sorted((m.split(":", 1)[1], v) for m, v in latest.items() if m.startswith("clients:"))
-    if ssids:
+    polled: dict[str, list[tuple[str, float | None]]] = {}
+    for metric, reading in sorted(latest.items()):
+        if metric.startswith("clients:"):
+            ssid, _, radio = metric.split(":", 1)[1].partition("@")
+            polled.setdefault(ssid, []).append((radio, reading))
+    configured = {str(s["name"]): bool(s.get("enabled")) for s in ssids or []}
+    if polled or configured:
         table = Table(title="Clients per SSID", title_justify="left", expand=True, box=None)
-        for column in ("SSID", "Radio", "Clients"):
+        for column in ("SSID", "State", "Radio", "Clients"):
             table.add_column(column)
-        for key, value in ssids:
-            ssid, _, radio = key.partition("@")
-            table.add_row(ssid, radio, f"{value:g}")
+        for name, enabled in configured.items():
+            state = "on" if enabled else "off"
+            for radio, clients in polled.get(name) or [("-", None)]:
+                table.add_row(name, state, radio or "-", si(clients))
+        strangers = [name for name in polled if name not in configured]
+        for name in strangers:
+            for radio, clients in polled[name]:
+                table.add_row(name, "?" if configured else "-", radio or "-", si(clients))
         parts.append(table)
+        if configured and strangers:
+            parts.append(Text(", ".join(strangers) + ": reported by the AP, not in the config of its site "
+                              "(the WLANs window lists the configured SSIDs)", "yellow"))
     labels = labels or {}
     interfaces = sorted({m.split(":", 1)[1] for m in latest if m.startswith(("in_bps:", "out_bps:"))},
                         key=_ifindex_order)
     if interfaces:
-        table = Table(title="Interfaces (bit/s)", title_justify="left", expand=True, box=None)
+        table = Table(title="Interfaces", title_justify="left", expand=True, box=None)
         for column in ("Interface", "ifIndex", "In", "Out"):
             table.add_column(column)
         for ident in interfaces:
             label = labels.get(f"in_bps:{ident}") or labels.get(f"out_bps:{ident}")
             index = ident[2:] if ident.startswith("if") and ident[2:].isdigit() else ""
-            table.add_row(label or ident, index, _rate(latest.get(f"in_bps:{ident}")),
-                          _rate(latest.get(f"out_bps:{ident}")))
+            table.add_row(label or ident, index, bitrate(latest.get(f"in_bps:{ident}")),
+                          bitrate(latest.get(f"out_bps:{ident}")))
         parts.append(table)
     unavailable = (health or {}).get("unavailable") or {}
     for what in ("interfaces", "traffic", "clients"):
@@ -336,15 +454,6 @@ def _ifindex_order(ident: str) -> tuple[int, str]:
     return (int(digits), "") if digits.isdigit() else (1 << 62, ident)
 
 
-def _rate(value: float | None) -> str:
-    if value is None:
-        return "-"
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if value >= size:
-            return f"{value / size:.1f} {unit}"
-    return f"{value:.0f}"
-
-
 def _alerts(alerts: list[dict[str, Any]], now: dt.datetime) -> Any:
     if not alerts:
         return "no alerts for this AP"
@@ -354,7 +463,7 @@ def _alerts(alerts: list[dict[str, Any]], now: dt.datetime) -> Any:
     for a in alerts:
         state = str(a.get("state") or "")
         if state == "open" and a.get("acked_by"):
-            state = f"acked ({a['acked_by']})"
+            state = f"acked ({a['acked_by']}" + (f": {a['ack_note']})" if a.get("ack_note") else ")")
         table.add_row(
             str(a.get("id")),
             str(a.get("severity") or ""),

@@ -1,7 +1,13 @@
-"""Access points: the selection as a table; incremental filter, sort by any column, quick jump."""
+"""Access points: the selection as a table; incremental filter, sort by any column, quick jump.
+
+The filter takes the selection words of the CLI and the push screen (``gs-*``, ``site:gs-meiderich`` or
+``site=gs-meiderich``, ``tag:bus``, ``state:down``, ``clients:>100``; :func:`tui.model.parse_filter`),
+and the title says in words what it shows.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -9,7 +15,7 @@ from textual.widgets import Footer, Input, Static
 
 from netctl.api import Netctl
 from netctl.selection import Selection
-from tui.model import AP_COLUMNS, ApRow, LazyCells, build_rows, filter_rows, sort_rows
+from tui.model import AP_COLUMNS, ApRow, LazyCells, build_rows, describe_filter, filter_rows, parse_filter, sort_rows
 from tui.screens.base import NetctlScreen, Polled
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
@@ -26,19 +32,21 @@ STATE_CLASS = {
 
 
 class ApsLoaded(Message):
-    """The rows of the access point table (all the user may see)."""
+    """The rows of the access point table (all the user may see) and the titles of their sites."""
 
-    def __init__(self, rows: list[ApRow]) -> None:
+    def __init__(self, rows: list[ApRow], titles: dict[str, str] | None = None) -> None:
         super().__init__()
         self.rows = rows
+        self.titles = titles or {}
 
 
 def load_aps(api: Netctl) -> ApsLoaded:
-    """Inventory rows joined with health and config status (runs in a worker thread)."""
+    """Inventory rows joined with health, config status and site titles (runs in a worker thread)."""
     aps = api.session.select()
     status = api.monitor.status(Selection())
     config = api.config.config_status(Selection())
-    return ApsLoaded(build_rows(aps, status, config))
+    titles = {str(site["name"]): str(site.get("title") or "") for site in api.session.visible_sites()}
+    return ApsLoaded(build_rows(aps, status, config, titles), titles)
 
 
 def _styler(column: str, text: str) -> str | None:
@@ -67,12 +75,14 @@ class ApsScreen(NetctlScreen):
         self.reverse = False
         self.loaded = False
         self.initial_filter = ""
+        self.titles: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield NavBar()
+        yield Static("Access points: loading…", id="aps-title")
         yield Input(
             self.initial_filter,
-            placeholder="filter: words or field:value, e.g. state:down site:gs-",
+            placeholder="filter: words, gs-*, site:…, tag:…, state:down, clients:>100",
             id="filter",
         )
         yield VirtualTable(AP_COLUMNS, styler=_styler, id="aps")
@@ -91,6 +101,7 @@ class ApsScreen(NetctlScreen):
 
     def on_aps_loaded(self, message: ApsLoaded) -> None:
         self.all_rows = message.rows
+        self.titles = message.titles
         self.loaded = True
         self.apply()
 
@@ -114,7 +125,15 @@ class ApsScreen(NetctlScreen):
 
     def apply(self) -> None:
         query = self.query_one("#filter", Input).value
-        self.shown = sort_rows(filter_rows(self.all_rows, query), self.sort_key, self.reverse)
+        try:
+            terms = parse_filter(query)
+        except ValueError as exc:
+            self.shown, title = [], f"Access points: {exc}"
+        else:
+            self.shown = sort_rows(filter_rows(self.all_rows, terms), self.sort_key, self.reverse)
+            what = describe_filter(terms, self.titles)
+            title = (f"Access points {what}: {len(self.shown)} of {len(self.all_rows)}" if what
+                     else f"Access points: all {len(self.all_rows)}")
         now = self.netctl.clock()
         table = self.query_one("#aps", VirtualTable)
         table.set_rows([r.name for r in self.shown], LazyCells(self.shown, now))
@@ -122,6 +141,7 @@ class ApsScreen(NetctlScreen):
         text = f"{len(self.shown)} of {len(self.all_rows)} APs · sorted by {self.sort_key}"
         text += " (desc)" if self.reverse else ""
         self.query_one("#count", Static).update(text if self.loaded else "loading…")
+        self.query_one("#aps-title", Static).update(Text(title if self.loaded else "Access points: loading…"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":

@@ -18,11 +18,12 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("enter", "overview", "show the access points of the site under the cursor"),
     ("n", "overview, APs, AP", "poll now (the site, the AP)"),
     ("w", "overview", "WLANs of the site: which SSIDs are on; switch those you may"),
-    ("/  esc", "APs", "filter (words or field:value, e.g. state:down site:gs-) / back"),
+    ("/  esc", "APs", "filter as on the CLI: words, gs-*, site:…, tag:bus, state:down, clients:>100 / back"),
     ("s  S", "APs", "sort by the next column / reverse (or click a title)"),
     ("enter", "APs, alerts", "open the AP: facts, radios, graphs, config history, alerts, audit"),
     ("t", "AP", "graphs over the last 24 hours / 7 days"),
-    ("k  f", "alerts", "acknowledge the alert / show all or only open ones"),
+    ("enter", "alerts", "on a group (▸3: one kind at one site): list its APs / fold them"),
+    ("k  K  f", "alerts", "acknowledge the alert or the whole group / with a note / show closed ones too"),
     ("F5 F6 F8", "push", "preview / diff against the running config / push (asks first)"),
     ("esc", "AP, help, push", "back / leave the text fields"),
 )
@@ -50,7 +51,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text(
                     "\nYou see and act only on the sites your user may reach; everything else does "
-                    "not exist here. Status: ▲ up ◆ degraded ▼ down ? not polled, ⚠ open alerts.",
+                    "not exist here. Status: ▲ up ◆ degraded ▼ down ? not polled, ⚠ open alerts nobody "
+                    "acknowledged yet, ✓ acknowledged ones.",
                     style="dim",
                 )
             )

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Static, Tree
 
 from netctl.api import Netctl
 from netctl.selection import Selection
-from tui.model import ApRow, SiteHealth, ago, build_rows, counts_text, site_health, state_counts
+from tui.model import ApRow, SiteHealth, ago, alert_counts, build_rows, counts_text, site_health, state_counts
 from tui.screens.base import Failed, NetctlScreen, Polled
 from tui.widgets.navbar import NavBar
 
@@ -20,13 +20,16 @@ KIND_MARK = {"school": "school", "zoo": "zoo", "transit": "transit"}
 
 
 class OverviewLoaded(Message):
-    """What the overview shows: site health, AP rows, the number of open alerts, whether any poll ran."""
+    """What the overview shows: site health, AP rows, the number of open alerts nobody acknowledged yet
+    and of acknowledged ones, whether any poll ran."""
 
-    def __init__(self, sites: list[SiteHealth], rows: list[ApRow], alerts: int, polled: bool) -> None:
+    def __init__(self, sites: list[SiteHealth], rows: list[ApRow], alerts: int, polled: bool,
+                 acked: int = 0) -> None:
         super().__init__()
         self.sites = sites
         self.rows = rows
         self.alerts = alerts
+        self.acked = acked
         self.polled = polled
 
 
@@ -41,7 +44,9 @@ def load_overview(api: Netctl) -> OverviewLoaded:
     status = api.monitor.status(Selection())
     alerts = api.monitor.alerts(open_only=True)
     rows = build_rows(aps, status)
-    return OverviewLoaded(site_health(sites, rows, alerts, status), rows, len(alerts), status is not None)
+    counts = alert_counts(alerts)
+    return OverviewLoaded(site_health(sites, rows, alerts, status), rows, counts["open"], status is not None,
+                          counts["acked"])
 
 
 class OverviewScreen(NetctlScreen):
@@ -94,11 +99,12 @@ class OverviewScreen(NetctlScreen):
         now = self.netctl.clock()
         totals = state_counts(r.state for r in self.rows)
         polled = "" if overview.polled else "  (no poll data yet)"
+        acked = f" ({overview.acked} acknowledged)" if overview.acked else ""
         self.query_one("#summary", Static).update(
             Text.assemble(
                 (f"{len(self.rows)} APs  ", "bold"),
                 counts_text(totals),
-                f"  open alerts {overview.alerts}{polled}",
+                f"  open alerts {overview.alerts}{acked}{polled}",
             )
         )
         tree: Tree[str] = self.query_one("#sites", Tree)
@@ -126,11 +132,13 @@ class OverviewScreen(NetctlScreen):
             for key, value in site.counts.items():
                 counts[key] = counts.get(key, 0) + value
         alerts = sum(s.open_alerts for s in sites)
+        acked = sum(s.acked_alerts for s in sites)
         return Text.assemble(
             (tenant, "bold"),
             f"  {len(sites)} site{'s' if len(sites) != 1 else ''}  ",
             _colored(counts),
             (f"  ⚠{alerts}" if alerts else "", "yellow"),
+            (f"  ✓{acked}" if acked else "", "dim"),
         )
 
     def _site_label(self, site: SiteHealth, now: Any) -> Text:
@@ -143,6 +151,7 @@ class OverviewScreen(NetctlScreen):
             (kind, "dim"),
             _colored(site.counts),
             (f" ⚠{site.open_alerts}" if site.open_alerts else "", "yellow"),
+            (f" ✓{site.acked_alerts}" if site.acked_alerts else "", "dim"),
             ("  " + seen, "dim"),
         )
 

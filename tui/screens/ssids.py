@@ -18,11 +18,12 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
 
 from netctl.api import Results
 from tui.screens.base import Failed, NetctlScreen
 from tui.screens.push import ConfirmPush
+from tui.widgets.prompt import TextPrompt
 from tui.widgets.table import VirtualTable
 
 COLUMNS = (("name", "SSID", 24), ("state", "State", 6), ("may", "You may", 10), ("until", "Until", 0))
@@ -96,24 +97,6 @@ class UntilChecked(Message):
         super().__init__()
         self.value = value
         self.until = until
-
-
-class UntilPrompt(ModalScreen[str | None]):
-    """Asks until when a switch holds: ``17:00``, ``2026-11-28T07:30`` or ``90m``; Escape cancels."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box"):
-            yield Label(escape(self.question), id="until-question")
-            yield Input(placeholder="17:00 · 2026-11-28T07:30 · 90m", id="until")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
 
 
 class SsidScreen(NetctlScreen, ModalScreen[None]):
@@ -218,7 +201,9 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
                 site, value))))
 
         word = "ON" if enable else "OFF"
-        self.app.push_screen(UntilPrompt(f"Switch {name} {word} at {site} until when? (then back by itself)"), check)
+        question = f"Switch {name} {word} at {site} until when? (then back by itself)"
+        prompt = TextPrompt(question, input_id="until", placeholder="17:00 · 2026-11-28T07:30 · 90m")
+        self.app.push_screen(prompt, check)
 
     def on_until_checked(self, message: UntilChecked) -> None:
         if self.asking is None:
