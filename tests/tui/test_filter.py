@@ -47,3 +47,25 @@ async def test_the_ap_filter_takes_the_cli_selection_syntax_and_says_what_it_sho
         assert keys == ["zoo-duisburg-ap01", "zoo-duisburg-ap02"]
         keys, title = await shown("colour:red")
         assert keys == [] and "unknown filter colour: use one of" in title and "tag:" in title
+
+
+async def test_sorting_shows_the_top_rows(memdb: Any) -> None:
+    """``s``/``S`` (or a click on a title) sort and show the first rows: the cursor does not stay on its AP
+    somewhere down the list with the top rows scrolled away."""
+    from netctl.api import Netctl
+    from tests.helpers.tui import NOW, seed_city
+    from tui.app import NetctlApp
+
+    seed_city(memdb, extra_aps=40)
+    app = NetctlApp(Netctl(memdb), refresh_seconds=0, clock=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await settle(pilot)
+        table = app.screen.query_one("#aps", VirtualTable)
+        for keys in (("s",), ("S",), ("s", "s")):
+            await pilot.press("end")
+            assert table.scroll_y > 0
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert (table.cursor, table.scroll_y) == (0, 0), keys
+            assert table.current_key == table.keys[0]

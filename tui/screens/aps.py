@@ -162,7 +162,7 @@ class ApsScreen(NetctlScreen):
             self.reverse = not self.reverse
         else:
             self.sort_key, self.reverse = event.column, False
-        self.apply()
+        self.resort()
 
     def on_virtual_table_chosen(self, event: VirtualTable.Chosen) -> None:
         self.netctl.open_ap(event.key)
@@ -176,11 +176,16 @@ class ApsScreen(NetctlScreen):
     def action_sort(self) -> None:
         self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
         self.reverse = False
-        self.apply()
+        self.resort()
 
     def action_reverse(self) -> None:
         self.reverse = not self.reverse
+        self.resort()
+
+    def resort(self) -> None:
+        """Apply a new sort order and show its first rows (a refresh keeps the cursor on its AP instead)."""
         self.apply()
+        self.query_one("#aps", VirtualTable).action_edge(0)
 
     def action_poll_now(self) -> None:
         name = self.query_one("#aps", VirtualTable).current_key
