@@ -23,7 +23,8 @@ What it understands (the VRP shapes of an AC6508/AC6805 WLAN view):
 - software (user view): ``display version`` (``VRP (R) software, Version 5.170 (AC6508 V…)``),
   ``display startup``, ``startup system-software NAME.cc`` (an image on the flash becomes the next
   startup's), ``reboot`` (asks ``System will reboot! Continue?[Y/N]``; on ``y`` the session ends,
-  the AC refuses sessions for ``REBOOT_SECONDS`` and then runs the next startup's image)
+  the AC refuses sessions for ``REBOOT_SECONDS``, or the seconds in ``<state-dir>/<ac>.reboot-seconds``
+  (a lab knob for fast tests, 0.5–60), and then runs the next startup's image)
 - ``upload flash:/NAME.cc`` on an exec channel (the lab's stand-in for SFTP): the image's bytes on
   stdin, at most :data:`MAX_IMAGE`; its first line ``NETCTL-SIM-FIRMWARE huawei-ac VERSION AC6508``
   says what it is, and ``startup system-software`` refuses an image that is not for this AC
@@ -56,6 +57,8 @@ INCOMPLETE = "Error: Incomplete command found at '^' position."
 CONFIRM = "Are you sure to continue?[Y/N]:"
 REBOOT_CONFIRM = "System will reboot! Continue?[Y/N]:"
 REBOOT_SECONDS = 5.0
+#: the shortest and longest reboot the lab knob ``<state-dir>/<ac>.reboot-seconds`` may ask for
+REBOOT_RANGE = (0.5, 60.0)
 FIRST_VERSION = "V200R021C10SPC100"
 IMAGE_MAGIC = "NETCTL-SIM-FIRMWARE"
 MAX_IMAGE = 64 * 1024 * 1024
@@ -194,6 +197,7 @@ class Ac:
         self.closed = False
         self.confirming = False
         self.rebooting = False
+        self.reboot_seconds = REBOOT_SECONDS
 
     @property
     def wlan(self) -> dict[str, Any]:
@@ -227,7 +231,7 @@ class Ac:
                 return ["Info: The system is not rebooted."]
             sw = software(self.state)
             sw["current"], sw["version"] = sw["next"], sw["flash"][sw["next"]]
-            sw["down_until"] = time.time() + REBOOT_SECONDS
+            sw["down_until"] = time.time() + self.reboot_seconds
             self.closed = True
             return ["Info: system is rebooting, please wait..."]
         words = tokens(line[:MAX_LINE])
@@ -543,6 +547,17 @@ def locked_state(state_dir: Path, name: str) -> Iterator[dict[str, Any]]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def reboot_seconds(state_dir: Path, name: str) -> float:
+    """How long the AC refuses sessions after a reboot: the lab knob ``<name>.reboot-seconds`` in the
+    state directory (bounded by :data:`REBOOT_RANGE`), else :data:`REBOOT_SECONDS`."""
+    try:
+        wanted = float((state_dir / f"{name}.reboot-seconds").read_text().strip())
+    except (OSError, ValueError):
+        return REBOOT_SECONDS
+    low, high = REBOOT_RANGE
+    return min(max(wanted, low), high) if wanted == wanted else REBOOT_SECONDS  # NaN: the default
+
+
 def which_ac(state_dir: Path) -> str:
     local = (os.environ.get("SSH_CONNECTION") or "").split()
     try:
@@ -561,6 +576,7 @@ class Session:
     def __init__(self, state_dir: Path, name: str) -> None:
         self.state_dir, self.name = state_dir, name
         self.ac = Ac(initial_state(name))
+        self.ac.reboot_seconds = reboot_seconds(state_dir, name)
 
     def command(self, line: str) -> list[str]:
         with locked_state(self.state_dir, self.name) as state:

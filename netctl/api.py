@@ -76,7 +76,7 @@ class Netctl:
         self.overlays = OverlayService(self.session, config=self.config)
         self.access = AccessService(self.session, ssids=self.ssids)
         self.hostkeys = HostKeyService(self.session)
-        self.firmware = FirmwareService(self.session, inventory=self.inventory, config=self.config)
+        self.firmware = FirmwareService(self.session, inventory=self.inventory, config=self.config, jobs=self.jobs)
         self.routes = RouteService(self.session)
 
     def close(self) -> None:

@@ -129,17 +129,30 @@ class Platform:
     ssid_enabled: Mapping[str, str] | None = None
     #: firmware upgrades (:mod:`netctl.firmware`; None: netctl does not upgrade this platform): the
     #: command that prints the running release and a regular expression whose first group is the
-    #: version in its output; where the image goes on the AP; the commands (``{path}`` filled in) that
-    #: receive it on stdin, print its sha256 (first word), check it without installing, and install it
-    #: (the session drops, the AP reboots); how long the AP may take to answer SSH again (seconds)
+    #: version in its output; where the image goes on the AP (``{version}`` filled in); the commands
+    #: (``{path}`` filled in) that receive it on stdin, print its sha256 (first word; None: the platform
+    #: prints none, netctl compares the sha256 of the bytes it sent and says so in the result), check it
+    #: without installing, make it the next startup's image (None: installing does that), and install it
+    #: (the session drops, the AP reboots); how long the AP may take to answer SSH again (seconds).
+    #: Every answer is also read for the platform's ``error_patterns``: a line that is an error fails
+    #: the step even when the command exits 0 (VRP's exec channel does)
     firmware_version_command: str | None = None
     firmware_version_pattern: str | None = None
     firmware_path: str | None = None
     firmware_upload_command: str | None = None
     firmware_checksum_command: str | None = None
     firmware_test_command: str | None = None
+    firmware_startup_command: str | None = None
     firmware_install_command: str | None = None
+    #: the questions the install command asks before it acts and netctl's answers (regular expression
+    #: for the end of the output, answer), first match wins; given, the install runs in an interactive
+    #: shell that answers them (VRP's ``reboot`` asks ``[Y/N]``); empty: on an exec channel
+    firmware_install_answers: tuple[tuple[str, str], ...] = ()
     firmware_reboot_s: float | None = None
+    #: after the version is read back, the AP must pass the push's health gate over SNMP (clients back
+    #: within the gate's time); False: netctl has no SNMP health rules for the platform, the version read
+    #: back over SSH is the last check, and each upgrade's result says the health check was not made
+    firmware_health_gate: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """The definition as plain JSON-ready data (lists for tuples and sets)."""
@@ -312,6 +325,21 @@ BUILTIN: tuple[Platform, ...] = (
         error_patterns=(r"^\s*Error:",),
         secret_patterns=(r"^(\s*security \S+ (?:psk|sae) pass-phrase )(\S+)( .*)$",),
         volatile_patterns=(r"^!",),
+        # software in the user view: the image goes to the flash, becomes the next startup's (the AC
+        # refuses a package that is not for it), and reboot asks before it acts. VRP prints no sha256 of
+        # a file (its own check is `check file-integrity` against Huawei's .asc signature): netctl compares
+        # the bytes it sent. The health gate counts an AP's own clients: netctl has no such rule for an AC
+        firmware_version_command="display version",
+        firmware_version_pattern=r"VRP \(R\) software, Version [0-9.]+ \((?:\S+ )?(V\d{3}R\d{3}\S*)\)",
+        firmware_path="flash:/{version}.cc",
+        # a real AC takes the image over SFTP; the lab's simulator over this exec channel (docs/lab.md)
+        firmware_upload_command="upload {path}",
+        firmware_startup_command="startup system-software {path}",
+        firmware_install_command="reboot",
+        # any other question (a real AC with unsaved changes asks to save them first) is answered no
+        firmware_install_answers=((r"(?i)system will reboot.*\[Y/N\]:?\s*$", "y"), (r"\[Y/N\]:?\s*$", "n")),
+        firmware_reboot_s=900.0,
+        firmware_health_gate=False,
     ),
     Platform(
         "snmp-only",

@@ -55,55 +55,58 @@ def _local(moment: dt.datetime, tz: dt.tzinfo) -> str:
     return moment.astimezone(tz).strftime("%H:%M")
 
 
-def parse_until(value: str, now: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> dt.datetime:
+def parse_until(value: str, now: dt.datetime, timezone: str = DEFAULT_TIMEZONE, *,
+                flag: str = "--until") -> dt.datetime:
     """When a timed change given as ``value`` ends, as an aware UTC datetime.
 
     ``value`` is a clock time today in ``timezone`` (``17:00``), an ISO date and time (without an
     offset it is in ``timezone``) or a duration from ``now`` (``90m``, ``2h``, ``1h30m``, ``1d``).
     The end must lie after ``now`` and at most :data:`MAX_AHEAD` ahead: a clock time that has passed
-    today is refused, never taken as tomorrow. Raises ConfigError naming the value and the forms.
+    today is refused, never taken as tomorrow. Raises ConfigError naming the value (as the option
+    ``flag`` of the command that took it: ``--until``, ``--at``) and the forms.
     """
     tz = zone(timezone)
     text = value.strip()
     forms = _FORMS.format(zone=timezone)
+    by_hand = "switch without --until and back by hand; " if flag == "--until" else ""
     clock = _CLOCK.match(text)
     duration = _DURATION.match(text) if text and text[-1] in "dhm" else None
     if clock:
         hour, minute = int(clock.group(1)), int(clock.group(2))
         if hour > 23 or minute > 59:
-            raise ConfigError(f"cannot read --until {value!r}: there is no such time of day", hint=forms)
+            raise ConfigError(f"cannot read {flag} {value!r}: there is no such time of day", hint=forms)
         today = now.astimezone(tz).date()
         until = dt.datetime.combine(today, dt.time(hour, minute), tzinfo=tz)
         if until <= now:
             raise ConfigError(
-                f"--until {value!r}: {text} today ({timezone}) has passed already (it is {_local(now, tz)} there)",
+                f"{flag} {value!r}: {text} today ({timezone}) has passed already (it is {_local(now, tz)} there)",
                 hint="give a later time today, or for tomorrow a date and time (e.g. "
                      f"{(today + dt.timedelta(days=1)).isoformat()}T{hour:02d}:{minute:02d}) or a duration (90m, 2h)")
     elif duration:
         days, hours, minutes = (int(g or 0) for g in duration.groups())
         span = dt.timedelta(days=days, hours=hours, minutes=minutes)
         if not span:
-            raise ConfigError(f"cannot read --until {value!r}: a duration must be longer than nothing", hint=forms)
+            raise ConfigError(f"cannot read {flag} {value!r}: a duration must be longer than nothing", hint=forms)
         if span > MAX_AHEAD:
-            raise ConfigError(f"--until {value!r} lies more than {MAX_AHEAD.days} days ahead",
-                              hint="switch without --until and back by hand; " + forms)
+            raise ConfigError(f"{flag} {value!r} lies more than {MAX_AHEAD.days} days ahead",
+                              hint=by_hand + forms)
         until = now + span
     else:
         if len(text) < 16 or not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
-            raise ConfigError(f"cannot read --until {value!r}", hint=forms)
+            raise ConfigError(f"cannot read {flag} {value!r}", hint=forms)
         try:
             until = dt.datetime.fromisoformat(text)
         except ValueError as exc:
-            raise ConfigError(f"cannot read --until {value!r}: {exc}", hint=forms) from exc
+            raise ConfigError(f"cannot read {flag} {value!r}: {exc}", hint=forms) from exc
         if until.tzinfo is None:
             until = until.replace(tzinfo=tz)
         if until <= now:
             raise ConfigError(
-                f"--until {value!r} has passed already (it is {now.astimezone(tz):%Y-%m-%d %H:%M} in {timezone})",
+                f"{flag} {value!r} has passed already (it is {now.astimezone(tz):%Y-%m-%d %H:%M} in {timezone})",
                 hint=forms)
     if until - now > MAX_AHEAD:
-        raise ConfigError(f"--until {value!r} lies more than {MAX_AHEAD.days} days ahead",
-                          hint="switch without --until and back by hand; " + forms)
+        raise ConfigError(f"{flag} {value!r} lies more than {MAX_AHEAD.days} days ahead",
+                          hint=by_hand + forms)
     return until.astimezone(dt.UTC)
 
 

@@ -50,7 +50,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calendar": ("netctl.cli.calendar:calendar", "School calendars and holidays that switch a site's SSIDs."),
     "overlay": ("netctl.cli.overlay:overlay", "Named, time-boxed variables on APs (exam mode) that end by themselves."),
     "hostkeys": ("netctl.cli.hostkeys:hostkeys", "SSH host keys pinned per AP (list, trust, forget, import)."),
-    "firmware": ("netctl.cli.firmware:firmware", "Firmware images and upgrades in maintenance windows (OpenWrt)."),
+    "firmware": ("netctl.cli.firmware:firmware",
+                 "Firmware images and upgrades in maintenance windows (OpenWrt, Huawei AC)."),
     "tui": ("netctl.cli.tui:tui", "Open the terminal UI."),
     "lab": ("netctl.cli.lab:lab", "The local lab of simulated APs (for demo and tests)."),
 }

@@ -19,12 +19,12 @@ def _first_line(text: str | None) -> str:
 
 @click.group()
 def firmware() -> None:
-    """Firmware images and upgrades (OpenWrt), in maintenance windows, checked over SNMP afterwards."""
+    """Firmware images and upgrades (OpenWrt, Huawei AC), in maintenance windows, read back afterwards."""
 
 
 @firmware.command("add")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--platform", required=True, help="The platform the image is for (e.g. openwrt).")
+@click.option("--platform", required=True, help="The platform the image is for (openwrt, huawei-ac).")
 @_VERSION
 @json_option
 @pass_api
@@ -92,15 +92,32 @@ def plan_cmd(api: Any, selection: Selection, version: str, concurrency: int, as_
               help="How long to wait for the AP to be well over SNMP after it is back (seconds).")
 @click.option("--reboot-timeout", type=click.FloatRange(5, 3600), default=None,
               help="How long to wait for SSH after the install [default: the platform's].")
+@click.option("--at", "at", metavar="TIME", default=None,
+              help="Do not upgrade now: the scheduler does it once then (02:00 today in the site's time zone, "
+                   "2026-11-28T02:00, or 8h from now); the same rules apply then (a window, or --now).")
 @json_option
 @pass_api
 def upgrade_cmd(api: Any, selection: Selection, version: str, canary: int, wave_size: int | None, now: bool,
                 yes: bool, concurrency: int, gate_clients: float, gate_timeout: float, reboot_timeout: float | None,
-                as_json: bool) -> None:
-    """Upgrade APs to --version: upload, verify the sha256 on the AP, check, install, wait for SSH, read
-    the version back, then check the AP over SNMP. The first AP that fails stops the rollout (firmware
-    cannot be rolled back automatically) and raises a critical alert. Exit code 1 when an AP failed.
+                at: str | None, as_json: bool) -> None:
+    """Upgrade APs to --version: upload, verify the sha256, check, install, wait for SSH, read the
+    version back, then check the AP over SNMP (OpenWrt). A Huawei AC sets the image as its next startup's
+    and reboots instead of installing, and has no sha256 or SNMP check: the result says so. The first AP
+    that fails stops the rollout (firmware cannot be rolled back automatically) and raises a critical
+    alert. Exit code 1 when an AP failed. With --at the upgrade is stored as a job the scheduler runs
+    once at that time, as you (netctl jobs list shows it; netctl jobs set NAME --disable cancels it).
     """
+    if at is not None:
+        job = api.firmware.schedule(selection, version=version, at=at, canary=canary, wave_size=wave_size, now=now,
+                                    gate_min_clients=gate_clients, gate_timeout=gate_timeout,
+                                    reboot_timeout=reboot_timeout)
+        if as_json:
+            emit_json(job)
+        else:
+            click.echo(f"scheduled {job['job']}: {len(job['aps'])} AP(s) to {version} at {job['at_local']} "
+                       f"({job['timezone']}), run once by the scheduler (netctl scheduler run) as you; "
+                       f"cancel with: netctl jobs set {job['job']} --disable")
+        return
     if not yes:
         _print_plan(api.firmware.plan(selection, version=version, concurrency=concurrency))
         click.confirm(f"Upgrade these APs to {version}?", abort=True, err=True)

@@ -1,16 +1,21 @@
 """Commands over SSH exec channels (paramiko), with bytes on stdin: what a firmware upgrade needs.
 
 netmiko's interactive shell cannot carry a binary file; an exec channel can (``cat > /tmp/firmware.bin``
-with the image on its stdin). Host keys are checked as for every SSH session of netctl
+with the image on its stdin). A command that asks before it acts (VRP's ``reboot``: ``[Y/N]``) runs in
+an interactive shell on the same connection instead (:meth:`ExecSession.converse`), whose questions are
+answered by the platform's table. Host keys are checked as for every SSH session of netctl
 (:class:`netctl.drivers.sshkeys.HostKeyCheck`, after the key exchange and before authentication), and
 paramiko and socket exceptions become netctl errors by one table (:data:`EXCEPTIONS`).
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import re
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, Any
@@ -50,6 +55,22 @@ class Answer:
     #: sha256 of the bytes sent on stdin (None when nothing was sent)
     sent_sha256: str | None = None
     sent_bytes: int = 0
+    #: a shell conversation (:meth:`ExecSession.converse`): the device ended the session instead of
+    #: showing its prompt again (a reboot)
+    ended: bool = False
+
+
+#: the end of a prompt when the platform names none: ``<AC>``, ``[AC]``, ``router#``, ``$``
+PROMPT = r"[>\]#$]\s*$"
+#: at most this many questions are answered in one conversation
+MAX_ANSWERS = 5
+
+
+def next_answer(output: str, answers: Sequence[tuple[str, str]]) -> str | None:
+    """The answer to the question ``output`` ends with: the first ``(pattern, answer)`` whose pattern
+    matches its end (None: it asks nothing netctl answers)."""
+    tail = output[-300:]
+    return next((answer for pattern, answer in answers if re.search(pattern, tail)), None)
 
 
 class ExecSession:
@@ -89,6 +110,63 @@ class ExecSession:
         answer = Answer(None if status == -1 else status, output, errors, digest, sent)
         self.transcript.add("<-", (output + errors).rstrip() + f" [exit {answer.exit_status}]")
         return answer
+
+    def converse(self, command: str, *, prompt: str = PROMPT, answers: Sequence[tuple[str, str]] = (),
+                 timeout: float = 60.0) -> Answer:
+        """Run ``command`` in an interactive shell (with a pty) on a new channel, for a command that asks
+        before it acts: wait for the ``prompt``, send the command, answer each question by ``answers``
+        (:func:`next_answer`) until the prompt is back or the device ends the session (``ended``: a
+        reboot). Raises DeviceError when the session fails, or nothing settles within ``timeout``."""
+        self.transcript.add("->", f"{command} (shell)")
+        deadline = time.monotonic() + timeout
+        with mapped(EXCEPTIONS["session"], self.target, self.transcript, command):
+            transport = self.client.get_transport()
+            if transport is None or not transport.is_active():
+                raise DeviceError(f"{command}: the SSH session is gone", ap=self.target.ap)
+            channel = transport.open_session(timeout=timeout)
+            try:
+                channel.get_pty(width=200)
+                channel.invoke_shell()
+                said, ended, asked = self._read_until(channel, prompt, (), deadline, command)
+                if ended:
+                    raise DeviceError(f"{command}: the device ended the session before its prompt: "
+                                      f"{said.strip()[-200:]}", ap=self.target.ap)
+                channel.sendall((command + "\n").encode())
+                output, ended, asked = self._read_until(channel, prompt, answers, deadline, command)
+                status = channel.recv_exit_status() if ended and channel.exit_status_ready() else None
+            finally:
+                channel.close()
+        text = output.replace("\r\n", "\n").replace("\r", "")
+        self.transcript.add("<-", text.rstrip() + (" [session ended]" if ended else "")
+                            + (f" [answered {', '.join(asked)}]" if asked else ""))
+        return Answer(status, text, "", ended=ended)
+
+    def _read_until(self, channel: paramiko.Channel, prompt: str, answers: Sequence[tuple[str, str]],
+                    deadline: float, command: str) -> tuple[str, bool, list[str]]:
+        """Read until the prompt ends the output (False) or the channel closes (True), answering questions.
+        Returns the output read, whether the session ended, and the answers given."""
+        output, asked = "", list[str]()
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a character may span two reads
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DeviceError(f"{command}: no prompt and no end of the session in time; last said: "
+                                  f"{output.strip()[-200:]!r}", ap=self.target.ap)
+            channel.settimeout(min(left, 1.0))
+            try:
+                chunk = channel.recv(CHUNK)
+            except TimeoutError:
+                continue
+            if not chunk:
+                return output, True, asked
+            output += decoder.decode(chunk)
+            answer = next_answer(output, answers)
+            if answer is not None and len(asked) < MAX_ANSWERS:
+                asked.append(answer)
+                channel.sendall((answer + "\n").encode())
+                output += "\n"  # the question is answered: its text no longer ends the output
+            elif re.search(prompt, output[-300:]):
+                return output, False, asked
 
 
 @contextmanager

@@ -3,9 +3,14 @@
 An upgrade goes AP by AP over SSH (:mod:`netctl.firmware.run`) in waves (a canary first), only for APs
 in an active maintenance window (``netctl maintenance add``) or, for vehicles, their depot window, unless
 the caller says ``now``. Firmware cannot be rolled back automatically: the first AP that fails (the
-image is refused, the AP does not come back, runs another version, or is not well over SNMP afterwards)
-stops the rollout, its further waves come back ``skipped``, and a critical ``firmware`` alert is raised.
+image is refused, the AP does not come back, runs another version, or, where its platform has that check,
+is not well over SNMP afterwards) stops the rollout, its further waves come back ``skipped``, and a
+critical ``firmware`` alert is raised.
 Every AP's outcome is audited (action ``firmware-upgrade``).
+
+An upgrade can also wait for its night: :meth:`FirmwareService.schedule` stores it as a scheduled job
+of kind ``firmware`` (:func:`firmware_job`) owned by the caller, run once by the scheduler at the time
+given (job options ``at`` and ``once``), as its owner with the owner's rights checked again then.
 """
 
 from __future__ import annotations
@@ -39,11 +44,16 @@ if TYPE_CHECKING:
     from netctl.core import Session
     from netctl.inventory.ops import InventoryService
     from netctl.push.ops import ConfigService
+    from netctl.schedule.ops import JobService
 
 #: the audit's action for each AP of an upgrade
 AUDIT_ACTION = "firmware-upgrade"
 #: the alert kind a failed upgrade raises
 ALERT_KIND = "firmware"
+#: the job kind of a scheduled upgrade (:func:`firmware_job`)
+JOB_KIND = "firmware"
+#: a scheduled upgrade whose scheduler was down at its time still runs this late (seconds), not later
+LATE_S = 3600.0
 
 
 def supports_firmware(platform: Platform) -> bool:
@@ -63,13 +73,16 @@ def firmware_dir(db_path: str) -> Path:
 
 class FirmwareService:
     """Firmware images and upgrades: ``Netctl.firmware``. Given the session, the inventory service (the
-    APs' variables: depot windows) and the config service (targets with pinned host keys, the audit)."""
+    APs' variables: depot windows), the config service (targets with pinned host keys, the audit) and
+    the job service (scheduled upgrades)."""
 
-    def __init__(self, session: Session, *, inventory: InventoryService, config: ConfigService) -> None:
+    def __init__(self, session: Session, *, inventory: InventoryService, config: ConfigService,
+                 jobs: JobService) -> None:
         self.session = session
         self.db = session.db
         self.inventory = inventory
         self.config = config
+        self.jobs = jobs
 
     # -- images ----------------------------------------------------------------------------------
     def add(self, file: str | Path, *, platform: str, version: str) -> dict[str, Any]:
@@ -252,7 +265,8 @@ class FirmwareService:
                 for name in wave:
                     finish(_as(by_name[name], "skipped", wave=number, reason=f"not upgraded: {stopped}"))
                 continue
-            gates, refused = self._gates([aps[name] for name in wave], gate_min_clients, gate_timeout)
+            gated = [aps[name] for name in wave if get_platform(by_name[name].platform).firmware_health_gate]
+            gates, refused = self._gates(gated, gate_min_clients, gate_timeout) if gated else ({}, {})
             jobs = []
             for name in wave:
                 p = by_name[name]
@@ -265,7 +279,7 @@ class FirmwareService:
                 jobs.append(UpgradeJob(self.config._target(aps[name]), platform, str(p.current), version,
                                        image["path"], image["sha256"], window=p.window, wave=number,
                                        reboot_s=reboot_timeout or platform.firmware_reboot_s or 300.0,
-                                       gate=gates[name]))
+                                       gate=gates.get(name)))
             for result in run_threads(jobs, upgrade_one, key=lambda job: job.target.ap, concurrency=concurrency,
                                       progress=_starts(progress)):
                 self.config._host_key_seen(aps[result.ap], result.host_key, result.host_key_refused, AUDIT_ACTION)
@@ -277,10 +291,52 @@ class FirmwareService:
                     self._alert(aps[name], results[name])
         return Results(results[name] for name in aps)
 
+    def schedule(self, selection: Selection | str | Sequence[str] | None, *, version: str, at: str,
+                 canary: int = 0, wave_size: int | None = None, now: bool = False,
+                 gate_min_clients: float = 0.8, gate_timeout: float = 60.0, reboot_timeout: float | None = None,
+                 clock: dt.datetime | None = None) -> dict[str, Any]:
+        """Store an upgrade of the selected APs to ``version`` that the scheduler runs once at ``at``: a
+        clock time today in the time zone of the first AP's site (``02:00``), an ISO date and time or a
+        duration (``8h``), as ``netctl ssid off --until`` reads them. It is a job of kind ``firmware``
+        owned by the caller (``netctl jobs list``; ``netctl jobs set NAME --disable`` cancels it), run
+        as the owner with the owner's rights and scope checked again then, with the same rules as
+        :meth:`upgrade` (a maintenance or depot window, unless ``now``); a run more than :data:`LATE_S`
+        after ``at`` (the scheduler was down) upgrades nothing. Returns the job: ``{job, version, at,
+        at_local, timezone, aps}``.
+
+        Raises ConfigError (``at`` cannot be read or has passed, no selected AP can be upgraded, an image
+        is missing), NotFound (a selection outside the caller's scope), PermissionDenied.
+        """
+        from netctl import timers
+
+        self.session.require("push")
+        sel = as_selection(selection)
+        aps = self.session.select(sel)
+        platforms = sorted({ap["platform"] for ap in aps if supports_firmware(get_platform(ap["platform"]))})
+        if not platforms:
+            raise ConfigError("none of the selected APs runs a platform netctl upgrades",
+                              hint="platforms with firmware commands: " + ", ".join(_upgradable()))
+        missing = [p for p in platforms if self.image(p, version) is None]
+        if missing:
+            raise ConfigError(f"no image of {', '.join(missing)} {version} stored",
+                              hint=f"add it first: netctl firmware add FILE --platform {missing[0]} "
+                                   f"--version {version}")
+        zone = self.session.site_timezone(aps[0]["site"]) if aps[0].get("site") else timers.DEFAULT_TIMEZONE
+        moment = clock or dt.datetime.now(dt.UTC)
+        when = timers.parse_until(at, moment, zone, flag="--at")
+        name = f"firmware-{version}-{uuid.uuid4().hex[:6]}"
+        options = {"at": when.isoformat(timespec="seconds"), "once": True, "version": version, "canary": canary,
+                   "wave_size": wave_size, "now": now, "gate_clients": gate_min_clients, "gate_timeout": gate_timeout,
+                   "reboot_timeout": reboot_timeout, "late_s": LATE_S}
+        self.jobs.set_job(name, job=JOB_KIND, interval_s=60.0, selection=sel, options=options)
+        return {"job": name, "version": version, "at": options["at"], "timezone": zone,
+                "at_local": timers.until_text(when, zone, moment), "aps": [ap["name"] for ap in aps]}
+
     def _gates(self, aps: list[dict[str, Any]], min_clients: float,
                timeout: float) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """Each AP's health gate, with its clients measured now, and the APs that cannot be checked (no
-        SNMP settings, no answer now), with why: those are not upgraded."""
+        SNMP settings, no answer now), with why: those are not upgraded. Only APs of platforms with a
+        health gate are given (``firmware_health_gate``); the others' results say they had none."""
         from netctl.poll.gate import gates_for
 
         return gates_for(self.db, aps, min_clients, timeout, label="health check", before="the upgrade",
@@ -300,6 +356,46 @@ class FirmwareService:
         self.config._audit(run_id, ap["name"], AUDIT_ACTION, selection.describe(),
                            f"firmware {result.platform} {version}", None, result.status,
                            result.reason, transcript=result.transcript)
+
+
+def firmware_job(db_path: str, selection_json: str = "{}", *, user: str | None = None,
+                 options: str | dict[str, Any] | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The scheduler's ``firmware`` job: one scheduled upgrade (:meth:`FirmwareService.schedule`) of the
+    job's selection, as ``user`` (its owner), one dict per AP as ``netctl firmware upgrade --json``
+    prints them. Options: ``version`` (required), ``at``/``late_s`` (a run later than that upgrades
+    nothing and returns one failed entry saying so), ``canary``, ``wave_size``, ``now``, ``gate_clients``,
+    ``gate_timeout``, ``reboot_timeout``. The audit names it ``@system (scheduled firmware upgrade …,
+    run as USER)``. ``now`` is the clock (tests pass their own). Raises ConfigError without a version."""
+    import json
+
+    from netctl.api import Netctl
+    from netctl.schedule.scheduler import job_not_before
+
+    opts = json.loads(options) if isinstance(options, str) else dict(options or {})
+    version = str(opts.get("version") or "")
+    if not version:
+        raise ConfigError("a firmware job needs the option version",
+                          hint="schedule upgrades with: netctl firmware upgrade SELECTION --version V --at TIME")
+    moment = (now or dt.datetime.now(dt.UTC)).timestamp()
+    at = job_not_before(opts)
+    late = float(opts.get("late_s") or LATE_S)
+    if at is not None and moment > at + late:
+        return [{"ok": False, "status": "missed", "target": version,
+                 "reason": f"the upgrade was due at {opts.get('at')} and the scheduler ran it only "
+                           f"{(moment - at) / 60:.0f} min later (more than {late / 60:g} min): nothing was upgraded; "
+                           "schedule it again"}]
+    api = Netctl(db_path, user=user)
+    try:
+        api.session.on_behalf = f"scheduled firmware upgrade to {version}"
+        reboot = opts.get("reboot_timeout")
+        results = api.firmware.upgrade(
+            Selection.from_json(selection_json or "{}"), version=version, canary=int(opts.get("canary") or 0),
+            wave_size=int(opts["wave_size"]) if opts.get("wave_size") else None, now=bool(opts.get("now")),
+            gate_min_clients=float(opts.get("gate_clients") or 0.8),
+            gate_timeout=float(opts.get("gate_timeout") or 60.0), reboot_timeout=float(reboot) if reboot else None)
+        return [result.to_dict() for result in results]
+    finally:
+        api.close()
 
 
 def _as(planned: FirmwareResult, status: str, **fields: Any) -> FirmwareResult:
@@ -335,4 +431,4 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-__all__ = ["FirmwareService", "firmware_dir", "supports_firmware"]
+__all__ = ["FirmwareService", "firmware_dir", "firmware_job", "supports_firmware"]

@@ -12,6 +12,7 @@ another platform or version is refused when it is added.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -74,6 +75,16 @@ def parse_version(output: str, pattern: str) -> str | None:
     return match.group(1) if match else None
 
 
+def device_error(output: str, patterns: Sequence[str]) -> str | None:
+    """The first line of ``output`` that is an error by the platform's ``patterns`` (stripped), None when
+    none is. VRP says ``Error: …`` on a line of its own while the exec channel still exits 0, so an exit
+    status alone does not tell a refused command from a done one."""
+    for line in output.splitlines():
+        if any(re.search(pattern, line) for pattern in patterns):
+            return line.strip()
+    return None
+
+
 def action(supported: bool, current: str | None, target: str) -> str:
     """What an upgrade to ``target`` does with an AP: ``upgrade``, ``up-to-date``, ``unsupported
     platform`` or ``unreachable`` (``current`` None: its version could not be read)."""
@@ -91,9 +102,10 @@ class FirmwareResult(Result):
     ``status`` (upgrade): ``upgraded``, ``up-to-date``, ``outside-window`` (no maintenance or depot
     window now, and no ``--now``), ``unsupported``, ``unreachable`` (its version could not be read:
     nothing was sent), ``skipped`` (an earlier wave failed), ``failed``. ``stage`` names the step that
-    failed (image, upload, checksum, check, install, reboot, version, health); ``installed`` says whether
-    the AP began installing (``changed``): after that, nothing can be undone automatically. Only
-    ``failed`` counts as a failure of the run.
+    failed (image, upload, checksum, check, startup, install, reboot, version, health); ``installed`` says
+    whether the AP began installing (``changed``; on a platform with a next-startup step, from the moment
+    the image is the next startup's): after that, nothing can be undone automatically. Only ``failed``
+    counts as a failure of the run.
     """
 
     PUBLIC: ClassVar[tuple[str, ...]] = (

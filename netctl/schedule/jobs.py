@@ -41,6 +41,7 @@ for _name, _target in {
     "drift": "netctl.push.jobs:drift_job",
     "timers": "netctl.ssids:timers_job",
     "calendars": "netctl.schedule.calendars:calendars_job",
+    "firmware": "netctl.firmware.ops:firmware_job",
 }.items():
     JOBS.register(_name, _target)
 
@@ -51,7 +52,7 @@ SYSTEM_OWNER = "@system"
 #: the action a job's owner needs (a job not named here needs ``jobs``)
 JOB_ACTIONS: dict[str, str] = {"poll": "poll", "retention": "jobs", "push": "push", "converge": "push",
                                "backup": "backup", "drift": "drift", "timers": "ssid-toggle",
-                               "calendars": "ssid-toggle"}
+                               "calendars": "ssid-toggle", "firmware": "push"}
 
 #: jobs a fresh database gets: name -> (job, interval seconds)
 DEFAULT_JOBS: dict[str, tuple[str, float]] = {

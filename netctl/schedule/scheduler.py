@@ -9,7 +9,12 @@
 - a run has a deadline (the job's option ``deadline_s``, default :data:`JOB_DEADLINE_S`): a run still
   going then is recorded ``failed`` ("did not finish within …") and the scheduler goes on; a stuck
   job never stays ``running``. Its thread cannot be killed and is left to end on its own; what it
-  returns then is dropped.
+  returns then is dropped;
+- a job with the option ``at`` (an ISO time) does not run before then, and one with ``once`` is
+  disabled as its first run starts (a run skipped because it runs elsewhere does not count), so it
+  never runs twice whatever happens to that run: together a job that runs once at a set time
+  (``netctl firmware upgrade … --at 02:00`` stores one). ``netctl jobs run`` runs it at once all the
+  same.
 
 Jobs run in threads and open their own database connection; a job is a plain function from
 :mod:`netctl.schedule.jobs`, so cron can run the same work with ``netctl poll``.
@@ -44,6 +49,34 @@ def job_deadline(options: str | dict[str, Any] | None) -> float:
     except (ValueError, TypeError, AttributeError):
         return JOB_DEADLINE_S
     return value if value > 0 else JOB_DEADLINE_S
+
+
+def _options(options: str | dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        opts = json.loads(options) if isinstance(options, str) else dict(options or {})
+    except (ValueError, TypeError):
+        return {}
+    return opts if isinstance(opts, dict) else {}
+
+
+def job_not_before(options: str | dict[str, Any] | None) -> float | None:
+    """When a job with these options may run first (its option ``at``, an ISO time; without an offset
+    UTC) as a Unix time; None: whenever it is due. An ``at`` that cannot be read is None."""
+    import datetime as dt
+
+    at = _options(options).get("at")
+    try:
+        moment = dt.datetime.fromisoformat(str(at)) if at else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def job_once(options: str | dict[str, Any] | None) -> bool:
+    """Whether a job with these options is disabled as its first run starts (option ``once``)."""
+    return _options(options).get("once") is True
 
 
 def _iso(ts: float | None = None) -> str:
@@ -109,12 +142,15 @@ def finish_run(db_path: str, run_id: int, status: str, results: list[dict[str, A
 def run_job_once(db_path: str, name: str, job: str, selection_json: str, *, user: str | None = None,
                  options: str | None = None) -> dict[str, Any]:
     """Run one job now as ``user`` (its owner, checked again now: :func:`netctl.schedule.jobs.run_as_owner`),
-    recorded in ``job_runs``; ``skipped`` if it is already running elsewhere."""
+    recorded in ``job_runs``; ``skipped`` if it is already running elsewhere. A ``once`` job is disabled
+    as its run starts."""
     from netctl.schedule.jobs import run_as_owner
 
     run_id = start_run(db_path, name)
     if run_id is None:
         return {"job": name, "status": "skipped", "detail": "already running"}
+    if job_once(options):
+        _disable(db_path, name)  # before it runs: whatever happens to this run, the job never runs again
     deadline = job_deadline(options)
     outcome: dict[str, Any] = {}
 
@@ -138,6 +174,15 @@ def run_job_once(db_path: str, name: str, job: str, selection_json: str, *, user
             detail += "\n" + "".join(traceback.format_exception(exc)[-3:])
         return {"job": name, **finish_run(db_path, run_id, "failed", None, detail[:2000])}
     return {"job": name, **finish_run(db_path, run_id, "ok", outcome.get("results"), None)}
+
+
+def _disable(db_path: str, name: str) -> None:
+    """Disable job ``name`` (a ``once`` job, as its run starts)."""
+    db = open_db(db_path)
+    try:
+        db.table("jobs").update(name, {"enabled": 0})
+    finally:
+        db.conn.close()
 
 
 @dataclass
@@ -168,6 +213,7 @@ class Scheduler:
                     if runner.session.can("all-jobs") or owner_of(job) == runner.session.user_name]
             for job in jobs:
                 job["run_as"] = run_user(job, runner.session.user_name)
+                job["not_before"] = job_not_before(job.get("options"))
         finally:
             runner.close()
         for job in jobs:
@@ -207,6 +253,8 @@ class Scheduler:
                 self.runs.append(outcome)
                 if counts(job) and outcome.get("status") != "skipped":
                     counted_runs += 1
+                if job_once(job.get("options")) and outcome.get("status") != "skipped":
+                    job["done"] = True  # disabled in the database too; the next reload drops it
             self.log(f"{job['name']}: {outcome.get('status')} aps={outcome.get('aps')} "
                      f"failures={outcome.get('failures')}")
 
@@ -215,8 +263,11 @@ class Scheduler:
             now = time.monotonic()
             if now >= reload_at:
                 jobs, reload_at = self._jobs(), now + 30
+            wall = time.time()
             for job in jobs:
                 name = job["name"]
+                if job.get("done") or (job.get("not_before") or 0.0) > wall:
+                    continue  # a once job that ran, or a job whose time (option at) has not come
                 thread = running.get(name)
                 if thread is not None and thread.is_alive():
                     continue  # never overlap the same job
@@ -239,7 +290,8 @@ class Scheduler:
             idle = not any(t.is_alive() for t in running.values())
             with lock:
                 cycles_done = self.max_cycles is not None and counted_runs >= self.max_cycles
-            if self.once and idle and started_once >= {j["name"] for j in jobs}:
+            if self.once and idle and started_once >= {j["name"] for j in jobs
+                                                       if (j.get("not_before") or 0.0) <= time.time()}:
                 break
             if cycles_done and idle:
                 break

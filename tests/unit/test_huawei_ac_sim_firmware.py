@@ -89,6 +89,21 @@ def test_a_rebooting_ac_refuses_sessions_and_comes_back_with_the_new_version(tmp
     assert "VRP (R) software, Version 5.170 (AC6508 V200R022C00SPC200)" in third.command("display version")
 
 
+@pytest.mark.parametrize(("knob", "seconds"), [(None, sim.REBOOT_SECONDS), ("1.5", 1.5), ("0", 0.5),
+                                               ("3600", 60.0), ("soon", sim.REBOOT_SECONDS),
+                                               ("nan", sim.REBOOT_SECONDS)])
+def test_the_lab_knob_sets_how_long_a_reboot_refuses_sessions(tmp_path: Path, knob: str | None,
+                                                              seconds: float) -> None:
+    if knob is not None:
+        (tmp_path / "du-ac01.reboot-seconds").write_text(knob)
+    session = sim.Session(tmp_path, "du-ac01")
+    session.command("reboot")
+    before = time.time()
+    session.command("y")
+    down_until = json.loads((tmp_path / "du-ac01.json").read_text())["software"]["down_until"]
+    assert before + seconds - 0.5 <= down_until <= time.time() + seconds
+
+
 def test_a_state_file_without_software_starts_at_the_first_version(tmp_path: Path) -> None:
     old = sim.initial_state("du-ac01")
     (tmp_path / "du-ac01.json").write_text(json.dumps(old))
