@@ -49,6 +49,10 @@ def print_status(status: dict) -> None:  # type: ignore[type-arg]
             + ", ".join(f"{k} {v}" for k, v in list(eps.get("huawei", {}).items())[:2])
         )
         print(
+            f"  NETCONF (Cisco 9800 stand-in) {len(eps.get('cisco', {})):d} controllers, e.g. "
+            + ", ".join(f"{k} {v}" for k, v in list(eps.get("cisco", {}).items())[:2])
+        )
+        print(
             f"  SSH CLI (IOS-style)   {len(eps.get('ios', {})):5d} switches, e.g. "
             + ", ".join(f"{k} {v}" for k, v in list(eps.get("ios", {}).items())[:2])
         )

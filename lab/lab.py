@@ -31,11 +31,14 @@ IOS_USER = "admin"
 V3_USER = "labuser"
 HERE = Path(__file__).resolve().parent
 NETCONF_PLATFORMS = ("netconf-wlan", "openconfig-wlan")
+#: WLAN controllers of the lab-only controller inventory that answer NETCONF (a netconfd with Cisco's
+#: 9800 models each, behind sshds ``sshd-cisco<N>`` of their own)
+NETCONF_CONTROLLERS = ("cisco-9800",)
 #: CLI simulators served by OpenSSH: kind -> simulator script in lab/; their sshds are ``sshd-<kind>N``
 SIMULATORS = {"openwrt": "owrt_sim.py", "huawei": "huawei_ac_sim.py"}
 #: secrets the example inventory refers to besides the lab's own (WLAN passphrases of the demo city)
 CITY_SECRETS = ("duisburg/staff-psk", "duisburg/pupil-psk", "duisburg/zoo-staff-psk", "moers/staff-psk",
-                "moers/pupil-psk")
+                "moers/pupil-psk", "dortmund/free-psk", "dortmund/staff-psk")
 
 
 def owner_file() -> Path:
@@ -85,6 +88,10 @@ class Lab:
     def controllers(self) -> list[LabDevice]:
         """The WLAN controllers of the lab-only controller inventory (served by the Huawei AC simulator)."""
         return read_inventory(files=CONTROLLER_FILES)
+
+    def netconf_controllers(self) -> list[LabDevice]:
+        """The controllers served by a netconfd (the Catalyst 9800 stand-in): those with a NETCONF port."""
+        return [d for d in self.controllers() if d.platform in NETCONF_CONTROLLERS and d.port]
 
     def device(self, name: str) -> LabDevice:
         for dev in self.devices():
@@ -152,6 +159,9 @@ class Lab:
         names += [f"sshd-netconf{i}" for i in range(len(netconf.chunks(nc)))]
         names += [f"sshd-openwrt{i}" for i in range(len(netconf.chunks([d for d in devs if d.platform == "openwrt"])))]
         names += [f"sshd-huawei{i}" for i in range(len(netconf.chunks(self.controllers())))]
+        wlcs = self.netconf_controllers()
+        names += [f"netconfd-{d.name}" for d in wlcs]
+        names += [f"sshd-cisco{i}" for i in range(len(netconf.chunks(wlcs)))]
         return names
 
     def status(self) -> dict[str, Any]:
@@ -323,8 +333,14 @@ class Lab:
         # NETCONF: one netconfd per AP (a restarted one keeps what it had committed), sshds of 16 addresses
         nc_devs = [d for d in devices if d.platform in NETCONF_PLATFORMS]
         nc_started = [d for d in nc_devs if wanted(f"netconfd-{d.name}")]
+        wlc_devs = self.netconf_controllers()
+        nc_started += [d for d in wlc_devs if wanted(f"netconfd-{d.name}")]
         for dev in nc_started:
             netconf.start_netconfd(self.dir, dev, NC_USER, reset=only is None)
+        for i, chunk in enumerate(netconf.chunks(wlc_devs)):
+            if wanted(f"sshd-cisco{i}"):
+                ssh.start_sshd(self.dir, f"sshd-cisco{i}",
+                               netconf.sshd_config(self.dir, f"sshd-cisco{i}", chunk, host_keys, NC_USER, authorized))
         for i, chunk in enumerate(netconf.chunks(nc_devs)):
             if wanted(f"sshd-netconf{i}"):
                 ssh.start_sshd(
@@ -372,12 +388,15 @@ class Lab:
         procs.wait_until(
             lambda: all(netconf.netconfd_ready(self.dir, d) for d in nc_started),
             timeout=60,
-            what=f"netconfd ({len(nc_started)} APs)",
+            what=f"netconfd ({len(nc_started)} APs and controllers)",
             log=None,
         )
         for i, chunk in enumerate(netconf.chunks(nc_devs)):
             if wanted(f"sshd-netconf{i}"):
                 ssh.wait_banners(self.dir, f"sshd-netconf{i}", [(d.address, d.port) for d in chunk])
+        for i, chunk in enumerate(netconf.chunks(wlc_devs)):
+            if wanted(f"sshd-cisco{i}"):
+                ssh.wait_banners(self.dir, f"sshd-cisco{i}", [(d.address, d.port) for d in chunk])
         for kind, devs in simulated.items():
             for i, chunk in enumerate(netconf.chunks(devs)):
                 if wanted(f"sshd-{kind}{i}"):
@@ -396,6 +415,7 @@ class Lab:
             "ssh": {d.name: f"{d.address}:{d.port}" for d in wrt_devs},
             "huawei": {d.name: f"{d.address}:{d.port}" for d in ac_devs},
             "ios": {d.name: f"{d.address}:{d.port}" for d in ios_devs},
+            "cisco": {d.name: f"{d.address}:{d.port}" for d in wlc_devs},
         }
 
     def _start_simulator(self, kind: str, devices: Sequence[LabDevice], script: str, only: set[str] | None,

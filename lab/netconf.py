@@ -10,6 +10,11 @@ several sshd processes of 16 addresses each.
 ``netctl-wlan-ap`` APs load ``yang/netctl-wlan-ap.yang``; ``openconfig-wlan`` APs load
 openconfig-wifi-mac and openconfig-wifi-phy from ``$NETCTL_YANG_PATH`` (default: the copies vendored
 in ``yang/openconfig``). A missing module is an error, never a silent fallback to another model.
+
+The ``cisco-9800`` stand-in (a Catalyst 9800 WLAN controller) loads Cisco's own IOS-XE 17.12.1 wireless
+models, vendored for the lab only in ``lab/yang/cisco-xe-17121`` (Cisco API licence, never in the
+installed package), with the lab's deviation module ``lab/yang/netctl-lab-cisco-9800-deviations.yang``:
+it works around two ``must`` rules yuma123 cannot evaluate (see docs/lab.md).
 """
 
 from __future__ import annotations
@@ -27,6 +32,21 @@ YANG_DIR = yang_dir()
 YUMA_MODULES = Path("/usr/share/yuma/modules")
 PROJECT_MODULES = ("netctl-wlan-ap",)
 OPENCONFIG_MODULES = ("openconfig-wifi-mac", "openconfig-wifi-phy")
+#: the lab's own YANG (deviations) and Cisco's 9800 models, both outside the installed package
+LAB_YANG = Path(__file__).resolve().parent / "yang"
+CISCO_DIR = LAB_YANG / "cisco-xe-17121"
+CISCO_MODULES = (
+    "Cisco-IOS-XE-wireless-wlan-cfg",
+    "Cisco-IOS-XE-wireless-site-cfg",
+    "Cisco-IOS-XE-wireless-rf-cfg",
+    "Cisco-IOS-XE-wireless-ap-cfg",
+)
+CISCO_DEVIATIONS = ("netctl-lab-cisco-9800-deviations",)
+#: platforms whose netconfd starts from a clean datastore every time: netconfd checks the ``must`` rules of
+#: its startup file without the model's defaults, so Cisco's 9800 rules (``wlan-status`` reads
+#: ``ft-mode``, ``wpa3-enabled`` … left at their defaults) fail on a config they accepted at edit-config,
+#: and netconfd would not start again with what it had committed
+BOOTS_CLEAN = ("cisco-9800",)
 MAX_LISTEN = 16
 
 
@@ -45,12 +65,23 @@ def modules_for(dev: LabDevice) -> tuple[list[str], list[Path]]:
                 hint="unset NETCTL_YANG_PATH (the copies in yang/openconfig are used) or point it at those modules",
             )
         return list(OPENCONFIG_MODULES), [oc, YUMA_MODULES]
+    if dev.platform == "cisco-9800":
+        missing = [m for m in CISCO_MODULES if not (CISCO_DIR / f"{m}.yang").is_file()]
+        if missing:
+            raise LabError(f"Cisco 9800 YANG modules missing in {CISCO_DIR}: {', '.join(missing)}",
+                           hint="restore lab/yang/cisco-xe-17121 from the repository")
+        return list(CISCO_MODULES), [CISCO_DIR, LAB_YANG, YUMA_MODULES]
     return list(PROJECT_MODULES), [YANG_DIR, YUMA_MODULES]
+
+
+def deviations_for(dev: LabDevice) -> list[str]:
+    """The lab's deviation modules for ``dev``'s netconfd (workarounds for netconfd, see the module)."""
+    return list(CISCO_DEVIATIONS) if dev.platform == "cisco-9800" else []
 
 
 def initial_config(dev: LabDevice) -> str:
     """The configuration an AP boots with in a fresh lab (its hostname and two radios)."""
-    if dev.platform == "openconfig-wlan":
+    if dev.platform in ("openconfig-wlan", "cisco-9800"):
         return '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>\n'
     return (
         '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">\n'
@@ -78,11 +109,12 @@ def write_netconfd(lab_dir: Path, dev: LabDevice, user: str, *, reset: bool) -> 
     os.chmod(d, 0o755)
     modules, modpath = modules_for(dev)
     startup = d / "startup.xml"
-    if reset or not startup.exists():
+    if reset or not startup.exists() or dev.platform in BOOTS_CLEAN:
         startup.write_text(initial_config(dev))
     conf = d / "netconfd.conf"
     lines = ["netconfd {", f'  modpath "{":".join(str(p) for p in modpath)}"']
     lines += [f"  module {m}" for m in modules]
+    lines += [f"  deviation {m}" for m in deviations_for(dev)]
     lines += [
         f"  startup {startup}",
         f"  ncxserver-sockname {socket_path(lab_dir, dev)}",
