@@ -32,6 +32,11 @@ from netctl.registry import Registry
 NWAP_NS = "urn:netctl:params:xml:ns:yang:netctl-wlan-ap"
 OC_MAC_NS = "http://openconfig.net/yang/wifi-mac"
 OC_PHY_NS = "http://openconfig.net/yang/wifi-phy"
+#: Cisco's IOS-XE wireless models of the Catalyst 9800 (WLAN profiles and policies, site, RF and AP tags)
+C9800_WLAN_NS = "http://cisco.com/ns/yang/Cisco-IOS-XE-wireless-wlan-cfg"
+C9800_SITE_NS = "http://cisco.com/ns/yang/Cisco-IOS-XE-wireless-site-cfg"
+C9800_RF_NS = "http://cisco.com/ns/yang/Cisco-IOS-XE-wireless-rf-cfg"
+C9800_AP_NS = "http://cisco.com/ns/yang/Cisco-IOS-XE-wireless-ap-cfg"
 
 
 @dataclass(frozen=True)
@@ -340,6 +345,43 @@ BUILTIN: tuple[Platform, ...] = (
         firmware_install_answers=((r"(?i)system will reboot.*\[Y/N\]:?\s*$", "y"), (r"\[Y/N\]:?\s*$", "n")),
         firmware_reboot_s=900.0,
         firmware_health_gate=False,
+    ),
+    Platform(
+        "cisco-9800",
+        "Cisco Catalyst 9800 WLAN controller: WLANs, policy profiles and tags over NETCONF (Cisco's IOS-XE "
+        "wireless YANG), polled over SNMP (AIRESPACE-WIRELESS-MIB AP tables)",
+        transport="netconf",
+        driver="netconf",
+        template_dir="cisco-9800",
+        default_template="wlan.xml.j2",
+        default_port=830,
+        config_format="xml",
+        dialect="xml",
+        quoting="xml",
+        # types of Cisco's models, one WLAN per ID, tags that name what is defined (netctl.render.schema)
+        local_check="cisco-9800",
+        # Cisco's names are printable ASCII without white space at either end (the models' pattern), at most
+        # 32 characters; list keys may not hold "'" (yuma123 writes them into '-quoted instance identifiers)
+        field_rules=(
+            ("wlans*.ssid", "ssid"), ("wlans*.psk", "wpa-psk"), ("wlans*.vlan", "vlan"),
+            ("wlans*.wlan_id", "wlan-id"),
+            ("wlans*.profile", "cisco-name"), ("wlans*.policy", "cisco-name"), ("policy_tags*.name", "cisco-name"),
+            ("policy_tags*.wlans", "cisco-name"), ("site_tags*.name", "cisco-name"), ("rf_tags*.name", "cisco-name"),
+            ("controller_aps*.policy_tag", "cisco-name"), ("controller_aps*.site_tag", "cisco-name"),
+            ("controller_aps*.rf_tag", "cisco-name"), ("controller_aps*.mac", "mac"),
+            *_NETCONF_FIELD_RULES,
+        ),
+        list_keys={
+            "wlan-cfg-entry": ("profile-name",), "policy-list-entry": ("tag-name",),
+            # wlan-policy is a policy profile under wlan-policies, a WLAN of a policy tag under policy-list-entry
+            "wlan-policy": ("policy-profile-name", "wlan-profile-name"),
+            "site-tag-config": ("site-tag-name",), "rf-tag": ("tag-name",), "ap-tag": ("ap-mac",),
+        },
+        running_filter=(f'<wlan-cfg-data xmlns="{C9800_WLAN_NS}"/><site-cfg-data xmlns="{C9800_SITE_NS}"/>'
+                        f'<rf-cfg-data xmlns="{C9800_RF_NS}"/><ap-cfg-data xmlns="{C9800_AP_NS}"/>'),
+        # the models hold no management settings (SSH, users, addresses): a new session on the push's connection
+        post_check_session="channel",
+        secret_patterns=(r"(<psk>)([^<]*)(</psk>)",),
     ),
     Platform(
         "snmp-only",

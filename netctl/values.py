@@ -203,6 +203,15 @@ RULES: dict[str, Rule] = {
         Rule("interface", "an interface name matches the platform's pattern", _interface),
         Rule("time-of-day", "a time of day is HH:MM (24 h)", _pattern(r"([01][0-9]|2[0-3]):[0-5][0-9]")),
         Rule("timezone", "a time zone is a name such as Europe/Berlin or UTC", _pattern(r"[A-Za-z0-9_+/-]{1,64}")),
+        Rule("wlan-id", "a WLAN ID is one whole number from 1 to 4096", _integer(1, 4096)),
+        Rule(
+            "cisco-name",
+            "a Cisco WLAN profile, policy profile or tag name is 1 to 32 printable ASCII characters, no white "
+            "space at either end and no \"'\"",
+            _pattern(r"[!-&(-~](?:[ -&(-~]{0,30}[!-&(-~])?"),
+        ),
+        Rule("mac", "a MAC address is six pairs of hex digits separated by ':' (aa:bb:cc:dd:ee:ff)",
+             _pattern(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")),
         Rule(
             "list-key",
             "a list key on this platform may not hold \"'\" (its NETCONF server writes keys into '-quoted "

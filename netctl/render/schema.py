@@ -308,6 +308,81 @@ def _check_vrp(text: str) -> list[str]:
     return problems
 
 
+_C9800_NAME = _pattern(r"[!-~]([ -~]{0,30}[!-~])?")
+
+
+def _c9800_ssid(value: str) -> str | None:
+    size = len(value.encode("utf-8", "surrogatepass"))
+    return None if 1 <= size <= 32 else f"{size} bytes of UTF-8 is out of range 1..32"
+
+
+#: the leaves of Cisco's 9800 models (IOS-XE 17.12.1 wireless wlan/site/rf/ap-cfg) that netctl's template
+#: writes: path (list keys stripped) → type check
+C9800_LEAVES: dict[str, Check] = {
+    **{f"wlan-cfg-data/wlan-cfg-entries/wlan-cfg-entry/{leaf}": check for leaf, check in {
+        "profile-name": _C9800_NAME, "wlan-id": _int(1, 4096), "auth-key-mgmt-psk": _BOOL,
+        "auth-key-mgmt-dot1x": _BOOL, "psk-key-type": _enum("key-ascii", "key-hex"),
+        "psk": _pattern(r"[ -~]{8,63}|[0-9A-Fa-f]{64}"), "psk-type": _enum("clear", "aes", "type-6"),
+        "apf-vap-id-data/ssid": _c9800_ssid, "apf-vap-id-data/broadcast-ssid": _BOOL,
+        "apf-vap-id-data/wlan-status": _BOOL}.items()},
+    "wlan-cfg-data/wlan-policies/wlan-policy/policy-profile-name": _C9800_NAME,
+    "wlan-cfg-data/wlan-policies/wlan-policy/status": _BOOL,
+    # the policy profile's VLAN (the model takes a VLAN name too; netctl writes the number)
+    "wlan-cfg-data/wlan-policies/wlan-policy/interface-name": _int(1, 4094),
+    "wlan-cfg-data/policy-list-entries/policy-list-entry/tag-name": _C9800_NAME,
+    "wlan-cfg-data/policy-list-entries/policy-list-entry/wlan-policies/wlan-policy/wlan-profile-name": _C9800_NAME,
+    "wlan-cfg-data/policy-list-entries/policy-list-entry/wlan-policies/wlan-policy/policy-profile-name": _C9800_NAME,
+    "site-cfg-data/site-tag-configs/site-tag-config/site-tag-name": _C9800_NAME,
+    "site-cfg-data/site-tag-configs/site-tag-config/description": lambda v: None,
+    "rf-cfg-data/rf-tags/rf-tag/tag-name": _C9800_NAME,
+    "rf-cfg-data/rf-tags/rf-tag/description": lambda v: None,
+    "ap-cfg-data/ap-tags/ap-tag/ap-mac": _pattern(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}"),
+    "ap-cfg-data/ap-tags/ap-tag/policy-tag": _C9800_NAME,
+    "ap-cfg-data/ap-tags/ap-tag/site-tag": _C9800_NAME,
+    "ap-cfg-data/ap-tags/ap-tag/rf-tag": _C9800_NAME,
+}
+
+
+def _check_cisco_9800(text: str) -> list[str]:
+    """Cisco's 9800 models: leaf types, one WLAN per WLAN ID (the model's ``unique``), at most 16 WLANs per
+    policy tag (its ``must``), and every name a tag or an AP uses defined in the same config (the 9800's own
+    default tags aside)."""
+    flat = flatten(text, "cisco-9800")
+    problems: list[str] = []
+    _check_leaves(flat, C9800_LEAVES, problems)
+    wlans = _entries(flat, "wlan-cfg-data/wlan-cfg-entries/wlan-cfg-entry")
+    ids: dict[str, str] = {}
+    for entry, leaves in wlans.items():
+        if (wlan_id := leaves.get("wlan-id")) in ids:
+            problems.append(f"{entry}/wlan-id: {wlan_id} is the WLAN ID of {ids[wlan_id]} too")
+        elif wlan_id is not None:
+            ids[wlan_id] = entry
+    profiles = {leaves.get("profile-name") for leaves in wlans.values()}
+    policies = {leaves.get("policy-profile-name")
+                for leaves in _entries(flat, "wlan-cfg-data/wlan-policies/wlan-policy").values()}
+    tag_list = "wlan-cfg-data/policy-list-entries/policy-list-entry"
+    for entry in _entries(flat, tag_list):
+        members = _entries({p: v for p, v in flat.items() if p.startswith(entry + "/")},
+                           f"{entry}/wlan-policies/wlan-policy")
+        if len(members) > 16:
+            problems.append(f"{entry}: {len(members)} WLANs, a policy tag holds at most 16")
+        for member, leaves in members.items():
+            if leaves.get("wlan-profile-name") not in profiles:
+                problems.append(f"{member}: WLAN profile {leaves.get('wlan-profile-name')!r} is not defined")
+            if leaves.get("policy-profile-name") not in policies:
+                problems.append(f"{member}: policy profile {leaves.get('policy-profile-name')!r} is not defined")
+    defined = {
+        "policy-tag": {v for p, v in flat.items() if p.startswith(tag_list) and p.endswith("]/tag-name")},
+        "site-tag": {v for p, v in flat.items() if p.endswith("/site-tag-name")},
+        "rf-tag": {v for p, v in flat.items() if p.startswith("rf-cfg-data/") and p.endswith("/tag-name")},
+    }
+    for entry, leaves in _entries(flat, "ap-cfg-data/ap-tags/ap-tag").items():
+        for kind, names in defined.items():
+            if (name := leaves.get(kind)) is not None and name not in names and name != f"default-{kind}":
+                problems.append(f"{entry}/{kind}: {name!r} is not defined")
+    return problems
+
+
 #: local checks by name; a platform names its own (``local_check`` in :mod:`netctl.platforms`)
 CHECKS: dict[str, Callable[[str], list[str]]] = {
     "netctl-wlan-ap": _check_nwap,
@@ -315,6 +390,7 @@ CHECKS: dict[str, Callable[[str], list[str]]] = {
     "uci": _check_uci,
     "ios": _check_ios,
     "vrp": _check_vrp,
+    "cisco-9800": _check_cisco_9800,
 }
 
 
