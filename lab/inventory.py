@@ -20,9 +20,10 @@ from lab.errors import LabError
 REPO = Path(__file__).resolve().parents[1]
 INVENTORY_DIR = REPO / "inventory"
 INVENTORY_FILES = ("duisburg.yaml", "duisburg-transit.csv", "moers.yaml")
-#: lab-only inventory of the WLAN controllers (the Huawei AC simulator); kept apart so the city's AP
-#: counts, which the demo and many tests rely on, stay as they are
-CONTROLLER_FILES = ("duisburg-controller.yaml",)
+#: lab-only inventory of the WLAN controllers (the Huawei AC simulator, and SNMP recordings of every
+#: controller's AP tables); kept apart so the city's AP counts, which the demo and many tests rely on,
+#: stay as they are
+CONTROLLER_FILES = ("duisburg-controller.yaml", "dortmund-controller.yaml")
 SNMP_PORT = 1161
 BENCH_BASE = "127.3"
 

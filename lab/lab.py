@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import secrets as pysecrets
@@ -86,15 +87,37 @@ class Lab:
         return read_inventory() + synthetic_aps(self.lab_aps)
 
     def controllers(self) -> list[LabDevice]:
-        """The WLAN controllers of the lab-only controller inventory (served by the Huawei AC simulator)."""
+        """The WLAN controllers of the lab-only controller inventory: each answers SNMP with a recording of
+        its AP tables (:mod:`lab.controller_snmp`); the Huawei ACs also the CLI simulator over SSH."""
         return read_inventory(files=CONTROLLER_FILES)
+
+    def huawei_acs(self) -> list[LabDevice]:
+        """The controllers the Huawei AC CLI simulator serves."""
+        return [d for d in self.controllers() if d.platform == "huawei-ac"]
+
+    def snmp_devices(self) -> list[LabDevice]:
+        """Every device snmpsim serves: the APs and switches, then the controllers."""
+        return self.devices() + self.controllers()
+
+    def snmp_fingerprint(self, devices: Sequence[LabDevice] | None = None) -> str:
+        """What snmpsim must serve, in short: every endpoint and the controllers' recordings. A running lab
+        whose snmpsim was started for another fingerprint gets snmpsim restarted by ``up``."""
+        from lab.controller_snmp import render_controller_snmprec
+
+        devices = self.snmp_devices() if devices is None else devices
+        digest = hashlib.sha256()
+        for dev in devices:
+            digest.update(f"{dev.name} {dev.address}:{dev.snmp_port} {dev.snmp_version}\n".encode())
+        for dev in self.controllers():
+            digest.update(render_controller_snmprec(dev).encode())
+        return digest.hexdigest()[:16]
 
     def netconf_controllers(self) -> list[LabDevice]:
         """The controllers served by a netconfd (the Catalyst 9800 stand-in): those with a NETCONF port."""
         return [d for d in self.controllers() if d.platform in NETCONF_CONTROLLERS and d.port]
 
     def device(self, name: str) -> LabDevice:
-        for dev in self.devices():
+        for dev in self.snmp_devices():
             if dev.name == name:
                 return dev
         raise LabError(f"no AP named {name!r} in the lab", hint="see `netctl lab status` for the lab's APs")
@@ -158,7 +181,7 @@ class Lab:
         names += [f"netconfd-{d.name}" for d in nc]
         names += [f"sshd-netconf{i}" for i in range(len(netconf.chunks(nc)))]
         names += [f"sshd-openwrt{i}" for i in range(len(netconf.chunks([d for d in devs if d.platform == "openwrt"])))]
-        names += [f"sshd-huawei{i}" for i in range(len(netconf.chunks(self.controllers())))]
+        names += [f"sshd-huawei{i}" for i in range(len(netconf.chunks(self.huawei_acs())))]
         wlcs = self.netconf_controllers()
         names += [f"netconfd-{d.name}" for d in wlcs]
         names += [f"sshd-cisco{i}" for i in range(len(netconf.chunks(wlcs)))]
@@ -200,10 +223,16 @@ class Lab:
                 self._save_secrets()  # a lab started by an older version gains the city's secrets
                 state = json.loads(self.state_file.read_text())
                 self.endpoints, self.lab_aps = state["endpoints"], int(state["lab_aps"])
+                fingerprint = self.snmp_fingerprint()
+                if state.get("snmp_fingerprint") != fingerprint and "snmpsim" not in down:
+                    # new endpoints or recordings (a controller added to the lab inventory): only snmpsim restarts
+                    procs.stop(self.dir, "snmpsim")
+                    down = [*down, "snmpsim"]
                 if down:
                     self._start_all(only=set(down))  # the rest keeps running, with its state
                     state["processes"] = list(dict.fromkeys([*state["processes"], *self.expected_processes()]))
                     state["endpoints"] = self.endpoints
+                    state["snmp_fingerprint"] = fingerprint
                     self.state_file.write_text(json.dumps(state, indent=1))
                 self._claim()
                 return self
@@ -222,6 +251,7 @@ class Lab:
                 "startup_seconds": round(time.monotonic() - t0, 2),
                 "processes": self.expected_processes(),
                 "endpoints": self.endpoints,
+                "snmp_fingerprint": self.snmp_fingerprint(),
             }
             self.state_file.write_text(json.dumps(state, indent=1))
             self._claim()
@@ -316,16 +346,17 @@ class Lab:
         self._save_secrets()
         devices = self.devices()
         if only is None:
-            self._check_free(devices)
+            self._check_free(devices + self.controllers())
         (self.dir / "logs").mkdir(exist_ok=True)
         host_keys, user_key = ssh.ensure_keys(self.dir / "keys")
         authorized = ssh.write_authorized_keys(self.dir, user_key)
         ssh.ensure_user(NC_USER, self.creds("lab/netconf")["password"])
         ssh.ensure_user(WRT_USER, self.creds("lab/ssh")["password"])
 
-        # SNMP: snmpsim for every AP and switch, plus the reference net-snmp agent
+        # SNMP: snmpsim for every AP, switch and controller, plus the reference net-snmp agent
+        snmp_devs = self.snmp_devices()
         if wanted("snmpsim"):
-            plan = snmp.write_snmpsim(procs.runtime_dir(self.dir) / "snmpsim", devices, self.community, self.v3)
+            plan = snmp.write_snmpsim(procs.runtime_dir(self.dir) / "snmpsim", snmp_devs, self.community, self.v3)
             snmp.start_snmpsim(self.dir, "snmpsim", plan, install.tools_python())
         if wanted("snmpd-reference"):
             snmp.start_snmpd(self.dir, "reference", [snmp.REFERENCE_AGENT], self.community, self.v3)
@@ -351,7 +382,7 @@ class Lab:
 
         # CLI simulators behind OpenSSH: OpenWrt-style APs and the Huawei AC (state survives a restart of one sshd)
         wrt_devs = [d for d in devices if d.platform == "openwrt"]
-        ac_devs = self.controllers()
+        ac_devs = self.huawei_acs()
         simulated = {"openwrt": wrt_devs, "huawei": ac_devs}
         for kind, script in SIMULATORS.items():
             self._start_simulator(kind, simulated[kind], script, only, host_keys, authorized)
@@ -406,10 +437,10 @@ class Lab:
         if wanted("snmpd-reference"):
             snmp.wait_snmpd(self.dir, "reference", [snmp.REFERENCE_AGENT], self.community)
         if wanted("snmpsim"):
-            snmp.wait_snmpsim(self.dir, "snmpsim", plan, devices, self.community, timeout=60 + len(devices) / 20)
+            snmp.wait_snmpsim(self.dir, "snmpsim", plan, snmp_devs, self.community, timeout=60 + len(snmp_devs) / 20)
 
         self.endpoints = {
-            "snmp": {d.name: f"{d.address}:{d.snmp_port}" for d in devices},
+            "snmp": {d.name: f"{d.address}:{d.snmp_port}" for d in snmp_devs},
             "snmpd": {"reference": f"{snmp.REFERENCE_AGENT[0]}:{snmp.REFERENCE_AGENT[1]}"},
             "netconf": {d.name: f"{d.address}:{d.port}" for d in nc_devs},
             "ssh": {d.name: f"{d.address}:{d.port}" for d in wrt_devs},

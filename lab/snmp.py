@@ -72,7 +72,13 @@ def _wave(
 
 
 def render_snmprec(dev: LabDevice) -> str:
-    """The recording served for ``dev`` (deterministic per AP name; sorted by OID)."""
+    """The recording served for ``dev`` (deterministic per AP name; sorted by OID). WLAN controllers get
+    their AP tables (:func:`lab.controller_snmp.render_controller_snmprec`)."""
+    from lab.controller_snmp import PLATFORMS as CONTROLLER_PLATFORMS
+    from lab.controller_snmp import render_controller_snmprec
+
+    if dev.platform in CONTROLLER_PLATFORMS:
+        return render_controller_snmprec(dev)
     rng = random.Random(hashlib.sha256(dev.name.encode()).digest())
     rows: list[tuple[str, str, str]] = []
 

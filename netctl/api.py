@@ -8,19 +8,20 @@
 :class:`Netctl` opens one :class:`~netctl.core.Session` (the database, the acting user, their role
 and scope) and composes the services over it, each given what it needs in its constructor:
 
-=================  =================================================  ============================
-``nc.inventory``   APs, sites, groups, variables, secrets              :mod:`netctl.inventory.ops`
-``nc.config``      render, diff, push, backup, restore, drift, audit   :mod:`netctl.push.ops`
-``nc.monitor``     poll, health, alerts, maintenance, notifiers        :mod:`netctl.poll.ops`
-``nc.jobs``        scheduled jobs and their runs                       :mod:`netctl.schedule.ops`
-``nc.access``      users, roles, scopes, allowed actions               :mod:`netctl.access`
-``nc.ssids``       SSIDs switched on or off, now or timed              :mod:`netctl.ssids`
-``nc.calendars``   school calendars that switch SSIDs                  :mod:`netctl.schedule.calendars`
-``nc.overlays``    named, time-boxed variables ("exam mode")           :mod:`netctl.overlays`
-``nc.hostkeys``    pinned SSH host keys                                :mod:`netctl.hostkeys`
-``nc.routes``      alert routes: who gets which alerts (Apprise)       :mod:`netctl.notify.ops`
-``nc.firmware``    firmware images, upgrade plans and upgrades         :mod:`netctl.firmware.ops`
-=================  =================================================  ============================
+===================  =================================================  ============================
+``nc.inventory``     APs, sites, groups, variables, secrets             :mod:`netctl.inventory.ops`
+``nc.config``        render, diff, push, backup, restore, drift, audit  :mod:`netctl.push.ops`
+``nc.monitor``       poll, health, alerts, maintenance, notifiers       :mod:`netctl.poll.ops`
+``nc.jobs``          scheduled jobs and their runs                      :mod:`netctl.schedule.ops`
+``nc.access``        users, roles, scopes, allowed actions              :mod:`netctl.access`
+``nc.ssids``         SSIDs switched on or off, now or timed             :mod:`netctl.ssids`
+``nc.calendars``     school calendars that switch SSIDs                 :mod:`netctl.schedule.calendars`
+``nc.overlays``      named, time-boxed variables ("exam mode")          :mod:`netctl.overlays`
+``nc.hostkeys``      pinned SSH host keys                               :mod:`netctl.hostkeys`
+``nc.routes``        alert routes: who gets which alerts (Apprise)      :mod:`netctl.notify.ops`
+``nc.firmware``      firmware images, upgrade plans and upgrades        :mod:`netctl.firmware.ops`
+``nc.controllers``   WLAN controllers, the APs behind them, adoption    :mod:`netctl.controllers.ops`
+===================  =================================================  ============================
 
 None of them imports Textual; heavy drivers are imported inside the methods that use them.
 """
@@ -33,6 +34,7 @@ from typing import ClassVar
 import sqlite_utils
 
 from netctl.access import AccessService
+from netctl.controllers.ops import ControllerService
 from netctl.core import Session
 from netctl.firmware.ops import FirmwareService
 from netctl.hostkeys import HostKeyService
@@ -59,6 +61,7 @@ class Netctl:
         "inventory": InventoryService, "config": ConfigService, "monitor": MonitorService, "jobs": JobService,
         "ssids": SsidService, "calendars": CalendarService, "overlays": OverlayService,
         "access": AccessService, "hostkeys": HostKeyService, "firmware": FirmwareService, "routes": RouteService,
+        "controllers": ControllerService,
     }
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
@@ -78,6 +81,7 @@ class Netctl:
         self.hostkeys = HostKeyService(self.session)
         self.firmware = FirmwareService(self.session, inventory=self.inventory, config=self.config, jobs=self.jobs)
         self.routes = RouteService(self.session)
+        self.controllers = ControllerService(self.session, inventory=self.inventory, monitor=self.monitor)
 
     def close(self) -> None:
         """Close the database connection."""

@@ -312,6 +312,8 @@ BUILTIN: tuple[Platform, ...] = (
         default_template="wlan.vrp.j2",
         device_type="huawei",
         default_port=22,
+        # its SNMP agent serves hwWlanApTable: polling the AC discovers the APs behind it (netctl.controllers)
+        snmp_profile="huawei-ac",
         config_format="cli",
         dialect="vrp",
         quoting="vrp",
@@ -355,6 +357,7 @@ BUILTIN: tuple[Platform, ...] = (
         template_dir="cisco-9800",
         default_template="wlan.xml.j2",
         default_port=830,
+        snmp_profile="cisco-wlc",
         config_format="xml",
         dialect="xml",
         quoting="xml",
@@ -382,6 +385,10 @@ BUILTIN: tuple[Platform, ...] = (
         # the models hold no management settings (SSH, users, addresses): a new session on the push's connection
         post_check_session="channel",
         secret_patterns=(r"(<psk>)([^<]*)(</psk>)",),
+    ),
+    Platform(
+        "controller-ap",
+        "AP behind a WLAN controller: configured on the controller, its health read from the controller's AP table",
     ),
     Platform(
         "snmp-only",

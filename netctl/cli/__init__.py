@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("netctl.cli.access:users", "Users, roles and scopes."),
     "ssid": ("netctl.cli.access:ssid", "The SSIDs of a site; switch one on or off (only that SSID changes)."),
     "calendar": ("netctl.cli.calendar:calendar", "School calendars and holidays that switch a site's SSIDs."),
+    "controller": ("netctl.cli.controller:controller", "WLAN controllers and the APs their AP tables list."),
     "overlay": ("netctl.cli.overlay:overlay", "Named, time-boxed variables on APs (exam mode) that end by themselves."),
     "hostkeys": ("netctl.cli.hostkeys:hostkeys", "SSH host keys pinned per AP (list, trust, forget, import)."),
     "firmware": ("netctl.cli.firmware:firmware",

@@ -340,6 +340,39 @@ def remove_cmd(api: Any, names: tuple[str, ...]) -> None:
         click.echo(f"removed {name}")
 
 
+@inventory.command("adopt")
+@click.argument("controller")
+@click.option("--site", help="The site of the adopted APs (default: the controller's).")
+@click.option("--group", help="A group of the site's tenant the adopted APs join.")
+@click.option("--dry-run", is_flag=True, help="Check and report what would be added; write nothing.")
+@json_option
+@pass_api
+def adopt_cmd(api: Any, controller: str, site: str | None, group: str | None, dry_run: bool, as_json: bool) -> None:
+    """Add the APs CONTROLLER's AP table lists and the inventory lacks (idempotent).
+
+    Each becomes an inventory AP of platform controller-ap named as the controller names it, with its MAC,
+    group on the controller (ap_group), model, serial and IP, naming CONTROLLER as its controller. APs
+    already in the inventory (by MAC, else by name) are left alone; a second run adds nothing. Reads the
+    controller's last good poll: poll it first (netctl poll CONTROLLER).
+    """
+    report = _or_problems(as_json, lambda: api.controllers.adopt(controller, site=site, group=group,
+                                                                 dry_run=dry_run))
+    if as_json:
+        emit_json(report)
+        return
+    verb = "would adopt" if dry_run else "adopted"
+    if report["added"]:
+        click.echo(f"{verb} {len(report['added'])} AP(s) of {controller}: " + ", ".join(report["added"][:SHOW_NAMES])
+                   + (" …" if len(report["added"]) > SHOW_NAMES else ""))
+    else:
+        click.echo(f"nothing to adopt: the {len(report['already'])} AP(s) {controller} lists are in the inventory "
+                   "already" + (f" ({len(report['skipped'])} skipped, below)" if report["skipped"] else ""))
+    if report["added"] and report["already"]:
+        click.echo(f"{len(report['already'])} AP(s) were in the inventory already")
+    for item in report["skipped"]:
+        click.echo(f"  skipped {item['name'] or item['mac']} ({item['mac']}): {item['reason']}")
+
+
 @inventory.command("tenants")
 @json_option
 @pass_api

@@ -21,7 +21,14 @@ from typing import Any
 from netctl.core import Session
 from netctl.errors import InventoryError, NotFound, PermissionDenied, Problem
 from netctl.inventory import secrets as secret_store
-from netctl.inventory.plan import COMPARED, KINDS, Snapshot, check_ap_references, plan_import
+from netctl.inventory.plan import (
+    COMPARED,
+    KINDS,
+    Snapshot,
+    check_ap_references,
+    check_controller_references,
+    plan_import,
+)
 from netctl.inventory.validate import (
     AP_FIELDS,
     GROUP_FIELDS,
@@ -75,7 +82,8 @@ def public_ap(row: dict[str, Any]) -> dict[str, Any]:
         "serial": row.get("serial"), "vehicle_id": row.get("vehicle_id"),
         "groups": list(row.get("groups") or []), "tags": list(row.get("tags") or []),
         "snmp": dict(row.get("snmp") or {}), "credentials": row.get("credentials"),
-        "vars": dict(row.get("vars") or {}), "created": row.get("created"), "updated": row.get("updated"),
+        "vars": dict(row.get("vars") or {}), "controller": row.get("controller"), "mac": row.get("mac"),
+        "ap_group": row.get("ap_group"), "created": row.get("created"), "updated": row.get("updated"),
     }
 
 
@@ -128,6 +136,15 @@ class InventoryService:
         with transaction(self.db):
             return self._plan_and_apply(paths, entries, problems, dry_run=False, prune=prune)
 
+    def import_entries(self, entries: list[Entry], *, source: str, dry_run: bool = False) -> dict[str, Any]:
+        """Import entries made by netctl itself (``netctl inventory adopt``) exactly as a file's: the same
+        checks, scope and report, one transaction. ``source`` names them in problems."""
+        self.session.require("inventory")
+        if dry_run:
+            return self._plan_and_apply([source], entries, [], dry_run=True, prune=False)
+        with transaction(self.db):
+            return self._plan_and_apply([source], entries, [], dry_run=False, prune=False)
+
     def _plan_and_apply(self, paths: list[str], entries: list[Entry], problems: list[Problem], *,
                         dry_run: bool, prune: bool) -> dict[str, Any]:
         snap = self._snapshot()
@@ -140,6 +157,7 @@ class InventoryService:
             for kind in KINDS:
                 for record in plan.added[kind] + plan.changed[kind]:
                     problems += self._reference_problems(kind, record, _old_record(snap, kind, record), file)
+            problems += self._controller_scope_problems(plan.added["aps"] + plan.changed["aps"], snap, entries)
         if problems:
             order = {str(path): i for i, path in enumerate(paths)}
             problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line or 0))
@@ -173,6 +191,28 @@ class InventoryService:
             self.db.table("aps").upsert_all([_encode({**r, "updated": now}) for r in plan.changed["aps"]],
                                             pk="name", batch_size=500)
         return report
+
+    def _controller_scope_problems(self, records: list[dict[str, Any]], snap: Snapshot,
+                                   entries: list[Entry]) -> list[Problem]:
+        """A controller outside the acting user's scope does not exist for them: naming one is the same
+        problem as naming an unknown controller."""
+        if self.session.scope.tenants is None and self.session.scope.sites is None:
+            return []
+        mine = {r["name"]: r for r in records}
+        where = {str(e.data.get("name")): e for e in entries if e.kind == "ap"}
+        problems = []
+        for record in records:
+            controller = record.get("controller")
+            if not controller:
+                continue
+            row = mine.get(controller) or snap.aps.get(controller) or {}
+            if row and self.session.scope.allows(row.get("tenant") or "", row.get("site") or ""):
+                continue
+            entry = where.get(record["name"])
+            problems.append(Problem(entry.file if entry else "import", entry.line_of("controller") if entry else None,
+                                    f"unknown controller {controller!r}; name an entry with role: controller "
+                                    "(or import its file too)", record["name"]))
+        return problems
 
     def _check_scope(self, *plans: dict[str, list[dict[str, Any]]]) -> None:
         if self.session.scope.tenants is None and self.session.scope.sites is None:
@@ -267,9 +307,14 @@ class InventoryService:
         return out
 
     def list_sites(self, tenant: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        """``[{name, tenant, kind, title, address, lat, lon, aps, vars}]`` within scope."""
-        query = "select site, count(*) as n from aps group by site"
-        counts = {r["site"]: r["n"] for r in self.db.query(query)}
+        """``[{name, tenant, kind, title, address, lat, lon, aps, vars}]`` within scope (``aps`` leaves out
+        the APs behind a controller the user cannot see)."""
+        from netctl.selection import hidden_controllers
+
+        hidden = sorted(hidden_controllers(self.db, self.session.scope))
+        query = ("select site, count(*) as n from aps where controller is null or controller not in "
+                 f"({', '.join('?' for _ in hidden)}) group by site")
+        counts = {r["site"]: r["n"] for r in self.db.query(query, hidden)}
         out = []
         for r in self.db["sites"].rows_where(order_by="tenant, name"):
             if not self.session.scope.allows(r["tenant"], r["name"]):
@@ -366,6 +411,12 @@ class InventoryService:
             site_tenant = {r["name"]: r["tenant"] for r in self.db.query("select name, tenant from sites")}
             groups = {(r["tenant"], r["name"]) for r in self.db.query("select tenant, name from groups")}
             problems += check_ap_references(record, entry, site_tenant, groups)
+        if record.get("name"):
+            query = "select name, tenant, site, role, controller, mac from aps"
+            existing = {r["name"]: r for r in self.db.query(query)}
+            problems += check_controller_references([(entry, record)], existing)
+            if not problems:
+                problems += self._controller_scope_problems([record], Snapshot(aps=existing), [entry])
         if problems:
             raise InventoryError(problems)
         if not self.session.scope.allows(record["tenant"], record["site"]):
@@ -457,6 +508,10 @@ class InventoryService:
         now = _now()
         with transaction(self.db):
             self.db.execute("update aps set name = ?, updated = ? where name = ?", [new, now, old])
+            # a renamed controller: the APs naming it and what its polls saw follow it
+            self.db.execute("update aps set controller = ? where controller = ?", [new, old])
+            for table in ("controller_aps", "controller_polls"):
+                self.db.execute(f"update [{table}] set controller = ? where controller = ?", [new, old])
             for table in named:
                 self.db.execute(f"update [{table}] set ap = ? where ap = ?", [new, old])
             for table, key in (("jobs", "name"), ("maintenance", "id")):
@@ -545,6 +600,12 @@ class InventoryService:
         """Remove AP ``name`` (NotFound when it does not exist or is out of scope)."""
         self.session.require("inventory")
         self.session.get_ap(name)
+        behind = [r["name"] for r in self.db.query("select name from aps where controller = ? order by name", [name])]
+        if behind:
+            shown = ", ".join(behind[:5]) + (f" and {len(behind) - 5} more" if len(behind) > 5 else "")
+            raise InventoryError([Problem("remove", None, f"{len(behind)} AP(s) name {name!r} as their controller "
+                                                          f"({shown}); remove them or change their controller first",
+                                          name)])
         with transaction(self.db):
             self.db.table("aps").delete(name)
 

@@ -29,7 +29,7 @@ COMPARED = {
     "sites": ("tenant", "kind", "title", "address", "lat", "lon", "vars"),
     "groups": ("vars",),
     "aps": ("tenant", "site", "role", "platform", "address", "port", "model", "serial", "vehicle_id",
-            "groups", "tags", "snmp", "credentials", "vars"),
+            "groups", "tags", "snmp", "credentials", "vars", "controller", "mac", "ap_group"),
 }
 
 
@@ -134,6 +134,8 @@ def plan_import(entries: list[Entry], existing: Snapshot, *,
         known_groups = groups | {(site_tenant.get(ap["site"], ""), g) for g in shadow["groups"]}
         problems.extend(check_ap_references(ap, entry, site_tenant, known_groups))
 
+    problems.extend(check_controller_references(list(batch["aps"].values()), existing.aps))
+
     order = {path: i for i, path in enumerate(dict.fromkeys(e.file for e in entries))}
     problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
     plan = Plan()
@@ -195,6 +197,52 @@ def check_ap_references(ap: dict[str, Any], entry: Entry, site_tenant: dict[str,
             problems.append(Problem(entry.file, entry.line_of("groups"),
                                     f"unknown group {group!r} of tenant {tenant!r}; define it under groups:",
                                     ap["name"]))
+    return problems
+
+
+def check_controller_references(batch: list[tuple[Entry, dict[str, Any]]],
+                                existing: dict[str, dict[str, Any]]) -> list[Problem]:
+    """The ``controller`` of each AP in ``batch`` against the inventory as it will be (``existing``
+    with ``batch`` applied): it must name an entry with ``role: controller``, and one controller knows
+    a MAC address once. A controller that ``batch`` turns into another role while APs still name it is a
+    problem at that entry."""
+    problems: list[Problem] = []
+    names = {ap["name"] for _, ap in batch}
+    roles = {name: row.get("role") or "ap" for name, row in existing.items()}
+    roles.update({ap["name"]: ap.get("role") or "ap" for _, ap in batch})
+    macs: dict[tuple[str, str], str] = {}
+    for name, row in existing.items():
+        if name not in names and row.get("controller") and row.get("mac"):
+            macs[(row["controller"], row["mac"])] = name
+    for entry, ap in batch:
+        controller = ap.get("controller")
+        if not controller:
+            continue
+        if controller not in roles:
+            problems.append(Problem(entry.file, entry.line_of("controller"),
+                                    f"unknown controller {controller!r}; name an entry with role: controller "
+                                    "(or import its file too)", ap["name"]))
+            continue
+        if roles[controller] != "controller":
+            problems.append(Problem(entry.file, entry.line_of("controller"),
+                                    f"{controller!r} is not a controller (its role is {roles[controller]}); "
+                                    "give it role: controller or name another controller", ap["name"]))
+            continue
+        if ap.get("mac"):
+            other = macs.setdefault((controller, ap["mac"]), ap["name"])
+            if other != ap["name"]:
+                problems.append(Problem(entry.file, entry.line_of("mac"),
+                                        f"MAC {ap['mac']} on controller {controller!r} belongs to AP {other!r} already",
+                                        ap["name"]))
+    by_name = {ap["name"]: entry for entry, ap in batch}
+    for name, row in existing.items():
+        controller = row.get("controller")
+        if name in names or not controller or controller not in by_name or roles[controller] == "controller":
+            continue
+        entry = by_name[controller]
+        problems.append(Problem(entry.file, entry.line_of("role"),
+                                f"AP {name!r} names {controller!r} as its controller: keep role: controller "
+                                f"(or change {name}'s controller first)", controller))
     return problems
 
 

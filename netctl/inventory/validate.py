@@ -42,7 +42,7 @@ TENANT_FIELDS = ("name", "title", "vars")
 SITE_FIELDS = ("name", "tenant", "kind", "title", "address", "geo", "lat", "lon", "vars")
 GROUP_FIELDS = ("name", "tenant", "vars")
 AP_FIELDS = ("name", "tenant", "site", "role", "platform", "address", "port", "model", "serial",
-             "vehicle_id", "groups", "tags", "snmp", "credentials", "vars")
+             "vehicle_id", "groups", "tags", "snmp", "credentials", "vars", "controller", "mac", "ap_group")
 SNMP_FIELDS = ("version", "port", "community", "user", "auth_protocol", "auth_key", "priv_protocol",
                "priv_key", "profile")
 SNMP_SECRET_FIELDS = ("community", "auth_key", "priv_key")
@@ -366,8 +366,31 @@ def validate_ap(entry: Entry) -> tuple[dict[str, Any], list[Problem]]:
         "tags": c.names_list("tags", "tag"), "snmp": _validate_snmp(c, data.get("snmp")),
         "credentials": c.reference(data.get("credentials"), "credentials", "credentials"),
         "vars": c.variables(),
+        **_validate_controller_fields(c, role),
     }
     return record, c.problems
+
+
+def _validate_controller_fields(c: _Checker, role: str | None) -> dict[str, Any]:
+    """``controller`` (a name; whether it names a controller is checked with the other references),
+    ``mac`` (stored as ``aa:bb:cc:dd:ee:ff``) and ``ap_group`` (the AP's group or tag on its controller)."""
+    from netctl.controllers.mibs import normalise_mac
+
+    controller = c.name("controller", "controller name", required=False)
+    if controller is not None and role == "controller":
+        c.add("controller", f"a controller cannot name a controller ({controller!r}); drop controller "
+                            "or give this entry another role")
+    mac: str | None = None
+    raw_mac = c.entry.data.get("mac")
+    if raw_mac not in (None, ""):
+        try:
+            mac = normalise_mac(raw_mac)
+        except ValueError as exc:
+            c.add("mac", f"bad MAC address {raw_mac!r}: {exc}")
+    ap_group = c.name("ap_group", "ap_group name", required=False)
+    if ap_group is not None and controller is None and c.entry.data.get("controller") in (None, ""):
+        c.add("ap_group", "ap_group is the AP's group on its controller: give controller too")
+    return {"controller": controller, "mac": mac, "ap_group": ap_group}
 
 
 def _validate_snmp(c: _Checker, raw: Any) -> dict[str, Any]:

@@ -207,6 +207,8 @@ def decode(profile: Profile, scalars: RawScalars, tables: RawTables) -> dict[str
         values["if_number"] = if_number if isinstance(if_number, int) else None
     values["unavailable_why"] = unavailable_why(profile, values, scalars)
     values["unavailable"] = list(values["unavailable_why"])
+    if profile.raw:  # a controller's AP tables: read by netctl.controllers.mibs, not here
+        values["raw"] = {table: tables.get(table, {}) for table in profile.raw}
     return values
 
 

@@ -15,6 +15,9 @@ Tables used:
 - UCD-SNMP-MIB memTotalReal / memAvailReal (1.3.6.1.4.1.2021.4.5.0 / .6.0)
 - UBNT-UniFi-MIB unifiRadioTable (1.3.6.1.4.1.41112.1.6.1.1.1) and unifiVapTable
   (1.3.6.1.4.1.41112.1.6.1.2.1): clients per SSID and radio
+- WLAN controllers (profiles ``huawei-ac`` and ``cisco-wlc``): HUAWEI-WLAN-AP-MIB hwWlanApTable and
+  HUAWEI-WLAN-VAP-MIB hwWlanVapInfoTable; AIRESPACE-WIRELESS-MIB bsnAPTable and bsnAPIfTable (see
+  :mod:`netctl.controllers.mibs`); never a station (client) table
 """
 
 from __future__ import annotations
@@ -50,6 +53,12 @@ class Profile:
     #: tables walked only when another one came back empty: name -> (the table whose absence calls for
     #: it, the table to walk instead); e.g. 32-bit ifTable octets for agents without ifXTable
     fallbacks: dict[str, tuple[str, Table]] = field(default_factory=dict)
+    #: tables handed over undecoded, as ``values["raw"][table][column] = {index: (type, value)}`` (a
+    #: controller's AP tables, read by :mod:`netctl.controllers.mibs`)
+    raw: tuple[str, ...] = ()
+    #: the MIB family of a WLAN controller's AP tables (``huawei``, ``airespace``): polling a device with
+    #: this profile discovers the APs behind it (:mod:`netctl.controllers`); None for everything else
+    controller: str | None = None
 
     def fallback_tables(self, walked: Mapping[str, Mapping[str, Mapping[str, object]]]) -> dict[str, Table]:
         """The fallback tables a poll needs after ``walked`` (table -> column -> rows) came back."""
@@ -90,6 +99,23 @@ UNIFI_VAP = Table("1.3.6.1.4.1.41112.1.6.1.2.1", {"essid": 6, "stations": 8, "ra
 UNIFI_VAP_FULL = Table("1.3.6.1.4.1.41112.1.6.1.2.1", {
     "channel": 4, "essid": 6, "name": 7, "stations": 8, "radio": 9, "rx_bytes": 10, "tx_bytes": 16, "up": 22,
 })
+
+#: WLAN controllers' AP tables (columns checked against the MIB files; see netctl.controllers.mibs)
+#: HUAWEI-WLAN-AP-MIB hwWlanApTable, INDEX hwWlanApMac
+HUAWEI_AP = Table("1.3.6.1.4.1.2011.6.139.13.3.3.1", {
+    "sn": 2, "type": 3, "name": 4, "group": 5, "run_state": 6, "ip": 13, "run_time": 18, "users": 44, "id": 67,
+})
+#: HUAWEI-WLAN-VAP-MIB hwWlanVapInfoTable, INDEX hwWlanVapApMac, hwWlanVapRadioIndex, hwWlanVapWlanId: the
+#: SSID, client count and state of each VAP (never its BSSID, column 5)
+HUAWEI_VAP = Table("1.3.6.1.4.1.2011.6.139.17.1.1.1", {"ssid": 6, "users": 9, "status": 10})
+#: AIRESPACE-WIRELESS-MIB bsnAPTable, INDEX bsnAPDot3MacAddress (AireOS and the Catalyst 9800)
+AIRESPACE_AP = Table("1.3.6.1.4.1.14179.2.2.1.1", {
+    "name": 3, "status": 6, "model": 16, "serial": 17, "ip": 19, "group": 30,
+})
+#: bsnAPIfTable, INDEX bsnAPDot3MacAddress, bsnAPIfSlotId: radio state and bsnApIfNoOfUsers. Clients per
+#: SSID and AP are only in the MIB's station tables (bsnMobileStationTable, one row per client, indexed by
+#: the client's MAC): netctl never walks those (docs/privacy.md), so a 9800's APs have no per-SSID counts
+AIRESPACE_AP_IF = Table("1.3.6.1.4.1.14179.2.2.2.1", {"oper": 12, "users": 15})
 
 #: without ifXTable (64-bit octets), traffic comes from ifTable's 32-bit octets
 IF_OCTETS_FALLBACK = {"if_octets": ("ifx", IF_OCTETS)}
@@ -138,6 +164,11 @@ BUILTIN: tuple[Profile, ...] = (
         fallbacks=IF_OCTETS_FALLBACK,
     ),
     Profile("system-only", scalars=dict(SYSTEM)),
+    # WLAN controllers: the system group by GET, the AP and station tables by GETBULK (handed over raw)
+    Profile("huawei-ac", scalars=dict(SYSTEM), tables={"ctl_ap": HUAWEI_AP, "ctl_vap": HUAWEI_VAP},
+            raw=("ctl_ap", "ctl_vap"), controller="huawei"),
+    Profile("cisco-wlc", scalars=dict(SYSTEM), tables={"ctl_ap": AIRESPACE_AP, "ctl_ap_if": AIRESPACE_AP_IF},
+            raw=("ctl_ap", "ctl_ap_if"), controller="airespace"),
     # the standard scalar poll (8 OIDs by GET, no tables): reachability and identity of any SNMP agent
     Profile("scalar", scalars={
         **SYSTEM,

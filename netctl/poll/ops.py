@@ -145,19 +145,32 @@ class MonitorService:
         the whole poll in seconds (default: long enough for every AP to time out on every request);
         APs cut off by it are ``timeout`` results naming it, the others are recorded as usual.
         """
+        from netctl.controllers.record import plan_poll, record_controllers
+
         self.session.require("poll")
         aps = self.session.select(as_selection(selection))
-        targets, failed = build_targets(self.db, aps)
-        for result in failed:
-            if progress is not None:
-                progress(Event(result.ap, "done", result))
+        # APs behind a WLAN controller are read from its AP table: their controller is polled instead
+        plan = plan_poll(self.session, aps)
+        polled = plan.direct + plan.extra
+        extra = plan.extra_names
+        targets, failed = build_targets(self.db, polled)
+        relay: Progress | None = None
+        if progress is not None:
+            def relay(event: Event) -> None:
+                if event.ap not in extra:
+                    progress(event)
+
+            for result in failed:
+                relay(Event(result.ap, "done", result))
         results = poll_targets_sharded(targets, workers=workers, concurrency=concurrency, timeout=timeout,
-                                       retries=retries, progress=progress, fast=fast, deadline=deadline)
+                                       retries=retries, progress=relay, fast=fast, deadline=deadline)
         if record and results:
             from netctl.poll.store import record_results
 
-            record_results(self.db, aps, results, vars_of=self.inventory.merged_vars)
-        return Results(sorted(results + failed, key=lambda r: r.ap))
+            record_results(self.db, polled, results, vars_of=self.inventory.merged_vars)
+        managed = record_controllers(self.session, plan, results + failed, record=record,
+                                     vars_of=self.inventory.merged_vars, progress=progress)
+        return Results(sorted([r for r in results + failed if r.ap not in extra] + managed, key=lambda r: r.ap))
 
     # -- health ---------------------------------------------------------------------------------
     def status(self, selection: Selection | str | Sequence[str] | None = None) -> dict[str, Any]:
@@ -170,10 +183,14 @@ class MonitorService:
         chosen = as_selection(selection)
         if chosen == Selection():
             # the whole scope: a lean query (no JSON columns decoded), scope applied row by row
-            aps = [{"name": n, "site": s, "tenant": t, "role": r, "site_kind": k} for n, s, t, r, k in self.db.execute(
-                "select aps.name, aps.site, aps.tenant, aps.role, sites.kind from aps "
-                "join sites on sites.name = aps.site order by aps.name").fetchall()
-                if self.session.scope.allows(t, s)]
+            from netctl.selection import hidden_controllers, visible
+
+            hidden = hidden_controllers(self.db, self.session.scope)
+            aps = [{"name": n, "site": s, "tenant": t, "role": r, "site_kind": k}
+                   for n, s, t, r, k, c in self.db.execute(
+                       "select aps.name, aps.site, aps.tenant, aps.role, sites.kind, aps.controller from aps "
+                       "join sites on sites.name = aps.site order by aps.name").fetchall()
+                   if visible(self.session.scope, hidden, t, s, c)]
         else:
             aps = self.session.select(chosen)
         cursor = self.db.execute(

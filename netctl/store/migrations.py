@@ -358,6 +358,36 @@ def m016_firmware(db: sqlite_utils.Database) -> None:
     db.table("firmware").create_index(["platform", "version"], unique=True)
 
 
+def m017_controllers(db: sqlite_utils.Database) -> None:
+    """WLAN controllers and the APs behind them (:mod:`netctl.controllers`).
+
+    ``aps`` gains ``controller`` (the name of the inventory entry with ``role: controller`` the AP is
+    configured and monitored through), ``mac`` (``aa:bb:cc:dd:ee:ff``, how the controller knows it) and
+    ``ap_group`` (its group or tag on the controller). ``controller_aps`` holds what each controller's AP
+    table listed at its last good poll, one row per controller and MAC (``ssids`` JSON: clients per SSID,
+    NULL when the controller serves no per-SSID counts; ``status`` up, down, joining, failed, standby or
+    unknown, ``state`` the controller's own word; ``first_seen``/``last_seen`` ISO times).
+    ``controller_polls`` holds each controller's last poll: when, whether its tables were read, why not,
+    how many APs and the problems met (JSON list). No foreign keys to ``aps``: like health, what a poll
+    saw outlives a removed entry.
+    """
+    db.execute("ALTER TABLE aps ADD COLUMN controller TEXT")
+    db.execute("ALTER TABLE aps ADD COLUMN mac TEXT")
+    db.execute("ALTER TABLE aps ADD COLUMN ap_group TEXT")
+    db.table("aps").create_index(["controller"])
+    db.table("controller_aps").create(
+        {"controller": str, "mac": str, "name": str, "ip": str, "model": str, "serial": str, "status": str,
+         "state": str, "ap_group": str, "clients": int, "ssids": str, "radios": int, "radios_down": int,
+         "uptime_s": float, "ap_id": int, "first_seen": str, "last_seen": str},
+        pk=("controller", "mac"), not_null={"controller", "mac", "status", "first_seen", "last_seen"},
+    )
+    db.table("controller_polls").create(
+        {"controller": str, "last_poll": str, "last_ok": str, "ok": int, "error_kind": str, "error": str,
+         "aps": int, "problems": str},
+        pk="controller", not_null={"controller", "last_poll", "ok"}, defaults={"problems": "[]"},
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -375,6 +405,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("014_overlays", m014_overlays),
     ("015_alert_routes", m015_alert_routes),
     ("016_firmware", m016_firmware),
+    ("017_controllers", m017_controllers),
 ]
 
 

@@ -81,7 +81,7 @@ def test_port_embedded_in_address_must_agree_with_port_field() -> None:
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
-    ({"platform": "junos"}, "unknown platform 'junos'; use one of: cli-ios, huawei-ac, netconf-wlan"),
+    ({"platform": "junos"}, "unknown platform 'junos'; use one of: cisco-9800, cli-ios, controller-ap, huawei-ac"),
     ({"address": None}, "missing required field 'address'"),
     ({"site": None}, "missing required field 'site'"),
     ({"name": "bad name!"}, "bad AP name 'bad name!'"),

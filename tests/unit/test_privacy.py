@@ -21,6 +21,9 @@ IDENTIFYING = {
     "1.3.6.1.4.1.41112.1.6.1.2.1.2": "UBNT-UniFi-MIB unifiVapBssId",
     "1.3.6.1.4.1.41112.1.6.1.4": "UBNT-UniFi-MIB station table",
     "1.3.6.1.4.1.14179.2.1.4": "AIRESPACE-WIRELESS-MIB bsnMobileStationTable (Cisco WLC clients)",
+    "1.3.6.1.4.1.14179.2.1.5": "AIRESPACE-WIRELESS-MIB bsnMobileStationPerRadioPerVapTable (client MACs)",
+    "1.3.6.1.4.1.2011.6.139.18.1.2": "HUAWEI-WLAN-STATION-MIB hwWlanStationTable (Huawei AC clients)",
+    "1.3.6.1.4.1.2011.6.139.17.1.1.1.5": "HUAWEI-WLAN-VAP-MIB hwWlanVapBssid",
     "1.3.6.1.4.1.14823.2.2.1.4.1.2": "WLSX-WLAN-MIB wlsxWlanStationTable (Aruba clients)",
 }
 

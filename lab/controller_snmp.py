@@ -1,0 +1,226 @@
+"""SNMP recordings of the lab's WLAN controllers: the AP tables a Huawei AC and a Cisco Catalyst 9800 serve.
+
+Written by the project (not captured from devices), deterministically from the controller's inventory
+entry (name, platform, model, serial, address): the same entry always gives the same file. snmpsim
+serves them on the controller's own ``address:1161`` like every simulated AP (:mod:`lab.snmp` calls
+:func:`render_controller_snmprec` for platforms ``huawei-ac`` and ``cisco-9800``). Values are static
+(no snmpsim variation), so a walk by netctl and one by ``snmpbulkwalk`` in the same test see the same
+rows and client counts.
+
+Per controller: the SNMPv2-MIB system group and 40 APs, some of them down, with their clients:
+
+``huawei-ac`` (HUAWEI-WLAN-AP-MIB ``hwWlanApTable`` 1.3.6.1.4.1.2011.6.139.13.3.3.1, INDEX hwWlanApMac;
+HUAWEI-WLAN-VAP-MIB ``hwWlanVapInfoTable`` 1.3.6.1.4.1.2011.6.139.17.1.1.1, INDEX AP MAC, radio, WLAN ID):
+APs ``du-sw-apNN`` (group ``schulen``) and ``du-zoo-apNN`` (group ``zoo``), MACs ``60de-4476-e360`` and up
+(the first two are the APs the AC simulator's configuration names); run states normal (8), fault (4:
+three APs), idle (1: one) and download (7: one); the VAPs of an AP (radios 0 and 1; WLAN 1
+Schule-Verwaltung, and WLAN 2 Schule-Lernen in group schulen, as the AC's ap-groups say) hold its
+hwWlanApOnlineUserNum clients between them.
+
+``cisco-9800`` (AIRESPACE-WIRELESS-MIB ``bsnAPTable`` 1.3.6.1.4.1.14179.2.2.1.1 and ``bsnAPIfTable``
+1.3.6.1.4.1.14179.2.2.2.1): APs ``do-PLACE-apNN`` in AP groups ``do-quartiere``/``do-strassen``, MACs
+``70:db:98:3a:1c:00`` and up, operation status associated (1), disassociating (2: three APs), downloading
+(3: one); two radios per AP (slot 0 2.4 GHz, slot 1 5 GHz; one associated AP has its 5 GHz radio down),
+bsnApIfNoOfUsers per radio. No client (station) table: netctl never reads one (docs/privacy.md).
+
+``python -m lab.controller_snmp --out DIR`` writes ``<controller>.snmprec`` for every controller of the
+lab inventory (``inventory/*-controller.yaml``) into DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab.inventory import CONTROLLER_FILES, LabDevice, read_inventory
+
+SYS = "1.3.6.1.2.1.1"
+HW_AP = "1.3.6.1.4.1.2011.6.139.13.3.3.1"
+HW_VAP = "1.3.6.1.4.1.2011.6.139.17.1.1.1"
+BSN_AP = "1.3.6.1.4.1.14179.2.2.1.1"
+BSN_AP_IF = "1.3.6.1.4.1.14179.2.2.2.1"
+
+#: platforms whose recording this module writes
+PLATFORMS = ("huawei-ac", "cisco-9800")
+APS_PER_CONTROLLER = 40
+
+HUAWEI_MODELS = ("AirEngine5760-10", "AP4050DN", "AP6050DN", "AirEngine6760-X1")
+#: AP number (0-based) -> hwWlanApRunState: 4 fault, 1 idle, 7 download; the others normal (8)
+HUAWEI_NOT_NORMAL = {7: 4, 23: 4, 31: 4, 38: 1, 15: 7}
+CISCO_MODELS = ("C9120AXI-E", "C9130AXI-E", "C9115AXI-E", "AIR-AP2802I-E-K9")
+CISCO_PLACES = (("hbf", "do-quartiere"), ("phoenix-see", "do-quartiere"), ("borsigplatz", "do-quartiere"),
+                ("westfalenpark", "do-quartiere"), ("kampstrasse", "do-strassen"), ("hansaplatz", "do-strassen"))
+#: AP number -> bsnAPOperationStatus: 2 disassociating, 3 downloading; the others associated (1)
+CISCO_NOT_ASSOCIATED = {5: 2, 18: 2, 33: 2, 26: 3}
+#: an associated AP whose 5 GHz radio (slot 1) is down
+CISCO_RADIO_DOWN = 11
+
+
+@dataclass(frozen=True)
+class RecordedAp:
+    """One AP of a recording, as the test and the docs read it back."""
+
+    name: str
+    mac: str
+    ip: str
+    model: str
+    serial: str
+    group: str
+    state: int
+    clients: int
+
+
+def _index(mac: str) -> str:
+    return ".".join(str(int(part, 16)) for part in mac.split(":"))
+
+
+def _mac(base: str, number: int) -> str:
+    value = int(base.replace(":", ""), 16) + number
+    digits = f"{value:012x}"
+    return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
+
+
+def _rng(dev: LabDevice) -> random.Random:
+    return random.Random(hashlib.sha256(f"controller/{dev.name}".encode()).digest())
+
+
+def huawei_aps(dev: LabDevice) -> list[RecordedAp]:
+    """The 40 APs of a Huawei AC recording."""
+    rng = _rng(dev)
+    aps = []
+    counts = {"sw": 0, "zoo": 0}
+    for i in range(APS_PER_CONTROLLER):
+        kind = "zoo" if i == 1 or i % 4 == 3 else "sw"
+        counts[kind] += 1
+        state = HUAWEI_NOT_NORMAL.get(i, 8)
+        aps.append(RecordedAp(
+            name=f"du-{kind}-ap{counts[kind]:02d}", mac=_mac("60:de:44:76:e3:60", i),
+            ip=f"10.40.{20 if kind == 'zoo' else 10}.{10 + i}", model=HUAWEI_MODELS[i % len(HUAWEI_MODELS)],
+            serial=f"2102353VUR10M{rng.randrange(10**7):07d}", group="zoo" if kind == "zoo" else "schulen",
+            state=state, clients=rng.randrange(0, 31) if state == 8 else 0,
+        ))
+    return aps
+
+
+def cisco_aps(dev: LabDevice) -> list[RecordedAp]:
+    """The 40 APs of a Catalyst 9800 recording."""
+    rng = _rng(dev)
+    aps = []
+    counts: dict[str, int] = {}
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    for i in range(APS_PER_CONTROLLER):
+        place, group = CISCO_PLACES[i % len(CISCO_PLACES)]
+        counts[place] = counts.get(place, 0) + 1
+        state = CISCO_NOT_ASSOCIATED.get(i, 1)
+        serial = "FJC" + str(2230 + rng.randrange(0, 120)) + "".join(rng.choice(letters) for _ in range(4))
+        aps.append(RecordedAp(
+            name=f"do-{place}-ap{counts[place]:02d}", mac=_mac("70:db:98:3a:1c:00", i),
+            ip=f"10.60.{10 + i % len(CISCO_PLACES)}.{20 + i}", model=CISCO_MODELS[i % len(CISCO_MODELS)],
+            serial=serial, group=group, state=state, clients=rng.randrange(0, 41) if state == 1 else 0,
+        ))
+    return aps
+
+
+def recorded_aps(dev: LabDevice) -> list[RecordedAp]:
+    """The APs ``dev``'s recording lists (empty for a platform this module does not record)."""
+    if dev.platform == "huawei-ac":
+        return huawei_aps(dev)
+    if dev.platform == "cisco-9800":
+        return cisco_aps(dev)
+    return []
+
+
+def huawei_vaps(ap: RecordedAp) -> list[tuple[int, int, str, int]]:
+    """``(radio, wlan id, SSID, clients)`` of each VAP of a Huawei AP: its clients split over them
+    (pupils outnumber staff), as the AC's ap-groups place the WLANs."""
+    wlans = [(1, "Schule-Verwaltung")] + ([] if ap.group == "zoo" else [(2, "Schule-Lernen")])
+    vaps = [(radio, wlan, ssid) for wlan, ssid in wlans for radio in (0, 1)]
+    weights = [1 if ssid == "Schule-Verwaltung" else 3 for _r, _w, ssid in vaps]
+    shares = [ap.clients * w // sum(weights) for w in weights]
+    shares[-1] += ap.clients - sum(shares)
+    return [(radio, wlan, ssid, share) for (radio, wlan, ssid), share in zip(vaps, shares, strict=True)]
+
+
+def _system(dev: LabDevice, rows: list[tuple[str, str, str]], descr: str, object_id: str, rng: random.Random) -> None:
+    rows += [
+        (f"{SYS}.1.0", "4", descr),
+        (f"{SYS}.2.0", "6", object_id),
+        (f"{SYS}.3.0", "67:numeric", f"rate=100,initial={rng.randrange(10**8, 10**9)}"),
+        (f"{SYS}.4.0", "4", "noc@netctl.example"),
+        (f"{SYS}.5.0", "4", dev.name),
+        (f"{SYS}.6.0", "4", f"netctl lab {dev.address}"),
+        (f"{SYS}.7.0", "2", "6"),
+    ]
+
+
+def render_controller_snmprec(dev: LabDevice) -> str:
+    """The recording of controller ``dev`` (``huawei-ac`` or ``cisco-9800``), rows sorted by OID."""
+    rng = _rng(dev)
+    rows: list[tuple[str, str, str]] = []
+    if dev.platform == "huawei-ac":
+        _system(dev, rows, f"Huawei Versatile Routing Platform Software, VRP (R) software, Version 5.170 "
+                           f"({dev.model} V200R019C00SPC500), serial {dev.serial} [netctl lab recording]",
+                "1.3.6.1.4.1.2011.2.240.12", rng)
+        for i, ap in enumerate(huawei_aps(dev)):
+            idx = _index(ap.mac)
+            rows += [
+                (f"{HW_AP}.2.{idx}", "4", ap.serial), (f"{HW_AP}.3.{idx}", "4", ap.model),
+                (f"{HW_AP}.4.{idx}", "4", ap.name), (f"{HW_AP}.5.{idx}", "4", ap.group),
+                (f"{HW_AP}.6.{idx}", "2", str(ap.state)), (f"{HW_AP}.13.{idx}", "64", ap.ip),
+                (f"{HW_AP}.18.{idx}", "66", str(rng.randrange(360_000, 350_000_000) if ap.state == 8 else 0)),
+                (f"{HW_AP}.44.{idx}", "2", str(ap.clients)), (f"{HW_AP}.67.{idx}", "66", str(i)),
+            ]
+            if ap.state != 8:
+                continue  # an AP that is not online has no VAPs
+            for radio, wlan, ssid, users in huawei_vaps(ap):
+                vidx = f"{idx}.{radio}.{wlan}"
+                rows += [(f"{HW_VAP}.4.{vidx}", "4", "lernen" if wlan == 2 else "verwaltung"),
+                         (f"{HW_VAP}.6.{vidx}", "4", ssid), (f"{HW_VAP}.7.{vidx}", "4", ap.name),
+                         (f"{HW_VAP}.9.{vidx}", "2", str(users)), (f"{HW_VAP}.10.{vidx}", "2", "1"),
+                         (f"{HW_VAP}.11.{vidx}", "66", str(i))]
+    elif dev.platform == "cisco-9800":
+        _system(dev, rows, f"Cisco IOS Software [Dublin], C9800 Software (C9800_IOSXE-K9), Version 17.12.1, "
+                           f"RELEASE SOFTWARE (fc5), {dev.model} serial {dev.serial} [netctl lab recording]",
+                "1.3.6.1.4.1.9.1.2669", rng)
+        for i, ap in enumerate(cisco_aps(dev)):
+            idx = _index(ap.mac)
+            rows += [
+                (f"{BSN_AP}.1.{idx}", "4x", ap.mac.replace(":", "")), (f"{BSN_AP}.2.{idx}", "2", "2"),
+                (f"{BSN_AP}.3.{idx}", "4", ap.name), (f"{BSN_AP}.4.{idx}", "4", f"Dortmund {ap.group}"),
+                (f"{BSN_AP}.6.{idx}", "2", str(ap.state)), (f"{BSN_AP}.16.{idx}", "4", ap.model),
+                (f"{BSN_AP}.17.{idx}", "4", ap.serial), (f"{BSN_AP}.19.{idx}", "64", ap.ip),
+                (f"{BSN_AP}.30.{idx}", "4", ap.group),
+            ]
+            # about 40 % of the clients on 2.4 GHz; all of them there on the AP whose 5 GHz radio is down
+            low = ap.clients if i == CISCO_RADIO_DOWN else ap.clients * 2 // 5
+            for slot, users in ((0, low), (1, ap.clients - low)):
+                up = ap.state == 1 and not (i == CISCO_RADIO_DOWN and slot == 1)
+                rows += [(f"{BSN_AP_IF}.1.{idx}.{slot}", "66", str(slot)),
+                         (f"{BSN_AP_IF}.2.{idx}.{slot}", "2", "1" if slot == 0 else "2"),
+                         (f"{BSN_AP_IF}.12.{idx}.{slot}", "2", "2" if up else "1"),
+                         (f"{BSN_AP_IF}.15.{idx}.{slot}", "65", str(users))]
+    else:
+        raise ValueError(f"no controller recording for platform {dev.platform!r}")
+    rows.sort(key=lambda row: tuple(int(x) for x in row[0].split(".")))
+    return "".join(f"{oid}|{tag}|{value}\n" for oid, tag, value in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lab.controller_snmp", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="directory to write <controller>.snmprec into")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for dev in read_inventory(files=CONTROLLER_FILES):
+        if dev.platform in PLATFORMS:
+            path = args.out / f"{dev.name}.snmprec"
+            path.write_text(render_controller_snmprec(dev))
+            print(f"wrote {path} ({len(recorded_aps(dev))} APs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
