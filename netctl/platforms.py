@@ -367,7 +367,7 @@ BUILTIN: tuple[Platform, ...] = (
         # 32 characters; list keys may not hold "'" (yuma123 writes them into '-quoted instance identifiers)
         field_rules=(
             ("wlans*.ssid", "ssid"), ("wlans*.psk", "wpa-psk"), ("wlans*.vlan", "vlan"),
-            ("wlans*.wlan_id", "wlan-id"),
+            ("wlans*.wlan_id", "wlan-id"), ("wlans*.security", "wlan-security"), ("wlans*.aaa_list", "cisco-name"),
             ("wlans*.profile", "cisco-name"), ("wlans*.policy", "cisco-name"), ("policy_tags*.name", "cisco-name"),
             ("policy_tags*.wlans", "cisco-name"), ("site_tags*.name", "cisco-name"), ("rf_tags*.name", "cisco-name"),
             ("controller_aps*.policy_tag", "cisco-name"), ("controller_aps*.site_tag", "cisco-name"),

@@ -210,6 +210,8 @@ RULES: dict[str, Rule] = {
             "space at either end and no \"'\"",
             _pattern(r"[!-&(-~](?:[ -&(-~]{0,30}[!-&(-~])?"),
         ),
+        Rule("wlan-security", "a controller WLAN's security is wpa2-psk or wpa2-enterprise (802.1X)",
+             _pattern(r"wpa2-psk|wpa2-enterprise")),
         Rule("mac", "a MAC address is six pairs of hex digits separated by ':' (aa:bb:cc:dd:ee:ff)",
              _pattern(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")),
         Rule(

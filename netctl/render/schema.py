@@ -321,7 +321,7 @@ def _c9800_ssid(value: str) -> str | None:
 C9800_LEAVES: dict[str, Check] = {
     **{f"wlan-cfg-data/wlan-cfg-entries/wlan-cfg-entry/{leaf}": check for leaf, check in {
         "profile-name": _C9800_NAME, "wlan-id": _int(1, 4096), "auth-key-mgmt-psk": _BOOL,
-        "auth-key-mgmt-dot1x": _BOOL, "psk-key-type": _enum("key-ascii", "key-hex"),
+        "auth-key-mgmt-dot1x": _BOOL, "authentication-list": _C9800_NAME, "psk-key-type": _enum("key-ascii", "key-hex"),
         "psk": _pattern(r"[ -~]{8,63}|[0-9A-Fa-f]{64}"), "psk-type": _enum("clear", "aes", "type-6"),
         "apf-vap-id-data/ssid": _c9800_ssid, "apf-vap-id-data/broadcast-ssid": _BOOL,
         "apf-vap-id-data/wlan-status": _BOOL}.items()},
@@ -357,6 +357,10 @@ def _check_cisco_9800(text: str) -> list[str]:
             problems.append(f"{entry}/wlan-id: {wlan_id} is the WLAN ID of {ids[wlan_id]} too")
         elif wlan_id is not None:
             ids[wlan_id] = entry
+        if leaves.get("auth-key-mgmt-psk") == "true" and not leaves.get("psk"):
+            problems.append(f"{entry}/psk: a WLAN with the PSK AKM needs a passphrase")
+        if leaves.get("auth-key-mgmt-dot1x") == "true" and not leaves.get("authentication-list"):
+            problems.append(f"{entry}/authentication-list: an 802.1X WLAN needs an AAA method list")
     profiles = {leaves.get("profile-name") for leaves in wlans.values()}
     policies = {leaves.get("policy-profile-name")
                 for leaves in _entries(flat, "wlan-cfg-data/wlan-policies/wlan-policy").values()}

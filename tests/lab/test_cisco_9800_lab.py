@@ -178,3 +178,14 @@ def test_the_stand_in_enforces_cisco_models_and_keeps_its_config(wlc_city: Any) 
                                    PushOptions(confirm_timeout=20), Transcript())
     assert err.value.tag in ("operation-failed", "data-exists", "invalid-value"), err.value
     assert running(wlc_city, "//w:wlan-cfg-entry[w:profile-name='do-verwaltung']/w:wlan-id/text()") == ["2"]
+
+
+def test_an_8021x_wlan_is_pushed_with_its_aaa_method_list(wlc_city: Any) -> None:
+    with_wlan(wlc_city, 1, security="wpa2-enterprise", aaa_list="dot1x-radius")
+    result = wlc_city.config.push(WLC, confirm_timeout=20)[0]
+    assert (result.ok, result.status) == (True, "applied"), result.reason
+    now = Running(wlc_city)
+    assert [now(wlan("do-verwaltung", f"w:{leaf}")) for leaf in ("auth-key-mgmt-dot1x", "auth-key-mgmt-psk",
+                                                                 "authentication-list", "psk")] == [
+        ["true"], ["false"], ["dot1x-radius"], []]
+    assert now(wlan("do-free", "w:auth-key-mgmt-psk")) == ["true"]

@@ -131,6 +131,8 @@ def test_the_local_check_finds_what_the_controller_would_refuse(wlc_api: Any) ->
     assert [p for p in check_config("cisco-9800", unknown) if "WLAN profile 'do-gone' is not defined" in p]
     untagged = good.replace("<rf-tag>rt-strasse</rf-tag>", "<rf-tag>rt-nirgends</rf-tag>")
     assert [p for p in check_config("cisco-9800", untagged) if "rf-tag: 'rt-nirgends' is not defined" in p]
+    assert [p for p in check_config("cisco-9800", good.replace("<psk>********</psk>", "", 1))
+            if p.endswith("/psk: a WLAN with the PSK AKM needs a passphrase")]
     default = good.replace("<rf-tag>rt-strasse</rf-tag>", "<rf-tag>default-rf-tag</rf-tag>")
     assert check_config("cisco-9800", default) == []
     assert [p for p in check_config("cisco-9800", good.replace("<psk-type>", "<psk-typo>")
@@ -144,3 +146,21 @@ def test_a_policy_tag_holds_at_most_16_wlans(wlc_api: Any) -> None:
         w["profile"] for w in wlans]}], "vars.controller_aps": []})
     result = wlc_api.config.render(WLC)[0]
     assert not result.ok and "17 WLANs, a policy tag holds at most 16" in (result.error or ""), result
+
+
+def test_an_8021x_wlan_names_its_aaa_method_list_and_has_no_psk(wlc_api: Any) -> None:
+    set_wlans(wlc_api, 1, security="wpa2-enterprise", aaa_list="dot1x-radius")
+    entry = [e for e in rendered(wlc_api).iter(f"{W}wlan-cfg-entry") if e.findtext(f"{W}profile-name")
+             == "do-verwaltung"][0]
+    assert (entry.findtext(f"{W}auth-key-mgmt-dot1x"), entry.findtext(f"{W}auth-key-mgmt-psk"),
+            entry.findtext(f"{W}authentication-list"), entry.find(f"{W}psk")) == ("true", "false", "dot1x-radius",
+                                                                                  None)
+    from netctl.errors import InventoryError
+
+    with pytest.raises(InventoryError, match="rule 'wlan-security'"):
+        set_wlans(wlc_api, 1, security="wep")
+    wlans = [dict(w) for w in wlc_api.session.get_ap(WLC)["vars"]["wlans"]]
+    del wlans[1]["aaa_list"]
+    wlc_api.inventory.set_ap(WLC, {"vars.wlans": wlans})
+    result = wlc_api.config.render(WLC)[0]
+    assert not result.ok and "aaa_list" in (result.error or ""), result
