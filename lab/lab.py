@@ -489,16 +489,17 @@ class Lab:
     def stop_netconf(self, ap_name: str) -> None:
         """Kill ``ap_name``'s netconfd: SSH still answers, the NETCONF session then fails."""
         dev = self.device(ap_name)
-        if dev.platform not in NETCONF_PLATFORMS:
+        if dev.platform not in NETCONF_PLATFORMS + NETCONF_CONTROLLERS:
             raise LabError(f"{ap_name} is not a NETCONF AP ({dev.platform})")
         with self._locked():
             procs.stop(self.dir, f"netconfd-{dev.name}")
             netconf.socket_path(self.dir, dev).unlink(missing_ok=True)
 
     def start_netconf(self, ap_name: str) -> None:
-        """Start ``ap_name``'s netconfd again, keeping the configuration it had committed."""
+        """Start ``ap_name``'s netconfd again, keeping the configuration it had committed (the 9800
+        stand-in starts empty: :data:`lab.netconf.BOOTS_CLEAN`)."""
         dev = self.device(ap_name)
-        if dev.platform not in NETCONF_PLATFORMS:
+        if dev.platform not in NETCONF_PLATFORMS + NETCONF_CONTROLLERS:
             raise LabError(f"{ap_name} is not a NETCONF AP ({dev.platform})")
         with self._locked():
             if procs.read_pid(self.dir, f"netconfd-{dev.name}"):

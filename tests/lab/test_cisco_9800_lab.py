@@ -109,12 +109,17 @@ def test_wlans_policies_and_tags_pushed_are_in_the_running_datastore(wlc_city: A
     assert (again.ok, again.status, again.changed) == (True, "unchanged", False), again.reason
 
 
-def test_a_hostile_ssid_is_stored_byte_for_byte(wlc_city: Any) -> None:
+def test_an_8021x_wlan_with_a_hostile_ssid_is_stored_byte_for_byte(wlc_city: Any) -> None:
     ssid = f"Gäste <&> \"'{random.randrange(1000)}' ]]>]]>"
-    with_wlan(wlc_city, 1, ssid=ssid)
+    with_wlan(wlc_city, 1, ssid=ssid, security="wpa2-enterprise", aaa_list="dot1x-radius")
     result = wlc_city.config.push(WLC, confirm_timeout=20)[0]
     assert (result.ok, result.status) == (True, "applied"), result.reason
-    assert running(wlc_city, wlan("do-verwaltung", "w:apf-vap-id-data/w:ssid")) == [ssid]
+    now = Running(wlc_city)
+    assert now(wlan("do-verwaltung", "w:apf-vap-id-data/w:ssid")) == [ssid]
+    assert [now(wlan("do-verwaltung", f"w:{leaf}")) for leaf in ("auth-key-mgmt-dot1x", "auth-key-mgmt-psk",
+                                                                 "authentication-list", "psk")] == [
+        ["true"], ["false"], ["dot1x-radius"], []]
+    assert now(wlan("do-free", "w:auth-key-mgmt-psk")) == ["true"]
     assert wlc_city.config.push(WLC, confirm_timeout=20)[0].status == "unchanged"
 
 
@@ -161,7 +166,6 @@ def test_a_change_by_another_client_is_drift(wlc_city: Any) -> None:
     assert wlc_city.config.config_status(WLC)[0]["status"] == "drifted"
     assert wlc_city.config.push(WLC, confirm_timeout=20)[0].changed
     assert running(wlc_city, policy_vlan("pp-verwaltung")) == ["10"]
-    assert wlc_city.config.drift(WLC)[0].status == "in-sync"
 
 
 def test_the_stand_in_enforces_cisco_models_and_keeps_its_config(wlc_city: Any) -> None:
@@ -180,12 +184,13 @@ def test_the_stand_in_enforces_cisco_models_and_keeps_its_config(wlc_city: Any) 
     assert running(wlc_city, "//w:wlan-cfg-entry[w:profile-name='do-verwaltung']/w:wlan-id/text()") == ["2"]
 
 
-def test_an_8021x_wlan_is_pushed_with_its_aaa_method_list(wlc_city: Any) -> None:
-    with_wlan(wlc_city, 1, security="wpa2-enterprise", aaa_list="dot1x-radius")
-    result = wlc_city.config.push(WLC, confirm_timeout=20)[0]
-    assert (result.ok, result.status) == (True, "applied"), result.reason
-    now = Running(wlc_city)
-    assert [now(wlan("do-verwaltung", f"w:{leaf}")) for leaf in ("auth-key-mgmt-dot1x", "auth-key-mgmt-psk",
-                                                                 "authentication-list", "psk")] == [
-        ["true"], ["false"], ["dot1x-radius"], []]
-    assert now(wlan("do-free", "w:auth-key-mgmt-psk")) == ["true"]
+def test_a_controller_whose_netconf_server_is_down_fails_and_is_pushed_again_later(wlc_city: Any, lab: Any) -> None:
+    lab.stop_netconf(WLC)
+    try:
+        down = wlc_city.config.push(WLC, confirm_timeout=20)[0]
+    finally:
+        lab.start_netconf(WLC)  # the stand-in boots empty (docs/lab.md)
+    # SSH answers, the NETCONF session does not: unreachable, so pending (netctl converge pushes it later)
+    assert (down.ok, down.status) == (False, "pending") and "unreachable at 127.1.50.2:830" in (down.reason or "")
+    again = wlc_city.config.push(WLC, confirm_timeout=20)[0]
+    assert (again.ok, again.status) == (True, "applied"), again.reason
