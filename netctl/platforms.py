@@ -335,7 +335,7 @@ BUILTIN: tuple[Platform, ...] = (
         # software in the user view: the image goes to the flash, becomes the next startup's (the AC
         # refuses a package that is not for it), and reboot asks before it acts. VRP prints no sha256 of
         # a file (its own check is `check file-integrity` against Huawei's .asc signature): netctl compares
-        # the bytes it sent. The health gate counts an AP's own clients: netctl has no such rule for an AC
+        # the bytes it sent. The health gate reads its AP table: the APs that were up before must be back
         firmware_version_command="display version",
         firmware_version_pattern=r"VRP \(R\) software, Version [0-9.]+ \((?:\S+ )?(V\d{3}R\d{3}\S*)\)",
         firmware_path="flash:/{version}.cc",
@@ -346,7 +346,6 @@ BUILTIN: tuple[Platform, ...] = (
         # any other question (a real AC with unsaved changes asks to save them first) is answered no
         firmware_install_answers=((r"(?i)system will reboot.*\[Y/N\]:?\s*$", "y"), (r"\[Y/N\]:?\s*$", "n")),
         firmware_reboot_s=900.0,
-        firmware_health_gate=False,
     ),
     Platform(
         "cisco-9800",

@@ -199,6 +199,7 @@ def upgrade_one(job: UpgradeJob) -> FirmwareResult:
             from netctl.poll.gate import Gate, wait
 
             verdict = wait(Gate.from_dict(job.gate))
+            job.transcript.add("--", f"health check: {verdict.reason}")
             if not verdict.ok:
                 raise DeviceError(verdict.reason, ap=ap)
         elif not platform.firmware_health_gate:

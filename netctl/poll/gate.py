@@ -8,6 +8,9 @@ AP is on its previous config at once (and its own confirm timer would roll it ba
 
 :func:`judge` is the pure rule; :func:`wait` does the polling (one SNMP poll at a time, bounded in count
 and time). A :class:`Gate` travels with the push job to worker processes, so it is plain data.
+
+A WLAN controller (a firmware upgrade of the AC) is gated on the APs behind it instead of its clients:
+its AP table must be readable again with at least ``min_ratio`` of the APs that were up before.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ class Gate:
     min_ratio: float = MIN_RATIO
     timeout_s: float = TIMEOUT_S
     interval_s: float = 2.0
+    #: a WLAN controller's AP-table family (``huawei`` / ``airespace``, its SNMP profile's ``controller``):
+    #: then the gate counts the APs its table lists as up instead of clients, against ``baseline_aps``
+    controller: str | None = None
+    baseline_aps: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "target": asdict(self.target)}
@@ -59,10 +66,36 @@ def needed(baseline: int | None, min_ratio: float) -> int:
     return math.floor((baseline or 0) * min_ratio)
 
 
+def aps_up(controller: str, result: PollResult) -> tuple[int | None, str]:
+    """How many APs a controller's poll lists as up (None: its AP table was not read), and what it lists."""
+    from netctl.controllers.mibs import parse_aps
+
+    raw = result.values.get("raw")
+    if raw is None:
+        return None, "serves no AP table"
+    found, problems = parse_aps(controller, raw)
+    if problems or not found:
+        return None, "; ".join(problems) or "lists no AP at all"
+    up = sum(1 for ap in found if ap.status == "up")
+    return up, f"{up} of its {len(found)} APs up"
+
+
 def judge(gate: Gate, result: PollResult) -> Verdict:
-    """One poll of the AP after its commit: well (answers, clients recovered) or not, and why."""
+    """One poll of the AP after its commit: well (answers, clients recovered) or not, and why.
+
+    A controller is well when its AP table can be read again and at least ``min_ratio`` of the APs that
+    were up before are up (they rejoin it after its reboot)."""
     if not result.ok:
         return Verdict(False, f"does not answer SNMP ({result.error_kind}: {result.error})")
+    if gate.controller is not None:
+        up, listed = aps_up(gate.controller, result)
+        want = needed(gate.baseline_aps, gate.min_ratio)
+        if up is None:
+            return Verdict(False, f"answers SNMP but its AP table cannot be read ({listed})")
+        if up < want:
+            return Verdict(False, f"{listed}, fewer than {want} ({gate.min_ratio:.0%} of the {gate.baseline_aps} "
+                                  "up before)")
+        return Verdict(True, f"answers SNMP, {listed} (needed {want})")
     raw = result.values.get("clients")
     clients = None if raw is None else int(raw)
     want = needed(gate.baseline_clients, gate.min_ratio)
@@ -97,6 +130,7 @@ def gates_for(db: Any, aps: Sequence[dict[str, Any]], min_ratio: float, timeout_
     """Each AP's gate (as plain data, :meth:`Gate.to_dict`) with its clients measured now, and the APs
     that cannot be gated, with why: no SNMP settings, or no answer now (``"{label}: the AP does not
     answer SNMP before {before} (…); {advice}"``)."""
+    from netctl.poll.oids import profile_for
     from netctl.poll.ops import build_targets
     from netctl.poll.snmp import poll_targets
 
@@ -108,6 +142,16 @@ def gates_for(db: Any, aps: Sequence[dict[str, Any]], min_ratio: float, timeout_
         if not result.ok:
             refused[result.ap] = (f"{label}: the AP does not answer SNMP before {before} ({result.error_kind}: "
                                   f"{result.error}); {advice}")
+            continue
+        controller = profile_for(None, by_ap[result.ap].profile).controller
+        if controller is not None:
+            up, listed = aps_up(controller, result)
+            if up is None:
+                refused[result.ap] = (f"{label}: the controller's AP table cannot be read before {before} "
+                                      f"({listed}); {advice}")
+                continue
+            gates[result.ap] = Gate(by_ap[result.ap], None, min_ratio, timeout_s, controller=controller,
+                                    baseline_aps=up).to_dict()
             continue
         clients = result.values.get("clients")
         gates[result.ap] = Gate(by_ap[result.ap], None if clients is None else int(clients), min_ratio,

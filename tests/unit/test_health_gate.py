@@ -52,3 +52,37 @@ def test_wait_polls_until_the_ap_is_well_and_stops_at_the_timeout() -> None:
 def test_a_gate_travels_as_plain_data() -> None:
     gate = Gate(TARGET, 12, 0.5, 20.0, 1.0)
     assert Gate.from_dict(gate.to_dict()) == gate
+
+
+# -- a WLAN controller (a firmware upgrade of the AC) is gated on the APs behind it ------------------
+def ac_result(faults: int = 0, *, raw: dict | None = None) -> PollResult:
+    """du-ac01's lab recording as its poll hands it over, with ``faults`` of its up APs turned ``fault``."""
+    from lab.controller_snmp import render_controller_snmprec
+    from tests.helpers.controllers import controller_result, lab_controller, raw_tables
+
+    tables = raw if raw is not None else raw_tables(render_controller_snmprec(lab_controller("du-ac01")),
+                                                    "huawei-ac")
+    states = tables["ctl_ap"]["run_state"]
+    for index in [i for i, (_kind, value) in states.items() if value == 8][:faults]:  # 8: normal
+        states[index] = ("Integer", 4)  # 4: fault
+    return controller_result("du-ac01", "huawei-ac", tables)
+
+
+AC_GATE = Gate(Target("du-ac01", "127.0.0.1", 1161, community="c", profile="huawei-ac"), None, 0.8,
+               controller="huawei", baseline_aps=35)
+
+
+@pytest.mark.parametrize(("result", "ok", "words"), [
+    (ac_result(), True, "answers SNMP, 35 of its 40 APs up (needed 28)"),
+    (ac_result(7), True, "28 of its 40 APs up (needed 28)"),
+    (ac_result(8), False, "27 of its 40 APs up, fewer than 28 (80% of the 35 up before)"),
+    (ac_result(raw={"ctl_ap": {"run_state": {}}, "ctl_vap": {}}), False, "its AP table cannot be read"),
+    (silent(), False, "does not answer SNMP"),
+])
+def test_a_controller_is_well_when_the_aps_up_before_are_back(result: PollResult, ok: bool, words: str) -> None:
+    verdict = judge(AC_GATE, result)
+    assert verdict.ok is ok and words in verdict.reason, verdict
+
+
+def test_a_controller_gate_travels_as_plain_data() -> None:
+    assert Gate.from_dict(AC_GATE.to_dict()) == AC_GATE
