@@ -23,6 +23,11 @@ hwWlanApOnlineUserNum clients between them.
 (3: one); two radios per AP (slot 0 2.4 GHz, slot 1 5 GHz; one associated AP has its 5 GHz radio down),
 bsnApIfNoOfUsers per radio. No client (station) table: netctl never reads one (docs/privacy.md).
 
+Bigger controllers for benchmarks (tests/bench/bench_controller.py): ``aps=N`` repeats the pattern of
+the 40 (the same states and the down radio every 40 APs, addresses counting on) and ``clients=M``
+scales the clients so that the APs serve exactly M between them. The lab's recordings are the
+defaults (40 APs, clients as drawn) and do not change with these.
+
 ``python -m lab.controller_snmp --out DIR`` writes ``<controller>.snmprec`` for every controller of the
 lab inventory (``inventory/*-controller.yaml``) into DIR.
 """
@@ -30,6 +35,7 @@ lab inventory (``inventory/*-controller.yaml``) into DIR.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import random
 import sys
@@ -88,49 +94,73 @@ def _rng(dev: LabDevice) -> random.Random:
     return random.Random(hashlib.sha256(f"controller/{dev.name}".encode()).digest())
 
 
-def huawei_aps(dev: LabDevice) -> list[RecordedAp]:
-    """The 40 APs of a Huawei AC recording."""
+def _ip(net: str, third: int, host: int) -> str:
+    """``net.third.host`` for ``host`` < 256, carried into the third octet beyond (big recordings)."""
+    return f"{net}.{third + host // 256}.{host % 256}"
+
+
+def _scaled(aps: list[RecordedAp], clients: int | None) -> list[RecordedAp]:
+    """``aps`` with their clients scaled to ``clients`` in total (None: as drawn), in proportion to
+    what each drew; the rounding remainder goes one each to the first APs that serve clients."""
+    if clients is None:
+        return aps
+    drawn = sum(ap.clients for ap in aps)
+    serving = [i for i, ap in enumerate(aps) if ap.clients]
+    if clients < 0 or (clients and not serving):
+        raise ValueError(f"cannot give {clients} clients to {len(serving)} APs that serve clients")
+    shares = [ap.clients * clients // drawn if drawn else 0 for ap in aps]
+    for i in serving[:clients - sum(shares)]:
+        shares[i] += 1
+    return [dataclasses.replace(ap, clients=share) for ap, share in zip(aps, shares, strict=True)]
+
+
+def huawei_aps(dev: LabDevice, aps: int = APS_PER_CONTROLLER, clients: int | None = None) -> list[RecordedAp]:
+    """The APs of a Huawei AC recording (``aps`` of them; ``clients`` in total, default as drawn)."""
     rng = _rng(dev)
-    aps = []
+    out = []
     counts = {"sw": 0, "zoo": 0}
-    for i in range(APS_PER_CONTROLLER):
+    for i in range(aps):
         kind = "zoo" if i == 1 or i % 4 == 3 else "sw"
         counts[kind] += 1
-        state = HUAWEI_NOT_NORMAL.get(i, 8)
-        aps.append(RecordedAp(
+        state = HUAWEI_NOT_NORMAL.get(i % APS_PER_CONTROLLER, 8)
+        out.append(RecordedAp(
             name=f"du-{kind}-ap{counts[kind]:02d}", mac=_mac("60:de:44:76:e3:60", i),
-            ip=f"10.40.{20 if kind == 'zoo' else 10}.{10 + i}", model=HUAWEI_MODELS[i % len(HUAWEI_MODELS)],
+            ip=_ip("10.40", 20 if kind == "zoo" else 10, 10 + i), model=HUAWEI_MODELS[i % len(HUAWEI_MODELS)],
             serial=f"2102353VUR10M{rng.randrange(10**7):07d}", group="zoo" if kind == "zoo" else "schulen",
             state=state, clients=rng.randrange(0, 31) if state == 8 else 0,
         ))
-    return aps
+    return _scaled(out, clients)
 
 
-def cisco_aps(dev: LabDevice) -> list[RecordedAp]:
-    """The 40 APs of a Catalyst 9800 recording."""
+def cisco_aps(dev: LabDevice, aps: int = APS_PER_CONTROLLER, clients: int | None = None) -> list[RecordedAp]:
+    """The APs of a Catalyst 9800 recording (``aps`` of them; ``clients`` in total, default as drawn)."""
     rng = _rng(dev)
-    aps = []
+    out = []
     counts: dict[str, int] = {}
     letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-    for i in range(APS_PER_CONTROLLER):
+    for i in range(aps):
         place, group = CISCO_PLACES[i % len(CISCO_PLACES)]
         counts[place] = counts.get(place, 0) + 1
-        state = CISCO_NOT_ASSOCIATED.get(i, 1)
+        state = CISCO_NOT_ASSOCIATED.get(i % APS_PER_CONTROLLER, 1)
         serial = "FJC" + str(2230 + rng.randrange(0, 120)) + "".join(rng.choice(letters) for _ in range(4))
-        aps.append(RecordedAp(
+        # 6 places per 256 addresses: the third octet counts on by 6 when the fourth wraps
+        host = 20 + i
+        out.append(RecordedAp(
             name=f"do-{place}-ap{counts[place]:02d}", mac=_mac("70:db:98:3a:1c:00", i),
-            ip=f"10.60.{10 + i % len(CISCO_PLACES)}.{20 + i}", model=CISCO_MODELS[i % len(CISCO_MODELS)],
+            ip=_ip("10.60", 10 + i % len(CISCO_PLACES) + (len(CISCO_PLACES) - 1) * (host // 256), host),
+            model=CISCO_MODELS[i % len(CISCO_MODELS)],
             serial=serial, group=group, state=state, clients=rng.randrange(0, 41) if state == 1 else 0,
         ))
-    return aps
+    return _scaled(out, clients)
 
 
-def recorded_aps(dev: LabDevice) -> list[RecordedAp]:
-    """The APs ``dev``'s recording lists (empty for a platform this module does not record)."""
+def recorded_aps(dev: LabDevice, aps: int = APS_PER_CONTROLLER, clients: int | None = None) -> list[RecordedAp]:
+    """The APs ``dev``'s recording lists (empty for a platform this module does not record); ``aps`` and
+    ``clients`` as for :func:`render_controller_snmprec`."""
     if dev.platform == "huawei-ac":
-        return huawei_aps(dev)
+        return huawei_aps(dev, aps, clients)
     if dev.platform == "cisco-9800":
-        return cisco_aps(dev)
+        return cisco_aps(dev, aps, clients)
     return []
 
 
@@ -157,15 +187,16 @@ def _system(dev: LabDevice, rows: list[tuple[str, str, str]], descr: str, object
     ]
 
 
-def render_controller_snmprec(dev: LabDevice) -> str:
-    """The recording of controller ``dev`` (``huawei-ac`` or ``cisco-9800``), rows sorted by OID."""
+def render_controller_snmprec(dev: LabDevice, aps: int = APS_PER_CONTROLLER, clients: int | None = None) -> str:
+    """The recording of controller ``dev`` (``huawei-ac`` or ``cisco-9800``), rows sorted by OID: ``aps``
+    APs (default: the lab's 40) serving ``clients`` clients in total (default: as drawn per AP)."""
     rng = _rng(dev)
     rows: list[tuple[str, str, str]] = []
     if dev.platform == "huawei-ac":
         _system(dev, rows, f"Huawei Versatile Routing Platform Software, VRP (R) software, Version 5.170 "
                            f"({dev.model} V200R019C00SPC500), serial {dev.serial} [netctl lab recording]",
                 "1.3.6.1.4.1.2011.2.240.12", rng)
-        for i, ap in enumerate(huawei_aps(dev)):
+        for i, ap in enumerate(huawei_aps(dev, aps, clients)):
             idx = _index(ap.mac)
             rows += [
                 (f"{HW_AP}.2.{idx}", "4", ap.serial), (f"{HW_AP}.3.{idx}", "4", ap.model),
@@ -186,7 +217,7 @@ def render_controller_snmprec(dev: LabDevice) -> str:
         _system(dev, rows, f"Cisco IOS Software [Dublin], C9800 Software (C9800_IOSXE-K9), Version 17.12.1, "
                            f"RELEASE SOFTWARE (fc5), {dev.model} serial {dev.serial} [netctl lab recording]",
                 "1.3.6.1.4.1.9.1.2669", rng)
-        for i, ap in enumerate(cisco_aps(dev)):
+        for i, ap in enumerate(cisco_aps(dev, aps, clients)):
             idx = _index(ap.mac)
             rows += [
                 (f"{BSN_AP}.1.{idx}", "4x", ap.mac.replace(":", "")), (f"{BSN_AP}.2.{idx}", "2", "2"),
@@ -196,9 +227,10 @@ def render_controller_snmprec(dev: LabDevice) -> str:
                 (f"{BSN_AP}.30.{idx}", "4", ap.group),
             ]
             # about 40 % of the clients on 2.4 GHz; all of them there on the AP whose 5 GHz radio is down
-            low = ap.clients if i == CISCO_RADIO_DOWN else ap.clients * 2 // 5
+            radio_down = i % APS_PER_CONTROLLER == CISCO_RADIO_DOWN
+            low = ap.clients if radio_down else ap.clients * 2 // 5
             for slot, users in ((0, low), (1, ap.clients - low)):
-                up = ap.state == 1 and not (i == CISCO_RADIO_DOWN and slot == 1)
+                up = ap.state == 1 and not (radio_down and slot == 1)
                 rows += [(f"{BSN_AP_IF}.1.{idx}.{slot}", "66", str(slot)),
                          (f"{BSN_AP_IF}.2.{idx}.{slot}", "2", "1" if slot == 0 else "2"),
                          (f"{BSN_AP_IF}.12.{idx}.{slot}", "2", "2" if up else "1"),

@@ -21,6 +21,7 @@ BENCHMARKS = {
     "poll": "tests.bench.bench_poll",
     "rtt": "tests.bench.bench_rtt",
     "walk": "tests.bench.bench_walk",
+    "controller": "tests.bench.bench_controller",
     "push": "tests.bench.bench_push",
     "storage": "tests.bench.bench_storage",
     "tui": "tests.bench.bench_tui",

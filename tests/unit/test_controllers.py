@@ -7,6 +7,7 @@ controller "answers" is its lab recording read as the walk hands it over (tests/
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,21 @@ def test_the_lab_recordings_parse_to_the_aps_they_were_written_with(name: str) -
     assert statuses.count("joining") == 1
     if name == "do-wlc01":
         assert sum(1 for ap in aps if ap.radios_down) == 1 + 4  # one 5 GHz radio down; not-associated APs' radios
+
+
+@pytest.mark.parametrize("name", ["du-ac01", "do-wlc01"])
+def test_a_benchmark_size_recording_repeats_the_lab_pattern_with_the_clients_asked_for(name: str) -> None:
+    dev = lab_controller(name)
+    assert render_controller_snmprec(dev, aps=40) == render_controller_snmprec(dev)  # the lab's default
+    written = recorded_aps(dev, aps=1000, clients=10_000)
+    assert written[:40] == [dataclasses.replace(a, clients=b.clients) for a, b in zip(recorded_aps(dev), written,
+                                                                                       strict=False)]
+    assert sum(a.clients for a in written) == 10_000
+    assert len({a.mac for a in written}) == len({a.name for a in written}) == len({a.ip for a in written}) == 1000
+    aps, problems = parse_aps(FAMILY[name], raw_tables(render_controller_snmprec(dev, 1000, 10_000), PROFILE[name]))
+    assert problems == [] and len(aps) == 1000 and sum(ap.clients or 0 for ap in aps) == 10_000
+    assert {ap.mac: ap.clients for ap in aps} == {a.mac: a.clients for a in written}
+    assert sum(ap.status == "up" for ap in aps) == 25 * (35 if name == "du-ac01" else 36)  # every 40 as the lab's
 
 
 def test_hostile_rows_are_left_out_and_named() -> None:
