@@ -21,6 +21,7 @@ and scope) and composes the services over it, each given what it needs in its co
 ``nc.routes``        alert routes: who gets which alerts (Apprise)      :mod:`netctl.notify.ops`
 ``nc.firmware``      firmware images, upgrade plans and upgrades        :mod:`netctl.firmware.ops`
 ``nc.controllers``   WLAN controllers, the APs behind them, adoption    :mod:`netctl.controllers.ops`
+``nc.reports``       monthly site reports: uptime, devices, incidents   :mod:`netctl.report_ops`
 ===================  =================================================  ============================
 
 None of them imports Textual; heavy drivers are imported inside the methods that use them.
@@ -43,6 +44,7 @@ from netctl.notify.ops import RouteService
 from netctl.overlays import OverlayService
 from netctl.poll.ops import MonitorService
 from netctl.push.ops import ConfigService
+from netctl.report_ops import ReportService
 from netctl.results import Result, Results
 from netctl.runner import Event
 from netctl.schedule.calendars import CalendarService
@@ -61,7 +63,7 @@ class Netctl:
         "inventory": InventoryService, "config": ConfigService, "monitor": MonitorService, "jobs": JobService,
         "ssids": SsidService, "calendars": CalendarService, "overlays": OverlayService,
         "access": AccessService, "hostkeys": HostKeyService, "firmware": FirmwareService, "routes": RouteService,
-        "controllers": ControllerService,
+        "controllers": ControllerService, "reports": ReportService,
     }
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
@@ -82,6 +84,7 @@ class Netctl:
         self.firmware = FirmwareService(self.session, inventory=self.inventory, config=self.config, jobs=self.jobs)
         self.routes = RouteService(self.session)
         self.controllers = ControllerService(self.session, inventory=self.inventory, monitor=self.monitor)
+        self.reports = ReportService(self.session, monitor=self.monitor)
 
     def close(self) -> None:
         """Close the database connection."""

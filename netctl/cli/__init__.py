@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scheduler": ("netctl.cli.poll:scheduler", "The long-running job scheduler."),
     "jobs": ("netctl.cli.poll:jobs", "Scheduled jobs and their runs."),
     "exporter": ("netctl.cli.exporter:exporter", "Serve Prometheus metrics of APs, polls and jobs."),
+    "report": ("netctl.cli.report:report", "A site's month: uptime, devices per SSID, incidents (CSV, HTML, JSON)."),
     "users": ("netctl.cli.access:users", "Users, roles and scopes."),
     "ssid": ("netctl.cli.access:ssid", "The SSIDs of a site; switch one on or off (only that SSID changes)."),
     "calendar": ("netctl.cli.calendar:calendar", "School calendars and holidays that switch a site's SSIDs."),
