@@ -30,7 +30,7 @@ class ReportService:
 
     def report(self, site: str, month: str, *, now: float | None = None) -> Report:
         """The report of ``site`` for ``month`` (``YYYY-MM``, in the site's time zone)."""
-        from netctl.poll.store import series
+        from netctl.poll.store import retention_settings, series
 
         self.session.require("view")
         now = time.time() if now is None else now
@@ -47,7 +47,8 @@ class ReportService:
             rows += series(self.session.db, ap["name"], "clients:*", start, now=now)
             rows_by_ap[ap["name"]] = [r for r in rows if r["epoch"] < end]
         alerts = self.monitor.alerts(open_only=False, selection=Selection(site=site), limit=10**9)
-        return build_report(sites[site], month.strip(), zone, start, end, now, rows_by_ap, alerts)
+        kept_from = now - float(retention_settings(self.session.db)["hourly_s"])
+        return build_report(sites[site], month.strip(), zone, start, end, now, rows_by_ap, alerts, kept_from=kept_from)
 
 
 __all__ = ["ReportService"]

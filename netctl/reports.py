@@ -104,6 +104,8 @@ class Report:
     hours: int
     generated: str
     site_uptime: Uptime
+    #: hours at the start of the month older than the hourly roll-ups' retention (among the "no data" hours)
+    expired_hours: int = 0
     aps: list[Uptime] = field(default_factory=list)
     devices: list[Devices] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
@@ -176,17 +178,18 @@ def ssid_of(metric: str) -> str | None:
 # -- building -------------------------------------------------------------------------------------
 def build_report(site: Mapping[str, Any], month: str, zone: str, start: float, end: float, now: float,
                  rows_by_ap: Mapping[str, Sequence[Mapping[str, Any]]],
-                 alerts: Iterable[Mapping[str, Any]]) -> Report:
+                 alerts: Iterable[Mapping[str, Any]], *, kept_from: float | None = None) -> Report:
     """The report of ``site`` (a sites row: name, tenant, title) for ``month`` = [start, end).
 
     ``rows_by_ap``: each AP of the site -> its ``up`` and ``clients:*`` rows since ``start`` (rows at or
     after ``end`` are ignored); ``alerts``: the site's alerts (rows of the ``alerts`` table; those not
-    opened in the month are ignored).
+    opened in the month are ignored). ``kept_from``: the oldest hour the hourly roll-ups still keep.
     """
     tz = ZoneInfo(zone)
     upto = min(end, now)
     first_hour = int(start) // HOUR * HOUR
     hours = max(0, int(upto - first_hour) // HOUR)
+    expired = 0 if kept_from is None else min(hours, max(0, -(-int(kept_from - first_hour) // HOUR)))
     aps: list[Uptime] = []
     per_ssid: dict[tuple[str, int], float] = {}
     for ap in sorted(rows_by_ap):
@@ -212,7 +215,8 @@ def build_report(site: Mapping[str, Any], month: str, zone: str, start: float, e
     incidents.sort(key=lambda i: (i.opened, i.id))
     return Report(site=str(site["name"]), title=site.get("title"), tenant=str(site.get("tenant") or ""),
                   timezone=zone, month=month, start=_local(start, tz), end=_local(end, tz), hours=hours,
-                  generated=_local(now, tz), site_uptime=site_uptime, aps=aps, devices=devices, incidents=incidents)
+                  generated=_local(now, tz), site_uptime=site_uptime, expired_hours=expired, aps=aps,
+                  devices=devices, incidents=incidents)
 
 
 def _devices(ssid: str, day: str | None, points: Sequence[tuple[int, float]], tz: ZoneInfo) -> Devices:
@@ -290,6 +294,8 @@ def to_csv(report: Report) -> str:
         writer.writerow({key: _cell(row.get(key)) for key in CSV_COLUMNS})
 
     summary = f"{report.title or report.site}; {report.month}; time zone {report.timezone}; from hourly roll-ups"
+    if report.expired_hours:
+        summary += f"; the first {report.expired_hours} hours are older than the roll-ups' retention"
     put(section="summary", site=report.site, day=report.month,
         message=summary if report.has_data else summary + "; no data for this month")
     for up, ap in [(report.site_uptime, None), *((a, a.name) for a in report.aps)]:
@@ -331,6 +337,9 @@ def to_html(report: Report) -> str:
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</table>")
 
+    if report.expired_hours:
+        parts.append(f"<p>The first {report.expired_hours} hours of the month are older than the hourly roll-ups' "
+                     "retention: they count as hours without data.</p>")
     parts.append("<h2>Uptime</h2><p>Hours without data are counted apart, neither up nor down.</p>")
     table(["AP", "uptime", "hours up", "hours down", "hours without data"],
           [(up.name if up is not report.site_uptime else "all APs (AP-hours)", percent(up.uptime_pct),

@@ -70,6 +70,25 @@ def test_uptime_counts_hours_without_data_apart(month: Any) -> None:
     assert (ap2.up_hours, ap2.down_hours, ap2.no_data_hours, ap2.uptime_pct) == (10, 0, 735, 100.0)
     assert report.site_uptime.up_hours == 35 and report.site_uptime.down_hours == 6
     assert report.site_uptime.no_data_hours == 2 * 745 - 41
+    # the hourly roll-ups are kept 30 days: on 2 November 12:00 UTC the hours before 3 October 12:00 are gone
+    assert report.expired_hours == 2 * 24 + 14
+    assert "the first 62 hours are older" in to_csv(report) and "The first 62 hours" in to_html(report)
+    assert month.reports.report("school1", "2026-10", now=H0 + 6 * 86400).expired_hours == 0
+
+
+def test_the_running_month_reads_samples_not_rolled_up_yet(api: Any) -> None:
+    add_city(api)
+    api.monitor.set_health_rules(down_after_misses=1)
+    start = H0 + 7 * 3600
+    for step in range(6):  # 07:00 up, 07:20 up, 07:40 down, 08:00 down, ... (no retention job ran)
+        ts = start + step * 1200
+        record(api, [answer("ap1", ts, {"Gast": 3}) if step < 2 else dead("ap1", ts)], ts)
+    report = api.reports.report("school1", "2026-10", now=start + 2 * 3600 + 60)
+    [ap1, ap2] = report.aps
+    assert (ap1.up_hours, ap1.down_hours) == (pytest.approx(2 / 3, abs=0.001), pytest.approx(4 / 3, abs=0.001))
+    assert ap2.hours_with_data == 0 and ap2.uptime_pct is None
+    [day, whole] = [d for d in report.devices if d.ssid == "Gast"]
+    assert day.day == "2026-10-05" and whole.day is None and whole.peak == 3 and whole.hours == 1
 
 
 def test_devices_per_ssid_per_day_and_month(month: Any) -> None:
