@@ -150,6 +150,14 @@ class NetctlApp(App[None]):
         if isinstance(screen, ApsScreen):
             screen.set_filter(query)
 
+    def open_push(self, selection: str) -> None:
+        """Show the push screen with ``selection`` chosen (nothing is rendered or sent until the user asks);
+        refused, as the push key is, for a role that may not push."""
+        self.action_go("push")
+        screen = self.screen
+        if isinstance(screen, PushScreen):
+            screen.set_selection(selection)
+
     def get_system_commands(self, screen: Screen[Any]) -> Any:
         for mode, (title, _) in SCREENS.items():
             if self.allowed(mode):

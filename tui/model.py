@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from netctl.selection import Selection
 
 STATES = ("up", "degraded", "down")
+#: how a state is marked wherever it is shown (the overview's counts, the AP page's banner)
+STATE_MARK = {"up": "▲", "degraded": "◆", "down": "▼", "unknown": "?"}
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,13 @@ class ApRow:
     tags: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     role: str = ""
+    #: the WLAN controller the AP is behind, and its group on it ("" for an AP on its own)
+    controller: str = ""
+    ap_group: str = ""
 
     def haystack(self) -> str:
         return " ".join((self.name, self.site, self.site_title, self.tenant, self.kind, self.state, self.config,
-                         self.platform, *self.tags, *self.groups)).lower()
+                         self.platform, *self.tags, *self.groups, self.controller, self.ap_group)).lower()
 
 
 #: column key, title, width (0 = the rest of the line)
@@ -142,6 +147,8 @@ def build_rows(
                 tags=_names(ap.get("tags")),
                 groups=_names(ap.get("groups")),
                 role=str(ap.get("role") or ""),
+                controller=str(ap.get("controller") or ""),
+                ap_group=str(ap.get("ap_group") or ""),
             )
         )
     return rows
@@ -164,7 +171,7 @@ def _last_seen(health: Mapping[str, Any]) -> dt.datetime | None:
 
 
 #: ``field:value`` words of the AP filter (``field=value`` too, as on the push screen): matched as text
-TEXT_FIELDS = ("name", "site", "tenant", "kind", "group", "tag", "role", "platform", "state", "config")
+TEXT_FIELDS = ("name", "site", "tenant", "kind", "group", "tag", "role", "platform", "controller", "state", "config")
 #: ``field:>N`` words: field name → ApRow attribute, compared as numbers
 NUMBER_FIELDS = {"clients": "clients", "uptime": "uptime", "latency": "latency_ms"}
 _FIELD_WORD = re.compile(r"^([A-Za-z_]+)[:=](.*)$")
@@ -190,8 +197,9 @@ def parse_filter(query: str) -> tuple[Term, ...]:
 
     A plain word matches anywhere (name, site and its title, tenant, tags, …), one with ``*?[`` is a
     name glob; ``field:value`` (or ``field=value``) matches one field (a site by name or title, a tag or
-    group by any of them); ``clients:>100`` compares (``> >= < <= =``, also ``uptime`` in seconds and
-    ``latency`` in ms). Raises ValueError naming the bad word and what would work.
+    group by any of them, ``controller:du-ac01`` the APs behind that controller); ``clients:>100``
+    compares (``> >= < <= =``, also ``uptime`` in seconds and ``latency`` in ms). Raises ValueError
+    naming the bad word and what would work.
     """
     terms = []
     for word in query.split():
@@ -253,7 +261,7 @@ def filter_rows(rows: Sequence[ApRow], query: str | Sequence[Term]) -> list[ApRo
 def describe_filter(terms: Sequence[Term], titles: Mapping[str, str]) -> str:
     """What the filter selects, in words for a title: ``at Grundschule Meiderich (gs-meiderich), tagged bus,
     with clients > 100`` ("" for no filter). ``titles``: site → title, the sites known by name."""
-    words = {"tag": "tagged", "group": "in group", "tenant": "of tenant", "name": "named"}
+    words = {"tag": "tagged", "group": "in group", "tenant": "of tenant", "name": "named", "controller": "behind"}
     parts = []
     for term in terms:
         if term.field in NUMBER_FIELDS:

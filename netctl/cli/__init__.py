@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drift": ("netctl.cli.config:drift", "Running vs intended configuration."),
     "audit": ("netctl.cli.config:audit", "The audit trail of pushes and restores."),
     "poll": ("netctl.cli.poll:poll", "Poll APs over SNMP and record health and metrics."),
-    "status": ("netctl.cli.poll:status", "Current health per AP and counts per site."),
+    "status": ("netctl.cli.poll:status", "Current health per AP, counts per site, WLAN controllers."),
     "metrics": ("netctl.cli.poll:metrics", "Time series of one AP."),
     "alerts": ("netctl.cli.poll:alerts", "Open and closed alerts; acknowledge."),
     "maintenance": ("netctl.cli.poll:maintenance", "Maintenance windows that mute notifications."),

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line, selection_options
+from netctl.controllers.summary import BUCKETS
 from netctl.selection import Selection
 from netctl.units import bitrate
 
@@ -99,7 +100,9 @@ def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retri
 @json_option
 @pass_api
 def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> None:
-    """Current health per AP and counts per site."""
+    """Current health per AP and counts per site; then each WLAN controller in the selection with its own
+    state and the states of the APs behind it (MISSING: not in its AP table at its last poll; LISTED: the
+    APs that table held; POLL: ok, or why its last poll could not read that table)."""
     data = api.monitor.status(selection)
     if problems:
         data["aps"] = [a for a in data["aps"] if a["state"] != "up"]
@@ -120,6 +123,19 @@ def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> Non
     t = data["totals"]
     click.echo(f"\n{t['total']} AP(s): {t['up']} up, {t['degraded']} degraded, {t['down']} down, "
                f"{t['unknown']} unknown")
+    controllers = data["controllers"]
+    if controllers:
+        click.echo("")
+        print_table([(c["name"], c["site"], c["platform"], c["state"], c["aps"]["total"],
+                      *(c["aps"][k] for k in BUCKETS), _fmt(c["listed"]),
+                      (c["error"] or "")[:40] or ("ok" if c["last_poll"] else "-")) for c in controllers],
+                    ["CONTROLLER", "SITE", "PLATFORM", "STATE", "APS", "UP", "DEGRADED", "DOWN", "UNKNOWN", "MISSING",
+                     "LISTED", "POLL"])
+        own = {s: sum(1 for c in controllers if c["state"] == s) for s in ("up", "degraded", "down", "unknown")}
+        behind = {k: sum(c["aps"][k] for c in controllers) for k in ("total", *BUCKETS)}
+        click.echo(f"\n{len(controllers)} controller(s): " + ", ".join(f"{n} {s}" for s, n in own.items())
+                   + f"; {behind['total']} AP(s) behind them: "
+                   + ", ".join(f"{behind[k]} {k}" for k in BUCKETS))
 
 
 @click.command()

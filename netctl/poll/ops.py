@@ -174,11 +174,15 @@ class MonitorService:
 
     # -- health ---------------------------------------------------------------------------------
     def status(self, selection: Selection | str | Sequence[str] | None = None) -> dict[str, Any]:
-        """Current health per AP (from the ``health`` table) and counts per site, site kind and in total.
+        """Current health per AP (from the ``health`` table) and counts per site, site kind and in total,
+        and each selected WLAN controller with the states of the APs behind it
+        (:func:`netctl.controllers.summary.summarize`): ``{aps, sites, kinds, totals, controllers}``.
 
         Each AP's ``unavailable`` names what its last good poll asked for and the agent did not serve,
         with why (``{"clients": "the agent served no unifiVapTable …"}``): "not available", not zero.
         """
+        from netctl.controllers.summary import summarize
+
         self.session.require("view")
         chosen = as_selection(selection)
         if chosen == Selection():
@@ -219,7 +223,9 @@ class MonitorService:
                            kinds.setdefault(ap.get("site_kind") or "?", dict(empty)), totals):
                 bucket[state] += 1
                 bucket["total"] += 1
-        return {"aps": rows, "sites": sites, "kinds": kinds, "totals": totals}
+        controllers = summarize(self.db, self.session.scope,
+                                [ap["name"] for ap in aps if ap.get("role") == "controller"], health)
+        return {"aps": rows, "sites": sites, "kinds": kinds, "totals": totals, "controllers": controllers}
 
     def metrics(self, ap: str, metric: str | None = None, since: str | float | None = None) -> list[dict[str, Any]]:
         """The time series of one AP: ``[{ts, epoch, metric, value, resolution}]`` oldest first.

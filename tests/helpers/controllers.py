@@ -59,3 +59,68 @@ def controller_result(name: str, profile: str, raw: dict[str, Any] | None = None
     values = {"sys_name": name, "uptime_s": 1000.0, "interfaces": [], "ssids": [], "clients": None,
               "unavailable_why": {}, "unavailable": [], "raw": raw}
     return PollResult(name, True, latency_ms=1.0, values=values, ts=time.time())
+
+
+# -- controllers as recorded rows (the TUI tests' city) ---------------------------------------------
+#: the APs :func:`seed_controllers` puts behind each controller: name -> (site, health state or None: never
+#: recorded, health reason kind)
+BEHIND: dict[str, dict[str, tuple[str, str | None, str | None]]] = {
+    "du-ac01": {"du-cap01": ("gs-meiderich", "up", None), "du-cap02": ("gs-meiderich", "up", None),
+                "du-cap03": ("gs-meiderich", "down", "down"),
+                "du-cap04": ("gs-meiderich", "unknown", "controller-missing"),
+                "du-cap05": ("gym-hamborn", None, None)},
+    "mo-wlc01": {"mo-cap01": ("gs-moers-mitte", "unknown", "controller-unreachable"),
+                 "mo-cap02": ("gym-hamborn", "unknown", "controller-unreachable")},
+}
+
+
+def seed_controllers(db: Any, now: Any) -> None:
+    """Two controllers with APs behind them on the TUI tests' city (:func:`tests.helpers.tui.seed_city`),
+    written as the rows their polls leave (inventory, ``health``, ``controller_polls``, ``controller_aps``).
+
+    du-ac01 (Huawei AC, Duisburg's data centre du-rechenzentrum) is up; its last table listed du-cap01..03
+    and one AP not in the inventory, so du-cap04 is missing; du-cap05 was never recorded. Its APs stand at
+    gs-meiderich (and one at gym-hamborn): a user whose scope holds those schools but not the data centre
+    sees none of them. mo-wlc01 (Catalyst 9800, Moers) is down and was last read an hour ago; its APs are
+    unknown, one of them at a Duisburg school. Addresses are loopback port 9, where nothing answers.
+    """
+    import datetime as dt
+    import json
+
+    def iso(when: dt.datetime) -> str:
+        return when.isoformat(timespec="seconds")
+
+    db.table("sites").insert({"name": "du-rechenzentrum", "tenant": "duisburg", "kind": "office",
+                              "title": "Rechenzentrum Duisburg", "vars": "{}"})
+    platform = {"du-ac01": "huawei-ac", "mo-wlc01": "cisco-9800"}
+    home = {"du-ac01": ("duisburg", "du-rechenzentrum"), "mo-wlc01": ("moers", "gs-moers-mitte")}
+    rows: list[dict[str, Any]] = [{"name": name, "tenant": home[name][0], "site": home[name][1], "role": "controller",
+                                   "platform": platform[name], "address": "127.0.0.1", "port": 9} for name in BEHIND]
+    health: list[dict[str, Any]] = [
+        {"ap": "du-ac01", "state": "up", "since": iso(now - dt.timedelta(days=2)), "last_poll": iso(now),
+         "reasons": "[]"},
+        {"ap": "mo-wlc01", "state": "down", "since": iso(now - dt.timedelta(hours=1)), "last_poll": iso(now),
+         "reasons": json.dumps([["down", "no answer to 3 polls in a row"]]), "error_kind": "timeout"}]
+    tenant = {"gs-meiderich": "duisburg", "gym-hamborn": "duisburg", "gs-moers-mitte": "moers"}
+    for controller, aps in BEHIND.items():
+        for index, (name, (site, state, why)) in enumerate(aps.items()):
+            rows.append({"name": name, "tenant": tenant[site], "site": site, "platform": "controller-ap",
+                         "address": "127.0.0.1", "port": 9, "controller": controller,
+                         "mac": f"60:de:44:76:e3:{index + (0 if controller == 'du-ac01' else 16):02x}",
+                         "ap_group": "schulen", "tags": '["schule"]'})
+            if state is not None:
+                health.append({"ap": name, "state": state, "since": iso(now - dt.timedelta(hours=3)),
+                               "last_poll": iso(now), "clients": 12 if state == "up" else None,
+                               "reasons": json.dumps([[why, f"{why} (test)"]]) if why else "[]"})
+    db.table("aps").insert_all(rows)
+    db.table("health").insert_all(health, alter=True)
+    db.table("controller_polls").insert_all([
+        {"controller": "du-ac01", "last_poll": iso(now), "last_ok": iso(now), "ok": 1, "aps": 4},
+        {"controller": "mo-wlc01", "last_poll": iso(now), "last_ok": iso(now - dt.timedelta(hours=1)), "ok": 0,
+         "error_kind": "timeout", "error": "no answer (request timed out)", "aps": None}])
+    listed = [("du-cap01", 0, "up"), ("du-cap02", 1, "up"), ("du-cap03", 2, "down"), ("du-new-ap", 9, "up")]
+    db.table("controller_aps").insert_all(
+        [{"controller": "du-ac01", "mac": f"60:de:44:76:e3:{i:02x}", "name": name, "status": status,
+          "first_seen": iso(now), "last_seen": iso(now)} for name, i, status in listed]
+        + [{"controller": "mo-wlc01", "mac": f"60:de:44:76:e3:{i:02x}", "name": name, "status": "up",
+            "first_seen": iso(now), "last_seen": iso(now)} for name, i in (("mo-cap01", 16), ("mo-cap02", 17))])

@@ -1,5 +1,9 @@
 """AP detail: facts, radios and clients per SSID, graphs, config history with diffs, alerts, audit.
 
+An AP behind a WLAN controller names it with its state, its group on it and where its config lives (on
+the controller, for a platform netctl does not log in to: ``P`` opens the push screen for the
+controller, ``c`` the controller's page); a controller's page counts the APs behind it (``b`` lists them).
+
 An AP that is not up says so under its name: since when (in the site's time zone) and why, the stored
 reason whole. The graphs start at zero and have a time axis (:mod:`tui.chart`); numbers are formatted as
 the CLI formats them (:mod:`netctl.units`). SSIDs carry the names the WLANs window shows (the site's
@@ -25,7 +29,7 @@ from netctl.api import Netctl
 from netctl.errors import NetctlError
 from netctl.selection import Selection
 from netctl.units import bitrate, si
-from tui.model import ago, duration, local_time, parse_time, unified_diff, zone_info
+from tui.model import STATE_MARK, ago, counts_text, duration, local_time, parse_time, unified_diff, zone_info
 from tui.screens.base import Failed, NetctlScreen, Polled
 from tui.widgets.chart import TimeChart
 from tui.widgets.navbar import NavBar
@@ -43,8 +47,6 @@ GRAPHS: tuple[tuple[str, str, Callable[[float | None], str]], ...] = (
     ("in_bps", "Traffic in", bitrate),
     ("out_bps", "Traffic out", bitrate),
 )
-#: the state mark of the line under the AP's name (as in the overview)
-STATE_MARK = {"down": "▼", "degraded": "◆", "unknown": "?"}
 #: what a poll error kind means, in plain words
 POLL_ERRORS = {
     "timeout": "no answer",
@@ -74,6 +76,8 @@ FACT_KEYS = (
     "port",
     "groups",
     "tags",
+    "mac",
+    "ap_group",
 )
 
 
@@ -81,7 +85,8 @@ class DetailLoaded(Message):
     """Everything the AP page shows: the AP, its health, metric series as (epoch, value) points over
     ``start``–``end`` (with their interface labels and latest values), stored config versions, its
     alerts and audit entries, the overlays ("exam mode") that change its variables for a while, its
-    config status, the site's SSIDs as the WLANs window lists them (None: not known) and time zone."""
+    config status, the site's SSIDs as the WLANs window lists them (None: not known) and time zone, and
+    the controller the AP is behind or is (a row of ``status()["controllers"]``; None: neither)."""
 
     def __init__(
         self,
@@ -99,6 +104,7 @@ class DetailLoaded(Message):
         config: dict[str, Any] | None = None,
         ssids: list[dict[str, Any]] | None = None,
         zone: str = "UTC",
+        controller: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.ap = ap
@@ -115,6 +121,7 @@ class DetailLoaded(Message):
         self.config = config or {}
         self.ssids = ssids
         self.zone = zone
+        self.controller = controller
 
 
 class DetailFailed(Failed):
@@ -134,7 +141,11 @@ def load_detail(api: Netctl, name: str, since: dt.datetime, now: dt.datetime | N
     """Everything the detail shows about one AP (runs in a worker thread; NotFound if out of scope)."""
     ap = api.inventory.show_ap(name)
     one = Selection(names=(name,))
-    aps = api.monitor.status(one).get("aps", [])
+    status = api.monitor.status(one)
+    aps = status.get("aps", [])
+    if ap.get("controller"):  # visible, as every AP behind it is: the scope hides both or neither
+        status = api.monitor.status(Selection(names=(str(ap["controller"]),)))
+    controller = next(iter(status.get("controllers") or []), None)
     series: dict[str, list[tuple[float, float]]] = {}
     labels: dict[str, str] = {}
     for point in api.monitor.metrics(name, None, since.timestamp()):
@@ -166,6 +177,7 @@ def load_detail(api: Netctl, name: str, since: dt.datetime, now: dt.datetime | N
         config=config[0] if config else None,
         ssids=ssids,
         zone=api.ssids.site_timezone(site),
+        controller=controller,
     )
 
 
@@ -191,6 +203,9 @@ class ApDetailScreen(NetctlScreen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("n", "poll_now", "Poll"),
         Binding("t", "toggle_range", "24h/7d"),
+        Binding("c", "open_controller", "Controller", show=False),
+        Binding("b", "open_behind", "Its APs"),
+        Binding("P", "push_controller", "Push controller"),
         Binding("r", "reload", "Refresh", show=False),
     ]
 
@@ -199,6 +214,7 @@ class ApDetailScreen(NetctlScreen):
         self.ap_name = ap
         self.hours = 24
         self.versions: list[int] = []
+        self.ap: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         yield NavBar()
@@ -241,7 +257,20 @@ class ApDetailScreen(NetctlScreen):
         self.query_one("#facts", Static).update(f"{message.error.message}")
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
+        self.ap = message.ap
         self.show(message)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The controller keys only where they lead somewhere: ``c`` on an AP behind a controller, ``b`` on
+        a controller, ``P`` where the config lives on the controller and the user may push."""
+        if action == "open_controller":
+            return bool(self.ap.get("controller"))
+        if action == "open_behind":
+            return self.ap.get("role") == "controller"
+        if action == "push_controller":
+            return config_on_controller(self.ap) and self.backend.can("push")
+        return True
 
     def on_version_diff_loaded(self, message: VersionDiffLoaded) -> None:
         title, text = message.title, message.diff
@@ -264,6 +293,8 @@ class ApDetailScreen(NetctlScreen):
             value = ap.get(key)
             if value not in (None, "", [], {}):
                 facts.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+        for key, value in controller_facts(ap, detail.controller):
+            facts.add_row(key, value)
         for key, value in health_facts(health, now, detail.zone):
             facts.add_row(key, value)
         for key, value in _more_reasons(detail.config, detail.alerts, health):
@@ -286,11 +317,11 @@ class ApDetailScreen(NetctlScreen):
             values = [v for _, v in points]
             reading = f"{fmt(values[-1])}, max {fmt(max(values))}" if values else "no samples"
             self.query_one(f"#label-{metric}", Label).update(f"{label} ({self._range()}): {reading}")
-        self._show_history(detail.history)
+        self._show_history(detail.history, ap)
         self.query_one("#alerts", Static).update(_alerts(detail.alerts, now))
         self.query_one("#audit", Static).update(_audit(detail.audit))
 
-    def _show_history(self, history: list[dict[str, Any]]) -> None:
+    def _show_history(self, history: list[dict[str, Any]], ap: dict[str, Any]) -> None:
         table = self.query_one("#history", VirtualTable)
         history = sorted(history, key=lambda h: int(h.get("version") or 0), reverse=True)
         self.versions = [int(h["version"]) for h in history]
@@ -307,7 +338,10 @@ class ApDetailScreen(NetctlScreen):
             ],
         )
         if not history:
-            self.query_one("#diff", Static).update("no configuration stored yet (backup or push first)")
+            self.query_one("#diff", Static).update(
+                f"no configuration stored for this AP: it lives on its controller {ap['controller']} (push "
+                f"{ap['controller']}: P)" if config_on_controller(ap)
+                else "no configuration stored yet (backup or push first)")
             return
         self._load_diff(self.versions[0])
 
@@ -336,6 +370,53 @@ class ApDetailScreen(NetctlScreen):
             self.notify("polling is not available to you here", severity="warning")
             return
         self.start_poll(Selection(names=(self.ap_name,)))
+
+    def action_open_controller(self) -> None:
+        """The page of the controller this AP is behind."""
+        self.netctl.open_ap(str(self.ap["controller"]))
+
+    def action_open_behind(self) -> None:
+        """The AP window with the APs behind this controller."""
+        self.netctl.open_aps(f"controller:{self.ap_name}")
+
+    def action_push_controller(self) -> None:
+        """The push screen with this AP's controller chosen: its config is the controller's to push."""
+        self.netctl.open_push(str(self.ap["controller"]))
+
+
+def config_on_controller(ap: dict[str, Any]) -> bool:
+    """Whether the AP's config lives on its controller: it names one and its platform has no transport
+    netctl could push over (``controller-ap``)."""
+    return bool(ap.get("controller")) and not ap.get("transport")
+
+
+def controller_facts(ap: dict[str, Any], controller: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The AP page's lines about controllers. An AP behind one: the controller with its own state and
+    platform, where the AP's config lives and where its health comes from. A controller: the states of the
+    APs behind it and whether its last poll read its AP table."""
+    if controller is None:
+        return []
+    counts = controller["aps"]
+    if ap.get("controller"):
+        name = str(controller["name"])
+        state = str(controller["state"])
+        config = (f"lives on {name} (platform {ap.get('platform')}): push the controller, not this AP"
+                  if config_on_controller(ap) else f"on this AP (platform {ap.get('platform')}), pushed to it")
+        return [("controller", f"{name}: {STATE_MARK.get(state, '?')} {state} ({controller['platform']}); c opens it"),
+                ("config", config),
+                ("health", f"from {name}'s AP table (this AP is not polled itself)")]
+    missing = f" ✗{counts['missing']} missing" if counts["missing"] else ""
+    rows = [("APs behind it", f"{counts['total']}: {counts_text(counts)}{missing} (b lists them)")]
+    listed = controller["listed"]
+    if controller["error"]:
+        table = f"not read at its last poll ({controller['error']})"
+        table += f"; {listed} listed when last read" if listed is not None else ""
+    elif listed is not None:
+        table = f"{listed} AP(s) listed at its last poll"
+    else:
+        table = "not read yet (n polls it)"
+    rows.append(("AP table", table))
+    return rows
 
 
 def state_banner(health: dict[str, Any], now: dt.datetime, zone: str) -> str:

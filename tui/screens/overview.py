@@ -1,4 +1,6 @@
-"""Overview: tenants → sites (school / zoo / transit) with health counts, open alerts, last poll."""
+"""Overview: tenants → sites (school / zoo / transit) with health counts, open alerts, last poll; above them
+the WLAN controllers the user may see, each with its platform, its own state and the states of the APs
+behind it (as the polls recorded them: ``status()["controllers"]``)."""
 
 from __future__ import annotations
 
@@ -12,25 +14,40 @@ from textual.widgets import Footer, Static, Tree
 
 from netctl.api import Netctl
 from netctl.selection import Selection
-from tui.model import ApRow, SiteHealth, ago, alert_counts, build_rows, counts_text, site_health, state_counts
+from tui.model import (
+    STATE_MARK,
+    ApRow,
+    SiteHealth,
+    ago,
+    alert_counts,
+    build_rows,
+    counts_text,
+    site_health,
+    state_counts,
+)
 from tui.screens.base import Failed, NetctlScreen, Polled
 from tui.widgets.navbar import NavBar
 
 KIND_MARK = {"school": "school", "zoo": "zoo", "transit": "transit"}
+#: the data of the overview's controllers section (no tenant can be named so: names have no colon)
+CONTROLLERS = ":controllers"
+#: the colour of a controller's own state
+STATE_STYLE = {"up": "green", "degraded": "yellow", "down": "red"}
 
 
 class OverviewLoaded(Message):
     """What the overview shows: site health, AP rows, the number of open alerts nobody acknowledged yet
-    and of acknowledged ones, whether any poll ran."""
+    and of acknowledged ones, whether any poll ran, and the controllers (``status()["controllers"]``)."""
 
     def __init__(self, sites: list[SiteHealth], rows: list[ApRow], alerts: int, polled: bool,
-                 acked: int = 0) -> None:
+                 acked: int = 0, controllers: list[dict[str, Any]] | None = None) -> None:
         super().__init__()
         self.sites = sites
         self.rows = rows
         self.alerts = alerts
         self.acked = acked
         self.polled = polled
+        self.controllers = controllers or []
 
 
 class OverviewFailed(Failed):
@@ -46,11 +63,12 @@ def load_overview(api: Netctl) -> OverviewLoaded:
     rows = build_rows(aps, status)
     counts = alert_counts(alerts)
     return OverviewLoaded(site_health(sites, rows, alerts, status), rows, counts["open"], status is not None,
-                          counts["acked"])
+                          counts["acked"], status.get("controllers") or [])
 
 
 class OverviewScreen(NetctlScreen):
-    """The tree of tenants and sites; Enter on a site shows its access points."""
+    """The tree of controllers, tenants and sites; Enter on a site shows its access points, on a controller
+    the APs behind it."""
 
     BINDINGS = [
         Binding("enter", "open_site", "Show APs", show=False),
@@ -107,24 +125,31 @@ class OverviewScreen(NetctlScreen):
                 f"  open alerts {overview.alerts}{acked}{polled}",
             )
         )
-        tree: Tree[str] = self.query_one("#sites", Tree)
         by_tenant: dict[str, list[SiteHealth]] = {}
         for site in self.sites:
             by_tenant.setdefault(site.tenant, []).append(site)
-        wanted = [(t, [s.name for s in sites]) for t, sites in by_tenant.items()]
+        # (node data, label, [(leaf data, label)]): the controllers' section first, then each tenant
+        sections: list[tuple[str, Text, list[tuple[str, Text]]]] = []
+        if overview.controllers:
+            sections.append((CONTROLLERS, _controllers_label(overview.controllers),
+                             [(c["name"], _controller_label(c)) for c in overview.controllers]))
+        sections += [(tenant, self._tenant_label(tenant, sites), [(s.name, self._site_label(s, now)) for s in sites])
+                     for tenant, sites in by_tenant.items()]
+        tree: Tree[str] = self.query_one("#sites", Tree)
+        wanted = [(data, [leaf for leaf, _ in leaves]) for data, _, leaves in sections]
         current = [(str(n.data), [str(c.data) for c in n.children]) for n in tree.root.children]
         if wanted != current:
             tree.clear()
-            for tenant, sites in by_tenant.items():
-                node = tree.root.add(self._tenant_label(tenant, sites), data=tenant, expand=True)
-                for site in sites:
-                    node.add_leaf(self._site_label(site, now), data=site.name)
+            for data, label, leaves in sections:
+                node = tree.root.add(label, data=data, expand=True)
+                for leaf, leaf_label in leaves:
+                    node.add_leaf(leaf_label, data=leaf)
             tree.cursor_line = 0
             return
-        for node, (tenant, sites) in zip(tree.root.children, by_tenant.items(), strict=True):
-            node.set_label(self._tenant_label(tenant, sites))
-            for child, site in zip(node.children, sites, strict=True):
-                child.set_label(self._site_label(site, now))
+        for node, (_, label, leaves) in zip(tree.root.children, sections, strict=True):
+            node.set_label(label)
+            for child, (_, leaf_label) in zip(node.children, leaves, strict=True):
+                child.set_label(leaf_label)
 
     def _tenant_label(self, tenant: str, sites: list[SiteHealth]) -> Text:
         counts: dict[str, int] = {}
@@ -156,41 +181,78 @@ class OverviewScreen(NetctlScreen):
         )
 
     # -- actions --------------------------------------------------------------------------------
-    def _selected_site(self) -> tuple[str | None, str | None]:
+    def _selected(self) -> tuple[str, str] | None:
+        """What the cursor is on: ``(kind, name)``, kind ``tenant``, ``site``, ``controllers`` (the section)
+        or ``controller``; None for nothing."""
         node = self.query_one("#sites", Tree).cursor_node
-        if node is None or node.data is None:
-            return None, None
-        if node.parent is not None and node.parent.is_root:
-            return str(node.data), None
-        return None, str(node.data)
+        if node is None or node.data is None or node.parent is None:
+            return None
+        if node.parent.is_root:
+            return ("controllers", "") if node.data == CONTROLLERS else ("tenant", str(node.data))
+        return ("controller" if node.parent.data == CONTROLLERS else "site", str(node.data))
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
-        tenant, site = self._selected_site()
-        if site:
-            self.netctl.open_aps(f"site:{site}")
+        selected = self._selected()
+        if selected and selected[0] in ("site", "controller"):
+            self.netctl.open_aps(_filter(*selected))
 
     def action_open_site(self) -> None:
-        tenant, site = self._selected_site()
-        self.netctl.open_aps(f"site:{site}" if site else f"tenant:{tenant}" if tenant else "")
+        selected = self._selected()
+        self.netctl.open_aps(_filter(*selected) if selected else "")
 
     def action_wlans(self) -> None:
         """The SSIDs of the site under the cursor (switch those the user may switch)."""
         from tui.screens.ssids import SsidScreen
 
-        _, site = self._selected_site()
-        if site is None:
+        selected = self._selected()
+        if selected is None or selected[0] != "site":
             self.notify("put the cursor on a site first", severity="warning")
             return
-        self.app.push_screen(SsidScreen(site))
+        self.app.push_screen(SsidScreen(selected[1]))
 
     def action_poll_now(self) -> None:
         if not self.backend.can("poll"):
             self.notify("your role may not poll", severity="warning")
             return
-        tenant, site = self._selected_site()
-        selection = Selection(site=site) if site else Selection(tenant=tenant)
+        kind, name = self._selected() or ("tenant", "")
+        selection = {"site": Selection(site=name), "controllers": Selection(role="controller"),
+                     "controller": Selection(names=(name,))}.get(kind) or Selection(tenant=name or None)
         self.notify(f"polling {selection.describe()} …", title="poll")
         self.start_poll(selection)
+
+
+def _filter(kind: str, name: str) -> str:
+    """The AP window's filter for what the cursor is on (a controller: the APs behind it)."""
+    return {"controllers": "role:controller"}.get(kind) or f"{kind}:{name}"
+
+
+def _controllers_label(controllers: list[dict[str, Any]]) -> Text:
+    """The section's line: how many controllers, their own states, and the states of all their APs."""
+    aps: dict[str, int] = {}
+    for controller in controllers:
+        for key, value in controller["aps"].items():
+            aps[key] = aps.get(key, 0) + value
+    return Text.assemble(
+        ("Controllers", "bold"), f"  {len(controllers)}  ",
+        _colored(state_counts(c["state"] for c in controllers)),
+        "  APs ", _colored(aps), _missing(aps),
+    )
+
+
+def _controller_label(controller: dict[str, Any]) -> Text:
+    """One controller: name, its own state (from its own poll), platform, the states of the APs behind it."""
+    state = str(controller["state"])
+    return Text.assemble(
+        str(controller["name"])[:16].ljust(16), " ",
+        (f"{STATE_MARK.get(state, '?')} {state}".ljust(9), STATE_STYLE.get(state, "dim")),
+        (str(controller["platform"] or "-")[:11].ljust(12), "dim"),
+        "APs ", _colored(controller["aps"]), _missing(controller["aps"]),
+    )
+
+
+def _missing(counts: dict[str, int]) -> Text:
+    """`` ✗2 missing``: APs their controller's AP table did not list ("" for none)."""
+    return Text(f" ✗{counts['missing']} missing" if counts.get("missing") else "", "magenta")
 
 
 def _colored(counts: dict[str, int]) -> Text:

@@ -169,11 +169,12 @@ class PushScreen(NetctlScreen):
         self.results: dict[str, tuple[str, str, str]] = {}
         self.order: list[str] = []
         self.total = 0
+        self.initial_selection = ""
 
     def compose(self) -> ComposeResult:
         yield NavBar()
         with Horizontal(id="push-form"):
-            yield Input(placeholder="selection: names/globs, site=…, tag=…", id="selection")
+            yield Input(self.initial_selection, placeholder="selection: names/globs, site=…, tag=…", id="selection")
             yield Input(placeholder="template (default: per platform)", id="template")
         with Horizontal(id="push-actions"):
             yield Checkbox("dry run", value=True, id="dry-run")
@@ -197,6 +198,12 @@ class PushScreen(NetctlScreen):
 
     def action_blur(self) -> None:
         self.set_focus(None)
+
+    def set_selection(self, selection: str) -> None:
+        """Choose ``selection`` (also before the screen is mounted); nothing is rendered or sent."""
+        self.initial_selection = selection
+        if self.is_mounted:
+            self.query_one("#selection", Input).value = selection
 
     # -- inputs ---------------------------------------------------------------------------------
     def _selection(self) -> Selection | None:

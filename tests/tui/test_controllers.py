@@ -1,0 +1,180 @@
+"""WLAN controllers in the TUI (issue 15, "TUI and CLI"): the overview lists each controller the user may
+see with its platform, its own state and the states of the APs behind it; an AP's page names its
+controller, its group and tags and where its config lives; a controller's page counts its APs and opens
+them in the AP window (filter ``controller:NAME``).
+
+Everything shown comes from what the polls recorded (tests/helpers/controllers.py writes those rows; the
+addresses are loopback port 9, where nothing answers). In-memory city, fixed clock, 80×24.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlite_utils
+from textual.widgets import Input, Static, TabbedContent, Tree
+
+from tests.helpers.controllers import seed_controllers
+from tests.helpers.tui import NOW, settle, text_of
+from tui.model import build_rows, describe_filter, filter_rows, parse_filter
+from tui.screens.ap_detail import ApDetailScreen
+from tui.screens.aps import ApsScreen
+from tui.screens.overview import CONTROLLERS
+from tui.screens.push import PushScreen
+from tui.widgets.table import VirtualTable
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def ctl_db(city_db: sqlite_utils.Database) -> sqlite_utils.Database:
+    seed_controllers(city_db, NOW)
+    return city_db
+
+
+def flat(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def sections(app: Any) -> dict[str, Any]:
+    """The overview tree's top nodes by their data (tenants, and the controllers section)."""
+    return {str(node.data): node for node in app.screen.query_one("#sites", Tree).root.children}
+
+
+def polls(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query("select * from controller_polls order by controller"))
+
+
+async def test_the_overview_lists_the_controllers_with_the_states_of_their_aps(ctl_db: Any, make_app: Any) -> None:
+    before = polls(ctl_db)
+    app = make_app("ada", ctl_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one("#sites", Tree)
+        assert [str(n.data) for n in tree.root.children] == [CONTROLLERS, "duisburg", "moers"]
+        section = sections(app)[CONTROLLERS]
+        # the section: the controllers' own states, then their APs' (2 up, 1 down, 3 unknown, 1 missing)
+        assert flat(section.label) == "Controllers 2 ▲1 ◆0 ▼1 APs ▲2 ◆0 ▼1 ?3 ✗1 missing"
+        rows = {str(n.data): flat(n.label) for n in section.children}
+        assert rows == {"du-ac01": "du-ac01 ▲ up huawei-ac APs ▲2 ◆0 ▼1 ?1 ✗1 missing",
+                        "mo-wlc01": "mo-wlc01 ▼ down cisco-9800 APs ▲0 ◆0 ▼0 ?2"}
+        # enter on a controller: the APs behind it
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ApsScreen)
+        assert app.screen.query_one("#filter", Input).value == "controller:du-ac01"
+        assert app.screen.query_one("#aps", VirtualTable).keys == [f"du-cap0{i}" for i in range(1, 6)]
+        assert flat(text_of(app.screen.query_one("#aps-title", Static))) == "Access points behind du-ac01: 5 of 24"
+    assert polls(ctl_db) == before  # what the screen showed was recorded; nothing was polled
+
+
+async def test_an_engineer_sees_only_the_controllers_of_their_scope(ctl_db: Any, make_app: Any) -> None:
+    """eva (tenant duisburg) sees Duisburg's AC, not Moers' controller nor the AP behind it at a Duisburg
+    school."""
+    app = make_app("eva", ctl_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        section = sections(app)[CONTROLLERS]
+        assert [str(n.data) for n in section.children] == ["du-ac01"]
+        assert flat(section.label) == "Controllers 1 ▲1 ◆0 ▼0 APs ▲2 ◆0 ▼1 ?1 ✗1 missing"
+        await pilot.press("a")
+        await settle(pilot)
+        keys = app.screen.query_one("#aps", VirtualTable).keys
+        assert "du-cap05" in keys and "mo-cap02" not in keys and "mo-wlc01" not in keys
+
+
+async def test_a_school_admin_without_the_controllers_site_sees_none_of_it(ctl_db: Any, make_app: Any) -> None:
+    """sam's school gs-meiderich holds APs behind du-ac01, whose site sam may not see: no controller, no
+    count, none of its APs, and its APs' pages do not exist for sam."""
+    app = make_app("sam", ctl_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert list(sections(app)) == ["duisburg"]
+        assert flat(text_of(app.screen.query_one("#summary", Static))).startswith("3 APs")
+        app.open_aps("controller:du-ac01")
+        await settle(pilot)
+        assert app.screen.query_one("#aps", VirtualTable).keys == []
+        app.open_ap("du-cap03")
+        await settle(pilot)
+        facts = flat(text_of(app.screen.query_one("#facts", Static)))
+        assert "du-cap03" in facts and "du-ac01" not in facts  # "no access point named …", nothing about it
+
+
+async def test_the_page_of_an_ap_behind_a_controller_says_where_its_config_lives(ctl_db: Any,
+                                                                                 make_app: Any) -> None:
+    app = make_app("eva", ctl_db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_ap("du-cap03")
+        await settle(pilot)
+        screen = app.screen
+        facts = flat(text_of(screen.query_one("#facts", Static), width=120))
+        assert "controller du-ac01: ▲ up (huawei-ac)" in facts, facts
+        assert "ap_group schulen" in facts and "tags schule" in facts and "mac 60:de:44:76:e3:02" in facts
+        assert "config lives on du-ac01 (platform controller-ap): push the controller, not this AP" in facts
+        assert "health from du-ac01's AP table" in facts
+        screen.query_one("#tabs", TabbedContent).active = "tab-config"
+        await pilot.pause()
+        assert "lives on its controller du-ac01" in flat(text_of(screen.query_one("#diff", Static)))
+        # the push key pushes the controller: the push screen opens with du-ac01 chosen, nothing sent yet
+        assert screen.check_action("push_controller", ()) is True
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(app.screen, PushScreen)
+        assert app.screen.query_one("#selection", Input).value == "du-ac01"
+
+
+async def test_c_opens_the_controller_of_an_ap_with_its_aps_counted(ctl_db: Any, make_app: Any) -> None:
+    app = make_app("eva", ctl_db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_ap("du-cap01")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ApDetailScreen) and screen.ap_name == "du-ac01"
+        facts = flat(text_of(screen.query_one("#facts", Static), width=120))
+        assert "APs behind it 5: ▲2 ◆0 ▼1 ?1 ✗1 missing (b lists them)" in facts, facts
+        assert "AP table 4 AP(s) listed at its last poll" in facts
+
+
+async def test_a_controllers_page_counts_its_aps_and_opens_them(ctl_db: Any, make_app: Any) -> None:
+    app = make_app("ada", ctl_db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_ap("mo-wlc01")
+        await settle(pilot)
+        screen = app.screen
+        facts = flat(text_of(screen.query_one("#facts", Static), width=120))
+        assert "APs behind it 2: ▲0 ◆0 ▼0 ?2 (b lists them)" in facts, facts
+        assert "AP table not read at its last poll (timeout: no answer (request timed out)); " \
+               "2 listed when last read" in facts
+        assert screen.check_action("push_controller", ()) is False  # a controller is pushed as itself
+        assert screen.check_action("open_controller", ()) is False
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, ApsScreen)
+        assert app.screen.query_one("#aps", VirtualTable).keys == ["mo-cap01", "mo-cap02"]
+
+
+async def test_an_ap_on_its_own_offers_no_controller_keys(ctl_db: Any, make_app: Any) -> None:
+    app = make_app("ada", ctl_db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_ap("gs-meiderich-ap01")
+        await settle(pilot)
+        screen = app.screen
+        for action in ("push_controller", "open_controller", "open_behind"):
+            assert screen.check_action(action, ()) is False, action
+        facts = flat(text_of(screen.query_one("#facts", Static), width=120))
+        assert "controller" not in facts and "lives on" not in facts
+
+
+def test_the_filter_takes_controller_like_the_other_fields() -> None:
+    aps = [{"name": "du-cap01", "site": "gs-meiderich", "tenant": "duisburg", "controller": "du-ac01",
+            "ap_group": "schulen"},
+           {"name": "du-cap11", "site": "gs-meiderich", "tenant": "duisburg", "controller": "du-ac11"},
+           {"name": "gs-meiderich-ap01", "site": "gs-meiderich", "tenant": "duisburg"}]
+    rows = build_rows(aps)
+    assert [r.name for r in filter_rows(rows, "controller:du-ac01")] == ["du-cap01"]
+    assert [r.name for r in filter_rows(rows, "controller=du-ac*")] == ["du-cap01", "du-cap11"]
+    assert [r.name for r in filter_rows(rows, "schulen")] == ["du-cap01"]  # the AP group is a plain word's field
+    assert describe_filter(parse_filter("controller:du-ac01"), {}) == "behind du-ac01"
