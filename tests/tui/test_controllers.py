@@ -42,6 +42,11 @@ def sections(app: Any) -> dict[str, Any]:
     return {str(node.data): node for node in app.screen.query_one("#sites", Tree).root.children}
 
 
+def facts(app: Any) -> str:
+    """The AP page's facts as one line of words (rendered wide: no value wraps)."""
+    return flat(text_of(app.screen.query_one("#facts", Static), width=120))
+
+
 def polls(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query("select * from controller_polls order by controller"))
 
@@ -97,8 +102,8 @@ async def test_a_school_admin_without_the_controllers_site_sees_none_of_it(ctl_d
         assert app.screen.query_one("#aps", VirtualTable).keys == []
         app.open_ap("du-cap03")
         await settle(pilot)
-        facts = flat(text_of(app.screen.query_one("#facts", Static)))
-        assert "du-cap03" in facts and "du-ac01" not in facts  # "no access point named …", nothing about it
+        shown = facts(app)
+        assert "du-cap03" in shown and "du-ac01" not in shown  # "no access point named …", nothing about it
 
 
 async def test_the_page_of_an_ap_behind_a_controller_says_where_its_config_lives(ctl_db: Any,
@@ -108,11 +113,11 @@ async def test_the_page_of_an_ap_behind_a_controller_says_where_its_config_lives
         app.open_ap("du-cap03")
         await settle(pilot)
         screen = app.screen
-        facts = flat(text_of(screen.query_one("#facts", Static), width=120))
-        assert "controller du-ac01: ▲ up (huawei-ac)" in facts, facts
-        assert "ap_group schulen" in facts and "tags schule" in facts and "mac 60:de:44:76:e3:02" in facts
-        assert "config lives on du-ac01 (platform controller-ap): push the controller, not this AP" in facts
-        assert "health from du-ac01's AP table" in facts
+        shown = facts(app)
+        assert "controller du-ac01: ▲ up (huawei-ac)" in shown, shown
+        assert "ap_group schulen" in shown and "tags schule" in shown and "mac 60:de:44:76:e3:02" in shown
+        assert "config lives on du-ac01 (platform controller-ap): push the controller, not this AP" in shown
+        assert "health from du-ac01's AP table" in shown
         screen.query_one("#tabs", TabbedContent).active = "tab-config"
         await pilot.pause()
         assert "lives on its controller du-ac01" in flat(text_of(screen.query_one("#diff", Static)))
@@ -133,9 +138,9 @@ async def test_c_opens_the_controller_of_an_ap_with_its_aps_counted(ctl_db: Any,
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ApDetailScreen) and screen.ap_name == "du-ac01"
-        facts = flat(text_of(screen.query_one("#facts", Static), width=120))
-        assert "APs behind it 5: ▲2 ◆0 ▼1 ?1 ✗1 missing (b lists them)" in facts, facts
-        assert "AP table 4 AP(s) listed at its last poll" in facts
+        shown = facts(app)
+        assert "APs behind it 5: ▲2 ◆0 ▼1 ?1 ✗1 missing (b lists them)" in shown, shown
+        assert "AP table 4 AP(s) listed at its last poll" in shown
 
 
 async def test_a_controllers_page_counts_its_aps_and_opens_them(ctl_db: Any, make_app: Any) -> None:
@@ -144,10 +149,10 @@ async def test_a_controllers_page_counts_its_aps_and_opens_them(ctl_db: Any, mak
         app.open_ap("mo-wlc01")
         await settle(pilot)
         screen = app.screen
-        facts = flat(text_of(screen.query_one("#facts", Static), width=120))
-        assert "APs behind it 2: ▲0 ◆0 ▼0 ?2 (b lists them)" in facts, facts
+        shown = facts(app)
+        assert "APs behind it 2: ▲0 ◆0 ▼0 ?2 (b lists them)" in shown, shown
         assert "AP table not read at its last poll (timeout: no answer (request timed out)); " \
-               "2 listed when last read" in facts
+               "2 listed when last read" in shown
         assert screen.check_action("push_controller", ()) is False  # a controller is pushed as itself
         assert screen.check_action("open_controller", ()) is False
         await pilot.press("b")
@@ -164,8 +169,8 @@ async def test_an_ap_on_its_own_offers_no_controller_keys(ctl_db: Any, make_app:
         screen = app.screen
         for action in ("push_controller", "open_controller", "open_behind"):
             assert screen.check_action(action, ()) is False, action
-        facts = flat(text_of(screen.query_one("#facts", Static), width=120))
-        assert "controller" not in facts and "lives on" not in facts
+        shown = facts(app)
+        assert "controller" not in shown and "lives on" not in shown
 
 
 def test_the_filter_takes_controller_like_the_other_fields() -> None:

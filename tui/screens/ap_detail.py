@@ -141,10 +141,9 @@ def load_detail(api: Netctl, name: str, since: dt.datetime, now: dt.datetime | N
     """Everything the detail shows about one AP (runs in a worker thread; NotFound if out of scope)."""
     ap = api.inventory.show_ap(name)
     one = Selection(names=(name,))
-    status = api.monitor.status(one)
-    aps = status.get("aps", [])
-    if ap.get("controller"):  # visible, as every AP behind it is: the scope hides both or neither
-        status = api.monitor.status(Selection(names=(str(ap["controller"]),)))
+    # with the controller it is behind (in scope whenever the AP is): its state and its APs' counts
+    status = api.monitor.status(Selection(names=(name, str(ap["controller"]))) if ap.get("controller") else one)
+    aps = [row for row in status.get("aps", []) if row["name"] == name]
     controller = next(iter(status.get("controllers") or []), None)
     series: dict[str, list[tuple[float, float]]] = {}
     labels: dict[str, str] = {}
