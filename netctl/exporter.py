@@ -115,12 +115,8 @@ def read_snapshot(nc: Netctl) -> Snapshot:
     if own:  # one read transaction: health and samples of the same polls, whatever commits meanwhile
         db.execute("BEGIN")
     try:
-        from netctl.selection import hidden_controllers, visible
-
-        hidden = hidden_controllers(db, scope)
-        aps = {name: ApState(name, tenant, site) for name, site, tenant, controller in db.execute(
-            "select name, site, tenant, controller from aps order by name").fetchall()
-            if visible(scope, hidden, tenant, site, controller)}
+        aps = {name: ApState(name, tenant, site) for name, site, tenant in db.execute(
+            "select name, site, tenant from aps order by name").fetchall() if scope.allows(tenant, site)}
         cursor = db.execute(
             "select ap, state, last_poll, last_poll_ts, last_ok, misses, uptime, clients, latency_ms, cpu, mem, "
             "radios_down, error_kind from health")

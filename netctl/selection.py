@@ -4,9 +4,10 @@ A selection is data (so a job can be sent to a worker process or a task queue as
 is the only place that turns it into AP rows, and it always applies the scope of the acting user, so
 an out-of-scope AP can never be reached by any action.
 
-The scope covers WLAN controllers as it covers sites: a user whose scope does not hold a controller's
-site sees neither the controller nor any AP that names it (``controller: NAME``), whatever the AP's
-own site (:func:`hidden_controllers`, :func:`visible`).
+An AP behind a WLAN controller is in scope by its own site, as any AP: a school-admin sees the APs of
+their school whatever controller they hang on (a city's central AC stands in its data centre). The
+controller itself is an inventory entry at its own site: only users whose scope holds that site see it,
+its AP table (``netctl controller aps``) and its configuration.
 """
 
 from __future__ import annotations
@@ -79,21 +80,6 @@ class Selection:
         return " ".join(parts) or "all"
 
 
-def hidden_controllers(db: sqlite_utils.Database, scope: Scope | None) -> frozenset[str]:
-    """The controllers (``role: controller`` entries) whose site lies outside ``scope``: the APs that name
-    one of them are outside the scope too. Empty for an unlimited scope (no query)."""
-    if scope is None or (scope.tenants is None and scope.sites is None):
-        return frozenset()
-    rows = db.execute("select name, tenant, site from aps where role = 'controller'").fetchall()
-    return frozenset(name for name, tenant, site in rows if not scope.allows(tenant, site))
-
-
-def visible(scope: Scope | None, hidden: frozenset[str], tenant: str, site: str, controller: str | None) -> bool:
-    """Whether an AP (its tenant, site and controller) lies within ``scope`` (``hidden``: from
-    :func:`hidden_controllers` for the same scope)."""
-    return (scope is None or scope.allows(tenant, site)) and (controller is None or controller not in hidden)
-
-
 def select_aps(db: sqlite_utils.Database, selection: Selection, scope: Scope | None = None) -> list[dict[str, Any]]:
     """Return the AP rows (dicts, JSON columns decoded) matching ``selection`` within ``scope``.
 
@@ -132,13 +118,10 @@ def select_aps(db: sqlite_utils.Database, selection: Selection, scope: Scope | N
            + (" where " + " and ".join(where) if where else "") + " order by aps.name")
     rows = []
     flat: dict[str, Any] = {}  # many APs share their snmp/groups/tags text: parse each text once
-    hidden = hidden_controllers(db, scope)
     for row in db.query(sql, params):
         if globs and not (row["name"] in exact or any(fnmatch.fnmatchcase(row["name"], g) for g in globs)):
             continue
         if scope is not None and not scope.allows(row["tenant"], row["site"]):
-            continue
-        if hidden and row.get("controller") in hidden:
             continue
         for col in ("snmp", "groups", "tags"):
             text = row.get(col)

@@ -17,7 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from netctl.controllers.record import MISSING_ALERT
-from netctl.selection import Scope, hidden_controllers, visible
+from netctl.selection import Scope
 
 #: what an AP behind a controller counts as (``aps`` of :func:`summarize` has these and ``total``)
 BUCKETS = ("up", "degraded", "down", "unknown", "missing")
@@ -58,10 +58,9 @@ def summarize(db: sqlite_utils.Database, scope: Scope | None, controllers: Seque
     listed = dict(db.execute(f"select controller, count(*) from controller_aps where controller in ({marks}) "  # noqa: S608
                              "group by controller", names).fetchall())
     counts = {name: {**dict.fromkeys(BUCKETS, 0), "total": 0} for name in names}
-    hidden = hidden_controllers(db, scope)
     for ap, tenant, site, controller in db.execute(
             f"select name, tenant, site, controller from aps where controller in ({marks})", names).fetchall():  # noqa: S608
-        if visible(scope, hidden, tenant, site, controller):
+        if scope is None or scope.allows(tenant, site):
             bucket = counts[controller]
             bucket[ap_bucket(health.get(ap))] += 1
             bucket["total"] += 1

@@ -307,14 +307,9 @@ class InventoryService:
         return out
 
     def list_sites(self, tenant: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        """``[{name, tenant, kind, title, address, lat, lon, aps, vars}]`` within scope (``aps`` leaves out
-        the APs behind a controller the user cannot see)."""
-        from netctl.selection import hidden_controllers
-
-        hidden = sorted(hidden_controllers(self.db, self.session.scope))
-        query = ("select site, count(*) as n from aps where controller is null or controller not in "
-                 f"({', '.join('?' for _ in hidden)}) group by site")
-        counts = {r["site"]: r["n"] for r in self.db.query(query, hidden)}
+        """``[{name, tenant, kind, title, address, lat, lon, aps, vars}]`` within scope."""
+        query = "select site, count(*) as n from aps group by site"
+        counts = {r["site"]: r["n"] for r in self.db.query(query)}
         out = []
         for r in self.db["sites"].rows_where(order_by="tenant, name"):
             if not self.session.scope.allows(r["tenant"], r["name"]):

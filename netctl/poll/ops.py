@@ -187,14 +187,12 @@ class MonitorService:
         chosen = as_selection(selection)
         if chosen == Selection():
             # the whole scope: a lean query (no JSON columns decoded), scope applied row by row
-            from netctl.selection import hidden_controllers, visible
-
-            hidden = hidden_controllers(self.db, self.session.scope)
+            scope = self.session.scope
             aps = [{"name": n, "site": s, "tenant": t, "role": r, "site_kind": k}
-                   for n, s, t, r, k, c in self.db.execute(
-                       "select aps.name, aps.site, aps.tenant, aps.role, sites.kind, aps.controller from aps "
+                   for n, s, t, r, k in self.db.execute(
+                       "select aps.name, aps.site, aps.tenant, aps.role, sites.kind from aps "
                        "join sites on sites.name = aps.site order by aps.name").fetchall()
-                   if visible(self.session.scope, hidden, t, s, c)]
+                   if scope.allows(t, s)]
         else:
             aps = self.session.select(chosen)
         cursor = self.db.execute(

@@ -81,8 +81,9 @@ def seed_controllers(db: Any, now: Any) -> None:
     du-ac01 (Huawei AC, Duisburg's data centre du-rechenzentrum) is up; its last table listed du-cap01..03
     and one AP not in the inventory, so du-cap04 is missing; du-cap05 was never recorded. Its APs stand at
     gs-meiderich (and one at gym-hamborn): a user whose scope holds those schools but not the data centre
-    sees none of them. mo-wlc01 (Catalyst 9800, Moers) is down and was last read an hour ago; its APs are
-    unknown, one of them at a Duisburg school. Addresses are loopback port 9, where nothing answers.
+    sees them (an AP is in scope by its own site), not the controller. mo-wlc01 (Catalyst 9800, Moers) is
+    down and was last read an hour ago; its APs are unknown, one of them at a Duisburg school. Addresses
+    are loopback port 9, where nothing answers.
     """
     import datetime as dt
     import json

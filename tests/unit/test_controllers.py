@@ -402,9 +402,15 @@ def test_a_user_of_another_city_sees_neither_the_controller_nor_the_aps_behind_i
         assert not any(a["ap"].startswith("do-") for a in eva.monitor.alerts())
         assert "du-gone-ap01" in {a["ap"] for a in eva.monitor.alerts()}
         assert not any(a["ap"].startswith("du-") for a in dora.monitor.alerts())
-        # the school-admin's scope holds the school but not the controller's site: the APs behind it are hidden
+        # the school-admin's scope holds the school but not the controller's site: the school's APs behind
+        # it are sam's (health, status, pages), the controller and its table are not
         sam_sees = {a["name"] for a in sam.inventory.list_aps()}
-        assert "du-sw-ap01" not in sam_sees and "gs-meiderich-ap01" in sam_sees
+        assert {"du-sw-ap01", "gs-meiderich-ap01"} <= sam_sees and "du-ac01" not in sam_sees
+        assert {a["name"] for a in sam.monitor.status()["aps"]} == sam_sees
+        assert sam.monitor.status()["controllers"] == []
+        assert sam.controllers.list_controllers() == []
+        with pytest.raises(NotFound):
+            sam.controllers.aps("du-ac01")
         counts = {s["name"]: s["aps"] for s in sam.inventory.list_sites()}
         assert counts["gs-meiderich"] == len(sam_sees)
     finally:

@@ -57,10 +57,11 @@ def test_a_controller_counts_only_the_aps_the_user_may_see(city: sqlite_utils.Da
     # sam's school
     assert Netctl(city, user="eva").monitor.status()["controllers"] == [DU_AC01]
     assert Netctl(city, user="sam").monitor.status()["controllers"] == []
-    # an AP of eva's behind Moers' controller is hidden from her with it
+    # an AP at eva's school behind Moers' controller is hers (by its site), counted under no controller of hers
     city.table("aps").update("du-cap05", {"controller": "mo-wlc01"})
     eva = Netctl(city, user="eva").monitor.status()
-    assert eva["controllers"][0]["aps"]["total"] == 4 and "du-cap05" not in {a["name"] for a in eva["aps"]}
+    assert eva["controllers"][0]["aps"]["total"] == 4 and "du-cap05" in {a["name"] for a in eva["aps"]}
+    assert [c["name"] for c in eva["controllers"]] == ["du-ac01"]
     assert Netctl(city, user="ada").monitor.status()["controllers"][1]["aps"]["total"] == 3
 
 

@@ -214,6 +214,7 @@ class ApDetailScreen(NetctlScreen):
         self.hours = 24
         self.versions: list[int] = []
         self.ap: dict[str, Any] = {}
+        self.controller_visible = False  # the AP's controller is in the user's scope (its page exists)
 
     def compose(self) -> ComposeResult:
         yield NavBar()
@@ -257,14 +258,15 @@ class ApDetailScreen(NetctlScreen):
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         self.ap = message.ap
+        self.controller_visible = message.controller is not None
         self.show(message)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The controller keys only where they lead somewhere: ``c`` on an AP behind a controller, ``b`` on
         a controller, ``P`` where the config lives on the controller and the user may push."""
-        if action == "open_controller":
-            return bool(self.ap.get("controller"))
+        if action == "open_controller":  # a controller outside the user's scope has no page for them
+            return bool(self.ap.get("controller")) and self.controller_visible
         if action == "open_behind":
             return self.ap.get("role") == "controller"
         if action == "push_controller":
@@ -394,7 +396,14 @@ def controller_facts(ap: dict[str, Any], controller: dict[str, Any] | None) -> l
     platform, where the AP's config lives and where its health comes from. A controller: the states of the
     APs behind it and whether its last poll read its AP table."""
     if controller is None:
-        return []
+        if not ap.get("controller"):
+            return []
+        # the AP is the user's (its site is in scope), the controller at another site is not
+        name = str(ap["controller"])
+        config = (f"lives on {name} (platform {ap.get('platform')}): its engineers push it"
+                  if config_on_controller(ap) else f"on this AP (platform {ap.get('platform')}), pushed to it")
+        return [("controller", f"{name} (at a site outside your scope)"), ("config", config),
+                ("health", f"from {name}'s AP table (this AP is not polled itself)")]
     counts = controller["aps"]
     if ap.get("controller"):
         name = str(controller["name"])
