@@ -1,9 +1,9 @@
 """The netctl operator UI: ``netctl tui``.
 
-Screens are Textual modes (each keeps its own stack): Overview, Access points, Alerts, Jobs and Push;
-the AP detail opens on top of them. Everything the UI shows or does goes through the facade
-(:mod:`netctl.api`) as the acting user, so the core's scope rules hold here too: APs outside the
-user's scope are never shown and no action can reach them.
+Screens are Textual modes: Overview, Access points, Alerts, Jobs and Push; the AP detail and the WLANs
+window open on top of them and close when a navigation key shows a screen (:meth:`NetctlApp.show`).
+Everything the UI shows or does goes through the facade (:mod:`netctl.api`) as the acting user, so the
+core's scope rules hold here too: APs outside the user's scope are never shown and no action can reach them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tui.backend import Backend
 from tui.screens.alerts import AlertsScreen
 from tui.screens.ap_detail import ApDetailScreen
 from tui.screens.aps import ApsScreen
+from tui.screens.base import NetctlScreen
 from tui.screens.help import HelpScreen
 from tui.screens.jobs import JobsScreen
 from tui.screens.overview import OverviewScreen
@@ -133,7 +134,17 @@ class NetctlApp(App[None]):
         if not self.allowed(mode):
             self.notify(f"{self.backend.user} ({self.backend.role}) may not open {mode}", severity="warning")
             return
+        self.show(mode)
+
+    def show(self, mode: str) -> None:
+        """Show ``mode``'s own screen. Screens opened over the current one (an AP page, the WLANs window)
+        close first, so no mode keeps one that a later key would show in place of the screen it names;
+        then the screen takes the focus where it wants it (:meth:`NetctlScreen.entered`)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
         self.switch_mode(mode)
+        if isinstance(self.screen, NetctlScreen):
+            self.screen.entered()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -145,7 +156,7 @@ class NetctlApp(App[None]):
 
     def open_aps(self, query: str = "") -> None:
         """Show the access point table filtered by ``query``."""
-        self.switch_mode("aps")
+        self.show("aps")
         screen = self.screen
         if isinstance(screen, ApsScreen):
             screen.set_filter(query)

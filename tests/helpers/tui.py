@@ -88,6 +88,16 @@ async def settle(pilot: Any) -> None:
     raise AssertionError(f"the screen never settled: workers still running after 200 rounds: {running}")
 
 
+async def choose_in_palette(pilot: Any, query: str) -> None:
+    """Open the command palette, type ``query``, wait for its background search and choose the first hit."""
+    await pilot.press("ctrl+p", *query)
+    for _ in range(100):
+        await pilot.pause(0.01)
+        if pilot.app.screen.query_one("CommandList").option_count:
+            break
+    await pilot.press("enter")
+
+
 def text_of(widget: Any, width: int = 78) -> str:
     """The plain text a Static shows (Rich renderables rendered at ``width``)."""
     from rich.console import Console

@@ -84,6 +84,7 @@ async def test_push_flow_against_the_lab(city: Any) -> None:
         assert rows["hs-homberg-ap01"][1:3] == ("applied", "yes"), rows
         assert rows["hs-homberg-ap02"][1] in ("applied", "unchanged"), rows
         assert rows["hs-homberg-ap03"][1] == "pending"
+        assert app.screen.query_one("#dry-run", Checkbox).value is True  # the next F8 is a dry run again
     status = {s["ap"]: s["status"] for s in city.config.config_status("hs-homberg-ap*")}
     assert status == {
         "hs-homberg-ap01": "applied",

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import Input, Static, TabbedContent, TabPane, Tree
 
-from tests.helpers.tui import settle, text_of
+from tests.helpers.tui import choose_in_palette, settle, text_of
 from tui.screens.ap_detail import ApDetailScreen
 from tui.screens.aps import ApsScreen
 from tui.screens.help import HelpScreen
@@ -146,14 +146,7 @@ async def test_command_palette_jumps_to_an_ap(make_app: Any) -> None:
     app = make_app("ada")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"hamborn-ap03")
-        for _ in range(100):  # the palette searches in the background
-            await pilot.pause(0.02)
-            if app.screen.query_one("CommandList").option_count:
-                break
-        await pilot.press("enter")
+        await choose_in_palette(pilot, "hamborn-ap03")
         await settle(pilot)
         assert isinstance(app.screen, ApDetailScreen)
         assert app.screen.ap_name == "gym-hamborn-ap03"

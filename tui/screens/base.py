@@ -47,6 +47,27 @@ class Polled(Message):
 class NetctlScreen(Screen[Any]):
     """A screen with ``self.backend`` and :meth:`fetch` (run in a thread, post its message or Failed)."""
 
+    #: where a navigation key puts the focus each time it shows this screen (a CSS selector), whatever had
+    #: it when the user left; None leaves the focus as it was
+    FOCUS_ON_ENTRY: str | None = None
+
+    def entered(self) -> None:
+        """A navigation key (or the palette) showed this screen: focus :attr:`FOCUS_ON_ENTRY`.
+
+        Called by the app right after the switch; the focus is set once the screen's widgets exist (the
+        first time, they are composed after the switch), so the same key always lands in the same place.
+        """
+        if self.FOCUS_ON_ENTRY is not None:
+            self.call_later(self._focus_on_entry)
+
+    def _focus_on_entry(self) -> None:
+        if self.FOCUS_ON_ENTRY is None:
+            return
+        for widget in self.query(self.FOCUS_ON_ENTRY):
+            if widget.focusable:
+                self.set_focus(widget)
+                return
+
     @property
     def netctl(self) -> NetctlApp:
         return cast("NetctlApp", self.app)

@@ -26,7 +26,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("enter", "alerts", "on a group (▸3: one kind at one site): list its APs / fold them"),
     ("k  K  f", "alerts", "acknowledge the alert or the whole group / with a note / show closed ones too"),
     ("F5 F6 F8", "push", "preview / diff against the running config / push (asks first)"),
-    ("esc", "AP, help, push", "back / leave the text fields"),
+    ("esc", "AP, WLANs, help", "back"),
+    ("esc", "a text field", "leave the field: letters are typed into a field, and are keys only outside one"),
 )
 
 
@@ -53,7 +54,9 @@ class HelpScreen(ModalScreen[None]):
                 Text(
                     "\nYou see and act only on the sites your user may reach; everything else does "
                     "not exist here. Status: ▲ up ◆ degraded ▼ down ? not polled, ⚠ open alerts nobody "
-                    "acknowledged yet, ✓ acknowledged ones.",
+                    "acknowledged yet, ✓ acknowledged ones.\nThe field with the focus is blue. p always starts in "
+                    "the push screen's selection field, esc leaves it. Dry run (✓) is on when the push screen "
+                    "opens and again after every real push.",
                     style="dim",
                 )
             )

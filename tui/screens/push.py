@@ -109,6 +109,24 @@ class PushFinished(Message):
         self.results = results
 
 
+class DryRunSwitch(Checkbox):
+    """The dry-run checkbox, readable without colour: ``▐✓▌ dry run`` when on, ``▐ ▌ dry run OFF: F8 changes
+    the APs`` when off (a plain Checkbox shows ``▐X▌`` both ways and only changes the colour)."""
+
+    ON = "dry run"
+    OFF = "dry run OFF: F8 changes the APs"
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(self.ON, value=True, id=id)
+        self.BUTTON_INNER = "✓"
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self.BUTTON_INNER = "✓" if self.value else " "
+        self.label = self.ON if self.value else self.OFF
+        self.set_class(not self.value, "-off")
+
+
 class ConfirmPush(ModalScreen[bool]):
     """Are you sure? Names the number of APs and whether it is a dry run."""
 
@@ -155,13 +173,19 @@ def diff_text(diffs: Iterable[Any]) -> str:
 
 
 class PushScreen(NetctlScreen):
-    """Choose what to push, look at it, push it, watch it."""
+    """Choose what to push, look at it, push it, watch it.
+
+    A navigation key that shows this screen puts the focus in the selection field, every time; Escape
+    leaves the field, and the letter keys act only while no text field has the focus.
+    """
+
+    FOCUS_ON_ENTRY = "#selection"
 
     BINDINGS = [
         Binding("f5", "preview", "Preview"),
         Binding("f6", "diff", "Diff"),
         Binding("f8", "push", "Push"),
-        Binding("escape", "blur", "Keys", show=False),
+        Binding("escape", "blur", "Leave field"),
     ]
 
     def __init__(self) -> None:
@@ -177,7 +201,7 @@ class PushScreen(NetctlScreen):
             yield Input(self.initial_selection, placeholder="selection: names/globs, site=…, tag=…", id="selection")
             yield Input(placeholder="template (default: per platform)", id="template")
         with Horizontal(id="push-actions"):
-            yield Checkbox("dry run", value=True, id="dry-run")
+            yield DryRunSwitch(id="dry-run")
             yield Button("Preview", id="preview")
             yield Button("Diff", id="diff")
             yield Button("Push…", variant="warning", id="push")
@@ -195,6 +219,15 @@ class PushScreen(NetctlScreen):
                     id="results",
                 )
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.select_on_focus = False  # coming back keeps the text: a key adds to it, never replaces it
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "blur":
+            return isinstance(self.focused, Input)  # the footer offers Escape only while a field has the focus
+        return True
 
     def action_blur(self) -> None:
         self.set_focus(None)
@@ -272,6 +305,8 @@ class PushScreen(NetctlScreen):
         self.app.push_screen(ConfirmPush(text), start)
 
     def _start_push(self, selection: Selection, dry_run: bool, names: list[str]) -> None:
+        if not dry_run:
+            self.query_one("#dry-run", Checkbox).value = True  # safe by default: the next F8 is a dry run again
         self.order, self.total = list(names), len(names)
         self.results = {name: ("queued", "", "") for name in names}
         self.query_one("#push-view", ContentSwitcher).current = "progress-box"
