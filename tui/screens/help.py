@@ -55,8 +55,8 @@ class HelpScreen(ModalScreen[None]):
                     "\nYou see and act only on the sites your user may reach; everything else does "
                     "not exist here. Status: ▲ up ◆ degraded ▼ down ? not polled, ⚠ open alerts nobody "
                     "acknowledged yet, ✓ acknowledged ones.\nThe field with the focus is blue. p always starts in "
-                    "the push screen's selection field, esc leaves it. Dry run (✓) is on when the push screen "
-                    "opens and again after every real push.",
+                    "the push screen's selection field, esc leaves it. Dry run (✓) is on at the start and again "
+                    "after every real push.",
                     style="dim",
                 )
             )
