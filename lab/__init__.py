@@ -2,8 +2,8 @@
 
 ``ensure_lab()`` returns the running :class:`Lab` (starting it when needed): SNMP agents
 (snmpsim, net-snmp snmpd), NETCONF servers (yuma123 netconfd behind OpenSSH), the OpenWrt-style
-CLI simulator and the Huawei AC CLI simulator behind OpenSSH, and IOS-style switches
-(fake-switches). Heavy work happens only when a function is called; importing this package starts
+CLI simulator, the Huawei AC CLI simulator and the ZTE ZXR10-style switch simulator behind OpenSSH,
+and IOS-style switches (fake-switches). Heavy work happens only when a function is called; importing this package starts
 nothing.
 """
 

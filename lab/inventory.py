@@ -24,6 +24,9 @@ INVENTORY_FILES = ("duisburg.yaml", "duisburg-transit.csv", "moers.yaml")
 #: controller's AP tables); kept apart so the city's AP counts, which the demo and many tests rely on,
 #: stay as they are
 CONTROLLER_FILES = ("duisburg-controller.yaml", "dortmund-controller.yaml")
+#: lab-only inventory of the Main region (three tenants): its ZTE ZXR10-style switches, served by the ZTE CLI
+#: simulator; apart from the city files for the same reason as the controllers
+ZTE_FILES = ("main-region.yaml",)
 SNMP_PORT = 1161
 BENCH_BASE = "127.3"
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from lab import install, netconf, procs, snmp, ssh
 from lab.errors import LabError
-from lab.inventory import CONTROLLER_FILES, REPO, LabDevice, read_inventory, synthetic_aps
+from lab.inventory import CONTROLLER_FILES, REPO, ZTE_FILES, LabDevice, read_inventory, synthetic_aps
 
 NC_USER = "netctl-nc"
 WRT_USER = "netctl-wrt"
@@ -36,7 +36,7 @@ NETCONF_PLATFORMS = ("netconf-wlan", "openconfig-wlan")
 #: 9800 models each, behind sshds ``sshd-cisco<N>`` of their own)
 NETCONF_CONTROLLERS = ("cisco-9800",)
 #: CLI simulators served by OpenSSH: kind -> simulator script in lab/; their sshds are ``sshd-<kind>N``
-SIMULATORS = {"openwrt": "owrt_sim.py", "huawei": "huawei_ac_sim.py"}
+SIMULATORS = {"openwrt": "owrt_sim.py", "huawei": "huawei_ac_sim.py", "zte": "zte_sim.py"}
 #: secrets the example inventory refers to besides the lab's own (WLAN passphrases of the demo city)
 CITY_SECRETS = ("duisburg/staff-psk", "duisburg/pupil-psk", "duisburg/zoo-staff-psk", "moers/staff-psk",
                 "moers/pupil-psk", "dortmund/free-psk", "dortmund/staff-psk")
@@ -94,6 +94,11 @@ class Lab:
     def huawei_acs(self) -> list[LabDevice]:
         """The controllers the Huawei AC CLI simulator serves."""
         return [d for d in self.controllers() if d.platform == "huawei-ac"]
+
+    def zte_switches(self) -> list[LabDevice]:
+        """The ZTE ZXR10-style switches of the lab-only Main region inventory (the ZTE CLI simulator serves
+        them over SSH; they have no SNMP agent in the lab)."""
+        return [d for d in read_inventory(files=ZTE_FILES) if d.platform == "zte-zxros"]
 
     def snmp_devices(self) -> list[LabDevice]:
         """Every device snmpsim serves: the APs and switches, then the controllers."""
@@ -182,6 +187,7 @@ class Lab:
         names += [f"sshd-netconf{i}" for i in range(len(netconf.chunks(nc)))]
         names += [f"sshd-openwrt{i}" for i in range(len(netconf.chunks([d for d in devs if d.platform == "openwrt"])))]
         names += [f"sshd-huawei{i}" for i in range(len(netconf.chunks(self.huawei_acs())))]
+        names += [f"sshd-zte{i}" for i in range(len(netconf.chunks(self.zte_switches())))]
         wlcs = self.netconf_controllers()
         names += [f"netconfd-{d.name}" for d in wlcs]
         names += [f"sshd-cisco{i}" for i in range(len(netconf.chunks(wlcs)))]
@@ -346,7 +352,7 @@ class Lab:
         self._save_secrets()
         devices = self.devices()
         if only is None:
-            self._check_free(devices + self.controllers())
+            self._check_free(devices + self.controllers() + self.zte_switches())
         (self.dir / "logs").mkdir(exist_ok=True)
         host_keys, user_key = ssh.ensure_keys(self.dir / "keys")
         authorized = ssh.write_authorized_keys(self.dir, user_key)
@@ -380,10 +386,12 @@ class Lab:
                     netconf.sshd_config(self.dir, f"sshd-netconf{i}", chunk, host_keys, NC_USER, authorized),
                 )
 
-        # CLI simulators behind OpenSSH: OpenWrt-style APs and the Huawei AC (state survives a restart of one sshd)
+        # CLI simulators behind OpenSSH: OpenWrt-style APs, the Huawei AC and the ZTE switches (state survives a
+        # restart of one sshd)
         wrt_devs = [d for d in devices if d.platform == "openwrt"]
         ac_devs = self.huawei_acs()
-        simulated = {"openwrt": wrt_devs, "huawei": ac_devs}
+        zte_devs = self.zte_switches()
+        simulated = {"openwrt": wrt_devs, "huawei": ac_devs, "zte": zte_devs}
         for kind, script in SIMULATORS.items():
             self._start_simulator(kind, simulated[kind], script, only, host_keys, authorized)
 
@@ -447,6 +455,7 @@ class Lab:
             "huawei": {d.name: f"{d.address}:{d.port}" for d in ac_devs},
             "ios": {d.name: f"{d.address}:{d.port}" for d in ios_devs},
             "cisco": {d.name: f"{d.address}:{d.port}" for d in wlc_devs},
+            "zte": {d.name: f"{d.address}:{d.port}" for d in zte_devs},
         }
 
     def _start_simulator(self, kind: str, devices: Sequence[LabDevice], script: str, only: set[str] | None,

@@ -1,9 +1,9 @@
 """OpenSSH pieces of the lab: local test users, keys, and private sshd processes.
 
 Lab users are system accounts (``netctl-nc`` for NETCONF, ``netctl-wrt`` for the CLI simulators:
-OpenWrt-style APs and the Huawei AC) whose passwords are set from the lab's generated secrets at every
-``up``. Host keys and the users' ed25519 key pair are generated into ``<lab>/keys`` once per lab
-directory.
+OpenWrt-style APs, the Huawei AC and the ZTE ZXR10-style switches) whose passwords are set from the
+lab's generated secrets at every ``up``. Host keys and the users' ed25519 key pair are generated into
+``<lab>/keys`` once per lab directory.
 """
 
 from __future__ import annotations
@@ -140,8 +140,8 @@ def simulator_sshd_config(
     simulator: Path,
     state_dir: Path,
 ) -> str:
-    """A private sshd whose every session runs a CLI simulator (ForceCommand): the OpenWrt-style one
-    or the Huawei AC one."""
+    """A private sshd whose every session runs a CLI simulator (ForceCommand): the OpenWrt-style one,
+    the Huawei AC one or the ZTE ZXR10-style one."""
     from lab.netconf import private_sshd_config
 
     force = f"ForceCommand /usr/bin/python3 -I {simulator} --state-dir {state_dir}"

@@ -69,10 +69,11 @@ class Platform:
     #: "xml" or "cli": what a stored config of this platform is
     config_format: str | None = None
     #: how configs are compared, restored and undone (:mod:`netctl.drivers.plan`): xml (NETCONF
-    #: subtrees as canonical leaf paths), uci (OpenWrt options) or ios (IOS-style blocks)
+    #: subtrees as canonical leaf paths), uci (OpenWrt options), ios (IOS-style blocks), vrp (Huawei VRP
+    #: views) or zxros (ZTE ZXROS modes closed by ``$``)
     dialect: str = "xml"
     #: how values are written into templates (:mod:`netctl.values`): the dialect whose finaliser every
-    #: ``{{ … }}`` output goes through (xml, uci, ios or vrp)
+    #: ``{{ … }}`` output goes through (xml, uci, ios, vrp or zxros)
     quoting: str | None = None
     #: extra ``(variable pattern, rule)`` value rules of this platform (:mod:`netctl.values`)
     field_rules: tuple[tuple[str, str], ...] = ()
@@ -384,6 +385,41 @@ BUILTIN: tuple[Platform, ...] = (
         # the models hold no management settings (SSH, users, addresses): a new session on the push's connection
         post_check_session="channel",
         secret_patterns=(r"(<psk>)([^<]*)(</psk>)",),
+    ),
+    Platform(
+        "zte-zxros",
+        "ZTE ZXR10 access switch (ZXROS): VLANs and AP ports configured over the SSH CLI",
+        transport="ssh",
+        driver="cli",
+        template_dir="zte-zxros",
+        default_template="switch.zte.j2",
+        device_type="zte_zxros",
+        default_port=22,
+        snmp_profile="switch",
+        config_format="cli",
+        dialect="zxros",
+        quoting="zxros",
+        local_check="zxros",
+        # the AP ports of the switch (vars.switch_ports[N].port …): ZXROS port names, VLANs, mode, description
+        field_rules=(("switch_ports*.port", "interface"), ("switch_ports*.vlan", "vlan"),
+                     ("switch_ports*.mode", "switchport-mode"), ("switch_ports*.description", "port-description")),
+        interface_pattern=r"(?:gei|xgei)-[0-9]{1,2}/[0-9]{1,2}/[0-9]{1,2}/[0-9]{1,3}|smartgroup[0-9]{1,3}",
+        backup_command="show running-config",
+        enter_config="configure terminal",
+        # ZXROS applies each line at once; write saves the running config as the startup one
+        commit_commands=("write",),
+        # a prompt line (NAME#, NAME(config-swvlan-if-gei-1/1/1/1)#), never an echoed line that ends in '#'
+        config_prompt=r"(?:^|\n)[\w.-]+(?:\([\w./-]+\))?#\s*$",
+        config_mode_prompt=r"\)#\s*$",
+        # modes nest three deep (config, switchvlan-configuration, a port): end leaves them all
+        leave_config="end",
+        logout_command="exit",
+        error_patterns=(r"^%\s*Error\b", r"^%\s*Invalid input", r"^%\s*Incomplete command", r"^%\s*Ambiguous command",
+                        r"^%\s*Command not found", r"^%\s*Parameter too much"),
+        secret_patterns=(r"^(\s*password (?:encrypted )?)(\S+)(.*)$",
+                         r"^(\s*snmp-server community (?:encrypted )?)(\S+)(.*)$"),
+        # !<mim> says when the config changed and was saved; !<section> markers carry nothing
+        volatile_patterns=(r"^!",),
     ),
     Platform(
         "controller-ap",

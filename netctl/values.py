@@ -18,7 +18,7 @@ the rule and says what to do; one problem stops the AP's render, so nothing is s
 
 The second half of the safety is in the templates: each platform's templates are rendered with a
 finaliser for its dialect (:data:`DIALECTS`, :func:`finaliser`), so every ``{{ … }}`` output is
-quoted (uci: one single-quoted shell word), checked to be one token (IOS, VRP) or XML-escaped
+quoted (uci: one single-quoted shell word), checked to be one token (IOS, VRP, ZXROS) or XML-escaped
 (NETCONF). A value that cannot be written safely stops the render with a :class:`QuotingError`.
 """
 
@@ -210,6 +210,9 @@ RULES: dict[str, Rule] = {
             "space at either end and no \"'\"",
             _pattern(r"[!-&(-~](?:[ -&(-~]{0,30}[!-&(-~])?"),
         ),
+        Rule("switchport-mode", "a switch port's mode is access (one VLAN, untagged) or trunk (the school's VLANs, "
+             "tagged)", _pattern(r"access|trunk")),
+        Rule("port-description", "a port description is 1 to 80 printable ASCII characters", _pattern(r"[ -~]{1,80}")),
         Rule("wlan-security", "a controller WLAN's security is wpa2-psk or wpa2-enterprise (802.1X)",
              _pattern(r"wpa2-psk|wpa2-enterprise")),
         Rule("mac", "a MAC address is six pairs of hex digits separated by ':' (aa:bb:cc:dd:ee:ff)",
@@ -417,15 +420,16 @@ def quote_uci(value: Any) -> str:
 _IOS_TOKEN = re.compile(r"[\x21-\x3e\x40-\x7e]+")
 
 
-def token_ios(value: Any) -> str:
-    """The value as one IOS/VRP CLI token: printable ASCII, no space, no '?' (the CLI's help key)."""
-    text = _as_text(value, "ios")
+def token_ios(value: Any, dialect: str = "ios") -> str:
+    """The value as one IOS/VRP/ZXROS CLI token: printable ASCII, no space, no '?' (the CLI's help key).
+    ``dialect`` names the quoting rule in the error."""
+    text = _as_text(value, dialect)
     if not _IOS_TOKEN.fullmatch(text):
         bad = "is empty" if not text else (
             "holds a space" if " " in text else "holds '?' (context help)" if "?" in text
             else "holds a character outside printable ASCII"
         )
-        raise _refuse(value, text, f"{bad}; a value must be exactly one token on the line", "ios")
+        raise _refuse(value, text, f"{bad}; a value must be exactly one token on the line", dialect)
     return text
 
 
@@ -436,6 +440,16 @@ def token_vrp(value: Any) -> str:
     if '"' in text:
         raise _refuse(value, text, "holds '\"' (the CLI's quote); a value must be exactly one token on the line", "vrp")
     return token_ios(value)
+
+
+def token_zxros(value: Any) -> str:
+    """The value as one ZXROS CLI token: an IOS token that holds no '"' either (ZXROS writes a value with
+    spaces between double quotes, ``description "Customer A"``: a '"' would join the next words into it)."""
+    text = str(value)
+    if '"' in text:
+        raise _refuse(value, text, "holds '\"' (the CLI's quote); a value must be exactly one token on the line",
+                      "zxros")
+    return token_ios(value, "zxros")
 
 
 def escape_xml(value: Any) -> Any:
@@ -458,6 +472,7 @@ DIALECTS: dict[str, Callable[[Any], Any]] = {
     "uci": quote_uci,
     "ios": token_ios,
     "vrp": token_vrp,
+    "zxros": token_zxros,
     "xml": escape_xml,
 }
 

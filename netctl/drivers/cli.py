@@ -31,6 +31,7 @@ from netctl.drivers.plan import (
     compare,
     dialect,
     is_restored,
+    prepare_commands,
     replace_commands,
     uci_delete_commands,
     undo_commands,
@@ -298,7 +299,7 @@ def config_lines(text: str) -> list[str]:
 
 
 class CliDriver:
-    """The ``cli`` driver (platforms openwrt, cli-ios and huawei-ac)."""
+    """The ``cli`` driver (platforms openwrt, cli-ios, huawei-ac and zte-zxros)."""
 
     def fetch_running(self, target: Target, transcript: Transcript) -> str:
         with connection(target, transcript) as conn:
@@ -336,7 +337,8 @@ class CliDriver:
                     # a restore: first take away what the device has beyond the stored version
                     deletes = replace_commands(intended, backup, target.platform)
                 else:
-                    deletes = []
+                    # what the dialect's lines only add to (zxros: a trunk's VLANs beyond the intended list)
+                    deletes = prepare_commands(intended, backup, target.platform)
                 output = _configure(conn, target, transcript, deletes + config_lines(intended))
                 _check(output, target, "apply")
                 readback = _send(conn, target, transcript, _command(target, "backup_command"))

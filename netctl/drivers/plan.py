@@ -11,6 +11,9 @@ always computed on the real values (so a changed passphrase counts as a change) 
     ios   IOS configuration blocks against ``show running-config``, compared per block line
     vrp   Huawei VRP views nested by indentation against ``display current-configuration``, compared
           per line path (a command that holds one value, such as ``service-vlan``, is keyed by its name)
+    zxros ZTE ZXROS modes nested by indentation and closed by ``$`` against ``show running-config``,
+          compared per line path like vrp; a trunk's VLAN list is a set (``10,20-22``), which a push
+          first prunes of what the intended list lacks (``switchport trunk vlan`` only adds)
 
 A targeted change (:mod:`netctl.push.targeted`) is a partial config: :func:`partial_compare` looks
 only at what it names, and :func:`missing` says what it names that the AP does not have.
@@ -29,7 +32,7 @@ from lxml import etree
 from netctl.errors import DeviceError
 from netctl.inventory.secrets import MASK
 from netctl.platforms import find_platform
-from netctl.render.schema import flatten
+from netctl.render.schema import flatten, vlan_list, vlan_set
 
 #: IOS commands that hold one value (undo = send the old line again)
 SINGLE_LINE_COMMANDS = frozenset({"hostname", "ip", "ntp", "logging", "snmp-server", "banner"})
@@ -281,6 +284,238 @@ def _vrp_restored(backup: str, running: str, intended: str) -> bool:
     return all(old.get(vrp_key(p)) == now.get(vrp_key(p)) for p in vrp_paths(intended))
 
 
+# -- zxros -----------------------------------------------------------------------------------------
+
+#: ZXROS commands that hold one value in their mode (a new value replaces the old; undo: the old line,
+#: or ``no`` and the command)
+ZXROS_SINGLE_VALUE = ("hostname", "description", "name", "switchport mode", "switchport access vlan",
+                      "switchport trunk native vlan", "shutdown")
+#: the one ZXROS command whose value is a set: each line adds VLANs to the trunk, ``no`` takes them away
+ZXROS_TRUNK = "switchport trunk vlan"
+#: lines that enter a mode (their children follow, indented, and a ``$`` closes it)
+ZXROS_MODES = ("interface ", "vlan ", "switchvlan-configuration")
+
+
+def _zxros_line(word: str) -> str:
+    """A line in canonical form: single spaces, a trunk's VLANs sorted with runs as ranges."""
+    word = " ".join(word.split())
+    if word.startswith(ZXROS_TRUNK + " ") and (vlans := vlan_set(word[len(ZXROS_TRUNK) + 1:])):
+        return f"{ZXROS_TRUNK} {vlan_list(vlans)}"
+    return word
+
+
+def zxros_paths(text: str) -> list[Path]:
+    """Every configuration line of a ZXROS config as its path of modes (``("switchvlan-configuration",
+    "interface gei-1/1/1/1", "switchport mode trunk")``) without the indentation; ``$`` (end of a mode),
+    ``!`` lines (ZXROS's ``!<section>`` markers and comments) and ``end`` are left out."""
+    paths: list[Path] = []
+    seen: set[Path] = set()
+    stack: list[tuple[int, str]] = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        word = line.strip()
+        if not word or word.startswith("!") or word in ("$", "end"):
+            continue
+        depth = len(line) - len(line.lstrip())
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        word = _zxros_line(word)
+        path = (*(h for _, h in stack), word)
+        if path not in seen:
+            seen.add(path)
+            paths.append(path)
+        stack.append((depth, word))
+    return paths
+
+
+def zxros_key(path: Path) -> Path:
+    """What a line sets: lines with the same key replace each other (``description``, ``switchport mode``,
+    ``shutdown`` / ``no shutdown``, the trunk's VLAN list); any other line is its own key."""
+    line = path[-1]
+    bare = line[3:] if line.startswith("no ") else line
+    for key in (*ZXROS_SINGLE_VALUE, ZXROS_TRUNK):
+        if bare == key or bare.startswith(key + " "):
+            return (*path[:-1], key)
+    return path
+
+
+def _zxros_default(path: Path) -> bool:
+    """A line that sets a command back to the switch's default (``no switchport mode``, ``no description``):
+    the running config shows no line for it, so it holds when the command has no line there."""
+    key = zxros_key(path)
+    return path[-1].startswith("no ") and key != path and key[-1] not in ("shutdown", ZXROS_TRUNK)
+
+
+def _zxros_holds(path: Path, have: set[Path], have_keys: set[Path]) -> bool:
+    """Whether a running config with lines ``have`` (keys ``have_keys``) holds the intended line ``path``."""
+    return zxros_key(path) not in have_keys if _zxros_default(path) else path in have
+
+
+def _zxros_vlans(path: Path) -> set[int]:
+    return vlan_set(path[-1][len(ZXROS_TRUNK) + 1:]) or set()
+
+
+def _zxros_is_vlan_block(path: Path) -> bool:
+    """``vlan N`` in switchvlan-configuration: a VLAN, created by the line and removed by ``no vlan N``."""
+    words = path[-1].split()
+    return (len(path) == 2 and path[0] == "switchvlan-configuration" and len(words) == 2 and words[0] == "vlan"
+            and words[1].isdigit() and 1 <= int(words[1]) <= 4094)
+
+
+def _zxros_text(paths: Iterable[Path]) -> str:
+    return "".join("  " * (len(p) - 1) + p[-1] + "\n" for p in paths)
+
+
+def _zxros_script(items: Sequence[tuple[Path, str | None]]) -> list[str]:
+    """Lines to type: each item's modes entered (only where the previous item left others), its line,
+    and a ``$`` for every mode left, so the session ends where it began (ZXROS runs a line only in its
+    own mode). An item whose line is None only enters its modes (an empty VLAN is created so)."""
+    commands: list[str] = []
+    open_modes: list[str] = []
+    for modes, line in items:
+        common = 0
+        while common < min(len(open_modes), len(modes)) and open_modes[common] == modes[common]:
+            common += 1
+        commands += ["  " * depth + "$" for depth in range(len(open_modes) - 1, common - 1, -1)]
+        commands += ["  " * depth + modes[depth] for depth in range(common, len(modes))]
+        open_modes = list(modes)
+        if line is not None:
+            commands.append("  " * len(modes) + line)
+    return commands + ["  " * depth + "$" for depth in range(len(open_modes) - 1, -1, -1)]
+
+
+def _zxros_negation(path: Path) -> str | None:
+    """The line that takes ``path``'s line back to the switch's default; None for ``no shutdown`` (netctl never
+    shuts a port down to take a line back: a port without the line is not shut down either)."""
+    line, key = path[-1], zxros_key(path)[-1]
+    if line == "no shutdown":
+        return None
+    if line.startswith("no "):
+        return line[3:]
+    if key in ("shutdown", ZXROS_TRUNK):
+        return "no " + line
+    return "no " + key
+
+
+def _zxros_ports(paths: Iterable[Path]) -> set[str]:
+    """The switch's ports (``show running-config`` lists every one, configured or not)."""
+    return {p[0] for p in paths if len(p) == 1 and p[0].startswith("interface ")}
+
+
+def _zxros_reachable(path: Path, ports: set[str]) -> bool:
+    """Whether ``path`` names only ports the switch has (a line for another port was refused)."""
+    return not ports or all(mode in ports for mode in path if mode.startswith("interface "))
+
+
+def _diff_zxros(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
+    want, have = zxros_paths(intended), zxros_paths(running)
+    have_set, have_keys = set(have), {zxros_key(p) for p in have}
+    changed = not all(_zxros_holds(p, have_set, have_keys) for p in want)
+    keys = {zxros_key(p) for p in want}
+    # a default line that holds is shown on both sides (the running config has no line for it)
+    shown = [p for p in have if zxros_key(p) in keys]
+    shown += [p for p in want if _zxros_default(p) and _zxros_holds(p, have_set, have_keys)]
+    before = mask(_zxros_text(sorted(shown)), platform, secrets).splitlines()
+    after = mask(_zxros_text(sorted(want)), platform, secrets).splitlines()
+    text = "\n".join(difflib.unified_diff(before, after, "running", "intended", lineterm="", n=1))
+    return ConfigDiff(changed, text, "unified", secrets_differ=changed and not text)
+
+
+def zxros_prune_commands(intended: str, running: str) -> list[str]:
+    """What a push sends before ``intended``: ``no switchport trunk vlan …`` for the VLANs a trunk carries
+    beyond the intended list (``switchport trunk vlan`` only adds, so they would stay)."""
+    have = {zxros_key(p): p for p in zxros_paths(running)}
+    items: list[tuple[Path, str | None]] = []
+    for path in zxros_paths(intended):
+        key = zxros_key(path)
+        if key[-1] == ZXROS_TRUNK and key in have:
+            extra = _zxros_vlans(have[key]) - _zxros_vlans(path)
+            if extra:
+                items.append((path[:-1], f"no {ZXROS_TRUNK} {vlan_list(extra)}"))
+    return _zxros_script(items)
+
+
+def _zxros_undo(backup: str, intended: str) -> list[str]:
+    """ZXROS lines that take back what ``intended`` changed in ``backup``: first the old values of lines it
+    changed, then ``no`` for what it added, last line first (a port's VLANs before the VLAN). Lines for a
+    port the switch does not have, and lines netctl does not know how to take back, are left out: the
+    switch refused them, and the read-back decides."""
+    old = zxros_paths(backup)
+    old_set = set(old)
+    old_by_key = {zxros_key(p): p for p in old}
+    ports = _zxros_ports(old)
+    new = [p for p in zxros_paths(intended) if p not in old_set]
+    removed = {p for p in new if _zxros_is_vlan_block(p)}
+    back: list[tuple[Path, str | None]] = []
+    undo: list[tuple[Path, str | None]] = []
+    for path in reversed(new):
+        key = zxros_key(path)
+        if any(path[:i] in removed for i in range(1, len(path))) or not _zxros_reachable(path, ports):
+            continue
+        if path in removed:
+            undo.append((path[:-1], "no " + path[-1]))
+        elif key == path:
+            continue  # a mode (switchvlan-configuration, a port), or a line netctl cannot take back
+        elif key[-1] == ZXROS_TRUNK:
+            was = _zxros_vlans(old_by_key[key]) if key in old_by_key else set()
+            now = _zxros_vlans(path)
+            if now - was:
+                undo.append((path[:-1], f"no {ZXROS_TRUNK} {vlan_list(now - was)}"))
+            if was - now:  # the push pruned them
+                back.append((path[:-1], f"{ZXROS_TRUNK} {vlan_list(was - now)}"))
+        elif key in old_by_key:
+            back.append((path[:-1], old_by_key[key][-1]))
+        elif not _zxros_default(path) and (negation := _zxros_negation(path)):
+            undo.append((path[:-1], negation))  # (a default line where the switch had the default: nothing)
+    return _zxros_script(back[::-1] + undo)
+
+
+def _zxros_replace(target: str, running: str) -> list[str]:
+    """For a restore: what takes away the VLANs and settings ``running`` has beyond ``target`` (``no vlan
+    40``, ``no description``, the trunk VLANs the stored version lacks), sent before ``target``."""
+    want = zxros_paths(target)
+    want_set, want_keys = set(want), {zxros_key(p) for p in want}
+    items: list[tuple[Path, str | None]] = []
+    vlans: list[tuple[Path, str | None]] = []  # removed last: no port may still name them
+    gone: set[Path] = set()
+    for path in zxros_paths(running):
+        key = zxros_key(path)
+        if any(path[:i] in gone for i in range(1, len(path))):
+            continue
+        if _zxros_is_vlan_block(path) and path not in want_set and path[-1] != "vlan 1":
+            gone.add(path)
+            vlans.append((path[:-1], "no " + path[-1]))
+        elif key != path and key not in want_keys and key[-1] != "hostname":
+            if negation := _zxros_negation(path):
+                items.append((path[:-1], negation))
+        elif key[-1] == ZXROS_TRUNK and key in want_keys:
+            extra = _zxros_vlans(path) - set().union(*(_zxros_vlans(p) for p in want if zxros_key(p) == key))
+            if extra:
+                items.append((path[:-1], f"no {ZXROS_TRUNK} {vlan_list(extra)}"))
+    return _zxros_script(items + vlans)
+
+
+def _zxros_restore(backup: str) -> str:
+    """A stored ZXROS config as the lines that restore it: every setting in its modes, each mode closed."""
+    paths = zxros_paths(backup)
+    parents = {p[:i] for p in paths for i in range(1, len(p))}
+    items: list[tuple[Path, str | None]] = []
+    for path in paths:
+        if path in parents or (len(path) == 1 and path[0].startswith("interface ")):
+            continue  # a mode with settings (entered for them), or a port with none
+        if path[-1].startswith(ZXROS_MODES):
+            items.append((path, None))  # an empty mode that is configuration itself (a VLAN without a name)
+        else:
+            items.append((path[:-1], path[-1]))
+    return "\n".join(_zxros_script(items)) + "\n"
+
+
+def _zxros_restored(backup: str, running: str, intended: str) -> bool:
+    old = {zxros_key(p): p for p in zxros_paths(backup)}
+    now = {zxros_key(p): p for p in zxros_paths(running)}
+    return all(old.get(zxros_key(p)) == now.get(zxros_key(p)) for p in zxros_paths(intended))
+
+
 # -- xml -------------------------------------------------------------------------------------------
 
 
@@ -307,7 +542,7 @@ def _diff_xml(intended: str, running: str, platform: str, secrets: Sequence[str]
     return ConfigDiff(changed, text, "structural", secrets_differ=changed and not text)
 
 
-_DIFFS = {"xml": _diff_xml, "uci": _diff_uci, "ios": _diff_ios, "vrp": _diff_vrp}
+_DIFFS = {"xml": _diff_xml, "uci": _diff_uci, "ios": _diff_ios, "vrp": _diff_vrp, "zxros": _diff_zxros}
 
 
 def compare(intended: str, running: str, platform: str, secrets: Sequence[str] = ()) -> ConfigDiff:
@@ -352,6 +587,8 @@ def restore_commands(backup: str, platform: str) -> str:
         return "\n".join(_block_lines(_restorable_blocks(backup, platform))) + "\n"
     if kind == "vrp":
         return _vrp_text(vrp_paths(strip_volatile(backup, platform)))
+    if kind == "zxros":
+        return _zxros_restore(strip_volatile(backup, platform))
     return backup
 
 
@@ -368,8 +605,11 @@ def replace_commands(target: str, running: str, platform: str) -> list[str]:
     """For a restore over an IOS-style CLI: what takes away the blocks and lines ``running`` has beyond
     ``target`` (``no vlan 40``, ``default interface …``, `` no description …``), sent before ``target``.
 
+    zxros: ``no vlan N``, ``no description`` …, and the trunk VLANs ``target`` lacks (:func:`_zxros_replace`).
     Other dialects need none: uci restores replace whole packages, NETCONF replaces the datastore.
     """
+    if dialect(platform) == "zxros":
+        return _zxros_replace(target, running)
     if dialect(platform) != "ios":
         return []
     want = _restorable_blocks(target, platform)
@@ -380,11 +620,20 @@ def replace_commands(target: str, running: str, platform: str) -> list[str]:
             if c.startswith(" ") or c not in want or commands[i + 1:i + 2] and commands[i + 1].startswith(" ")]
 
 
+def prepare_commands(intended: str, running: str, platform: str) -> list[str]:
+    """What a CLI push sends before ``intended`` so that the device ends up holding exactly it, where a
+    line of the dialect only adds (zxros: the trunk VLANs beyond the intended list); [] for the others."""
+    if dialect(platform) == "zxros":
+        return zxros_prune_commands(intended, running)
+    return []
+
+
 def undo_commands(backup: str, intended: str, platform: str) -> list[str]:
     """Commands that put back what ``intended`` changed, from the ``backup`` taken before (CLI only).
 
     uci: options the push set go back to their old value or are deleted; ios: blocks the push added
-    are removed (``no vlan 20``, ``default interface …``) and changed blocks get their old lines back.
+    are removed (``no vlan 20``, ``default interface …``) and changed blocks get their old lines back;
+    vrp and zxros: changed lines get their old value, added ones are removed (:func:`_zxros_undo`).
     """
     kind = dialect(platform)
     if kind == "uci":
@@ -419,6 +668,8 @@ def undo_commands(backup: str, intended: str, platform: str) -> list[str]:
         return cmds
     if kind == "vrp":
         return _vrp_undo(backup, intended)
+    if kind == "zxros":
+        return _zxros_undo(backup, intended)
     return []
 
 
@@ -433,6 +684,8 @@ def is_restored(backup: str, running: str, intended: str, platform: str) -> bool
         return all(old_blocks.get(h) == now_blocks.get(h) for h in ios_blocks(intended))
     if kind == "vrp":
         return _vrp_restored(backup, running, intended)
+    if kind == "zxros":
+        return _zxros_restored(backup, running, intended)
     return False
 
 

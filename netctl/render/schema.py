@@ -13,7 +13,7 @@ whitespace and namespace prefixes never show up as a change.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from lxml import etree
@@ -308,6 +308,82 @@ def _check_vrp(text: str) -> list[str]:
     return problems
 
 
+_VLAN_LIST = re.compile(r"[0-9]{1,4}(?:-[0-9]{1,4})?(?:,[0-9]{1,4}(?:-[0-9]{1,4})?)*")
+
+
+def vlan_set(text: str) -> set[int] | None:
+    """The VLANs of a ZXROS list such as ``10,20,30-32``; None when it is not one (or out of 1..4094)."""
+    if not _VLAN_LIST.fullmatch(text):
+        return None
+    out: set[int] = set()
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        first, last = int(low), int(high or low)
+        if not 1 <= first <= last <= 4094:
+            return None
+        out.update(range(first, last + 1))
+    return out
+
+
+def vlan_list(vlans: Iterable[int]) -> str:
+    """VLANs as ZXROS writes them: sorted, runs as ranges (``10,20,30-32``)."""
+    ordered, parts = sorted(set(vlans)), []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+
+def _check_zxros(text: str) -> list[str]:
+    """ZXROS modes: each block's lines indented two spaces deeper than the line that opens it and the block
+    closed by a ``$`` at its own indentation (the switch runs a line only in its mode, so a missing ``$``
+    sends the next lines to the wrong mode); VLANs 1..4094 (what the switch refuses)."""
+    problems = []
+    level = 0  # blocks open
+    can_open = False  # the line before may take children
+    for n, line in enumerate(text.splitlines(), 1):
+        word = line.strip()
+        if not word or word.startswith("!"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if line[indent:indent + 1].isspace():
+            problems.append(f"line {n}: indented with a tab or other white space; use two spaces per mode")
+            continue
+        if word == "$":
+            if can_open and indent == 2 * level:
+                pass  # closes the mode the line before opened, empty (a VLAN without a name)
+            elif level == 0:
+                problems.append(f"line {n}: '$' closes no mode")
+            else:
+                level -= 1
+                if indent != 2 * level:
+                    problems.append(f"line {n}: '$' indented {indent}, the mode it closes starts at {2 * level}")
+            can_open = False
+            continue
+        if can_open and indent == 2 * (level + 1):
+            level += 1
+        elif indent != 2 * level:
+            problems.append(f"line {n}: indented {indent}, expected {2 * level} (two spaces per mode; a mode ends "
+                            "with a '$' line at its own indentation)")
+        can_open = True
+        words = word.split()
+        for prefix, at in ((["vlan"], 1), (["switchport", "access", "vlan"], 3),
+                           (["switchport", "trunk", "native", "vlan"], 4), (["no", "vlan"], 2)):
+            if words[:len(prefix)] == prefix and len(words) > at and _int(1, 4094)(words[at]) is not None:
+                problems.append(f"line {n}: vlan {words[at]} is out of range 1..4094")
+        if words[:3] == ["switchport", "trunk", "vlan"] and (len(words) != 4 or vlan_set(words[3]) is None):
+            problems.append(f"line {n}: {' '.join(words[3:]) or 'nothing'} is not a VLAN list of 1..4094 "
+                            "(e.g. 10,20,30-32)")
+    if level:
+        problems.append(f"{level} mode(s) not closed with '$' at the end")
+    return problems
+
+
 _C9800_NAME = _pattern(r"[!-~]([ -~]{0,30}[!-~])?")
 
 
@@ -394,6 +470,7 @@ CHECKS: dict[str, Callable[[str], list[str]]] = {
     "uci": _check_uci,
     "ios": _check_ios,
     "vrp": _check_vrp,
+    "zxros": _check_zxros,
     "cisco-9800": _check_cisco_9800,
 }
 

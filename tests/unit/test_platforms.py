@@ -79,7 +79,7 @@ def test_every_platform_names_what_exists() -> None:
             assert platform.device_type and platform.backup_command and platform.error_patterns, name
         assert not compare("", "", name).changed
         dialects.add(platform.dialect)
-    assert dialects == {"xml", "uci", "ios", "vrp"}
+    assert dialects == {"xml", "uci", "ios", "vrp", "zxros"}
 
 
 def test_the_platform_table_is_plain_data_of_every_definition() -> None:
