@@ -53,15 +53,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_LISTEN = "127.0.0.1:9464"
 STATES = ("up", "degraded", "down", "unknown")
 
-#: the latest sample of each per-SSID and per-interface series, taken at the AP's last poll (``up``)
+#: the latest sample of each per-SSID and per-interface series, taken at the AP's last poll (``up``);
+#: a series' newest sample is always in its open chunk (``sample_heads``, see netctl.poll.history)
 LAST_POLL_SAMPLES = """
 with last as (
-  select s.ap as ap, (select max(x.ts) from samples x where x.series = s.id) as ts
-  from series s where s.metric = 'up'
+  select s.ap as ap, h.last_ts as ts
+  from series s join sample_heads h on h.series = s.id where s.metric = 'up'
 )
-select s.ap, s.metric, s.label, x.value
+select s.ap, s.metric, s.label, h.last_value
 from last join series s on s.ap = last.ap
-join samples x on x.series = s.id and x.ts = last.ts
+join sample_heads h on h.series = s.id and h.last_ts = last.ts
 where s.metric like 'clients:%' or s.metric like 'in_bps%' or s.metric like 'out_bps%'
    or s.metric = 'if_errors_ps'
 """

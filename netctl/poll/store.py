@@ -2,9 +2,9 @@
 
 The poller hands over one :class:`PollResult` per AP; :func:`record_results` applies the health rules
 (:mod:`netctl.poll.health`) and writes everything of one poll in one transaction: the samples
-(one row per series x time, a series being one AP x metric in the ``series`` table), the ``health``
-row per AP (current state, so status never reads samples) and the alerts that opened, stayed or
-closed. Notifications go out after the commit.
+(appended to the open chunk of their series, a series being one AP x metric in the ``series`` table;
+see :mod:`netctl.poll.history`), the ``health`` row per AP (current state, so status never reads
+samples) and the alerts that opened, stayed or closed. Notifications go out after the commit.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from netctl.errors import ConfigError
+from netctl.poll import history
 from netctl.poll.health import (
     ALERT_KINDS,
     HealthState,
@@ -334,8 +335,7 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
         with transaction(db):
             if samples:
                 rows, new_series = sample_rows(db, samples, labels)
-                # WITHOUT ROWID table: sqlite-utils' insert_all asks for a rowid after a single-row batch
-                db.conn.executemany("insert or ignore into samples (series, ts, value) values (?, ?, ?)", rows)
+                history.write(db, rows)  # compressed chunks per series; heads closed here, in this transaction
             if health_out:
                 db.table("health").insert_all(health_out, pk="ap", replace=True, batch_size=500)
             opened = []
@@ -580,7 +580,9 @@ def apply_retention(db: sqlite_utils.Database, now: float | None = None) -> dict
     """Fold raw samples into 5-minute and hourly averages, then drop what is older than each window.
 
     Only complete buckets are folded; a watermark per level (``poll_settings``) makes the job
-    idempotent and cheap when run often. Returns counts of rows folded and deleted. The sample
+    idempotent and cheap when run often. Returns counts of rows folded and deleted (``deleted_samples``:
+    raw samples). Raw samples are read from their chunks (:func:`netctl.poll.history.fold`, the same
+    averages SQLite computes) and expired by a cutoff (:func:`netctl.poll.history.expire`). The roll-up
     tables have no ``ts`` index: every statement walks their primary key ``(series, ts)`` series by
     series (``series in (select id from series)``), reading and deleting runs of adjacent rows.
     """
@@ -596,12 +598,18 @@ def apply_retention(db: sqlite_utils.Database, now: float | None = None) -> dict
             mark_key = f"rollup_{level}_done"
             done = get_setting(db, mark_key)
             if done is None:
-                first = db.execute(f"select min((select min(ts) from [{source}] where series = s.id)) "
-                                   "from series s").fetchone()[0]
+                first = history.first_ts(db) if level == "5m" else db.execute(
+                    f"select min((select min(ts) from [{source}] where series = s.id)) from series s").fetchone()[0]
                 done = (int(first) // width) * width if first is not None else None
             upto = (int(now) // width) * width
             folded = 0
-            if done is not None and upto > done:
+            if done is not None and upto > done and level == "5m":
+                rolled = history.fold(db, done, upto, width)
+                db.conn.executemany(f"insert or replace into [{target}] (series, ts, value, min, max, n) "
+                                    "values (?, ?, ?, ?, ?, ?)", rolled)
+                folded = len(rolled)
+                set_setting(db, mark_key, upto)
+            elif done is not None and upto > done:
                 cursor = db.execute(
                     f"insert or replace into [{target}] (series, ts, value, min, max, n) "
                     f"select series, (ts / {width}) * {width}, {value_expr} from [{source}] "
@@ -610,7 +618,8 @@ def apply_retention(db: sqlite_utils.Database, now: float | None = None) -> dict
                 folded = cursor.rowcount
                 set_setting(db, mark_key, upto)
             summary[f"folded_{level}"] = folded
-        for table, key in (("samples", "raw_s"), ("samples_5m", "five_min_s"), ("samples_1h", "hourly_s")):
+        summary["deleted_samples"] = history.expire(db, int(now - float(keep["raw_s"])))
+        for table, key in (("samples_5m", "five_min_s"), ("samples_1h", "hourly_s")):
             cutoff = int(now - float(keep[key]))
             summary[f"deleted_{table}"] = db.execute(
                 f"delete from [{table}] where series in (select id from series) and ts < ?", [cutoff]).rowcount
@@ -633,8 +642,8 @@ def series(db: sqlite_utils.Database, ap: str, metric: str | None, since: float 
     """
     now = time.time() if now is None else now
     since = since if since is not None else now - 3600
-    where = "s.ap = ? and x.ts >= ?"
-    params: list[Any] = [ap, int(since)]
+    where = "s.ap = ?"
+    params: list[Any] = [ap]
     if metric:
         if metric.endswith("*"):
             where += " and s.metric like ?"
@@ -647,8 +656,23 @@ def series(db: sqlite_utils.Database, ap: str, metric: str | None, since: float 
             where += " and s.metric = ?"
             params.append(metric)
     out: list[dict[str, Any]] = []
+    # raw samples from their chunks (netctl.poll.history), then roll-ups for the times before the oldest
+    names = {series_id: (name, label) for series_id, name, label in db.execute(
+        f"select s.id, s.metric, s.label from series s where {where}", params).fetchall()}  # noqa: S608
     upper: float | None = None
-    for table, resolution in (("samples", "raw"), ("samples_5m", "5m"), ("samples_1h", "1h")):
+    stamps: dict[int, str | None] = {}  # the metrics of a poll share its time: one ISO string each
+    for series_id, samples in history.read(db, names, int(since)).items():
+        name, label = names[series_id]
+        for ts, value in samples:
+            text = stamps.get(ts)
+            if text is None:
+                text = stamps[ts] = iso(ts)
+            out.append({"ts": text, "epoch": ts, "metric": name, "label": label, "value": value,
+                        "resolution": "raw"})
+        upper = samples[0][0] if upper is None else min(upper, samples[0][0])
+    where += " and x.ts >= ?"
+    params.append(int(since))
+    for table, resolution in (("samples_5m", "5m"), ("samples_1h", "1h")):
         clause = where + (" and x.ts < ?" if upper is not None else "")
         args = params + ([int(upper)] if upper is not None else [])
         rows = list(db.query(f"select s.metric as metric, s.label as label, x.ts as ts, x.value as value from series s "

@@ -388,6 +388,27 @@ def m017_controllers(db: sqlite_utils.Database) -> None:
     )
 
 
+def m018_sample_chunks(db: sqlite_utils.Database) -> None:
+    """Raw samples in compressed chunks per series instead of one row per sample (``samples`` goes).
+
+    ``sample_heads`` holds each series' open chunk (10-byte records appended per poll, its newest
+    sample as ``last_ts``/``last_value``, the time ``wend`` it closes at, indexed), ``sample_chunks`` the
+    closed ones (``(series, start, data)`` WITHOUT ROWID, ``data`` in :mod:`netctl.poll.chunks`' format).
+    How they are written and read: :mod:`netctl.poll.history`. Every row of ``samples`` is converted,
+    value for value (a NULL value, which no version wrote, is dropped); ``samples_5m`` and
+    ``samples_1h`` stay as they are.
+    """
+    from netctl.poll import history
+
+    db.execute("CREATE TABLE sample_heads (series INTEGER PRIMARY KEY, wend INTEGER NOT NULL, "
+               "start INTEGER NOT NULL, last_ts INTEGER NOT NULL, last_value REAL, data BLOB NOT NULL)")
+    db.execute("CREATE INDEX sample_heads_wend ON sample_heads (wend)")
+    db.execute("CREATE TABLE sample_chunks (series INTEGER NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL, "
+               "PRIMARY KEY (series, start)) WITHOUT ROWID")
+    history.load(db, db.execute("select series, ts, value from samples order by series, ts"))
+    db.execute("DROP TABLE samples")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -406,6 +427,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("015_alert_routes", m015_alert_routes),
     ("016_firmware", m016_firmware),
     ("017_controllers", m017_controllers),
+    ("018_sample_chunks", m018_sample_chunks),
 ]
 
 

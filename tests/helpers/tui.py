@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from netctl.api import Netctl
+from netctl.poll import history
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 SITES = [
@@ -159,7 +160,7 @@ def seed_activity(db: sqlite_utils.Database) -> None:
     ids = {m: i for i, m in enumerate(metrics, 1)}
     rows = [{"series": ids[s["metric"]], "ts": s["ts"], "value": s["value"]} for s in samples]
     db.table("samples_1h").insert_all([{**r, "min": r["value"], "max": r["value"], "n": 1} for r in rows])
-    db.table("samples").insert_all(rows)
+    history.write(db, [(r["series"], r["ts"], r["value"]) for r in rows])  # raw samples: compressed chunks
     db.table("alerts").insert_all(
         [
             {

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from netctl.poll import history
 from netctl.poll.store import series
 from netctl.store import migrations, open_db
 
@@ -39,6 +40,9 @@ def old_layout_db(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def named_rows(db: sqlite_utils.Database, table: str, columns: str) -> list[tuple[Any, ...]]:
+    if table == "samples":  # raw samples are kept in compressed chunks since 018_sample_chunks
+        names = {i: (ap, metric) for i, ap, metric in db.execute("select id, ap, metric from series")}
+        return sorted((*names[s], ts, value) for s, ts, value in history.rows(db))
     return db.execute(
         f"select s.ap, s.metric, x.ts, {columns} from [{table}] x join series s on s.id = x.series "
         "order by s.ap, s.metric, x.ts").fetchall()
@@ -54,8 +58,8 @@ def test_upgrade_keeps_every_sample_with_its_values(tmp_path: Path, monkeypatch:
     assert named_rows(db, "samples_1h", "x.value, x.min, x.max, x.n") == sorted(OLD_1H)
     # one series per AP x metric, over all three tables; the old names and the ts index are gone
     assert db["series"].count == len({(r[0], r[1]) for r in OLD_RAW + OLD_5M + OLD_1H}) == 5
-    assert db["samples"].columns_dict == {"series": int, "ts": int, "value": float}
-    assert [i.origin for i in db.table("samples").indexes] == ["pk"]
+    assert "samples" not in db.table_names()  # converted into sample_chunks/sample_heads by 018_sample_chunks
+    assert [i.origin for i in db.table("samples_5m").indexes] == ["pk"]
     assert not [t for t in db.table_names() if t.endswith("_m003")]
     # readers see the same history, roll-ups included
     got = [(r["metric"], r["epoch"], r["value"], r["resolution"]) for r in series(db, "ap1", None, T0 - 7200,
@@ -77,5 +81,5 @@ def test_upgrade_of_a_database_without_samples(tmp_path: Path, monkeypatch: pyte
     open_db(path, create=True).conn.close()
     monkeypatch.undo()
     db = open_db(path)
-    assert db["series"].count == 0 and db["samples"].count == 0
+    assert db["series"].count == 0 and history.rows(db) == []
     assert set(db["samples_5m"].columns_dict) == {"series", "ts", "value", "min", "max", "n"}
