@@ -3,7 +3,8 @@ read back what a push really left on them, or to change them as a person at the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,6 +54,43 @@ def ios_session(api: Any, ap_name: str) -> Iterator[Any]:
         yield conn
     finally:
         conn.disconnect()
+
+
+@contextmanager
+def typed_shell(api: Any, ap_name: str, prompt: bytes, enter: str, leave: str) -> Iterator[Callable[[list[str]], str]]:
+    """Lines typed in configuration mode over a paramiko shell of the test's own (a person at the device's
+    console): ``enter`` first, ``leave`` last, each line waiting for the device's next prompt (``prompt``:
+    a regular expression for the end of one). Yields ``typed(lines)``, which returns what the device said."""
+    import paramiko
+
+    target = api.config._target(api.session.get_ap(ap_name))
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(target.host, port=target.port, username=target.username, password=target.password,
+                   allow_agent=False, look_for_keys=False, timeout=10)
+    try:
+        shell = client.invoke_shell()
+        shell.settimeout(10)
+
+        def until_prompt() -> str:
+            seen = b""
+            for _ in range(200):  # bounded: a prompt comes within a few reads
+                seen += shell.recv(65536)
+                if re.search(prompt, seen):
+                    break
+            return seen.decode()
+
+        def typed(lines: list[str]) -> str:
+            out = ""
+            for line in [enter, *lines, leave]:
+                shell.send((line + "\n").encode())
+                out += until_prompt()
+            return out
+
+        until_prompt()
+        yield typed
+    finally:
+        client.close()
 
 
 def show_run(api: Any, ap_name: str) -> dict[str, list[str]]:

@@ -8,7 +8,6 @@ it by hand there as a person at the console would.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from netctl.drivers.plan import mask, vrp_paths
 from tests.helpers.lab import ROOT, with_psks
 from tests.helpers.render import with_template
-from tests.helpers.ssh import ssh_run
+from tests.helpers.ssh import ssh_run, typed_shell
 
 pytestmark = pytest.mark.lab
 
@@ -41,38 +40,9 @@ def running(api: Any, command: str = "display current-configuration") -> list[tu
 
 @pytest.fixture
 def by_hand(ac_city: Any) -> Iterator[Callable[[list[str]], str]]:
-    """Lines typed in the system view over a paramiko shell of the test's own (a person at the AC's
-    console); each line waits for the AC's next prompt."""
-    import paramiko
-
-    target = ac_city.config._target(ac_city.session.get_ap(AC))
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(target.host, port=target.port, username=target.username, password=target.password,
-                   allow_agent=False, look_for_keys=False, timeout=10)
-    shell = client.invoke_shell()
-    shell.settimeout(10)
-
-    def until_prompt() -> str:
-        seen = b""
-        for _ in range(200):  # bounded: a prompt comes within a few reads
-            seen += shell.recv(65536)
-            if re.search(rb"[\]>]\s*$", seen):
-                break
-        return seen.decode()
-
-    def typed(lines: list[str]) -> str:
-        out = ""
-        for line in ["system-view", *lines, "return"]:
-            shell.send((line + "\n").encode())
-            out += until_prompt()
-        return out
-
-    until_prompt()
-    try:
+    """Lines typed in the system view by a person at the AC's console (the test's own shell)."""
+    with typed_shell(ac_city, AC, rb"[\]>]\s*$", "system-view", "return") as typed:
         yield typed
-    finally:
-        client.close()
 
 
 def wlans_with(api: Any, **changes: Any) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ own switch.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 from netctl.drivers.plan import zxros_paths
 from tests.helpers.lab import ROOT
 from tests.helpers.render import with_template
-from tests.helpers.ssh import ssh_run
+from tests.helpers.ssh import ssh_run, typed_shell
 
 pytestmark = pytest.mark.lab
 
@@ -30,6 +30,8 @@ SWITCHES = {"ruesselsheim": "rue-gs-mitte-sw01", "raunheim": "rau-gs-nord-sw01",
 ADMINS = {tenant: f"admin-{tenant}" for tenant in SWITCHES}
 RUE, RAU, KEL = SWITCHES["ruesselsheim"], SWITCHES["raunheim"], SWITCHES["kelsterbach"]
 SV = "switchvlan-configuration"
+#: the end of a ZXROS prompt, in any mode (``kel-gs-sued-sw01(config-swvlan)#``)
+ZXROS_PROMPT = rb"\n[\w.-]+(?:\([\w./-]+\))?#\s*$"
 
 
 @pytest.fixture
@@ -71,39 +73,14 @@ def fresh_vlan(paths: list[tuple[str, ...]]) -> int:
 
 @pytest.fixture
 def by_hand(region: Any) -> Iterator[Callable[[str, list[str]], str]]:
-    """Lines typed in configuration mode over a paramiko shell of the test's own (a person at the switch's
-    console); each line waits for the switch's next prompt."""
-    import paramiko
+    """Lines typed in configuration mode by a person at a switch's console (the test's own shell, one
+    per switch)."""
+    with ExitStack() as shells:
+        def typed(switch: str, lines: list[str]) -> str:
+            shell = shells.enter_context(typed_shell(region, switch, ZXROS_PROMPT, "configure terminal", "end"))
+            return shell(lines)
 
-    clients: list[Any] = []
-
-    def typed(switch: str, lines: list[str]) -> str:
-        target = region.config._target(region.session.get_ap(switch))
-        client = paramiko.SSHClient()
-        clients.append(client)
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        client.connect(target.host, port=target.port, username=target.username, password=target.password,
-                       allow_agent=False, look_for_keys=False, timeout=10)
-        shell = client.invoke_shell()
-        shell.settimeout(10)
-
-        def until_prompt() -> str:
-            seen = b""
-            for _ in range(200):  # bounded: a prompt comes within a few reads
-                seen += shell.recv(65536)
-                if re.search(rb"\n[\w.-]+(?:\([\w./-]+\))?#\s*$", seen):
-                    break
-            return seen.decode()
-
-        out = until_prompt()
-        for line in ["configure terminal", *lines, "end"]:
-            shell.send((line + "\n").encode())
-            out += until_prompt()
-        return out
-
-    yield typed
-    for client in clients:
-        client.close()
+        yield typed
 
 
 def test_push_is_in_the_running_and_the_startup_config_and_a_second_push_is_unchanged(region: Any) -> None:
