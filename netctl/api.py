@@ -22,6 +22,7 @@ and scope) and composes the services over it, each given what it needs in its co
 ``nc.firmware``      firmware images, upgrade plans and upgrades        :mod:`netctl.firmware.ops`
 ``nc.controllers``   WLAN controllers, the APs behind them, adoption    :mod:`netctl.controllers.ops`
 ``nc.reports``       monthly site reports: uptime, devices, incidents   :mod:`netctl.report_ops`
+``nc.dashboard``     a school's dashboard: devices per SSID, problems   :mod:`netctl.dashboard`
 ===================  =================================================  ============================
 
 None of them imports Textual; heavy drivers are imported inside the methods that use them.
@@ -37,6 +38,7 @@ import sqlite_utils
 from netctl.access import AccessService
 from netctl.controllers.ops import ControllerService
 from netctl.core import Session
+from netctl.dashboard import DashboardService
 from netctl.firmware.ops import FirmwareService
 from netctl.hostkeys import HostKeyService
 from netctl.inventory.ops import InventoryService
@@ -63,7 +65,7 @@ class Netctl:
         "inventory": InventoryService, "config": ConfigService, "monitor": MonitorService, "jobs": JobService,
         "ssids": SsidService, "calendars": CalendarService, "overlays": OverlayService,
         "access": AccessService, "hostkeys": HostKeyService, "firmware": FirmwareService, "routes": RouteService,
-        "controllers": ControllerService, "reports": ReportService,
+        "controllers": ControllerService, "reports": ReportService, "dashboard": DashboardService,
     }
 
     def __init__(self, db: str | Path | sqlite_utils.Database | None = None, *,
@@ -85,6 +87,8 @@ class Netctl:
         self.routes = RouteService(self.session)
         self.controllers = ControllerService(self.session, inventory=self.inventory, monitor=self.monitor)
         self.reports = ReportService(self.session, monitor=self.monitor)
+        self.dashboard = DashboardService(self.session, monitor=self.monitor, ssids=self.ssids,
+                                          calendars=self.calendars, overlays=self.overlays)
 
     def close(self) -> None:
         """Close the database connection."""
