@@ -21,23 +21,25 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from netctl.api import Netctl
+from netctl.i18n import N_, _
 from tui.backend import Backend
 from tui.screens.alerts import AlertsScreen
 from tui.screens.ap_detail import ApDetailScreen
 from tui.screens.aps import ApsScreen
-from tui.screens.base import NetctlScreen
+from tui.screens.base import NetctlScreen, translate_bindings
 from tui.screens.help import HelpScreen
 from tui.screens.jobs import JobsScreen
 from tui.screens.overview import OverviewScreen
 from tui.screens.push import PushScreen
+from tui.widgets.navbar import NAV
 
 #: mode → (title, action the user needs to see it)
 SCREENS: dict[str, tuple[str, str]] = {
-    "overview": ("Overview", "view"),
-    "aps": ("Access points", "view"),
-    "alerts": ("Alerts", "view"),
-    "jobs": ("Jobs", "jobs"),
-    "push": ("Push", "push"),
+    "overview": (N_("Overview"), "view"),
+    "aps": (N_("Access points"), "view"),
+    "alerts": (N_("Alerts"), "view"),
+    "jobs": (N_("Jobs"), "jobs"),
+    "push": (N_("Push"), "push"),
 }
 
 
@@ -67,7 +69,7 @@ class ApJumpProvider(Provider):
                     score,
                     matcher.highlight(f"ap {name}"),
                     partial(app.open_ap, name),
-                    help="open the access point",
+                    help=_("open the access point"),
                 )
                 shown += 1
                 if shown >= 50:
@@ -77,7 +79,7 @@ class ApJumpProvider(Provider):
         app = self.app
         assert isinstance(app, NetctlApp)
         for name in self.ap_names[:20]:
-            yield DiscoveryHit(f"ap {name}", partial(app.open_ap, name), help="open the access point")
+            yield DiscoveryHit(f"ap {name}", partial(app.open_ap, name), help=_("open the access point"))
 
 
 class NetctlApp(App[None]):
@@ -95,13 +97,13 @@ class NetctlApp(App[None]):
     DEFAULT_MODE = "overview"
     COMMANDS = App.COMMANDS | {ApJumpProvider}
     BINDINGS = [
-        Binding("o", "go('overview')", "Overview", show=False),
-        Binding("a", "go('aps')", "APs", show=False),
-        Binding("l", "go('alerts')", "Alerts", show=False),
-        Binding("j", "go('jobs')", "Jobs", show=False),
-        Binding("p", "go('push')", "Push", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        Binding("o", "go('overview')", N_("Overview"), show=False),
+        Binding("a", "go('aps')", N_("APs"), show=False),
+        Binding("l", "go('alerts')", N_("Alerts"), show=False),
+        Binding("j", "go('jobs')", N_("Jobs"), show=False),
+        Binding("p", "go('push')", N_("Push"), show=False),
+        Binding("question_mark", "help", N_("Help"), key_display="?"),
+        Binding("q", "quit", N_("Quit")),
     ]
 
     def __init__(
@@ -120,6 +122,7 @@ class NetctlApp(App[None]):
         self.tick_seconds = tick_seconds
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.sub_title = f"{self.backend.user} ({self.backend.role})"
+        translate_bindings(self)
 
     # -- navigation -----------------------------------------------------------------------------
     def allowed(self, mode: str) -> bool:
@@ -132,7 +135,9 @@ class NetctlApp(App[None]):
 
     def action_go(self, mode: str) -> None:
         if not self.allowed(mode):
-            self.notify(f"{self.backend.user} ({self.backend.role}) may not open {mode}", severity="warning")
+            screen = _(SCREENS[mode][0]) if mode in SCREENS else mode
+            self.notify(_("{user} ({role}) may not open {screen}").format(
+                user=self.backend.user, role=self.backend.role, screen=screen), severity="warning")
             return
         self.show(mode)
 
@@ -148,7 +153,7 @@ class NetctlApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(NAV, self.allowed))
 
     def open_ap(self, name: str) -> None:
         """Open the detail of AP ``name`` (NotFound inside the screen if it is out of scope)."""
@@ -170,8 +175,9 @@ class NetctlApp(App[None]):
             screen.set_selection(selection)
 
     def get_system_commands(self, screen: Screen[Any]) -> Any:
-        for mode, (title, _) in SCREENS.items():
+        for mode, (title, _action) in SCREENS.items():
             if self.allowed(mode):
-                yield SystemCommand(title, f"open the {title.lower()} screen", partial(self.action_go, mode))
-        yield SystemCommand("Help", "keys and what each screen does", self.action_help)
+                yield SystemCommand(_(title), _("open the {screen} screen").format(screen=_(title).lower()),
+                                    partial(self.action_go, mode))
+        yield SystemCommand(_("Help"), _("keys, screens and what each status means"), self.action_help)
         yield from super().get_system_commands(screen)

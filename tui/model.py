@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from netctl import status_words
+from netctl.i18n import N_, _
+
 if TYPE_CHECKING:
     from netctl.selection import Selection
 
@@ -55,16 +58,21 @@ class ApRow:
                          self.platform, *self.tags, *self.groups, self.controller, self.ap_group)).lower()
 
 
-#: column key, title, width (0 = the rest of the line)
+#: column key, title (English; shown through ``_``: :func:`ap_columns`), width (0 = the rest of the line)
 AP_COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("name", "AP", 20),
-    ("site", "Site", 14),
-    ("state", "Status", 8),
-    ("clients", "Cl", 4),
-    ("uptime", "Uptime", 7),
-    ("config", "Config", 8),
-    ("last_seen", "Seen", 0),
+    ("name", N_("AP"), 18),
+    ("site", N_("Site"), 15),
+    ("state", N_("Status"), 11),
+    ("clients", N_("Devices"), 7),
+    ("uptime", N_("Uptime"), 8),
+    ("config", N_("Config"), 10),
+    ("last_seen", N_("Last seen"), 0),
 )
+
+
+def ap_columns() -> tuple[tuple[str, str, int], ...]:
+    """:data:`AP_COLUMNS` with their titles in the language in use."""
+    return tuple((key, _(title), width) for key, title, width in AP_COLUMNS)
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -293,14 +301,15 @@ def sort_rows(rows: Sequence[ApRow], key: str, reverse: bool = False) -> list[Ap
 
 
 def cells(row: ApRow, now: dt.datetime) -> tuple[str, ...]:
-    """The table text of one row, in AP_COLUMNS order."""
+    """The table text of one row, in AP_COLUMNS order: the site by its title, status and config in plain
+    words (:mod:`netctl.status_words`)."""
     return (
         row.name,
-        row.site,
-        row.state,
-        ("n/a" if "clients" in row.unavailable else "-") if row.clients is None else str(row.clients),
+        row.site_title or row.site,
+        status_words.word(row.state),
+        (_("n/a") if "clients" in row.unavailable else "-") if row.clients is None else str(row.clients),
         duration(row.uptime),
-        row.config,
+        status_words.config_word(row.config) if row.config != "-" else "-",
         ago(row.last_seen, now),
     )
 
@@ -341,6 +350,8 @@ class SiteHealth:
     open_alerts: int = 0
     last_poll: dt.datetime | None = None
     acked_alerts: int = 0
+    #: devices online at the site: the clients its APs reported at their last poll (None: no AP reported any)
+    devices: int | None = None
 
 
 def site_health(
@@ -381,9 +392,17 @@ def site_health(
                 open_alerts.get(name, 0),
                 last_poll.get(name),
                 acked_alerts.get(name, 0),
+                devices_online(by_site.get(name, [])),
             )
         )
     return out
+
+
+def devices_online(rows: Iterable[ApRow]) -> int | None:
+    """How many devices (pupils' tablets, teachers' laptops, …) are on the WLAN of ``rows``: the sum of their
+    clients at the last poll; None when no AP reported a number (never polled, or the agent does not say)."""
+    counts = [row.clients for row in rows if row.clients is not None]
+    return sum(counts) if counts else None
 
 
 def counts_text(counts: Mapping[str, int]) -> str:

@@ -50,14 +50,15 @@ async def test_a_down_ap_page_says_why_and_since_when(busy_db: sqlite_utils.Data
         await settle(pilot)
         banner = flat(text_of(app.screen.query_one("#status", Static)))
         # down for 3 hours: since 06:30 UTC, 07:30 at the school (Europe/Berlin); the reason whole
-        assert banner.startswith("▼ down since 07:30 Europe/Berlin (3h ago)"), banner
+        assert banner.startswith("▼ offline since 07:30 Europe/Berlin (3h ago): did not answer"), banner
         assert TIMEOUT_WHY in banner
         facts = flat(text_of(app.screen.query_one("#facts", Static)))
         assert f"why {TIMEOUT_WHY}" in facts, facts
         assert "poll error timeout: no answer" in facts
         assert "since 2026-11-20 07:30 Europe/Berlin (3h ago)" in facts
         assert "host-key-changed: SSH host key mismatch: offered SHA256:q1w2e3, pinned SHA256:z9x8c7" in facts
-        assert "config pending: unreachable" in facts
+        assert "config waiting: was not reachable: gets its configuration as soon as it is back (converge) — why: " \
+               "unreachable" in facts
 
         await pilot.press("escape")
         app.open_ap("gs-meiderich-ap01")  # an AP that is up: no banner

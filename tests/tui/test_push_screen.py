@@ -126,4 +126,5 @@ async def test_dry_run_is_on_again_after_a_real_push(make_app: Any) -> None:
 def test_the_help_states_the_focus_rule() -> None:
     from tui.screens.help import KEYS
 
-    assert any(keys == "esc" and where == "a text field" and "keys only outside" in what for keys, where, what in KEYS)
+    assert any(keys == "esc" and where == "a text field" and "keys only outside" in what
+               for _screen, keys, where, what in KEYS)

@@ -37,11 +37,11 @@ async def test_overview_shows_tenants_and_sites_with_counts(make_app: Any) -> No
         assert isinstance(app.screen, OverviewScreen)
         labels = tree_labels(app)
         assert labels[0].startswith("duisburg  4 sites")
-        assert any(label.strip().startswith("zoo-duisburg") and "zoo" in label for label in labels)
-        assert any(label.strip().startswith("dvg-fleet") and "transit" in label for label in labels)
+        assert any(label.strip().startswith("Zoo Duisburg") and "zoo" in label for label in labels)
+        assert any(label.strip().startswith("DVG Busse und Bahnen") and "transit" in label for label in labels)
         assert labels[-2].startswith("moers  1 site  ")
         summary = text_of(app.screen.query_one("#summary", Static))
-        assert summary.startswith("15 APs")
+        assert summary.startswith("15 APs")  # no devices line before any poll reported clients
 
 
 async def test_overview_enter_on_site_shows_its_aps(make_app: Any) -> None:
@@ -157,7 +157,7 @@ async def test_school_admin_sees_only_their_site_and_no_push(make_app: Any) -> N
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         labels = tree_labels(app)
-        assert len(labels) == 2 and "gs-meiderich" in labels[1]
+        assert len(labels) == 2 and "Grundschule Meiderich" in labels[1]
         assert not app.allowed("push") and not app.allowed("jobs")
         nav = text_of(app.screen.query_one("#navbar", Static))
         assert "Push" not in nav and "Jobs" not in nav and "sam (school-admin)" in nav
@@ -223,8 +223,8 @@ async def test_overview_counts_alerts_and_last_poll(busy_db: Any, make_app: Any)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         labels = tree_labels(app)
-        meiderich = next(label for label in labels if "gs-meiderich" in label)
-        assert "▲2 ◆0 ▼1 ⚠1  polled 40s" in meiderich
+        meiderich = next(label for label in labels if "Grundschule Meiderich" in label)
+        assert "▲2 ◆0 ▼1 ⚠1  34 online  polled 40s" in meiderich
         assert "▲9 ◆1 ▼2  ⚠3" in labels[0]
         assert "15 APs  ▲12 ◆1 ▼2  open alerts 3" in text_of(app.screen.query_one("#summary", Static))
 
@@ -240,7 +240,8 @@ async def test_detail_shows_health_graphs_clients_history_diff_alerts_audit(
         await settle(pilot)
         screen = app.screen
         facts = text_of(screen.query_one("#facts", Static))
-        assert "state       up" in facts and "last poll   40s ago" in facts and "uptime      3d04h" in facts
+        assert "state       working: answers every poll and reports no problem" in facts
+        assert "last poll   40s ago" in facts and "uptime      3d04h" in facts
         radios = text_of(screen.query_one("#radios", Static))
         assert "Schule-Lernen" in radios and "radio0" in radios and "eth0" in radios and "1.0 M" in radios
         clients = screen.query_one("#chart-clients", TimeChart)
@@ -265,13 +266,13 @@ async def test_overview_refreshes_live_while_open(busy_db: Any) -> None:
     app = NetctlApp(Netctl(busy_db, user="ada"), refresh_seconds=0.2, clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "▲3 ◆0 ▼0" in next(label for label in tree_labels(app) if "gym-hamborn" in label)
+        assert "▲3 ◆0 ▼0" in next(label for label in tree_labels(app) if "Abtei-Gymnasium Hamborn" in label)
         busy_db["health"].update("gym-hamborn-ap02", {"state": "down"})  # what the next poll would write
         for _ in range(50):
             await pilot.pause(0.05)
-            if "▲2 ◆0 ▼1" in next(label for label in tree_labels(app) if "gym-hamborn" in label):
+            if "▲2 ◆0 ▼1" in next(label for label in tree_labels(app) if "Abtei-Gymnasium Hamborn" in label):
                 break
-        assert "▲2 ◆0 ▼1" in next(label for label in tree_labels(app) if "gym-hamborn" in label)
+        assert "▲2 ◆0 ▼1" in next(label for label in tree_labels(app) if "Abtei-Gymnasium Hamborn" in label)
 
 
 async def test_detail_graph_range_toggles_between_a_day_and_a_week(busy_db: Any, make_app: Any) -> None:

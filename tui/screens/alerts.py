@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from netctl.api import Netctl
+from netctl.i18n import N_
 from tui.model import AlertGroup, ago, alert_counts, group_alerts, parse_time
 from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
@@ -120,10 +121,10 @@ class AlertsScreen(NetctlScreen):
     """Alerts grouped per site and kind, open first; ``k`` acknowledges what is under the cursor."""
 
     BINDINGS = [
-        Binding("k", "ack", "Ack"),
-        Binding("K", "ack_note", "Ack+note"),
-        Binding("f", "toggle_all", "Open/all"),
-        Binding("r", "reload", "Refresh", show=False),
+        Binding("k", "ack", N_("Ack")),
+        Binding("K", "ack_note", N_("Ack+note")),
+        Binding("f", "toggle_all", N_("Open/all")),
+        Binding("r", "reload", N_("Refresh"), show=False),
     ]
 
     def __init__(self) -> None:

@@ -25,8 +25,10 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Label, Static, TabbedContent, TabPane
 
+from netctl import status_words
 from netctl.api import Netctl
 from netctl.errors import NetctlError
+from netctl.i18n import N_, _
 from netctl.selection import Selection
 from netctl.units import bitrate, si
 from tui.model import STATE_MARK, ago, counts_text, duration, local_time, parse_time, unified_diff, zone_info
@@ -42,19 +44,19 @@ def _ms(value: float | None) -> str:
 
 #: (metric name in the store, label, how a value reads) for the graphs tab
 GRAPHS: tuple[tuple[str, str, Callable[[float | None], str]], ...] = (
-    ("clients", "Clients", si),
-    ("latency_ms", "Latency", _ms),
-    ("in_bps", "Traffic in", bitrate),
-    ("out_bps", "Traffic out", bitrate),
+    ("clients", N_("Devices"), si),
+    ("latency_ms", N_("Latency"), _ms),
+    ("in_bps", N_("Traffic in"), bitrate),
+    ("out_bps", N_("Traffic out"), bitrate),
 )
 #: what a poll error kind means, in plain words
 POLL_ERRORS = {
-    "timeout": "no answer",
-    "auth": "the AP refused netctl's SNMP credentials",
-    "malformed": "the AP's answer could not be read",
-    "partial": "the AP answered only in part",
-    "unsupported": "the AP does not serve what netctl asks for",
-    "error": "netctl could not poll it",
+    "timeout": N_("no answer"),
+    "auth": N_("the AP refused netctl's SNMP credentials"),
+    "malformed": N_("the AP's answer could not be read"),
+    "partial": N_("the AP answered only in part"),
+    "unsupported": N_("the AP does not serve what netctl asks for"),
+    "error": N_("netctl could not poll it"),
 }
 HISTORY_COLUMNS = (
     ("version", "Ver", 4),
@@ -63,21 +65,21 @@ HISTORY_COLUMNS = (
     ("hash", "Hash", 0),
 )
 FACT_KEYS = (
-    "name",
-    "tenant",
-    "site",
-    "site_title",
-    "role",
-    "platform",
-    "model",
-    "serial",
-    "vehicle_id",
-    "address",
-    "port",
-    "groups",
-    "tags",
-    "mac",
-    "ap_group",
+    N_("name"),
+    N_("tenant"),
+    N_("site"),
+    N_("site_title"),
+    N_("role"),
+    N_("platform"),
+    N_("model"),
+    N_("serial"),
+    N_("vehicle_id"),
+    N_("address"),
+    N_("port"),
+    N_("groups"),
+    N_("tags"),
+    N_("mac"),
+    N_("ap_group"),
 )
 
 
@@ -199,13 +201,13 @@ class ApDetailScreen(NetctlScreen):
     """One access point; Escape goes back."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("n", "poll_now", "Poll"),
-        Binding("t", "toggle_range", "24h/7d"),
-        Binding("c", "open_controller", "Controller", show=False),
-        Binding("b", "open_behind", "Its APs"),
-        Binding("P", "push_controller", "Push controller"),
-        Binding("r", "reload", "Refresh", show=False),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("n", "poll_now", N_("Poll")),
+        Binding("t", "toggle_range", N_("24h/7d")),
+        Binding("c", "open_controller", N_("Controller"), show=False),
+        Binding("b", "open_behind", N_("Its APs")),
+        Binding("P", "push_controller", N_("Push controller")),
+        Binding("r", "reload", N_("Refresh"), show=False),
     ]
 
     def __init__(self, ap: str) -> None:
@@ -221,22 +223,22 @@ class ApDetailScreen(NetctlScreen):
         yield Static(Text(self.ap_name, "bold"), id="title")
         yield Static("", id="status")
         with TabbedContent(id="tabs"):
-            with TabPane("Facts", id="tab-facts"):
-                yield VerticalScroll(Static("loading…", id="facts"))
-            with TabPane("Radios", id="tab-radios"):
-                yield VerticalScroll(Static("loading…", id="radios"))
-            with TabPane("Graphs", id="tab-graphs"):
+            with TabPane(_("Facts"), id="tab-facts"):
+                yield VerticalScroll(Static(_("loading…"), id="facts"))
+            with TabPane(_("Radios"), id="tab-radios"):
+                yield VerticalScroll(Static(_("loading…"), id="radios"))
+            with TabPane(_("Graphs"), id="tab-graphs"):
                 with VerticalScroll():
-                    for metric, label, _ in GRAPHS:
-                        yield Label(label, id=f"label-{metric}", classes="graph-label")
+                    for metric, label, _fmt in GRAPHS:
+                        yield Label(_(label), id=f"label-{metric}", classes="graph-label")
                         yield TimeChart(id=f"chart-{metric}", classes="graph")
-            with TabPane("Config", id="tab-config"):
+            with TabPane(_("Config"), id="tab-config"):
                 yield VirtualTable(HISTORY_COLUMNS, id="history")
                 yield VerticalScroll(Static("", id="diff"), id="diff-box")
-            with TabPane("Alerts", id="tab-alerts"):
-                yield VerticalScroll(Static("loading…", id="alerts"))
-            with TabPane("Audit", id="tab-audit"):
-                yield VerticalScroll(Static("loading…", id="audit"))
+            with TabPane(_("Alerts"), id="tab-alerts"):
+                yield VerticalScroll(Static(_("loading…"), id="alerts"))
+            with TabPane(_("Audit"), id="tab-audit"):
+                yield VerticalScroll(Static(_("loading…"), id="audit"))
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -293,13 +295,13 @@ class ApDetailScreen(NetctlScreen):
         for key in FACT_KEYS:
             value = ap.get(key)
             if value not in (None, "", [], {}):
-                facts.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+                facts.add_row(_(key), ", ".join(value) if isinstance(value, list) else str(value))
         for key, value in controller_facts(ap, detail.controller):
             facts.add_row(key, value)
         for key, value in health_facts(health, now, detail.zone):
-            facts.add_row(key, value)
+            facts.add_row(_(key), value)
         for key, value in _more_reasons(detail.config, detail.alerts, health):
-            facts.add_row(key, value)
+            facts.add_row(_(key), value)
         for overlay in detail.overlays:
             variables = ", ".join(f"{k}={v}" for k, v in sorted(overlay["vars"].items()))
             facts.add_row("temporary", f"{overlay['name']}: {variables} until {overlay['until_local']} "
@@ -317,7 +319,7 @@ class ApDetailScreen(NetctlScreen):
             self.query_one(f"#chart-{metric}", TimeChart).show(points, detail.start, detail.end, zone)
             values = [v for _, v in points]
             reading = f"{fmt(values[-1])}, max {fmt(max(values))}" if values else "no samples"
-            self.query_one(f"#label-{metric}", Label).update(f"{label} ({self._range()}): {reading}")
+            self.query_one(f"#label-{metric}", Label).update(f"{_(label)} ({self._range()}): {reading}")
         self._show_history(detail.history, ap)
         self.query_one("#alerts", Static).update(_alerts(detail.alerts, now))
         self.query_one("#audit", Static).update(_audit(detail.audit))
@@ -428,36 +430,42 @@ def controller_facts(ap: dict[str, Any], controller: dict[str, Any] | None) -> l
 
 
 def state_banner(health: dict[str, Any], now: dt.datetime, zone: str) -> str:
-    """The line under the AP's name when it is not up: ``▼ down since 07:30 Europe/Berlin (3h ago): why``
-    with the stored reason whole ("" for an AP that is up or was never polled)."""
+    """The line under the AP's name when it is not up, in plain words (:mod:`netctl.status_words`):
+    ``▼ offline since 07:30 Europe/Berlin (3h ago): did not answer the last polls: … — why: …`` with the
+    stored reason whole ("" for an AP that is up or was never polled)."""
     state = str(health.get("state") or "unknown")
     reasons = list(health.get("reasons") or [])
     if state == "up" or (state == "unknown" and not reasons):
         return ""
     since = local_time(parse_time(health.get("since")), zone, now)
-    return f"{STATE_MARK.get(state, '?')} {state} since {since}" + (": " + "; ".join(reasons) if reasons else "")
+    line = _("{mark} {word} since {since}: {explanation}").format(
+        mark=STATE_MARK.get(state, "?"), word=status_words.word(state), since=since,
+        explanation=status_words.explain(state))
+    return line + (" — " + _("why: {reasons}").format(reasons="; ".join(reasons)) if reasons else "")
 
 
 def health_facts(health: dict[str, Any], now: dt.datetime, zone: str = "UTC") -> list[tuple[str, str]]:
     """The poll facts of the AP page: state, since when (in the site's ``zone``), why (the stored reasons
     whole) and what the poll error means; a value the agent did not serve reads "not available (why)"."""
-    rows = [("state", str(health.get("state") or "unknown")),
+    state = str(health.get("state") or "unknown")
+    rows = [(N_("state"), f"{status_words.word(state)}: {status_words.explain(state)}" if state in status_words.HEALTH
+             else state),
             ("since", local_time(parse_time(health.get("since")), zone, now, date=True))]
     if health.get("reasons"):
-        rows.append(("why", "; ".join(str(r) for r in health["reasons"])))
+        rows.append((N_("why"), "; ".join(str(r) for r in health["reasons"])))
     kind = health.get("error_kind")
     if kind and health.get("state") != "up":
-        rows.append(("poll error", f"{kind}: {POLL_ERRORS.get(str(kind), 'see why')}"))
+        rows.append((N_("poll error"), f"{kind}: {_(POLL_ERRORS.get(str(kind), N_('see why')))}"))
     last_poll = parse_time(health.get("last_poll"))
-    rows.append(("last poll", ago(last_poll, now) + " ago" if last_poll else "never"))
-    rows.append(("uptime", duration(health.get("uptime"))))
+    rows.append((N_("last poll"), _("{ago} ago").format(ago=ago(last_poll, now)) if last_poll else _("never")))
+    rows.append((N_("uptime"), duration(health.get("uptime"))))
     unavailable = dict(health.get("unavailable") or {})
     for key in ("clients", "latency_ms", "cpu", "mem"):
         if health.get(key) is not None:
             rows.append((key, si(health[key])))
         elif key in unavailable:
-            rows.append((key, f"not available ({unavailable.pop(key)})"))
-    rows.extend((key, f"not available ({why})") for key, why in unavailable.items())
+            rows.append((key, _("not available ({why})").format(why=unavailable.pop(key))))
+    rows.extend((key, _("not available ({why})").format(why=why)) for key, why in unavailable.items())
     return rows
 
 
@@ -468,7 +476,8 @@ def _more_reasons(config: dict[str, Any], alerts: list[dict[str, Any]],
     rows = []
     status = str(config.get("status") or "")
     if status and status not in ("unknown", "applied"):
-        rows.append(("config", status + (f": {config['reason']}" if config.get("reason") else "")))
+        rows.append((N_("config"), f"{status_words.config_word(status)}: {status_words.config_explain(status)}"
+                     + (" — " + _("why: {reasons}").format(reasons=config["reason"]) if config.get("reason") else "")))
     reasons = {str(r) for r in health.get("reasons") or []}
     for alert in alerts:
         kind = str(alert.get("kind") or "")
@@ -476,7 +485,7 @@ def _more_reasons(config: dict[str, Any], alerts: list[dict[str, Any]],
             continue
         message = str(alert.get("message") or "")
         if message not in reasons:
-            rows.append(("open alert", f"{kind}: {message}" if message else kind))
+            rows.append((N_("open alert"), f"{kind}: {message}" if message else kind))
     return rows
 
 

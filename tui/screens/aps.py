@@ -13,14 +13,27 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input, Static
 
+from netctl import status_words
 from netctl.api import Netctl
+from netctl.i18n import N_, _
 from netctl.selection import Selection
-from tui.model import AP_COLUMNS, ApRow, LazyCells, build_rows, describe_filter, filter_rows, parse_filter, sort_rows
+from tui.model import (
+    AP_COLUMNS,
+    ApRow,
+    LazyCells,
+    ap_columns,
+    build_rows,
+    describe_filter,
+    filter_rows,
+    parse_filter,
+    sort_rows,
+)
 from tui.screens.base import NetctlScreen, Polled
 from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
 
-SORT_KEYS = [key for key, _, _ in AP_COLUMNS]
+SORT_KEYS = [key for key, _title, _width in AP_COLUMNS]
+#: the colour of a state or config status (the table shows their words: :func:`_styler` maps them back)
 STATE_CLASS = {
     "down": "vtable--bad",
     "failed": "vtable--bad",
@@ -50,8 +63,11 @@ def load_aps(api: Netctl) -> ApsLoaded:
 
 
 def _styler(column: str, text: str) -> str | None:
-    if column in ("state", "config"):
-        return STATE_CLASS.get(text)
+    """The colour of a status cell, found by its word in the language in use."""
+    if column == "state":
+        return {status_words.word(s): c for s, c in STATE_CLASS.items() if s in status_words.HEALTH}.get(text)
+    if column == "config":
+        return {status_words.config_word(s): c for s, c in STATE_CLASS.items() if s in status_words.CONFIG}.get(text)
     return None
 
 
@@ -59,12 +75,12 @@ class ApsScreen(NetctlScreen):
     """All APs the user may see; ``/`` filters, ``s`` sorts, Enter opens the detail."""
 
     BINDINGS = [
-        Binding("slash", "focus_filter", "Filter", key_display="/"),
-        Binding("escape", "focus_table", "Table", show=False),
-        Binding("s", "sort", "Sort"),
-        Binding("S", "reverse", "Reverse", show=False),
-        Binding("n", "poll_now", "Poll"),
-        Binding("r", "reload", "Refresh", show=False),
+        Binding("slash", "focus_filter", N_("Filter"), key_display="/"),
+        Binding("escape", "focus_table", N_("Table"), show=False),
+        Binding("s", "sort", N_("Sort")),
+        Binding("S", "reverse", N_("Reverse"), show=False),
+        Binding("n", "poll_now", N_("Poll")),
+        Binding("r", "reload", N_("Refresh"), show=False),
     ]
 
     def __init__(self) -> None:
@@ -79,14 +95,14 @@ class ApsScreen(NetctlScreen):
 
     def compose(self) -> ComposeResult:
         yield NavBar()
-        yield Static("Access points: loading…", id="aps-title")
+        yield Static(_("Access points: loading…"), id="aps-title")
         yield Input(
             self.initial_filter,
-            placeholder="filter: words, gs-*, site:…, tag:…, state:down, clients:>100",
+            placeholder=_("filter: words, gs-*, site:…, tag:…, state:down, clients:>100"),
             id="filter",
         )
-        yield VirtualTable(AP_COLUMNS, styler=_styler, id="aps")
-        yield Static("loading…", id="count")
+        yield VirtualTable(ap_columns(), styler=_styler, id="aps")
+        yield Static(_("loading…"), id="count")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -109,8 +125,8 @@ class ApsScreen(NetctlScreen):
         results = message.results or []
         bad = [r for r in results if not r.ok]
         self.notify(
-            f"polled {len(results)} AP(s), {len(bad)} failed",
-            title="poll",
+            _("polled {n} AP(s), {failed} failed").format(n=len(results), failed=len(bad)),
+            title=_("poll"),
             severity="warning" if bad else "information",
         )
         self.action_reload()
@@ -128,20 +144,23 @@ class ApsScreen(NetctlScreen):
         try:
             terms = parse_filter(query)
         except ValueError as exc:
-            self.shown, title = [], f"Access points: {exc}"
+            self.shown, title = [], _("Access points: {error}").format(error=exc)
         else:
             self.shown = sort_rows(filter_rows(self.all_rows, terms), self.sort_key, self.reverse)
             what = describe_filter(terms, self.titles)
-            title = (f"Access points {what}: {len(self.shown)} of {len(self.all_rows)}" if what
-                     else f"Access points: all {len(self.all_rows)}")
+            title = (_("Access points {what}: {n} of {total}").format(what=what, n=len(self.shown),
+                                                                       total=len(self.all_rows)) if what
+                     else _("Access points: all {total}").format(total=len(self.all_rows)))
         now = self.netctl.clock()
         table = self.query_one("#aps", VirtualTable)
         table.set_rows([r.name for r in self.shown], LazyCells(self.shown, now))
         table.set_sort(self.sort_key, self.reverse)
-        text = f"{len(self.shown)} of {len(self.all_rows)} APs · sorted by {self.sort_key}"
-        text += " (desc)" if self.reverse else ""
-        self.query_one("#count", Static).update(text if self.loaded else "loading…")
-        self.query_one("#aps-title", Static).update(Text(title if self.loaded else "Access points: loading…"))
+        column = next(_(title) for key, title, _width in AP_COLUMNS if key == self.sort_key)
+        text = _("{n} of {total} APs · sorted by {column}").format(n=len(self.shown), total=len(self.all_rows),
+                                                                   column=column)
+        text += " " + _("(desc)") if self.reverse else ""
+        self.query_one("#count", Static).update(text if self.loaded else _("loading…"))
+        self.query_one("#aps-title", Static).update(Text(title if self.loaded else _("Access points: loading…")))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -192,7 +211,7 @@ class ApsScreen(NetctlScreen):
         if name is None:
             return
         if not self.backend.can("poll"):
-            self.notify("your role may not poll", severity="warning")
+            self.notify(_("your role may not poll"), severity="warning")
             return
-        self.notify(f"polling {name} …", title="poll")
+        self.notify(_("polling {what} …").format(what=name), title=_("poll"))
         self.start_poll(Selection(names=(name,)))

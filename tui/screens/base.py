@@ -8,19 +8,33 @@ it, or :class:`Failed` when the job raised. Screens handle each with ``on_<messa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from netctl.errors import NetctlError
+from netctl.i18n import _
 from netctl.selection import Selection
 
 if TYPE_CHECKING:
     from tui.app import NetctlApp
     from tui.backend import Backend
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Show ``node``'s key descriptions (footer, help) in the language in use.
+
+    BINDINGS are class attributes written in English (marked with ``N_``); each instance gets its own
+    copy of the bindings from Textual, so translating that copy touches no other screen or language.
+    """
+    table = node._bindings.key_to_bindings
+    for key, bindings in table.items():
+        table[key] = [replace(b, description=_(b.description)) if b.description else b for b in bindings]
 
 
 class Failed(Message):
@@ -50,6 +64,10 @@ class NetctlScreen(Screen[Any]):
     #: where a navigation key puts the focus each time it shows this screen (a CSS selector), whatever had
     #: it when the user left; None leaves the focus as it was
     FOCUS_ON_ENTRY: str | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
 
     def entered(self) -> None:
         """A navigation key (or the palette) showed this screen: focus :attr:`FOCUS_ON_ENTRY`.

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Static
 
+from netctl.i18n import N_
 from tui.model import parse_time
 from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
@@ -59,7 +60,7 @@ class JobRunsLoaded(Message):
 class JobsScreen(NetctlScreen):
     """The latest scheduler runs, newest first."""
 
-    BINDINGS = [Binding("r", "reload", "Refresh")]
+    BINDINGS = [Binding("r", "reload", N_("Refresh"))]
 
     def compose(self) -> ComposeResult:
         yield NavBar()

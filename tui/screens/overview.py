@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Footer, Static, Tree
 
 from netctl.api import Netctl
+from netctl.i18n import N_, _, ngettext
 from netctl.selection import Selection
 from tui.model import (
     STATE_MARK,
@@ -28,7 +29,7 @@ from tui.model import (
 from tui.screens.base import Failed, NetctlScreen, Polled
 from tui.widgets.navbar import NavBar
 
-KIND_MARK = {"school": "school", "zoo": "zoo", "transit": "transit"}
+KIND_MARK = {"school": N_("school"), "zoo": N_("zoo"), "transit": N_("transit")}
 #: the data of the overview's controllers section (no tenant can be named so: names have no colon)
 CONTROLLERS = ":controllers"
 #: the colour of a controller's own state
@@ -71,15 +72,15 @@ class OverviewScreen(NetctlScreen):
     the APs behind it."""
 
     BINDINGS = [
-        Binding("enter", "open_site", "Show APs", show=False),
-        Binding("n", "poll_now", "Poll"),
-        Binding("w", "wlans", "WLANs"),
-        Binding("r", "reload", "Refresh"),
+        Binding("enter", "open_site", N_("Show APs"), show=False),
+        Binding("n", "poll_now", N_("Poll")),
+        Binding("w", "wlans", N_("WLANs")),
+        Binding("r", "reload", N_("Refresh")),
     ]
 
     def compose(self) -> ComposeResult:
         yield NavBar()
-        yield Static("loading…", id="summary")
+        yield Static(_("loading…"), id="summary")
         tree: Tree[str] = Tree("sites", id="sites")
         tree.show_root = False
         yield tree
@@ -102,27 +103,29 @@ class OverviewScreen(NetctlScreen):
         results = message.results or []
         failed = [r for r in results if r.failed]
         self.notify(
-            f"polled {len(results)} AP(s): {len(results) - len(failed)} ok, {len(failed)} failed",
-            title="poll",
+            _("polled {n} AP(s): {ok} ok, {failed} failed").format(
+                n=len(results), ok=len(results) - len(failed), failed=len(failed)),
+            title=_("poll"),
             severity="warning" if failed else "information",
         )
         self.action_reload()
 
     def on_overview_failed(self, message: OverviewFailed) -> None:
-        self.query_one("#summary", Static).update(f"cannot load: {message.error.message}")
+        self.query_one("#summary", Static).update(_("cannot load: {error}").format(error=message.error.message))
 
     # -- drawing --------------------------------------------------------------------------------
     def show(self, overview: OverviewLoaded) -> None:
         self.sites, self.rows = overview.sites, overview.rows
         now = self.netctl.clock()
         totals = state_counts(r.state for r in self.rows)
-        polled = "" if overview.polled else "  (no poll data yet)"
-        acked = f" ({overview.acked} acknowledged)" if overview.acked else ""
+        polled = "" if overview.polled else "  " + _("(no poll data yet)")
+        acked = " " + _("({n} acknowledged)").format(n=overview.acked) if overview.acked else ""
         self.query_one("#summary", Static).update(
             Text.assemble(
-                (f"{len(self.rows)} APs  ", "bold"),
+                _devices_line(self.sites),
+                (_("{n} APs").format(n=len(self.rows)) + "  ", "bold"),
                 counts_text(totals),
-                f"  open alerts {overview.alerts}{acked}{polled}",
+                "  " + _("open alerts {n}").format(n=overview.alerts) + f"{acked}{polled}",
             )
         )
         by_tenant: dict[str, list[SiteHealth]] = {}
@@ -136,7 +139,7 @@ class OverviewScreen(NetctlScreen):
         sections += [(tenant, self._tenant_label(tenant, sites), [(s.name, self._site_label(s, now)) for s in sites])
                      for tenant, sites in by_tenant.items()]
         tree: Tree[str] = self.query_one("#sites", Tree)
-        wanted = [(data, [leaf for leaf, _ in leaves]) for data, _, leaves in sections]
+        wanted = [(data, [leaf for leaf, _label in leaves]) for data, _label, leaves in sections]
         current = [(str(n.data), [str(c.data) for c in n.children]) for n in tree.root.children]
         if wanted != current:
             tree.clear()
@@ -146,9 +149,9 @@ class OverviewScreen(NetctlScreen):
                     node.add_leaf(leaf_label, data=leaf)
             tree.cursor_line = 0
             return
-        for node, (_, label, leaves) in zip(tree.root.children, sections, strict=True):
+        for node, (_data, label, leaves) in zip(tree.root.children, sections, strict=True):
             node.set_label(label)
-            for child, (_, leaf_label) in zip(node.children, leaves, strict=True):
+            for child, (_leaf, leaf_label) in zip(node.children, leaves, strict=True):
                 child.set_label(leaf_label)
 
     def _tenant_label(self, tenant: str, sites: list[SiteHealth]) -> Text:
@@ -160,16 +163,16 @@ class OverviewScreen(NetctlScreen):
         acked = sum(s.acked_alerts for s in sites)
         return Text.assemble(
             (tenant, "bold"),
-            f"  {len(sites)} site{'s' if len(sites) != 1 else ''}  ",
+            "  " + ngettext("{n} site", "{n} sites", len(sites)).format(n=len(sites)) + "  ",
             _colored(counts),
             (f"  ⚠{alerts}" if alerts else "", "yellow"),
             (f"  ✓{acked}" if acked else "", "dim"),
         )
 
     def _site_label(self, site: SiteHealth, now: Any) -> Text:
-        name = site.name[:22].ljust(22)
-        kind = KIND_MARK.get(site.kind, site.kind)[:7].ljust(8)
-        seen = "polled " + ago(site.last_poll, now) if site.last_poll else "not polled"
+        name = (site.title or site.name)[:24].ljust(24)
+        kind = _(KIND_MARK.get(site.kind, site.kind))[:7].ljust(8)
+        seen = _("polled {ago}").format(ago=ago(site.last_poll, now)) if site.last_poll else _("not polled")
         return Text.assemble(
             name,
             " ",
@@ -177,6 +180,7 @@ class OverviewScreen(NetctlScreen):
             _colored(site.counts),
             (f" ⚠{site.open_alerts}" if site.open_alerts else "", "yellow"),
             (f" ✓{site.acked_alerts}" if site.acked_alerts else "", "dim"),
+            ("  " + _("{n} online").format(n=site.devices) if site.devices is not None else "", "cyan"),
             ("  " + seen, "dim"),
         )
 
@@ -201,23 +205,26 @@ class OverviewScreen(NetctlScreen):
         self.netctl.open_aps(_filter(*selected) if selected else "")
 
     def action_wlans(self) -> None:
-        """The SSIDs of the site under the cursor (switch those the user may switch)."""
+        """The SSIDs of the site under the cursor (switch those the user may switch); a user with one site
+        gets that site's wherever the cursor is."""
         from tui.screens.ssids import SsidScreen
 
         selected = self._selected()
-        if selected is None or selected[0] != "site":
-            self.notify("put the cursor on a site first", severity="warning")
-            return
-        self.app.push_screen(SsidScreen(selected[1]))
+        if selected is not None and selected[0] == "site":
+            self.app.push_screen(SsidScreen(selected[1]))
+        elif len(self.sites) == 1:
+            self.app.push_screen(SsidScreen(self.sites[0].name))
+        else:
+            self.notify(_("put the cursor on a site first"), severity="warning")
 
     def action_poll_now(self) -> None:
         if not self.backend.can("poll"):
-            self.notify("your role may not poll", severity="warning")
+            self.notify(_("your role may not poll"), severity="warning")
             return
         kind, name = self._selected() or ("tenant", "")
         selection = {"site": Selection(site=name), "controllers": Selection(role="controller"),
                      "controller": Selection(names=(name,))}.get(kind) or Selection(tenant=name or None)
-        self.notify(f"polling {selection.describe()} …", title="poll")
+        self.notify(_("polling {what} …").format(what=selection.describe()), title=_("poll"))
         self.start_poll(selection)
 
 
@@ -233,9 +240,9 @@ def _controllers_label(controllers: list[dict[str, Any]]) -> Text:
         for key, value in controller["aps"].items():
             aps[key] = aps.get(key, 0) + value
     return Text.assemble(
-        ("Controllers", "bold"), f"  {len(controllers)}  ",
+        (_("Controllers"), "bold"), f"  {len(controllers)}  ",
         _colored(state_counts(c["state"] for c in controllers)),
-        "  APs ", _colored(aps), _missing(aps),
+        "  " + _("APs") + " ", _colored(aps), _missing(aps),
     )
 
 
@@ -246,13 +253,26 @@ def _controller_label(controller: dict[str, Any]) -> Text:
         str(controller["name"])[:16].ljust(16), " ",
         (f"{STATE_MARK.get(state, '?')} {state}".ljust(9), STATE_STYLE.get(state, "dim")),
         (str(controller["platform"] or "-")[:11].ljust(12), "dim"),
-        "APs ", _colored(controller["aps"]), _missing(controller["aps"]),
+        _("APs") + " ", _colored(controller["aps"]), _missing(controller["aps"]),
     )
 
 
 def _missing(counts: dict[str, int]) -> Text:
     """`` ✗2 missing``: APs their controller's AP table did not list ("" for none)."""
-    return Text(f" ✗{counts['missing']} missing" if counts.get("missing") else "", "magenta")
+    return Text(" " + _("✗{n} missing").format(n=counts["missing"]) if counts.get("missing") else "", "magenta")
+
+
+def _devices_line(sites: list[SiteHealth]) -> Text:
+    """The number a school admin looks for first: devices online now, at their one school by its title
+    (``Grundschule Meiderich: 87 devices online``), or over all the sites they see; "" before any poll
+    reported clients."""
+    known = [s.devices for s in sites if s.devices is not None]
+    if not known:
+        return Text("")
+    total = sum(known)
+    text = ngettext("{n} device online", "{n} devices online", total).format(n=total)
+    where = f"{sites[0].title or sites[0].name}: " if len(sites) == 1 else ""
+    return Text(where + text + "   ", "bold cyan")
 
 
 def _colored(counts: dict[str, int]) -> Text:

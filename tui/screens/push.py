@@ -29,6 +29,7 @@ from textual.widgets import (
 )
 
 from netctl.api import Event, Netctl, Result
+from netctl.i18n import N_
 from netctl.selection import Selection
 from tui.model import parse_selection
 from tui.screens.base import NetctlScreen
@@ -182,10 +183,10 @@ class PushScreen(NetctlScreen):
     FOCUS_ON_ENTRY = "#selection"
 
     BINDINGS = [
-        Binding("f5", "preview", "Preview"),
-        Binding("f6", "diff", "Diff"),
-        Binding("f8", "push", "Push"),
-        Binding("escape", "blur", "Leave field"),
+        Binding("f5", "preview", N_("Preview")),
+        Binding("f6", "diff", N_("Diff")),
+        Binding("f8", "push", N_("Push")),
+        Binding("escape", "blur", N_("Leave field")),
     ]
 
     def __init__(self) -> None:

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from netctl.api import Results
+from netctl.i18n import N_
 from tui.screens.base import Failed, NetctlScreen
 from tui.screens.push import ConfirmPush
 from tui.widgets.prompt import TextPrompt
@@ -102,8 +103,8 @@ class UntilChecked(Message):
 class SsidScreen(NetctlScreen, ModalScreen[None]):
     """Modal list of a site's SSIDs; Enter switches the one under the cursor (after asking)."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("r", "reload", "Refresh", show=False),
-                Binding("t", "timed", "Switch until …")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back")), Binding("r", "reload", N_("Refresh"), show=False),
+                Binding("t", "timed", N_("Switch until …"))]
 
     def __init__(self, site: str) -> None:
         super().__init__()

@@ -5,13 +5,15 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from netctl.i18n import N_, _
+
 #: mode, key, title — in the order shown
 NAV = (
-    ("overview", "o", "Overview"),
-    ("aps", "a", "APs"),
-    ("alerts", "l", "Alerts"),
-    ("jobs", "j", "Jobs"),
-    ("push", "p", "Push"),
+    ("overview", "o", N_("Overview")),
+    ("aps", "a", N_("APs")),
+    ("alerts", "l", N_("Alerts")),
+    ("jobs", "j", N_("Jobs")),
+    ("push", "p", N_("Push")),
 )
 
 
@@ -41,7 +43,7 @@ class NavBar(Static):
                     if style
                     else f"[@click=app.go('{mode}')][b]$key[/b] $title[/] ",
                     key=key,
-                    title=title,
+                    title=_(title),
                 )
             )
         self.update(Content("").join(parts))
