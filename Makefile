@@ -8,13 +8,16 @@ NETCTL := $(VENV)/bin/netctl
 LAB_DIR ?= $(CURDIR)/.lab
 DEMO_DB ?= $(CURDIR)/demo.db
 PYTEST_ARGS ?=
+# the example region, in import order (lab/inventory.py REGION_FILES; a unit test holds the two equal)
+REGION_FILES := duisburg.yaml duisburg-transit.csv moers.yaml duisburg-controller.yaml gelsenkirchen.yaml \
+  dortmund-controller.yaml bochum.yaml main-region.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NETCTL_LAB_DIR := $(LAB_DIR)
 
 .PHONY: help venv install lab-install lab-up lab-down lab-status demo demo-headless test test-unit bench lint docs clean
 
 help:
-	@echo "make demo           install, start the lab, load the example city, poll, open the TUI"
+	@echo "make demo           install, start the lab, load the example region, poll, open the TUI"
 	@echo "make demo-headless  the same without the TUI (for scripts): prints status and exits"
 	@echo "make test           install, lint (ruff, mypy), start the lab, run the whole suite"
 	@echo "make lab-up | lab-down | lab-status | bench | lint | docs"
@@ -56,7 +59,7 @@ demo-headless: lab-up
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(NETCTL) --db $(DEMO_DB) init
 	$(NETCTL) --db $(DEMO_DB) secret import $(LAB_DIR)/secrets.json
-	$(NETCTL) --db $(DEMO_DB) inventory import inventory/duisburg.yaml inventory/duisburg-transit.csv inventory/moers.yaml
+	$(NETCTL) --db $(DEMO_DB) inventory import $(addprefix inventory/,$(REGION_FILES))
 	$(NETCTL) --db $(DEMO_DB) poll || test $$? -eq 5  # 5: some APs did not answer (shown in the table)
 	$(NETCTL) --db $(DEMO_DB) status
 

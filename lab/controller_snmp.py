@@ -23,6 +23,11 @@ hwWlanApOnlineUserNum clients between them.
 (3: one); two radios per AP (slot 0 2.4 GHz, slot 1 5 GHz; one associated AP has its 5 GHz radio down),
 bsnApIfNoOfUsers per radio. No client (station) table: netctl never reads one (docs/privacy.md).
 
+A second Huawei AC, Gelsenkirchen's ``ge-ac01``, has a layout of its own (:data:`HUAWEI_LAYOUTS`): APs
+``ge-zentrum-apNN`` (group ``zentrum``, WLANs 1 GE-Verwaltung and 2 Gelsenkirchen-Free-WLAN) and ``ge-depot-apNN``
+(group ``verkehr``, WLAN 1), MACs ``60de-4477-1000`` and up, addresses in 10.50.0.0/16; the states and
+client draws follow the same pattern. Any other Huawei AC (the benchmark's) gets Duisburg's layout.
+
 Bigger controllers for benchmarks (tests/bench/bench_controller.py): ``aps=N`` repeats the pattern of
 the 40 (the same states and the down radio every 40 APs, addresses counting on) and ``clients=M``
 scales the clients so that the APs serve exactly M between them. The lab's recordings are the
@@ -55,6 +60,45 @@ PLATFORMS = ("huawei-ac", "cisco-9800")
 APS_PER_CONTROLLER = 40
 
 HUAWEI_MODELS = ("AirEngine5760-10", "AP4050DN", "AP6050DN", "AirEngine6760-X1")
+
+
+@dataclass(frozen=True)
+class HuaweiKind:
+    """One kind of AP behind a Huawei AC: its name part, AP group, third address octet and WLANs
+    (WLAN ID, SSID, VAP profile; WLAN 1 is the staff WLAN, the others carry three times its clients)."""
+
+    part: str
+    group: str
+    octet: int
+    wlans: tuple[tuple[int, str, str], ...]
+
+
+@dataclass(frozen=True)
+class HuaweiLayout:
+    """What a Huawei AC's recording holds: AP names ``<prefix>-<part>-apNN`` of two kinds (the second at
+    AP 1 and every fourth AP from AP 3), MACs from ``mac_base`` and addresses in ``net``."""
+
+    prefix: str
+    kinds: tuple[HuaweiKind, HuaweiKind]
+    mac_base: str
+    net: str
+
+
+_DU_STAFF = (1, "Schule-Verwaltung", "verwaltung")
+_GE_STAFF = (1, "GE-Verwaltung", "verwaltung")
+#: the AP tables of each Huawei AC of the lab, by controller name (others: Duisburg's)
+HUAWEI_LAYOUTS = {
+    "du-ac01": HuaweiLayout("du", (HuaweiKind("sw", "schulen", 10, (_DU_STAFF, (2, "Schule-Lernen", "lernen"))),
+                                   HuaweiKind("zoo", "zoo", 20, (_DU_STAFF,))), "60:de:44:76:e3:60", "10.40"),
+    "ge-ac01": HuaweiLayout("ge", (HuaweiKind("zentrum", "zentrum", 10,
+                                              (_GE_STAFF, (2, "Gelsenkirchen-Free-WLAN", "free"))),
+                                   HuaweiKind("depot", "verkehr", 20, (_GE_STAFF,))), "60:de:44:77:10:00", "10.50"),
+}
+
+
+def huawei_layout(dev: LabDevice) -> HuaweiLayout:
+    """The layout of Huawei AC ``dev``'s recording."""
+    return HUAWEI_LAYOUTS.get(dev.name, HUAWEI_LAYOUTS["du-ac01"])
 #: AP number (0-based) -> hwWlanApRunState: 4 fault, 1 idle, 7 download; the others normal (8)
 HUAWEI_NOT_NORMAL = {7: 4, 23: 4, 31: 4, 38: 1, 15: 7}
 CISCO_MODELS = ("C9120AXI-E", "C9130AXI-E", "C9115AXI-E", "AIR-AP2802I-E-K9")
@@ -117,16 +161,18 @@ def _scaled(aps: list[RecordedAp], clients: int | None) -> list[RecordedAp]:
 def huawei_aps(dev: LabDevice, aps: int = APS_PER_CONTROLLER, clients: int | None = None) -> list[RecordedAp]:
     """The APs of a Huawei AC recording (``aps`` of them; ``clients`` in total, default as drawn)."""
     rng = _rng(dev)
+    layout = huawei_layout(dev)
     out = []
-    counts = {"sw": 0, "zoo": 0}
+    counts = [0, 0]
     for i in range(aps):
-        kind = "zoo" if i == 1 or i % 4 == 3 else "sw"
-        counts[kind] += 1
+        second = i == 1 or i % 4 == 3
+        kind = layout.kinds[second]
+        counts[second] += 1
         state = HUAWEI_NOT_NORMAL.get(i % APS_PER_CONTROLLER, 8)
         out.append(RecordedAp(
-            name=f"du-{kind}-ap{counts[kind]:02d}", mac=_mac("60:de:44:76:e3:60", i),
-            ip=_ip("10.40", 20 if kind == "zoo" else 10, 10 + i), model=HUAWEI_MODELS[i % len(HUAWEI_MODELS)],
-            serial=f"2102353VUR10M{rng.randrange(10**7):07d}", group="zoo" if kind == "zoo" else "schulen",
+            name=f"{layout.prefix}-{kind.part}-ap{counts[second]:02d}", mac=_mac(layout.mac_base, i),
+            ip=_ip(layout.net, kind.octet, 10 + i), model=HUAWEI_MODELS[i % len(HUAWEI_MODELS)],
+            serial=f"2102353VUR10M{rng.randrange(10**7):07d}", group=kind.group,
             state=state, clients=rng.randrange(0, 31) if state == 8 else 0,
         ))
     return _scaled(out, clients)
@@ -164,15 +210,15 @@ def recorded_aps(dev: LabDevice, aps: int = APS_PER_CONTROLLER, clients: int | N
     return []
 
 
-def huawei_vaps(ap: RecordedAp) -> list[tuple[int, int, str, int]]:
-    """``(radio, wlan id, SSID, clients)`` of each VAP of a Huawei AP: its clients split over them
-    (pupils outnumber staff), as the AC's ap-groups place the WLANs."""
-    wlans = [(1, "Schule-Verwaltung")] + ([] if ap.group == "zoo" else [(2, "Schule-Lernen")])
-    vaps = [(radio, wlan, ssid) for wlan, ssid in wlans for radio in (0, 1)]
-    weights = [1 if ssid == "Schule-Verwaltung" else 3 for _r, _w, ssid in vaps]
+def huawei_vaps(ap: RecordedAp, layout: HuaweiLayout) -> list[tuple[int, int, str, str, int]]:
+    """``(radio, wlan id, SSID, VAP profile, clients)`` of each VAP of a Huawei AP: its clients split over
+    them (pupils and passengers outnumber staff), as the AC's ap-groups place the WLANs."""
+    kind = next(k for k in layout.kinds if k.group == ap.group)
+    vaps = [(radio, wlan, ssid, profile) for wlan, ssid, profile in kind.wlans for radio in (0, 1)]
+    weights = [1 if wlan == 1 else 3 for _r, wlan, _s, _p in vaps]
     shares = [ap.clients * w // sum(weights) for w in weights]
     shares[-1] += ap.clients - sum(shares)
-    return [(radio, wlan, ssid, share) for (radio, wlan, ssid), share in zip(vaps, shares, strict=True)]
+    return [(*vap, share) for vap, share in zip(vaps, shares, strict=True)]
 
 
 def _system(dev: LabDevice, rows: list[tuple[str, str, str]], descr: str, object_id: str, rng: random.Random) -> None:
@@ -207,9 +253,9 @@ def render_controller_snmprec(dev: LabDevice, aps: int = APS_PER_CONTROLLER, cli
             ]
             if ap.state != 8:
                 continue  # an AP that is not online has no VAPs
-            for radio, wlan, ssid, users in huawei_vaps(ap):
+            for radio, wlan, ssid, profile, users in huawei_vaps(ap, huawei_layout(dev)):
                 vidx = f"{idx}.{radio}.{wlan}"
-                rows += [(f"{HW_VAP}.4.{vidx}", "4", "lernen" if wlan == 2 else "verwaltung"),
+                rows += [(f"{HW_VAP}.4.{vidx}", "4", profile),
                          (f"{HW_VAP}.6.{vidx}", "4", ssid), (f"{HW_VAP}.7.{vidx}", "4", ap.name),
                          (f"{HW_VAP}.9.{vidx}", "2", str(users)), (f"{HW_VAP}.10.{vidx}", "2", "1"),
                          (f"{HW_VAP}.11.{vidx}", "66", str(i))]

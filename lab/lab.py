@@ -24,7 +24,15 @@ from typing import Any
 
 from lab import install, netconf, procs, snmp, ssh
 from lab.errors import LabError
-from lab.inventory import CONTROLLER_FILES, REPO, ZTE_FILES, LabDevice, read_inventory, synthetic_aps
+from lab.inventory import (
+    CONTROLLER_FILES,
+    REPO,
+    STANDALONE_FILES,
+    ZTE_FILES,
+    LabDevice,
+    read_inventory,
+    synthetic_aps,
+)
 
 NC_USER = "netctl-nc"
 WRT_USER = "netctl-wrt"
@@ -39,7 +47,8 @@ NETCONF_CONTROLLERS = ("cisco-9800",)
 SIMULATORS = {"openwrt": "owrt_sim.py", "huawei": "huawei_ac_sim.py", "zte": "zte_sim.py"}
 #: secrets the example inventory refers to besides the lab's own (WLAN passphrases of the demo city)
 CITY_SECRETS = ("duisburg/staff-psk", "duisburg/pupil-psk", "duisburg/zoo-staff-psk", "moers/staff-psk",
-                "moers/pupil-psk", "dortmund/free-psk", "dortmund/staff-psk")
+                "moers/pupil-psk", "dortmund/free-psk", "dortmund/staff-psk", "gelsenkirchen/staff-psk",
+                "gelsenkirchen/free-psk", "bochum/staff-psk", "bochum/pupil-psk")
 
 
 def owner_file() -> Path:
@@ -84,7 +93,8 @@ class Lab:
         return self.dir / "keys" / "lab_ed25519"
 
     def devices(self) -> list[LabDevice]:
-        return read_inventory() + synthetic_aps(self.lab_aps)
+        """The APs and switches of the city files and Bochum's standalone APs, then the synthetic APs."""
+        return read_inventory() + read_inventory(files=STANDALONE_FILES) + synthetic_aps(self.lab_aps)
 
     def controllers(self) -> list[LabDevice]:
         """The WLAN controllers of the lab-only controller inventory: each answers SNMP with a recording of
@@ -96,13 +106,13 @@ class Lab:
         return [d for d in self.controllers() if d.platform == "huawei-ac"]
 
     def zte_switches(self) -> list[LabDevice]:
-        """The ZTE ZXR10-style switches of the lab-only Main region inventory (the ZTE CLI simulator serves
-        them over SSH; they have no SNMP agent in the lab)."""
+        """The ZTE ZXR10-style switches of the Main region inventory (the ZTE CLI simulator serves them over
+        SSH, snmpsim their SNMP agents)."""
         return [d for d in read_inventory(files=ZTE_FILES) if d.platform == "zte-zxros"]
 
     def snmp_devices(self) -> list[LabDevice]:
-        """Every device snmpsim serves: the APs and switches, then the controllers."""
-        return self.devices() + self.controllers()
+        """Every device snmpsim serves: the APs and switches, the controllers, then the ZTE switches."""
+        return self.devices() + self.controllers() + self.zte_switches()
 
     def snmp_fingerprint(self, devices: Sequence[LabDevice] | None = None) -> str:
         """What snmpsim must serve, in short: every endpoint and the controllers' recordings. A running lab
@@ -180,7 +190,7 @@ class Lab:
     # -- status ------------------------------------------------------------------------------
 
     def expected_processes(self) -> list[str]:
-        devs = read_inventory()
+        devs = self.devices()
         names = ["snmpsim", "snmpd-reference", "ios"]
         nc = [d for d in devs if d.platform in NETCONF_PLATFORMS]
         names += [f"netconfd-{d.name}" for d in nc]
@@ -234,6 +244,9 @@ class Lab:
                     # new endpoints or recordings (a controller added to the lab inventory): only snmpsim restarts
                     procs.stop(self.dir, "snmpsim")
                     down = [*down, "snmpsim"]
+                for name in self._stale_sshds(down):
+                    procs.stop(self.dir, name)  # serves a chunk that gained or lost devices since it started
+                    down = [*down, name]
                 if down:
                     self._start_all(only=set(down))  # the rest keeps running, with its state
                     state["processes"] = list(dict.fromkeys([*state["processes"], *self.expected_processes()]))
@@ -278,6 +291,30 @@ class Lab:
         if not self.exact_aps:
             self.lab_aps = int(st["lab_aps"])
         return [name for name, pid in st["processes"].items() if not pid]
+
+    def _sshd_chunks(self) -> dict[str, list[LabDevice]]:
+        """The devices each private sshd serves (``sshd-<kind>N``: chunks of NETCONF APs, 9800 stand-ins and
+        the CLI simulators' devices), as :meth:`_start_all` starts them."""
+        devices = self.devices()
+        kinds = {"netconf": [d for d in devices if d.platform in NETCONF_PLATFORMS],
+                 "cisco": self.netconf_controllers(), "openwrt": [d for d in devices if d.platform == "openwrt"],
+                 "huawei": self.huawei_acs(), "zte": self.zte_switches()}
+        return {f"sshd-{kind}{i}": chunk for kind, devs in kinds.items()
+                for i, chunk in enumerate(netconf.chunks(devs))}
+
+    def _stale_sshds(self, down: Sequence[str]) -> list[str]:
+        """Running sshds whose configuration listens on other addresses than their chunk holds now (a
+        device was added to an inventory file the lab reads): ``up`` restarts them, and only them."""
+        stale = []
+        for name, chunk in self._sshd_chunks().items():
+            try:
+                text = (self.dir / "sshd" / f"{name}.conf").read_text()
+            except OSError:
+                continue
+            listening = {line.split()[1] for line in text.splitlines() if line.startswith("ListenAddress ")}
+            if name not in down and listening != {f"{d.address}:{d.port}" for d in chunk}:
+                stale.append(name)
+        return stale
 
     def _claim(self) -> None:
         with contextlib.suppress(OSError):
@@ -474,6 +511,11 @@ class Lab:
             os.chmod(state_dir, 0o755)
             shutil.copyfile(HERE / script, simulator)
             os.chmod(simulator, 0o644)
+        else:  # a running lab: an sshd restarted now may serve a device added since the start
+            tmp = state_dir / "aps.json.tmp"
+            tmp.write_text(json.dumps({d.address: d.name for d in devices}, indent=1))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, state_dir / "aps.json")
         for i, chunk in enumerate(netconf.chunks(devices)):
             name = f"sshd-{kind}{i}"
             if only is None or name in only:

@@ -48,7 +48,13 @@ SSIDS = {
     "openwrt": [("DVG-Free-WLAN", "guest")],
     "snmp-only": [("Bench-WLAN", "user"), ("Bench-Guest", "guest")],
 }
-SYSOBJECTID = {"cli-ios": "1.3.6.1.4.1.9.1.1208", "openwrt": "1.3.6.1.4.1.8072.3.2.10"}
+SYSOBJECTID = {"cli-ios": "1.3.6.1.4.1.9.1.1208", "openwrt": "1.3.6.1.4.1.8072.3.2.10",
+               "zte-zxros": "1.3.6.1.4.1.3902.3.100.59"}
+#: switches' ports (ifDescr, up or down) per platform: four access ports (three up) and the uplink, the last
+SWITCH_PORTS = {
+    "cli-ios": [(f"GigabitEthernet1/0/{i}", i <= 3 or i == 24) for i in (1, 2, 3, 4, 24)],
+    "zte-zxros": [*((f"gei-1/1/1/{i}", i <= 3) for i in (1, 2, 3, 5)), ("xgei-1/1/2/1", True)],
+}
 
 
 def _mac(rng: random.Random, first: int = 0x02) -> str:
@@ -85,8 +91,10 @@ def render_snmprec(dev: LabDevice) -> str:
     def add(oid: str, tag: str, value: object) -> None:
         rows.append((oid, tag, str(value)))
 
-    switch = dev.platform == "cli-ios"
-    if switch:
+    switch = dev.platform in SWITCH_PORTS
+    if dev.platform == "zte-zxros":
+        descr = f"ZTE ZXR10 {dev.model.removeprefix('ZXR10 ')}, ZXROS Version V2.00.10 [netctl lab recording]"
+    elif switch:
         descr = (
             f"Cisco IOS Software, {dev.model} Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E8, "
             f"RELEASE SOFTWARE (fc2) [netctl lab recording]"
@@ -105,10 +113,8 @@ def render_snmprec(dev: LabDevice) -> str:
     add(f"{SYS}.7.0", "2", "6" if switch else "72")
 
     if switch:
-        ifaces = [
-            (i, f"GigabitEthernet1/0/{i}", 6, 1000, 1 if i <= 3 or i == 24 else 2) for i in (1, 2, 3, 4, 24)
-        ]
-        ifaces = [(n, name, t, sp, st) for n, (_, name, t, sp, st) in enumerate(ifaces, start=1)]
+        ifaces = [(n, name, 6, 10000 if name.startswith("xgei") else 1000, 1 if up else 2)
+                  for n, (name, up) in enumerate(SWITCH_PORTS[dev.platform], start=1)]
     else:
         ifaces = [
             (1, "lo", 24, 0, 1),
@@ -143,7 +149,7 @@ def render_snmprec(dev: LabDevice) -> str:
         add(f"{IFX}.6.{idx}", *_counter(in_rate, rng.randrange(10**11), bits=64))
         add(f"{IFX}.10.{idx}", *_counter(out_rate, rng.randrange(10**11), bits=64))
         add(f"{IFX}.15.{idx}", "66", mbps)
-        add(f"{IFX}.18.{idx}", "4", "uplink" if name in ("eth0", "GigabitEthernet1/0/24") else "")
+        add(f"{IFX}.18.{idx}", "4", "uplink" if name == "eth0" or (switch and idx == len(ifaces)) else "")
 
     add(f"{HR_CPU}.196608", *_wave(rng.randrange(8, 40), 15, 4, 300, top=100))
     if not switch:

@@ -7,6 +7,7 @@ lab cannot start, every lab test errors, so a green run always means the real pe
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,35 @@ import pytest
 import sqlite_utils
 
 from tests.helpers.lab import INVENTORY_FILES, ROOT
+
+#: tests that share the lab's devices, wait on real timers or measure the screen run one after another
+#: in one worker (``make test`` runs two with pytest-xdist, ``--dist loadgroup``); the rest, pure logic
+#: and local servers of their own, run beside them in the other
+SERIAL_GROUP = "lab"
+SERIAL_DIRS = ("tests/lab/", "tests/bench/", "tests/tui/")
+#: a module that imports the lab or a helper that reads the lab's files belongs to the serial group too
+_USES_LAB = re.compile(r"^\s*(?:from|import) (?:lab\b|tests\.helpers\.(?:lab|cli_city)\b)", re.M)
+_module_uses_lab: dict[str, bool] = {}
+
+
+def _serial(item: pytest.Item) -> bool:
+    path = Path(str(item.fspath)).resolve()
+    relative = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
+    if relative.startswith(SERIAL_DIRS) or item.get_closest_marker("lab"):
+        return True
+    if "lab" in getattr(item, "fixturenames", ()):
+        return True
+    if relative not in _module_uses_lab:
+        _module_uses_lab[relative] = bool(_USES_LAB.search(path.read_text(encoding="utf-8")))
+    return _module_uses_lab[relative]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if _serial(item):
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
 
 
 @pytest.fixture

@@ -257,7 +257,8 @@ def test_lab_up_is_idempotent_and_status_reports_the_peers(lab: Any) -> None:
     st = subprocess.run([*env_cmd, "status", "--json"], capture_output=True, text=True, timeout=60)
     status = json.loads(st.stdout)
     assert st.returncode == 0 and status["running"] is True
-    assert len(status["endpoints"]["netconf"]) == 46 and len(status["endpoints"]["ios"]) == 14
+    # 46 NETCONF APs of the city files and Bochum's two (inventory/bochum.yaml)
+    assert len(status["endpoints"]["netconf"]) == 48 and len(status["endpoints"]["ios"]) == 14
     assert set(json.loads((lab.dir / "secrets.json").read_text())) >= {
         "lab/snmp-community",
         "lab/snmpv3-auth",
