@@ -1,5 +1,6 @@
 """Controllers without a network: the lab's controller recordings read as a poll hands them over, and a
-poll result made of them (the shape :func:`netctl.poll.decode.decode` gives a controller profile)."""
+poll result made of them (the shape :func:`netctl.poll.decode.decode` gives a controller profile); and
+:func:`check_discovery`, which holds netctl's discovery on a lab controller to ``snmpbulkwalk``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from lab.controller_snmp import render_controller_snmprec
 from lab.inventory import CONTROLLER_FILES, LabDevice, read_inventory
 from netctl.poll.model import PollResult
 from netctl.poll.oids import PROFILES
+from tests.helpers.snmp import bulkwalk, mac
 
+HW_AP, HW_VAP = "1.3.6.1.4.1.2011.6.139.13.3.3.1", "1.3.6.1.4.1.2011.6.139.17.1.1.1"
+BSN_AP, BSN_AP_IF = "1.3.6.1.4.1.14179.2.2.1.1", "1.3.6.1.4.1.14179.2.2.2.1"
+_HUAWEI_COLUMNS = (HW_AP, 4, 13, 3, 2, HW_AP, 44)
+#: per lab controller: (AP table, its name, IP, model and serial columns, the table and column of client counts)
+COLUMNS = {"du-ac01": _HUAWEI_COLUMNS, "ge-ac01": _HUAWEI_COLUMNS, "do-wlc01": (BSN_AP, 3, 19, 16, 17, BSN_AP_IF, 15)}
+HUAWEI = ("du-ac01", "ge-ac01")
 TYPES = {"2": "Integer", "64": "IpAddress", "65": "Counter32", "66": "Gauge32", "67": "TimeTicks",
          "6": "ObjectIdentifier"}
 
@@ -125,3 +133,31 @@ def seed_controllers(db: Any, now: Any) -> None:
           "first_seen": iso(now), "last_seen": iso(now)} for name, i, status in listed]
         + [{"controller": "mo-wlc01", "mac": f"60:de:44:76:e3:{i:02x}", "name": name, "status": "up",
             "first_seen": iso(now), "last_seen": iso(now)} for name, i in (("mo-cap01", 16), ("mo-cap02", 17))])
+
+
+def check_discovery(api: Any, lab: Any, controller: str) -> None:
+    """Poll lab ``controller`` through ``api`` and hold the APs it lists (MAC, name, IP, model, serial,
+    clients, per SSID where the controller says) to what ``snmpbulkwalk`` of the same columns lists."""
+    table, name, ip, model, serial, count_table, count = COLUMNS[controller]
+    found = {r["mac"]: r for r in api.controllers.aps(controller, poll=True)}
+    walked = {column: bulkwalk(lab, controller, f"{table}.{column}") for column in (name, ip, model, serial)}
+    assert len(walked[name]) == 40
+    assert sorted(found) == sorted(mac(i) for i in walked[name])
+    for index, ap_name in walked[name].items():
+        row = found[mac(index)]
+        assert (row["name"], row["ip"], row["model"], row["serial"]) == (
+            ap_name, walked[ip][index], walked[model][index], walked[serial][index])
+    clients: dict[str, int] = {}
+    for index, value in bulkwalk(lab, controller, f"{count_table}.{count}").items():
+        clients[mac(index)] = clients.get(mac(index), 0) + int(value)  # the 9800: per radio slot
+    assert {m: r["clients"] for m, r in found.items()} == clients and sum(clients.values()) > 300
+    assert {r["status"] for r in found.values()} == {"up", "down", "joining"}
+    if controller in HUAWEI:  # clients per SSID from the VAP table, per AP
+        ssids, users = bulkwalk(lab, controller, f"{HW_VAP}.6"), bulkwalk(lab, controller, f"{HW_VAP}.9")
+        per_ap: dict[str, dict[str, int]] = {}
+        for index, ssid in ssids.items():
+            mine = per_ap.setdefault(mac(index), {})
+            mine[ssid] = mine.get(ssid, 0) + int(users[index])
+        assert {m: r["ssids"] for m, r in found.items() if r["ssids"]} == {m: s for m, s in per_ap.items() if s}
+    else:  # AIRESPACE has per-SSID counts only in client tables, which netctl never walks
+        assert {r["ssids"] is None for r in found.values() if r["clients"]} == {True}

@@ -1,8 +1,10 @@
-"""The tests' own SNMP GET (pysnmp 7 asyncio, as the poller uses it), to see what an agent really serves."""
+"""The tests' own SNMP reads, to see what an agent really serves: a GET (pysnmp 7 asyncio, as the poller
+uses it) and net-snmp's ``snmpbulkwalk`` of one column."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from typing import Any
 
 
@@ -59,3 +61,24 @@ def snmp_get(
         return out
 
     return asyncio.run(run())
+
+
+def bulkwalk(lab: Any, device: str, oid: str) -> dict[str, str]:
+    """``snmpbulkwalk`` of one column of lab device ``device``: index (after the column OID) -> value as
+    net-snmp prints it."""
+    out = subprocess.run(["snmpbulkwalk", "-v2c", "-c", lab.community, "-On", "-Oq", "-Oe", "-t", "2", "-r", "1",
+                          lab.endpoints["snmp"][device], oid], capture_output=True, text=True, timeout=30,
+                         env={"MIBS": "", "PATH": "/usr/bin:/bin"}, check=True).stdout
+    rows = {}
+    for line in out.splitlines():
+        found, _, value = line.partition(" ")
+        assert found.startswith(f".{oid}."), line
+        if value.startswith("No more variables left"):  # endOfMibView: the recording's last subtree ends here
+            continue
+        rows[found[len(oid) + 2:]] = value.strip().strip('"')
+    return rows
+
+
+def mac(index: str) -> str:
+    """The MAC an AP table's index starts with (six decimal octets)."""
+    return ":".join(f"{int(p):02x}" for p in index.split(".")[:6])

@@ -18,15 +18,12 @@ import pytest
 from netctl.api import Netctl
 from netctl.errors import NotFound
 from netctl.selection import Selection
+from tests.helpers.controllers import check_discovery
 from tests.helpers.lab import ROOT
 
 pytestmark = pytest.mark.lab
 
 CONTROLLER_FILES = [ROOT / "inventory" / "duisburg-controller.yaml", ROOT / "inventory" / "dortmund-controller.yaml"]
-HW_AP, HW_VAP = "1.3.6.1.4.1.2011.6.139.13.3.3.1", "1.3.6.1.4.1.2011.6.139.17.1.1.1"
-BSN_AP, BSN_AP_IF = "1.3.6.1.4.1.14179.2.2.1.1", "1.3.6.1.4.1.14179.2.2.2.1"
-#: per controller: (AP table, its name, IP, model and serial columns, the table and column of client counts)
-COLUMNS = {"du-ac01": (HW_AP, 4, 13, 3, 2, HW_AP, 44), "do-wlc01": (BSN_AP, 3, 19, 16, 17, BSN_AP_IF, 15)}
 
 
 @pytest.fixture
@@ -35,50 +32,9 @@ def ctl_city(city: Any) -> Any:
     return city
 
 
-def bulkwalk(lab: Any, controller: str, oid: str) -> dict[str, str]:
-    """``snmpbulkwalk`` of one column: index (after the column OID) -> value as net-snmp prints it."""
-    out = subprocess.run(["snmpbulkwalk", "-v2c", "-c", lab.community, "-On", "-Oq", "-Oe", "-t", "2", "-r", "1",
-                          lab.endpoints["snmp"][controller], oid], capture_output=True, text=True, timeout=30,
-                         env={"MIBS": "", "PATH": "/usr/bin:/bin"}, check=True).stdout
-    rows = {}
-    for line in out.splitlines():
-        found, _, value = line.partition(" ")
-        assert found.startswith(f".{oid}."), line
-        if value.startswith("No more variables left"):  # endOfMibView: the recording's last subtree ends here
-            continue
-        rows[found[len(oid) + 2:]] = value.strip().strip('"')
-    return rows
-
-
-def mac(index: str) -> str:
-    return ":".join(f"{int(p):02x}" for p in index.split(".")[:6])
-
-
 @pytest.mark.parametrize("controller", ["du-ac01", "do-wlc01"])
 def test_discovery_lists_exactly_the_aps_snmpbulkwalk_lists(ctl_city: Any, lab: Any, controller: str) -> None:
-    table, name, ip, model, serial, count_table, count = COLUMNS[controller]
-    found = {r["mac"]: r for r in ctl_city.controllers.aps(controller, poll=True)}
-    walked = {column: bulkwalk(lab, controller, f"{table}.{column}") for column in (name, ip, model, serial)}
-    assert len(walked[name]) == 40
-    assert sorted(found) == sorted(mac(i) for i in walked[name])
-    for index, ap_name in walked[name].items():
-        row = found[mac(index)]
-        assert (row["name"], row["ip"], row["model"], row["serial"]) == (
-            ap_name, walked[ip][index], walked[model][index], walked[serial][index])
-    clients: dict[str, int] = {}
-    for index, value in bulkwalk(lab, controller, f"{count_table}.{count}").items():
-        clients[mac(index)] = clients.get(mac(index), 0) + int(value)  # the 9800: per radio slot
-    assert {m: r["clients"] for m, r in found.items()} == clients and sum(clients.values()) > 300
-    assert {r["status"] for r in found.values()} == {"up", "down", "joining"}
-    if controller == "du-ac01":  # clients per SSID from the VAP table, per AP
-        ssids, users = bulkwalk(lab, controller, f"{HW_VAP}.6"), bulkwalk(lab, controller, f"{HW_VAP}.9")
-        per_ap: dict[str, dict[str, int]] = {}
-        for index, ssid in ssids.items():
-            mine = per_ap.setdefault(mac(index), {})
-            mine[ssid] = mine.get(ssid, 0) + int(users[index])
-        assert {m: r["ssids"] for m, r in found.items() if r["ssids"]} == {m: s for m, s in per_ap.items() if s}
-    else:  # AIRESPACE has per-SSID counts only in client tables, which netctl never walks
-        assert {r["ssids"] is None for r in found.values() if r["clients"]} == {True}
+    check_discovery(ctl_city, lab, controller)
 
 
 def test_adoption_is_idempotent_and_the_adopted_aps_are_polled_through_the_ac(ctl_city: Any, tmp_path: Path) -> None:
