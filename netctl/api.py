@@ -38,7 +38,7 @@ import sqlite_utils
 from netctl.access import AccessService
 from netctl.controllers.ops import ControllerService
 from netctl.core import Session
-from netctl.dashboard import DashboardService
+from netctl.dashboard import DashboardService, SiteDashboard
 from netctl.firmware.ops import FirmwareService
 from netctl.hostkeys import HostKeyService
 from netctl.inventory.ops import InventoryService
@@ -54,7 +54,7 @@ from netctl.schedule.ops import JobService
 from netctl.selection import Scope, Selection
 from netctl.ssids import SsidService
 
-__all__ = ["Event", "Netctl", "Result", "Results", "Scope", "Selection", "Session"]
+__all__ = ["Event", "Netctl", "Result", "Results", "Scope", "Selection", "Session", "SiteDashboard"]
 
 
 class Netctl:

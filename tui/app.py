@@ -27,6 +27,7 @@ from tui.screens.alerts import AlertsScreen
 from tui.screens.ap_detail import ApDetailScreen
 from tui.screens.aps import ApsScreen
 from tui.screens.base import NetctlScreen, translate_bindings
+from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.jobs import JobsScreen
 from tui.screens.overview import OverviewScreen
@@ -35,12 +36,22 @@ from tui.widgets.navbar import NAV
 
 #: mode → (title, action the user needs to see it)
 SCREENS: dict[str, tuple[str, str]] = {
+    "dashboard": (N_("Dashboard"), "view"),
     "overview": (N_("Overview"), "view"),
     "aps": (N_("Access points"), "view"),
     "alerts": (N_("Alerts"), "view"),
     "jobs": (N_("Jobs"), "jobs"),
     "push": (N_("Push"), "push"),
 }
+
+
+#: the screen a role sees first (the overview for every role not named)
+HOME = {"school-admin": "dashboard"}
+
+
+def home_mode(role: str) -> str:
+    """The first screen of a user with ``role``: a school admin's is the dashboard of their school."""
+    return HOME.get(role, "overview")
 
 
 class ApJumpProvider(Provider):
@@ -88,6 +99,7 @@ class NetctlApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "netctl"
     MODES = {
+        "dashboard": DashboardScreen,
         "overview": OverviewScreen,
         "aps": ApsScreen,
         "alerts": AlertsScreen,
@@ -97,6 +109,7 @@ class NetctlApp(App[None]):
     DEFAULT_MODE = "overview"
     COMMANDS = App.COMMANDS | {ApJumpProvider}
     BINDINGS = [
+        Binding("d", "go('dashboard')", N_("Dashboard"), show=False),
         Binding("o", "go('overview')", N_("Overview"), show=False),
         Binding("a", "go('aps')", N_("APs"), show=False),
         Binding("l", "go('alerts')", N_("Alerts"), show=False),
@@ -116,6 +129,7 @@ class NetctlApp(App[None]):
     ) -> None:
         """``refresh_seconds``: how often screens reload (0: never, tests); ``clock``: the time ages are
         counted to; ``tick_seconds``: how often the ages on screen are re-formatted (no reload; 0: never)."""
+        self.DEFAULT_MODE = home_mode(api.session.role)  # type: ignore[misc]  # read by App.__init__
         super().__init__()
         self.backend = Backend(api)
         self.refresh_seconds = refresh_seconds
@@ -158,6 +172,13 @@ class NetctlApp(App[None]):
     def open_ap(self, name: str) -> None:
         """Open the detail of AP ``name`` (NotFound inside the screen if it is out of scope)."""
         self.push_screen(ApDetailScreen(name))
+
+    def open_dashboard(self, site: str | None = None) -> None:
+        """Show the dashboard of ``site`` (None: of the user's sites)."""
+        self.action_go("dashboard")
+        screen = self.screen
+        if isinstance(screen, DashboardScreen):
+            screen.show_site(site)
 
     def open_aps(self, query: str = "") -> None:
         """Show the access point table filtered by ``query``."""

@@ -292,3 +292,16 @@ def seed_activity(db: sqlite_utils.Database) -> None:
             "dry_run": 0,
         }
     )
+
+
+def seed_dashboard(db: sqlite_utils.Database) -> None:
+    """On top of :func:`seed_activity`: gs-meiderich-ap03 polled a minute before NOW with 20 + 3 clients on
+    Schule-Lernen (two radios), and sam's guest WLAN switched off until six hours after NOW (16:30 in Berlin),
+    so gs-meiderich has 32 devices on Schule-Lernen and 4 on Schule-Verwaltung."""
+    ids = {"clients:Schule-Lernen@radio0": 100, "clients:Schule-Lernen@radio1": 101}
+    db.table("series").insert_all([{"id": i, "ap": "gs-meiderich-ap03", "metric": m} for m, i in ids.items()])
+    ts = int(NOW.timestamp()) - 60
+    history.write(db, [(100, ts, 20.0), (101, ts, 3.0)])
+    db.table("ssid_timers").insert({"site": "gs-meiderich", "ssid": "Duisburg-Free-WLAN", "enabled": 0,
+                                    "until": iso(NOW + dt.timedelta(hours=6)), "who": "sam",
+                                    "created": iso(NOW), "state": "active"})

@@ -96,6 +96,7 @@ async def test_a_school_admin_sees_the_schools_aps_behind_a_controller_but_not_t
     its other schools' APs or its page."""
     app = make_app("sam", ctl_db)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
         await settle(pilot)
         assert list(sections(app)) == ["duisburg"]  # no controllers section
         assert "  7 APs" in flat(text_of(app.screen.query_one("#summary", Static)))  # 3 + 4 behind du-ac01

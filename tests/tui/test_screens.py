@@ -156,6 +156,9 @@ async def test_school_admin_sees_only_their_site_and_no_push(make_app: Any) -> N
     app = make_app("sam")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        assert app.current_mode == "dashboard"  # a school admin's first screen
+        await pilot.press("o")
+        await settle(pilot)
         labels = tree_labels(app)
         assert len(labels) == 2 and "Grundschule Meiderich" in labels[1]
         assert not app.allowed("push") and not app.allowed("jobs")

@@ -64,6 +64,7 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
 
     app = NetctlApp(sam, refresh_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o")  # from the dashboard, sam's first screen
         await settle(pilot)
         tree = app.screen.query_one("#sites", Tree)
         site = next(node for tenant in tree.root.children for node in tenant.children if node.data == SITE)

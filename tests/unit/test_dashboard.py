@@ -11,8 +11,7 @@ import sqlite_utils
 from netctl.api import Netctl
 from netctl.dashboard import curve, devices_per_ssid, latest_ssid_counts, problems, switched_off
 from netctl.errors import NotFound
-from netctl.poll import history
-from tests.helpers.tui import NOW, add_users, iso, seed_activity, seed_city
+from tests.helpers.tui import NOW, add_users, iso, seed_activity, seed_city, seed_dashboard
 
 
 def test_devices_per_ssid_sum_the_latest_poll_over_radios_and_aps_and_skip_down_aps() -> None:
@@ -73,13 +72,7 @@ def city(memdb: sqlite_utils.Database) -> sqlite_utils.Database:
 
 
 def test_the_dashboard_of_a_school_reads_what_is_stored_within_the_scope(city: sqlite_utils.Database) -> None:
-    ap03 = {m: i for i, m in enumerate(("clients:Schule-Lernen@radio0", "clients:Schule-Lernen@radio1"), 100)}
-    city.table("series").insert_all([{"id": i, "ap": "gs-meiderich-ap03", "metric": m} for m, i in ap03.items()])
-    ts = int(NOW.timestamp()) - 60
-    history.write(city, [(100, ts, 20.0), (101, ts, 3.0)])
-    city.table("ssid_timers").insert({"site": "gs-meiderich", "ssid": "Duisburg-Free-WLAN", "enabled": 0,
-                                      "until": iso(NOW + dt.timedelta(hours=6)), "who": "sam",
-                                      "created": iso(NOW), "state": "active"})
+    seed_dashboard(city)
     city.table("overlays").insert({"name": "zoo-night", "kind": "site", "target": "zoo-duisburg", "tenant": None,
                                    "vars": json.dumps({"ssids_disabled": ["Zoo-Gast"]}),
                                    "until": iso(NOW + dt.timedelta(hours=1)), "who": "eva", "created": iso(NOW),

@@ -31,6 +31,8 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
      N_("show the access points of the site (or behind the controller) under the cursor")),
     ("", "n", N_("overview, APs, AP"), N_("poll now (the site, the AP)")),
     ("", "w", N_("overview"), N_("WLANs of the site: which SSIDs are on; switch those you may")),
+    ("", "d", N_("overview"), N_("the dashboard of the site under the cursor (devices per WLAN, problems, "
+                                 "today's curve, what is switched off)")),
     ("", "/  esc", N_("APs"),
      N_("filter as on the CLI: words, gs-*, site:…, tag:bus, state:down, clients:>100 / back")),
     ("", "s  S", N_("APs"), N_("sort by the next column / reverse (or click a title)")),

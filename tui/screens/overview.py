@@ -75,6 +75,7 @@ class OverviewScreen(NetctlScreen):
         Binding("enter", "open_site", N_("Show APs"), show=False),
         Binding("n", "poll_now", N_("Poll")),
         Binding("w", "wlans", N_("WLANs")),
+        Binding("d", "dashboard", N_("Dashboard")),
         Binding("r", "reload", N_("Refresh")),
     ]
 
@@ -216,6 +217,11 @@ class OverviewScreen(NetctlScreen):
             self.app.push_screen(SsidScreen(self.sites[0].name))
         else:
             self.notify(_("put the cursor on a site first"), severity="warning")
+
+    def action_dashboard(self) -> None:
+        """The dashboard of the site under the cursor (of the user's sites elsewhere)."""
+        selected = self._selected()
+        self.netctl.open_dashboard(selected[1] if selected and selected[0] == "site" else None)
 
     def action_poll_now(self) -> None:
         if not self.backend.can("poll"):

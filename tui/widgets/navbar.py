@@ -9,6 +9,7 @@ from netctl.i18n import N_, _
 
 #: mode, key, title — in the order shown
 NAV = (
+    ("dashboard", "d", N_("Dashboard")),
     ("overview", "o", N_("Overview")),
     ("aps", "a", N_("APs")),
     ("alerts", "l", N_("Alerts")),
