@@ -20,11 +20,11 @@ from lab.errors import LabError
 REPO = Path(__file__).resolve().parents[1]
 INVENTORY_DIR = REPO / "inventory"
 INVENTORY_FILES = ("duisburg.yaml", "duisburg-transit.csv", "moers.yaml")
-#: lab-only inventory of the WLAN controllers (the Huawei AC simulator, and SNMP recordings of every
+#: the region's WLAN controllers (the Huawei AC simulator, and SNMP recordings of every
 #: controller's AP tables); kept apart so the city's AP counts, which the demo and many tests rely on,
 #: stay as they are
 CONTROLLER_FILES = ("duisburg-controller.yaml", "dortmund-controller.yaml", "gelsenkirchen.yaml")
-#: lab-only inventory of the Main region (three tenants): its ZTE ZXR10-style switches, served by the ZTE CLI
+#: the Main region (three tenants): its ZTE ZXR10-style switches, served by the ZTE CLI
 #: simulator; apart from the city files for the same reason as the controllers
 ZTE_FILES = ("main-region.yaml",)
 #: Bochum's standalone APs on fibre: served like the city's APs (netconfd, snmpsim), in a file of their own
