@@ -11,13 +11,13 @@ import fnmatch
 import functools
 import json
 import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from netctl.errors import NotFound
+from netctl.i18n import _
 from netctl.selection import Selection
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 def emit_json(data: Any) -> None:
     """Print ``data`` as JSON (dates and sets as strings/lists): indented on a terminal, one compact
     line when piped (the C encoder: ten times faster on a 10,000-AP status). The shape is the same."""
+    stop_progress()
     if sys.stdout.isatty():
         click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
     else:
@@ -79,6 +80,7 @@ def _default(value: Any) -> Any:
 
 def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
     """Print a plain aligned table (for terminals and for grep)."""
+    stop_progress()
     body = [["" if v is None else str(v) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in body:
@@ -95,27 +97,73 @@ def is_tty() -> bool:
     return sys.stdout.isatty()
 
 
-def progress_line(total: int, *, every_s: float = 0.1) -> Progress | None:
-    """A one-line progress display on stderr for a run over ``total`` APs, only when stderr is a
-    terminal (nothing when piped or with one AP): ``[0/N] …`` at once, then ``[n/N] AP: status`` as
-    each AP is done (at most every ``every_s`` seconds, and always for the last), ending the line."""
+def progress_line(total: int) -> Progress | None:
+    """A progress bar on stderr for a run over ``total`` APs, only when stderr is a terminal (nothing when
+    piped, in cron or with one AP): the command, the bar, ``done/total``, how many failed and the time so
+    far (``rich.progress``), moved by the run's one callback ``progress(Event(ap, stage, result))``.
+
+    The bar stops at the last AP, before the command prints (:func:`print_table`, :func:`emit_json`) and
+    when the command ends, whatever happens; stdout is never touched.
+    """
     if not sys.stderr.isatty() or total <= 1:
         return None
-    click.echo(f"[0/{total}] …", err=True, nl=False)
-    done = {"n": 0, "shown": 0.0}
+    ctx = click.get_current_context(silent=True)
+    bar = TerminalProgress(total, ctx.command_path.split(" ", 1)[-1] if ctx else "netctl")
+    if ctx is not None:
+        ctx.call_on_close(bar.stop)
+    return bar
 
-    def show(event: Event) -> None:
-        if event.stage != "done":
-            return
-        done["n"] += 1
-        now = time.monotonic()
-        if done["n"] < total and now - done["shown"] < every_s:
-            return
-        done["shown"] = now
-        click.echo(f"\r[{done['n']}/{total}] {event.ap}: {event.result.status}\x1b[K", err=True,
-                   nl=done["n"] >= total)
 
-    return show
+#: the bars on the terminal now (stopped before anything is printed)
+_LIVE: list[TerminalProgress] = []
+
+
+class TerminalProgress:
+    """``poll ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ 12/15 · 2 failed · 0:00:03`` on stderr, drawn by rich.progress
+    (a refresh thread, so the elapsed time moves while a dead AP times out). Callable as a ``Progress``
+    from the runner's threads; an AP counts once, when its result is in."""
+
+    def __init__(self, total: int, what: str) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.total = total
+        self.failed: set[str] = set()
+        self.done: set[str] = set()
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]}"), TimeElapsedColumn(),
+            console=Console(file=sys.stderr), transient=False, redirect_stdout=False, redirect_stderr=False,
+            refresh_per_second=8)
+        self.task = self.progress.add_task(what, total=total, failed=self._failed_text())
+        self.progress.start()
+        _LIVE.append(self)
+
+    def __call__(self, event: Event) -> None:
+        if event.stage != "done" or event.result is None or event.ap in self.done:
+            return
+        self.done.add(event.ap)
+        if getattr(event.result, "failed", False):
+            self.failed.add(event.ap)
+        self.progress.update(self.task, completed=len(self.done), total=max(self.total, len(self.done)),
+                             failed=self._failed_text())
+        if len(self.done) >= self.total:
+            self.stop()
+
+    def _failed_text(self) -> str:
+        return "· " + _("{n} failed").format(n=len(self.failed))
+
+    def stop(self) -> None:
+        """Draw the final state and leave the line (idempotent)."""
+        if self in _LIVE:
+            _LIVE.remove(self)
+            self.progress.stop()
+
+
+def stop_progress() -> None:
+    """Stop every bar on the terminal (before a command prints its answer)."""
+    for bar in list(_LIVE):
+        bar.stop()
 
 
 def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -218,7 +218,9 @@ def converge(
     api: Any, selection: Selection, concurrency: int, confirm_timeout: int, workers: int | None, as_json: bool
 ) -> None:
     """Push the pending configuration of APs that were unreachable (e.g. buses back in the depot)."""
-    results = api.config.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout, workers=workers)
+    pending = sum(1 for row in api.config.config_status(selection) if row["status"] == "pending")
+    results = api.config.converge(selection, concurrency=concurrency, confirm_timeout=confirm_timeout, workers=workers,
+                                  progress=_progress(pending))
     _print_push(results, as_json)
     _exit_push(results)
 

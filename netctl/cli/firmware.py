@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from netctl.cli.common import emit_json, json_option, pass_api, print_table, selection_options
+from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line, selection_options
 from netctl.selection import Selection
 
 _VERSION = click.option("--version", "version", required=True, help="The firmware version, e.g. 23.05.6.")
@@ -70,7 +70,8 @@ def _print_plan(results: Any) -> None:
 def plan_cmd(api: Any, selection: Selection, version: str, concurrency: int, as_json: bool) -> None:
     """What an upgrade to --version would do: each AP's running version (read over SSH), the action
     (upgrade, up-to-date, unsupported platform, unreachable) and the window that allows it now."""
-    results = api.firmware.plan(selection, version=version, concurrency=concurrency)
+    results = api.firmware.plan(selection, version=version, concurrency=concurrency,
+                                progress=progress_line(len(api.session.select(selection))))
     if as_json:
         emit_json(results.to_dict())
     else:
@@ -119,11 +120,13 @@ def upgrade_cmd(api: Any, selection: Selection, version: str, canary: int, wave_
                        f"cancel with: netctl jobs set {job['job']} --disable")
         return
     if not yes:
-        _print_plan(api.firmware.plan(selection, version=version, concurrency=concurrency))
+        _print_plan(api.firmware.plan(selection, version=version, concurrency=concurrency,
+                                      progress=progress_line(len(api.session.select(selection)))))
         click.confirm(f"Upgrade these APs to {version}?", abort=True, err=True)
     results = api.firmware.upgrade(selection, version=version, canary=canary, wave_size=wave_size, now=now,
                                    concurrency=concurrency, gate_min_clients=gate_clients, gate_timeout=gate_timeout,
-                                   reboot_timeout=reboot_timeout)
+                                   reboot_timeout=reboot_timeout,
+                                   progress=progress_line(len(api.session.select(selection))))
     if as_json:
         emit_json(results.to_dict())
     else:

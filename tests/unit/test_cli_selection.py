@@ -3,6 +3,7 @@ a mistyped command suggests the right one; ``status`` shows a down AP's reason w
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -137,28 +138,36 @@ def test_poll_shows_progress_on_a_terminal_at_once_and_per_ap(capsys: pytest.Cap
 
     monkeypatch.setattr(MonitorService, "poll", poll)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    code, _, err = run(capsys, db, "poll")
+    code, out, err = run(capsys, db, "poll")
     assert code == 5
-    assert seen_before_first_answer == ["[0/4] …"]
-    assert "\r[4/4] other-ap01: timeout" in err
+    assert "0/4 · 0 failed" in plain(seen_before_first_answer[0])  # the bar is there before any AP answers
+    assert plain(err).rstrip().endswith("4/4 · 4 failed 0:00:00\n4 AP(s) polled, 0 answered, 4 failed")
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
-    code, _, err = run(capsys, db, "poll")
-    assert code == 5 and "[4/4]" not in err and "[0/4]" not in seen_before_first_answer[-1]
+    code, piped, err = run(capsys, db, "poll")
+    assert code == 5 and "4/4" not in err and "━" not in err and "\x1b[" not in err
+    assert piped == out  # stdout is the same with or without the bar
 
 
-def test_the_progress_line_throttles_but_always_shows_the_last_ap(monkeypatch: pytest.MonkeyPatch,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from netctl.cli.common import progress_line
+def plain(text: str) -> str:
+    """What a terminal shows of ``text``: escape sequences removed, carriage returns as new lines."""
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "\n")
+
+
+def test_the_progress_bar_counts_each_ap_once_and_its_failures(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from netctl.cli.common import TerminalProgress, progress_line
     from netctl.runner import Event
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    show = progress_line(100, every_s=3600)
+    show = progress_line(3)
     assert show is not None
-    for n in range(100):
+    show(Event("ap0", "start"))
+    show(Event("ap0", "done", dead("ap0", T0)))
+    show(Event("ap0", "done", dead("ap0", T0)))  # twice: counts once
+    assert isinstance(show, TerminalProgress) and show.done == {"ap0"} and show.failed == {"ap0"}
+    for n in (1, 2):
         show(Event(f"ap{n}", "done", dead(f"ap{n}", T0)))
-    err = capsys.readouterr().err
-    assert err.startswith("[0/100] …\r[1/100] ap0: timeout")
-    assert err.count("\r") == 2 and err.endswith("[100/100] ap99: timeout\x1b[K\n")
+    assert plain(capsys.readouterr().err).rstrip().endswith("3/3 · 3 failed 0:00:00")
     assert progress_line(1) is None
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     assert progress_line(100) is None
