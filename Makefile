@@ -14,13 +14,13 @@ REGION_FILES := duisburg.yaml duisburg-transit.csv moers.yaml duisburg-controlle
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export NETCTL_LAB_DIR := $(LAB_DIR)
 
-.PHONY: help venv install lab-install lab-up lab-down lab-status demo demo-headless test test-unit bench lint docs clean
+.PHONY: help venv install lab-install lab-up lab-down lab-status demo demo-headless test test-unit bench lint docs catalog clean
 
 help:
 	@echo "make demo           install, start the lab, load the example region, poll, open the TUI"
 	@echo "make demo-headless  the same without the TUI (for scripts): prints status and exits"
 	@echo "make test           install, lint (ruff, mypy), start the lab, run the whole suite"
-	@echo "make lab-up | lab-down | lab-status | bench | lint | docs"
+	@echo "make lab-up | lab-down | lab-status | bench | lint | docs | catalog"
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -82,6 +82,10 @@ lint: $(VENV)/.installed
 # docs/cli.md: every command's --help, generated from the click commands (checked by tests/unit)
 docs: $(VENV)/.installed
 	$(PY) -m cogapp -r docs/cli.md
+
+# netctl/locale/de/LC_MESSAGES/netctl.po gains the newly marked texts (translate the empty msgstr), .mo compiled
+catalog: $(VENV)/.installed
+	$(PY) -m tests.helpers.catalog
 
 clean: lab-down
 	rm -rf $(VENV) $(LAB_DIR) *.egg-info

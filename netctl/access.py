@@ -193,6 +193,43 @@ class AccessService:
             self.db.table("users").update(name, {"allowed_actions": json.dumps(sorted(actions))})
         return _user_view(self._user_row(name))
 
+    # -- web passwords (netctl serve) ----------------------------------------------------------------
+    def set_web_password(self, name: str, password: str | None) -> None:
+        """Set (``None``: remove) the password ``name`` logs in with at ``netctl serve``; stored only as a
+        salted scrypt hash. Your own, or anyone's with the ``users`` right. Ends that user's browser
+        sessions (the server sees the stored hash change). Raises ConfigError for a weak password."""
+        from netctl.web.auth import check_new_password, hash_password
+
+        if name != self.session.user_name:
+            self.session.require("users")
+        self._user_row(name)
+        if password is not None:
+            check_new_password(name, password)
+        stored = hash_password(password) if password is not None else None
+        with transaction(self.db):
+            self.db.table("users").update(name, {"web_password": stored})
+
+    def web_login(self, name: str, password: str) -> dict[str, Any] | None:
+        """The user ``name`` (with ``stamp``, the fingerprint of the stored hash) if ``password`` is their web
+        password, else None; an unknown user costs the same time as a wrong password. Only for an acting
+        user with the ``users`` right (the server of ``netctl serve``)."""
+        from netctl.web.auth import stamp_of, verify_password
+
+        self.session.require("users")
+        rows = list(self.db["users"].rows_where("name = ?", [name]))
+        stored = rows[0].get("web_password") if rows else None
+        if not verify_password(password, stored):
+            return None
+        return {**_user_view(rows[0]), "stamp": stamp_of(stored)}
+
+    def web_stamps(self) -> dict[str, str]:
+        """Every user with a web password and the fingerprint of its hash (sessions of the others end)."""
+        from netctl.web.auth import stamp_of
+
+        self.session.require("users")
+        return {r["name"]: stamp_of(r["web_password"])
+                for r in self.db["users"].rows_where("web_password is not null")}
+
     # -- the delegated SSID switch ------------------------------------------------------------------
     # -- helpers --------------------------------------------------------------------------------
     def _user_row(self, name: str) -> dict[str, Any]:

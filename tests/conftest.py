@@ -17,6 +17,10 @@ import sqlite_utils
 
 from tests.helpers.lab import INVENTORY_FILES, ROOT
 
+#: the tests read netctl's English: a developer's German locale or $NETCTL_LANG must not change what netctl
+#: prints to them (the tests of the German catalog and of --lang choose the language themselves)
+os.environ["NETCTL_LANG"] = "en"
+
 #: tests that share the lab's devices, wait on real timers or measure the screen run one after another
 #: in one worker (``make test`` runs two with pytest-xdist, ``--dist loadgroup``); the rest, pure logic
 #: and local servers of their own, run beside them in the other

@@ -58,15 +58,16 @@ class ApRow:
                          self.platform, *self.tags, *self.groups, self.controller, self.ap_group)).lower()
 
 
-#: column key, title (English; shown through ``_``: :func:`ap_columns`), width (0 = the rest of the line)
+#: column key, title (English; shown through ``_``: :func:`ap_columns`), width (0 = the rest of the line: the
+#: site's title, so a wide terminal shows it whole); fits 80 columns with the longest status word
 AP_COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("name", N_("AP"), 18),
-    ("site", N_("Site"), 15),
-    ("state", N_("Status"), 11),
+    ("name", N_("AP"), 17),
+    ("site", N_("Site"), 0),
+    ("state", N_("Status"), 13),
     ("clients", N_("Devices"), 7),
     ("uptime", N_("Uptime"), 8),
-    ("config", N_("Config"), 10),
-    ("last_seen", N_("Last seen"), 0),
+    ("config", N_("Config"), 8),
+    ("last_seen", N_("Seen"), 7),
 )
 
 
@@ -547,4 +548,4 @@ def local_time(when: dt.datetime | None, zone: str, now: dt.datetime, *, date: b
     local = when.astimezone(tz)
     same_day = local.date() == now.astimezone(tz).date()
     text = local.strftime("%H:%M" if same_day and not date else "%Y-%m-%d %H:%M")
-    return f"{text} {zone} ({ago(when, now)} ago)"
+    return _("{time} {zone} ({ago} ago)").format(time=text, zone=zone, ago=ago(when, now))

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from netctl import __version__
+from netctl import __version__, i18n
 from netctl.cli.common import Context
 from netctl.errors import ConfigError, NetctlError
 
@@ -102,10 +102,17 @@ class LazyGroup(click.Group):
               help="SQLite database file (also $NETCTL_DB).")
 @click.option("--user", envvar="NETCTL_USER", default=None,
               help="Act as this netctl user (default: the OS login's user).")
+@click.option("--lang", default=None, metavar="LANG",
+              help="Language of the TUI and of tables and messages for people: en or de (default: $NETCTL_LANG, "
+                   "else the locale, else en). --json, CSV, the audit and logs stay English.")
 @click.version_option(__version__, prog_name="netctl")
 @click.pass_context
-def cli(ctx: click.Context, db: str, user: str | None) -> None:
+def cli(ctx: click.Context, db: str, user: str | None, lang: str | None) -> None:
     """netctl: inventory, templates, pushes and SNMP health for public and school WLANs."""
+    try:
+        i18n.choose(lang)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}: use --lang en or --lang de", param_hint="--lang") from exc
     ctx.obj = Context(db, user)
 
 

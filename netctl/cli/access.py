@@ -141,6 +141,27 @@ def whoami_cmd(api: Any, as_json: bool) -> None:
         click.echo("may: " + ", ".join(me["actions"]))
 
 
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (scripts).")
+@click.option("--clear", is_flag=True, help="Remove the password: NAME can no longer log in at netctl serve.")
+@pass_api
+def passwd_cmd(api: Any, name: str, password_stdin: bool, clear: bool) -> None:
+    """Set the password NAME logs in with at `netctl serve` (the TUI in a browser).
+
+    Your own, or anyone's as an admin. Stored only as a salted scrypt hash; at least 10 characters.
+    Changing or clearing it ends that user's browser sessions.
+    """
+    if clear:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(f"web password for {name}", hide_input=True, confirmation_prompt=True)
+    api.access.set_web_password(name, password)
+    click.echo(f"{name}: web password {'removed' if clear else 'set'}")
+
+
 @click.group()
 def ssid() -> None:
     """The SSIDs of a site: list them, switch one on or off (ssid-toggle), for a while (--until)."""

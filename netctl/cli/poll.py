@@ -12,8 +12,10 @@ from typing import Any
 
 import click
 
+from netctl import status_words
 from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line, selection_options
 from netctl.controllers.summary import BUCKETS
+from netctl.i18n import _
 from netctl.selection import Selection
 from netctl.units import bitrate
 
@@ -47,12 +49,12 @@ def _uptime(seconds: float | None) -> str:
 def _value(value: Any, what: str, unavailable: Any, digits: int = 1) -> str:
     """A polled value, ``n/a`` when the agent did not serve it (never a zero or a bare dash)."""
     if value is None and what in (unavailable or ()):
-        return "n/a"
+        return _("n/a")
     return _fmt(value, digits)
 
 
 def _not_available(unavailable: Any) -> str:
-    return f"not available: {', '.join(unavailable)}" if unavailable else ""
+    return _("not available: {what}").format(what=", ".join(unavailable)) if unavailable else ""
 
 
 def poll_rows(results: list[Any]) -> list[tuple[str, ...]]:
@@ -109,20 +111,26 @@ def status(api: Any, selection: Selection, problems: bool, as_json: bool) -> Non
     if as_json:
         emit_json(data)
         return
-    print_table([(a["name"], a["site"], a["state"] + ("~" if a["flapping"] else ""), a["since"] or "-",
+    print_table([(a["name"], a["site"], status_words.word(a["state"]) + ("~" if a["flapping"] else ""),
+                  a["since"] or "-",
                   _value(a["clients"], "clients", a.get("unavailable")), _fmt(a["latency_ms"]),
                   _value(a["cpu"], "cpu", a.get("unavailable")), _value(a["mem"], "mem", a.get("unavailable")),
                   _uptime(a["uptime"]),
                   "; ".join([*a["reasons"], *filter(None, [_not_available(a.get("unavailable"))])]))
                  for a in data["aps"]],
-                ["AP", "SITE", "STATE", "SINCE", "CLIENTS", "RTT_MS", "CPU%", "MEM%", "UPTIME", "WHY"])
+                [_("AP"), _("SITE"), _("STATE"), _("SINCE"), _("CLIENTS"), "RTT_MS", _("CPU%"), _("MEM%"),
+                 _("UPTIME"), _("WHY")])
     click.echo("")
-    print_table([(site, c["up"], c["degraded"], c["down"], c["unknown"], c["total"])
+    titles = {str(s["name"]): str(s.get("title") or "") for s in api.session.visible_sites()}
+    print_table([(site, titles.get(site, ""), c["up"], c["degraded"], c["down"], c["unknown"], c["total"])
                  for site, c in sorted(data["sites"].items())],
-                ["SITE", "UP", "DEGRADED", "DOWN", "UNKNOWN", "TOTAL"])
+                [_("SITE"), _("TITLE"), *(status_words.word(s).upper() for s in status_words.HEALTH), _("TOTAL")])
     t = data["totals"]
-    click.echo(f"\n{t['total']} AP(s): {t['up']} up, {t['degraded']} degraded, {t['down']} down, "
-               f"{t['unknown']} unknown")
+    click.echo("\n" + _("{total} AP(s): {up} {w_up}, {degraded} {w_degraded}, {down} {w_down}, {unknown} {w_unknown}")
+               .format(**t, **{f"w_{s}": status_words.word(s) for s in status_words.HEALTH}))
+    shown = {a["state"] for a in data["aps"]}
+    for state in (s for s in status_words.HEALTH if s in shown):
+        click.echo(f"  {status_words.word(state)}: {status_words.explain(state)}")
     controllers = data["controllers"]
     if controllers:
         click.echo("")

@@ -409,6 +409,13 @@ def m018_sample_chunks(db: sqlite_utils.Database) -> None:
     db.execute("DROP TABLE samples")
 
 
+def m019_web_passwords(db: sqlite_utils.Database) -> None:
+    """A user's password for ``netctl serve`` (the TUI in a browser): ``users.web_password`` holds a salted
+    scrypt hash (:mod:`netctl.web.auth`), NULL for users who may not log in there. Browser sessions stay in
+    the server's memory, never in the database."""
+    db.execute("ALTER TABLE users ADD COLUMN web_password TEXT")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -428,6 +435,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("016_firmware", m016_firmware),
     ("017_controllers", m017_controllers),
     ("018_sample_chunks", m018_sample_chunks),
+    ("019_web_passwords", m019_web_passwords),
 ]
 
 

@@ -59,6 +59,7 @@ def test_wheel_carries_templates_and_yang_but_not_the_lab(installed: tuple[Path,
     assert "netctl/_data/yang/netctl-wlan-ap.yang" in names
     assert "netctl/_data/yang/openconfig/openconfig-wifi-mac.yang" in names
     assert "netctl/_data/yang/openconfig/LICENSE" in names and "netctl/_data/yang/openconfig/NOTICE" in names
+    assert "netctl/locale/de/LC_MESSAGES/netctl.mo" in names  # the German catalog (netctl --lang de)
 
 
 def test_installed_netctl_renders_polls_and_previews_a_push_from_another_directory(
@@ -102,6 +103,8 @@ def test_installed_netctl_renders_polls_and_previews_a_push_from_another_directo
     results = json.loads(polled.stdout)
     rows = results if isinstance(results, list) else results.get("results", [])
     assert rows and all(r["state"] == "up" for r in rows), rows
+    german = run([netctl, "--lang", "de", "status", "--site", "gs-meiderich"], work, env)
+    assert german.returncode == 0 and "ZUSTAND" in german.stdout and "in Betrieb" in german.stdout, german.stderr
 
     preview = run([netctl, "push", "gs-meiderich-*", "--dry-run"], work, env)
     assert preview.returncode == 0, (preview.stdout, preview.stderr)

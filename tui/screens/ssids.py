@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from netctl.api import Results
-from netctl.i18n import N_
+from netctl.i18n import N_, _
 from tui.screens.base import Failed, NetctlScreen
 from tui.screens.push import ConfirmPush
 from tui.widgets.prompt import TextPrompt
@@ -119,7 +119,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ssid-box"):
-            yield Label(f"WLANs at {self.site}", id="ssid-title")
+            yield Label(_("WLANs at {site}").format(site=self.site), id="ssid-title")
             yield VirtualTable(COLUMNS, styler=lambda c, t: STATE_CLASS.get(t) if c == "state" else None, id="ssids")
             yield Static("loading …", id="ssid-status")
             yield Static("enter: switch on/off · t: switch until a time · esc: back", id="ssid-help")

@@ -1,0 +1,191 @@
+"""The login rules of ``netctl serve``: password hashes, who may set them, the rate limit, sessions, the cookie.
+
+The rules are pure (:mod:`netctl.web.auth`, the clock passed in); the last tests drive the real aiohttp
+server on a loopback port (no TUI is started: they stop at the login).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from netctl.api import Netctl
+from netctl.core import os_login
+from netctl.errors import ConfigError, PermissionDenied
+from netctl.web.auth import (
+    COOKIE,
+    LoginLimiter,
+    WebSessions,
+    cookie_attributes,
+    hash_password,
+    same_origin,
+    stamp_of,
+    verify_password,
+)
+
+PASSWORD = "correct-horse-battery"
+
+
+def test_a_password_is_stored_as_a_salted_scrypt_hash_and_checked() -> None:
+    first, second = hash_password(PASSWORD), hash_password(PASSWORD)
+    assert first.startswith("scrypt$16384$8$1$") and PASSWORD not in first
+    assert first != second  # a fresh salt each time
+    assert verify_password(PASSWORD, first) and verify_password(PASSWORD, second)
+    assert not verify_password(PASSWORD + "x", first)
+    assert not verify_password("", first)
+    assert not verify_password(PASSWORD, None)
+    assert not verify_password(PASSWORD, "plain:" + PASSWORD)
+    assert not verify_password(PASSWORD, "scrypt$16384$8$1$!!$??")
+    assert not verify_password(PASSWORD, first.replace("scrypt", "md5", 1))
+
+
+@pytest.fixture
+def users(api: Any) -> Any:
+    api.session.db["tenants"].insert({"name": "duisburg", "vars": "{}"})
+    api.session.db["sites"].insert_all([{"name": n, "tenant": "duisburg", "kind": "school", "vars": "{}"}
+                                        for n in ("gs-a", "gs-b")])
+    api.access.add_user("ada", "admin", os_login=os_login())  # the server's OS login acts as an admin
+    api.access.add_user("sam", "school-admin", sites=["gs-a"])
+    api.access.add_user("tom", "school-admin", sites=["gs-b"])
+    return api
+
+
+def test_an_admin_sets_web_passwords_and_a_user_only_their_own(users: Any) -> None:
+    users.access.set_web_password("sam", PASSWORD)
+    stored = users.session.db["users"].get("sam")["web_password"]
+    assert stored.startswith("scrypt$") and PASSWORD not in stored
+    found = users.access.web_login("sam", PASSWORD)
+    assert (found["name"], found["role"], found["scope"]["sites"], found["stamp"]) == (
+        "sam", "school-admin", ["gs-a"], stamp_of(stored))
+    assert users.access.web_login("sam", "wrong-password") is None
+    assert users.access.web_login("nobody", PASSWORD) is None
+    assert users.access.web_login("tom", PASSWORD) is None  # tom has no web password
+
+    sam = Netctl(users.session.db_path, user="sam")
+    with pytest.raises(PermissionDenied):
+        sam.access.set_web_password("tom", "tom-was-here-123")
+    with pytest.raises(PermissionDenied):
+        sam.access.web_login("sam", PASSWORD)  # only the server (an admin) checks passwords
+    sam.access.set_web_password("sam", "my-own-new-password")
+    assert users.access.web_stamps()["sam"] != found["stamp"]  # sessions of the old password end
+    with pytest.raises(ConfigError, match="too short"):
+        users.access.set_web_password("tom", "short")
+    with pytest.raises(ConfigError, match="name"):
+        users.access.set_web_password("tom", "Tom" + " " * 8)
+    users.access.set_web_password("sam", None)
+    assert users.access.web_stamps() == {}
+
+
+def test_failed_logins_are_limited_per_user_and_per_address() -> None:
+    limiter = LoginLimiter(per_user=3, per_address=5, window_s=60.0)
+    for second in range(3):
+        assert limiter.wait("sam", "10.0.0.1", second) == 0.0
+        limiter.failed("sam", "10.0.0.1", second)
+    assert limiter.wait("sam", "10.0.0.1", 3) == pytest.approx(57.0)
+    assert limiter.wait("sam", "10.0.0.2", 3) == pytest.approx(57.0)  # the user, from any address
+    assert limiter.wait("tom", "10.0.0.2", 3) == 0.0
+    limiter.failed("tom", "10.0.0.1", 4)
+    limiter.failed("eva", "10.0.0.1", 5)
+    assert limiter.wait("ada", "10.0.0.1", 6) == pytest.approx(54.0)  # the address, for any user
+    assert limiter.wait("ada", "10.0.0.3", 6) == 0.0
+    assert limiter.wait("sam", "10.0.0.2", 61) == 0.0  # the oldest failure left the window
+    limiter.succeeded("tom")
+    assert limiter.wait("tom", "10.0.0.3", 6) == 0.0
+
+
+def test_the_limiter_remembers_a_bounded_number_of_names() -> None:
+    limiter = LoginLimiter(per_user=1, keys=10)
+    for n in range(100):
+        limiter.failed(f"user{n}", "10.0.0.1", 1.0)
+    assert len(limiter._failures) <= 10
+
+
+def test_a_session_ends_when_idle_too_old_logged_out_or_its_password_changed() -> None:
+    sessions = WebSessions(idle_s=60.0, max_age_s=300.0)
+    token = sessions.start("sam", "s1", 0.0, role="school-admin")
+    assert len(token) >= 43 and token != sessions.start("sam", "s1", 0.0)
+    assert sessions.get("made-up", 1.0) is None and sessions.get(None, 1.0) is None
+    for now in (50.0, 100.0, 150.0, 200.0, 250.0):
+        session = sessions.get(token, now)
+        assert session is not None and (session.user, session.role) == ("sam", "school-admin")
+    assert sessions.get(token, 301.0) is None  # used all along, but older than max_age_s
+
+    idle = sessions.start("sam", "s1", 0.0)
+    assert sessions.get(idle, 61.0) is None
+
+    sessions = WebSessions(idle_s=60.0, max_age_s=300.0)
+    kept, changed, removed = (sessions.start(u, s, 0.0) for u, s in (("sam", "s1"), ("tom", "t1"), ("eva", "e1")))
+    ended = sessions.sweep(10.0, {"sam": "s1", "tom": "t2"})  # tom's password changed, eva was removed
+    assert sorted(s.user for s in ended) == ["eva", "tom"]
+    assert sessions.get(changed, 11.0) is None and sessions.get(removed, 11.0) is None
+    session = sessions.get(kept, 11.0)
+    assert session is not None and sessions.users() == {"sam"}
+    assert [s.user for s in sessions.sweep(100.0, {"sam": "s1"})] == ["sam"]  # idle since 11.0
+
+    sessions.end(sessions.get(sessions.start("sam", "s1", 0.0), 1.0).key)  # type: ignore[union-attr]
+    assert sessions.users() == set()
+
+
+def test_the_session_cookie_is_http_only_same_site_strict_and_secure_over_tls() -> None:
+    assert cookie_attributes(secure=False) == {"httponly": True, "samesite": "Strict", "secure": False, "path": "/"}
+    assert cookie_attributes(secure=True)["secure"] is True
+
+
+def test_only_requests_from_the_server_s_own_origin_pass() -> None:
+    assert same_origin("http://127.0.0.1:8000", host="127.0.0.1:8000", scheme="http")
+    assert same_origin(None, host="127.0.0.1:8000", scheme="http")
+    assert not same_origin("http://evil.example", host="127.0.0.1:8000", scheme="http")
+    assert not same_origin("null", host="127.0.0.1:8000", scheme="http")
+    assert not same_origin("https://127.0.0.1:8000", host="127.0.0.1:8000", scheme="http")
+    assert same_origin("https://wlan.example.org", host="127.0.0.1:8000", scheme="http",
+                       public_url="https://wlan.example.org/")
+    assert not same_origin("http://127.0.0.1:8000", host="127.0.0.1:8000", scheme="http",
+                           public_url="https://wlan.example.org")
+
+
+async def test_the_server_asks_for_a_login_limits_failures_and_sets_the_session_cookie(users: Any) -> None:
+    from aiohttp import ClientSession, CookieJar
+    from aiohttp.test_utils import TestServer
+
+    from netctl.web.server import WebServer
+
+    users.access.set_web_password("sam", PASSWORD)
+    web = WebServer(users.session.db_path, limiter=LoginLimiter(per_user=3))
+    assert web.check_admin() == ["sam"]
+    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
+                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):  # unsafe: cookies of an IP address
+        url = str(server.make_url("/"))
+        origin = url.rstrip("/")
+
+        async def login(password: str, user: str = "sam", **headers: str) -> Any:
+            return await client.post(url + "login", data={"user": user, "password": password},
+                                     headers={"Origin": origin, **headers}, allow_redirects=False)
+
+        first = await client.get(url, allow_redirects=False)
+        assert (first.status, first.headers["Location"]) == (303, "login")
+        assert "frame-ancestors 'none'" in first.headers["Content-Security-Policy"]
+        assert (await client.get(url + "ws")).status == 403  # no TUI without a session
+        assert (await login(PASSWORD, Origin="http://evil.example")).status == 403
+        assert (await login("wrong-password-1")).status == 401
+        assert (await login("wrong-password-2")).status == 401
+        assert (await login("wrong-password-3", user="tom")).status == 401  # tom has no password
+        assert (await login("wrong-password-4")).status == 401
+        refused = await login(PASSWORD)  # the right one, but sam had three failures
+        assert refused.status == 429 and "too many failed logins" in await refused.text()
+        assert not client.cookie_jar.filter_cookies(server.make_url("/"))
+
+        web.limiter.succeeded("sam")
+        ok = await login(PASSWORD)
+        assert (ok.status, ok.headers["Location"]) == (303, "./")
+        cookie = ok.cookies[COOKIE]
+        assert (cookie["httponly"], cookie["samesite"], cookie["path"], cookie["secure"]) == (True, "Strict", "/", "")
+        page = await client.get(url)
+        assert page.status == 200 and "sam (school-admin)" in await page.text()
+        assert (await client.get(url + "ws", headers={"Origin": "http://evil.example"})).status == 403
+
+        out = await client.post(url + "logout", headers={"Origin": origin}, allow_redirects=False)
+        assert (out.status, out.headers["Location"]) == (303, "login")
+        assert web.sessions.users() == set()
+        forged = await client.get(url, cookies={COOKIE: cookie.value}, allow_redirects=False)
+        assert forged.status == 303  # the old token is dead on the server, not only in this browser
