@@ -53,6 +53,10 @@ def print_status(status: dict) -> None:  # type: ignore[type-arg]
             + ", ".join(f"{k} {v}" for k, v in list(eps.get("cisco", {}).items())[:2])
         )
         print(
+            f"  SSH CLI (Cisco 9800 sim) {len(eps.get('c9800', {})):2d} controllers (software), e.g. "
+            + ", ".join(f"{k} {v}" for k, v in list(eps.get("c9800", {}).items())[:2])
+        )
+        print(
             f"  SSH CLI (ZTE ZXR10 sim) {len(eps.get('zte', {})):3d} switches, e.g. "
             + ", ".join(f"{k} {v}" for k, v in list(eps.get("zte", {}).items())[:2])
         )

@@ -41,15 +41,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import fcntl
-import json
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+if __package__ == "lab":
+    from lab import simkit
+else:  # run by sshd as python3 -I from the lab's state directory, beside its copy of simkit.py
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import simkit  # type: ignore[no-redef]
 
 UNRECOGNIZED = "Error: Unrecognized command found at '^' position."
 WRONG = "Error: Wrong parameter found at '^' position."
@@ -529,45 +533,15 @@ def referenced_by(wlan: dict[str, Any], kind: str, name: str) -> str:
 # -- state and sessions --------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def locked_state(state_dir: Path, name: str) -> Iterator[dict[str, Any]]:
+def locked_state(state_dir: Path, name: str) -> contextlib.AbstractContextManager[dict[str, Any]]:
     """The AC's state, locked for one command; written back when it changed."""
-    path = state_dir / f"{name}.json"
-    with open(path.with_suffix(".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            state = json.loads(path.read_text()) if path.exists() else initial_state(name)
-            before = json.dumps(state, sort_keys=True)
-            yield state
-            if json.dumps(state, sort_keys=True) != before or not path.exists():
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(state, indent=1))
-                os.replace(tmp, path)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return simkit.locked_state(state_dir, name, initial_state)
 
 
 def reboot_seconds(state_dir: Path, name: str) -> float:
     """How long the AC refuses sessions after a reboot: the lab knob ``<name>.reboot-seconds`` in the
     state directory (bounded by :data:`REBOOT_RANGE`), else :data:`REBOOT_SECONDS`."""
-    try:
-        wanted = float((state_dir / f"{name}.reboot-seconds").read_text().strip())
-    except (OSError, ValueError):
-        return REBOOT_SECONDS
-    low, high = REBOOT_RANGE
-    return min(max(wanted, low), high) if wanted == wanted else REBOOT_SECONDS  # NaN: the default
-
-
-def which_ac(state_dir: Path) -> str:
-    local = (os.environ.get("SSH_CONNECTION") or "").split()
-    try:
-        acs = json.loads((state_dir / "aps.json").read_text())
-    except (OSError, ValueError):
-        acs = {}
-    if len(local) < 3 or local[2] not in acs:
-        print("netctl lab simulator: no AC configured for this address", file=sys.stderr)
-        raise SystemExit(1)
-    return str(acs[local[2]])
+    return simkit.knob_seconds(state_dir / f"{name}.reboot-seconds", REBOOT_SECONDS, REBOOT_RANGE)
 
 
 class Session:
@@ -600,7 +574,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--state-dir", type=Path, required=True)
     args = parser.parse_args()
-    session = Session(args.state_dir, which_ac(args.state_dir))
+    session = Session(args.state_dir, simkit.which_device(args.state_dir, "AC"))
     if session.down():
         print("netctl lab simulator: the AC is rebooting", file=sys.stderr)
         return 255
@@ -610,21 +584,10 @@ def main() -> int:
             print("\n".join(upload(args.state_dir, state, original.split()[1], sys.stdin.buffer)))
         return 0
     if original:
-        for line in original.splitlines()[:1000]:
-            for text in session.command(line):
-                print(text)
+        simkit.run_lines(original, session.command, lambda: session.ac.closed, 1000)
         return 0
     print("\nInfo: The max number of VTY users is 10, and the number\n      of current VTY users on line is 1.")
-    for _ in range(MAX_LINES):
-        sys.stdout.write(session.prompt())
-        sys.stdout.flush()
-        line = sys.stdin.readline()
-        if not line:
-            break
-        for text in session.command(line.rstrip("\r\n")):
-            print(text)
-        if session.ac.closed:
-            break
+    simkit.shell(session.command, session.prompt, lambda: session.ac.closed, MAX_LINES)
     return 0
 
 

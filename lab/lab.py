@@ -9,6 +9,7 @@ log line, an SSH banner). Everything listens on 127.0.0.0/8 only.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -44,7 +45,14 @@ NETCONF_PLATFORMS = ("netconf-wlan", "openconfig-wlan")
 #: 9800 models each, behind sshds ``sshd-cisco<N>`` of their own)
 NETCONF_CONTROLLERS = ("cisco-9800",)
 #: CLI simulators served by OpenSSH: kind -> simulator script in lab/; their sshds are ``sshd-<kind>N``
-SIMULATORS = {"openwrt": "owrt_sim.py", "huawei": "huawei_ac_sim.py", "zte": "zte_sim.py"}
+SIMULATORS = {"openwrt": "owrt_sim.py", "huawei": "huawei_ac_sim.py", "zte": "zte_sim.py", "c9800": "c9800_sim.py"}
+#: what the simulators share, copied beside each (lab/simkit.py)
+SIMKIT = "simkit.py"
+#: the user a simulator's sessions log in as, where it is not the CLI simulators' own: the 9800's CLI takes the
+#: same login as its NETCONF (one SSH server on a real 9800)
+SIMULATOR_USERS = {"c9800": NC_USER}
+#: the SSH CLI port of the NETCONF controllers (the 9800 CLI simulator: software upgrades)
+CONTROLLER_CLI_PORT = 22
 #: secrets the example inventory refers to besides the lab's own (WLAN passphrases of the demo city)
 CITY_SECRETS = ("duisburg/staff-psk", "duisburg/pupil-psk", "duisburg/zoo-staff-psk", "moers/staff-psk",
                 "moers/pupil-psk", "dortmund/free-psk", "dortmund/staff-psk", "gelsenkirchen/staff-psk",
@@ -131,6 +139,10 @@ class Lab:
         """The controllers served by a netconfd (the Catalyst 9800 stand-in): those with a NETCONF port."""
         return [d for d in self.controllers() if d.platform in NETCONF_CONTROLLERS and d.port]
 
+    def controller_clis(self) -> list[LabDevice]:
+        """The NETCONF controllers' SSH CLIs (port 22 of the same address), served by the 9800 CLI simulator."""
+        return [dataclasses.replace(d, port=CONTROLLER_CLI_PORT) for d in self.netconf_controllers()]
+
     def device(self, name: str) -> LabDevice:
         for dev in self.snmp_devices():
             if dev.name == name:
@@ -201,6 +213,7 @@ class Lab:
         wlcs = self.netconf_controllers()
         names += [f"netconfd-{d.name}" for d in wlcs]
         names += [f"sshd-cisco{i}" for i in range(len(netconf.chunks(wlcs)))]
+        names += [f"sshd-c9800{i}" for i in range(len(netconf.chunks(self.controller_clis())))]
         return names
 
     def status(self) -> dict[str, Any]:
@@ -428,7 +441,7 @@ class Lab:
         wrt_devs = [d for d in devices if d.platform == "openwrt"]
         ac_devs = self.huawei_acs()
         zte_devs = self.zte_switches()
-        simulated = {"openwrt": wrt_devs, "huawei": ac_devs, "zte": zte_devs}
+        simulated = {"openwrt": wrt_devs, "huawei": ac_devs, "zte": zte_devs, "c9800": self.controller_clis()}
         for kind, script in SIMULATORS.items():
             self._start_simulator(kind, simulated[kind], script, only, host_keys, authorized)
 
@@ -493,6 +506,7 @@ class Lab:
             "ios": {d.name: f"{d.address}:{d.port}" for d in ios_devs},
             "cisco": {d.name: f"{d.address}:{d.port}" for d in wlc_devs},
             "zte": {d.name: f"{d.address}:{d.port}" for d in zte_devs},
+            "c9800": {d.name: f"{d.address}:{d.port}" for d in simulated["c9800"]},
         }
 
     def _start_simulator(self, kind: str, devices: Sequence[LabDevice], script: str, only: set[str] | None,
@@ -506,11 +520,12 @@ class Lab:
                 shutil.rmtree(state_dir)
             state_dir.mkdir()
             (state_dir / "aps.json").write_text(json.dumps({d.address: d.name for d in devices}, indent=1))
-            user = ssh.pwd.getpwnam(WRT_USER)
+            user = ssh.pwd.getpwnam(SIMULATOR_USERS.get(kind, WRT_USER))
             os.chown(state_dir, user.pw_uid, user.pw_gid)
             os.chmod(state_dir, 0o755)
-            shutil.copyfile(HERE / script, simulator)
-            os.chmod(simulator, 0o644)
+            for file in (script, SIMKIT):
+                shutil.copyfile(HERE / file, state_dir / file)
+                os.chmod(state_dir / file, 0o644)
         else:  # a running lab: an sshd restarted now may serve a device added since the start
             tmp = state_dir / "aps.json.tmp"
             tmp.write_text(json.dumps({d.address: d.name for d in devices}, indent=1))
@@ -520,7 +535,8 @@ class Lab:
             name = f"sshd-{kind}{i}"
             if only is None or name in only:
                 ssh.start_sshd(self.dir, name, ssh.simulator_sshd_config(
-                    self.dir, name, chunk, host_keys, WRT_USER, authorized, simulator, state_dir))
+                    self.dir, name, chunk, host_keys, SIMULATOR_USERS.get(kind, WRT_USER), authorized, simulator,
+                    state_dir))
 
     # -- single peers on and off -------------------------------------------------------------
 

@@ -141,7 +141,7 @@ def simulator_sshd_config(
     state_dir: Path,
 ) -> str:
     """A private sshd whose every session runs a CLI simulator (ForceCommand): the OpenWrt-style one,
-    the Huawei AC one or the ZTE ZXR10-style one."""
+    the Huawei AC one, the ZTE ZXR10-style one or the Catalyst 9800 one (its software, port 22)."""
     from lab.netconf import private_sshd_config
 
     force = f"ForceCommand /usr/bin/python3 -I {simulator} --state-dir {state_dir}"

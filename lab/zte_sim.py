@@ -36,15 +36,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import fcntl
 import json
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+if __package__ == "lab":
+    from lab import simkit
+else:  # run by sshd as python3 -I from the lab's state directory, beside its copy of simkit.py
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import simkit  # type: ignore[no-redef]
 
 INVALID = "%Error 20200: Invalid input detected at '^' marker."
 INCOMPLETE = "%Error 20203: Incomplete command."
@@ -492,34 +498,9 @@ def negated(argv: list[str], commands: Sequence[str]) -> tuple[bool, int]:
 # -- state and sessions --------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def locked_state(state_dir: Path, name: str) -> Iterator[dict[str, Any]]:
+def locked_state(state_dir: Path, name: str) -> contextlib.AbstractContextManager[dict[str, Any]]:
     """The switch's state, locked for one command; written back when it changed."""
-    path = state_dir / f"{name}.json"
-    with open(path.with_suffix(".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            state = json.loads(path.read_text()) if path.exists() else initial_state(name)
-            before = json.dumps(state, sort_keys=True)
-            yield state
-            if json.dumps(state, sort_keys=True) != before or not path.exists():
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(state, indent=1))
-                os.replace(tmp, path)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def which_switch(state_dir: Path) -> str:
-    local = (os.environ.get("SSH_CONNECTION") or "").split()
-    try:
-        switches = json.loads((state_dir / "aps.json").read_text())
-    except (OSError, ValueError):
-        switches = {}
-    if len(local) < 3 or local[2] not in switches:
-        print("netctl lab simulator: no switch configured for this address", file=sys.stderr)
-        raise SystemExit(1)
-    return str(switches[local[2]])
+    return simkit.locked_state(state_dir, name, initial_state)
 
 
 class Session:
@@ -544,28 +525,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--state-dir", type=Path, required=True)
     args = parser.parse_args()
-    session = Session(args.state_dir, which_switch(args.state_dir), os.environ.get("USER") or "admin")
+    session = Session(args.state_dir, simkit.which_device(args.state_dir, "switch"), os.environ.get("USER") or "admin")
     original = os.environ.get("SSH_ORIGINAL_COMMAND")
     if original:
-        for line in original.splitlines()[:1000]:
-            for text in session.command(line):
-                print(text)
-            if session.switch.closed:
-                break
+        simkit.run_lines(original, session.command, lambda: session.switch.closed, 1000)
         return 0
     print("\n******************************************************************")
     print(" ZXR10-style switch: netctl lab simulator (not ZTE software)")
     print("******************************************************************")
-    for _ in range(MAX_LINES):
-        sys.stdout.write(session.prompt())
-        sys.stdout.flush()
-        line = sys.stdin.readline()
-        if not line:
-            break
-        for text in session.command(line.rstrip("\r\n")):
-            print(text)
-        if session.switch.closed:
-            break
+    simkit.shell(session.command, session.prompt, lambda: session.switch.closed, MAX_LINES)
     return 0
 
 

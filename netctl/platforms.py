@@ -155,6 +155,14 @@ class Platform:
     #: shell that answers them (VRP's ``reboot`` asks ``[Y/N]``); empty: on an exec channel
     firmware_install_answers: tuple[tuple[str, str], ...] = ()
     firmware_reboot_s: float | None = None
+    #: the SSH port of the firmware commands when it is not the AP's own port (a controller configured
+    #: over NETCONF whose software is installed on its SSH CLI); None: the AP's port. The host keys pinned
+    #: for the AP are checked there too (one SSH server, one key)
+    firmware_port: int | None = None
+    #: how the upload command takes the image: ``stdin`` (the bytes on its stdin: ``cat > {path}``) or
+    #: ``scp`` (the command is an SCP sink, ``scp -t {path}``, and netctl speaks SCP's source side to it:
+    #: what ``scp FILE user@device:{path}`` does, for devices whose SCP server writes to their flash)
+    firmware_upload_protocol: str = "stdin"
     #: after the version is read back, the AP must pass the push's health gate over SNMP (clients back
     #: within the gate's time); False: netctl has no SNMP health rules for the platform, the version read
     #: back over SSH is the last check, and each upgrade's result says the health check was not made
@@ -385,6 +393,24 @@ BUILTIN: tuple[Platform, ...] = (
         # the models hold no management settings (SSH, users, addresses): a new session on the push's connection
         post_check_session="channel",
         secret_patterns=(r"(<psk>)([^<]*)(</psk>)",),
+        # software on the SSH CLI (port 22, the NETCONF login) while the configuration stays on NETCONF: the
+        # package goes to the bootflash over SCP (`ip scp server enable`), `install add file … activate commit`
+        # adds, activates and commits it and reloads after asking [y/n]. IOS-XE prints no sha256 of a file
+        # (`verify` knows /md5 and /sha512): netctl compares the bytes it sent. The health gate reads its AP
+        # table (AIRESPACE-WIRELESS-MIB): the APs that were up before must be back
+        error_patterns=(r"^FAILED:", r"^%\s*Invalid input", r"^%\s*Incomplete command", r"^%\s*Error"),
+        firmware_version_command="show version",
+        firmware_version_pattern=r"Cisco IOS Software \[[^\]]*\], .*?, Version ([^,\s]+),",
+        firmware_path="bootflash:C9800-universalk9_wlc.{version}.SPA.bin",
+        firmware_upload_command="scp -t {path}",
+        firmware_upload_protocol="scp",
+        firmware_install_command="install add file {path} activate commit",
+        # the reload question is answered yes, and so is saving the running configuration before it (what
+        # netctl pushed over NETCONF is lost by a reload unless it is saved); any other question no
+        firmware_install_answers=((r"(?i)save the configuration.*\[y/n\]\s*$", "y"),
+                                  (r"(?i)reload of the system.*\[y/n\]\s*$", "y"), (r"\[y/n\]\s*$", "n")),
+        firmware_reboot_s=1200.0,
+        firmware_port=22,
     ),
     Platform(
         "zte-zxros",

@@ -1,17 +1,20 @@
 """Commands over SSH exec channels (paramiko), with bytes on stdin: what a firmware upgrade needs.
 
 netmiko's interactive shell cannot carry a binary file; an exec channel can (``cat > /tmp/firmware.bin``
-with the image on its stdin). A command that asks before it acts (VRP's ``reboot``: ``[Y/N]``) runs in
-an interactive shell on the same connection instead (:meth:`ExecSession.converse`), whose questions are
-answered by the platform's table. Host keys are checked as for every SSH session of netctl
-(:class:`netctl.drivers.sshkeys.HostKeyCheck`, after the key exchange and before authentication), and
-paramiko and socket exceptions become netctl errors by one table (:data:`EXCEPTIONS`).
+with the image on its stdin), and it can speak SCP's source side to a device whose SCP server writes to its
+flash (:func:`scp_send`: ``scp -t bootflash:FILE`` on a Catalyst 9800). A command that asks before it acts
+(VRP's ``reboot``: ``[Y/N]``) runs in an interactive shell on the same connection instead
+(:meth:`ExecSession.converse`), whose questions are answered by the platform's table. Host keys are
+checked as for every SSH session of netctl (:class:`netctl.drivers.sshkeys.HostKeyCheck`, after the key
+exchange and before authentication), and paramiko and socket exceptions become netctl errors by one table
+(:data:`EXCEPTIONS`).
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 import socket
 import time
@@ -81,9 +84,12 @@ class ExecSession:
         self.target = target
         self.transcript = transcript
 
-    def run(self, command: str, *, stdin: IO[bytes] | None = None, timeout: float = 60.0) -> Answer:
-        """Run ``command``; ``stdin`` (a binary file) is sent to it and closed. Raises DeviceError when
-        the session fails or a read stalls for ``timeout`` seconds."""
+    def run(self, command: str, *, stdin: IO[bytes] | None = None, timeout: float = 60.0,
+            scp: bool = False) -> Answer:
+        """Run ``command``; ``stdin`` (a binary file) is sent to it and closed, as its raw bytes or, with
+        ``scp``, as one file of the SCP protocol (``command`` is the sink, ``scp -t PATH``: :func:`scp_send`).
+        Raises DeviceError when the session fails, a read stalls for ``timeout`` seconds or the SCP sink
+        refuses the file."""
         self.transcript.add("->", command + (" < (file)" if stdin is not None else ""))
         with mapped(EXCEPTIONS["session"], self.target, self.transcript, command):
             transport = self.client.get_transport()
@@ -94,14 +100,11 @@ class ExecSession:
                 channel.settimeout(timeout)
                 channel.exec_command(command)
                 digest, sent = None, 0
-                if stdin is not None:
-                    hasher = hashlib.sha256()
-                    for chunk in iter(lambda: stdin.read(CHUNK), b""):
-                        hasher.update(chunk)
-                        channel.sendall(chunk)
-                        sent += len(chunk)
+                if stdin is not None and scp:
+                    digest, sent = scp_send(channel, stdin, command, self.target.ap)
+                elif stdin is not None:
+                    digest, sent = _stream(channel, stdin)
                     channel.shutdown_write()
-                    digest = hasher.hexdigest()
                 output = channel.makefile("rb").read().decode("utf-8", "replace")
                 errors = channel.makefile_stderr("rb").read().decode("utf-8", "replace")
                 status = channel.recv_exit_status() if channel.status_event.wait(timeout) else -1
@@ -167,6 +170,52 @@ class ExecSession:
                 output += "\n"  # the question is answered: its text no longer ends the output
             elif re.search(prompt, output[-300:]):
                 return output, False, asked
+
+
+def _stream(channel: paramiko.Channel, stdin: IO[bytes]) -> tuple[str, int]:
+    """Send the file's bytes; their sha256 and count."""
+    hasher, sent = hashlib.sha256(), 0
+    for chunk in iter(lambda: stdin.read(CHUNK), b""):
+        hasher.update(chunk)
+        channel.sendall(chunk)
+        sent += len(chunk)
+    return hasher.hexdigest(), sent
+
+
+def scp_send(channel: paramiko.Channel, stdin: IO[bytes], command: str, ap: str) -> tuple[str, int]:
+    """The source side of SCP for one file, on a channel whose command is the sink (``scp -t PATH``): wait
+    for the sink's go, send ``C0644 SIZE NAME``, the bytes and a NUL, each acknowledged by a NUL. The name
+    is the last part of the command's path (after ``device:`` and the last ``/``). Returns the sha256 and
+    count of the bytes sent. Raises DeviceError when the sink refuses (its message) or closes early."""
+    size = os.fstat(stdin.fileno()).st_size
+    name = command.split()[-1].rsplit(":", 1)[-1].rsplit("/", 1)[-1] or "image.bin"
+    _scp_ack(channel, "the upload", ap)
+    channel.sendall(f"C0644 {size} {name}\n".encode())
+    _scp_ack(channel, f"the file {name} ({size} bytes)", ap)
+    digest, sent = _stream(channel, stdin)
+    if sent != size:
+        raise DeviceError(f"the image changed while it was sent ({sent} bytes, not {size})", ap=ap)
+    channel.sendall(b"\0")
+    _scp_ack(channel, f"the bytes of {name}", ap)
+    channel.shutdown_write()
+    return digest, sent
+
+
+def _scp_ack(channel: paramiko.Channel, what: str, ap: str) -> None:
+    """One acknowledgement of an SCP sink: NUL, or 1/2 and a message line (a refusal)."""
+    reply = channel.recv(1)
+    if reply == b"\0":
+        return
+    if not reply:
+        raise DeviceError(f"the SCP server closed the session before it took {what}", ap=ap)
+    message = b""
+    for _ in range(1024):  # a message line, bounded
+        byte = channel.recv(1)
+        if byte in (b"", b"\n"):
+            break
+        message += byte
+    said = message.decode("utf-8", "replace").strip() or repr(reply)
+    raise DeviceError(f"the SCP server refused {what}: {said}", ap=ap)
 
 
 @contextmanager

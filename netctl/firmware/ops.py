@@ -15,6 +15,7 @@ given (job options ``at`` and ``once``), as its owner with the owner's rights ch
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -42,6 +43,7 @@ from netctl.selection import Selection
 
 if TYPE_CHECKING:
     from netctl.core import Session
+    from netctl.drivers import Target
     from netctl.inventory.ops import InventoryService
     from netctl.push.ops import ConfigService
     from netctl.schedule.ops import JobService
@@ -83,6 +85,13 @@ class FirmwareService:
         self.inventory = inventory
         self.config = config
         self.jobs = jobs
+
+    def _target(self, ap: dict[str, Any]) -> Target:
+        """Where the AP's firmware commands go: its config target (credentials, pinned host keys), on its
+        platform's ``firmware_port`` where that is not the AP's own port (a 9800: NETCONF 830, CLI 22)."""
+        target = self.config._target(ap)
+        port = get_platform(ap["platform"]).firmware_port
+        return dataclasses.replace(target, port=port) if port else target  # type: ignore[no-any-return]
 
     # -- images ----------------------------------------------------------------------------------
     def add(self, file: str | Path, *, platform: str, version: str) -> dict[str, Any]:
@@ -200,7 +209,7 @@ class FirmwareService:
             target = None
             if supports_firmware(get_platform(ap["platform"])):
                 try:
-                    target = self.config._target(ap)
+                    target = self._target(ap)
                 except NetctlError as exc:  # e.g. its credentials cannot be resolved
                     done[ap["name"]] = FirmwareResult(ap["name"], ap["platform"], False, UNREACHABLE,
                                                       target=version, window=windows.get(ap["name"]),
@@ -276,7 +285,7 @@ class FirmwareService:
                 platform = get_platform(p.platform)
                 image = self.image(p.platform, version)
                 assert image is not None  # checked above
-                jobs.append(UpgradeJob(self.config._target(aps[name]), platform, str(p.current), version,
+                jobs.append(UpgradeJob(self._target(aps[name]), platform, str(p.current), version,
                                        image["path"], image["sha256"], window=p.window, wave=number,
                                        reboot_s=reboot_timeout or platform.firmware_reboot_s or 300.0,
                                        gate=gates.get(name)))

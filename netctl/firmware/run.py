@@ -10,7 +10,9 @@ Which steps an AP gets, and how each answer is judged, are its platform's facts:
 sha256 on the AP and runs ``sysupgrade -T`` before ``sysupgrade``; a Huawei AC (VRP) has no checksum
 command, takes ``startup system-software`` before a ``reboot`` that asks ``[Y/N]`` (answered in a
 shell), and answers ``Error: …`` on an exec channel that exits 0 (the platform's ``error_patterns``
-fail the step). What was not checked is said in the result's reason.
+fail the step). A Catalyst 9800 is configured over NETCONF and takes its software on its SSH CLI
+(the platform's ``firmware_port``): the package goes to its bootflash over SCP and ``install add file …
+activate commit`` asks ``[y/n]`` before the reload. What was not checked is said in the result's reason.
 """
 
 from __future__ import annotations
@@ -130,8 +132,14 @@ def upgrade_one(job: UpgradeJob) -> FirmwareResult:
     stage = "upload"
     try:
         with session(job.target, job.transcript) as ssh, open(job.image_path, "rb") as image:
-            sent = ssh.run(_command(platform.firmware_upload_command, platform, "upload", version), stdin=image,
-                           timeout=120)
+            if platform.firmware_upload_protocol not in ("stdin", "scp"):
+                raise DeviceError(f"platform {platform.name} has firmware_upload_protocol "
+                                  f"{platform.firmware_upload_protocol!r}, not stdin or scp")
+            upload = _command(platform.firmware_upload_command, platform, "upload", version)
+            if platform.firmware_upload_protocol == "scp":
+                sent = ssh.run(upload, stdin=image, timeout=120, scp=True)
+            else:
+                sent = ssh.run(upload, stdin=image, timeout=120)
             why = _refused(sent, platform)
             if sent.exit_status is None or why:
                 raise DeviceError(f"the upload failed: {why or _said(sent) or 'the session dropped'}", ap=ap)

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 
-def ssh_run(api: Any, ap_name: str, command: str) -> str:
-    """One command over a new paramiko session (exec channel) to the AP: the test's own, not netctl's."""
+def ssh_run(api: Any, ap_name: str, command: str, port: int | None = None) -> str:
+    """One command over a new paramiko session (exec channel) to the AP (at ``port``, else the AP's own): the
+    test's own, not netctl's."""
     import paramiko
 
     target = api.config._target(api.session.get_ap(ap_name))
@@ -18,7 +19,7 @@ def ssh_run(api: Any, ap_name: str, command: str) -> str:
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     client.connect(
         target.host,
-        port=target.port,
+        port=port or target.port,
         username=target.username,
         password=target.password,
         key_filename=target.key_file,
