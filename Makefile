@@ -8,6 +8,9 @@ NETCTL := $(VENV)/bin/netctl
 LAB_DIR ?= $(CURDIR)/.lab
 DEMO_DB ?= $(CURDIR)/demo.db
 PYTEST_ARGS ?=
+# two pytest workers: the lab's tests one after another in one, pure logic beside them in the other
+# (tests/conftest.py puts every test that shares the lab into one xdist group)
+PYTEST_XDIST ?= -n 2 --dist loadgroup
 # the example region, in import order (lab/inventory.py REGION_FILES; a unit test holds the two equal)
 REGION_FILES := duisburg.yaml duisburg-transit.csv moers.yaml duisburg-controller.yaml gelsenkirchen.yaml \
   dortmund-controller.yaml bochum.yaml main-region.yaml
@@ -36,6 +39,9 @@ $(VENV)/.installed: pyproject.toml
 	  printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee $$p >/dev/null; $(SUDO) chmod 755 $$p; \
 	  $(SUDO) apt-get install -y -qq --no-install-recommends prometheus; rc=$$?; $(SUDO) rm -f $$p; \
 	  [ ! -e $$p.netctl-saved ] || $(SUDO) mv $$p.netctl-saved $$p; exit $$rc; }
+	@[ -x /usr/bin/chromium ] || { \
+	  echo "installing chromium (Debian; tests/lab/test_serve_browser.py drives it with Playwright, no browser download) …"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
@@ -67,7 +73,7 @@ demo: demo-headless
 	$(NETCTL) --db $(DEMO_DB) tui
 
 test: lint lab-up
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not lab" tests/unit
