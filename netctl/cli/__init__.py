@@ -55,6 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "firmware": ("netctl.cli.firmware:firmware",
                  "Firmware images and upgrades in maintenance windows (OpenWrt, Huawei AC)."),
     "tui": ("netctl.cli.tui:tui", "Open the terminal UI."),
+    "serve": ("netctl.cli.serve:serve", "Serve the TUI in a browser, behind a login (loopback by default)."),
     "lab": ("netctl.cli.lab:lab", "The local lab of simulated APs (for demo and tests)."),
 }
 
