@@ -23,15 +23,15 @@ HEALTH: dict[str, tuple[str, str]] = {
     "unknown": (N_("unchecked"), N_("not polled yet, or the last poll could not tell")),
 }
 
-#: configuration status → (short word, what it means)
+#: configuration status → (short word, what it means); the words fit the AP table's column of 8
 CONFIG: dict[str, tuple[str, str]] = {
-    "applied": (N_("up to date"), N_("has the configuration netctl sent last")),
+    "applied": (N_("current"), N_("has the configuration netctl sent last")),
     "pending": (N_("waiting"), N_("was not reachable: gets its configuration as soon as it is back (converge)")),
     "failed": (N_("failed"), N_("the last change could not be applied (see why); the AP kept its old one")),
-    "drifted": (N_("hand-edited"), N_("its configuration differs from what netctl sent")),
+    "drifted": (N_("edited"), N_("its configuration differs from what netctl sent")),
     "unreachable": (N_("waiting"), N_("was not reachable: gets its configuration as soon as it is back (converge)")),
-    "rolled-back": (N_("rolled back"), N_("a change was taken back automatically because the AP was not well")),
-    "unknown": (N_("not known"), N_("netctl has not sent or read its configuration yet")),
+    "rolled-back": (N_("undone"), N_("a change was taken back automatically because the AP was not well")),
+    "unknown": (N_("unknown"), N_("netctl has not sent or read its configuration yet")),
 }
 
 
