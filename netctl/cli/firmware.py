@@ -24,7 +24,7 @@ def firmware() -> None:
 
 @firmware.command("add")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--platform", required=True, help="The platform the image is for (openwrt, huawei-ac).")
+@click.option("--platform", required=True, help="The platform the image is for (openwrt, huawei-ac, cisco-9800).")
 @_VERSION
 @json_option
 @pass_api
