@@ -361,18 +361,20 @@ def tls_context(certfile: str | None, keyfile: str | None) -> ssl.SSLContext | N
 
 
 async def run(server: WebServer, host: str, port: int, *, ssl_context: ssl.SSLContext | None,
-              announce: Callable[[str], None]) -> None:
-    """Serve until SIGTERM or SIGINT; ``announce`` gets the URL once the port is bound (port 0: a free one)."""
+              announce: Callable[[str], None], stop: asyncio.Event | None = None) -> None:
+    """Serve until ``stop`` is set (default: until SIGTERM or SIGINT); ``announce`` gets the URL once the
+    port is bound (port 0: a free one)."""
     import signal
 
     runner = web.AppRunner(server.make_app(), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
     await site.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
     addresses = runner.addresses
     bound = addresses[0][1] if addresses else port
     shown = f"[{host}]" if ":" in host else host

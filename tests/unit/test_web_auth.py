@@ -6,6 +6,8 @@ server on a loopback port (no TUI is started: they stop at the login).
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +191,51 @@ async def test_the_server_asks_for_a_login_limits_failures_and_sets_the_session_
         assert web.sessions.users() == set()
         forged = await client.get(url, cookies={COOKIE: cookie.value}, allow_redirects=False)
         assert forged.status == 303  # the old token is dead on the server, not only in this browser
+
+
+async def test_over_tls_the_session_cookie_is_secure(users: Any, tmp_path: Path) -> None:
+    import ssl
+
+    from aiohttp import ClientSession
+
+    from netctl.web.server import WebServer, run, tls_context
+    from tests.helpers.receivers import self_signed
+
+    cert, key = self_signed(tmp_path)
+    users.access.set_web_password("sam", PASSWORD)
+    urls: list[str] = []
+    stop = asyncio.Event()
+    serving = asyncio.create_task(run(WebServer(users.session.db_path, secure=True), "127.0.0.1", 0,
+                                      ssl_context=tls_context(str(cert), str(key)), announce=urls.append, stop=stop))
+    try:
+        for _ in range(100):
+            if urls or serving.done():
+                break
+            await asyncio.sleep(0.05)
+        (url,) = urls
+        assert url.startswith("https://127.0.0.1:")
+        trust = ssl.create_default_context(cafile=str(cert))
+        async with ClientSession() as client:
+            ok = await client.post(url + "login", data={"user": "sam", "password": PASSWORD}, ssl=trust,
+                                   headers={"Origin": url.rstrip("/")}, allow_redirects=False)
+            assert ok.status == 303
+            assert ok.cookies[COOKIE]["secure"] is True and ok.cookies[COOKIE]["httponly"] is True
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, 10)
+
+
+def test_serve_listens_beyond_loopback_only_when_told_and_then_says_how_to_use_tls(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from netctl.cli import cli
+    from netctl.web.server import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("127.3.2.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.7") and not is_loopback("wlan.example.org")
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "serve", "--host", "0.0.0.0"])
+    assert refused.exit_code == 2
+    assert "--allow-remote" in refused.output and "reverse proxy with TLS" in refused.output
+    half = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "serve", "--certfile", __file__])
+    assert "give --certfile and --keyfile together" in str(half.exception)
