@@ -124,6 +124,25 @@ def test_a_file_that_is_no_9800_package_is_refused_and_nothing_is_installed(wlc:
     assert "nothing was installed" in alert["message"]
 
 
+def test_a_file_the_scp_server_refuses_stops_the_upload(wlc: Any, tmp_path: Path) -> None:
+    """The SCP sink's refusal (its error byte and message) fails ``upload``: nothing else is sent."""
+    import dataclasses
+
+    from netctl.platforms import PLATFORMS
+
+    before = software(wlc)
+    wlc.firmware.add(package(tmp_path, NEW), platform="cisco-9800", version=NEW)
+    off_flash = dataclasses.replace(PLATFORMS["cisco-9800"], firmware_path="nvram:{version}.bin")
+    with PLATFORMS.swapped("cisco-9800", off_flash):
+        result = wlc.firmware.upgrade([WLC], version=NEW, now=True, reboot_timeout=8)[0]
+
+    assert (result.status, result.stage, result.changed) == ("failed", "upload", False), result.reason
+    assert result.reason == f"{WLC}: the SCP server refused the upload: scp: nvram:{NEW}.bin: Permission denied"
+    assert software(wlc) == before
+    transcript = next(r for r in wlc.config.audit(ap=WLC) if r["action"] == "firmware-upgrade")["transcript"]
+    assert "install add" not in transcript
+
+
 def _padded(version: str) -> str:
     major, minor, patch = version.split(".")
     return f"{major}.{int(minor):02d}.{int(patch):02d}"
