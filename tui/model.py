@@ -58,22 +58,26 @@ class ApRow:
                          self.platform, *self.tags, *self.groups, self.controller, self.ap_group)).lower()
 
 
-#: column key, title (English; shown through ``_``: :func:`ap_columns`), width (0 = the rest of the line: the
-#: site's title, so a wide terminal shows it whole); fits 80 columns with the longest status word
+#: column key, title (English; shown through ``_``: :func:`ap_columns`), least width (0 = the rest of the line:
+#: the site's title, so a wide terminal shows it whole)
 AP_COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("name", N_("AP"), 17),
+    ("name", N_("AP"), 18),
     ("site", N_("Site"), 0),
-    ("state", N_("Status"), 13),
-    ("clients", N_("Devices"), 7),
-    ("uptime", N_("Uptime"), 8),
-    ("config", N_("Config"), 8),
-    ("last_seen", N_("Seen"), 7),
+    ("state", N_("Status"), 7),
+    ("clients", N_("Devices"), 4),
+    ("uptime", N_("Uptime"), 6),
+    ("config", N_("Config"), 6),
+    ("last_seen", N_("Seen"), 5),
 )
 
 
 def ap_columns() -> tuple[tuple[str, str, int], ...]:
-    """:data:`AP_COLUMNS` with their titles in the language in use."""
-    return tuple((key, _(title), width) for key, title, width in AP_COLUMNS)
+    """:data:`AP_COLUMNS` with their titles in the language in use, each as wide as its title and, for the
+    status and the config, as their longest word in that language (the site's title gets the rest)."""
+    words = {"state": [status_words.word(s) for s in status_words.HEALTH],
+             "config": [status_words.config_word(s) for s in status_words.CONFIG]}
+    return tuple((key, _(title), width and max(width, len(_(title)), *map(len, words.get(key, []))))
+                 for key, title, width in AP_COLUMNS)
 
 
 def parse_time(value: Any) -> dt.datetime | None:
