@@ -311,7 +311,7 @@ class Lab:
         devices = self.devices()
         kinds = {"netconf": [d for d in devices if d.platform in NETCONF_PLATFORMS],
                  "cisco": self.netconf_controllers(), "openwrt": [d for d in devices if d.platform == "openwrt"],
-                 "huawei": self.huawei_acs(), "zte": self.zte_switches()}
+                 "huawei": self.huawei_acs(), "zte": self.zte_switches(), "c9800": self.controller_clis()}
         return {f"sshd-{kind}{i}": chunk for kind, devs in kinds.items()
                 for i, chunk in enumerate(netconf.chunks(devs))}
 
@@ -402,7 +402,7 @@ class Lab:
         self._save_secrets()
         devices = self.devices()
         if only is None:
-            self._check_free(devices + self.controllers() + self.zte_switches())
+            self._check_free(devices + self.controllers() + self.zte_switches() + self.controller_clis())
         (self.dir / "logs").mkdir(exist_ok=True)
         host_keys, user_key = ssh.ensure_keys(self.dir / "keys")
         authorized = ssh.write_authorized_keys(self.dir, user_key)

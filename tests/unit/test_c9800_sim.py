@@ -128,3 +128,14 @@ def _inventory(api: Any) -> Path:
                     "aps: [{name: wlc1, site: s1, platform: cisco-9800, address: 127.0.0.9, port: 830, "
                     "credentials: 'secret:wlc/login'}]\n")
     return path
+
+
+def test_the_lab_serves_the_9800_cli_on_port_22_with_the_netconf_login() -> None:
+    from lab.lab import NC_USER, SIMULATOR_USERS, Lab
+
+    lab = Lab(dir=Path("/nonexistent-lab"))
+    [wlc_cli] = lab.controller_clis()
+    assert (wlc_cli.name, wlc_cli.address, wlc_cli.port) == ("do-wlc01", "127.1.50.2", 22)
+    assert [d.port for d in lab.netconf_controllers()] == [830]
+    assert "sshd-c98000" in lab.expected_processes() and lab._sshd_chunks()["sshd-c98000"] == [wlc_cli]
+    assert SIMULATOR_USERS["c9800"] == NC_USER
