@@ -48,8 +48,8 @@ log = logging.getLogger("netctl.web")
 #: TUI processes one browser session may run at once, and the server in all
 MAX_TUIS_PER_SESSION = 3
 MAX_TUIS = 50
-#: how often ended sessions (idle, too old, password changed, user removed) are looked for
-SWEEP_S = 5.0
+#: how often ended sessions (idle, too old, password changed, user removed) are looked for (one query)
+SWEEP_S = 2.0
 #: how long a TUI may take to quit before it is killed
 STOP_S = 5.0
 

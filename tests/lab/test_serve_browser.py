@@ -28,6 +28,7 @@ import pytest
 from netctl.api import Netctl
 from netctl.core import os_login
 from netctl.selection import Selection
+from netctl.web.server import SWEEP_S
 from tests.helpers.lab import with_psks
 from tests.helpers.netconf import read_leaf
 
@@ -94,6 +95,20 @@ def server(neudorf: Any, tmp_path: Path) -> Iterator[str]:
         log.seek(0)
         print(log.read())
         log.close()
+    assert tuis_of(neudorf.session.db_path) == [], "a TUI process outlived netctl serve"
+
+
+def tuis_of(db_path: str) -> list[str]:
+    """Command lines of running ``netctl … tui`` processes over ``db_path`` (from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:  # the process ended meanwhile
+            continue
+        if db_path.encode() in argv and b"tui" in argv:
+            found.append(b" ".join(argv).decode(errors="replace"))
+    return found
 
 
 class Terminal:
@@ -102,10 +117,16 @@ class Terminal:
     def __init__(self, pyte: Any) -> None:
         self.screen = pyte.Screen(120, 40)
         self.stream = pyte.ByteStream(self.screen)
+        self.closed = False
 
     def listen(self, websocket: Any) -> None:
+        self.closed = False
         websocket.on("framereceived", self.received)
         websocket.on("framesent", self.sent)
+        websocket.on("close", self.close)
+
+    def close(self, _websocket: Any) -> None:
+        self.closed = True
 
     def received(self, payload: bytes | str) -> None:
         if isinstance(payload, bytes):
@@ -158,16 +179,18 @@ def test_school_admin_logs_in_sees_only_their_school_and_switches_the_guest_ssid
             page.set_default_timeout(8000)
             page.on("websocket", terminal.listen)
 
+            def log_in(password: str) -> None:
+                page.fill("#user", "sam")
+                page.fill("#password", password)
+                page.click("button[type=submit]")
+
             page.goto(server)
             assert page.url == server + "login"
-            page.fill("#user", "sam")
-            page.fill("#password", "not-the-password")
-            page.click("button[type=submit]")
+            log_in("not-the-password")
             assert page.locator(".error").inner_text() == "wrong user or password"
             assert not context.cookies()
 
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
+            log_in(PASSWORD)
             page.wait_for_url(server)
             assert page.locator("#bar").inner_text().startswith("netctl · sam (school-admin)")
             (cookie,) = context.cookies()
@@ -200,9 +223,24 @@ def test_school_admin_logs_in_sees_only_their_school_and_switches_the_guest_ssid
                          seconds=20)
                 wait_for(page, shows("3 AP(s): applied 3"), terminal.text, seconds=10)
 
+            db_path = city.session.db_path
+            assert len(tuis_of(db_path)) == 1, tuis_of(db_path)  # one TUI process for the tab, as sam
+            assert "--user sam tui" in tuis_of(db_path)[0]
             page.click("#logout")
             page.wait_for_url(server + "login")
+            wait_for(page, lambda: tuis_of(db_path) == [], lambda: f"TUIs after logout: {tuis_of(db_path)}")
             assert not context.cookies()
+            page.goto(server)
+            assert page.url == server + "login"
+
+            # a changed password ends the session and closes its TUI within the server's check interval
+            log_in(PASSWORD)
+            page.wait_for_url(server)
+            wait_for(page, lambda: not terminal.closed, lambda: "no TUI after the second login")
+            city.access.set_web_password("sam", PASSWORD + "-new")
+            wait_for(page, lambda: terminal.closed, lambda: "the TUI is still open", seconds=SWEEP_S + 3)
+            assert page.locator(".ended").is_visible()
+            wait_for(page, lambda: tuis_of(db_path) == [], lambda: f"TUIs after the session ended: {tuis_of(db_path)}")
             page.goto(server)
             assert page.url == server + "login"
         finally:
