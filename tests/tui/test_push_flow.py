@@ -18,6 +18,7 @@ from tests.helpers.netconf import TX_5G, read_leaf
 from tests.helpers.tui import settle, text_of
 from tui.app import NetctlApp
 from tui.screens.push import ConfirmPush, PushScreen
+from tui.widgets.progress import JobProgress
 from tui.widgets.table import VirtualTable
 
 pytestmark = pytest.mark.lab
@@ -73,6 +74,7 @@ async def test_push_flow_against_the_lab(city: Any) -> None:
         assert rows["hs-homberg-ap02"][1] in ("dry-run", "unchanged")
         assert rows["hs-homberg-ap03"][1] == "pending" and rows["hs-homberg-ap03"][3]
         assert app.screen.query_one("#progress", ProgressBar).progress == 3
+        assert app.screen.query_one("#progress", JobProgress).text == "3/3"  # pending is no failure
         summary = text_of(app.screen.query_one("#progress-counts", Static))
         assert "finished with problems: 3/3 APs" in summary and "1× pending: unreachable" in summary
         assert "because:" in summary

@@ -21,6 +21,7 @@ from tests.helpers.tui import settle, text_of
 from tui.app import NetctlApp
 from tui.screens.push import ConfirmPush
 from tui.screens.ssids import SsidScreen
+from tui.widgets.progress import JobProgress
 from tui.widgets.table import VirtualTable
 
 pytestmark = pytest.mark.lab
@@ -82,6 +83,7 @@ async def test_school_admin_switches_the_allowed_ssid_at_their_school(city: Any)
 
         await switch(app, pilot, GUEST, "true -> false")
         assert "3 AP(s): applied 3" in text_of(app.screen.query_one("#ssid-status", Static))
+        assert app.screen.query_one("#job-ssid", JobProgress).text == "3/3"  # the bar of the switch, at its end
         assert dict((k, table.rows[i][1]) for i, k in enumerate(table.keys))[GUEST] == "off"
         assert read_leaf(city, f"{SITE}-ap01", ENABLED) == ["false"]
         assert read_leaf(city, f"{SITE}-ap03", ENABLED) == ["false"]

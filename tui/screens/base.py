@@ -17,9 +17,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
+from netctl.api import Event, Netctl
 from netctl.errors import NetctlError
 from netctl.i18n import _
 from netctl.selection import Selection
+from tui.widgets.progress import JobProgress
 
 if TYPE_CHECKING:
     from tui.app import NetctlApp
@@ -58,12 +60,27 @@ class Polled(Message):
         self.results = results
 
 
+class JobProgressed(Message):
+    """A job started from a screen (a poll, an SSID switch) reported progress: ``total`` APs when it starts,
+    then each runner event (``Event(ap, stage, result)``), posted from the worker thread."""
+
+    def __init__(self, job: str, event: Event | None = None, total: int | None = None) -> None:
+        super().__init__()
+        self.job = job
+        self.event = event
+        self.total = total
+
+
 class NetctlScreen(Screen[Any]):
     """A screen with ``self.backend`` and :meth:`fetch` (run in a thread, post its message or Failed)."""
 
     #: where a navigation key puts the focus each time it shows this screen (a CSS selector), whatever had
     #: it when the user left; None leaves the focus as it was
     FOCUS_ON_ENTRY: str | None = None
+    #: the widget a job's progress bar goes in front of (a CSS selector)
+    PROGRESS_BEFORE = "Footer"
+    #: how long a finished job's bar stays (seconds)
+    PROGRESS_KEEP_S = 10.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,8 +147,49 @@ class NetctlScreen(Screen[Any]):
         )
 
     def start_poll(self, selection: Selection) -> None:
-        """Poll ``selection`` in a worker (several may run at once); the screen gets :class:`Polled`."""
-        self.fetch("poll", lambda: Polled(self.backend.run(lambda api: api.monitor.poll(selection))), exclusive=False)
+        """Poll ``selection`` in a worker (several may run at once); the screen gets :class:`Polled`, and a
+        progress bar moves as the APs answer (:meth:`relay`)."""
+        relay = self.relay("poll")
+
+        def poll(api: Netctl) -> Polled:
+            self.post_message(JobProgressed("poll", total=len(api.session.select(selection))))
+            return Polled(api.monitor.poll(selection, progress=relay))
+
+        self.fetch("poll", lambda: self.backend.run(poll), exclusive=False)
+
+    # -- a job's progress bar ---------------------------------------------------------------------
+    def relay(self, job: str) -> Callable[[Event], None]:
+        """The ``progress`` callback for a job run in a worker: each event reaches the screen as a message."""
+
+        def post(event: Event) -> None:
+            self.post_message(JobProgressed(job, event))
+
+        return post
+
+    def job_bar(self, job: str) -> JobProgress:
+        """The progress bar of ``job`` (``#job-<job>``), mounted in front of :attr:`PROGRESS_BEFORE` if new."""
+        for bar in self.query(f"#job-{job}").results(JobProgress):
+            return bar
+        bar = JobProgress(id=f"job-{job}", classes="job-progress")
+        self.mount(bar, before=self.query_one(self.PROGRESS_BEFORE))
+        return bar
+
+    @on(JobProgressed)
+    def show_job_progress(self, message: JobProgressed) -> None:
+        bar = self.job_bar(message.job)
+        if message.total is not None:
+            bar.begin(message.total)
+        if message.event is not None:
+            bar.track(message.event)
+
+    def job_finished(self, job: str) -> None:
+        """``job`` ended: its bar keeps its final state for :attr:`PROGRESS_KEEP_S` seconds, then goes."""
+        for bar in self.query(f"#job-{job}"):
+            self.set_timer(self.PROGRESS_KEEP_S, bar.remove)
+
+    @on(Polled)
+    def poll_finished(self, message: Polled) -> None:
+        self.job_finished("poll")
 
     @on(Failed)
     def notify_failed(self, message: Failed) -> None:

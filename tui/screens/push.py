@@ -24,7 +24,6 @@ from textual.widgets import (
     Footer,
     Input,
     Label,
-    ProgressBar,
     Static,
 )
 
@@ -34,6 +33,7 @@ from netctl.selection import Selection
 from tui.model import parse_selection
 from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
+from tui.widgets.progress import JobProgress
 from tui.widgets.table import VirtualTable
 
 RESULT_COLUMNS = (("ap", "AP", 20), ("status", "Status", 9), ("changed", "Chg", 4), ("reason", "Reason", 0))
@@ -194,6 +194,7 @@ class PushScreen(NetctlScreen):
         self.results: dict[str, tuple[str, str, str]] = {}
         self.order: list[str] = []
         self.total = 0
+        self.failed: set[str] = set()
         self.initial_selection = ""
 
     def compose(self) -> ComposeResult:
@@ -212,7 +213,7 @@ class PushScreen(NetctlScreen):
                 id="preview-box",
             )
             with Vertical(id="progress-box"):
-                yield ProgressBar(id="progress", show_eta=False)
+                yield JobProgress(id="progress")
                 yield Static("", id="progress-counts")
                 yield VirtualTable(
                     RESULT_COLUMNS,
@@ -311,7 +312,8 @@ class PushScreen(NetctlScreen):
         self.order, self.total = list(names), len(names)
         self.results = {name: ("queued", "", "") for name in names}
         self.query_one("#push-view", ContentSwitcher).current = "progress-box"
-        self.query_one("#progress", ProgressBar).update(total=self.total, progress=0)
+        self.failed = set()
+        self.query_one("#progress", JobProgress).begin(self.total)
         self._draw_results()
         template = self._template()
 
@@ -353,13 +355,15 @@ class PushScreen(NetctlScreen):
         changed = result.changed
         if result.ap not in self.results:
             self.order.append(result.ap)
+        if result.failed:
+            self.failed.add(result.ap)
         self.results[result.ap] = (result.status, "yes" if changed else "no" if changed is not None else "",
                                    result.reason or "")
 
     def _draw_results(self, final: bool = False) -> None:
         statuses = [status for status, _, _ in self.results.values()]
         done = sum(1 for status in statuses if status not in WAITING)
-        self.query_one("#progress", ProgressBar).update(total=self.total or 1, progress=done)
+        self.query_one("#progress", JobProgress).set_counts(done, self.total, len(self.failed))
         counts: dict[str, int] = {}
         for status in statuses:
             counts[status] = counts.get(status, 0) + 1

@@ -22,7 +22,7 @@ from textual.widgets import Label, Static
 
 from netctl.api import Results
 from netctl.i18n import N_, _
-from tui.screens.base import Failed, NetctlScreen
+from tui.screens.base import Failed, JobProgressed, NetctlScreen
 from tui.screens.push import ConfirmPush
 from tui.widgets.prompt import TextPrompt
 from tui.widgets.table import VirtualTable
@@ -103,6 +103,8 @@ class UntilChecked(Message):
 class SsidScreen(NetctlScreen, ModalScreen[None]):
     """Modal list of a site's SSIDs; Enter switches the one under the cursor (after asking)."""
 
+    PROGRESS_BEFORE = "#ssid-help"
+
     BINDINGS = [Binding("escape", "app.pop_screen", N_("Back")), Binding("r", "reload", N_("Refresh"), show=False),
                 Binding("t", "timed", N_("Switch until …"))]
 
@@ -111,6 +113,8 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         self.site = site
         self.ssids: list[dict[str, Any]] = []
         self.busy = False
+        #: the APs the switch goes to (from its preview): the progress bar's total
+        self.aps = 0
         self.summary = ""
         #: the switch waiting for its preview: (ssid, enable)
         self.asking: tuple[str, bool] | None = None
@@ -146,6 +150,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
     def on_ssid_change_planned(self, message: SsidChangePlanned) -> None:
         if self.asking is None:
             return
+        self.aps = len(message.preview)
         name, enable = self.asking
         self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(self.ssids)} SSID(s)"))
 
@@ -165,6 +170,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
 
     def on_ssid_switched(self, message: SsidSwitched) -> None:
         self.busy = False
+        self.job_finished("ssid")
         self.summary = push_summary(message.results)
         self.query_one("#ssid-status", Static).update(self.summary)
         self.action_reload()
@@ -176,6 +182,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
 
     def on_failed(self, message: Failed) -> None:
         self.busy = False
+        self.job_finished("ssid")
         self.asking = None
         self.until = None
         self.query_one("#ssid-status", Static).update(message.error.message)
@@ -236,11 +243,13 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
 
     def _toggle(self, name: str, enable: bool, until: str | None = None) -> None:
         self.busy = True
+        self.show_job_progress(JobProgressed("ssid", total=self.aps))
+        relay = self.relay("ssid")
         self.query_one("#ssid-status", Static).update(f"switching {name} at the APs of {self.site} …")
         site = self.site
         self.fetch(
             "toggle",
             lambda: SsidSwitched(self.backend.run(lambda api: api.ssids.set_ssid_enabled(site, name, enable,
-                                                                                       until=until))),
+                                                                                       until=until, progress=relay))),
             exclusive=False,
         )
