@@ -12,6 +12,7 @@ from netctl.dashboard import DashboardService
 from tests.helpers.tui import seed_dashboard, settle, text_of
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
+from tui.screens.ssids import SsidScreen
 
 
 @pytest.fixture
@@ -42,6 +43,9 @@ async def test_a_school_admin_starts_on_the_dashboard_of_their_school(school_db:
         assert "Abtei" not in text  # another school does not exist for sam
         curve = app.screen.query_one("#site-curve")
         assert curve.points and max(v for _t, v in curve.points) == 5 + 6 * 3  # ap01's peak of the day
+        await pilot.press("w")  # the school's WLANs, from the dashboard
+        await settle(pilot)
+        assert isinstance(app.screen, SsidScreen) and app.screen.site == "gs-meiderich"
 
 
 async def test_an_admin_starts_on_the_overview_and_opens_a_sites_dashboard_with_d(school_db: Any,

@@ -3,7 +3,8 @@
 For each site of the user (at most :data:`MAX_SITES`; from the overview, the site under the cursor): its
 title, devices online per SSID, the APs with a problem and why, today's curve of devices online, and what
 is switched off until when. The facts come from the core (``nc.dashboard``, :mod:`netctl.dashboard`),
-loaded in a worker like every screen's; ``r`` reloads, and the app's refresh reloads it too.
+loaded in a worker like every screen's; ``r`` reloads, and the app's refresh reloads it too; ``w`` opens the
+WLANs window of the site shown first (switch the guest WLAN from here).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def site_text(board: SiteDashboard, now: dt.datetime) -> Group:
 class DashboardScreen(NetctlScreen):
     """The school dashboard of the user's sites (or of one site chosen in the overview)."""
 
-    BINDINGS = [Binding("r", "reload", N_("Refresh"))]
+    BINDINGS = [Binding("w", "wlans", N_("WLANs")), Binding("r", "reload", N_("Refresh"))]
 
     def __init__(self) -> None:
         super().__init__()
@@ -125,6 +126,13 @@ class DashboardScreen(NetctlScreen):
         site, now = self.site, self.netctl.clock()
         self.fetch("dashboard", lambda: self.backend.run(lambda api: load_dashboard(api, site, now)),
                    failed=DashboardFailed)
+
+    def action_wlans(self) -> None:
+        """The WLANs window of the site shown first: which SSIDs are on, and switching those the user may."""
+        from tui.screens.ssids import SsidScreen
+
+        if self.boards:
+            self.app.push_screen(SsidScreen(self.boards[0].site))
 
     def on_dashboard_failed(self, message: DashboardFailed) -> None:
         self.query_one("#summary", Static).update(_("cannot load: {error}").format(error=message.error.message))
