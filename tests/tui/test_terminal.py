@@ -48,9 +48,9 @@ def wait_for(screen: Callable[[], str], *texts: str, timeout: float = 20.0) -> s
     raise AssertionError(f"{texts!r} did not all appear within {timeout}s; the screen shows:\n{shown}")
 
 
-def test_netctl_tui_starts_navigates_and_quits_in_a_terminal(
-    tmp_path: Path, tmux: Callable[..., str]
-) -> None:
+def start_tui(tmux: Callable[..., str], tmp_path: Path, *netctl_args: str) -> Callable[[], str]:
+    """Start ``netctl [netctl_args] tui --user sam`` on the test city in an 80×24 tmux pane (no language in
+    the environment); returns what the pane shows, read on each call."""
     db_path = tmp_path / "city.db"
     db = open_db(db_path, create=True)
     seed_city(db)
@@ -58,12 +58,15 @@ def test_netctl_tui_starts_navigates_and_quits_in_a_terminal(
     db.conn.close()
     env = {"NETCTL_DB": str(db_path), "TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
     exports = " ".join(f"{k}={v!r}" for k, v in env.items())
-    command = f"env {exports} {NETCTL} tui --user sam; echo netctl-exited-$?; sleep 30"
+    command = f"env {exports} {NETCTL} {' '.join(netctl_args)} tui --user sam; echo netctl-exited-$?; sleep 30"
     tmux("new-session", "-d", "-s", "t", "-x", "80", "-y", "24", command)
+    return lambda: tmux("capture-pane", "-p", "-t", "t")
 
-    def screen() -> str:
-        return tmux("capture-pane", "-p", "-t", "t")
 
+def test_netctl_tui_starts_navigates_and_quits_in_a_terminal(
+    tmp_path: Path, tmux: Callable[..., str]
+) -> None:
+    screen = start_tui(tmux, tmp_path)
     shown = wait_for(screen, "gs-meiderich", "sam (school-admin)")
     assert "gym-hamborn" not in shown  # another school: not in sam's scope
     tmux("send-keys", "-t", "t", "a")
@@ -72,6 +75,23 @@ def test_netctl_tui_starts_navigates_and_quits_in_a_terminal(
     tmux("send-keys", "-t", "t", "q")
     shown = wait_for(screen, "netctl-exited-")
     assert "netctl-exited-0" in shown
+
+
+def test_netctl_tui_in_german(tmp_path: Path, tmux: Callable[..., str]) -> None:
+    """``netctl --lang de tui``: the overview, the access point table and the help in German."""
+    screen = start_tui(tmux, tmp_path, "--lang", "de")
+    wait_for(screen, "sam (school-admin)")
+    tmux("send-keys", "-t", "t", "o")
+    wait_for(screen, "Überblick", "Grundschule Meiderich", "Schule", "nicht abgefragt", "Abfragen")
+    tmux("send-keys", "-t", "t", "a")
+    wait_for(screen, "Access Points: alle 3", "Standort", "Zustand", "Geräte", "ungeprüft", "3 von 3 APs")
+    tmux("send-keys", "-t", "t", "?")
+    wait_for(screen, "Was ein Zustand bedeutet", "▲ in Betrieb", "◆ eingeschränkt", "▼ ausgefallen", "? ungeprüft",
+             "Konfiguration: wartet")
+    tmux("send-keys", "-t", "t", "q")  # closes the help
+    wait_for(screen, "3 von 3 APs")
+    tmux("send-keys", "-t", "t", "q")
+    assert "netctl-exited-0" in wait_for(screen, "netctl-exited-")
 
 
 def test_netctl_tui_refuses_an_unknown_user_with_a_clear_message(tmp_path: Path) -> None:

@@ -94,10 +94,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(Text(_("netctl keys"), style="bold"))
-            yield Static(help_table(self.screens, self.allowed), id="help-keys")
-            yield Static(Text("\n" + _("What a status means"), style="bold"))
+            yield Static(Text(_("What a status means"), style="bold"))
             yield Static(status_table(), id="help-statuses")
+            yield Static(Text("\n" + _("netctl keys"), style="bold"))
+            yield Static(help_table(self.screens, self.allowed), id="help-keys")
             yield Static(
                 Text(
                     "\n" + _("You see and act only on the sites your user may reach; everything else does "
