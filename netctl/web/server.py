@@ -102,6 +102,12 @@ class TuiProcess(AppService):
         self._stdin = process.stdin
         return process
 
+    async def run(self) -> None:
+        """Relay the TUI's output until it ends, then close the tab's websocket (a TUI that quit or died
+        never leaves the page waiting on a blank screen)."""
+        await super().run()
+        await self.remote_close()
+
     async def stop(self) -> None:
         try:
             await asyncio.wait_for(super().stop(), STOP_S)
@@ -132,6 +138,8 @@ class WebServer:
         self.download_manager = DownloadManager()
         #: session key -> its open websockets (each runs one TUI)
         self.sockets: dict[str, set[web.WebSocketResponse]] = {}
+        #: the command of one tab's TUI for a user
+        self.tui_command: Callable[[str, str], list[str]] = tui_argv
 
     # -- the database, as the server's own (admin) user; in a thread, never on the event loop -------
     def _admin(self) -> Any:
@@ -275,7 +283,7 @@ class WebServer:
         socket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
         await socket.prepare(request)
         open_here.add(socket)
-        tui = TuiProcess(tui_argv(self.db_path, session.user), write_bytes=socket.send_bytes,
+        tui = TuiProcess(self.tui_command(self.db_path, session.user), write_bytes=socket.send_bytes,
                          write_str=socket.send_str, close=socket.close, download_manager=self.download_manager)
         try:
             await tui.start(_size(request, "width", 80), _size(request, "height", 24))

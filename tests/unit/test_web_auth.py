@@ -239,3 +239,49 @@ def test_serve_listens_beyond_loopback_only_when_told_and_then_says_how_to_use_t
     assert "--allow-remote" in refused.output and "reverse proxy with TLS" in refused.output
     half = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "serve", "--certfile", __file__])
     assert "give --certfile and --keyfile together" in str(half.exception)
+
+
+async def test_a_tui_that_ends_closes_the_tab_s_websocket(users: Any) -> None:
+    import sys
+
+    from aiohttp import ClientSession, CookieJar
+    from aiohttp.test_utils import TestServer
+
+    from netctl.web.server import WebServer
+
+    users.access.set_web_password("sam", PASSWORD)
+    web = WebServer(users.session.db_path)
+    started: list[str] = []
+
+    def dying_tui(db_path: str, user: str) -> list[str]:
+        started.append(user)
+        return [sys.executable, "-c", "print('__GANGLION__', flush=True)"]
+
+    web.tui_command = dying_tui
+    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
+                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):
+        url = str(server.make_url("/"))
+        origin = url.rstrip("/")
+        await client.post(url + "login", data={"user": "sam", "password": PASSWORD}, headers={"Origin": origin})
+        async with client.ws_connect(url + "ws?width=80&height=24", headers={"Origin": origin}) as socket:
+            message = await asyncio.wait_for(socket.receive(), 10)
+            assert message.type.name in ("CLOSE", "CLOSED", "CLOSING")
+    assert started == ["sam"]  # the TUI is started as the user of the session, nothing the browser sends
+    assert all(not open_ for open_ in web.sockets.values())  # no websocket left behind
+
+
+def test_netctl_users_passwd_sets_reads_from_stdin_and_clears(users: Any) -> None:
+    from click.testing import CliRunner
+
+    from netctl.cli import cli
+
+    runner = CliRunner()
+    db = users.session.db_path
+    done = runner.invoke(cli, ["--db", db, "users", "passwd", "sam", "--password-stdin"], input=PASSWORD + "\n")
+    assert done.exit_code == 0 and "sam: web password set" in done.output
+    assert users.access.web_login("sam", PASSWORD) is not None
+    prompted = runner.invoke(cli, ["--db", db, "users", "passwd", "tom"], input="tom-password-9\ntom-password-9\n")
+    assert prompted.exit_code == 0 and users.access.web_login("tom", "tom-password-9") is not None
+    cleared = runner.invoke(cli, ["--db", db, "users", "passwd", "sam", "--clear"])
+    assert cleared.exit_code == 0 and users.access.web_login("sam", PASSWORD) is None
+    assert sorted(users.access.web_stamps()) == ["tom"]
