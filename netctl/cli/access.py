@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from netctl.cli.common import emit_json, json_option, pass_api, print_table
+from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line
 
 ROLE_CHOICES = click.Choice(["admin", "engineer", "school-admin"])
 
@@ -214,7 +214,8 @@ def _switch(api: Any, site: str, name: str, enabled: bool, until: str | None, ye
         timed = (f" until {ends['text']} {ends['timezone']}, then back {'off' if enabled else 'on'}" if ends else "")
         click.confirm(f"Switch SSID {name!r} {verb.upper()} at {site}{timed} "
                       f"({changing} of {len(preview)} AP(s) change)?", abort=True)
-    results = api.ssids.set_ssid_enabled(site, name, enabled, until=until, confirm_timeout=confirm_timeout)
+    results = api.ssids.set_ssid_enabled(site, name, enabled, until=until, confirm_timeout=confirm_timeout,
+                                         progress=progress_line(len(preview)))
     if as_json:
         emit_json(results.to_dict())
     else:
