@@ -22,8 +22,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[2]
-#: where people read netctl's words: the TUI, the CLI's human output, the status words
-SOURCES = ("tui", "netctl/cli", "netctl/status_words.py")
+#: where people read netctl's words: the TUI, the CLI's human output, the status words, the school dashboard
+SOURCES = ("tui", "netctl/cli", "netctl/status_words.py", "netctl/dashboard.py")
 PO = ROOT / "netctl/locale/de/LC_MESSAGES/netctl.po"
 MO = PO.with_suffix(".mo")
 
