@@ -109,11 +109,23 @@ class TuiProcess(AppService):
         await self.remote_close()
 
     async def stop(self) -> None:
+        """Ask the TUI to quit; kill it after :data:`STOP_S`; then close its pipes and reap it (no file
+        descriptor or zombie is left per tab)."""
+        process = self._process
         try:
             await asyncio.wait_for(super().stop(), STOP_S)
         except TimeoutError:
-            if self._process is not None and self._process.returncode is None:
-                self._process.kill()
+            pass
+        if process is None:
+            return
+        if process.returncode is None:
+            try:
+                await asyncio.wait_for(process.wait(), STOP_S)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        if self._stdin is not None:
+            self._stdin.close()
 
 
 class WebServer:
