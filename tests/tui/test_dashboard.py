@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from netctl import i18n
 from netctl.dashboard import DashboardService
 from tests.helpers.tui import seed_dashboard, settle, text_of
 from tui.screens.dashboard import DashboardScreen
@@ -38,7 +39,7 @@ async def test_a_school_admin_starts_on_the_dashboard_of_their_school(school_db:
         # the per-SSID counts stored by the last polls (ap01: 9 + 4, ap03: 20 + 3)
         assert [line.split() for line in text.splitlines() if "devices" in line and "online" not in line] == [
             ["Schule-Lernen", "32", "devices"], ["Schule-Verwaltung", "4", "devices"]]
-        assert "▼ gs-meiderich-ap02" in text and "down for a test" in text
+        assert "▼ gs-meiderich-ap02  offline since" in text and "down for a test" in text  # the plain word
         assert "Duisburg-Free-WLAN" in text and "until 16:30" in text and "switched off by sam" in text
         assert "Abtei" not in text  # another school does not exist for sam
         curve = app.screen.query_one("#site-curve")
@@ -86,3 +87,17 @@ async def test_a_reload_runs_in_a_worker_and_keys_still_answer(school_db: Any, m
         await pilot.press("escape")
         await settle(pilot)
         assert "32 devices" in shown(app)
+
+
+async def test_a_school_admin_reads_the_dashboard_in_german(school_db: Any, make_app: Any) -> None:
+    i18n.choose(env={"NETCTL_LANG": "de"})  # as `netctl --lang de tui` chooses it
+    try:
+        app = make_app("sam", school_db)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await settle(pilot)
+            text = shown(app)
+    finally:
+        i18n.choose("en")
+    assert "Grundschule Meiderich (gs-meiderich)  36 Geräte online" in text and "Geräte online je WLAN" in text
+    assert "Schule-Lernen      32 Geräte" in text and "ausgefallen seit" in text
+    assert "Duisburg-Free-WLAN  bis 16:30  ausgeschaltet von sam" in text

@@ -20,6 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Static
 
+from netctl import status_words
 from netctl.api import Netctl, SiteDashboard
 from netctl.i18n import N_, _, ngettext
 from tui.model import STATE_MARK, local_time, parse_time, zone_info
@@ -78,7 +79,7 @@ def site_text(board: SiteDashboard, now: dt.datetime) -> Group:
             since = local_time(parse_time(problem.since), board.timezone, now) if problem.since else "-"
             problems.add_row(
                 Text(f"{STATE_MARK.get(problem.state, '?')} {problem.ap}", STATE_STYLE.get(problem.state, "")),
-                Text(_("{state} since {since}: {why}").format(state=_(problem.state), since=since,
+                Text(_("{state} since {since}: {why}").format(state=status_words.word(problem.state), since=since,
                                                               why=problem.reason)))
         parts.append(problems)
     else:
