@@ -360,7 +360,10 @@ class InventoryService:
             rows = list(self.db["groups"].rows_where("tenant = ? and name = ?", [ap["tenant"], name]))
             groups.append(_decode(rows[0]) if rows else {"name": name, "vars": {}})
         overlays = active_overlays(self.db, ap, _now())
-        return ap_layers(globals_, tenant, site, groups, ap, overlays), facts(tenant, site, ap)
+        # a controller's templates configure every AP naming it, whoever may see those APs
+        behind = (list(self.db.query("select name, mac, ap_group from aps where controller = ?", [ap["name"]]))
+                  if ap.get("role") == "controller" else None)
+        return ap_layers(globals_, tenant, site, groups, ap, overlays), facts(tenant, site, ap, behind)
 
     def merged_vars(self, ap_row: dict[str, Any]) -> dict[str, Any]:
         """The render context of one AP: variables merged global < tenant < site < group < AP < active overlay,

@@ -59,10 +59,27 @@ def ap_layers(globals_: dict[str, Any], tenant: dict[str, Any], site: dict[str, 
     return layers
 
 
-def facts(tenant: dict[str, Any], site: dict[str, Any], ap: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Built-in facts of an AP for templates: ``ap``, ``site`` and ``tenant`` (never secrets)."""
+def behind_controller(aps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The APs behind a controller as its templates configure them (``ap.aps``): ``[{id, name, mac, group}]``.
+
+    ``aps`` are the inventory rows naming the controller (``name``, ``mac`` as ``aa:bb:cc:dd:ee:ff``,
+    ``ap_group``); one without a MAC cannot be configured on a controller and is left out. The AP ID is
+    the AP's place in MAC order, counted from 0: the same inventory always gives the same IDs, whoever
+    renders it, and an AP whose MAC sorts after every other one's keeps the IDs of the others as they are.
+    """
+    known = sorted((a for a in aps if a.get("mac")), key=lambda a: (str(a["mac"]), str(a["name"])))
+    return [{"id": i, "name": a["name"], "mac": a["mac"], "group": a.get("ap_group")} for i, a in enumerate(known)]
+
+
+def facts(tenant: dict[str, Any], site: dict[str, Any], ap: dict[str, Any],
+          behind: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """Built-in facts of an AP for templates: ``ap``, ``site`` and ``tenant`` (never secrets).
+
+    A controller's ``ap`` fact also holds ``aps``, the inventory APs behind it (:func:`behind_controller`
+    of ``behind``, the rows that name it as their controller).
+    """
     snmp = ap.get("snmp") or {}
-    return {
+    out = {
         "ap": {
             "name": ap["name"], "role": ap.get("role") or "ap", "platform": ap["platform"],
             "address": ap["address"], "port": ap.get("port"), "model": ap.get("model"),
@@ -76,3 +93,6 @@ def facts(tenant: dict[str, Any], site: dict[str, Any], ap: dict[str, Any]) -> d
         },
         "tenant": {"name": tenant["name"], "title": tenant.get("title")},
     }
+    if (ap.get("role") or "ap") == "controller":
+        out["ap"]["aps"] = behind_controller(behind or [])
+    return out

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from netctl.controllers.mibs import vrp_mac
 from netctl.errors import NetctlError, RenderError
 from netctl.inventory.secrets import MASK, is_reference
 from netctl.platforms import PLATFORMS, find_platform
@@ -95,6 +96,7 @@ def environment(roots: tuple[str, ...], dialect: str = "xml") -> jinja2.Environm
         extensions=["jinja2.ext.do"],
     )
     env.filters["ident"] = ident
+    env.filters["vrp_mac"] = vrp_mac
     return env
 
 

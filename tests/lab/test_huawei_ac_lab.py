@@ -134,3 +134,32 @@ def test_unknown_command_of_a_bad_template_fails_with_the_vrp_error_and_is_undon
     assert "put back" in (result.reason or "")
     assert f"connect {AC_ADDRESS}" in result.transcript, "a push that reached the AC says so in its transcript"
     assert running(ac_city) == before
+
+
+def ap_ids(paths: list[tuple[str, ...]]) -> dict[str, set[str]]:
+    """The AC's ``ap-id N ap-mac M`` entries with the lines under each (``ap-name …``, ``ap-group …``)."""
+    out: dict[str, set[str]] = {}
+    for path in paths:
+        if path[0] == "wlan" and len(path) > 1 and path[1].startswith("ap-id "):
+            out.setdefault(path[1], set()).update(path[2:])
+    return out
+
+
+def test_the_ap_ids_are_the_inventory_aps_behind_the_ac(ac_city: Any, by_hand: Any, tmp_path: Path) -> None:
+    assert ac_city.config.push(AC)[0].ok
+    assert ap_ids(running(ac_city)) == {
+        "ap-id 0 ap-mac 60de-4476-e360": {"ap-name du-sw-ap01", "ap-group schulen"},
+        "ap-id 1 ap-mac 60de-4476-e361": {"ap-name du-zoo-ap01", "ap-group zoo"},
+    }
+    added = tmp_path / "added.yaml"
+    added.write_text("aps:\n- name: du-zoo-ap09\n  site: zoo-duisburg\n  platform: controller-ap\n"
+                     "  address: 10.40.20.99\n  controller: du-ac01\n  mac: 60:de:44:76:e3:f0\n  ap_group: zoo\n")
+    ac_city.inventory.import_inventory([str(added)])
+    try:
+        result = ac_city.config.push(AC)[0]
+        assert (result.status, result.changed) == ("applied", True), result.reason
+        assert "+ ap-id 2 ap-mac 60de-4476-e3f0" in result.diff, result.diff
+        now = ap_ids(running(ac_city))
+        assert now["ap-id 2 ap-mac 60de-4476-e3f0"] == {"ap-name du-zoo-ap09", "ap-group zoo"} and len(now) == 3
+    finally:  # netctl adds the APs of the inventory and leaves others on the AC: the lab's AC as it was
+        by_hand(["wlan", "undo ap-id 2"])

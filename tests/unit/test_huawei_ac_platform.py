@@ -63,6 +63,35 @@ def test_the_controller_renders_its_wlan_plan(ac_api: Any) -> None:
     assert ("wlan", "ap-id 0 ap-mac 60de-4476-e360", "ap-name du-sw-ap01") in paths
 
 
+def test_the_ap_ids_come_from_the_inventory_aps_naming_the_controller(ac_api: Any, tmp_path: Any) -> None:
+    behind = tmp_path / "behind.yaml"
+    behind.write_text(
+        "aps:\n"
+        "- {name: du-zoo-ap00, site: zoo-duisburg, platform: controller-ap, address: 10.40.20.9,"
+        " controller: du-ac01, mac: 60:DE:44:76:E3:5F}\n"        # sorts first: AP ID 0, no ap-group line
+        "- {name: du-zoo-ap07, site: zoo-duisburg, platform: controller-ap, address: 10.40.20.7,"
+        " controller: du-ac01}\n"                                 # no MAC: the AC cannot be told of it
+        "- {name: du-zoo-ap08, site: zoo-duisburg, platform: controller-ap, address: 10.40.20.8, ap_group: zoo,"
+        " controller: du-ac01, mac: 60de-4476-e3f0}\n")
+    ac_api.inventory.import_inventory([str(behind)])
+    result = ac_api.config.render(AC)[0]
+    assert result.ok, result.error
+    entries = [p[1:] for p in vrp_paths(result.text) if p[1:2] and p[1].startswith("ap-id ")]
+    assert entries == [
+        ("ap-id 0 ap-mac 60de-4476-e35f",), ("ap-id 0 ap-mac 60de-4476-e35f", "ap-name du-zoo-ap00"),
+        ("ap-id 1 ap-mac 60de-4476-e360",), ("ap-id 1 ap-mac 60de-4476-e360", "ap-name du-sw-ap01"),
+        ("ap-id 1 ap-mac 60de-4476-e360", "ap-group schulen"),
+        ("ap-id 2 ap-mac 60de-4476-e361",), ("ap-id 2 ap-mac 60de-4476-e361", "ap-name du-zoo-ap01"),
+        ("ap-id 2 ap-mac 60de-4476-e361", "ap-group zoo"),
+        ("ap-id 3 ap-mac 60de-4476-e3f0",), ("ap-id 3 ap-mac 60de-4476-e3f0", "ap-name du-zoo-ap08"),
+        ("ap-id 3 ap-mac 60de-4476-e3f0", "ap-group zoo"),
+    ]
+    # the controller's own fact, as `netctl inventory vars du-ac01` shows it
+    fact = next(v["value"] for v in ac_api.inventory.ap_vars(AC) if v["key"] == "ap")
+    assert [(a["id"], a["name"]) for a in fact["aps"]] == [
+        (0, "du-zoo-ap00"), (1, "du-sw-ap01"), (2, "du-zoo-ap01"), (3, "du-zoo-ap08")]
+
+
 @pytest.mark.parametrize("ssid", ['Gast"', 'Gast" ap-id 7', "Gast undo", "Gast?"])
 def test_a_hostile_ssid_is_refused_at_render(ac_api: Any, ssid: str) -> None:
     wlans = [dict(w) for w in ac_api.session.get_ap(AC)["vars"]["wlans"]]
