@@ -78,9 +78,11 @@ def test_netctl_tui_starts_navigates_and_quits_in_a_terminal(
 
 
 def test_netctl_tui_in_german(tmp_path: Path, tmux: Callable[..., str]) -> None:
-    """``netctl --lang de tui``: the overview, the access point table and the help in German."""
+    """``netctl --lang de tui`` as a school admin: the dashboard first, then the overview, the access point
+    table and the help in German."""
     screen = start_tui(tmux, tmp_path, "--lang", "de")
-    wait_for(screen, "sam (school-admin)")
+    # a school admin's first screen: the dashboard of the school
+    wait_for(screen, "sam (school-admin)", "Übersicht für Grundschule Meiderich", "Geräte online je WLAN")
     tmux("send-keys", "-t", "t", "o")
     wait_for(screen, "Überblick", "Grundschule Meiderich", "Schule", "nicht abgefragt", "Abfragen")
     tmux("send-keys", "-t", "t", "a")
