@@ -81,8 +81,11 @@ def is_loopback(host: str) -> bool:
 
 
 def tui_argv(db_path: str, user: str) -> list[str]:
-    """The command of one browser tab's TUI: ``netctl --db DB --user NAME tui`` in this Python."""
-    return [sys.executable, "-m", "netctl.cli", "--db", db_path, "--user", user, "tui"]
+    """The command of one browser tab's TUI: ``netctl --db DB --lang LANG --user NAME tui`` in this Python,
+    in the server's language (``netctl --lang de serve``, else its environment's)."""
+    from netctl import i18n
+
+    return [sys.executable, "-m", "netctl.cli", "--db", db_path, "--lang", i18n.current(), "--user", user, "tui"]
 
 
 class TuiProcess(AppService):

@@ -285,3 +285,38 @@ def test_netctl_users_passwd_sets_reads_from_stdin_and_clears(users: Any) -> Non
     cleared = runner.invoke(cli, ["--db", db, "users", "passwd", "sam", "--clear"])
     assert cleared.exit_code == 0 and users.access.web_login("sam", PASSWORD) is None
     assert sorted(users.access.web_stamps()) == ["tom"]
+
+
+def test_a_tab_s_tui_runs_as_the_user_in_the_server_s_language() -> None:
+    from netctl import i18n
+    from netctl.web.server import tui_argv
+
+    try:
+        i18n.choose("de")
+        argv = tui_argv("/srv/city.db", "sam")
+    finally:
+        i18n.choose("en")
+    assert argv[1:] == ["-m", "netctl.cli", "--db", "/srv/city.db", "--lang", "de", "--user", "sam", "tui"]
+
+
+async def test_behind_a_proxy_the_page_uses_the_public_url_and_the_cookie_is_secure(users: Any) -> None:
+    from aiohttp import ClientSession, CookieJar
+    from aiohttp.test_utils import TestServer
+
+    from netctl.web.server import WebServer
+
+    users.access.set_web_password("sam", PASSWORD)
+    public = "https://wlan.example.org/netctl"
+    web = WebServer(users.session.db_path, public_url=public + "/")
+    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
+                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):
+        url = str(server.make_url("/"))
+        direct = await client.post(url + "login", data={"user": "sam", "password": PASSWORD},
+                                   headers={"Origin": url.rstrip("/")}, allow_redirects=False)
+        assert direct.status == 403  # the browser's origin is the proxy's
+        ok = await client.post(url + "login", data={"user": "sam", "password": PASSWORD},
+                               headers={"Origin": "https://wlan.example.org"}, allow_redirects=False)
+        assert ok.status == 303 and ok.cookies[COOKIE]["secure"] is True
+        page = await (await client.get(url, cookies={COOKIE: ok.cookies[COOKIE].value})).text()
+        assert 'data-session-websocket-url="wss://wlan.example.org/netctl/ws"' in page
+        assert f'src="{public}/static/js/textual.js"' in page
