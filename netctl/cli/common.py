@@ -99,15 +99,16 @@ def is_tty() -> bool:
 
 def progress_line(total: int) -> Progress | None:
     """A progress bar on stderr for a run over ``total`` APs, only when stderr is a terminal (nothing when
-    piped, in cron or with one AP): the command, the bar, ``done/total``, how many failed and the time so
-    far (``rich.progress``), moved by the run's one callback ``progress(Event(ap, stage, result))``.
+    piped, in cron, with ``--json`` or with one AP): the command, the bar, ``done/total``, how many failed
+    and the time so far (``rich.progress``), moved by the run's one callback ``progress(Event(ap, stage,
+    result))``.
 
     The bar stops at the last AP, before the command prints (:func:`print_table`, :func:`emit_json`) and
     when the command ends, whatever happens; stdout is never touched.
     """
-    if not sys.stderr.isatty() or total <= 1:
-        return None
     ctx = click.get_current_context(silent=True)
+    if not sys.stderr.isatty() or total <= 1 or (ctx is not None and ctx.params.get("as_json")):
+        return None
     bar = TerminalProgress(total, ctx.command_path.split(" ", 1)[-1] if ctx else "netctl")
     if ctx is not None:
         ctx.call_on_close(bar.stop)

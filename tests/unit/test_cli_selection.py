@@ -146,6 +146,9 @@ def test_poll_shows_progress_on_a_terminal_at_once_and_per_ap(capsys: pytest.Cap
     code, piped, err = run(capsys, db, "poll")
     assert code == 5 and "4/4" not in err and "━" not in err and "\x1b[" not in err
     assert piped == out  # stdout is the same with or without the bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run(capsys, db, "poll", "--json")
+    assert code == 5 and "━" not in err and "\x1b[" not in err  # --json: for a program, no bar
 
 
 def plain(text: str) -> str:
