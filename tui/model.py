@@ -274,25 +274,28 @@ def filter_rows(rows: Sequence[ApRow], query: str | Sequence[Term]) -> list[ApRo
 def describe_filter(terms: Sequence[Term], titles: Mapping[str, str]) -> str:
     """What the filter selects, in words for a title: ``at Grundschule Meiderich (gs-meiderich), tagged bus,
     with clients > 100`` ("" for no filter). ``titles``: site → title, the sites known by name."""
-    words = {"tag": "tagged", "group": "in group", "tenant": "of tenant", "name": "named", "controller": "behind"}
+    words = {"tag": N_("tagged {value}"), "group": N_("in group {value}"), "tenant": N_("of tenant {value}"),
+             "name": N_("named {value}"), "controller": N_("behind {value}")}
     parts = []
     for term in terms:
         if term.field in NUMBER_FIELDS:
-            parts.append(f"with {term.field} {term.op} {term.value}")
+            parts.append(_("with {field} {op} {value}").format(field=term.field, op=term.op, value=term.value))
         elif term.field == "site":
             title = titles.get(term.value)
-            if term.value in titles:
-                parts.append(f"at {title} ({term.value})" if title and title != term.value else f"at {term.value}")
+            if term.value in titles and title and title != term.value:
+                parts.append(_("at {title} ({site})").format(title=title, site=term.value))
+            elif term.value in titles:
+                parts.append(_("at {site}").format(site=term.value))
             else:
-                parts.append(f"at sites like {term.value}")
+                parts.append(_("at sites like {site}").format(site=term.value))
         elif term.field in words:
-            parts.append(f"{words[term.field]} {term.value}")
+            parts.append(_(words[term.field]).format(value=term.value))
         elif term.field:
             parts.append(f"{term.field} {term.value}")
         elif any(c in term.value for c in _GLOB):
-            parts.append(f"named {term.value}")
+            parts.append(_(words["name"]).format(value=term.value))
         else:
-            parts.append(f"matching {term.value!r}")
+            parts.append(_("matching {value}").format(value=repr(term.value)))
     return ", ".join(parts)
 
 

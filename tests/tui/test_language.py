@@ -136,3 +136,27 @@ async def test_a_school_admin_with_one_school(city: Any, make_app: Any) -> None:
     assert "Overview" in first and "Alerts" in first
     assert "Push" not in first and "Jobs" not in first and " j " not in f" {first} " and " p " not in f" {first} "
     assert "F5 F6 F8" not in keys and "push the controller" not in keys
+
+
+async def test_the_alert_window_and_the_wlans_window_in_german(city: Any, make_app: Any) -> None:
+    i18n.choose("de")
+    try:
+        app = make_app("sam", city)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("l")
+            await settle(pilot)
+            alerts = app.screen.query_one("#alerts", VirtualTable)
+            titles = [title for _, title, _ in alerts.columns]
+            count = flat(text_of(app.screen.query_one("#count", Static), 100))
+            await pilot.press("o", "w")
+            await settle(pilot)
+            assert isinstance(app.screen, SsidScreen)
+            wlans = app.screen.query_one("#ssids", VirtualTable)
+            wlan_titles = [title for _, title, _ in wlans.columns]
+            wlan_help = flat(text_of(app.screen.query_one("#ssid-help", Static), 100))
+    finally:
+        i18n.choose("en")
+    assert titles == ["Nr.", "Stufe", "AP / Standort", "Was", "Alter", "Zustand"]
+    assert count.startswith("1 offen, 0 bestätigt") and "f: auch erledigte" in count, count
+    assert wlan_titles == ["SSID", "Zustand", "Sie dürfen", "Bis"]
+    assert wlan_help.startswith("enter: ein/aus")

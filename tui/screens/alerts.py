@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 
 from netctl.api import Netctl
-from netctl.i18n import N_
+from netctl.i18n import N_, _
 from tui.model import AlertGroup, ago, alert_counts, group_alerts, parse_time
 from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
@@ -26,12 +26,12 @@ from tui.widgets.prompt import TextPrompt
 from tui.widgets.table import VirtualTable
 
 COLUMNS = (
-    ("id", "Id", 5),
-    ("severity", "Sev", 8),
-    ("ap", "AP / site", 19),
-    ("what", "What", 0),
-    ("age", "Age", 4),
-    ("state", "State", 6),
+    ("id", N_("Id"), 5),
+    ("severity", N_("Sev"), 8),
+    ("ap", N_("AP / site"), 19),
+    ("what", N_("What"), 0),
+    ("age", N_("Age"), 4),
+    ("state", N_("State"), 6),
 )
 SEVERITY_CLASS = {
     "critical": "vtable--bad",
@@ -44,11 +44,20 @@ SEVERITY_CLASS = {
 
 
 def alert_state(alert: dict[str, Any]) -> str:
-    """open, acked (open, someone is on it), closed; muted alerts say so."""
+    """open, acked (open, someone is on it), closed; muted alerts say so (in the language in use)."""
     state = str(alert.get("state") or "open")
     if state == "open" and alert.get("acked_by"):
         state = "acked"
-    return state + (" (muted)" if alert.get("muted") else "")
+    return _(ALERT_STATE_WORDS.get(state, state)) + (" " + _("(muted)") if alert.get("muted") else "")
+
+
+#: the alert window's word for each state (``acked``: open, someone is on it)
+ALERT_STATE_WORDS = {"open": N_("open"), "acked": N_("acked"), "closed": N_("closed")}
+
+
+def _alerts_named(ids: list[int]) -> str:
+    """``alert 7`` or ``3 alerts`` in the language in use."""
+    return _("alert {id}").format(id=ids[0]) if len(ids) == 1 else _("{n} alerts").format(n=len(ids))
 
 
 def alert_rows(groups: list[AlertGroup], expanded: set[str], now: Any) -> tuple[list[str], list[tuple[str, ...]]]:
@@ -64,10 +73,10 @@ def alert_rows(groups: list[AlertGroup], expanded: set[str], now: Any) -> tuple[
                          group.what, age, alert_state(dict(alert))))
             continue
         is_open = group.key in expanded
-        muted = " (muted)" if any(a.get("muted") for a in group.alerts) else ""
+        muted = " " + _("(muted)") if any(a.get("muted") for a in group.alerts) else ""
         keys.append(group.key)
         rows.append((("▾" if is_open else "▸") + str(len(group.alerts)), group.severity, group.site, group.what,
-                     age, group.status + muted))
+                     age, _(ALERT_STATE_WORDS.get(group.status, group.status)) + muted))
         if is_open:
             for alert in group.alerts:
                 keys.append(str(alert.get("id")))
@@ -80,15 +89,17 @@ def alert_rows(groups: list[AlertGroup], expanded: set[str], now: Any) -> tuple[
 def alert_detail(alert: dict[str, Any], now: Any) -> str:
     """One alert in a line: what, since when, and who acknowledged it when, with their note."""
     text = (f"#{alert.get('id')} {alert.get('ap')} {alert.get('kind')} ({alert.get('severity')}): "
-            f"{alert.get('message') or ''} — first seen {ago(parse_time(alert.get('first_seen')), now)} ago")
+            f"{alert.get('message') or ''} — "
+            + _("first seen {ago} ago").format(ago=ago(parse_time(alert.get("first_seen")), now)))
     if alert.get("state") != "open" and alert.get("closed"):
-        text += f", closed {ago(parse_time(alert.get('closed')), now)} ago"
+        text += ", " + _("closed {ago} ago").format(ago=ago(parse_time(alert.get("closed")), now))
     if alert.get("acked_by"):
         when = parse_time(alert.get("acked_at"))
-        text += f"; acknowledged by {alert['acked_by']}" + (f" {ago(when, now)} ago" if when else "")
+        text += "; " + (_("acknowledged by {who} {ago} ago").format(who=alert["acked_by"], ago=ago(when, now)) if when
+                        else _("acknowledged by {who}").format(who=alert["acked_by"]))
         text += f": {alert['ack_note']}" if alert.get("ack_note") else ""
     elif alert.get("state") == "open":
-        text += "; not acknowledged (k)"
+        text += "; " + _("not acknowledged (k)")
     return text
 
 
@@ -161,8 +172,7 @@ class AlertsScreen(NetctlScreen):
 
     def on_alert_acked(self, message: AlertAcked) -> None:
         ids = message.alert_ids
-        what = f"alert {ids[0]}" if len(ids) == 1 else f"{len(ids)} alerts"
-        self.notify(f"{what} acknowledged", title="alerts")
+        self.notify(_("{what} acknowledged").format(what=_alerts_named(ids)), title=_("alerts"))
         self.action_reload()
 
     def on_alerts_loaded(self, message: AlertsLoaded) -> None:
@@ -173,13 +183,13 @@ class AlertsScreen(NetctlScreen):
         self.redraw()
         windows = message.windows
         if not windows:
-            text = "maintenance: none scheduled"
+            text = _("maintenance: none scheduled")
         else:
-            text = "maintenance: " + "; ".join(
-                f"{w.get('name')}{' (now)' if w.get('active') else ''} "
+            text = _("maintenance: {windows}").format(windows="; ".join(
+                f"{w.get('name')}{' ' + _('(now)') if w.get('active') else ''} "
                 f"{str(w.get('starts') or '')[:16]}→{str(w.get('ends') or '')[11:16]}"
                 for w in windows[:3]
-            )
+            ))
         self.query_one("#windows", Static).update(text)
 
     def redraw(self) -> None:
@@ -189,11 +199,12 @@ class AlertsScreen(NetctlScreen):
         keys, rows = alert_rows(self.groups, self.expanded, self.netctl.clock())
         self.query_one("#alerts", VirtualTable).set_rows(keys, rows)
         counts = alert_counts(self.alerts)
-        text = f"{counts['open']} open, {counts['acked']} acknowledged"
+        text = _("{open} open, {acked} acknowledged").format(open=counts["open"], acked=counts["acked"])
         if not self.open_only:
-            text += f", {counts['closed']} closed"
-        shown = "f: open only" if not self.open_only else "f: closed ones too"
-        self.query_one("#count", Static).update(f"{text} · {len(self.groups)} row(s) · {shown}")
+            text += ", " + _("{closed} closed").format(closed=counts["closed"])
+        shown = _("f: open only") if not self.open_only else _("f: closed ones too")
+        rows_text = _("{n} row(s)").format(n=len(self.groups))
+        self.query_one("#count", Static).update(f"{text} · {rows_text} · {shown}")
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -201,9 +212,10 @@ class AlertsScreen(NetctlScreen):
         group = self._group(key)
         text = ""
         if group is not None:
-            text = (f"{group.what} at {group.site}: " + ", ".join(group.aps[:4])
-                    + (f" and {len(group.aps) - 4} more" if len(group.aps) > 4 else "")
-                    + (" (enter: list them" + (", k: acknowledge all)" if group.status == "open" else ")")))
+            text = (_("{what} at {site}").format(what=group.what, site=group.site) + ": " + ", ".join(group.aps[:4])
+                    + (" " + _("and {n} more").format(n=len(group.aps) - 4) if len(group.aps) > 4 else "")
+                    + " (" + _("enter: list them")
+                    + (", " + _("k: acknowledge all") + ")" if group.status == "open" else ")"))
         elif key is not None:
             alert = next((a for a in self.alerts if str(a.get("id")) == key), None)
             text = alert_detail(alert, self.netctl.clock()) if alert else ""
@@ -241,10 +253,10 @@ class AlertsScreen(NetctlScreen):
         else:
             return None
         if not ids:
-            self.notify("nothing to acknowledge here", severity="information")
+            self.notify(_("nothing to acknowledge here"), severity="information")
             return None
         if not self.backend.can("ack"):
-            self.notify("your role may not acknowledge alerts", severity="warning")
+            self.notify(_("your role may not acknowledge alerts"), severity="warning")
             return None
         return ids
 
@@ -266,8 +278,7 @@ class AlertsScreen(NetctlScreen):
             if note is not None:
                 self._ack(ids, note or None)
 
-        what = f"alert {ids[0]}" if len(ids) == 1 else f"{len(ids)} alerts"
-        question = f"Acknowledge {what}: what is being done? (esc: cancel)"
-        prompt = TextPrompt(question, input_id="note", placeholder="on my way · PoE switch replaced at 14:00",
+        question = _("Acknowledge {what}: what is being done? (esc: cancel)").format(what=_alerts_named(ids))
+        prompt = TextPrompt(question, input_id="note", placeholder=_("on my way · PoE switch replaced at 14:00"),
                             allow_empty=True)
         self.app.push_screen(prompt, done)

@@ -27,8 +27,10 @@ from tui.screens.push import ConfirmPush
 from tui.widgets.prompt import TextPrompt
 from tui.widgets.table import VirtualTable
 
-COLUMNS = (("name", "SSID", 24), ("state", "State", 6), ("may", "You may", 10), ("until", "Until", 0))
-STATE_CLASS = {"on": "vtable--good", "off": "vtable--warn"}
+COLUMNS = (("name", N_("SSID"), 24), ("state", N_("State"), 6), ("may", N_("You may"), 10), ("until", N_("Until"), 0))
+#: an SSID's state word and its colour
+ON_OFF = {True: N_("on"), False: N_("off")}
+STATE_CLASS = {True: "vtable--good", False: "vtable--warn"}
 
 
 #: APs whose diff the confirm box lists (the rest are counted)
@@ -64,12 +66,14 @@ def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any
     """The confirm box's question with each AP's diff of a targeted SSID switch (ssid_change_plan rows),
     the timed switch it cancels (``timer``: ``off until 17:00 by ada``) and when this one ends (``until``:
     ``17:00 Europe/Berlin``), as markup-escaped text for a Label."""
-    verb = "switch ON" if enable else "switch OFF"
     changing = sum(bool(row["changed"]) for row in preview)
-    back = f" until {until}, then back {'off' if enable else 'on'} by itself" if until else ""
-    lines = [f"{verb} the WLAN {ssid!r} at {site}{back}?", f"{changing} of {len(preview)} AP(s) change; only this:"]
+    back = (" " + _("until {until}, then back {state} by itself").format(until=until, state=_(ON_OFF[not enable]))
+            if until else "")
+    question = (_("switch ON the WLAN {ssid} at {site}") if enable else _("switch OFF the WLAN {ssid} at {site}"))
+    lines = [question.format(ssid=repr(ssid), site=site) + back + "?",
+             _("{changing} of {n} AP(s) change; only this:").format(changing=changing, n=len(preview))]
     if timer:
-        lines.insert(1, f"this cancels the timer ({timer})")
+        lines.insert(1, _("this cancels the timer ({timer})").format(timer=timer))
     for row in preview[:PREVIEW_APS]:
         if not row["ok"]:
             lines.append(f"{row['ap']}: {row['status']}: {row['reason']}")
@@ -77,9 +81,9 @@ def preview_text(site: str, ssid: str, enable: bool, preview: list[dict[str, Any
             lines.append(f"{row['ap']}:")
             lines.extend(f"  {line}" for line in str(row["diff"]).splitlines())
         else:
-            lines.append(f"{row['ap']}: in sync")
+            lines.append(f"{row['ap']}: " + _("in sync"))
     if len(preview) > PREVIEW_APS:
-        lines.append(f"… and {len(preview) - PREVIEW_APS} more AP(s)")
+        lines.append("… " + _("and {n} more AP(s)").format(n=len(preview) - PREVIEW_APS))
     return escape("\n".join(lines))  # diff paths hold "[name=…]": text, not markup
 
 
@@ -89,6 +93,13 @@ def push_summary(results: Results[Any]) -> str:
     reasons = [f"{r.ap}: {r.reason}" for r in results if not r.ok and r.reason]
     text = f"{len(results)} AP(s): " + ", ".join(f"{s} {n}" for s, n in sorted(counts.items()))
     return text + ("\n" + "\n".join(reasons[:3]) if reasons else "")
+
+
+def _styler(column: str, text: str) -> str | None:
+    """Green for an SSID that is on, orange for one that is off (found by the word in the language in use)."""
+    if column != "state":
+        return None
+    return next((STATE_CLASS[on] for on, word in ON_OFF.items() if _(word) == text), None)
 
 
 class UntilChecked(Message):
@@ -124,9 +135,9 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ssid-box"):
             yield Label(_("WLANs at {site}").format(site=self.site), id="ssid-title")
-            yield VirtualTable(COLUMNS, styler=lambda c, t: STATE_CLASS.get(t) if c == "state" else None, id="ssids")
-            yield Static("loading …", id="ssid-status")
-            yield Static("enter: switch on/off · t: switch until a time · esc: back", id="ssid-help")
+            yield VirtualTable(COLUMNS, styler=_styler, id="ssids")
+            yield Static(_("loading…"), id="ssid-status")
+            yield Static(_("enter: switch on/off · t: switch until a time · esc: back"), id="ssid-help")
 
     def on_mount(self) -> None:
         self.query_one("#ssids", VirtualTable).focus()
@@ -139,20 +150,22 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
     def on_ssids_loaded(self, message: SsidsLoaded) -> None:
         self.ssids = list(message.ssids)
         rows = [
-            (s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only",
+            (s["name"], _(ON_OFF[bool(s["enabled"])]), _("switch") if s["may_toggle"] else _("view only"),
              s.get("until_local") or "")
             for s in self.ssids
         ]
         self.query_one("#ssids", VirtualTable).set_rows([s["name"] for s in self.ssids], rows)
         if not self.busy:
-            self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(rows)} SSID(s)"))
+            self.query_one("#ssid-status", Static).update(
+                self._status(self.summary or _("{n} SSID(s)").format(n=len(rows))))
 
     def on_ssid_change_planned(self, message: SsidChangePlanned) -> None:
         if self.asking is None:
             return
         self.aps = len(message.preview)
         name, enable = self.asking
-        self.query_one("#ssid-status", Static).update(self._status(self.summary or f"{len(self.ssids)} SSID(s)"))
+        self.query_one("#ssid-status", Static).update(
+            self._status(self.summary or _("{n} SSID(s)").format(n=len(self.ssids))))
 
         until = self.until
 
@@ -178,7 +191,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
     def _status(self, text: str) -> str:
         """The status line, with what is temporary: ``temporary: Guest off until 17:00 by ada``."""
         timed = [f"{s['name']} {s['timer']}" for s in self.ssids if s.get("timer")]
-        return escape(text + ("\ntemporary: " + "; ".join(timed) if timed else ""))
+        return escape(text + ("\n" + _("temporary: {what}").format(what="; ".join(timed)) if timed else ""))
 
     def on_failed(self, message: Failed) -> None:
         self.busy = False
@@ -204,12 +217,13 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
                 return
             self.asking = (name, enable)
             self.busy = True
-            self.query_one("#ssid-status", Static).update(escape(f"reading until {value} …"))
+            self.query_one("#ssid-status", Static).update(escape(_("reading until {value} …").format(value=value)))
             self.fetch("until", lambda: UntilChecked(value, self.backend.run(lambda api: api.ssids.ssid_until(
                 site, value))))
 
-        word = "ON" if enable else "OFF"
-        question = f"Switch {name} {word} at {site} until when? (then back by itself)"
+        question = (_("Switch {name} ON at {site} until when? (then back by itself)") if enable
+                    else _("Switch {name} OFF at {site} until when? (then back by itself)"))
+        question = question.format(name=name, site=site)
         prompt = TextPrompt(question, input_id="until", placeholder="17:00 · 2026-11-28T07:30 · 90m")
         self.app.push_screen(prompt, check)
 
@@ -226,7 +240,8 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         if ssid is None or self.busy:
             return None
         if not ssid["may_toggle"]:
-            self.notify(f"you may not switch {ssid['name']}: ask your engineer to allow it", severity="warning")
+            self.notify(_("you may not switch {ssid}: ask your engineer to allow it").format(ssid=ssid["name"]),
+                        severity="warning")
             return None
         return ssid
 
@@ -235,7 +250,8 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         site = self.site
         self.busy = True
         self.asking = (name, enable)
-        self.query_one("#ssid-status", Static).update(f"reading what changes on the APs of {site} …")
+        self.query_one("#ssid-status", Static).update(
+            _("reading what changes on the APs of {site} …").format(site=site))
         self.fetch(
             "preview",
             lambda: SsidChangePlanned(self.backend.run(lambda api: api.ssids.ssid_change_plan(site, name, enable))),
@@ -245,7 +261,8 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
         self.busy = True
         self.show_job_progress(JobProgressed("ssid", total=self.aps))
         relay = self.relay("ssid")
-        self.query_one("#ssid-status", Static).update(f"switching {name} at the APs of {self.site} …")
+        self.query_one("#ssid-status", Static).update(
+            _("switching {ssid} at the APs of {site} …").format(ssid=name, site=self.site))
         site = self.site
         self.fetch(
             "toggle",

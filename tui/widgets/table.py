@@ -18,6 +18,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from netctl.i18n import _
+
 Column = tuple[str, str, int]  # key, title, width (0: the rest)
 
 
@@ -78,7 +80,8 @@ class VirtualTable(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.columns = list(columns)
+        #: titles in the language in use (tables define them in English, marked with ``N_``)
+        self.columns = [(key, _(title), width) for key, title, width in columns]
         self.keys: list[str] = []
         self.rows: Sequence[tuple[str, ...]] = []
         self.sort_column: str | None = None
