@@ -174,7 +174,7 @@ def verdict(reading: ControllerReading, ap: dict[str, Any], ts: float) -> tuple[
     if found.status == "up":
         return PollResult(name, True, values=ap_values(reading.name, found), ts=ts), None
     if found.status in ("down", "failed"):
-        return PollResult(name, False, error_kind="error", error=f"{said} ({found.status})",
+        return PollResult(name, False, error_kind="error", error=said,
                           values={"controller": reading.name, "controller_state": found.state}, ts=ts), None
     why = f"{said} ({found.status}): not serving clients yet or here"
     unknown = PollResult(name, False, state="unknown", error_kind="error", error=why, ts=ts)

@@ -109,6 +109,8 @@ class Observation:
     error: str | None = None
     metrics: dict[str, float | None] = field(default_factory=dict)
     in_depot: bool = False
+    #: the AP was not polled itself: ``error`` is what its controller reported of it (the reason as said)
+    reported: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,8 @@ def evaluate(prev: HealthState | None, obs: Observation, rules: Rules, now: floa
             reasons = [("in-depot", "no answer during the depot window (vehicle parked)")]
         elif health.misses >= rules.down_after_misses:
             new_state = "down"
-            reasons = [("down", f"no answer to {health.misses} polls in a row ({obs.error or obs.error_kind})")]
+            reasons = [("down", (obs.error or "") if obs.reported else
+                        f"no answer to {health.misses} polls in a row ({obs.error or obs.error_kind})")]
         else:
             new_state = old_state if old_state != "down" else "down"
             reasons = [("missed", f"missed {health.misses}/{rules.down_after_misses} polls "

@@ -284,7 +284,8 @@ def record_results(db: sqlite_utils.Database, aps: Sequence[dict[str, Any]], res
         observation = Observation(ok=result.ok, error_kind=result.error_kind, error=result.error,
                                   metrics={k: metrics.get(k) for k in ("cpu", "mem", "radios_down", "if_errors_ps",
                                                                        "clients")},
-                                  in_depot=(not result.ok) and _parked(ap, windows, now, vars_of))
+                                  in_depot=(not result.ok) and _parked(ap, windows, now, vars_of),
+                                  reported=not result.ok and bool(result.values.get("controller")))
         verdict = evaluate(prev, observation, rules, now)
         result.state = verdict.state
         health = verdict.health

@@ -280,6 +280,10 @@ def test_polling_an_ap_behind_a_controller_polls_the_controller(city: Netctl, tm
     assert state(city, "du-gone-ap01")["state"] == "unknown"
     alerts = {(a["ap"], a["kind"]) for a in city.monitor.alerts()}
     assert ("du-gone-ap01", "controller-missing") in alerts and (fault, "down") in alerts
+    # what the controller said, in the status (the AP page shows its reasons) and the alert: no count of polls
+    assert state(city, fault)["reasons"] == ["controller du-ac01 reports it fault"]
+    assert [a["message"] for a in city.monitor.alerts() if (a["ap"], a["kind"]) == (fault, "down")] == [
+        "controller du-ac01 reports it fault"]
     metrics = {m["metric"] for m in city.monitor.metrics("du-sw-ap01")}
     assert {"up", "clients"} <= metrics and any(m.startswith("clients:Schule-") for m in metrics)
     # the controller lists the AP again (its MAC changed in the inventory): the alert closes

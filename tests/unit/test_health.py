@@ -47,6 +47,16 @@ def test_recovery_needs_consecutive_good_polls() -> None:
                                                             "up"]
 
 
+def test_a_down_its_controller_reports_says_only_what_the_controller_said() -> None:
+    said = Observation(ok=False, error_kind="error", error="controller du-ac01 reports it fault", reported=True)
+    verdict = evaluate(None, said, Rules(down_after_misses=1), 1000.0)
+    assert verdict.state == "down" and verdict.reasons == (("down", "controller du-ac01 reports it fault"),)
+    assert wanted_alerts(verdict) == {"down": "controller du-ac01 reports it fault"}
+    # an AP polled itself still counts the polls it did not answer
+    assert evaluate(None, MISS, Rules(down_after_misses=1), 1000.0).reasons == (
+        ("down", "no answer to 1 polls in a row (no answer)"),)
+
+
 def test_degraded_reasons_from_thresholds() -> None:
     metrics: dict[str, float | None] = {"cpu": 95.0, "mem": 91.0, "radios_down": 1, "if_errors_ps": 25.0, "clients": 3}
     kinds = [kind for kind, _ in degrade_reasons(metrics, Rules(), baseline=40.0)]
