@@ -49,7 +49,7 @@ log = logging.getLogger("netctl.web")
 MAX_TUIS_PER_SESSION = 3
 MAX_TUIS = 50
 #: how often ended sessions (idle, too old, password changed, user removed) are looked for (one query)
-SWEEP_S = 2.0
+SWEEP_S = 1.0
 #: how long a TUI may take to quit before it is killed
 STOP_S = 5.0
 
