@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from textual.widgets import Tree
 
 from netctl.api import Event, Results
@@ -27,7 +28,10 @@ async def wait_for_text(pilot: Any, bar: JobProgress, text: str) -> None:
     raise AssertionError(f"the bar shows {bar.text!r}, not {text!r}")
 
 
-async def test_a_poll_from_the_overview_moves_its_bar_as_each_ap_answers(make_app: Any, monkeypatch: Any) -> None:
+@pytest.fixture
+def step(monkeypatch: pytest.MonkeyPatch) -> threading.Semaphore:
+    """A fake ``MonitorService.poll``: each AP answers (only the ones ending in 01 well) when the test
+    releases the returned semaphore once for it."""
     step = threading.Semaphore(0)
 
     def fake_poll(self: MonitorService, selection: Any, *, progress: Any = None, **_: Any) -> Results[PollResult]:
@@ -40,17 +44,26 @@ async def test_a_poll_from_the_overview_moves_its_bar_as_each_ap_answers(make_ap
         return Results(results)
 
     monkeypatch.setattr(MonitorService, "poll", fake_poll)
+    return step
+
+
+async def show_bar(pilot: Any) -> JobProgress:
+    for _ in range(200):
+        await pilot.pause(0.01)
+        if pilot.app.screen.query("#job-poll"):
+            break
+    return pilot.app.screen.query_one("#job-poll", JobProgress)
+
+
+async def test_a_poll_from_the_overview_moves_its_bar_as_each_ap_answers(make_app: Any,
+                                                                        step: threading.Semaphore) -> None:
     app = make_app("eva")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         tree = app.screen.query_one("#sites", Tree)
         tree.move_cursor(next(n for t in tree.root.children for n in t.children if n.data == "gs-meiderich"))
         await pilot.press("n")
-        for _ in range(200):
-            await pilot.pause(0.01)
-            if app.screen.query("#job-poll"):
-                break
-        bar = app.screen.query_one("#job-poll", JobProgress)
+        bar = await show_bar(pilot)
         await wait_for_text(pilot, bar, "0/3")
         step.release()
         await wait_for_text(pilot, bar, "1/3")
@@ -59,3 +72,15 @@ async def test_a_poll_from_the_overview_moves_its_bar_as_each_ap_answers(make_ap
         await wait_for_text(pilot, bar, "3/3 · 2 failed")
         await settle(pilot)
         assert app.screen.query_one("#job-poll", JobProgress).percentage == 1.0  # stays at its end for a while
+
+
+async def test_a_school_admin_polls_the_school_from_the_dashboard(make_app: Any, step: threading.Semaphore) -> None:
+    app = make_app("sam")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        bar = await show_bar(pilot)
+        step.release(3)
+        await wait_for_text(pilot, bar, "3/3 · 2 failed")
+        await settle(pilot)
+        assert app.current_mode == "dashboard" and bar.is_attached

@@ -4,7 +4,7 @@ For each site of the user (at most :data:`MAX_SITES`; from the overview, the sit
 title, devices online per SSID, the APs with a problem and why, today's curve of devices online, and what
 is switched off until when. The facts come from the core (``nc.dashboard``, :mod:`netctl.dashboard`),
 loaded in a worker like every screen's; ``r`` reloads, and the app's refresh reloads it too; ``w`` opens the
-WLANs window of the site shown first (switch the guest WLAN from here).
+WLANs window of the site shown first (switch the guest WLAN from here), ``n`` polls it now.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from textual.widgets import Footer, Static
 from netctl import status_words
 from netctl.api import Netctl, SiteDashboard
 from netctl.i18n import N_, _, ngettext
+from netctl.selection import Selection
 from tui.model import STATE_MARK, local_time, parse_time, zone_info
-from tui.screens.base import Failed, NetctlScreen
+from tui.screens.base import Failed, NetctlScreen, Polled
 from tui.widgets.chart import TimeChart
 from tui.widgets.navbar import NavBar
 
@@ -98,7 +99,8 @@ def site_text(board: SiteDashboard, now: dt.datetime) -> Group:
 class DashboardScreen(NetctlScreen):
     """The school dashboard of the user's sites (or of one site chosen in the overview)."""
 
-    BINDINGS = [Binding("w", "wlans", N_("WLANs")), Binding("r", "reload", N_("Refresh"))]
+    BINDINGS = [Binding("w", "wlans", N_("WLANs")), Binding("n", "poll_now", N_("Poll")),
+                Binding("r", "reload", N_("Refresh"))]
 
     def __init__(self) -> None:
         super().__init__()
@@ -134,6 +136,18 @@ class DashboardScreen(NetctlScreen):
 
         if self.boards:
             self.app.push_screen(SsidScreen(self.boards[0].site))
+
+    def action_poll_now(self) -> None:
+        """Poll the site shown first now (its bar moves as the APs answer); the dashboard reloads after."""
+        if not self.boards:
+            return
+        if not self.backend.can("poll"):
+            self.notify(_("your role may not poll"), severity="warning")
+            return
+        self.start_poll(Selection(site=self.boards[0].site))
+
+    def on_polled(self, message: Polled) -> None:
+        self.action_reload()
 
     def on_dashboard_failed(self, message: DashboardFailed) -> None:
         self.query_one("#summary", Static).update(_("cannot load: {error}").format(error=message.error.message))

@@ -33,7 +33,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("", "w", N_("overview"), N_("WLANs of the site: which SSIDs are on; switch those you may")),
     ("", "d", N_("overview"), N_("the dashboard of the site under the cursor (devices per WLAN, problems, "
                                  "today's curve, what is switched off)")),
-    ("", "w  r", N_("dashboard"), N_("WLANs of the school shown (first) / reload")),
+    ("", "w  n  r", N_("dashboard"), N_("WLANs of the school shown (first) / poll it now / reload")),
     ("", "/  esc", N_("APs"),
      N_("filter as on the CLI: words, gs-*, site:…, tag:bus, state:down, clients:>100 / back")),
     ("", "s  S", N_("APs"), N_("sort by the next column / reverse (or click a title)")),
