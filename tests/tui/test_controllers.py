@@ -99,7 +99,7 @@ async def test_a_school_admin_sees_the_schools_aps_behind_a_controller_but_not_t
         await pilot.press("o")
         await settle(pilot)
         assert list(sections(app)) == ["duisburg"]  # no controllers section
-        assert "  7 APs" in flat(text_of(app.screen.query_one("#summary", Static)))  # 3 + 4 behind du-ac01
+        assert "devices online 7 APs" in flat(text_of(app.screen.query_one("#summary", Static)))  # 3 + 4 behind du-ac01
         app.open_aps("controller:du-ac01")
         await settle(pilot)
         assert sorted(app.screen.query_one("#aps", VirtualTable).keys) == [
