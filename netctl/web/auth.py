@@ -6,7 +6,8 @@ tests call it directly; :mod:`netctl.web.server` does the I/O around it.
 - Passwords are stored only as salted scrypt hashes (``scrypt$N$r$p$SALT$HASH``, base64) and compared in
   constant time; checking a user without a password costs the same as checking one with.
 - Failed logins are counted per user and per client address in a sliding window; over the limit,
-  the login is refused before any password is checked.
+  the login is refused before any password is checked. Each try counts from its start (a good one is
+  taken back), so tries sent at the same time get no more checks than the limit.
 - A browser session is a random token (256 bits) in a cookie that is HttpOnly, SameSite=Strict and
   Secure when the server speaks TLS; the server keeps only the token's SHA-256. A session ends after
   ``idle_s`` without a request, after ``max_age_s`` in any case, at logout, and when the user's
@@ -119,7 +120,8 @@ class LoginLimiter:
         return max(waits)
 
     def failed(self, user: str, address: str, now: float) -> None:
-        """Count a failed login."""
+        """Count a failed login. The server counts each try before its password is checked, so tries
+        running at the same time cannot pass the limit together; :meth:`succeeded` takes a good one back."""
         for key in (f"user:{user}", f"addr:{address}"):
             times = self._recent(key, now)
             if key not in self._failures:
@@ -128,9 +130,12 @@ class LoginLimiter:
                 self._failures[key] = times
             times.append(now)
 
-    def succeeded(self, user: str) -> None:
-        """Forget the user's failures (the address's stay counted)."""
+    def succeeded(self, user: str, address: str) -> None:
+        """A good login: forget the user's failures and take back the address's latest count (its try)."""
         self._failures.pop(f"user:{user}", None)
+        times = self._failures.get(f"addr:{address}")
+        if times:
+            times.pop()
 
 
 @dataclass

@@ -260,13 +260,13 @@ class WebServer:
             minutes = max(1, round(wait / 60))
             return self._page(login_page(static_url=self._static_url(), user=user,
                                          message=f"too many failed logins: try again in {minutes} minute(s)"), 429)
+        self.limiter.failed(user, address, self.clock())  # until the password is checked: no parallel tries
         found = await asyncio.to_thread(self._login, user, password)
         if found is None:
-            self.limiter.failed(user, address, self.clock())
             log.warning("web login for %r from %s failed", user, address)
             return self._page(login_page(static_url=self._static_url(), user=user,
                                          message="wrong user or password"), 401)
-        self.limiter.succeeded(user)
+        self.limiter.succeeded(user, address)
         token = self.sessions.start(found["name"], found["stamp"], self.clock(), role=found["role"])
         log.info("web login: %s from %s", found["name"], address)
         response = self._redirect("./")

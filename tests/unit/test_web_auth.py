@@ -92,7 +92,7 @@ def test_failed_logins_are_limited_per_user_and_per_address() -> None:
     assert limiter.wait("ada", "10.0.0.1", 6) == pytest.approx(54.0)  # the address, for any user
     assert limiter.wait("ada", "10.0.0.3", 6) == 0.0
     assert limiter.wait("sam", "10.0.0.2", 61) == 0.0  # the oldest failure left the window
-    limiter.succeeded("tom")
+    limiter.succeeded("tom", "10.0.0.3")
     assert limiter.wait("tom", "10.0.0.3", 6) == 0.0
 
 
@@ -177,7 +177,7 @@ async def test_the_server_asks_for_a_login_limits_failures_and_sets_the_session_
         assert refused.status == 429 and "too many failed logins" in await refused.text()
         assert not client.cookie_jar.filter_cookies(server.make_url("/"))
 
-        web.limiter.succeeded("sam")
+        web.limiter.succeeded("sam", "127.0.0.1")
         ok = await login(PASSWORD)
         assert (ok.status, ok.headers["Location"]) == (303, "./")
         cookie = ok.cookies[COOKIE]
@@ -320,3 +320,30 @@ async def test_behind_a_proxy_the_page_uses_the_public_url_and_the_cookie_is_sec
         page = await (await client.get(url, cookies={COOKIE: ok.cookies[COOKIE].value})).text()
         assert 'data-session-websocket-url="wss://wlan.example.org/netctl/ws"' in page
         assert f'src="{public}/static/js/textual.js"' in page
+
+
+async def test_concurrent_wrong_logins_get_no_more_tries_than_the_limit(users: Any) -> None:
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from netctl.web.server import WebServer
+
+    users.access.set_web_password("sam", PASSWORD)
+    web = WebServer(users.session.db_path, limiter=LoginLimiter(per_user=3))
+    async with TestServer(web.make_app(), host="127.0.0.1") as server, ClientSession() as client:
+        url = str(server.make_url("/login"))
+
+        async def guess(n: int) -> int:
+            answer = await client.post(url, data={"user": "sam", "password": f"guess-number-{n}"},
+                                       allow_redirects=False)
+            return answer.status
+
+        statuses = await asyncio.gather(*(guess(n) for n in range(12)))
+        assert sorted(statuses) == [401] * 3 + [429] * 9
+        right = await client.post(url, data={"user": "sam", "password": PASSWORD}, allow_redirects=False)
+        assert right.status == 429  # the limit holds for the right password too
+    many = LoginLimiter(per_user=3, per_address=5)
+    for n in range(10):  # ten good logins from one school's address (one NAT) never lock it out
+        assert many.wait(f"user{n}", "10.0.0.1", n) == 0.0
+        many.failed(f"user{n}", "10.0.0.1", n)
+        many.succeeded(f"user{n}", "10.0.0.1")
