@@ -171,7 +171,11 @@ class NetctlScreen(Screen[Any]):
         for bar in self.query(f"#job-{job}").results(JobProgress):
             return bar
         bar = JobProgress(id=f"job-{job}", classes="job-progress")
-        self.mount(bar, before=self.query_one(self.PROGRESS_BEFORE))
+        anchor = next(iter(self.query(self.PROGRESS_BEFORE)), None)
+        if anchor is not None:
+            self.mount(bar, before=anchor)
+        else:
+            self.mount(bar)  # a screen without the anchor: at its end
         return bar
 
     @on(JobProgressed)
