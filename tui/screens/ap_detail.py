@@ -59,10 +59,10 @@ POLL_ERRORS = {
     "error": N_("netctl could not poll it"),
 }
 HISTORY_COLUMNS = (
-    ("version", "Ver", 4),
-    ("created", "Stored", 20),
-    ("source", "Source", 10),
-    ("hash", "Hash", 0),
+    ("version", N_("Ver"), 4),
+    ("created", N_("Stored"), 20),
+    ("source", N_("Source"), 10),
+    ("hash", N_("Hash"), 0),
 )
 FACT_KEYS = (
     N_("name"),

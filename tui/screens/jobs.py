@@ -16,12 +16,12 @@ from tui.widgets.navbar import NavBar
 from tui.widgets.table import VirtualTable
 
 COLUMNS = (
-    ("id", "Run", 5),
-    ("job", "Job", 12),
-    ("started", "Started", 19),
-    ("took", "Took", 7),
-    ("status", "Status", 7),
-    ("detail", "Detail", 0),
+    ("id", N_("Run"), 5),
+    ("job", N_("Job"), 12),
+    ("started", N_("Started"), 19),
+    ("took", N_("Took"), 7),
+    ("status", N_("Status"), 7),
+    ("detail", N_("Detail"), 0),
 )
 OUTCOME_CLASS = {
     "failed": "vtable--bad",
