@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from netctl.errors import NotFound, PermissionDenied
-from netctl.selection import Scope, Selection, select_aps
+from netctl.selection import Scope, Selection, check_controller, select_aps
 from netctl.store import open_db
 
 DEFAULT_DB = "netctl.db"
@@ -256,6 +256,11 @@ class Session:
                 scope.allows(r["tenant"], r["name"])
                 for r in self.db.query("select name, tenant from sites where name = ?", [selection.site])):
             outside.append(f"site {selection.site!r}")
+        if selection.controller:
+            try:
+                check_controller(self.db, selection.controller, scope)
+            except NotFound:
+                outside.append(f"controller {selection.controller!r}")
         exact = [n for n in selection.names if not any(c in n for c in "*?[")]
         if exact:
             found = {ap["name"] for ap in select_aps(self.db, Selection(names=tuple(exact)), scope)}

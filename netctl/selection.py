@@ -7,7 +7,10 @@ an out-of-scope AP can never be reached by any action.
 An AP behind a WLAN controller is in scope by its own site, as any AP: a school-admin sees the APs of
 their school whatever controller they hang on (a city's central AC stands in its data centre). The
 controller itself is an inventory entry at its own site: only users whose scope holds that site see it,
-its AP table (``netctl controller aps``) and its configuration.
+its AP table (``netctl controller aps``) and its configuration. Selecting by controller
+(``Selection(controller=NAME)``, ``--controller NAME``) means the APs behind it, and so needs the
+controller in scope: a user who may not see it is refused (:class:`~netctl.errors.NotFound`, as for any
+name outside the scope), never handed an empty or partial list.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlite_utils
+
+from netctl.errors import NotFound
+from netctl.i18n import _
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,8 @@ class Selection:
     tag: str | None = None
     role: str | None = None
     platform: str | None = None
+    #: the APs behind this controller (their ``controller`` field)
+    controller: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -73,7 +81,7 @@ class Selection:
 
     def describe(self) -> str:
         parts = list(self.names)
-        for key in ("tenant", "site", "kind", "group", "tag", "role", "platform"):
+        for key in ("tenant", "site", "kind", "group", "tag", "role", "platform", "controller"):
             value = getattr(self, key)
             if value:
                 parts.append(f"{key}={value}")
@@ -84,10 +92,15 @@ def select_aps(db: sqlite_utils.Database, selection: Selection, scope: Scope | N
     """Return the AP rows (dicts, JSON columns decoded) matching ``selection`` within ``scope``.
 
     Ordered by name. Unknown names simply match nothing; callers that need "exactly these APs"
-    compare the result with the names they asked for.
+    compare the result with the names they asked for. A ``controller`` that is no controller ``scope``
+    holds raises NotFound (:func:`check_controller`).
     """
     where: list[str] = []
     params: dict[str, Any] = {}
+    if selection.controller:
+        check_controller(db, selection.controller, scope)
+        where.append("aps.controller = :controller")
+        params["controller"] = selection.controller
     if selection.tenant:
         where.append("aps.tenant = :tenant")
         params["tenant"] = selection.tenant
@@ -135,3 +148,13 @@ def select_aps(db: sqlite_utils.Database, selection: Selection, scope: Scope | N
             row["vars"] = {} if text == "{}" else json.loads(text)
         rows.append(row)
     return rows
+
+
+def check_controller(db: sqlite_utils.Database, name: str, scope: Scope | None = None) -> None:
+    """Raise NotFound unless ``name`` is an inventory entry with ``role: controller`` that ``scope`` holds
+    (one outside the scope does not exist for the user, as every name outside it)."""
+    row = next(db.query("select tenant, site, role from aps where name = ?", [name]), None)
+    visible = row is not None and (scope is None or scope.allows(row["tenant"], row["site"]))
+    if not visible or row is None or row["role"] != "controller":
+        raise NotFound(_("no controller named {name!r} (a selection by controller needs its site in your scope)")
+                       .format(name=name), hint=_("list the controllers you may see with: netctl controller list"))

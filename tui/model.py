@@ -428,7 +428,7 @@ def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
     )
 
 
-SELECTION_KEYS = ("tenant", "site", "kind", "group", "tag", "role", "platform")
+SELECTION_KEYS = ("tenant", "site", "kind", "group", "tag", "role", "platform", "controller")
 
 
 def parse_selection(text: str) -> Selection:

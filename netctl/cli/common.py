@@ -168,7 +168,7 @@ def stop_progress() -> None:
 
 
 def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """NAMES (globs) plus --tenant/--site/--kind/--group/--tag/--role/--platform -> ``selection``."""
+    """NAMES (globs) plus --tenant/--site/--kind/--group/--tag/--role/--platform/--controller -> ``selection``."""
 
     @click.argument("names", nargs=-1)
     @click.option("--tenant")
@@ -178,11 +178,13 @@ def selection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--tag")
     @click.option("--role")
     @click.option("--platform")
+    @click.option("--controller", help="The APs behind this WLAN controller (it must be in your scope).")
     @functools.wraps(fn)
     def wrapper(*args: Any, names: tuple[str, ...], tenant: str | None, site: str | None, kind: str | None,
-                group: str | None, tag: str | None, role: str | None, platform: str | None, **kwargs: Any) -> Any:
+                group: str | None, tag: str | None, role: str | None, platform: str | None, controller: str | None,
+                **kwargs: Any) -> Any:
         selection = Selection(names=tuple(names), tenant=tenant, site=site, kind=kind, group=group, tag=tag,
-                              role=role, platform=platform)
+                              role=role, platform=platform, controller=controller)
         obj = click.get_current_context().find_object(Context)
         if obj is not None:
             check_selection(obj.api.session, selection)

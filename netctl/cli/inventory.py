@@ -153,14 +153,15 @@ def export_cmd(api: Any, fmt: str, delimiter: str, output: str | None) -> None:
 @click.option("--tag")
 @click.option("--role")
 @click.option("--platform")
+@click.option("--controller", help="The APs behind this WLAN controller (it must be in your scope).")
 @json_option
 @pass_api
 def list_cmd(api: Any, names: tuple[str, ...], tenant: str | None, site: str | None, kind: str | None,
-             group: str | None, tag: str | None, role: str | None, platform: str | None,
+             group: str | None, tag: str | None, role: str | None, platform: str | None, controller: str | None,
              as_json: bool) -> None:
     """List access points; NAMES may be globs (gs-*) or exact names."""
     selection = Selection(names=names, tenant=tenant, site=site, kind=kind, group=group, tag=tag, role=role,
-                          platform=platform)
+                          platform=platform, controller=controller)
     check_selection(api.session, selection)
     aps = api.inventory.list_aps(selection)
     if as_json:

@@ -200,7 +200,8 @@ class PushScreen(NetctlScreen):
     def compose(self) -> ComposeResult:
         yield NavBar()
         with Horizontal(id="push-form"):
-            yield Input(self.initial_selection, placeholder="selection: names/globs, site=…, tag=…", id="selection")
+            yield Input(self.initial_selection, placeholder="selection: names/globs, site=…, tag=…, controller=…",
+                        id="selection")
             yield Input(placeholder="template (default: per platform)", id="template")
         with Horizontal(id="push-actions"):
             yield DryRunSwitch(id="dry-run")
