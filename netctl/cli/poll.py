@@ -59,7 +59,7 @@ def _not_available(unavailable: Any) -> str:
 
 def poll_rows(results: list[Any]) -> list[tuple[str, ...]]:
     """The rows of ``netctl poll``'s table: an answered AP's note names what the agent did not serve."""
-    return [(r.ap, r.state or "-", "ok" if r.ok else r.error_kind, _fmt(r.latency_ms),
+    return [(r.ap, status_words.word(r.state) if r.state else "-", "ok" if r.ok else r.error_kind, _fmt(r.latency_ms),
              _value(r.values.get("clients"), "clients", r.values.get("unavailable")),
              _uptime(r.values.get("uptime_s")),
              _not_available(r.values.get("unavailable"))[:70] if r.ok else (r.error or "")[:70]) for r in results]
@@ -88,9 +88,11 @@ def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retri
     if as_json:
         emit_json(results.to_dict())
     else:
-        print_table(poll_rows(results), ["AP", "STATE", "POLL", "RTT_MS", "CLIENTS", "UPTIME", "ERROR / NOTE"])
+        print_table(poll_rows(results), [_("AP"), _("STATE"), _("POLL"), "RTT_MS", _("CLIENTS"), _("UPTIME"),
+                                         _("ERROR / NOTE")])
         failed = sum(1 for r in results if not r.ok)
-        click.echo(f"{len(results)} AP(s) polled, {len(results) - failed} answered, {failed} failed", err=True)
+        click.echo(_("{n} AP(s) polled, {answered} answered, {failed} failed").format(
+            n=len(results), answered=len(results) - failed, failed=failed), err=True)
     if any(not r.ok for r in results):
         sys.exit(POLL_FAILED_EXIT)
 
@@ -183,8 +185,9 @@ def alerts_list(api: Any, selection: Selection, show_all: bool, limit: int, as_j
         emit_json(rows)
         return
     print_table([(r["id"], r["ap"], r["kind"], r["severity"], r["state"], r["first_seen"], r["last_seen"],
-                  "muted" if r["muted"] else "", r["acked_by"] or "", (r["message"] or "")[:50]) for r in rows],
-                ["ID", "AP", "KIND", "SEVERITY", "STATE", "FIRST_SEEN", "LAST_SEEN", "MUTED", "ACKED_BY", "MESSAGE"])
+                  _("muted") if r["muted"] else "", r["acked_by"] or "", (r["message"] or "")[:50]) for r in rows],
+                ["ID", _("AP"), _("KIND"), _("SEVERITY"), _("STATE"), _("FIRST_SEEN"), _("LAST_SEEN"), _("MUTED"),
+                 _("ACKED_BY"), _("MESSAGE")])
 
 
 @alerts.command("ack")
@@ -198,7 +201,8 @@ def alerts_ack(api: Any, alert_id: int, note: str | None, as_json: bool) -> None
     if as_json:
         emit_json(row)
     else:
-        click.echo(f"alert {row['id']} ({row['ap']} {row['kind']}) acknowledged by {row['acked_by']}")
+        click.echo(_("alert {id} ({ap} {kind}) acknowledged by {who}").format(
+            id=row["id"], ap=row["ap"], kind=row["kind"], who=row["acked_by"]))
 
 
 @alerts.command("notifiers")

@@ -64,3 +64,13 @@ def test_a_language_netctl_does_not_speak_is_refused_naming_the_choices(city: Pa
     result = run(city, "--lang", "fr", "status")
     assert result.exit_code == 2
     assert "netctl speaks en, de, not 'fr': use --lang en or --lang de" in result.output
+
+
+def test_alerts_in_german_and_their_json_unchanged(city: Path) -> None:
+    listed = run(city, "--lang", "de", "alerts", "list").output.splitlines()
+    assert listed[0].split() == ["ID", "AP", "ART", "STUFE", "ZUSTAND", "ZUERST", "ZULETZT", "STUMM", "BESTÄTIGT_VON",
+                                 "MELDUNG"]
+    english = json.loads(run(city, "alerts", "list", "--json").output)
+    assert json.loads(run(city, "--lang", "de", "alerts", "list", "--json").output) == english
+    acked = run(city, "--lang", "de", "alerts", "ack", str(english[0]["id"])).output
+    assert acked.startswith(f"Alarm {english[0]['id']} (ap2 down) bestätigt von ")
