@@ -183,6 +183,15 @@ class WebSessions:
         session.seen = now
         return session
 
+    def touch(self, key: str, now: float) -> bool:
+        """The session with this key was used (a key typed in its TUI): its idle time starts again. False
+        when it has ended."""
+        session = self._sessions.get(key)
+        if session is None or not self._alive(session, now):
+            return False
+        session.seen = now
+        return True
+
     def end(self, key: str) -> None:
         """End the session with this key (logout)."""
         self._sessions.pop(key, None)

@@ -137,7 +137,7 @@ class WebServer:
     def __init__(self, db_path: str, *, admin_user: str | None = None, public_url: str | None = None,
                  secure: bool = False,
                  idle_s: float = 1800.0, max_age_s: float = 12 * 3600.0, limiter: LoginLimiter | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, sweep_s: float = SWEEP_S) -> None:
         """``admin_user``: the admin the server acts as (default: its OS login's user); ``secure``: the browser
         reaches the server over TLS (here or at a proxy), so the cookie is Secure."""
         import textual_serve
@@ -149,6 +149,7 @@ class WebServer:
         self.sessions = WebSessions(idle_s=idle_s, max_age_s=max_age_s)
         self.limiter = limiter or LoginLimiter()
         self.clock = clock
+        self.sweep_s = sweep_s
         self.static_dir = Path(textual_serve.__file__).parent / "static"
         self.download_manager = DownloadManager()
         #: session key -> its open websockets (each runs one TUI)
@@ -302,15 +303,18 @@ class WebServer:
                          write_str=socket.send_str, close=socket.close, download_manager=self.download_manager)
         try:
             await tui.start(_size(request, "width", 80), _size(request, "height", 24))
-            await self._relay(socket, tui)
+            await self._relay(socket, tui, session.key)
         finally:
             await tui.stop()
             open_here.discard(socket)
+            if not open_here and self.sockets.get(session.key) is open_here:
+                del self.sockets[session.key]
             await socket.close()
         return socket
 
-    async def _relay(self, socket: web.WebSocketResponse, tui: TuiProcess) -> None:
-        """The browser's keys, size, focus and pings to the TUI (textual-serve's websocket messages)."""
+    async def _relay(self, socket: web.WebSocketResponse, tui: TuiProcess, key: str) -> None:
+        """The browser's keys, size, focus and pings to the TUI (textual-serve's websocket messages); a key
+        keeps the session from going idle."""
         async for message in socket:
             if message.type != WSMsgType.TEXT:
                 continue
@@ -320,6 +324,7 @@ class WebServer:
             except (ValueError, TypeError):
                 continue
             if kind == "stdin" and isinstance(data, str):
+                self.sessions.touch(key, self.clock())
                 await tui.send_bytes(data.encode("utf-8"))
             elif kind == "resize" and isinstance(data, dict):
                 await tui.set_terminal_size(_bounded(data.get("width"), 80), _bounded(data.get("height"), 24))
@@ -346,7 +351,7 @@ class WebServer:
     async def _sweep(self) -> None:
         """End sessions that expired or whose user's password changed or was removed, and close their TUIs."""
         while True:
-            await asyncio.sleep(SWEEP_S)
+            await asyncio.sleep(self.sweep_s)
             try:
                 stamps = await asyncio.to_thread(self._stamps)
             except Exception:  # noqa: BLE001 - a locked or moved database must not stop the sweeper

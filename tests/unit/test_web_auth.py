@@ -347,3 +347,41 @@ async def test_concurrent_wrong_logins_get_no_more_tries_than_the_limit(users: A
         assert many.wait(f"user{n}", "10.0.0.1", n) == 0.0
         many.failed(f"user{n}", "10.0.0.1", n)
         many.succeeded(f"user{n}", "10.0.0.1")
+
+
+async def test_keys_typed_in_the_tui_keep_the_session_and_idleness_ends_it(users: Any) -> None:
+    import sys
+
+    from aiohttp import ClientSession, CookieJar, WSMsgType
+    from aiohttp.test_utils import TestServer
+
+    from netctl.web.server import WebServer
+
+    users.access.set_web_password("sam", PASSWORD)
+    sweep = 0.1
+    web = WebServer(users.session.db_path, idle_s=sweep * 3, sweep_s=sweep)
+    web.tui_command = lambda db_path, user: [
+        sys.executable, "-c", "import sys; print('__GANGLION__', flush=True); sys.stdin.buffer.read()"]
+    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
+                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):
+        url = str(server.make_url("/"))
+        origin = url.rstrip("/")
+        await client.post(url + "login", data={"user": "sam", "password": PASSWORD}, headers={"Origin": origin})
+        async with client.ws_connect(url + "ws", headers={"Origin": origin}) as socket:
+            for _ in range(12):  # typing for twice the idle time, a key every sixth of it
+                await socket.send_json(["stdin", "j"])
+                await asyncio.sleep(sweep * 0.5)
+            assert web.sessions.users() == {"sam"} and not socket.closed
+            message = await asyncio.wait_for(socket.receive(), 5)  # then nothing: the session ends
+            assert message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
+        assert web.sessions.users() == set() and web.sockets == {}
+
+
+def test_touch_restarts_the_idle_time_of_a_live_session_only() -> None:
+    sessions = WebSessions(idle_s=60.0, max_age_s=300.0)
+    token = sessions.start("sam", "s1", 0.0)
+    key = sessions.get(token, 0.0).key  # type: ignore[union-attr]
+    assert sessions.touch(key, 50.0) and sessions.touch(key, 100.0)
+    assert sessions.get(token, 150.0) is not None
+    assert not sessions.touch(key, 301.0)  # too old
+    assert not sessions.touch("no-such-key", 1.0)
