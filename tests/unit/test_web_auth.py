@@ -7,10 +7,16 @@ server on a loopback port (no TUI is started: they stop at the login).
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import ClientSession, CookieJar, WSMsgType
+from aiohttp.test_utils import TestServer
 
 from netctl.api import Netctl
 from netctl.core import os_login
@@ -25,6 +31,7 @@ from netctl.web.auth import (
     stamp_of,
     verify_password,
 )
+from netctl.web.server import WebServer
 
 PASSWORD = "correct-horse-battery"
 
@@ -51,6 +58,28 @@ def users(api: Any) -> Any:
     api.access.add_user("sam", "school-admin", sites=["gs-a"])
     api.access.add_user("tom", "school-admin", sites=["gs-b"])
     return api
+
+
+@dataclass
+class Browser:
+    """A client that keeps its cookies (also of an IP address) and the served app's URL and origin."""
+
+    client: ClientSession
+    url: str
+    origin: str
+
+    async def log_in(self, password: str = PASSWORD, user: str = "sam", **headers: str) -> Any:
+        return await self.client.post(self.url + "login", data={"user": user, "password": password},
+                                      headers={"Origin": self.origin, **headers}, allow_redirects=False)
+
+
+@asynccontextmanager
+async def served(web: WebServer) -> AsyncIterator[Browser]:
+    """``web`` on a free loopback port, and a browser for it."""
+    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
+                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):
+        url = str(server.make_url("/"))
+        yield Browser(client, url, url.rstrip("/"))
 
 
 def test_an_admin_sets_web_passwords_and_a_user_only_their_own(users: Any) -> None:
@@ -147,38 +176,26 @@ def test_only_requests_from_the_server_s_own_origin_pass() -> None:
 
 
 async def test_the_server_asks_for_a_login_limits_failures_and_sets_the_session_cookie(users: Any) -> None:
-    from aiohttp import ClientSession, CookieJar
-    from aiohttp.test_utils import TestServer
-
-    from netctl.web.server import WebServer
-
     users.access.set_web_password("sam", PASSWORD)
     web = WebServer(users.session.db_path, limiter=LoginLimiter(per_user=3))
     assert web.check_admin() == ["sam"]
-    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
-                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):  # unsafe: cookies of an IP address
-        url = str(server.make_url("/"))
-        origin = url.rstrip("/")
-
-        async def login(password: str, user: str = "sam", **headers: str) -> Any:
-            return await client.post(url + "login", data={"user": user, "password": password},
-                                     headers={"Origin": origin, **headers}, allow_redirects=False)
-
+    async with served(web) as browser:
+        client, url, origin, login = browser.client, browser.url, browser.origin, browser.log_in
         first = await client.get(url, allow_redirects=False)
         assert (first.status, first.headers["Location"]) == (303, "login")
         assert "frame-ancestors 'none'" in first.headers["Content-Security-Policy"]
         assert (await client.get(url + "ws")).status == 403  # no TUI without a session
-        assert (await login(PASSWORD, Origin="http://evil.example")).status == 403
+        assert (await login(Origin="http://evil.example")).status == 403
         assert (await login("wrong-password-1")).status == 401
         assert (await login("wrong-password-2")).status == 401
         assert (await login("wrong-password-3", user="tom")).status == 401  # tom has no password
         assert (await login("wrong-password-4")).status == 401
-        refused = await login(PASSWORD)  # the right one, but sam had three failures
+        refused = await login()  # the right one, but sam had three failures
         assert refused.status == 429 and "too many failed logins" in await refused.text()
-        assert not client.cookie_jar.filter_cookies(server.make_url("/"))
+        assert len(client.cookie_jar) == 0  # no session cookie
 
         web.limiter.succeeded("sam", "127.0.0.1")
-        ok = await login(PASSWORD)
+        ok = await login()
         assert (ok.status, ok.headers["Location"]) == (303, "./")
         cookie = ok.cookies[COOKIE]
         assert (cookie["httponly"], cookie["samesite"], cookie["path"], cookie["secure"]) == (True, "Strict", "/", "")
@@ -196,9 +213,7 @@ async def test_the_server_asks_for_a_login_limits_failures_and_sets_the_session_
 async def test_over_tls_the_session_cookie_is_secure(users: Any, tmp_path: Path) -> None:
     import ssl
 
-    from aiohttp import ClientSession
-
-    from netctl.web.server import WebServer, run, tls_context
+    from netctl.web.server import run, tls_context
     from tests.helpers.receivers import self_signed
 
     cert, key = self_signed(tmp_path)
@@ -242,13 +257,6 @@ def test_serve_listens_beyond_loopback_only_when_told_and_then_says_how_to_use_t
 
 
 async def test_a_tui_that_ends_closes_the_tab_s_websocket(users: Any) -> None:
-    import sys
-
-    from aiohttp import ClientSession, CookieJar
-    from aiohttp.test_utils import TestServer
-
-    from netctl.web.server import WebServer
-
     users.access.set_web_password("sam", PASSWORD)
     web = WebServer(users.session.db_path)
     started: list[str] = []
@@ -258,12 +266,10 @@ async def test_a_tui_that_ends_closes_the_tab_s_websocket(users: Any) -> None:
         return [sys.executable, "-c", "print('__GANGLION__', flush=True)"]
 
     web.tui_command = dying_tui
-    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
-                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):
-        url = str(server.make_url("/"))
-        origin = url.rstrip("/")
-        await client.post(url + "login", data={"user": "sam", "password": PASSWORD}, headers={"Origin": origin})
-        async with client.ws_connect(url + "ws?width=80&height=24", headers={"Origin": origin}) as socket:
+    async with served(web) as browser:
+        await browser.log_in()
+        async with browser.client.ws_connect(browser.url + "ws?width=80&height=24",
+                                             headers={"Origin": browser.origin}) as socket:
             message = await asyncio.wait_for(socket.receive(), 10)
             assert message.type.name in ("CLOSE", "CLOSED", "CLOSING")
     assert started == ["sam"]  # the TUI is started as the user of the session, nothing the browser sends
@@ -300,48 +306,25 @@ def test_a_tab_s_tui_runs_as_the_user_in_the_server_s_language() -> None:
 
 
 async def test_behind_a_proxy_the_page_uses_the_public_url_and_the_cookie_is_secure(users: Any) -> None:
-    from aiohttp import ClientSession, CookieJar
-    from aiohttp.test_utils import TestServer
-
-    from netctl.web.server import WebServer
-
     users.access.set_web_password("sam", PASSWORD)
     public = "https://wlan.example.org/netctl"
     web = WebServer(users.session.db_path, public_url=public + "/")
-    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
-                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):
-        url = str(server.make_url("/"))
-        direct = await client.post(url + "login", data={"user": "sam", "password": PASSWORD},
-                                   headers={"Origin": url.rstrip("/")}, allow_redirects=False)
-        assert direct.status == 403  # the browser's origin is the proxy's
-        ok = await client.post(url + "login", data={"user": "sam", "password": PASSWORD},
-                               headers={"Origin": "https://wlan.example.org"}, allow_redirects=False)
+    async with served(web) as browser:
+        assert (await browser.log_in()).status == 403  # the browser's origin is the proxy's
+        ok = await browser.log_in(Origin="https://wlan.example.org")
         assert ok.status == 303 and ok.cookies[COOKIE]["secure"] is True
-        page = await (await client.get(url, cookies={COOKIE: ok.cookies[COOKIE].value})).text()
+        page = await (await browser.client.get(browser.url, cookies={COOKIE: ok.cookies[COOKIE].value})).text()
         assert 'data-session-websocket-url="wss://wlan.example.org/netctl/ws"' in page
         assert f'src="{public}/static/js/textual.js"' in page
 
 
 async def test_concurrent_wrong_logins_get_no_more_tries_than_the_limit(users: Any) -> None:
-    from aiohttp import ClientSession
-    from aiohttp.test_utils import TestServer
-
-    from netctl.web.server import WebServer
-
     users.access.set_web_password("sam", PASSWORD)
     web = WebServer(users.session.db_path, limiter=LoginLimiter(per_user=3))
-    async with TestServer(web.make_app(), host="127.0.0.1") as server, ClientSession() as client:
-        url = str(server.make_url("/login"))
-
-        async def guess(n: int) -> int:
-            answer = await client.post(url, data={"user": "sam", "password": f"guess-number-{n}"},
-                                       allow_redirects=False)
-            return answer.status
-
-        statuses = await asyncio.gather(*(guess(n) for n in range(12)))
-        assert sorted(statuses) == [401] * 3 + [429] * 9
-        right = await client.post(url, data={"user": "sam", "password": PASSWORD}, allow_redirects=False)
-        assert right.status == 429  # the limit holds for the right password too
+    async with served(web) as browser:
+        answers = await asyncio.gather(*(browser.log_in(f"guess-number-{n}") for n in range(12)))
+        assert sorted(answer.status for answer in answers) == [401] * 3 + [429] * 9
+        assert (await browser.log_in()).status == 429  # the limit holds for the right password too
     many = LoginLimiter(per_user=3, per_address=5)
     for n in range(10):  # ten good logins from one school's address (one NAT) never lock it out
         assert many.wait(f"user{n}", "10.0.0.1", n) == 0.0
@@ -350,24 +333,14 @@ async def test_concurrent_wrong_logins_get_no_more_tries_than_the_limit(users: A
 
 
 async def test_keys_typed_in_the_tui_keep_the_session_and_idleness_ends_it(users: Any) -> None:
-    import sys
-
-    from aiohttp import ClientSession, CookieJar, WSMsgType
-    from aiohttp.test_utils import TestServer
-
-    from netctl.web.server import WebServer
-
     users.access.set_web_password("sam", PASSWORD)
     sweep = 0.1
     web = WebServer(users.session.db_path, idle_s=sweep * 3, sweep_s=sweep)
     web.tui_command = lambda db_path, user: [
         sys.executable, "-c", "import sys; print('__GANGLION__', flush=True); sys.stdin.buffer.read()"]
-    async with (TestServer(web.make_app(), host="127.0.0.1") as server,
-                ClientSession(cookie_jar=CookieJar(unsafe=True)) as client):
-        url = str(server.make_url("/"))
-        origin = url.rstrip("/")
-        await client.post(url + "login", data={"user": "sam", "password": PASSWORD}, headers={"Origin": origin})
-        async with client.ws_connect(url + "ws", headers={"Origin": origin}) as socket:
+    async with served(web) as browser:
+        await browser.log_in()
+        async with browser.client.ws_connect(browser.url + "ws", headers={"Origin": browser.origin}) as socket:
             for _ in range(12):  # typing for twice the idle time, a key every sixth of it
                 await socket.send_json(["stdin", "j"])
                 await asyncio.sleep(sweep * 0.5)
