@@ -129,6 +129,10 @@ class Platform:
     secret_patterns: tuple[str, ...] = ()
     #: lines that change by themselves (timestamps, counters), left out of diffs and backup hashes
     volatile_patterns: tuple[str, ...] = ()
+    #: how the device shows a secret it keeps only as cipher text (regular expressions a secret of
+    #: ``secret_patterns`` matches whole): netctl cannot read it, so a compare takes the intended secret
+    #: of that line as equal to it (a secret changed on the device by hand is not seen; vrp dialect)
+    opaque_secret_patterns: tuple[str, ...] = ()
     #: how a targeted change switches one SSID (:mod:`netctl.push.targeted`): ``xml`` is a NETCONF
     #: fragment sent with merge semantics (``{ssid}`` and ``{value}`` filled in), ``uci_option`` the
     #: option set on each ``wifi-iface`` section of the SSID; ``on``/``off`` are the values written
@@ -340,6 +344,8 @@ BUILTIN: tuple[Platform, ...] = (
         confirm=(r"\[Y/N\]:?\s*$", "y"),
         error_patterns=(r"^\s*Error:",),
         secret_patterns=(r"^(\s*security \S+ (?:psk|sae) pass-phrase )(\S+)( .*)$",),
+        # a real AC shows a pass-phrase as cipher text, %^%#…%^%# (older VRP: %$%$…%$%$)
+        opaque_secret_patterns=(r"%\^%#\S+%\^%#", r"%\$%\$\S+%\$%\$"),
         volatile_patterns=(r"^!",),
         # software in the user view: the image goes to the flash, becomes the next startup's (the AC
         # refuses a package that is not for it), and reboot asks before it acts. VRP prints no sha256 of

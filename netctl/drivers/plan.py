@@ -241,8 +241,33 @@ def _vrp_text(paths: Iterable[Path]) -> str:
     return "".join(" " * (len(p) - 1) + p[-1] + "\n" for p in paths)
 
 
+def _vrp_opaque(want: list[Path], have: list[Path], platform: str) -> tuple[list[Path], list[Path]]:
+    """``want`` and ``have`` with each secret the device shows only as cipher text (the platform's
+    ``opaque_secret_patterns``, VRP's ``%^%#…%^%#``) masked, and the intended secret of the same line
+    (same views, same words around it) masked alike: netctl cannot read the cipher text, so it takes the
+    intended secret as what the device holds. A secret changed on the device by hand is not seen."""
+    definition = find_platform(platform)
+    if definition is None or not definition.opaque_secret_patterns:
+        return want, have
+    ciphers = [re.compile(p) for p in definition.opaque_secret_patterns]
+    patterns = [re.compile(p) for p in definition.secret_patterns]
+
+    def masked(path: Path, opaque: bool) -> Path | None:
+        for pattern in patterns:
+            m = pattern.match(path[-1])
+            if m and (not opaque or any(c.fullmatch(m.group(2)) for c in ciphers)):
+                return (*path[:-1], m.group(1) + MASK + m.group(3))
+        return None
+
+    shown = {p: m for p in have if (m := masked(p, True)) is not None}
+    hidden = set(shown.values())
+    have = [shown.get(p, p) for p in have]
+    want = [m if (m := masked(p, False)) in hidden else p for p in want]
+    return want, have
+
+
 def _diff_vrp(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
-    want, have = vrp_paths(intended), vrp_paths(running)
+    want, have = _vrp_opaque(vrp_paths(intended), vrp_paths(running), platform)
     changed = any(p not in have for p in want)
     keys = {vrp_key(p) for p in want}
     before = mask(_vrp_text(sorted(p for p in have if vrp_key(p) in keys)), platform, secrets).splitlines()

@@ -167,3 +167,41 @@ def test_vrp_undo_puts_old_values_back_first_then_removes_new_blocks() -> None:
     ]
     assert not is_restored(RUNNING, RUNNING.replace("vlan-id 10", "vlan-id 30"), INTENDED, "huawei-ac")
     assert is_restored(RUNNING, RUNNING, INTENDED, "huawei-ac")
+
+
+#: a security profile as a real AC shows it in `display current-configuration` (VRP V200R019): the
+#: pass-phrase as cipher text, which netctl cannot read back
+CIPHER = "%^%#u'N!8`4Ln>E%yM,2|c#Q0Hf6(W.Ou7qb|j:v6]aW%^%#"
+RUNNING_REAL = f"""!Software Version V200R019C00SPC500
+#
+ sysname du-ac01
+#
+wlan
+ security-profile name staff
+  security wpa2 psk pass-phrase {CIPHER} aes
+ ssid-profile name staff
+  ssid Schule-Verwaltung
+#
+return
+"""
+PLAN = "wlan\n security-profile name staff\n  security wpa2 psk pass-phrase Staff-Pass-1 aes\n" \
+       " ssid-profile name staff\n  ssid Schule-Verwaltung\n"
+
+
+def test_a_cipher_text_pass_phrase_compares_as_the_intended_one() -> None:
+    diff = compare(PLAN, RUNNING_REAL, "huawei-ac", ["Staff-Pass-1"])
+    assert not diff.changed, diff.text  # a push of the unchanged PSK is "unchanged", drift "in-sync"
+    older = RUNNING_REAL.replace("%^%#u'N!8`4Ln>E%yM,2|c#Q0Hf6(W.Ou7qb|j:v6]aW%^%#", "%$%$Kq3;T1~b(Yx%$%$")
+    assert not compare(PLAN, older, "huawei-ac").changed
+    # what else changed still shows, and the pass-phrase line never does
+    diff = compare(PLAN.replace("ssid Schule-Verwaltung", "ssid Schule-Neu"), RUNNING_REAL, "huawei-ac")
+    assert diff.changed and "+  ssid Schule-Neu" in diff.text and "pass-phrase" not in diff.text.replace(
+        "  security wpa2 psk pass-phrase ******** aes", "")
+    assert CIPHER not in diff.text
+    # a profile the AC does not have, or a pass-phrase it shows as clear text (the lab), compares as before
+    assert compare(PLAN.replace("name staff", "name guest"), RUNNING_REAL, "huawei-ac").changed
+    assert compare(PLAN, RUNNING_REAL.replace(CIPHER, "Other-Pass-2"), "huawei-ac").changed
+    assert not compare(PLAN, RUNNING_REAL.replace(CIPHER, "Staff-Pass-1"), "huawei-ac").changed
+    # another mode or cipher on the AC is a change (only the pass-phrase itself is unreadable)
+    assert compare(PLAN, RUNNING_REAL.replace("wpa2 psk", "wpa-wpa2 psk"), "huawei-ac").changed
+    assert compare(PLAN, RUNNING_REAL.replace(" aes\n", " tkip\n"), "huawei-ac").changed
