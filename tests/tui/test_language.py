@@ -43,7 +43,8 @@ async def _tour(pilot: Any) -> dict[str, Any]:
     await pilot.press("o")
     await settle(pilot)
     seen: dict[str, Any] = {"summary": flat(text_of(app.screen.query_one("#summary", Static), 100)),
-                            "navbar": flat(text_of(app.screen.query_one("#navbar", Static), 100))}
+                            "navbar": flat(text_of(app.screen.query_one("#navbar", Static), 100)),
+                            "navbar_width": len(text_of(app.screen.query_one("#navbar", Static), 200).rstrip())}
     tree = app.screen.query_one("#sites")
     seen["tree"] = [str(node.label) for tenant in tree.root.children for node in (tenant, *tenant.children)]
     seen["footer"] = [binding.description for binding in _shown_keys(app.screen)]
@@ -74,7 +75,7 @@ def _shown_keys(screen: Any) -> list[Any]:
 #: what a user reads in each language: (the summary's start, the nav bar, the first tenant, the footer's keys, the
 #: table's headers, the down AP's status word, its status line, lines of the help)
 EXPECTED = {
-    "de": ("221 Geräte online 15 APs ▲12 ◆1 ▼2 offene Alarme 3", "o Überblick a APs l Alarme j Aufträge p Ausrollen",
+    "de": ("221 Geräte online 15 APs ▲12 ◆1 ▼2 offene Alarme 3", "o Überblick a APs l Alarme j Jobs p Ausrollen",
            "duisburg  4 Standorte", {"Abfragen", "WLANs", "Aktualisieren"},
            ["AP", "Standort", "Zustand", "Geräte", "Laufzeit", "Konfig.", "Zuletzt"], "ausgefallen",
            "▼ ausgefallen seit 07:30 Europe/Berlin (vor 3h): hat auf die letzten Abfragen nicht geantwortet: sein WLAN "
@@ -108,6 +109,7 @@ async def test_overview_table_ap_page_and_help_in_each_language(lang: str, city:
         i18n.choose("en")
     assert seen["summary"].startswith(summary), seen["summary"]
     assert navbar in seen["navbar"] and seen["tree"][0].startswith(tenant) and footer <= set(seen["footer"])
+    assert seen["navbar_width"] <= 78, seen["navbar"]  # an admin's top line fits 80 columns with its padding
     meiderich = next(label for label in seen["tree"] if "Grundschule Meiderich" in label)
     assert "34 online" in meiderich
     assert seen["headers"] == headers
