@@ -59,6 +59,7 @@ async def _tour(pilot: Any) -> dict[str, Any]:
     app.open_ap("gs-meiderich-ap02")
     await settle(pilot)
     seen["status"] = flat(text_of(app.screen.query_one("#status", Static), 200))
+    seen["ap_alerts"] = flat(text_of(app.screen.query_one("#alerts", Static), 100))
     await pilot.press("question_mark")
     await settle(pilot)
     assert isinstance(app.screen, HelpScreen)
@@ -115,6 +116,7 @@ async def test_overview_table_ap_page_and_help_in_each_language(lang: str, city:
     assert seen["headers"] == headers
     assert (seen["row"]["site"], seen["row"]["state"]) == ("Grundschule Meiderich", down)
     assert seen["status"] == status
+    assert seen["ap_alerts"].startswith({"de": "Nr. Stufe Was Alter Zustand", "en": "Id Sev What Age State"}[lang])
     for line in help_lines:
         assert line in seen["help"], line
     assert "F5 F6 F8" in seen["help"]  # an admin may push

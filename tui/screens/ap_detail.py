@@ -503,15 +503,15 @@ def _radios(latest: dict[str, float], health: dict[str, Any] | None, labels: dic
     polled: dict[str, list[tuple[str, float | None]]] = {}
     for metric, reading in sorted(latest.items()):
         if metric.startswith("clients:"):
-            ssid, _, radio = metric.split(":", 1)[1].partition("@")
+            ssid, _at, radio = metric.split(":", 1)[1].partition("@")
             polled.setdefault(ssid, []).append((radio, reading))
     configured = {str(s["name"]): bool(s.get("enabled")) for s in ssids or []}
     if polled or configured:
-        table = Table(title="Clients per SSID", title_justify="left", expand=True, box=None)
-        for column in ("SSID", "State", "Radio", "Clients"):
-            table.add_column(column)
+        table = Table(title=_("Devices per SSID"), title_justify="left", expand=True, box=None)
+        for column in (N_("SSID"), N_("State"), N_("Radio"), N_("Devices")):
+            table.add_column(_(column))
         for name, enabled in configured.items():
-            state = "on" if enabled else "off"
+            state = _("on") if enabled else _("off")
             for radio, clients in polled.get(name) or [("-", None)]:
                 table.add_row(name, state, radio or "-", si(clients))
         strangers = [name for name in polled if name not in configured]
@@ -520,15 +520,16 @@ def _radios(latest: dict[str, float], health: dict[str, Any] | None, labels: dic
                 table.add_row(name, "?" if configured else "-", radio or "-", si(clients))
         parts.append(table)
         if configured and strangers:
-            parts.append(Text(", ".join(strangers) + ": reported by the AP, not in the config of its site "
-                              "(the WLANs window lists the configured SSIDs)", "yellow"))
+            parts.append(Text(", ".join(strangers) + ": " + _("reported by the AP, not in the config of its site "
+                                                              "(the WLANs window lists the configured SSIDs)"),
+                              "yellow"))
     labels = labels or {}
     interfaces = sorted({m.split(":", 1)[1] for m in latest if m.startswith(("in_bps:", "out_bps:"))},
                         key=_ifindex_order)
     if interfaces:
-        table = Table(title="Interfaces", title_justify="left", expand=True, box=None)
-        for column in ("Interface", "ifIndex", "In", "Out"):
-            table.add_column(column)
+        table = Table(title=_("Interfaces"), title_justify="left", expand=True, box=None)
+        for column in (N_("Interface"), "ifIndex", N_("In"), N_("Out")):
+            table.add_column(_(column))
         for ident in interfaces:
             label = labels.get(f"in_bps:{ident}") or labels.get(f"out_bps:{ident}")
             index = ident[2:] if ident.startswith("if") and ident[2:].isdigit() else ""
@@ -538,11 +539,11 @@ def _radios(latest: dict[str, float], health: dict[str, Any] | None, labels: dic
     unavailable = (health or {}).get("unavailable") or {}
     for what in ("interfaces", "traffic", "clients"):
         if what in unavailable:
-            parts.append(Text(f"{what}: not available ({unavailable[what]})"))
+            parts.append(Text(f"{what}: " + _("not available ({why})").format(why=unavailable[what])))
     if health and health.get("radios_down") is not None:
-        parts.append(Text(f"radios down: {health['radios_down']}"))
+        parts.append(Text(_("radios down: {n}").format(n=health["radios_down"])))
     if not parts:
-        return "no SSID, radio or interface data polled for this AP yet"
+        return _("no SSID, radio or interface data polled for this AP yet")
     return Group(*parts)
 
 
@@ -554,10 +555,10 @@ def _ifindex_order(ident: str) -> tuple[int, str]:
 
 def _alerts(alerts: list[dict[str, Any]], now: dt.datetime) -> Any:
     if not alerts:
-        return "no alerts for this AP"
+        return _("no alerts for this AP")
     table = Table(expand=True, box=None)
-    for column in ("id", "severity", "what", "age", "state"):
-        table.add_column(column)
+    for column in (N_("Id"), N_("Sev"), N_("What"), N_("Age"), N_("State")):
+        table.add_column(_(column))
     for a in alerts:
         state = str(a.get("state") or "")
         if state == "open" and a.get("acked_by"):
@@ -574,10 +575,10 @@ def _alerts(alerts: list[dict[str, Any]], now: dt.datetime) -> Any:
 
 def _audit(entries: list[dict[str, Any]]) -> Any:
     if not entries:
-        return "no audit entries for this AP"
+        return _("no audit entries for this AP")
     table = Table(expand=True, box=None)
-    for column in ("when", "who", "action", "outcome", "reason"):
-        table.add_column(column)
+    for column in (N_("when"), N_("who"), N_("action"), N_("outcome"), N_("reason")):
+        table.add_column(_(column))
     for e in entries[:200]:
         table.add_row(
             str(e.get("ts") or "")[:19],
