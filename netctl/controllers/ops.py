@@ -141,7 +141,7 @@ class ControllerService:
         under this controller, else by name) is left as it is. One import (all or nothing, the import's
         checks). Returns ``{controller, dry_run, added, already, skipped: [{name, mac, reason}]}``.
         """
-        from netctl.inventory.validate import NAME_RE, Entry
+        from netctl.inventory.validate import MAX_AP_ID, NAME_RE, Entry
 
         self.session.require("inventory")
         row = self.controller(name)
@@ -180,6 +180,8 @@ class ControllerService:
                     data[key] = value
             if ap["ap_group"] and NAME_RE.match(ap["ap_group"]):  # a group name netctl cannot hold is left out
                 data["ap_group"] = ap["ap_group"]
+            if ap["ap_id"] is not None and 0 <= ap["ap_id"] <= MAX_AP_ID:  # the ID the controller gave it
+                data["ap_id"] = ap["ap_id"]
             if group:
                 data["groups"] = [group]
             entries.append(Entry("ap", data, f"adopt {name}"))

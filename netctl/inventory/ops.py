@@ -83,7 +83,8 @@ def public_ap(row: dict[str, Any]) -> dict[str, Any]:
         "groups": list(row.get("groups") or []), "tags": list(row.get("tags") or []),
         "snmp": dict(row.get("snmp") or {}), "credentials": row.get("credentials"),
         "vars": dict(row.get("vars") or {}), "controller": row.get("controller"), "mac": row.get("mac"),
-        "ap_group": row.get("ap_group"), "created": row.get("created"), "updated": row.get("updated"),
+        "ap_group": row.get("ap_group"), "ap_id": row.get("ap_id"), "created": row.get("created"),
+        "updated": row.get("updated"),
     }
 
 
@@ -361,7 +362,7 @@ class InventoryService:
             groups.append(_decode(rows[0]) if rows else {"name": name, "vars": {}})
         overlays = active_overlays(self.db, ap, _now())
         # a controller's templates configure every AP naming it, whoever may see those APs
-        behind = (list(self.db.query("select name, mac, ap_group from aps where controller = ?", [ap["name"]]))
+        behind = (list(self.db.query("select name, mac, ap_group, ap_id from aps where controller = ?", [ap["name"]]))
                   if ap.get("role") == "controller" else None)
         return ap_layers(globals_, tenant, site, groups, ap, overlays), facts(tenant, site, ap, behind)
 
@@ -410,7 +411,7 @@ class InventoryService:
             groups = {(r["tenant"], r["name"]) for r in self.db.query("select tenant, name from groups")}
             problems += check_ap_references(record, entry, site_tenant, groups)
         if record.get("name"):
-            query = "select name, tenant, site, role, controller, mac from aps"
+            query = "select name, tenant, site, role, controller, mac, ap_id from aps"
             existing = {r["name"]: r for r in self.db.query(query)}
             problems += check_controller_references([(entry, record)], existing)
             if not problems:

@@ -29,7 +29,7 @@ COMPARED = {
     "sites": ("tenant", "kind", "title", "address", "lat", "lon", "vars"),
     "groups": ("vars",),
     "aps": ("tenant", "site", "role", "platform", "address", "port", "model", "serial", "vehicle_id",
-            "groups", "tags", "snmp", "credentials", "vars", "controller", "mac", "ap_group"),
+            "groups", "tags", "snmp", "credentials", "vars", "controller", "mac", "ap_group", "ap_id"),
 }
 
 
@@ -204,16 +204,19 @@ def check_controller_references(batch: list[tuple[Entry, dict[str, Any]]],
                                 existing: dict[str, dict[str, Any]]) -> list[Problem]:
     """The ``controller`` of each AP in ``batch`` against the inventory as it will be (``existing``
     with ``batch`` applied): it must name an entry with ``role: controller``, and one controller knows
-    a MAC address once. A controller that ``batch`` turns into another role while APs still name it is a
+    a MAC address and an AP ID once. A controller that ``batch`` turns into another role while APs still name it is a
     problem at that entry."""
     problems: list[Problem] = []
     names = {ap["name"] for _, ap in batch}
     roles = {name: row.get("role") or "ap" for name, row in existing.items()}
     roles.update({ap["name"]: ap.get("role") or "ap" for _, ap in batch})
     macs: dict[tuple[str, str], str] = {}
+    ids: dict[tuple[str, int], str] = {}
     for name, row in existing.items():
         if name not in names and row.get("controller") and row.get("mac"):
             macs[(row["controller"], row["mac"])] = name
+        if name not in names and row.get("controller") and row.get("ap_id") is not None:
+            ids[(row["controller"], row["ap_id"])] = name
     for entry, ap in batch:
         controller = ap.get("controller")
         if not controller:
@@ -234,6 +237,12 @@ def check_controller_references(batch: list[tuple[Entry, dict[str, Any]]],
                 problems.append(Problem(entry.file, entry.line_of("mac"),
                                         f"MAC {ap['mac']} on controller {controller!r} belongs to AP {other!r} already",
                                         ap["name"]))
+        if ap.get("ap_id") is not None:
+            other = ids.setdefault((controller, ap["ap_id"]), ap["name"])
+            if other != ap["name"]:
+                problems.append(Problem(entry.file, entry.line_of("ap_id"),
+                                        f"ap_id {ap['ap_id']} on controller {controller!r} belongs to AP {other!r} "
+                                        "already; give another (or leave it out: netctl numbers it)", ap["name"]))
     by_name = {ap["name"]: entry for entry, ap in batch}
     for name, row in existing.items():
         controller = row.get("controller")

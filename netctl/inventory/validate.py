@@ -42,10 +42,13 @@ TENANT_FIELDS = ("name", "title", "vars")
 SITE_FIELDS = ("name", "tenant", "kind", "title", "address", "geo", "lat", "lon", "vars")
 GROUP_FIELDS = ("name", "tenant", "vars")
 AP_FIELDS = ("name", "tenant", "site", "role", "platform", "address", "port", "model", "serial",
-             "vehicle_id", "groups", "tags", "snmp", "credentials", "vars", "controller", "mac", "ap_group")
+             "vehicle_id", "groups", "tags", "snmp", "credentials", "vars", "controller", "mac", "ap_group", "ap_id")
 SNMP_FIELDS = ("version", "port", "community", "user", "auth_protocol", "auth_key", "priv_protocol",
                "priv_key", "profile")
 SNMP_SECRET_FIELDS = ("community", "auth_key", "priv_key")
+
+#: the largest AP ID netctl takes (a Huawei AC numbers its APs from 0; the biggest models hold 10,240)
+MAX_AP_ID = 65535
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 VAR_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -373,7 +376,8 @@ def validate_ap(entry: Entry) -> tuple[dict[str, Any], list[Problem]]:
 
 def _validate_controller_fields(c: _Checker, role: str | None) -> dict[str, Any]:
     """``controller`` (a name; whether it names a controller is checked with the other references),
-    ``mac`` (stored as ``aa:bb:cc:dd:ee:ff``) and ``ap_group`` (the AP's group or tag on its controller)."""
+    ``mac`` (stored as ``aa:bb:cc:dd:ee:ff``), ``ap_group`` (the AP's group or tag on its controller) and
+    ``ap_id`` (its ID there, 0..MAX_AP_ID; one per controller is checked with the references)."""
     from netctl.controllers.mibs import normalise_mac
 
     controller = c.name("controller", "controller name", required=False)
@@ -390,7 +394,22 @@ def _validate_controller_fields(c: _Checker, role: str | None) -> dict[str, Any]
     ap_group = c.name("ap_group", "ap_group name", required=False)
     if ap_group is not None and controller is None and c.entry.data.get("controller") in (None, ""):
         c.add("ap_group", "ap_group is the AP's group on its controller: give controller too")
-    return {"controller": controller, "mac": mac, "ap_group": ap_group}
+    raw_id = c.entry.data.get("ap_id")
+    ap_id: int | None = None
+    if raw_id not in (None, ""):
+        try:
+            if isinstance(raw_id, bool | float):
+                raise ValueError
+            ap_id = int(str(raw_id).strip())
+        except ValueError:
+            c.add("ap_id", f"bad ap_id {raw_id!r}: must be a whole number 0..{MAX_AP_ID}")
+        else:
+            if not 0 <= ap_id <= MAX_AP_ID:
+                c.add("ap_id", f"bad ap_id {ap_id}: must be 0..{MAX_AP_ID}")
+                ap_id = None
+            elif controller is None and c.entry.data.get("controller") in (None, ""):
+                c.add("ap_id", "ap_id is the AP's ID on its controller: give controller too")
+    return {"controller": controller, "mac": mac, "ap_group": ap_group, "ap_id": ap_id}
 
 
 def _validate_snmp(c: _Checker, raw: Any) -> dict[str, Any]:

@@ -63,12 +63,17 @@ def behind_controller(aps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The APs behind a controller as its templates configure them (``ap.aps``): ``[{id, name, mac, group}]``.
 
     ``aps`` are the inventory rows naming the controller (``name``, ``mac`` as ``aa:bb:cc:dd:ee:ff``,
-    ``ap_group``); one without a MAC cannot be configured on a controller and is left out. The AP ID is
-    the AP's place in MAC order, counted from 0: the same inventory always gives the same IDs, whoever
-    renders it, and an AP whose MAC sorts after every other one's keeps the IDs of the others as they are.
+    ``ap_group``, ``ap_id``); one without a MAC cannot be configured on a controller and is left out.
+    An AP keeps the ``ap_id`` the inventory gives it (``netctl inventory adopt`` takes the controller's
+    own); the others get the smallest IDs no AP holds, in MAC order: the same inventory always gives the
+    same IDs, whoever renders it. Sorted by ID.
     """
     known = sorted((a for a in aps if a.get("mac")), key=lambda a: (str(a["mac"]), str(a["name"])))
-    return [{"id": i, "name": a["name"], "mac": a["mac"], "group": a.get("ap_group")} for i, a in enumerate(known)]
+    taken = {a["ap_id"] for a in known if a.get("ap_id") is not None}
+    free = (i for i in range(len(known) + len(taken) + 1) if i not in taken)
+    out = [{"id": a["ap_id"] if a.get("ap_id") is not None else next(free), "name": a["name"], "mac": a["mac"],
+            "group": a.get("ap_group")} for a in known]
+    return sorted(out, key=lambda a: (a["id"], a["mac"]))
 
 
 def facts(tenant: dict[str, Any], site: dict[str, Any], ap: dict[str, Any],

@@ -416,6 +416,12 @@ def m019_web_passwords(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE users ADD COLUMN web_password TEXT")
 
 
+def m023_ap_ids(db: sqlite_utils.Database) -> None:
+    """``aps.ap_id``: the AP's ID on its controller (a Huawei AC's ``ap-id N``) when the inventory gives
+    one; NULL: the AC's configuration numbers it by the rule of :func:`netctl.inventory.vars.behind_controller`."""
+    db.execute("ALTER TABLE aps ADD COLUMN ap_id INTEGER")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -436,6 +442,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("017_controllers", m017_controllers),
     ("018_sample_chunks", m018_sample_chunks),
     ("019_web_passwords", m019_web_passwords),
+    ("023_ap_ids", m023_ap_ids),
 ]
 
 

@@ -354,8 +354,8 @@ def test_adoption_adds_what_the_table_lists_once(city: Netctl, snmp: FakeSnmp) -
     again = city.controllers.adopt("du-ac01", site="gs-meiderich")
     assert again["added"] == [] and len(again["already"]) == 40
     ap = city.inventory.show_ap("du-zoo-ap02")
-    assert (ap["platform"], ap["controller"], ap["mac"], ap["ap_group"], ap["site"]) == (
-        "controller-ap", "du-ac01", "60:de:44:76:e3:63", "zoo", "gs-meiderich")
+    assert (ap["platform"], ap["controller"], ap["mac"], ap["ap_group"], ap["site"], ap["ap_id"]) == (
+        "controller-ap", "du-ac01", "60:de:44:76:e3:63", "zoo", "gs-meiderich", 3)  # the AC's own ID
     assert all(r["inventory"] for r in city.controllers.aps("du-ac01"))
     results = city.monitor.poll(Selection(site="gs-meiderich"))
     assert snmp.polled[-1].count("du-ac01") == 1 and len([r for r in results if r.ap.startswith("du-")]) == 39

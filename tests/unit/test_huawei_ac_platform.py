@@ -92,6 +92,48 @@ def test_the_ap_ids_come_from_the_inventory_aps_naming_the_controller(ac_api: An
         (0, "du-zoo-ap00"), (1, "du-sw-ap01"), (2, "du-zoo-ap01"), (3, "du-zoo-ap08")]
 
 
+def test_an_ap_id_of_the_inventory_is_kept_and_the_others_take_the_free_ones(ac_api: Any, tmp_path: Any) -> None:
+    behind = tmp_path / "behind.yaml"
+    behind.write_text(
+        "aps:\n"
+        "- {name: du-zoo-ap00, site: zoo-duisburg, platform: controller-ap, address: 10.40.20.9,"
+        " controller: du-ac01, mac: 60de-4476-e35f, ap_id: 1}\n"
+        "- {name: du-zoo-ap08, site: zoo-duisburg, platform: controller-ap, address: 10.40.20.8,"
+        " controller: du-ac01, mac: 60de-4476-e3f0, ap_id: '7'}\n")
+    ac_api.inventory.import_inventory([str(behind)])
+    assert ac_api.inventory.show_ap("du-zoo-ap08")["ap_id"] == 7
+    result = ac_api.config.render(AC)[0]
+    assert result.ok, result.error
+    assert [p[1] for p in vrp_paths(result.text) if len(p) == 2 and p[1].startswith("ap-id ")] == [
+        "ap-id 0 ap-mac 60de-4476-e360", "ap-id 1 ap-mac 60de-4476-e35f", "ap-id 2 ap-mac 60de-4476-e361",
+        "ap-id 7 ap-mac 60de-4476-e3f0"]
+
+
+@pytest.mark.parametrize(("entry", "message", "line"), [
+    ("  controller: du-ac01\n  mac: 60de-4476-e3f1\n  ap_id: 0\n",
+     "ap_id 0 on controller 'du-ac01' belongs to AP 'du-zoo-ap00' already", 8),
+    ("  ap_id: 3\n", "ap_id is the AP's ID on its controller: give controller too", 6),
+    ("  controller: du-ac01\n  ap_id: -1\n", "bad ap_id -1: must be 0..65535", 7),
+    ("  controller: du-ac01\n  ap_id: drei\n", "bad ap_id 'drei': must be a whole number 0..65535", 7),
+])
+def test_a_wrong_ap_id_names_file_line_and_ap(ac_api: Any, tmp_path: Any, entry: str, message: str,
+                                              line: int) -> None:
+    from netctl.errors import InventoryError
+
+    first = tmp_path / "first.yaml"
+    first.write_text("aps:\n- {name: du-zoo-ap00, site: zoo-duisburg, platform: controller-ap, address: 10.40.20.9,"
+                     " controller: du-ac01, mac: 60de-4476-e3f0, ap_id: 0}\n")
+    ac_api.inventory.import_inventory([str(first)])
+    path = tmp_path / "wrong.yaml"
+    path.write_text("aps:\n- name: du-zoo-ap09\n  site: zoo-duisburg\n  platform: controller-ap\n"
+                    "  address: 10.40.20.10\n" + entry)
+    with pytest.raises(InventoryError) as err:
+        ac_api.inventory.import_inventory([str(path)])
+    problem = err.value.problems[0]
+    assert message in problem.message and problem.ap == "du-zoo-ap09", err.value
+    assert (problem.file, problem.line) == (str(path), line)
+
+
 @pytest.mark.parametrize("ssid", ['Gast"', 'Gast" ap-id 7', "Gast undo", "Gast?"])
 def test_a_hostile_ssid_is_refused_at_render(ac_api: Any, ssid: str) -> None:
     wlans = [dict(w) for w in ac_api.session.get_ap(AC)["vars"]["wlans"]]
