@@ -193,6 +193,28 @@ class AccessService:
             self.db.table("users").update(name, {"allowed_actions": json.dumps(sorted(actions))})
         return _user_view(self._user_row(name))
 
+    # -- language ---------------------------------------------------------------------------------------
+    def set_language(self, name: str, lang: str | None) -> str | None:
+        """Set the language ``name`` reads the TUI in (``en``, ``de``; None: no preference). Your own, or anyone's
+        with the ``users`` right; returns the stored code. Raises ConfigError naming the languages there are."""
+        from netctl import i18n
+
+        if name != self.session.user_name:
+            self.session.require("users")
+        self._user_row(name)
+        code = None if lang is None else i18n.normalise(lang)
+        if lang is not None and (code is None or not lang.strip()):
+            raise ConfigError(f"netctl speaks {', '.join(i18n.LANGUAGES)}, not {lang!r}",
+                              hint="use: netctl users set-lang NAME en|de (or --clear)")
+        with transaction(self.db):
+            self.db.table("users").update(name, {"lang": code})
+        return code
+
+    def language(self) -> str | None:
+        """The acting user's own language (None: no preference, or no user row: a fresh install, root)."""
+        rows = list(self.db["users"].rows_where("name = ?", [self.session.user_name], select="lang"))
+        return str(rows[0]["lang"]) if rows and rows[0]["lang"] else None
+
     # -- web passwords (netctl serve) ----------------------------------------------------------------
     def set_web_password(self, name: str, password: str | None) -> None:
         """Set (``None``: remove) the password ``name`` logs in with at ``netctl serve``; stored only as a

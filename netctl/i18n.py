@@ -7,6 +7,8 @@ catalogs live in the package (``netctl/locale/<lang>/LC_MESSAGES/netctl.mo``, co
 
     choose(lang)      pick the language: ``lang`` if given (``--lang de``), else ``$NETCTL_LANG``,
                       else the locale (``$LC_ALL``, ``$LC_MESSAGES``, ``$LANG``); English otherwise
+    prefer(lang)      a user's own language (``netctl users set-lang``): wins over the locale, not over
+                      ``--lang`` or ``$NETCTL_LANG``
     current()         the language in use ("en", "de")
     _(text)           ``text`` in the language in use
     ngettext(s, p, n) the singular or plural form for ``n``
@@ -30,6 +32,8 @@ LANGUAGES = ("en", "de")
 
 _translations: gettext.NullTranslations = gettext.NullTranslations()
 _current = "en"
+#: what chose the language in use: "option" (``--lang``), "NETCTL_LANG", "locale", "user" or "default"
+_source = "default"
 
 
 def locale_dir() -> Path:
@@ -37,11 +41,12 @@ def locale_dir() -> Path:
     return Path(str(resources.files("netctl").joinpath("locale")))
 
 
-def _from_environment(env: Mapping[str, str]) -> str | None:
+def _from_environment(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The first language the environment names, with where it was named (``NETCTL_LANG`` or ``locale``)."""
     for name in ("NETCTL_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(name, "")
         if value:
-            return value
+            return value, "NETCTL_LANG" if name == "NETCTL_LANG" else "locale"
     return None
 
 
@@ -60,18 +65,38 @@ def choose(lang: str | None = None, env: Mapping[str, str] | None = None) -> str
     languages it has; a locale it does not know falls back to English silently (it is the
     machine's, not the user's choice).
     """
-    global _translations, _current
     if lang is not None:
         code = normalise(lang)
         if code is None:
             raise ValueError(f"netctl speaks {', '.join(LANGUAGES)}, not {lang!r}")
-    else:
-        code = normalise(_from_environment(os.environ if env is None else env) or "en") or "en"
+        return _use(code, "option")
+    found = _from_environment(os.environ if env is None else env)
+    if found is None:
+        return _use("en", "default")
+    return _use(normalise(found[0]) or "en", found[1])
+
+
+def prefer(lang: str | None) -> str:
+    """Use a user's own language ``lang`` (None or one netctl has no catalog for: keep the language in use)
+    unless ``--lang`` or ``$NETCTL_LANG`` chose one; it wins over the locale. Returns the language in use."""
+    code = normalise(lang) if lang else None
+    if code is not None and _source not in ("option", "NETCTL_LANG"):
+        _use(code, "user")
+    return _current
+
+
+def source() -> str:
+    """What chose the language in use: ``option``, ``NETCTL_LANG``, ``locale``, ``user`` or ``default``."""
+    return _source
+
+
+def _use(code: str, chosen_by: str) -> str:
+    global _translations, _current, _source
     if code == "en":
         _translations = gettext.NullTranslations()
     else:
         _translations = gettext.translation(DOMAIN, localedir=locale_dir(), languages=[code], fallback=True)
-    _current = code
+    _current, _source = code, chosen_by
     return code
 
 

@@ -162,6 +162,23 @@ def passwd_cmd(api: Any, name: str, password_stdin: bool, clear: bool) -> None:
     click.echo(f"{name}: web password {'removed' if clear else 'set'}")
 
 
+@users.command("set-lang")
+@click.argument("name")
+@click.argument("lang", required=False)
+@click.option("--clear", is_flag=True, help="No preference: the environment decides (--lang, $NETCTL_LANG, locale).")
+@pass_api
+def set_lang_cmd(api: Any, name: str, lang: str | None, clear: bool) -> None:
+    """Set the language NAME reads the TUI in: en or de.
+
+    Your own, or anyone's as an admin. `netctl --lang` and $NETCTL_LANG still win over it; it wins over the
+    locale. Machine output (--json, CSV, audit, logs) stays English.
+    """
+    if clear == (lang is not None):
+        raise click.UsageError("give a language (en, de) or --clear")
+    code = api.access.set_language(name, None if clear else lang)
+    click.echo(f"{name}: language {code or 'not set (the environment decides)'}")
+
+
 @click.group()
 def ssid() -> None:
     """The SSIDs of a site: list them, switch one on or off (ssid-toggle), for a while (--until)."""

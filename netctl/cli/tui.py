@@ -18,6 +18,9 @@ def tui(ctx: click.Context, user: str | None) -> None:
     from netctl.api import Netctl
 
     api = Netctl(db_path, user=acting)  # NetctlError here (unknown user, bad db) becomes a clean message
+    from netctl import i18n
+
+    i18n.prefer(api.access.language())  # the user's own language, unless --lang or $NETCTL_LANG chose
     from tui.app import NetctlApp
 
     NetctlApp(api).run()

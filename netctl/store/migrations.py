@@ -422,6 +422,12 @@ def m023_ap_ids(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE aps ADD COLUMN ap_id INTEGER")
 
 
+def m021_user_language(db: sqlite_utils.Database) -> None:
+    """``users.lang``: the language a user reads netctl's TUI in (``en``, ``de``; NULL: no preference, the
+    environment decides). ``--lang`` and ``$NETCTL_LANG`` still win (netctl.i18n)."""
+    db.execute("ALTER TABLE users ADD COLUMN lang TEXT")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_inventory", m001_inventory),
     ("002_config", m002_config),
@@ -442,6 +448,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("017_controllers", m017_controllers),
     ("018_sample_chunks", m018_sample_chunks),
     ("019_web_passwords", m019_web_passwords),
+    ("021_user_language", m021_user_language),
     ("023_ap_ids", m023_ap_ids),
 ]
 
