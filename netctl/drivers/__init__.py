@@ -55,6 +55,9 @@ class Target:
     host_keys: list[str] = field(default_factory=list)
     #: ``accept-new`` (pin the key of a first contact) or ``strict`` (only pinned keys)
     host_key_policy: str = "accept-new"
+    #: the config about to be pushed is the one last applied to this AP, so its secrets are what netctl
+    #: put there (a secret the device shows only as cipher text compares as them; see ``compare``)
+    secrets_applied: bool = False
 
 
 @dataclass

@@ -323,7 +323,7 @@ class CliDriver:
             backup = _send(conn, target, transcript, _command(target, "backup_command"))
             if options.merge:
                 refuse_missing(target, intended, backup, transcript)
-            diff = compare(intended, backup, target.platform, secrets)
+            diff = compare(intended, backup, target.platform, secrets, secrets_applied=target.secrets_applied)
             if not diff.changed:
                 return Outcome("unchanged", False, "", backup, backup)
             if options.dry_run:
@@ -342,7 +342,8 @@ class CliDriver:
                 output = _configure(conn, target, transcript, deletes + config_lines(intended))
                 _check(output, target, "apply")
                 readback = _send(conn, target, transcript, _command(target, "backup_command"))
-                verify = compare(intended, readback, target.platform, secrets)
+                # the secrets were sent a moment ago: cipher text on the device is them
+                verify = compare(intended, readback, target.platform, secrets, secrets_applied=True)
                 if verify.changed:
                     raise DeviceError("read-back differs from the intended config:\n" + verify.text, ap=target.ap)
                 for command in platform.commit_commands:

@@ -241,13 +241,15 @@ def _vrp_text(paths: Iterable[Path]) -> str:
     return "".join(" " * (len(p) - 1) + p[-1] + "\n" for p in paths)
 
 
-def _vrp_opaque(want: list[Path], have: list[Path], platform: str) -> tuple[list[Path], list[Path]]:
+def _vrp_opaque(want: list[Path], have: list[Path], platform: str, known: bool) -> tuple[list[Path], list[Path]]:
     """``want`` and ``have`` with each secret the device shows only as cipher text (the platform's
     ``opaque_secret_patterns``, VRP's ``%^%#…%^%#``) masked, and the intended secret of the same line
-    (same views, same words around it) masked alike: netctl cannot read the cipher text, so it takes the
-    intended secret as what the device holds. A secret changed on the device by hand is not seen."""
+    (same views, same words around it) masked alike, when ``known``: netctl sent exactly these secrets
+    itself (the intended config is the one last applied to the AP, or was sent a moment ago), so it
+    takes the cipher text as them. Otherwise a cipher text compares unequal, and a push sends the line.
+    A secret changed on the device by hand is not seen."""
     definition = find_platform(platform)
-    if definition is None or not definition.opaque_secret_patterns:
+    if not known or definition is None or not definition.opaque_secret_patterns:
         return want, have
     ciphers = [re.compile(p) for p in definition.opaque_secret_patterns]
     patterns = [re.compile(p) for p in definition.secret_patterns]
@@ -266,8 +268,9 @@ def _vrp_opaque(want: list[Path], have: list[Path], platform: str) -> tuple[list
     return want, have
 
 
-def _diff_vrp(intended: str, running: str, platform: str, secrets: Sequence[str]) -> ConfigDiff:
-    want, have = _vrp_opaque(vrp_paths(intended), vrp_paths(running), platform)
+def _diff_vrp(intended: str, running: str, platform: str, secrets: Sequence[str], *,
+              secrets_applied: bool = False) -> ConfigDiff:
+    want, have = _vrp_opaque(vrp_paths(intended), vrp_paths(running), platform, secrets_applied)
     changed = any(p not in have for p in want)
     keys = {vrp_key(p) for p in want}
     before = mask(_vrp_text(sorted(p for p in have if vrp_key(p) in keys)), platform, secrets).splitlines()
@@ -570,14 +573,22 @@ def _diff_xml(intended: str, running: str, platform: str, secrets: Sequence[str]
 _DIFFS = {"xml": _diff_xml, "uci": _diff_uci, "ios": _diff_ios, "vrp": _diff_vrp, "zxros": _diff_zxros}
 
 
-def compare(intended: str, running: str, platform: str, secrets: Sequence[str] = ()) -> ConfigDiff:
+def compare(intended: str, running: str, platform: str, secrets: Sequence[str] = (), *,
+            secrets_applied: bool = False) -> ConfigDiff:
     """Intended vs running for ``platform``. A changed secret shows as ``(secret values differ)``.
+
+    ``secrets_applied``: netctl itself put the intended secrets on the device (this intended config was
+    the last one applied, or was just sent), so a secret the device shows only as cipher text (the
+    platform's ``opaque_secret_patterns``) is taken as the intended one; without it, it is a change.
 
     Raises DeviceError when a config is not well-formed XML (an AP answering garbage; callers turn it
     into that AP's failure).
     """
     try:
-        result = _DIFFS[dialect(platform)](intended, running, platform, secrets)
+        if dialect(platform) == "vrp":
+            result = _diff_vrp(intended, running, platform, secrets, secrets_applied=secrets_applied)
+        else:
+            result = _DIFFS[dialect(platform)](intended, running, platform, secrets)
     except etree.XMLSyntaxError as exc:
         raise DeviceError(f"the running config cannot be compared: it is not well-formed XML ({exc})",
                           hint="read it with: netctl backup AP, or over the AP's own NETCONF session") from exc

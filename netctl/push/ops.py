@@ -253,7 +253,7 @@ class ConfigService:
                         reason="no backup yet; run netctl backup first or drop --offline",
                     )
                     continue
-                results[ap["name"]] = self._compared(base, rendered, running, ap["platform"])
+                results[ap["name"]] = self._compared(base, rendered, running, ap)
                 continue
             try:
                 target = self._target(ap)
@@ -271,7 +271,7 @@ class ConfigService:
         for (ap, rendered, _target, base), got in zip(items, fetched, strict=True):
             self._host_key_seen(ap, got.host_key, got.host_key_refused, action)
             if got.ok and got.text is not None:
-                results[ap["name"]] = self._compared(base, rendered, got.text, ap["platform"])
+                results[ap["name"]] = self._compared(base, rendered, got.text, ap)
             else:
                 results[ap["name"]] = DiffResult(
                     **base, ok=False, status=got.status, reason=got.reason,
@@ -283,10 +283,17 @@ class ConfigService:
     def _fetch_job(ap: dict[str, Any], target: Any) -> FetchJob:
         return FetchJob(ap["name"], str(get_platform(ap["platform"]).driver), target)
 
-    @staticmethod
-    def _compared(base: dict[str, Any], rendered: RenderResult, running: str, platform: str) -> DiffResult:
+    def _secrets_applied(self, ap: str, rendered_hash: str | None) -> bool:
+        """Whether the config rendered now (its hash) is the one netctl last applied to ``ap``: then its
+        secrets are the ones on the device, even where the device shows them only as cipher text."""
+        rows = list(self.db.table("config_status").rows_where("ap = ?", [ap], select="status, intended_hash"))
+        return bool(rendered_hash and rows and rows[0]["status"] == "applied"
+                    and rows[0]["intended_hash"] == rendered_hash)
+
+    def _compared(self, base: dict[str, Any], rendered: RenderResult, running: str, ap: dict[str, Any]) -> DiffResult:
         try:
-            result = compare(rendered.text, running, platform, rendered.secrets)
+            result = compare(rendered.text, running, ap["platform"], rendered.secrets,
+                             secrets_applied=self._secrets_applied(ap["name"], rendered.hash))
         except NetctlError as exc:
             logger.info("%s: %s", base["ap"], exc.message)
             return DiffResult(**base, ok=False, status="failed", reason=exc.message, **caught(exc))
@@ -469,6 +476,7 @@ class ConfigService:
                     ap["name"], exc, started, template=rendered.template, rendered_hash=rendered.hash
                 )
                 continue
+            target.secrets_applied = self._secrets_applied(ap["name"], rendered.hash)
             restoring = rendered.template.startswith(VERSION_LABEL)
             ap_options = replace(options, health_gate=gates[ap["name"]]) if gates and ap["name"] in gates else options
             jobs.append(
