@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from netctl import status_words
-from netctl.i18n import N_, _
+from netctl.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from netctl.selection import Selection
@@ -517,9 +517,9 @@ class AlertGroup:
         if not self.grouped:
             return messages.pop() or self.kind
         aps = len(self.aps)
-        text = f"{self.kind} on {aps} AP{'s' if aps != 1 else ''}"
+        text = ngettext("{kind} on {n} AP", "{kind} on {n} APs", aps).format(kind=self.kind, n=aps)
         if len(self.alerts) != aps:
-            text += f", {len(self.alerts)} times"
+            text += ", " + _("{n} times").format(n=len(self.alerts))
         message = messages.pop() if len(messages) == 1 else ""
         return text + (f": {message}" if message else "")
 

@@ -164,3 +164,17 @@ async def test_the_alert_window_and_the_wlans_window_in_german(city: Any, make_a
     assert count.startswith("1 offen, 0 bestätigt") and "f: auch erledigte" in count, count
     assert wlan_titles == ["SSID", "Zustand", "Sie dürfen", "Bis"]
     assert wlan_help.startswith("enter: ein/aus")
+
+
+def test_an_alert_group_in_german_counts_with_the_plural() -> None:
+    from tui.model import group_alerts
+
+    alerts = [{"id": i, "ap": ap, "site": "gs-meiderich", "kind": "down", "message": "no answer", "state": "open"}
+              for i, ap in ((1, "a1"), (2, "a2"), (3, "a2"))]
+    i18n.choose("de")
+    try:
+        assert group_alerts(alerts)[0].what == "down bei 2 APs, 3-mal: no answer"
+        assert group_alerts(alerts[:2])[0].what == "down bei 2 APs: no answer"
+    finally:
+        i18n.choose("en")
+    assert group_alerts(alerts)[0].what == "down on 2 APs, 3 times: no answer"
