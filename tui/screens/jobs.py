@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Static
 
-from netctl.i18n import N_
+from netctl.i18n import N_, _
 from tui.model import parse_time
 from tui.screens.base import NetctlScreen
 from tui.widgets.navbar import NavBar
@@ -35,10 +35,11 @@ OUTCOME_CLASS = {
 def job_cells(run: dict[str, Any]) -> tuple[str, ...]:
     """One job run as table text: id, job, start, duration, status, APs/failures and detail."""
     start, end = parse_time(run.get("started")), parse_time(run.get("ended"))
-    took = f"{(end - start).total_seconds():.1f}s" if start and end else "running"
+    took = f"{(end - start).total_seconds():.1f}s" if start and end else _("running")
     detail = str(run.get("detail") or "")
     if run.get("aps") is not None:
-        detail = f"{run['aps']} APs, {run.get('failures') or 0} failed" + (f"; {detail}" if detail else "")
+        detail = (_("{aps} APs, {failures} failed").format(aps=run["aps"], failures=run.get("failures") or 0)
+                  + (f"; {detail}" if detail else ""))
     return (
         str(run.get("id", "")),
         str(run.get("job") or ""),
@@ -65,7 +66,7 @@ class JobsScreen(NetctlScreen):
     def compose(self) -> ComposeResult:
         yield NavBar()
         yield VirtualTable(COLUMNS, styler=lambda c, t: OUTCOME_CLASS.get(t) if c == "status" else None, id="runs")
-        yield Static("loading…", id="count")
+        yield Static(_("loading…"), id="count")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -81,4 +82,4 @@ class JobsScreen(NetctlScreen):
         self.query_one("#runs", VirtualTable).set_rows(
             [str(r.get("id", i)) for i, r in enumerate(runs)], [job_cells(r) for r in runs]
         )
-        self.query_one("#count", Static).update(f"{len(runs)} run(s), newest first")
+        self.query_one("#count", Static).update(_("{n} run(s), newest first").format(n=len(runs)))

@@ -28,7 +28,7 @@ from textual.widgets import (
 )
 
 from netctl.api import Event, Netctl, Result
-from netctl.i18n import N_
+from netctl.i18n import N_, _
 from netctl.selection import Selection
 from tui.model import parse_selection
 from tui.screens.base import NetctlScreen
@@ -36,7 +36,8 @@ from tui.widgets.navbar import NavBar
 from tui.widgets.progress import JobProgress
 from tui.widgets.table import VirtualTable
 
-RESULT_COLUMNS = (("ap", "AP", 20), ("status", "Status", 9), ("changed", "Chg", 4), ("reason", "Reason", 0))
+RESULT_COLUMNS = (("ap", N_("AP"), 20), ("status", N_("Status"), 9), ("changed", N_("Chg"), 4),
+                  ("reason", N_("Reason"), 0))
 RESULT_CLASS = {
     "failed": "vtable--bad",
     "applied": "vtable--good",
@@ -51,15 +52,15 @@ RESULT_CLASS = {
 }
 #: what each final status means to someone who is not a network engineer
 STATUS_MEANING = {
-    "applied": "configuration changed",
-    "unchanged": "already up to date",
-    "dry-run": "checked, nothing sent",
-    "pending": "unreachable: pushed when it is back (converge)",
-    "failed": "refused or broken: see the reason",
-    "rolled-back": "the AP put its previous configuration back: push again",
-    "busy": "another push is changing this AP: nothing sent, try again later",
-    "unsettled": "the AP stopped answering after the change: netctl checks it on the next push",
-    "skipped": "not pushed: the rollout stopped after failures",
+    "applied": N_("configuration changed"),
+    "unchanged": N_("already up to date"),
+    "dry-run": N_("checked, nothing sent"),
+    "pending": N_("unreachable: pushed when it is back (converge)"),
+    "failed": N_("refused or broken: see the reason"),
+    "rolled-back": N_("the AP put its previous configuration back: push again"),
+    "busy": N_("another push is changing this AP: nothing sent, try again later"),
+    "unsettled": N_("the AP stopped answering after the change: netctl checks it on the next push"),
+    "skipped": N_("not pushed: the rollout stopped after failures"),
 }
 #: final statuses that need someone to look
 PROBLEMS = ("failed", "pending", "rolled-back", "unsettled", "busy", "skipped")
@@ -114,24 +115,24 @@ class DryRunSwitch(Checkbox):
     """The dry-run checkbox, readable without colour: ``▐✓▌ dry run`` when on, ``▐ ▌ dry run OFF: F8 changes
     the APs`` when off (a plain Checkbox shows ``▐X▌`` both ways and only changes the colour)."""
 
-    ON = "dry run"
-    OFF = "dry run OFF: F8 changes the APs"
+    ON = N_("dry run")
+    OFF = N_("dry run OFF: F8 changes the APs")
 
     def __init__(self, *, id: str) -> None:
-        super().__init__(self.ON, value=True, id=id)
+        super().__init__(_(self.ON), value=True, id=id)
         self.BUTTON_INNER = "✓"
 
     def watch_value(self) -> None:
         super().watch_value()
         self.BUTTON_INNER = "✓" if self.value else " "
-        self.label = self.ON if self.value else self.OFF
+        self.label = _(self.ON) if self.value else _(self.OFF)
         self.set_class(not self.value, "-off")
 
 
 class ConfirmPush(ModalScreen[bool]):
     """Are you sure? Names the number of APs and whether it is a dry run."""
 
-    BINDINGS = [Binding("escape,n", "dismiss(False)", "Cancel"), Binding("y", "dismiss(True)", "Push")]
+    BINDINGS = [Binding("escape,n", "dismiss(False)", N_("Cancel")), Binding("y", "dismiss(True)", N_("Push"))]
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -141,8 +142,8 @@ class ConfirmPush(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Label(self.text, id="confirm-text")
             with Horizontal(id="confirm-buttons"):
-                yield Button("Push (y)", variant="warning", id="yes")
-                yield Button("Cancel (n)", id="no")
+                yield Button(_("Push (y)"), variant="warning", id="yes")
+                yield Button(_("Cancel (n)"), id="no")
 
     @on(Button.Pressed)
     def answer(self, event: Button.Pressed) -> None:
@@ -154,10 +155,10 @@ def render_text(rendered: Iterable[Any]) -> str:
     parts = []
     for r in rendered:
         if r.ok:
-            parts.append(f"### {r.ap} ({r.template or 'template'})\n{r.text or ''}")
+            parts.append(f"### {r.ap} ({r.template or _('template')})\n{r.text or ''}")
         else:
-            parts.append(f"### {r.ap}: cannot render: {r.reason or 'unknown error'}")
-    return "\n".join(parts) or "(nothing rendered: the selection is empty)"
+            parts.append(f"### {r.ap}: " + _("cannot render: {reason}").format(reason=r.reason or _("unknown error")))
+    return "\n".join(parts) or _("(nothing rendered: the selection is empty)")
 
 
 def diff_text(diffs: Iterable[Any]) -> str:
@@ -165,12 +166,12 @@ def diff_text(diffs: Iterable[Any]) -> str:
     parts = []
     for d in diffs:
         if not d.ok:
-            parts.append(f"### {d.ap}: {d.status}: {d.reason or 'no reason given'}")
+            parts.append(f"### {d.ap}: {d.status}: {d.reason or _('no reason given')}")
         elif not d.changed:
-            parts.append(f"### {d.ap}: in sync (nothing to push)")
+            parts.append(f"### {d.ap}: " + _("in sync (nothing to push)"))
         else:
-            parts.append(f"### {d.ap}: changes\n{d.diff or ''}")
-    return "\n".join(parts) or "(nothing to compare: the selection is empty)"
+            parts.append(f"### {d.ap}: " + _("changes") + f"\n{d.diff or ''}")
+    return "\n".join(parts) or _("(nothing to compare: the selection is empty)")
 
 
 class PushScreen(NetctlScreen):
@@ -200,17 +201,17 @@ class PushScreen(NetctlScreen):
     def compose(self) -> ComposeResult:
         yield NavBar()
         with Horizontal(id="push-form"):
-            yield Input(self.initial_selection, placeholder="selection: names/globs, site=…, tag=…, controller=…",
+            yield Input(self.initial_selection, placeholder=_("selection: names/globs, site=…, tag=…, controller=…"),
                         id="selection")
-            yield Input(placeholder="template (default: per platform)", id="template")
+            yield Input(placeholder=_("template (default: per platform)"), id="template")
         with Horizontal(id="push-actions"):
             yield DryRunSwitch(id="dry-run")
-            yield Button("Preview", id="preview")
-            yield Button("Diff", id="diff")
-            yield Button("Push…", variant="warning", id="push")
+            yield Button(_("Preview"), id="preview")
+            yield Button(_("Diff"), id="diff")
+            yield Button(_("Push…"), variant="warning", id="push")
         with ContentSwitcher(initial="preview-box", id="push-view"):
             yield VerticalScroll(
-                Static("choose a selection, then Preview (F5), Diff (F6) or Push (F8)", id="preview-text"),
+                Static(_("choose a selection, then Preview (F5), Diff (F6) or Push (F8)"), id="preview-text"),
                 id="preview-box",
             )
             with Vertical(id="progress-box"):
@@ -245,7 +246,7 @@ class PushScreen(NetctlScreen):
     def _selection(self) -> Selection | None:
         text = self.query_one("#selection", Input).value.strip()
         if not text:
-            self.notify("give a selection first (e.g. site=gs-meiderich)", severity="warning")
+            self.notify(_("give a selection first (e.g. site=gs-meiderich)"), severity="warning")
             return None
         try:
             return parse_selection(text)
@@ -261,7 +262,7 @@ class PushScreen(NetctlScreen):
         selection, template = self._selection(), self._template()
         if selection is None:
             return
-        self._show_text("rendering …")
+        self._show_text(_("rendering …"))
 
         def render(api: Netctl) -> PreviewRendered:
             return PreviewRendered(render_text(api.config.render(selection, template)))
@@ -273,7 +274,7 @@ class PushScreen(NetctlScreen):
         selection, template = self._selection(), self._template()
         if selection is None:
             return
-        self._show_text("comparing with the running configuration …")
+        self._show_text(_("comparing with the running configuration …"))
 
         def compare(api: Netctl) -> DiffCompared:
             return DiffCompared(diff_text(api.config.diff(selection, template=template)))
@@ -295,11 +296,12 @@ class PushScreen(NetctlScreen):
 
     def _confirm(self, selection: Selection, dry_run: bool, names: list[str]) -> None:
         if not names:
-            self.notify(f"no AP matches {selection.describe()}", severity="warning")
+            self.notify(_("no AP matches {selection}").format(selection=selection.describe()), severity="warning")
             return
-        what = "DRY RUN (nothing is sent)" if dry_run else "PUSH (configuration is changed)"
-        template = self._template() or "per platform"
-        text = f"{what}\n{len(names)} AP(s): {selection.describe()}\ntemplate: {template}"
+        what = _("DRY RUN (nothing is sent)") if dry_run else _("PUSH (configuration is changed)")
+        template = self._template() or _("per platform")
+        text = f"{what}\n" + _("{n} AP(s): {selection}\ntemplate: {template}").format(
+            n=len(names), selection=selection.describe(), template=template)
 
         def start(yes: bool | None) -> None:
             if yes:
@@ -358,28 +360,31 @@ class PushScreen(NetctlScreen):
             self.order.append(result.ap)
         if result.failed:
             self.failed.add(result.ap)
-        self.results[result.ap] = (result.status, "yes" if changed else "no" if changed is not None else "",
+        self.results[result.ap] = (result.status, _("yes") if changed else _("no") if changed is not None else "",
                                    result.reason or "")
 
     def _draw_results(self, final: bool = False) -> None:
-        statuses = [status for status, _, _ in self.results.values()]
+        statuses = [status for status, _changed, _reason in self.results.values()]
         done = sum(1 for status in statuses if status not in WAITING)
         self.query_one("#progress", JobProgress).set_counts(done, self.total, len(self.failed))
         counts: dict[str, int] = {}
         for status in statuses:
             counts[status] = counts.get(status, 0) + 1
-        text = f"{done}/{self.total} done · " + " · ".join(f"{status} {n}" for status, n in sorted(counts.items()))
+        text = _("{done}/{total} done").format(done=done, total=self.total) + " · " + " · ".join(
+            f"{status} {n}" for status, n in sorted(counts.items()))
         if final:
             bad = sum(counts.get(status, 0) for status in PROBLEMS)
-            lines = [("finished" if not bad else "finished with problems") + f": {done}/{self.total} APs"]
+            lines = [(_("finished") if not bad else _("finished with problems"))
+                     + ": " + _("{done}/{total} APs").format(done=done, total=self.total)]
             for status, n in sorted(counts.items()):
-                lines.append(f"  {n}× {status}: {STATUS_MEANING.get(status, status)}")
+                lines.append(f"  {n}× {status}: {_(STATUS_MEANING[status]) if status in STATUS_MEANING else status}")
             reasons: dict[str, int] = {}
-            for status, _, reason in self.results.values():
+            unknown = _("no reason given")
+            for status, _changed, reason in self.results.values():
                 if status in PROBLEMS:
-                    reasons[reason or "no reason given"] = reasons.get(reason or "no reason given", 0) + 1
+                    reasons[reason or unknown] = reasons.get(reason or unknown, 0) + 1
             for reason, n in sorted(reasons.items(), key=lambda item: -item[1])[:3]:
-                lines.append(f"  {n}× because: {reason}")
+                lines.append(f"  {n}× " + _("because: {reason}").format(reason=reason))
             text = "\n".join(lines)
         self.query_one("#progress-counts", Static).update(text)
         rows = [(ap, *self.results[ap]) for ap in self.order]
