@@ -192,3 +192,41 @@ def test_the_filter_takes_controller_like_the_other_fields() -> None:
     assert [r.name for r in filter_rows(rows, "controller=du-ac*")] == ["du-cap01", "du-cap11"]
     assert [r.name for r in filter_rows(rows, "schulen")] == ["du-cap01"]  # the AP group is a plain word's field
     assert describe_filter(parse_filter("controller:du-ac01"), {}) == "behind du-ac01"
+
+
+async def test_an_aps_controller_facts_and_what_is_temporary_in_german(ctl_db: Any, make_app: Any) -> None:
+    """The controller lines and an overlay's line in German; names, platforms and variables stay as they are."""
+    import datetime as dt
+    import json
+
+    from netctl import i18n
+
+    now = dt.datetime.now(dt.UTC)  # overlays end by the wall clock
+    ctl_db.table("overlays").insert({
+        "name": "exam-112", "kind": "ap", "target": "gym-hamborn-ap01", "tenant": "duisburg",
+        "vars": json.dumps({"ssids_disabled": ["Schule-Lernen"]}),
+        "until": (now + dt.timedelta(minutes=90)).isoformat(timespec="seconds"),
+        "who": "ada", "created": now.isoformat(timespec="seconds"), "state": "active"})
+    i18n.choose("de")
+    try:
+        app = make_app("eva", ctl_db)
+        async with app.run_test(size=SIZE) as pilot:
+            app.open_ap("du-cap03")
+            await settle(pilot)
+            behind = facts(app)
+            await pilot.press("c")
+            await settle(pilot)
+            controller = facts(app)
+            app.open_ap("gym-hamborn-ap01")
+            await settle(pilot)
+            temporary = facts(app)
+    finally:
+        i18n.choose("en")
+    assert "Controller du-ac01: ▲ in Betrieb (huawei-ac); c öffnet ihn" in behind, behind
+    assert ("Konfiguration liegt auf du-ac01 (Plattform controller-ap): den Controller ausrollen, nicht diesen AP"
+            in behind)
+    assert "Zustandsdaten aus der AP-Tabelle von du-ac01 (dieser AP wird nicht selbst abgefragt)" in behind
+    assert " seit 2026-11-20 07:30 Europe/Berlin (vor 3h) " in behind
+    assert "vorübergehend exam-112: ssids_disabled=['Schule-Lernen'] bis " in temporary and "(von ada)" in temporary
+    assert "APs dahinter 5: ▲2 ◆0 ▼1 ?1 ✗1 fehlen (b listet sie auf)" in controller, controller
+    assert "AP-Tabelle 4 AP(s) bei der letzten Abfrage aufgeführt" in controller

@@ -25,7 +25,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Label, Static, TabbedContent, TabPane
 
-from netctl import status_words
+from netctl import i18n, status_words
 from netctl.api import Netctl
 from netctl.errors import NetctlError
 from netctl.i18n import N_, _
@@ -297,15 +297,16 @@ class ApDetailScreen(NetctlScreen):
             if value not in (None, "", [], {}):
                 facts.add_row(_(key), ", ".join(value) if isinstance(value, list) else str(value))
         for key, value in controller_facts(ap, detail.controller):
-            facts.add_row(key, value)
+            facts.add_row(_(key), value)
         for key, value in health_facts(health, now, detail.zone):
             facts.add_row(_(key), value)
         for key, value in _more_reasons(detail.config, detail.alerts, health):
             facts.add_row(_(key), value)
         for overlay in detail.overlays:
             variables = ", ".join(f"{k}={v}" for k, v in sorted(overlay["vars"].items()))
-            facts.add_row("temporary", f"{overlay['name']}: {variables} until {overlay['until_local']} "
-                                       f"{overlay['timezone']} (by {overlay['who']})")
+            facts.add_row(_("temporary"), _("{name}: {variables} until {until} {timezone} (by {who})").format(
+                name=overlay["name"], variables=variables, until=overlay["until_local"], timezone=overlay["timezone"],
+                who=overlay["who"]))
         self.query_one("#facts", Static).update(facts)
         status = self.query_one("#status", Static)
         banner = state_banner(health, now, detail.zone)
@@ -318,7 +319,7 @@ class ApDetailScreen(NetctlScreen):
             points = detail.series.get(metric, [])
             self.query_one(f"#chart-{metric}", TimeChart).show(points, detail.start, detail.end, zone)
             values = [v for _, v in points]
-            reading = f"{fmt(values[-1])}, max {fmt(max(values))}" if values else "no samples"
+            reading = f"{fmt(values[-1])}, max {fmt(max(values))}" if values else _("no samples")
             self.query_one(f"#label-{metric}", Label).update(f"{_(label)} ({self._range()}): {reading}")
         self._show_history(detail.history, ap)
         self.query_one("#alerts", Static).update(_alerts(detail.alerts, now))
@@ -402,30 +403,36 @@ def controller_facts(ap: dict[str, Any], controller: dict[str, Any] | None) -> l
             return []
         # the AP is the user's (its site is in scope), the controller at another site is not
         name = str(ap["controller"])
-        config = (f"lives on {name} (platform {ap.get('platform')}): its engineers push it"
-                  if config_on_controller(ap) else f"on this AP (platform {ap.get('platform')}), pushed to it")
-        return [("controller", f"{name} (at a site outside your scope)"), ("config", config),
-                ("health", f"from {name}'s AP table (this AP is not polled itself)")]
+        config = (_("lives on {name} (platform {platform}): its engineers push it") if config_on_controller(ap)
+                  else _("on this AP (platform {platform}), pushed to it")
+                  ).format(name=name, platform=ap.get("platform"))
+        return [(N_("controller"), _("{name} (at a site outside your scope)").format(name=name)),
+                (N_("config"), config),
+                (N_("health"), _("from {name}'s AP table (this AP is not polled itself)").format(name=name))]
     counts = controller["aps"]
     if ap.get("controller"):
         name = str(controller["name"])
         state = str(controller["state"])
-        config = (f"lives on {name} (platform {ap.get('platform')}): push the controller, not this AP"
-                  if config_on_controller(ap) else f"on this AP (platform {ap.get('platform')}), pushed to it")
-        return [("controller", f"{name}: {STATE_MARK.get(state, '?')} {state} ({controller['platform']}); c opens it"),
-                ("config", config),
-                ("health", f"from {name}'s AP table (this AP is not polled itself)")]
-    missing = f" ✗{counts['missing']} missing" if counts["missing"] else ""
-    rows = [("APs behind it", f"{counts['total']}: {counts_text(counts)}{missing} (b lists them)")]
+        config = (_("lives on {name} (platform {platform}): push the controller, not this AP")
+                  if config_on_controller(ap) else _("on this AP (platform {platform}), pushed to it")
+                  ).format(name=name, platform=ap.get("platform"))
+        # English keeps the state's code (up, down); other languages show its plain word
+        word = state if i18n.current() == "en" else status_words.word(state)
+        return [(N_("controller"), _("{name}: {mark} {state} ({platform}); c opens it").format(
+                    name=name, mark=STATE_MARK.get(state, "?"), state=word, platform=controller["platform"])),
+                (N_("config"), config),
+                (N_("health"), _("from {name}'s AP table (this AP is not polled itself)").format(name=name))]
+    missing = " " + _("✗{n} missing").format(n=counts["missing"]) if counts["missing"] else ""
+    rows = [(N_("APs behind it"), f"{counts['total']}: {counts_text(counts)}{missing} " + _("(b lists them)"))]
     listed = controller["listed"]
     if controller["error"]:
-        table = f"not read at its last poll ({controller['error']})"
-        table += f"; {listed} listed when last read" if listed is not None else ""
+        table = _("not read at its last poll ({error})").format(error=controller["error"])
+        table += "; " + _("{listed} listed when last read").format(listed=listed) if listed is not None else ""
     elif listed is not None:
-        table = f"{listed} AP(s) listed at its last poll"
+        table = _("{listed} AP(s) listed at its last poll").format(listed=listed)
     else:
-        table = "not read yet (n polls it)"
-    rows.append(("AP table", table))
+        table = _("not read yet (n polls it)")
+    rows.append((N_("AP table"), table))
     return rows
 
 
@@ -450,7 +457,7 @@ def health_facts(health: dict[str, Any], now: dt.datetime, zone: str = "UTC") ->
     state = str(health.get("state") or "unknown")
     rows = [(N_("state"), f"{status_words.word(state)}: {status_words.explain(state)}" if state in status_words.HEALTH
              else state),
-            ("since", local_time(parse_time(health.get("since")), zone, now, date=True))]
+            (N_("since"), local_time(parse_time(health.get("since")), zone, now, date=True))]
     if health.get("reasons"):
         rows.append((N_("why"), "; ".join(str(r) for r in health["reasons"])))
     kind = health.get("error_kind")
