@@ -20,6 +20,7 @@ from typing import Any
 from netctl import timers
 from netctl.core import Session
 from netctl.errors import ConfigError, NetctlError, NotFound
+from netctl.i18n import _
 from netctl.platforms import get_platform
 from netctl.push.ops import ConfigService
 from netctl.push.run import PushResult
@@ -55,8 +56,8 @@ def ssid_diff_text(preview: list[dict[str, Any]]) -> str:
         elif row["changed"]:
             parts.append(f"### {row['ap']}\n{row['diff']}")
         else:
-            parts.append(f"### {row['ap']}: in sync (nothing to send)")
-    return "\n".join(parts) or "(the site has no AP that netctl configures)"
+            parts.append(f"### {row['ap']}: " + _("in sync (nothing to send)"))
+    return "\n".join(parts) or _("(the site has no AP that netctl configures)")
 
 
 class SsidService:

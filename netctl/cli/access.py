@@ -9,8 +9,19 @@ from typing import Any
 import click
 
 from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line
+from netctl.i18n import N_, _
 
 ROLE_CHOICES = click.Choice(["admin", "engineer", "school-admin"])
+#: a timed switch's state (``netctl ssid timers``) in the words people read
+TIMER_STATES = {"active": N_("active"), "reverted": N_("reverted"), "cancelled": N_("cancelled"),
+                "failed": N_("failed")}
+
+
+def _timer_words(timer: dict[str, Any]) -> str:
+    """A timed switch as people read it (``off until 17:00 by ada``, German ``aus bis 17:00 von ada``); the
+    core's ``text`` says the same in English for the audit trail and --json."""
+    words = _("on until {until} by {who}") if timer["enabled"] else _("off until {until} by {who}")
+    return words.format(until=timer["until_local"], who=str(timer.get("who") or "?").split(" ")[0])
 
 
 def _scope_text(scope: dict[str, Any]) -> str:
@@ -194,10 +205,11 @@ def ssid_list_cmd(api: Any, site: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
+    timed = {t["ssid"]: _timer_words(t) for t in api.ssids.ssid_timers(site=site)}
     print_table(
-        [(s["name"], "on" if s["enabled"] else "off", "switch" if s["may_toggle"] else "view only", s["timer"] or "")
-         for s in rows],
-        ["SSID", "STATE", "YOU MAY", "TIMER"],
+        [(s["name"], _("on") if s["enabled"] else _("off"), _("switch") if s["may_toggle"] else _("view only"),
+          timed.get(s["name"], s["timer"] or "") if s["timer"] else "") for s in rows],
+        [_("SSID"), _("STATE"), _("YOU MAY"), _("TIMER")],
     )
 
 
@@ -212,8 +224,9 @@ def ssid_timers_cmd(api: Any, show_all: bool, as_json: bool) -> None:
         emit_json(rows)
         return
     print_table(
-        [(t["id"], t["site"], t["ssid"], t["text"], t["timezone"], t["state"], t["reason"] or "") for t in rows],
-        ["ID", "SITE", "SSID", "TIMER", "ZONE", "STATE", "REASON"],
+        [(t["id"], t["site"], t["ssid"], _timer_words(t), t["timezone"],
+          _(TIMER_STATES[t["state"]]) if t["state"] in TIMER_STATES else t["state"], t["reason"] or "") for t in rows],
+        ["ID", _("SITE"), _("SSID"), _("TIMER"), _("ZONE"), _("STATE"), _("REASON")],
     )
 
 
@@ -224,24 +237,29 @@ def _switch(api: Any, site: str, name: str, enabled: bool, until: str | None, ye
 
     ends = api.ssids.ssid_until(site, until) if until is not None else None  # a bad --until fails before anything
     preview = api.ssids.ssid_change_plan(site, name, enabled)
-    verb = "on" if enabled else "off"
     if not yes:
         click.echo(ssid_diff_text(preview))
         changing = sum(bool(p["changed"]) for p in preview)
-        timed = (f" until {ends['text']} {ends['timezone']}, then back {'off' if enabled else 'on'}" if ends else "")
-        click.confirm(f"Switch SSID {name!r} {verb.upper()} at {site}{timed} "
-                      f"({changing} of {len(preview)} AP(s) change)?", abort=True)
+        timed = (" " + (_("until {until} {timezone}, then back off") if enabled
+                        else _("until {until} {timezone}, then back on")).format(until=ends["text"],
+                                                                                 timezone=ends["timezone"])
+                 if ends else "")
+        question = (_("Switch SSID {name} ON at {site}{timed} ({changing} of {n} AP(s) change)?") if enabled
+                    else _("Switch SSID {name} OFF at {site}{timed} ({changing} of {n} AP(s) change)?"))
+        click.confirm(question.format(name=repr(name), site=site, timed=timed, changing=changing, n=len(preview)),
+                      abort=True)
     results = api.ssids.set_ssid_enabled(site, name, enabled, until=until, confirm_timeout=confirm_timeout,
                                          progress=progress_line(len(preview)))
     if as_json:
         emit_json(results.to_dict())
     else:
         print_table([(r.ap, r.status, (r.reason or "").splitlines()[0] if r.reason else "") for r in results],
-                    ["AP", "STATUS", "REASON"])
+                    [_("AP"), _("STATUS"), _("REASON")])
         for timer in api.ssids.ssid_timers(site=site):
             if timer["ssid"] == name:
-                click.echo(f"timer {timer['id']}: {name} {timer['text']} ({timer['timezone']}); "
-                           f"netctl ssid {'off' if enabled else 'on'} {site} {name} before then cancels it")
+                click.echo(_("timer {id}: {name} {text} ({timezone}); {command} before then cancels it").format(
+                    id=timer["id"], name=name, text=_timer_words(timer), timezone=timer["timezone"],
+                    command=f"netctl ssid {'off' if enabled else 'on'} {site} {name}"))
     if any(r.status in ("failed", "busy", "rolled-back", "unsettled") for r in results):
         sys.exit(1)
 

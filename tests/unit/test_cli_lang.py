@@ -74,3 +74,28 @@ def test_alerts_in_german_and_their_json_unchanged(city: Path) -> None:
     assert json.loads(run(city, "--lang", "de", "alerts", "list", "--json").output) == english
     acked = run(city, "--lang", "de", "alerts", "ack", str(english[0]["id"])).output
     assert acked.startswith(f"Alarm {english[0]['id']} (ap2 down) bestätigt von ")
+
+
+def test_ssid_list_and_timers_in_german_and_their_json_unchanged(api: Any) -> None:
+    """What a school admin reads about a school's WLANs; the names, the timer's text and --json stay as they are."""
+    from tests.helpers.access import seed
+
+    seed(api.session.db)
+    guest = next(s["name"] for s in api.ssids.site_ssids("gs-meiderich") if "Free" in s["name"])
+    api.session.db["ssid_timers"].insert({"site": "gs-meiderich", "ssid": guest, "enabled": 1,
+                                          "until": "2030-01-01T16:00:00+00:00", "who": "sam", "created": "2026-11-28",
+                                          "state": "active", "tries": 0})
+    db = Path(api.session.db_path)
+    listed = [line.split() for line in run(db, "--lang", "de", "ssid", "list", "gs-meiderich").output.splitlines()]
+    assert listed[0] == ["SSID", "ZUSTAND", "SIE", "DÜRFEN", "ZEITSCHALTUNG"]
+    row = listed[[line[0] for line in listed].index(guest)]
+    assert row[:5] == [guest, "an", "schalten", "an", "bis"] and row[-2:] == ["von", "sam"], row
+    timers = [line.split() for line in run(db, "--lang", "de", "ssid", "timers").output.splitlines()]
+    assert timers[0] == ["ID", "STANDORT", "SSID", "ZEITSCHALTUNG", "ZEITZONE", "ZUSTAND", "GRUND"]
+    assert timers[2][:5] == ["1", "gs-meiderich", guest, "an", "bis"] and timers[2][-1] == "aktiv"
+    english = run(db, "ssid", "timers", env={"NETCTL_LANG": "en"}).output.splitlines()
+    assert english[0].split() == ["ID", "SITE", "SSID", "TIMER", "ZONE", "STATE", "REASON"]
+    assert f"{guest}  on until " in english[2] and english[2].split()[-1] == "active"
+    for command in (["ssid", "list", "gs-meiderich"], ["ssid", "timers", "--all"]):
+        english = json.loads(run(db, *command, "--json", env={"NETCTL_LANG": "en"}).output)
+        assert json.loads(run(db, "--lang", "de", *command, "--json").output) == english, command
