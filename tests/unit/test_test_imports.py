@@ -12,7 +12,8 @@ TESTS = Path(__file__).resolve().parents[1]
 
 
 def imports_of_test_modules(root: Path) -> list[str]:
-    """``path:line: import`` for each import, below ``root``, of a module named ``test_*`` or ``conftest``."""
+    """``path:line: import`` for each import, below ``root``, of one of the suite's own modules (``tests.…``
+    or relative) named ``test_*`` or ``conftest`` (a library's ``test_utils`` is not one)."""
     offenders = []
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -24,7 +25,8 @@ def imports_of_test_modules(root: Path) -> list[str]:
                 modules = [base] + [f"{base}.{alias.name}" for alias in node.names]
             else:
                 continue
-            if any(part.startswith("test_") or part == "conftest" for module in modules for part in module.split(".")):
+            ours = [m for m in modules if m.startswith(".") or m == "tests" or m.startswith("tests.")]
+            if any(part.startswith("test_") or part == "conftest" for module in ours for part in module.split(".")):
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}")
     return offenders
 
@@ -44,6 +46,8 @@ def test_the_check_finds_every_form_of_import(tmp_path: Path) -> None:
         "    from .test_b import x\n"
         "from tests.helpers.netconf import read_leaf\n"
         "from tests.tui.conftest import settle\n"
+        "from aiohttp.test_utils import TestServer\n"
+        "import test_support_of_a_library\n"
     )
     assert imports_of_test_modules(tmp_path) == [
         "lab/test_a.py:1: from tests.lab.test_push_netconf import read_leaf",
