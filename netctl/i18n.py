@@ -12,6 +12,7 @@ catalogs live in the package (``netctl/locale/<lang>/LC_MESSAGES/netctl.mo``, co
     current()         the language in use ("en", "de")
     _(text)           ``text`` in the language in use
     ngettext(s, p, n) the singular or plural form for ``n``
+    pgettext(ctx, text) ``text`` where ``ctx`` ("report") needs a translation of its own
     N_(text)          marks a text for the catalog without translating it yet (module-level constants:
                       translate them where they are shown, with ``_(CONSTANT)``)
 
@@ -110,6 +111,12 @@ def _(text: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, text: str) -> str:
+    """``text`` in the language in use, where the same English word needs another translation in ``context``
+    (the report's ``Uptime`` is a share of hours, the AP page's a running time)."""
+    return _translations.pgettext(context, text)
 
 
 def N_(text: str) -> str:

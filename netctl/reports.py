@@ -26,12 +26,14 @@ import datetime as dt
 import html
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from netctl import i18n
 from netctl.errors import ConfigError
+from netctl.i18n import N_, _, pgettext
 
 HOUR = 3600
 #: one CSV file, one row per line of every section: a spreadsheet filters on ``section``
@@ -194,7 +196,7 @@ def build_report(site: Mapping[str, Any], month: str, zone: str, start: float, e
     per_ssid: dict[tuple[str, int], float] = {}
     for ap in sorted(rows_by_ap):
         values = {key: value for key, value in hourly(rows_by_ap[ap]).items() if start <= key[1] < upto}
-        ups = [min(1.0, max(0.0, value)) for (metric, _), value in values.items() if metric == "up"]
+        ups = [min(1.0, max(0.0, value)) for (metric, _hour), value in values.items() if metric == "up"]
         up = round(sum(ups), 3)
         aps.append(Uptime(ap, up, round(len(ups) - up, 3), max(0, hours - len(ups))))
         for (metric, hour), value in values.items():
@@ -204,7 +206,7 @@ def build_report(site: Mapping[str, Any], month: str, zone: str, start: float, e
     site_uptime = Uptime(str(site["name"]), round(sum(a.up_hours for a in aps), 3),
                          round(sum(a.down_hours for a in aps), 3), sum(a.no_data_hours for a in aps))
     devices: list[Devices] = []
-    for ssid in sorted({s for s, _ in per_ssid}):
+    for ssid in sorted({s for s, _hour in per_ssid}):
         hourly_sums = sorted((hour, total) for (s, hour), total in per_ssid.items() if s == ssid)
         by_day: dict[str, list[tuple[int, float]]] = {}
         for hour, total in hourly_sums:
@@ -221,7 +223,7 @@ def build_report(site: Mapping[str, Any], month: str, zone: str, start: float, e
 
 def _devices(ssid: str, day: str | None, points: Sequence[tuple[int, float]], tz: ZoneInfo) -> Devices:
     peak_hour, peak = max(points, key=lambda p: (p[1], -p[0]))
-    return Devices(ssid, day, round(sum(v for _, v in points) / len(points), 1), round(peak, 1),
+    return Devices(ssid, day, round(sum(v for _when, v in points) / len(points), 1), round(peak, 1),
                    _local(peak_hour, tz), len(points))
 
 
@@ -250,10 +252,15 @@ def _incident(row: Mapping[str, Any], tz: ZoneInfo) -> Incident:
 
 
 # -- rendering ------------------------------------------------------------------------------------
-def duration(seconds: int | None) -> str:
-    """``45 s``, ``12 min``, ``2 h 05 min``, ``3 d 4 h``; ``open`` for None (still open)."""
+def _same(text: str) -> str:
+    return text
+
+
+def duration(seconds: int | None, words: Callable[[str], str] = _same) -> str:
+    """``45 s``, ``12 min``, ``2 h 05 min``, ``3 d 4 h``; ``open`` for None (still open). ``words``: ``_`` for
+    the language people read (the HTML page); CSV keeps English."""
     if seconds is None:
-        return "open"
+        return words(N_("open"))
     if seconds < 60:
         return f"{seconds} s"
     minutes = seconds // 60
@@ -263,12 +270,12 @@ def duration(seconds: int | None) -> str:
     if hours < 24:
         return f"{hours} h {minutes:02d} min"
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return words(N_("{days} d {hours} h")).format(days=days, hours=hours)
 
 
-def percent(value: float | None) -> str:
-    """``99.5 %``, or ``no data``."""
-    return "no data" if value is None else f"{value:.1f} %"
+def percent(value: float | None, words: Callable[[str], str] = _same) -> str:
+    """``99.5 %``, or ``no data`` (``words``: as for :func:`duration`)."""
+    return words(N_("no data")) if value is None else f"{value:.1f} %"
 
 
 def _cell(value: Any) -> str:
@@ -317,20 +324,28 @@ th,td{border:1px solid #bbb;padding:.25em .6em;text-align:left}td.n{text-align:r
 
 
 def to_html(report: Report) -> str:
-    """One self-contained HTML page (inline style, no scripts, no external assets); all text escaped."""
+    """One self-contained HTML page (inline style, no scripts, no external assets); all text escaped. In the
+    language in use (:mod:`netctl.i18n`): headings, labels and sentences; names, numbers and times as stored."""
     e = html.escape
+
+    def say(text: str, **values: Any) -> str:
+        """``text`` in the language in use, escaped, with the escaped ``values`` filled in."""
+        return e(_(text), quote=False).format(**{key: e(str(value)) for key, value in values.items()})
+
     name = report.title or report.site
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+    parts = ["<!DOCTYPE html>", f'<html lang="{e(i18n.current())}"><head><meta charset="utf-8">',
              f"<title>{e(name)} — {e(report.month)}</title><style>{_STYLE}</style></head><body>",
              f"<h1>{e(name)} <small>({e(report.site)})</small></h1>",
-             f"<p>Month {e(report.month)} ({e(report.start)} to {e(report.end)}, time zone {e(report.timezone)}), "
-             f"{report.hours} hours; from the hourly roll-ups. Generated {e(report.generated)}.</p>"]
+             "<p>" + say(N_("Month {month} ({start} to {end}, time zone {timezone}), {hours} hours; from the hourly "
+                            "roll-ups. Generated {generated}."), month=report.month, start=report.start, end=report.end,
+                         timezone=report.timezone, hours=report.hours, generated=report.generated) + "</p>"]
     if not report.has_data:
-        parts.append('<p class="nodata">No data for this month: no poll of this site was recorded '
-                     "(or its hourly roll-ups are older than the retention of 30 days).</p>")
+        parts.append('<p class="nodata">' + say(N_(
+            "No data for this month: no poll of this site was recorded (or its hourly roll-ups are older than the "
+            "retention of 30 days).")) + "</p>")
 
     def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[int] = ()) -> None:
-        parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in headers) + "</tr>")
+        parts.append("<table><tr>" + "".join(f"<th>{e(_(h))}</th>" for h in headers) + "</tr>")
         for row in rows:
             cells = "".join(f'<td{" class=n" if i in numeric else ""}>{e("" if v is None else str(v))}</td>'
                             for i, v in enumerate(row))
@@ -338,28 +353,31 @@ def to_html(report: Report) -> str:
         parts.append("</table>")
 
     if report.expired_hours:
-        parts.append(f"<p>The first {report.expired_hours} hours of the month are older than the hourly roll-ups' "
-                     "retention: they count as hours without data.</p>")
-    parts.append("<h2>Uptime</h2><p>Hours without data are counted apart, neither up nor down.</p>")
-    table(["AP", "uptime", "hours up", "hours down", "hours without data"],
-          [(up.name if up is not report.site_uptime else "all APs (AP-hours)", percent(up.uptime_pct),
+        parts.append("<p>" + say(N_("The first {hours} hours of the month are older than the hourly roll-ups' "
+                                    "retention: they count as hours without data."), hours=report.expired_hours)
+                     + "</p>")
+    parts.append("<h2>" + e(pgettext("report", "Uptime")) + "</h2><p>"
+                 + say(N_("Hours without data are counted apart, neither up nor down.")) + "</p>")
+    table([N_("AP"), pgettext("report", "uptime"), N_("hours up"), N_("hours down"), N_("hours without data")],
+          [(up.name if up is not report.site_uptime else _("all APs (AP-hours)"), percent(up.uptime_pct, _),
             f"{up.up_hours:g}", f"{up.down_hours:g}", f"{up.no_data_hours:g}")
            for up in [report.site_uptime, *report.aps]], numeric=(1, 2, 3, 4))
-    parts.append("<h2>Devices per SSID</h2>")
+    parts.append("<h2>" + say(N_("Devices per SSID")) + "</h2>")
     if report.devices:
-        parts.append("<p>Average and peak of the hourly averages of devices online.</p>")
-        table(["SSID", "day", "average", "peak", "peak at"],
-              [(d.ssid, d.day or "month", f"{d.average:g}", f"{d.peak:g}", d.peak_at) for d in report.devices],
+        parts.append("<p>" + say(N_("Average and peak of the hourly averages of devices online.")) + "</p>")
+        table([N_("SSID"), N_("day"), N_("average"), N_("peak"), N_("peak at")],
+              [(d.ssid, d.day or _("month"), f"{d.average:g}", f"{d.peak:g}", d.peak_at) for d in report.devices],
               numeric=(2, 3))
     else:
-        parts.append("<p>No device counts in this month.</p>")
-    parts.append("<h2>Incidents</h2>")
+        parts.append("<p>" + say(N_("No device counts in this month.")) + "</p>")
+    parts.append("<h2>" + say(N_("Incidents")) + "</h2>")
     if report.incidents:
-        table(["#", "kind", "AP", "opened", "closed", "duration", "acknowledged by", "message"],
-              [(i.id, i.kind, i.ap, i.opened, i.closed or "", duration(i.duration_s), i.acked_by or "",
+        table([N_("#"), N_("kind"), N_("AP"), N_("opened"), N_("closed"), N_("duration"), N_("acknowledged by"),
+               N_("message")],
+              [(i.id, i.kind, i.ap, i.opened, i.closed or "", duration(i.duration_s, _), i.acked_by or "",
                 i.message or "") for i in report.incidents], numeric=(0,))
     else:
-        parts.append("<p>No alerts were opened in this month.</p>")
+        parts.append("<p>" + say(N_("No alerts were opened in this month.")) + "</p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

@@ -9,6 +9,7 @@ import click
 
 from netctl.cli.common import emit_json, pass_api
 from netctl.errors import ConfigError
+from netctl.i18n import _
 from netctl.reports import FORMATS, percent, read_month, to_csv, to_html
 
 
@@ -32,8 +33,8 @@ def report(api: Any, site: str, month: str, fmt: str, output: Path | None) -> No
     """Uptime, devices per SSID and incidents of one site in one month (from the hourly roll-ups)."""
     result = api.reports.report(site, month)
     if not result.has_data:
-        click.echo(f"{site}: no data for {month} (no poll recorded, or older than the 30 days of hourly "
-                   "roll-ups); uptime is not reported", err=True)
+        click.echo(_("{site}: no data for {month} (no poll recorded, or older than the 30 days of hourly "
+                     "roll-ups); uptime is not reported").format(site=site, month=month), err=True)
     if fmt == "json" and output is None:
         emit_json(result.to_dict())
         return
@@ -47,5 +48,6 @@ def report(api: Any, site: str, month: str, fmt: str, output: Path | None) -> No
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
-    click.echo(f"{output}: {site} {month}, uptime {percent(result.site_uptime.uptime_pct)}, "
-               f"{len(result.incidents)} incident(s)", err=True)
+    click.echo(_("{output}: {site} {month}, uptime {uptime}, {n} incident(s)").format(
+        output=output, site=site, month=month, uptime=percent(result.site_uptime.uptime_pct, _),
+        n=len(result.incidents)), err=True)

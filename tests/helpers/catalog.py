@@ -23,7 +23,8 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[2]
 #: where people read netctl's words: the TUI, the CLI's human output, the status words, the school dashboard
-SOURCES = ("tui", "netctl/cli", "netctl/status_words.py", "netctl/dashboard.py", "netctl/ssids.py")
+SOURCES = ("tui", "netctl/cli", "netctl/status_words.py", "netctl/dashboard.py", "netctl/ssids.py",
+           "netctl/reports.py")
 PO = ROOT / "netctl/locale/de/LC_MESSAGES/netctl.po"
 MO = PO.with_suffix(".mo")
 

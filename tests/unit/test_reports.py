@@ -209,3 +209,24 @@ def test_command_formats_and_exit_codes(month: Any, capsys: pytest.CaptureFixtur
     assert code == 3 and "did you mean school1?" in err
     code, out, err = run(capsys, db, "report", "--site", "fleet", "--month", "2026-09", "--format", "html")
     assert code == 0 and "no data for 2026-09" in err and "No data for this month" in out
+
+
+def test_the_html_page_in_german_and_the_csv_in_english(month: Any) -> None:
+    """The page people read follows the language (headings, labels, sentences; the report's uptime is
+    Verfügbarkeit); names, numbers, times and the CSV stay as they are."""
+    from netctl import i18n
+
+    report = month.reports.report("school1", "2026-10", now=NOW)
+    english_csv = to_csv(report)
+    i18n.choose("de")
+    try:
+        page, german_csv = to_html(report), to_csv(report)
+    finally:
+        i18n.choose("en")
+    assert '<html lang="de">' in page and "<p>Monat 2026-10 (" in page and "Zeitzone Europe/Berlin" in page
+    assert "<h2>Verfügbarkeit</h2>" in page and "<th>Stunden ohne Daten</th>" in page
+    assert "<h2>Geräte je SSID</h2>" in page and "<h2>Störungen</h2>" in page and "<td>6 h 00 min</td>" in page
+    assert "<th>bestätigt von</th>" in page and "Grundschule &lt;script&gt;" in page
+    assert "Uptime" not in page and "hours" not in page
+    assert german_csv == english_csv
+    assert '<html lang="en">' in to_html(report) and "<h2>Uptime</h2>" in to_html(report)
