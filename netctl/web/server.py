@@ -81,11 +81,15 @@ def is_loopback(host: str) -> bool:
 
 
 def tui_argv(db_path: str, user: str) -> list[str]:
-    """The command of one browser tab's TUI: ``netctl --db DB --lang LANG --user NAME tui`` in this Python,
-    in the server's language (``netctl --lang de serve``, else its environment's)."""
+    """The command of one browser tab's TUI: ``netctl --db DB [--lang LANG] --user NAME tui`` in this Python.
+
+    A language the server was started with (``netctl --lang de serve``) is every tab's; otherwise the TUI
+    opens in the user's own language (``netctl users set-lang``), else ``$NETCTL_LANG`` or the locale of
+    the server's environment, which the tab inherits."""
     from netctl import i18n
 
-    return [sys.executable, "-m", "netctl.cli", "--db", db_path, "--lang", i18n.current(), "--user", user, "tui"]
+    lang = ["--lang", i18n.current()] if i18n.source() == "option" else []
+    return [sys.executable, "-m", "netctl.cli", "--db", db_path, *lang, "--user", user, "tui"]
 
 
 class TuiProcess(AppService):

@@ -305,6 +305,21 @@ def test_a_tab_s_tui_runs_as_the_user_in_the_server_s_language() -> None:
     assert argv[1:] == ["-m", "netctl.cli", "--db", "/srv/city.db", "--lang", "de", "--user", "sam", "tui"]
 
 
+def test_without_a_server_language_a_tab_opens_in_the_user_s_own() -> None:
+    # no --lang: the tab's netctl applies the user's own language (netctl users set-lang; tested in
+    # test_user_language), else the NETCTL_LANG or locale it inherits from the server
+    from netctl import i18n
+    from netctl.web.server import tui_argv
+
+    for env in ({"LANG": "de_DE.UTF-8"}, {"NETCTL_LANG": "de"}, {}):
+        try:
+            i18n.choose(env=env)
+            argv = tui_argv("/srv/city.db", "sam")
+        finally:
+            i18n.choose("en")
+        assert argv[1:] == ["-m", "netctl.cli", "--db", "/srv/city.db", "--user", "sam", "tui"], env
+
+
 async def test_behind_a_proxy_the_page_uses_the_public_url_and_the_cookie_is_secure(users: Any) -> None:
     users.access.set_web_password("sam", PASSWORD)
     public = "https://wlan.example.org/netctl"
