@@ -10,18 +10,12 @@ import click
 
 from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line
 from netctl.i18n import N_, _
+from netctl.ssids import timer_words as _timer_words
 
 ROLE_CHOICES = click.Choice(["admin", "engineer", "school-admin"])
 #: a timed switch's state (``netctl ssid timers``) in the words people read
 TIMER_STATES = {"active": N_("active"), "reverted": N_("reverted"), "cancelled": N_("cancelled"),
                 "failed": N_("failed")}
-
-
-def _timer_words(timer: dict[str, Any]) -> str:
-    """A timed switch as people read it (``off until 17:00 by ada``, German ``aus bis 17:00 von ada``); the
-    core's ``text`` says the same in English for the audit trail and --json."""
-    words = _("on until {until} by {who}") if timer["enabled"] else _("off until {until} by {who}")
-    return words.format(until=timer["until_local"], who=str(timer.get("who") or "?").split(" ")[0])
 
 
 def _scope_text(scope: dict[str, Any]) -> str:

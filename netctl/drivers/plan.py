@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from netctl.errors import DeviceError
-from netctl.inventory.secrets import MASK
 from netctl.platforms import find_platform
 from netctl.render.schema import flatten, vlan_list, vlan_set
+from netctl.secretrefs import MASK
 
 #: IOS commands that hold one value (undo = send the old line again)
 SINGLE_LINE_COMMANDS = frozenset({"hostname", "ip", "ntp", "logging", "snmp-server", "banner"})

@@ -7,7 +7,7 @@ key signature or a command. The key exchange keeps paramiko's order of host key 
 first): an AP is expected to offer the same type each time, and a key of another type than the
 pinned ones is refused like a changed key (both fingerprints named), never silently accepted.
 
-The rules themselves (what counts as pinned, the words of the refusal) are in :mod:`netctl.hostkeys`.
+The rules themselves (what counts as pinned, the words of the refusal) are in :mod:`netctl.hostkey_rules`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import paramiko
 
 from netctl.drivers import Target, Transcript
 from netctl.errors import ConnectError, HostKeyError
-from netctl.hostkeys import describe, is_pinned, refused_message
+from netctl.hostkey_rules import describe, is_pinned, refused_message
 
 HINT_CHANGED = (
     "if the AP was replaced or re-keyed, compare the fingerprint with the one on its console, then run: "

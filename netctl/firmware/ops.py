@@ -347,8 +347,9 @@ class FirmwareService:
         SNMP settings, no answer now), with why: those are not upgraded. Only APs of platforms with a
         health gate are given (``firmware_health_gate``); the others' results say they had none."""
         from netctl.poll.gate import gates_for
+        from netctl.poll.ops import build_targets
 
-        return gates_for(self.db, aps, min_clients, timeout, label="health check", before="the upgrade",
+        return gates_for(build_targets(self.db, aps), min_clients, timeout, label="health check", before="the upgrade",
                          advice="nothing was sent")
 
     def _alert(self, ap: dict[str, Any], result: FirmwareResult) -> None:

@@ -36,18 +36,12 @@ from typing import Any
 import sqlite_utils
 
 from netctl.errors import SecretError
-
-SCHEMES = ("env:", "file:", "secret:")
-MASK = "********"
+from netctl.secretrefs import MASK, SCHEMES, is_reference  # noqa: F401 - re-exported
 
 #: the ``settings`` key of the one directory ``file:`` references may read
 FILE_DIR_SETTING = "secret_file_dir"
 #: environment variables an ``env:`` reference never reads
 PROTECTED_ENV = frozenset({"NETCTL_SECRET_KEY", "NETCTL_SECRET_KEY_FILE"})
-
-
-def is_reference(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(SCHEMES)
 
 
 def _key_file() -> Path:

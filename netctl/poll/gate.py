@@ -125,16 +125,17 @@ def wait(gate: Gate, *, poll: Callable[[Target], PollResult] | None = None,
                    count)
 
 
-def gates_for(db: Any, aps: Sequence[dict[str, Any]], min_ratio: float, timeout_s: float, *, label: str,
-              before: str, advice: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def gates_for(built: tuple[Sequence[Target], Sequence[PollResult]], min_ratio: float, timeout_s: float, *,
+              label: str, before: str, advice: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Each AP's gate (as plain data, :meth:`Gate.to_dict`) with its clients measured now, and the APs
     that cannot be gated, with why: no SNMP settings, or no answer now (``"{label}: the AP does not
-    answer SNMP before {before} (…); {advice}"``)."""
+    answer SNMP before {before} (…); {advice}"``). ``built``: the APs' SNMP targets and the APs that have
+    none, as :func:`netctl.poll.ops.build_targets` makes them on the controller (this module has no
+    database: the gate's :func:`wait` runs wherever the push runs)."""
     from netctl.poll.oids import profile_for
-    from netctl.poll.ops import build_targets
     from netctl.poll.snmp import poll_targets
 
-    targets, unpollable = build_targets(db, aps)
+    targets, unpollable = built
     refused = {r.ap: f"{label}: cannot poll the AP ({r.reason}); {advice}" for r in unpollable}
     gates: dict[str, dict[str, Any]] = {}
     by_ap = {t.ap: t for t in targets}

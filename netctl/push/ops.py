@@ -417,11 +417,12 @@ class ConfigService:
         """Each AP's gate (:class:`netctl.poll.gate.Gate` as a dict, its clients measured now) and the APs
         that cannot be gated, with why (not NETCONF, no SNMP settings, not answering SNMP before the push)."""
         from netctl.poll.gate import gates_for
+        from netctl.poll.ops import build_targets
 
         refused = {ap["name"]: "the health gate needs a confirmed commit (NETCONF); push this AP without "
                                "--health-gate" for ap in aps if get_platform(ap["platform"]).transport != "netconf"}
-        gates, silent = gates_for(self.db, [ap for ap in aps if ap["name"] not in refused], min_clients, timeout,
-                                  label="health gate", before="the push",
+        built = build_targets(self.db, [ap for ap in aps if ap["name"] not in refused])
+        gates, silent = gates_for(built, min_clients, timeout, label="health gate", before="the push",
                                   advice="fix that first, or push without --health-gate")
         return gates, refused | silent
 

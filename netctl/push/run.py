@@ -154,7 +154,7 @@ def host_key_refusal(exc: BaseException) -> HostKeyError | None:
 
 def host_key_seen(target: Target, transcript: Any, exc: BaseException | None = None) -> tuple[str | None, bool]:
     """What a conversation learnt about the AP's host key: ``(key, refused)``, key None if nothing new."""
-    from netctl.hostkeys import is_pinned
+    from netctl.hostkey_rules import is_pinned
 
     refusal = host_key_refusal(exc) if exc is not None else None
     if refusal is not None and refusal.offered:

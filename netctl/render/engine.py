@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from netctl.controllers.mibs import vrp_mac
 from netctl.errors import NetctlError, RenderError
-from netctl.inventory.secrets import MASK, is_reference
 from netctl.platforms import PLATFORMS, find_platform
 from netctl.render import yang
 from netctl.render.schema import check_config
 from netctl.resources import templates_dir
 from netctl.results import ReadResult, caught
+from netctl.secretrefs import MASK, is_reference
 from netctl.values import QuotingError, check_value, check_values, dialect_of, finaliser, ident, tag_variables
 
 if TYPE_CHECKING:  # jinja2 is imported when something is rendered, not when netctl starts
