@@ -60,6 +60,13 @@ def ssid_diff_text(preview: list[dict[str, Any]]) -> str:
     return "\n".join(parts) or _("(the site has no AP that netctl configures)")
 
 
+def timer_words(timer: dict[str, Any]) -> str:
+    """A timed switch as people read it (``off until 17:00 by ada``, German ``aus bis 17:00 von ada``); the
+    timer's ``text`` says the same in English for the audit trail and --json."""
+    words = _("on until {until} by {who}") if timer["enabled"] else _("off until {until} by {who}")
+    return words.format(until=timer["until_local"], who=str(timer.get("who") or "?").split(" ")[0])
+
+
 class SsidService:
     """Switching a site's SSIDs on and off, now or timed: ``Netctl.ssids``.
 
@@ -76,10 +83,13 @@ class SsidService:
         """This service over another session of the same database (a timer's, :meth:`Session.as_timer`)."""
         return SsidService(session, config=self.config.using(session))
 
+    #: a timer row of :meth:`ssid_timers` in the language in use (for the TUI, which reads the facade)
+    timer_words = staticmethod(timer_words)
+
     def site_ssids(self, site: str) -> list[dict[str, Any]]:
-        """The SSIDs a site's APs broadcast: ``[{name, enabled, may_toggle, timer, timer_words, until,
-        until_local}]`` (NotFound out of scope); ``timer`` says an active timed switch in English for the audit
-        and --json (``off until 17:00 by ada``), ``timer_words`` the same in the language in use; else None."""
+        """The SSIDs a site's APs broadcast: ``[{name, enabled, may_toggle, timer, until, until_local}]``
+        (NotFound out of scope); ``timer`` says an active timed switch (``off until 17:00 by ada``), else None
+        (English, as in the audit and --json; :func:`timer_words` says it in the language in use)."""
         self.session.require("view")
         self.session.require_site(site)
         disabled = set(self._site_vars(site).get(SSIDS_DISABLED) or [])
@@ -87,7 +97,6 @@ class SsidService:
         return [
             {"name": name, "enabled": name not in disabled, "may_toggle": self.session.can("ssid-toggle", name),
              "timer": active[name]["text"] if name in active else None,
-             "timer_words": timer_words(active[name]) if name in active else None,
              "until": active[name]["until"] if name in active else None,
              "until_local": active[name]["until_local"] if name in active else None}
             for name in self._rendered_ssids(site)
@@ -396,13 +405,6 @@ class SsidService:
                 if name not in names:
                     names.append(name)
         return names
-
-
-def timer_words(timer: dict[str, Any]) -> str:
-    """A timed switch as people read it (``off until 17:00 by ada``, German ``aus bis 17:00 von ada``); the
-    timer's ``text`` says the same in English for the audit trail and --json."""
-    words = _("on until {until} by {who}") if timer["enabled"] else _("off until {until} by {who}")
-    return words.format(until=timer["until_local"], who=str(timer.get("who") or "?").split(" ")[0])
 
 
 def timers_job(db_path: str, selection_json: str = "{}", *, user: str | None = None,

@@ -145,7 +145,12 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
 
     def action_reload(self) -> None:
         site = self.site
-        self.fetch("ssids", lambda: SsidsLoaded(self.backend.run(lambda api: api.ssids.site_ssids(site))))
+        def load(api: Any) -> list[dict[str, Any]]:
+            # the timer in the language in use ("aus bis 17:00, von ada"); the core's ``timer`` stays English
+            words = {t["ssid"]: api.ssids.timer_words(t) for t in api.ssids.ssid_timers(site=site)}
+            return [{**row, "timer_words": words.get(row["name"])} for row in api.ssids.site_ssids(site)]
+
+        self.fetch("ssids", lambda: SsidsLoaded(self.backend.run(load)))
 
     def on_ssids_loaded(self, message: SsidsLoaded) -> None:
         self.ssids = list(message.ssids)
@@ -177,7 +182,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
             else:
                 self.busy = False
 
-        timer = next((s.get("timer") for s in self.ssids if s["name"] == name), None)
+        timer = next((s.get("timer_words") or s.get("timer") for s in self.ssids if s["name"] == name), None)
         question = preview_text(self.site, name, enable, list(message.preview), timer, until[1] if until else None)
         self.app.push_screen(ConfirmPush(question), start)
 
@@ -190,7 +195,7 @@ class SsidScreen(NetctlScreen, ModalScreen[None]):
 
     def _status(self, text: str) -> str:
         """The status line, with what is temporary: ``temporary: Guest off until 17:00 by ada``."""
-        timed = [f"{s['name']} {s['timer']}" for s in self.ssids if s.get("timer")]
+        timed = [f"{s['name']} {s.get('timer_words') or s['timer']}" for s in self.ssids if s.get("timer")]
         return escape(text + ("\n" + _("temporary: {what}").format(what="; ".join(timed)) if timed else ""))
 
     def on_failed(self, message: Failed) -> None:
