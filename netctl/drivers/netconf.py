@@ -1,15 +1,17 @@
-"""NETCONF driver (ncclient): lock → edit candidate → confirmed commit → post-check → confirm → unlock.
+"""NETCONF driver: lock → edit candidate → confirmed commit → post-check → confirm → unlock.
 
-Every ncclient/paramiko exception is translated here, by one table (:data:`EXCEPTIONS`) and
+The session is netctl's own NETCONF over SSH on paramiko (:mod:`netctl.drivers.netconf_ssh`: one
+RPC at a time, replies matched by message-id, ncclient's exception types). Every exception of it,
+paramiko and the socket layer is translated here, by one table (:data:`EXCEPTIONS`) and
 :func:`netctl.drivers.exceptions.mapped` around the I/O; nothing above this module sees one. The
 post-check opens a second, separate NETCONF session: it proves the AP still accepts new management
 sessions after the change and reads the running config back through it. Where the platform table
 says ``post_check_session: channel`` that session runs on the push's own SSH connection (a new
 channel and ``netconf`` subsystem: a new session-id, a new server process behind sshd), otherwise
-on a new SSH connection. ncclient runs one NETCONF session per SSH connection, so the channel
-session is a minimal NETCONF 1.0 exchange here (hello, get-config, close-session). Any failure after
-the confirmed commit cancels it (``cancel-commit``); if even that fails, the AP's own timer rolls
-the change back after ``confirm_timeout`` seconds.
+on a new SSH connection. The channel session is a minimal NETCONF 1.0 exchange of its own
+(:class:`ChannelSession`: hello, get-config, close-session). Any failure after the confirmed commit
+cancels it (``cancel-commit``); if even that fails, the AP's own timer rolls the change back after
+``confirm_timeout`` seconds.
 
 Where the AP has ``:confirmed-commit:1.1`` the confirmed commit carries a ``persist`` token and the
 confirm (or cancel) names it with ``persist-id``: a confirm that arrives after the AP's timer fired
@@ -29,15 +31,22 @@ from typing import Any
 
 import paramiko
 from lxml import etree
-from ncclient.manager import Manager, make_device_handler
-from ncclient.operations.errors import TimeoutExpiredError
+from ncclient.operations.errors import MissingCapabilityError, TimeoutExpiredError
 from ncclient.operations.rpc import RPCError
-from ncclient.transport import SSHSession
 from ncclient.transport.errors import AuthenticationError, SessionCloseError, SSHError, TransportError
 
 from netctl.drivers import Outcome, PushOptions, Target, Transcript, refuse_missing
 from netctl.drivers.exceptions import Rule, mapped, types_of
-from netctl.drivers.plan import compare, partial_compare
+from netctl.drivers.netconf_ssh import (
+    BASE_NS,
+    EOM,
+    MAX_MESSAGE_BYTES,
+    NUDGE_AFTER_S,
+    RPC_TIMEOUT_S,
+    NetconfSession,
+    connect,
+)
+from netctl.drivers.plan import ConfigDiff, compare, dialect, partial_compare
 from netctl.drivers.sshkeys import HostKeyCheck
 from netctl.errors import (
     ConnectError,
@@ -49,15 +58,7 @@ from netctl.errors import (
     Unsettled,
 )
 from netctl.platforms import get_platform
-from netctl.render.schema import canonical_xml, parse_fragment
-
-# ncclient's session loop waits in ticks of ncclient.transport.session.TICK (0.1 s). A shorter tick
-# (0.01) makes a push of 46 lab APs ~25 % faster, but then about one push in 200 waited for a reply
-# that never came (30 s timeout; netconfd on loopback); 0.1 gave none in 780 pushes. So
-# netctl leaves ncclient's default alone: safe before fast.
-
-BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
-RPC_TIMEOUT_S = 30
+from netctl.render.schema import canonical_xml, flatten, parse_fragment
 
 
 def _rpc_error(exc: BaseException, target: Target, what: str) -> RpcError | LockError:
@@ -71,8 +72,9 @@ def _rpc_error(exc: BaseException, target: Target, what: str) -> RpcError | Lock
     return RpcError(detail, ap=target.ap, tag=tag, hint="the AP rejected the change and kept its previous config")
 
 
-#: how ncclient, paramiko and socket exceptions become netctl errors, by stage of the conversation:
-#: opening a session, an RPC on it, and the post-check's own NETCONF session on a new SSH channel
+#: how the session's exceptions (ncclient's types, see netctl.drivers.netconf_ssh), paramiko's and the
+#: socket layer's become netctl errors, by stage of the conversation: opening a session, an RPC on it,
+#: and the post-check's own NETCONF session on a new SSH channel
 EXCEPTIONS: dict[str, tuple[Rule, ...]] = {
     "connect": (
         Rule((AuthenticationError,), DeviceError, "authentication failed for {user}",
@@ -83,6 +85,8 @@ EXCEPTIONS: dict[str, tuple[Rule, ...]] = {
     ),
     "rpc": (
         Rule((RPCError,), build=_rpc_error),
+        Rule((MissingCapabilityError,), message="{what}: not sent, the AP lacks a capability it needs: {exc}",
+             note="refused before sending: {exc}"),
         Rule((TimeoutExpiredError,), message=f"{{what}}: no reply within {RPC_TIMEOUT_S} s", note="timeout"),
         Rule((SessionCloseError, TransportError, OSError), message="{what}: session lost: {exc}",
              note="session lost: {exc}"),
@@ -99,46 +103,25 @@ EXCEPTIONS: dict[str, tuple[Rule, ...]] = {
 CONNECT_RETRY_PAUSE_S = 0.5
 
 
-class _PinnedSession(SSHSession):
-    """ncclient's SSH session that reads no ``known_hosts`` file: every host key the AP offers goes
-    to the unknown-host callback, which is :meth:`HostKeyCheck.check` (it pins a first contact or
-    raises HostKeyError), after the key exchange and before authentication."""
-
-    def load_known_hosts(self, filename: str | None = None) -> None:
-        return None
-
-
-def _connect(target: Target, check: HostKeyCheck) -> Any:
-    handler = make_device_handler({"name": "default"})
-    nc_session = _PinnedSession(handler)
-
-    def unknown_host(_host: str, _md5: str) -> bool:
-        check.check(nc_session.transport.get_remote_server_key())
-        return True
-
-    try:
-        nc_session.connect(
-            host=target.host,
-            port=target.port,
-            username=target.username,
-            password=target.password,
-            key_filename=target.key_file,
-            hostkey_verify=True,
-            unknown_host_cb=unknown_host,
-            allow_agent=False,
-            look_for_keys=False,
-            timeout=target.timeout,
-        )
-    except BaseException:
-        if nc_session.transport:
-            nc_session.close()
-        raise
-    return Manager(nc_session, handler, timeout=RPC_TIMEOUT_S)
+def _connect(target: Target, check: HostKeyCheck) -> NetconfSession:
+    """A NETCONF session on a new SSH connection to ``target`` (:mod:`netctl.drivers.netconf_ssh`): the
+    AP's host key goes to :meth:`HostKeyCheck.check` (it pins a first contact or raises HostKeyError)
+    after the key exchange and before authentication."""
+    return connect(
+        target.host,
+        target.port,
+        target.username,
+        password=target.password,
+        key_file=target.key_file,
+        timeout=target.timeout,
+        check_host_key=check.check,
+        note=lambda line: check.transcript.add("--", line),
+    )
 
 
 @contextmanager
-def session(target: Target, transcript: Transcript, label: str = "session") -> Iterator[Any]:
-    """An ncclient session; ConnectError when the AP cannot be reached, DeviceError on bad login."""
+def session(target: Target, transcript: Transcript, label: str = "session") -> Iterator[NetconfSession]:
+    """A NETCONF session; ConnectError when the AP cannot be reached, DeviceError on bad login."""
     transcript.add("--", f"{label}: connect {target.host}:{target.port} as {target.username}")
     m: Any = None
     check = HostKeyCheck(target, transcript)
@@ -181,22 +164,17 @@ def _managed(data: Any) -> str:
 
 def running_config(m: Any, target: Target, transcript: Transcript) -> str:
     """The managed part of the running datastore as pretty XML (top elements only, no <data>)."""
-    flt = etree.fromstring(_filter_xml(target.platform))
-    reply = _call(target, transcript, "get-config running", m.get_config, source="running", filter=flt)
-    return _managed(reply.data_ele)
+    data = _call(target, transcript, "get-config running", m.get_config, source="running",
+                 filter=_filter_xml(target.platform))
+    if data is None:
+        raise DeviceError("get-config: the reply has no <data>", ap=target.ap)
+    return _managed(data)
 
 
-EOM = b"]]>]]>"
-#: a reply larger than this is not a WLAN AP's managed config: the session is dropped
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 CLIENT_HELLO = (
     f'<?xml version="1.0" encoding="UTF-8"?><hello xmlns="{BASE_NS}"><capabilities>'
     "<capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>"
 )
-
-
-#: a get-config without an answer after this long is sent once more (see ChannelSession)
-NUDGE_AFTER_S = 1.0
 
 
 class ChannelSession:
@@ -257,8 +235,8 @@ class ChannelSession:
 
 
 def _transport_of(m: Any) -> paramiko.Transport | None:
-    """The SSH connection under an ncclient manager (it keeps its SSHSession as ``_session``)."""
-    transport = getattr(getattr(m, "_session", None), "transport", None)
+    """The SSH connection under a session, while it is up."""
+    transport = getattr(m, "transport", None)
     return transport if isinstance(transport, paramiko.Transport) and transport.is_active() else None
 
 
@@ -268,10 +246,13 @@ def running_over_channel(transport: paramiko.Transport, target: Target, transcri
     with mapped(EXCEPTIONS["channel"], target, transcript, "post-check session"):
         nc = ChannelSession(transport, RPC_TIMEOUT_S)
         try:
+            # both hellos go out at once (RFC 6241 8.1): sent before the AP's arrives, netctl's hello reaches
+            # netconfd on its own far more often than when it follows the AP's closely with the get-config
+            # right behind it (about 1 in 100 sessions then needs the repeat below instead of 1 in 10)
+            nc.send(CLIENT_HELLO)
             hello = etree.fromstring(nc.read())
             session_id = hello.findtext(f"{{{BASE_NS}}}session-id")
             transcript.add("<-", f"post-check: hello, session-id {session_id}")
-            nc.send(CLIENT_HELLO)
             transcript.add("->", "get-config running")
             reply, twice = nc.rpc(
                 1, f"<get-config><source><running/></source>{_filter_xml(target.platform)}</get-config>", nudge=True
@@ -315,6 +296,36 @@ def _comparer(options: PushOptions) -> Any:
     """How intended and running are compared: the whole config, or what a targeted change names."""
     return partial_compare if options.merge else compare
 
+
+class _Intended:
+    """The config one push sends, as every read-back of that push is compared with it.
+
+    A push reads the AP back two or three times (post-check, after confirming, after a failed
+    confirm); the intended config is flattened once for all of them (:func:`netctl.render.schema.flatten`,
+    the canonical form :func:`netctl.drivers.plan.compare` compares), and a read-back that holds it costs
+    one flatten of the running config. Only a difference, or what the fast path cannot judge (a targeted
+    change, a running config that is not XML), goes through the full comparison for its masked diff
+    and its errors: the verdict is the one :func:`_comparer` gives, always.
+    """
+
+    def __init__(self, intended: str, platform: str, secrets: Sequence[str], merge: bool = False) -> None:
+        self.text, self.platform, self.secrets, self.merge = intended, platform, secrets, merge
+        self.fast = not merge and dialect(platform) == "xml"
+        self._want: dict[str, str] | None = None
+
+    def diff(self, running: str) -> ConfigDiff:
+        if self.fast:
+            try:
+                if self._want is None:
+                    self._want = flatten(self.text, self.platform) if self.text.strip() else {}
+                have = flatten(running, self.platform) if running.strip() else {}
+            except etree.XMLSyntaxError:
+                pass  # the full comparison raises what it says about XML that is not well-formed
+            else:
+                if have == self._want:
+                    return ConfigDiff(False, "", "structural")
+        result: ConfigDiff = _comparer(PushOptions(merge=self.merge))(self.text, running, self.platform, self.secrets)
+        return result
 
 
 class NetconfDriver:
@@ -361,6 +372,7 @@ class NetconfDriver:
         options: PushOptions,
         transcript: Transcript,
     ) -> str:
+        expected = _Intended(intended, target.platform, secrets, options.merge)
         _call(target, transcript, "discard-changes", m.discard_changes)
         config = wrap_replace(intended, merge=options.merge)
         transcript.add("--", "edit-config body:\n" + etree.tostring(config, pretty_print=True).decode())
@@ -397,7 +409,7 @@ class NetconfDriver:
             raise
         cancel = partial(m.cancel_commit, persist_id=persist) if persist else m.cancel_commit
         try:
-            self._post_check(target, intended, secrets, transcript, m, options.merge)
+            self._post_check(target, intended, secrets, transcript, m, options.merge, expected)
         except NetctlError as exc:
             self._cancel(m, target, transcript, cancel, timeout, exc.message, exc)
             raise DeviceError(
@@ -421,7 +433,7 @@ class NetconfDriver:
             else:
                 _call(target, transcript, "commit (confirming)", m.commit)
         except NetctlError as exc:
-            if self._still_intended(m, target, intended, secrets, transcript, options.merge) is False:
+            if self._still_intended(m, target, intended, secrets, transcript, options.merge, expected) is False:
                 raise RolledBack(
                     f"rolled back: the AP's confirm timer ({timeout} s) restored the previous config before "
                     f"netctl confirmed ({exc.message}); it runs its previous config, push again",
@@ -440,7 +452,7 @@ class NetconfDriver:
                 "command reads it back and records what it runs",
                 ap=target.ap,
             ) from exc
-        verify = _comparer(options)(intended, confirmed, target.platform, secrets)
+        verify = expected.diff(confirmed)
         if verify.changed:
             raise RolledBack(
                 f"rolled back: after confirming, the AP does not run the pushed config (its confirm timer of "
@@ -463,14 +475,15 @@ class NetconfDriver:
 
     @staticmethod
     def _still_intended(
-        m: Any, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript, merge: bool = False
+        m: Any, target: Target, intended: str, secrets: Sequence[str], transcript: Transcript, merge: bool = False,
+        expected: _Intended | None = None,
     ) -> bool | None:
         """Whether the AP runs ``intended`` now (read over ``m``); None when it cannot be read."""
         try:
             running = running_config(m, target, transcript)
         except NetctlError:
             return None
-        return not _comparer(PushOptions(merge=merge))(intended, running, target.platform, secrets).changed
+        return not (expected or _Intended(intended, target.platform, secrets, merge)).diff(running).changed
 
     def _post_check(
         self,
@@ -480,11 +493,13 @@ class NetconfDriver:
         transcript: Transcript,
         m: Any = None,
         merge: bool = False,
+        expected: _Intended | None = None,
     ) -> str:
         """A new session must open, and the running config must read back as intended.
 
         The session runs on the push's SSH connection ``m`` where the platform allows it (see
-        :mod:`netctl.platforms`, ``post_check_session``), otherwise on a new connection.
+        :mod:`netctl.platforms`, ``post_check_session``), otherwise on a new connection. ``expected``:
+        the push's intended config already flattened (built here when not given).
         """
         transport = _transport_of(m) if get_platform(target.platform).post_check_session == "channel" else None
         try:
@@ -499,7 +514,7 @@ class NetconfDriver:
                 f"({getattr(exc, 'reason', exc.message)})",
                 ap=target.ap,
             ) from exc
-        verify = _comparer(PushOptions(merge=merge))(intended, after, target.platform, secrets)
+        verify = (expected or _Intended(intended, target.platform, secrets, merge)).diff(after)
         if verify.changed:
             raise DeviceError(
                 "post-check: the running config does not read back as intended:\n" + verify.text, ap=target.ap

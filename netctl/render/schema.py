@@ -54,37 +54,48 @@ def flatten(text: str, platform: str) -> dict[str, str]:
     """Canonical ``path -> value`` map of an XML config; leaf-lists become sorted ``a, b`` values."""
     definition = find_platform(platform)
     keys = definition.list_keys if definition else {}
+    ordered = definition.ordered_by_user if definition else frozenset()
+    defaults = definition.model_defaults if definition else {}
     root = parse_fragment(text)
     out: dict[str, list[str]] = {}
+    #: each path without its list keys (what ``ordered_by_user`` names)
+    bare_of: dict[str, str] = {}
+    #: the entries of each list that has model defaults: ``{"ap/radio": {"ap/radio[id=radio0]", …}}``
+    entries: dict[str, set[str]] = {}
 
-    def walk(el: Any, prefix: str) -> None:
-        name = _local(el)
-        children = [c for c in el if isinstance(c.tag, str)]
+    def walk(el: Any, prefix: str, bare: str) -> None:
+        tag = el.tag
+        name = tag[tag.rfind("}") + 1 :]
+        children = list(el.iterchildren(etree.Element))
         if not children:
-            out.setdefault(prefix + name, []).append(_value(el))
+            path = prefix + name
+            values = out.get(path)
+            if values is None:
+                out[path] = [_value(el)]
+                bare_of[path] = bare + name
+            else:
+                values.append(_value(el))
             return
         seg = name
         if name in keys:
             parts = []
             for key in keys[name]:
-                key_el = next((c for c in children if _local(c) == key), None)
+                key_el = next((c for c in children if c.tag[c.tag.rfind("}") + 1 :] == key), None)
                 key_value = _value(key_el) if key_el is not None else "?"
                 parts.append(f"{key}={_escape_key(key_value)}")
             seg = f"{name}[{','.join(parts)}]"
+            if prefix + name in defaults:
+                entries.setdefault(prefix + name, set()).add(prefix + seg)
+        prefix, bare = f"{prefix}{seg}/", f"{bare}{name}/"
         for child in children:
-            walk(child, f"{prefix}{seg}/")
+            walk(child, prefix, bare)
 
-    for top in root:
-        if isinstance(top.tag, str):
-            walk(top, "")
-    ordered = definition.ordered_by_user if definition else frozenset()
-    flat = {
-        path: ", ".join(values if _KEYED.sub("", path) in ordered else sorted(values)) for path, values in out.items()
-    }
-    for list_path, leaves in (definition.model_defaults if definition else {}).items():
-        pattern = re.compile(re.escape(list_path) + _KEY)
-        entries = {m.group(0) for path in flat if (m := pattern.match(path))}
-        for entry in entries:
+    for top in root.iterchildren(etree.Element):
+        walk(top, "", "")
+    flat = {path: values[0] if len(values) == 1 else ", ".join(values if bare_of[path] in ordered else sorted(values))
+            for path, values in out.items()}
+    for list_path, leaves in defaults.items():
+        for entry in entries.get(list_path, ()):
             for leaf, default in leaves.items():
                 flat.setdefault(f"{entry}/{leaf}", default)
     return dict(sorted(flat.items()))
