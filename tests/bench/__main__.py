@@ -27,6 +27,7 @@ BENCHMARKS = {
     "tui": "tests.bench.bench_tui",
     "fuzz": "tests.bench.bench_fuzz",
     "exporter": "tests.bench.bench_exporter",
+    "scale": "tests.bench.bench_scale",
 }
 
 
