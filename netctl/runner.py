@@ -9,7 +9,10 @@ a task over jobs (like nornir's ``RunnerPlugin``):
 - :class:`Processes` shards the jobs over worker processes (``python -m netctl.runner``), one
   wire protocol for every kind of work;
 - :func:`runner_for` picks between them from :func:`shard_count`, the one place that decides how
-  many worker processes a run gets (the per-kind figures are :data:`SHARD_MIN_APS`).
+  many worker processes a run gets (the per-kind figures are :data:`SHARD_MIN_APS`);
+- within :func:`remote` (``netctl poll --queue``, ``push --queue``), every run of the context goes to a
+  :class:`Remote` runner instead, sharded by the same :func:`shard_count` over its capacity: the
+  queue's workers, which need no database (:mod:`netctl.devicework`).
 
 Progress is one callback for every kind of work, ``progress(event)`` with an :class:`Event`:
 ``Event(ap, "start")`` when an AP's work begins (config work only: a poll of one AP takes
@@ -40,8 +43,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import IO, Any, Generic, Protocol, TypeVar
@@ -86,7 +91,9 @@ def shard_count(counts: Mapping[str, int], workers: int | None = None, *, sessio
     total = sum(counts.values())
     if workers is None:
         load = sum(count / SHARD_MIN_APS[kind] for kind, count in counts.items())
-        workers = min(os.cpu_count() or 1, int(load + 1e-9))
+        elsewhere = _REMOTE.get()
+        cores = elsewhere.capacity() if elsewhere is not None else os.cpu_count() or 1
+        workers = min(cores, int(load + 1e-9))
     return max(1, min(workers, total, sessions if sessions is not None else total))
 
 
@@ -129,8 +136,38 @@ class InProcess:
         return task.run(jobs, task.options, progress, None) if jobs else []
 
 
+class Remote(Protocol):
+    """Runners elsewhere (a task queue's workers): every run within :func:`remote` goes to them."""
+
+    def capacity(self) -> int:
+        """How many shards it runs at once (its workers' slots): :func:`shard_count` uses it for the cores."""
+        ...
+
+    def sharded(self, shards: int) -> Runner:
+        """A runner that sends a run's jobs in ``shards`` shards."""
+        ...
+
+
+_REMOTE: ContextVar[Remote | None] = ContextVar("netctl_remote_runner", default=None)
+
+
+@contextmanager
+def remote(elsewhere: Remote) -> Iterator[Remote]:
+    """Within this context (this thread), :func:`runner_for` gives ``elsewhere``'s runner for every run, one
+    AP or many: config work and polls run on its workers, and results come back here to be recorded."""
+    token = _REMOTE.set(elsewhere)
+    try:
+        yield elsewhere
+    finally:
+        _REMOTE.reset(token)
+
+
 def runner_for(workers: int) -> Runner:
-    """:class:`InProcess` for one worker, else :class:`Processes` of ``workers``."""
+    """:class:`InProcess` for one worker, else :class:`Processes` of ``workers``; within :func:`remote`,
+    the remote runner in ``workers`` shards (one or more)."""
+    elsewhere = _REMOTE.get()
+    if elsewhere is not None:
+        return elsewhere.sharded(max(1, workers))
     return InProcess() if workers <= 1 else Processes(workers)
 
 
@@ -243,12 +280,7 @@ class Processes:
                         if progress:
                             progress(Event(event["ap"], "start"))
                     elif event.get("event") == "done":
-                        result = task.result_from_dict(event["result"])
-                        if event["result"].get("traceback"):
-                            logger.error("%s: %s (in a %s worker process)\n%s", event["result"]["ap"],
-                                         getattr(result, "reason", None), task.kind,
-                                         str(event["result"]["traceback"]).rstrip())
-                        done(result, event["result"]["ap"])
+                        done(received(task, event["result"]), event["result"]["ap"])
                 except (ValueError, TypeError, KeyError, AttributeError):
                     problems[index] = f"unreadable output: {line[:120]!r}"
             for index, (proc, stderr) in enumerate(procs):
@@ -271,6 +303,16 @@ class Processes:
             # finish the ones under way on their safe path (bounded), then they are killed
             _stop(procs)
         return [results[task.ap(job)] for job in jobs]
+
+
+def received(task: Task[J, R], raw: dict[str, Any], where: str = "worker process") -> R:
+    """The result ``raw`` (its fields as :func:`wire` sent them) as ``task`` makes it; a traceback it
+    carries (a bug in the worker, not an answer of the AP) is logged here."""
+    result = task.result_from_dict(raw)
+    if raw.get("traceback"):
+        logger.error("%s: %s (in a %s %s)\n%s", raw["ap"], getattr(result, "reason", None), task.kind, where,
+                     str(raw["traceback"]).rstrip())
+    return result
 
 
 def _spawn(request: dict[str, Any], stderr: IO[bytes]) -> subprocess.Popen[bytes]:
@@ -334,7 +376,7 @@ def load_task(kind: str) -> Task[Any, Any]:
     return task
 
 
-def _wire(result: Any) -> dict[str, Any]:
+def wire(result: Any) -> dict[str, Any]:
     """A result's fields for the pipe: all but the exception object (its traceback travels as text)."""
     return {f.name: getattr(result, f.name) for f in fields(result) if f.name != "exception"}
 
@@ -367,7 +409,7 @@ def main() -> int:
         if event.stage == "start":
             emit({"event": "start", "ap": event.ap})
         else:
-            emit({"event": "done", "result": _wire(event.result)})
+            emit({"event": "done", "result": wire(event.result)})
 
     def proceed() -> bool:
         if stop.is_set() or os.getppid() != parent:

@@ -29,6 +29,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from netctl.errors import RenderError
@@ -255,8 +256,15 @@ CONTROL_RULE = "no control characters"
 def rules_for(path: str, platform: str) -> list[Rule]:
     """The rules that apply to the variable at dotted ``path`` on ``platform``."""
     definition = find_platform(platform)
-    rows = list(FIELD_RULES) + list(definition.field_rules if definition else ())
-    return [RULES[rule] for pattern, rule in rows if fnmatch.fnmatchcase(path, pattern)]
+    rows = FIELD_RULES + tuple(definition.field_rules if definition else ())
+    return [RULES[rule] for rule in _matching(path, rows)]
+
+
+@lru_cache(maxsize=4096)
+def _matching(path: str, rows: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The names of the rules of ``rows`` whose pattern matches ``path`` (every AP's render asks the
+    same few hundred questions)."""
+    return tuple(rule for pattern, rule in rows if fnmatch.fnmatchcase(path, pattern))
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,26 @@ def pass_api(fn: F) -> F:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (stable shape).")
 
 
+def queue_option(fn: F) -> F:
+    """``--queue``: the command's device work runs on the queue's device workers (:mod:`netctl.devicework`,
+    ``$NETCTL_BROKER`` and ``$NETCTL_WORKER_KEY_FILE``), which need no database; results are recorded here."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, on_queue: bool = False, **kwargs: Any) -> Any:
+        if not on_queue:
+            return fn(*args, **kwargs)
+        from netctl import runner
+        from netctl.devicework import QueueRunner
+
+        with runner.remote(QueueRunner.from_env()):
+            return fn(*args, **kwargs)
+
+    option = click.option("--queue", "on_queue", is_flag=True,
+                          help="Talk to the devices through the queue's workers ($NETCTL_BROKER, "
+                               "$NETCTL_WORKER_KEY_FILE; they need no database); --workers: shards.")
+    return option(wrapper)  # type: ignore[return-value]
+
+
 def emit_json(data: Any) -> None:
     """Print ``data`` as JSON (dates and sets as strings/lists): indented on a terminal, one compact
     line when piped (the C encoder: ten times faster on a 10,000-AP status). The shape is the same."""

@@ -19,6 +19,7 @@ from netctl.cli.common import (
     pass_api,
     print_table,
     progress_line,
+    queue_option,
     selection_options,
 )
 from netctl.results import Results
@@ -155,6 +156,7 @@ def _print_push(results: Results[Any], as_json: bool) -> None:
               help="With --health-gate: how long to wait for the AP to be well (seconds).")
 @click.option("--show-diff", is_flag=True, help="Print each AP's diff.")
 @json_option
+@queue_option
 @pass_api
 def push(
     api: Any,

@@ -13,7 +13,15 @@ from typing import Any
 import click
 
 from netctl import status_words
-from netctl.cli.common import emit_json, json_option, pass_api, print_table, progress_line, selection_options
+from netctl.cli.common import (
+    emit_json,
+    json_option,
+    pass_api,
+    print_table,
+    progress_line,
+    queue_option,
+    selection_options,
+)
 from netctl.controllers.summary import BUCKETS
 from netctl.i18n import _
 from netctl.selection import Selection
@@ -78,6 +86,7 @@ def poll_rows(results: list[Any]) -> list[tuple[str, ...]]:
               help="Seconds the whole poll may take; APs not done by then are timeouts naming the deadline "
                    "(default: long enough for every AP to time out on every request).")
 @json_option
+@queue_option
 @pass_api
 def poll(api: Any, selection: Selection, concurrency: int, timeout: float, retries: int, workers: int | None,
          deadline: float | None, as_json: bool) -> None:

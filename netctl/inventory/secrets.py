@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +50,36 @@ def _key_file() -> Path:
 
 
 def _fernet() -> Any:
+    """The secret store's Fernet: ``NETCTL_SECRET_KEY``, else the key file (made on first use).
+
+    Built once per key (a push seals and opens several values per AP); a key file that changes is read
+    again (its inode, size and modification time are part of the cache key)."""
+    key = os.environ.get("NETCTL_SECRET_KEY")
+    if key:
+        return _fernet_of(key)
+    path = _key_file()
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(Fernet.generate_key())
+    st = path.stat()
+    return _fernet_of_file(str(path), (st.st_ino, st.st_size, st.st_mtime_ns))
+
+
+@lru_cache(maxsize=8)
+def _fernet_of_file(path: str, _version: tuple[int, int, int]) -> Any:
+    return _fernet_of(Path(path).read_text().strip())
+
+
+@lru_cache(maxsize=8)
+def _fernet_of(key: str) -> Any:
     from cryptography.fernet import Fernet
 
-    key = os.environ.get("NETCTL_SECRET_KEY")
-    if not key:
-        path = _key_file()
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(Fernet.generate_key())
-        key = path.read_text().strip()
     try:
-        return Fernet(key.encode() if isinstance(key, str) else key)
+        return Fernet(key.encode())
     except ValueError as exc:
         raise SecretError("the secret store key is not a valid Fernet key",
                           hint="set NETCTL_SECRET_KEY to a key from `netctl secret new-key`") from exc

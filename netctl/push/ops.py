@@ -29,7 +29,7 @@ from netctl.render.engine import RenderResult, config_hash, render_ap
 from netctl.results import Results, caught
 from netctl.runner import Event, Progress
 from netctl.selection import Selection
-from netctl.store.db import transaction
+from netctl.store.db import insert_row, transaction, upsert_row
 
 logger = logging.getLogger(__name__)
 
@@ -156,16 +156,15 @@ class ConfigService:
         row = {"ap": ap, "status": status, "updated": _now(), **fields}
         if status == "applied":
             row.update(retries=0, retry_at=None)
-        self.db.table("config_status").upsert(row, pk="ap", alter=False)
+        upsert_row(self.db, "config_status", row, pk="ap")
 
     def _audit(self, run: str, ap: str, action: str, selection: str, template: str | None,
                rendered_hash: str | None, outcome: str, reason: str | None, **extra: Any) -> None:
         """One audit row (``extra``: ts, diff, rpc_error_tag, dry_run, transcript)."""
-        self.db.table("audit").insert(
-            {"run": run, "ts": _now(), "who": self.session.who(), "action": action, "selection": selection,
-             "template": template, "ap": ap, "rendered_hash": rendered_hash, "outcome": outcome, "reason": reason,
-             "diff": "", "rpc_error_tag": None, "dry_run": 0, "transcript": "", **extra}
-        )
+        insert_row(self.db, "audit",
+                   {"run": run, "ts": _now(), "who": self.session.who(), "action": action, "selection": selection,
+                    "template": template, "ap": ap, "rendered_hash": rendered_hash, "outcome": outcome,
+                    "reason": reason, "diff": "", "rpc_error_tag": None, "dry_run": 0, "transcript": "", **extra})
 
     def _store_version(
         self, ap: dict[str, Any], text: str, source: str, secrets: Sequence[str] = ()
@@ -174,13 +173,15 @@ class ConfigService:
         platform = ap["platform"]
         full = strip_volatile(text, platform)
         digest = hashlib.sha256(full.encode()).hexdigest()
-        latest = list(
-            self.db.table("config_versions").rows_where("ap = ?", [ap["name"]], order_by="version desc", limit=1)
-        )
-        if latest and latest[0]["hash"] == digest:
-            return int(latest[0]["version"]), False
-        version = (int(latest[0]["version"]) + 1) if latest else 1
-        self.db.table("config_versions").insert(
+        latest = self.db.execute(
+            "select version, hash from config_versions where ap = ? order by version desc limit 1", [ap["name"]]
+        ).fetchone()
+        if latest and latest[1] == digest:
+            return int(latest[0]), False
+        version = (int(latest[0]) + 1) if latest else 1
+        insert_row(
+            self.db,
+            "config_versions",
             {
                 "ap": ap["name"],
                 "version": version,
