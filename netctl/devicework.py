@@ -376,8 +376,10 @@ def _run_shard(client: Any, key: WorkerKey, keys: RunKeys, shard: int, request: 
     task: Task[Any, Any] = runner.load_task(str(request["kind"]))
     jobs = [task.job_from_dict(raw) for raw in request["jobs"]]
     marks = {k.decode(): v for k, v in client.hgetall(keys.shard(shard)).items()}
+    found = time.monotonic()
     resent = 0
     todo = []
+    again = []
     for job in jobs:
         ap = task.ap(job)
         done = marks.get(f"done:{ap}")
@@ -387,9 +389,10 @@ def _run_shard(client: Any, key: WorkerKey, keys: RunKeys, shard: int, request: 
         elif int(marks.get(f"try:{ap}", 0)) >= MAX_TRIES:
             result = task.lost(job, f"{MAX_TRIES} queue workers ended while working on this AP", 0.0)
             _done(client, key, keys, shard, ap, result)
+        elif int(marks.get(f"try:{ap}", 0)):
+            logger.warning("%s: under way when a queue worker ended; trying it once more", ap)
+            again.append(job)
         else:
-            if int(marks.get(f"try:{ap}", 0)):
-                logger.warning("%s: under way when a queue worker ended; trying it once more", ap)
             todo.append(job)
     begun = [0]
 
@@ -407,8 +410,17 @@ def _run_shard(client: Any, key: WorkerKey, keys: RunKeys, shard: int, request: 
         else:
             _done(client, key, keys, shard, event.ap, event.result)
 
+    options = request.get("options") or {}
     if todo:
-        task.run(todo, request.get("options") or {}, relay, proceed)
+        task.run(todo, options, relay, proceed)
+    if again:
+        # the APs under way when a worker died go last, once what that worker may have left has settled
+        # (a confirmed commit with a persist token outlives its session until the AP's own timer fires)
+        settled = found + max(task.settle(job) for job in again)
+        while time.monotonic() < settled and controller_alive() and not lost_lease.is_set():
+            time.sleep(min(0.5, max(0.0, settled - time.monotonic())))
+        task.run(again, options, relay, proceed)
+    todo += again
     refused = len(todo) - begun[0]
     summary = {"ran": begun[0], "resent": resent, "refused": refused}
     emit({"event": "end", "worker": me, **summary})

@@ -105,7 +105,9 @@ class Task(Generic[J, R]):
     per job started, in input order; it never raises for one AP's failure. ``lost(job, why,
     seconds)`` is the result of an AP whose worker process failed before reporting it. ``bound``
     (shard size, options) → seconds a worker may take in all, None for no bound but silence.
-    ``kind`` names the task in :data:`TASK_MODULES`, so a worker process finds it.
+    ``kind`` names the task in :data:`TASK_MODULES`, so a worker process finds it. ``settle(job)``: seconds
+    to wait before trying a job again whose worker died under way (a push: until a confirmed commit it
+    may have left has rolled back by its own timer); used by the queue's workers (:mod:`netctl.devicework`).
     """
 
     kind: str
@@ -117,6 +119,7 @@ class Task(Generic[J, R]):
     lost: Callable[[J, str, float], R]
     bound: Callable[[int, Mapping[str, Any]], float | None] = field(default=lambda _count, _options: None)
     options: Mapping[str, Any] = field(default_factory=dict)
+    settle: Callable[[J], float] = field(default=lambda _job: 0.0)
 
     def with_options(self, **options: Any) -> Task[J, R]:
         """This task with ``options`` (e.g. concurrency) for every batch it runs."""

@@ -2,7 +2,7 @@
 
 A driver only sequences I/O around the pure planning functions (:mod:`netctl.drivers.plan`); what
 differs between platforms is read from their definitions (:mod:`netctl.platforms`). Built-in
-drivers are loaded lazily by name (``netconf`` → ncclient, ``cli`` → netmiko), so importing the
+drivers are loaded lazily by name (``netconf`` → paramiko and lxml, ``cli`` → netmiko), so importing the
 facade never imports a heavy library; third parties add drivers through the ``netctl.drivers``
 entry point group (``name = "package.module:DriverClass"``), held by the same kind of registry as
 the platforms: a name that is taken raises :class:`~netctl.registry.NameClash`. Layers are

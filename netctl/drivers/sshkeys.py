@@ -1,11 +1,12 @@
 """The SSH side of pinned host keys (paramiko): check the key an AP offers before anything is sent.
 
-Both drivers hand the decision to one :class:`HostKeyCheck` per AP conversation: ncclient calls it
-from its unknown-host callback, netmiko's paramiko client through a missing-host-key policy. Both
-run after the key exchange and before authentication, so a refused AP never sees a password, a
-key signature or a command. The key exchange keeps paramiko's order of host key types (ed25519
-first): an AP is expected to offer the same type each time, and a key of another type than the
-pinned ones is refused like a changed key (both fingerprints named), never silently accepted.
+Both drivers hand the decision to one :class:`HostKeyCheck` per AP conversation: the NETCONF session
+calls it itself (:func:`netctl.drivers.netconf_ssh.connect`), netmiko's paramiko client through a
+missing-host-key policy. Both run after the key exchange and before authentication, so a refused AP
+never sees a password, a key signature or a command. The key exchange keeps paramiko's order of host
+key types (ed25519 first): an AP is expected to offer the same type each time, and a key of another
+type than the pinned ones is refused like a changed key (both fingerprints named), never silently
+accepted.
 
 The rules themselves (what counts as pinned, the words of the refusal) are in :mod:`netctl.hostkey_rules`.
 """

@@ -1,11 +1,11 @@
 """Config work as runner tasks: pushes and running-config reads, on threads or in worker processes.
 
-Why processes: a push is mostly waiting on devices, but every SSH session also costs the
-controller CPU under one interpreter lock (packet MACs and framing in paramiko, netmiko's reads,
-ncclient's session threads). With 50 sessions in one process the threads spend more time handing
-that lock around than working; two processes of 25 sessions each pushed 100 SSH switches in 6 s
-instead of 10 s on a 2-core machine. Database writes stay in the parent: workers only talk to
-devices, and each AP's result is recorded the moment it arrives, as with threads.
+Why processes: a push is mostly waiting on devices, but every SSH session also costs the controller
+CPU under one interpreter lock (packet MACs and framing in paramiko, netmiko's reads). With 50
+sessions in one process the threads spend more time handing that lock around than working; two
+processes of 25 sessions each pushed 100 SSH switches in 6 s instead of 10 s on a 2-core machine.
+Database writes stay in the parent: workers only talk to devices, and each AP's result is recorded
+the moment it arrives, as with threads.
 
 Two tasks for :mod:`netctl.runner`: :data:`PUSH` (:class:`PushJob` → :class:`PushResult`) and
 :data:`FETCH` (reading the running config for backup, diff and drift: :class:`FetchJob` →
@@ -62,9 +62,18 @@ def _fetch_lost(job: FetchJob, why: str, _seconds: float) -> Fetched:
     return Fetched(job.ap, False, "failed", reason=f"the worker process failed ({why})")
 
 
+#: after a worker died under way: the AP's own timer rolls back a confirmed commit left unconfirmed
+#: within its confirm timeout; a few seconds more before the push is tried again
+SETTLE_GRACE_S = 2.0
+
+
+def _push_settle(job: PushJob) -> float:
+    return 0.0 if job.options.dry_run else float(job.options.confirm_timeout) + SETTLE_GRACE_S
+
+
 PUSH: Task[PushJob, PushResult] = Task(
     "push", _on_threads(push_one), lambda job: job.ap, PushJob.to_dict, PushJob.from_dict,
-    lambda raw: PushResult(**raw), _push_lost,
+    lambda raw: PushResult(**raw), _push_lost, settle=_push_settle,
 )
 FETCH: Task[FetchJob, Fetched] = Task(
     "fetch", _on_threads(fetch_one), lambda job: job.ap, FetchJob.to_dict, FetchJob.from_dict,

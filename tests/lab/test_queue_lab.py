@@ -4,8 +4,6 @@ Celery worker process, and the lab's agents and NETCONF APs behind the jobs."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,41 +15,16 @@ import pytest
 
 from lab.procs import stop_pids
 from netctl.selection import Selection
+from tests.helpers.queue import redis_server
 
 pytestmark = pytest.mark.lab
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[str]:
     """A private redis-server on 127.0.0.1 (no persistence), stopped afterwards."""
-    import redis
-
-    server = shutil.which("redis-server")
-    assert server, "redis-server is missing: `python -m lab install` installs it"
-    port = free_port()
-    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
-                             "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if redis.Redis.from_url(url, socket_timeout=1).ping():
-                    break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.1)
+    with redis_server(tmp_path) as url:
         yield url
-    finally:
-        stop_pids([proc.pid], timeout=20)
-        proc.wait(timeout=20)
 
 
 @pytest.fixture

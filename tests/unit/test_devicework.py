@@ -20,10 +20,10 @@ import pytest
 
 from netctl import runner
 from netctl.devicework import KEY_ENV, MAX_TRIES, QueueRunner, QueueSettings, RunKeys, WorkerKey, work_shard
-from netctl.drivers import DRIVERS
+from netctl.drivers import DRIVERS, PushOptions
 from netctl.drivers import Target as SshTarget
 from netctl.push.run import PushJob
-from netctl.push.worker import PUSH
+from netctl.push.worker import PUSH, SETTLE_GRACE_S
 from tests.helpers.queue import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +143,7 @@ def key(tmp_path: Path) -> WorkerKey:
 def jobs(count: int) -> list[PushJob]:
     return [PushJob(f"ap{i:02d}", "openwrt", "cli", SshTarget(f"ap{i:02d}", "openwrt", f"127.0.0.{i + 1}", 1, "admin",
                                                                 password=f"pw-{i}-Secret", timeout=2), "uci\n",
-                    [f"pw-{i}-Secret"])
+                    [f"pw-{i}-Secret"], options=PushOptions(confirm_timeout=1))
             for i in range(count)]
 
 
@@ -182,7 +182,11 @@ def test_a_redelivered_shard_resends_what_is_done_tries_the_ap_under_way_once_an
     client.hdel(keys.shard(shard), "done:ap01", "done:ap02")
     client.hset(keys.shard(shard), mapping={"try:ap01": 1, "try:ap02": MAX_TRIES})
     client.delete(keys.events)
+    client.set(keys.alive, key.seal({"run": run}))
+    started = time.monotonic()
     again = work_shard(client, SETTINGS, run, shard, key.seal(request(items)), key=key)
+    # the AP under way is tried again only once a confirmed commit it may have left has rolled back
+    assert time.monotonic() - started >= PUSH.settle(items[1]) == 1 + SETTLE_GRACE_S
     assert again == {"shard": 0, "ran": 1, "resent": 1, "refused": 0}
     told = events(client, key, run)
     assert [(e["event"], e.get("ap") or e.get("result", {}).get("ap")) for e in told] == [

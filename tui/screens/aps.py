@@ -86,6 +86,8 @@ class ApsScreen(NetctlScreen):
     def __init__(self) -> None:
         super().__init__()
         self.all_rows: list[ApRow] = []
+        self._sorted_rows: list[ApRow] = []
+        self._sorted_key: tuple[str, bool] | None = None  # None: the rows changed
         self.shown: list[ApRow] = []
         self.sort_key = "name"
         self.reverse = False
@@ -116,7 +118,7 @@ class ApsScreen(NetctlScreen):
         self.fetch("aps", lambda: self.backend.run(load_aps))
 
     def on_aps_loaded(self, message: ApsLoaded) -> None:
-        self.all_rows = message.rows
+        self.all_rows, self._sorted_key = message.rows, None
         self.titles = message.titles
         self.loaded = True
         self.apply()
@@ -146,7 +148,8 @@ class ApsScreen(NetctlScreen):
         except ValueError as exc:
             self.shown, title = [], _("Access points: {error}").format(error=exc)
         else:
-            self.shown = sort_rows(filter_rows(self.all_rows, terms), self.sort_key, self.reverse)
+            # filtering keeps the order: filter the rows sorted once per order, not sort per keystroke
+            self.shown = filter_rows(self._sorted(), terms)
             what = describe_filter(terms, self.titles)
             title = (_("Access points {what}: {n} of {total}").format(what=what, n=len(self.shown),
                                                                        total=len(self.all_rows)) if what
@@ -161,6 +164,13 @@ class ApsScreen(NetctlScreen):
         text += " " + _("(desc)") if self.reverse else ""
         self.query_one("#count", Static).update(text if self.loaded else _("loading…"))
         self.query_one("#aps-title", Static).update(Text(title if self.loaded else _("Access points: loading…")))
+
+    def _sorted(self) -> list[ApRow]:
+        """All rows in the current order, sorted again only when the rows or the order change."""
+        key = (self.sort_key, self.reverse)
+        if self._sorted_key != key:
+            self._sorted_rows, self._sorted_key = sort_rows(self.all_rows, self.sort_key, self.reverse), key
+        return self._sorted_rows
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
