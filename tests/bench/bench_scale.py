@@ -152,8 +152,9 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
             paths[n] = str(cities[n].session.db_path)
             cities[n].close()
         sname = f"status over {big:,} APs"
-        t_big, samples = median_of(max(3, ctx.repeats), lambda: _status_cli(paths[big], big))
-        t_small, small_samples = median_of(max(3, ctx.repeats), lambda: _status_cli(paths[small], small))
+        runs = ctx.size(max(3, ctx.repeats), 1)
+        t_big, samples = median_of(runs, lambda: _status_cli(paths[big], big))
+        t_small, small_samples = median_of(runs, lambda: _status_cli(paths[small], small))
         rows.append(Row(sname, "netctl status --json (whole process)", t_big, "s",
                         "interpreter start, imports, query, JSON output; the APs polled above",
                         baseline=f"the same over {small:,} APs", target="< 1 s", lower_better=True,

@@ -140,7 +140,7 @@ def redis_contents(url: str) -> bytes:
     decoded as well (kombu sends bodies base64-encoded), as one byte string to search."""
     import redis
 
-    client = redis.Redis.from_url(url)
+    client: Any = redis.Redis.from_url(url)
     parts: list[bytes] = []
     for key in client.scan_iter(count=500):
         kind = client.type(key).decode()
@@ -159,12 +159,12 @@ def redis_contents(url: str) -> bytes:
             values = []
         for value in values:
             parts.append(value)
-            parts.extend(_decoded_bodies(value))
+            parts.extend(decoded_bodies(value))
     client.close()
     return b"\n".join(parts)
 
 
-def _decoded_bodies(value: bytes) -> list[bytes]:
+def decoded_bodies(value: bytes) -> list[bytes]:
     """The base64 bodies of a kombu message (alone, or inside the [message, exchange, key] of 'unacked')."""
     try:
         data: Any = json.loads(value)
@@ -175,7 +175,8 @@ def _decoded_bodies(value: bytes) -> list[bytes]:
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            if item.get("body_encoding") == "base64" and isinstance(item.get("body"), str):
+            encoding = item.get("body_encoding") or (item.get("properties") or {}).get("body_encoding")
+            if encoding == "base64" and isinstance(item.get("body"), str):
                 found.append(base64.b64decode(item["body"]))
             stack.extend(item.values())
         elif isinstance(item, list):

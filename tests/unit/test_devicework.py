@@ -273,3 +273,17 @@ def test_shard_count_uses_the_queue_capacity_not_the_controllers_cores(redis_url
         assert runner.shard_count({"push": 200}) == 6
         assert isinstance(runner.runner_for(1), QueueRunner)  # even one AP goes to the queue
     assert runner.shard_count({"push": 200}) == 1 and isinstance(runner.runner_for(1), runner.InProcess)
+
+
+def test_the_redis_reader_finds_a_secret_in_a_celery_message_body(redis_url: str) -> None:
+    """The lab test's check is only as good as this reader: kombu sends bodies base64-encoded."""
+    from netctl.devicework import make_app
+    from tests.helpers.queue import redis_contents
+
+    app = make_app(replace(SETTINGS, broker=redis_url))
+    app.send_task("netctl.devices.shard", args=["run", 0, "Clear-Text-Secret-7"], queue="netctl-devices")
+    from tests.helpers.queue import decoded_bodies
+
+    (message,) = client_for(redis_url).lrange("netctl-devices", 0, -1)
+    assert any(b"Clear-Text-Secret-7" in body for body in decoded_bodies(message))  # the body is base64
+    assert b"Clear-Text-Secret-7" in redis_contents(redis_url)
