@@ -246,9 +246,11 @@ def make_app(settings: QueueSettings | None = None) -> Any:
     )
     app.netctl_settings = settings
 
-    @app.task(name=TASK_NAME, bind=True)
+    # not shared with other apps of this process: each app's task runs with its own settings
+    @app.task(name=TASK_NAME, bind=True, shared=False)
     def shard_task(self: Any, run: str, shard: int, sealed: str) -> dict[str, Any]:
-        return work_shard(_redis(settings.broker), settings, run, int(shard), sealed, task_id=self.request.id)
+        mine: QueueSettings = self.app.netctl_settings
+        return work_shard(_redis(mine.broker), mine, run, int(shard), sealed, task_id=self.request.id)
 
     return app
 
@@ -476,7 +478,7 @@ class QueueRunner:
         return self.capacity_hint
 
     def sharded(self, shards: int) -> QueueRunner:
-        return QueueRunner(self.settings, self.key, shards, self.capacity_hint, self.app)
+        return QueueRunner(self.settings, self.key, shards, self.capacity_hint, self._app())
 
     def run(self, task: Task[J, R], jobs: Sequence[J], progress: Progress | None = None) -> list[R]:
         if not jobs:
