@@ -190,7 +190,7 @@ def _netconf(ctx: Context, rows: list[Row], notes: list[str]) -> None:
         t_net, samples = median_of(ctx.repeats, netctl_once)
         notes.append(f"CPU of one NETCONF push of {n} APs by program (this run; the controller with its worker "
                      f"processes): {spent[-1]}. The lab's peers share the 2 cores with the controller. "
-                     f"Post-check get-configs netconfd left unanswered until sent again (1 s each): "
+                     f"Get-configs netconfd left unanswered until sent again (the first RPC of a session; 1 s each): "
                      f"{', '.join(map(str, nudged))} of {n} per run.")
         if readbacks:
             readbacks.sort()
