@@ -142,31 +142,34 @@ def build_rows(
     config = _config_map(config_status) if config_status is not None else {}
     titles = titles or {}
     rows = []
-    for ap in aps:
+    empty: Mapping[str, Any] = {}
+    for ap in aps:  # 100,000 APs: positional fields, each value looked up once
+        get = ap.get
         name = str(ap["name"])
-        h = health.get(name, {})
-        clients = h.get("clients")
-        site = str(ap.get("site") or h.get("site") or "")
+        h = health.get(name, empty)
+        hget = h.get
+        clients, uptime = hget("clients"), hget("uptime")
+        site = str(get("site") or hget("site") or "")
         rows.append(
             ApRow(
-                name=name,
-                site=str(ap.get("site") or h.get("site") or ""),
-                tenant=str(ap.get("tenant") or h.get("tenant") or ""),
-                kind=str(ap.get("site_kind") or ap.get("kind") or h.get("kind") or ""),
-                state=str(h.get("state") or "unknown"),
-                clients=int(clients) if isinstance(clients, (int, float)) else None,
-                uptime=float(h["uptime"]) if isinstance(h.get("uptime"), (int, float)) else None,
-                config=config.get(name, "-"),
-                last_seen=_last_seen(h),
-                latency_ms=h.get("latency_ms"),
-                platform=str(ap.get("platform") or ""),
-                unavailable=tuple(h.get("unavailable") or ()),
-                site_title=str(titles.get(site) or ""),
-                tags=_names(ap.get("tags")),
-                groups=_names(ap.get("groups")),
-                role=str(ap.get("role") or ""),
-                controller=str(ap.get("controller") or ""),
-                ap_group=str(ap.get("ap_group") or ""),
+                name,
+                site,
+                str(get("tenant") or hget("tenant") or ""),
+                str(get("site_kind") or get("kind") or hget("kind") or ""),
+                str(hget("state") or "unknown"),
+                int(clients) if isinstance(clients, (int, float)) else None,
+                float(uptime) if isinstance(uptime, (int, float)) else None,
+                config.get(name, "-"),
+                _last_seen(h) if h else None,
+                hget("latency_ms"),
+                str(get("platform") or ""),
+                tuple(hget("unavailable") or ()),
+                str(titles.get(site) or ""),
+                _names(get("tags")),
+                _names(get("groups")),
+                str(get("role") or ""),
+                str(get("controller") or ""),
+                str(get("ap_group") or ""),
             )
         )
     return rows
@@ -174,8 +177,10 @@ def build_rows(
 
 def _names(value: Any) -> tuple[str, ...]:
     """Tags or groups of an AP row (a list, or JSON text when read raw) as a tuple of names."""
+    if not value:
+        return ()
     if isinstance(value, str):
-        value = json.loads(value or "[]")
+        value = json.loads(value)
     return tuple(str(v) for v in value or ())
 
 
