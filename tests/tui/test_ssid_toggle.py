@@ -132,15 +132,17 @@ async def test_the_wlans_window_shows_what_is_temporary_and_when_it_ends(city: A
             status = text_of(app.screen.query_one("#ssid-status", Static), width=200)
             assert f"temporary: {GUEST} off until {timer['until_local']} by sam" in status
             i18n.choose("de")  # the same line in German; the core's timer text stays English
+            screen = app.screen
+            assert isinstance(screen, SsidScreen)
             try:
-                app.screen.action_reload()
+                screen.action_reload()
                 await settle(pilot)
                 german = text_of(app.screen.query_one("#ssid-status", Static), width=200)
             finally:
                 i18n.choose("en")
             assert f"vorübergehend: {GUEST} aus bis {timer['until_local']}, von sam" in german, german
             assert timer["text"] == f"off until {timer['until_local']} by sam"
-            app.screen.action_reload()
+            screen.action_reload()
             await settle(pilot)
             assert table.move_to(GUEST)
             await pilot.press("enter")  # switching it on before the time: the box says the timer ends
