@@ -261,9 +261,11 @@ class MonitorService:
         sites: dict[str, dict[str, int]] = {}
         kinds: dict[str, dict[str, int]] = {}
         totals = dict(empty)
-        for site, kind, state, count, _first in self.db.execute(
-                "select aps.site, coalesce(sites.kind, '?'), coalesce(health.state, 'unknown'), count(*), "
-                f"min(aps.name) as first {joined} group by 1, 2, 3 order by first", params).fetchall():  # noqa: S608
+        kind_of = dict(self.db.execute("select name, coalesce(kind, '?') from sites").fetchall())
+        for site, state, count in self.db.execute(
+                "select site, coalesce(state, 'unknown'), count(*) from "
+                f"(select aps.site as site, health.state as state {joined}) group by 1, 2", params).fetchall():  # noqa: S608
+            kind = kind_of[site]
             for bucket in (sites.setdefault(site, dict(empty)), kinds.setdefault(kind, dict(empty)), totals):
                 bucket[state] += count
                 bucket["total"] += count

@@ -53,11 +53,37 @@ def _inventory(path: Path, n: int, agents: list[tuple[str, int]]) -> Path:
     return path
 
 
-class _Cycle:
-    """One full poll cycle, its record_results share timed apart."""
+def _agents_cpu(lab: Any) -> float:
+    """CPU seconds the scale fleet's snmpd processes have used so far."""
+    import re
 
-    def __init__(self, api: Any, n: int) -> None:
-        self.api, self.n = api, n
+    from lab import procs
+
+    total = 0
+    for name, pid in procs.running(lab.dir).items():
+        if re.fullmatch(rf"snmpd-{FLEET}\d+", name):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and its finished children (worker processes)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class _Cycle:
+    """One full poll cycle, its record_results share timed apart, the CPU of netctl and the agents."""
+
+    def __init__(self, api: Any, n: int, lab: Any) -> None:
+        self.api, self.n, self.lab = api, n, lab
+        self.cpu: dict[int, list[tuple[float, float]]] = {}  # workers -> [(netctl CPU s, agents' CPU s)]
 
     def run(self, workers: int) -> tuple[float, float, int]:
         """(wall s of the whole cycle, s in record_results, APs ok)."""
@@ -76,9 +102,11 @@ class _Cycle:
 
         store.record_results = timed  # type: ignore[assignment]
         try:
+            cpu0, agents0 = _own_cpu(), _agents_cpu(self.lab)
             t0 = time.perf_counter()
             results = self.api.monitor.poll(Selection(tenant="bench"), workers=workers)
             wall = time.perf_counter() - t0
+            self.cpu.setdefault(workers, []).append((_own_cpu() - cpu0, _agents_cpu(self.lab) - agents0))
         finally:
             store.record_results = real  # type: ignore[assignment]
         ok = sum(1 for r in results if r.ok)
@@ -115,13 +143,15 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
             imports[n] = time.perf_counter() - t0
         figures: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
         first: dict[int, float] = {}
+        cpu: dict[tuple[int, int], list[tuple[float, float]]] = {}
         for n in (small, big):
-            cycle = _Cycle(cities[n], n)
+            cycle = _Cycle(cities[n], n, ctx.lab)
             first[n] = cycle.run(1)[0]  # no previous counters yet: not measured
             for workers in ((1, 2) if n == big else (1,)):
                 runs = figures.setdefault((n, workers), [])
                 for _ in range(max(1, ctx.repeats)):
                     runs.append(cycle.run(workers))
+                cpu[(n, workers)] = cycle.cpu[workers]
         name = f"poll cycle of {big:,} APs v2c (poll, store, health, alerts)"
 
         def pick(key: tuple[int, int]) -> tuple[float, float, int]:
@@ -130,7 +160,9 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
 
         def detail(key: tuple[int, int]) -> str:
             wall, rec, ok = pick(key)
+            own, agents = (statistics.median(c[i] for c in cpu[key]) for i in (0, 1))
             return (f"{ok}/{key[0]} ok; record_results {rec:.2f} s, poll and planning {wall - rec:.2f} s; "
+                    f"CPU: netctl {own:.1f} s (workers included), snmpd agents {agents:.1f} s; "
                     f"first cycle (no counters yet) {first[key[0]]:.2f} s")
 
         one = pick((big, 1))[0]
@@ -152,9 +184,9 @@ def bench(ctx: Context) -> tuple[list[Row], list[str]]:
             paths[n] = str(cities[n].session.db_path)
             cities[n].close()
         sname = f"status over {big:,} APs"
-        runs = ctx.size(max(3, ctx.repeats), 1)
-        t_big, samples = median_of(runs, lambda: _status_cli(paths[big], big))
-        t_small, small_samples = median_of(runs, lambda: _status_cli(paths[small], small))
+        status_runs = ctx.size(max(3, ctx.repeats), 1)
+        t_big, samples = median_of(status_runs, lambda: _status_cli(paths[big], big))
+        t_small, small_samples = median_of(status_runs, lambda: _status_cli(paths[small], small))
         rows.append(Row(sname, "netctl status --json (whole process)", t_big, "s",
                         "interpreter start, imports, query, JSON output; the APs polled above",
                         baseline=f"the same over {small:,} APs", target="< 1 s", lower_better=True,
