@@ -7,6 +7,8 @@ and the title says in words what it shows.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +28,7 @@ from tui.model import (
     build_rows,
     describe_filter,
     filter_rows,
+    narrow,
     parse_filter,
     plain_words,
     sort_rows,
@@ -61,7 +64,10 @@ def load_aps(api: Netctl) -> ApsLoaded:
     status = api.monitor.status(Selection())
     config = api.config.config_status(Selection())
     titles = {str(site["name"]): str(site.get("title") or "") for site in api.session.visible_sites()}
-    return ApsLoaded(build_rows(aps, status, config, titles), titles)
+    rows = build_rows(aps, status, config, titles)
+    for row in rows:  # each row's words for the filter, made here and not on the screen's event loop
+        row.haystack()
+    return ApsLoaded(rows, titles)
 
 
 def _styler(column: str, text: str) -> str | None:
@@ -90,8 +96,9 @@ class ApsScreen(NetctlScreen):
         self.all_rows: list[ApRow] = []
         self._sorted_rows: list[ApRow] = []
         self._sorted_key: tuple[str, bool] | None = None  # None: the rows changed
-        #: the last plain filter: (order, query, the rows it matched)
-        self._last_filter: tuple[tuple[str, bool] | None, str, list[ApRow]] | None = None
+        self._sorted_words: list[str] = []
+        #: the last plain filter: (order, query, the rows it matched, their words)
+        self._last_filter: tuple[tuple[str, bool] | None, str, list[ApRow], list[str]] | None = None
         self.shown: list[ApRow] = []
         self.sort_key = "name"
         self.reverse = False
@@ -160,7 +167,7 @@ class ApsScreen(NetctlScreen):
                      else _("Access points: all {total}").format(total=len(self.all_rows)))
         now = self.netctl.clock()
         table = self.query_one("#aps", VirtualTable)
-        table.set_rows([r.name for r in self.shown], LazyCells(self.shown, now))
+        table.set_rows(list(map(attrgetter("name"), self.shown)), LazyCells(self.shown, now))
         table.set_sort(self.sort_key, self.reverse)
         column = next(_(title) for key, title, _width in AP_COLUMNS if key == self.sort_key)
         text = _("{n} of {total} APs · sorted by {column}").format(n=len(self.shown), total=len(self.all_rows),
@@ -170,22 +177,27 @@ class ApsScreen(NetctlScreen):
         self.query_one("#aps-title", Static).update(Text(title if self.loaded else _("Access points: loading…")))
 
     def _sorted(self) -> list[ApRow]:
-        """All rows in the current order, sorted again only when the rows or the order change."""
+        """All rows in the current order, sorted again only when the rows or the order change; their words
+        (:meth:`ApRow.haystack`) in step."""
         key = (self.sort_key, self.reverse)
         if self._sorted_key != key:
             self._sorted_rows, self._sorted_key = sort_rows(self.all_rows, self.sort_key, self.reverse), key
+            self._sorted_words = [row.haystack() for row in self._sorted_rows]
         return self._sorted_rows
 
     def _filtered(self, query: str, terms: tuple[Term, ...]) -> list[ApRow]:
         """The rows ``terms`` match in the current order; a plain query typed on from the last one filters
         only what that one matched (each keystroke over 100,000 rows narrows, it does not start over)."""
         rows = self._sorted()
-        plain = plain_words(terms)
+        if not plain_words(terms):
+            self._last_filter = None
+            return filter_rows(rows, terms)
+        words = self._sorted_words
         last = self._last_filter
-        if plain and last is not None and last[0] == self._sorted_key and query.startswith(last[1]):
-            rows = last[2]
-        shown = filter_rows(rows, terms)
-        self._last_filter = (self._sorted_key, query, shown) if plain else None
+        if last is not None and last[0] == self._sorted_key and query.startswith(last[1]):
+            rows, words = last[2], last[3]
+        shown, words = narrow(rows, words, terms)
+        self._last_filter = (self._sorted_key, query, shown, words)
         return shown
 
     def on_input_changed(self, event: Input.Changed) -> None:
