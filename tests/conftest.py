@@ -43,6 +43,7 @@ def _serial(item: pytest.Item) -> bool:
     return _module_uses_lab[relative]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test IDs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.pluginmanager.hasplugin("xdist"):
         return
