@@ -69,9 +69,9 @@ def rows(path: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ..
 
 
 def next_tx(api: Any, ap: str) -> int:
-    """A 5 GHz transmit power the AP does not run now."""
-    now = int(read_leaf(api, ap, TX_5G)[0])
-    return 11 if now != 11 else 12
+    """A 5 GHz transmit power the AP does not run now (a freshly started lab AP has none yet)."""
+    now = read_leaf(api, ap, TX_5G)
+    return 11 if now != ["11"] else 12
 
 
 def test_workers_that_cannot_read_the_database_poll_and_push_the_lab(
