@@ -73,8 +73,8 @@ Proceed = Callable[[], bool]
 
 #: A worker process per this many APs of a kind, at most one per core; fewer than twice as many
 #: stay in this process. Config work ("push", "fetch") is seconds of SSH/NETCONF per AP, mostly
-#: waiting, but every session also costs CPU under one interpreter lock (paramiko's MACs, netmiko's
-#: reads, ncclient's threads): from 50 APs on two processes beat one, and starting a worker (about
+#: waiting, but every session also costs CPU under one interpreter lock (paramiko's MACs and
+#: transport threads, netmiko's reads): from 50 APs on two processes beat one, and starting a worker (about
 #: 0.5 s of imports) is small beside the run. A poll is milliseconds of CPU per AP on the pysnmp
 #: engine ("poll": SNMPv1, SHA-2, DES, AES-192/256) and a tenth of a millisecond on the fast path
 #: ("poll-fast": SNMPv2c, SNMPv3 MD5/SHA + AES-128): one process polls 10,000 fast-path APs in about
